@@ -1,0 +1,97 @@
+/// A variable of an index expression: an index (bound by a `sum` or free in a theorem) or a dimension
+/// symbol (an integer >= 1, the same everywhere in a theorem).
+public enum Variable: Hashable, Comparable, Sendable {
+  case dimension(String)
+  case index(String)
+
+  public var name: String {
+    switch self { case let .dimension(n), let .index(n): return n }
+  }
+}
+
+/// An affine integer expression `c + a1*v1 + ... + ak*vk` over indices and dimensions, in canonical
+/// form: variables sorted and distinct, no zero coefficient. Equal expressions are equal values.
+public struct Affine: Hashable, Sendable {
+  public let constant: Int
+  /// (variable, coefficient) pairs, sorted by variable, coefficients non-zero.
+  public let terms: [(variable: Variable, coefficient: Int)]
+
+  public static func == (a: Affine, b: Affine) -> Bool {
+    a.constant == b.constant && a.terms.elementsEqual(b.terms) { $0.variable == $1.variable && $0.coefficient == $1.coefficient }
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(constant)
+    for t in terms { hasher.combine(t.variable); hasher.combine(t.coefficient) }
+  }
+
+  /// Builds the canonical form, merging repeated variables. Validates identifiers.
+  public init(constant: Int = 0, _ terms: [(Variable, Int)] = []) throws {
+    var merged: [Variable: Int] = [:]
+    for (v, c) in terms {
+      try requireIdentifier(v.name, in: "affine expression")
+      merged[v] = try Checked.add(merged[v] ?? 0, c)
+    }
+    self.constant = constant
+    self.terms = merged.filter { $0.value != 0 }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+  }
+
+  /// The index `name`.
+  public static func index(_ name: String) throws -> Affine { try Affine([(.index(name), 1)]) }
+  /// The dimension `name`.
+  public static func dimension(_ name: String) throws -> Affine { try Affine([(.dimension(name), 1)]) }
+  /// The integer `c`.
+  public static func constant(_ c: Int) -> Affine { try! Affine(constant: c) }
+
+  public func coefficient(of v: Variable) -> Int { terms.first { $0.variable == v }?.coefficient ?? 0 }
+
+  /// Index names with a non-zero coefficient.
+  public var indices: Set<String> {
+    Set(terms.compactMap { if case let .index(n) = $0.variable { return n } else { return nil } })
+  }
+
+  /// True when only dimensions (or nothing) occur.
+  public var isDimensionOnly: Bool { indices.isEmpty }
+
+  public func plus(_ other: Affine) throws -> Affine {
+    try Affine(constant: Checked.add(constant, other.constant), terms.map { ($0, $1) } + other.terms.map { ($0, $1) })
+  }
+
+  public func scaled(by k: Int) throws -> Affine {
+    try Affine(constant: Checked.mul(constant, k), terms.map { ($0, try Checked.mul($1, k)) })
+  }
+
+  /// Replaces indices by affine expressions, all at once.
+  public func substituting(_ map: [String: Affine]) throws -> Affine {
+    var result = Affine.constant(constant)
+    for (v, c) in terms {
+      if case let .index(n) = v, let e = map[n] {
+        result = try result.plus(e.scaled(by: c))
+      } else {
+        result = try result.plus(Affine([(v, c)]))
+      }
+    }
+    return result
+  }
+
+  /// Known to be >= 0 for every value of the dimensions (each >= 1): no indices, no negative
+  /// dimension coefficient, and the value at all dimensions = 1 is >= 0.
+  public var isKnownNonNegative: Bool {
+    guard isDimensionOnly, terms.allSatisfy({ $0.coefficient > 0 }) else { return false }
+    return (try? terms.reduce(constant) { try Checked.add($0, $1.coefficient) }).map { $0 >= 0 } ?? false
+  }
+}
+
+extension Affine: CustomStringConvertible {
+  /// Readable infix form: `2*i + p - 1`, `n - 1`.
+  public var description: String {
+    var out = ""
+    for (v, c) in terms {
+      let mag = c.magnitude == 1 ? v.name : "\(c.magnitude)*\(v.name)"
+      out += out.isEmpty ? (c < 0 ? "-" + mag : mag) : (c < 0 ? " - " : " + ") + mag
+    }
+    if out.isEmpty { return String(constant) }
+    if constant != 0 { out += constant < 0 ? " - \(constant.magnitude)" : " + \(constant)" }
+    return out
+  }
+}

@@ -1,0 +1,185 @@
+/// One affine constraint `e >= 0` or `e == 0`, in canonical form.
+///
+/// Canonical form: for `e >= 0`, the variable coefficients are divided by their gcd `g` and the
+/// constant rounded down, `floor(c / g)` (over the integers `g*x + c >= 0` holds exactly when
+/// `x + floor(c/g) >= 0`). For `e == 0`, the gcd must divide the constant (otherwise the constraint is
+/// false) and the first coefficient is made positive.
+public struct Constraint: Hashable, Sendable {
+  public enum Relation: Hashable, Comparable, Sendable { case equal, nonNegative }
+  public let relation: Relation
+  public let expression: Affine
+
+  init(relation: Relation, canonical expression: Affine) {
+    self.relation = relation
+    self.expression = expression
+  }
+
+  /// The canonical form of `expression (>= | ==) 0`; nil when it is false for every value of the
+  /// variables with no variables, or an equality the gcd rules out.
+  static func canonical(_ relation: Relation, _ e: Affine) throws -> Constraint?? {
+    let g = e.terms.reduce(0) { gcd(UInt($0), $1.coefficient.magnitude) }
+    if g == 0 {  // no variables: decided now
+      let holds = relation == .equal ? e.constant == 0 : e.constant >= 0
+      return holds ? .some(nil) : nil
+    }
+    var constant = e.constant
+    var sign = 1
+    switch relation {
+    case .nonNegative:
+      constant = floorDivide(e.constant, g)
+    case .equal:
+      if e.constant % g != 0 { return nil }
+      constant = e.constant / g
+      sign = e.terms[0].coefficient < 0 ? -1 : 1
+    }
+    let scaled = try Affine(constant: constant * sign, e.terms.map { ($0.variable, $0.coefficient / g * sign) })
+    return .some(Constraint(relation: relation, canonical: scaled))
+  }
+}
+
+func gcd(_ a: UInt, _ b: UInt) -> Int {
+  var (x, y) = (a, b)
+  while y != 0 { (x, y) = (y, x % y) }
+  return Int(x)
+}
+
+/// Floor division for a positive divisor.
+func floorDivide(_ a: Int, _ b: Int) -> Int {
+  let q = a / b
+  return (a % b != 0 && a < 0) ? q - 1 : q
+}
+
+/// A conjunction of affine constraints on indices (an Iverson bracket `[G]` is 1 where `G` holds and
+/// 0 elsewhere), kept canonical: each constraint canonical, sorted, no duplicates, and of several
+/// inequalities with the same variable part only the strongest. A guard is `false` when one of its
+/// constraints is false for every value; `true` when it has no constraint.
+public struct Guard: Hashable, Sendable {
+  /// The constraints, sorted; empty means `true`.
+  public let constraints: [Constraint]
+  /// True when some constraint is unsatisfiable on its own (then `constraints` is empty).
+  public let isFalse: Bool
+
+  public static let `true` = Guard(constraints: [], isFalse: false)
+  public static let `false` = Guard(constraints: [], isFalse: true)
+
+  init(constraints: [Constraint], isFalse: Bool) {
+    self.constraints = constraints
+    self.isFalse = isFalse
+  }
+
+  /// The canonical conjunction of `e >= 0` for each `nonNegative` and `e == 0` for each `equal`.
+  public init(nonNegative: [Affine] = [], equal: [Affine] = []) throws {
+    self = try Guard.conjunction(nonNegative.map { (.nonNegative, $0) } + equal.map { (.equal, $0) })
+  }
+
+  /// `lower <= index <= upper`.
+  public static func range(_ index: String, from lower: Affine, through upper: Affine) throws -> Guard {
+    let i = try Affine.index(index)
+    return try Guard(nonNegative: [i.plus(lower.scaled(by: -1)), upper.plus(i.scaled(by: -1))])
+  }
+
+  /// `0 <= index < size`, the range of an axis of that size.
+  public static func axis(_ index: String, size: Affine) throws -> Guard {
+    try range(index, from: .constant(0), through: size.plus(.constant(-1)))
+  }
+
+  static func conjunction(_ items: [(Constraint.Relation, Affine)]) throws -> Guard {
+    var strongest: [Affine: Int] = [:]  // variable part of an inequality -> its smallest constant
+    var equalities = Set<Affine>()
+    for (relation, e) in items {
+      guard let maybe = try Constraint.canonical(relation, e) else { return .false }
+      guard let c = maybe else { continue }  // always true
+      let part = try Affine(constant: 0, c.expression.terms.map { ($0.variable, $0.coefficient) })
+      if c.relation == .equal { equalities.insert(c.expression) } else {
+        strongest[part] = min(strongest[part] ?? .max, c.expression.constant)
+      }
+    }
+    // Dimensions are >= 1: an inequality over dimensions alone that holds at its weakest point holds.
+    var result = equalities.map { Constraint(relation: .equal, canonical: $0) }
+    for (part, constant) in strongest {
+      let e = try part.plus(.constant(constant))
+      if !e.isKnownNonNegative { result.append(Constraint(relation: .nonNegative, canonical: e)) }
+    }
+    result.sort { $0.precedes($1) }
+    return Guard(constraints: result, isFalse: false)
+  }
+
+  /// The conjunction of both guards.
+  public func and(_ other: Guard) throws -> Guard {
+    if isFalse || other.isFalse { return .false }
+    return try Guard.conjunction((constraints + other.constraints).map { ($0.relation, $0.expression) })
+  }
+
+  /// Replaces indices by affine expressions, and re-canonicalizes.
+  public func substituting(_ map: [String: Affine]) throws -> Guard {
+    if isFalse { return self }
+    return try Guard.conjunction(constraints.map { ($0.relation, try $0.expression.substituting(map)) })
+  }
+
+  /// Index names the constraints mention.
+  public var indices: Set<String> { constraints.reduce(into: Set()) { $0.formUnion($1.expression.indices) } }
+
+  /// The constraints that mention none of `names`, and those that mention some.
+  func partition(by names: Set<String>) -> (without: [Constraint], with: [Constraint]) {
+    (constraints.filter { $0.expression.indices.isDisjoint(with: names) },
+     constraints.filter { !$0.expression.indices.isDisjoint(with: names) })
+  }
+
+  /// True when every index of `binders` is bounded above and below by the constraints (so a sum
+  /// over them under this guard is finite): repeatedly, an index is bounded when one constraint with
+  /// a positive and one with a negative coefficient on it (or an equality) mention, besides it, only
+  /// indices already bounded or not among `binders`.
+  func bounds(_ binders: [String]) -> Bool {
+    if isFalse { return true }
+    var open = Set(binders)
+    var progress = true
+    while progress && !open.isEmpty {
+      progress = false
+      for b in open {
+        var below = false, above = false
+        for c in constraints {
+          let k = c.expression.coefficient(of: .index(b))
+          guard k != 0, c.expression.indices.subtracting([b]).isDisjoint(with: open) else { continue }
+          if c.relation == .equal || k > 0 { below = true }
+          if c.relation == .equal || k < 0 { above = true }
+        }
+        if below && above { open.remove(b); progress = true }
+      }
+    }
+    return open.isEmpty
+  }
+}
+
+extension Affine {
+  /// A total order used to sort constraints deterministically.
+  var sortKey: [Int] {
+    var key: [Int] = []
+    for (v, c) in terms {
+      if case .index = v { key.append(1) } else { key.append(0) }
+      key.append(contentsOf: v.name.unicodeScalars.map { Int($0.value) })
+      key.append(-1)
+      key.append(c)
+    }
+    key.append(Int.min)
+    key.append(constant)
+    return key
+  }
+}
+
+extension Constraint {
+  /// The deterministic order of constraints in a guard: equalities first, then by expression.
+  func precedes(_ other: Constraint) -> Bool {
+    if relation != other.relation { return relation < other.relation }
+    return expression.sortKey.lexicographicallyPrecedes(other.expression.sortKey)
+  }
+}
+
+extension Constraint: CustomStringConvertible {
+  public var description: String { "\(expression) \(relation == .equal ? "==" : ">=") 0" }
+}
+
+extension Guard: CustomStringConvertible {
+  public var description: String {
+    isFalse ? "false" : constraints.isEmpty ? "true" : constraints.map(\.description).joined(separator: " and ")
+  }
+}

@@ -1,0 +1,52 @@
+/// Why the kernel refused: every error names the rule (or constructor) that refused and what failed.
+public enum KernelError: Error, Equatable, Sendable {
+  /// A term constructor refused ill-formed input (`what` names the constructor).
+  case malformed(what: String, reason: String)
+  /// A rule's premise or position does not have the shape the rule needs.
+  case ruleMismatch(rule: String, reason: String)
+  /// A rule's side condition does not hold or cannot be checked by the kernel.
+  case sideCondition(rule: String, condition: String)
+  /// An assumption the proof used is neither stated nor provable by the kernel's positivity check.
+  case undischarged(rule: String, hypothesis: String)
+  /// Index arithmetic left the range of machine integers.
+  case overflow(what: String)
+}
+
+extension KernelError: CustomStringConvertible {
+  public var description: String {
+    switch self {
+    case let .malformed(what, reason): return "\(what): \(reason)"
+    case let .ruleMismatch(rule, reason): return "\(rule): \(reason)"
+    case let .sideCondition(rule, condition): return "\(rule): side condition not discharged: \(condition)"
+    case let .undischarged(rule, hypothesis): return "\(rule): hypothesis not stated and not provable: \(hypothesis)"
+    case let .overflow(what): return "integer overflow in \(what)"
+    }
+  }
+}
+
+/// Checked machine-integer arithmetic: index coefficients are `Int`, and overflow is an error, not a trap.
+enum Checked {
+  static func add(_ a: Int, _ b: Int) throws -> Int {
+    let (r, o) = a.addingReportingOverflow(b)
+    if o { throw KernelError.overflow(what: "index arithmetic") }
+    return r
+  }
+  static func mul(_ a: Int, _ b: Int) throws -> Int {
+    let (r, o) = a.multipliedReportingOverflow(by: b)
+    if o { throw KernelError.overflow(what: "index arithmetic") }
+    return r
+  }
+}
+
+/// Identifiers: a letter or `_`, then letters, digits, `_` or `'` (primes come from renaming).
+func isIdentifier(_ s: String) -> Bool {
+  guard let first = s.unicodeScalars.first, first.isASCII,
+    first.properties.isAlphabetic || first == "_" else { return false }
+  return s.unicodeScalars.allSatisfy {
+    $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "'")
+  }
+}
+
+func requireIdentifier(_ s: String, in what: String) throws {
+  guard isIdentifier(s) else { throw KernelError.malformed(what: what, reason: "\"\(s)\" is not an identifier") }
+}

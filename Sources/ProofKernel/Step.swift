@@ -1,0 +1,135 @@
+/// The record of one rule call, so that a proof can be replayed. Premises are the numbers of
+/// earlier steps in the same `Derivation`; a position is a path of child numbers into the right side
+/// of the premise (see `Term.children`).
+public enum Step: Hashable, Sendable {
+  case refl(Term)
+  case sym(Int)
+  case trans(Int, Int)
+  case alpha(Int, lhs: Term, rhs: Term)
+  /// Rewrites the right side of the first premise at `path` with the equation of the second.
+  case cong(Int, path: [Int], by: Int)
+  /// Applies a local rule to the subterm at `path` of the premise's right side.
+  case rewrite(Int, path: [Int], Rewrite)
+  case assume(Formula, instance: [Affine])
+  case discharge(Int, stating: [Formula])
+  case vjpIntro(Int, at: [String])
+
+  public var ruleName: String {
+    switch self {
+    case .refl: return "refl"
+    case .sym: return "sym"
+    case .trans: return "trans"
+    case .alpha: return "alpha"
+    case .cong: return "cong"
+    case let .rewrite(_, _, r): return r.name
+    case .assume: return "assume"
+    case .discharge: return "discharge"
+    case .vjpIntro: return "vjp-intro"
+    }
+  }
+}
+
+/// A local rule: from a term `t`, the theorem `Γ ⊢ t = t'`.
+public enum Rewrite: Hashable, Sendable {
+  case ring(Term)
+  case sumLinear, sumPrenex(factor: Int), sumMerge, sumSplit(Int), sumAbsorb, bracketMerge
+  case deltaElim(String), changeVariable(String, to: String, sign: Int, offset: Affine)
+  case sumPermute([String]), sumCount(String), zeroExtend, unfold, jvp
+  case powMerge, powPow, powMul, logExp, expLog, expAdd
+
+  /// The rule's name in `Docs/Rules.md` and in certificates.
+  public var name: String {
+    switch self {
+    case .ring: return "ring"
+    case .sumLinear: return "sum-linear"
+    case .sumPrenex: return "sum-prenex"
+    case .sumMerge: return "sum-merge"
+    case .sumSplit: return "sum-split"
+    case .sumAbsorb: return "sum-guard"
+    case .bracketMerge: return "bracket-merge"
+    case .deltaElim: return "delta-elim"
+    case .changeVariable: return "change-of-variables"
+    case .sumPermute: return "sum-swap"
+    case .sumCount: return "sum-count"
+    case .zeroExtend: return "zero-ext"
+    case .unfold: return "unfold"
+    case .jvp: return "jvp"
+    case .powMerge: return "pow-merge"
+    case .powPow: return "pow-pow"
+    case .powMul: return "pow-mul"
+    case .logExp: return "log-exp"
+    case .expLog: return "exp-log"
+    case .expAdd: return "exp-add"
+    }
+  }
+
+  func apply(to t: Term) throws -> Theorem {
+    switch self {
+    case let .ring(target): return try .ring(t, target)
+    case .sumLinear: return try .sumLinear(t)
+    case let .sumPrenex(k): return try .sumPrenex(t, factor: k)
+    case .sumMerge: return try .sumMerge(t)
+    case let .sumSplit(k): return try .sumSplit(t, at: k)
+    case .sumAbsorb: return try .sumAbsorb(t)
+    case .bracketMerge: return try .bracketMerge(t)
+    case let .deltaElim(j): return try .deltaElim(t, index: j)
+    case let .changeVariable(j, u, s, e): return try .changeVariable(t, index: j, to: u, sign: s, offset: e)
+    case let .sumPermute(order): return try .sumPermute(t, order: order)
+    case let .sumCount(j): return try .sumCount(t, index: j)
+    case .zeroExtend: return try .zeroExtend(t)
+    case .unfold: return try .unfold(t)
+    case .jvp: return try .jvp(t)
+    case .powMerge: return try .powMerge(t)
+    case .powPow: return try .powPow(t)
+    case .powMul: return try .powMul(t)
+    case .logExp: return try .logExp(t)
+    case .expLog: return try .expLog(t)
+    case .expAdd: return try .expAdd(t)
+    }
+  }
+}
+
+/// A proof: steps and the theorem each produced. Replaying a certificate is building a derivation
+/// from its steps; the last theorem is what was proved.
+public struct Derivation: Sendable {
+  /// The version of the rule set; certificates record it.
+  public static let ruleSetVersion = "certify-rules-1"
+
+  public private(set) var steps: [Step] = []
+  public private(set) var theorems: [Theorem] = []
+
+  public init() {}
+
+  /// Runs `step` through the kernel and records it.
+  /// - Returns: the number of the step (for later premises).
+  @discardableResult
+  public mutating func apply(_ step: Step) throws -> Int {
+    let th = try run(step)
+    steps.append(step)
+    theorems.append(th)
+    return theorems.count - 1
+  }
+
+  private func premise(_ k: Int) throws -> Theorem {
+    guard theorems.indices.contains(k) else {
+      throw KernelError.ruleMismatch(rule: "premise", reason: "step \(k) is not an earlier step")
+    }
+    return theorems[k]
+  }
+
+  private func run(_ step: Step) throws -> Theorem {
+    switch step {
+    case let .refl(t): return .refl(t)
+    case let .sym(a): return .sym(try premise(a))
+    case let .trans(a, b): return try .trans(premise(a), premise(b))
+    case let .alpha(a, l, r): return try .alpha(premise(a), lhs: l, rhs: r)
+    case let .cong(a, path, b): return try .cong(premise(a), at: path, by: premise(b))
+    case let .rewrite(a, path, r):
+      let th = try premise(a)
+      return try .cong(th, at: path, by: r.apply(to: th.rhs.subterm(at: path)))
+    case let .assume(h, instance): return try .assume(h, instance: instance)
+    case let .discharge(a, stated): return try .discharge(premise(a), stating: stated)
+    case let .vjpIntro(a, at): return try .vjpIntro(premise(a), at: at)
+    }
+  }
+}

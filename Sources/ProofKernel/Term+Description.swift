@@ -1,0 +1,59 @@
+// The readable printing of terms, in the notation of the theorem language (Docs/TheoremLanguage.md).
+
+extension Term: CustomStringConvertible {
+  public var description: String { text(precedence: 0) }
+
+  /// Precedence: 0 sum/add, 1 product, 2 power operand, 3 atom.
+  func text(precedence: Int) -> String {
+    func wrap(_ s: String, _ own: Int) -> String { own < precedence ? "(" + s + ")" : s }
+    switch node {
+    case let .constant(q):
+      let s = q.description
+      return (q.signum < 0 || !q.isInteger) ? wrap(s, 1) : s
+    case let .dimension(n), let .named(n): return n
+    case let .access(t, idx): return "\(t.name)[\(idx.map(\.description).joined(separator: ", "))]"
+    case let .reference(d, idx): return idx.isEmpty ? d.name : "\(d.name)[\(idx.map(\.description).joined(separator: ", "))]"
+    case let .bracket(g): return Term.guardText(g)
+    case let .sum(bs, g, body):
+      return wrap("sum(\(Term.binderText(bs, g))) \(body.text(precedence: 1))", 0)
+    case let .add(ts):
+      var s = ts[0].text(precedence: 0)
+      for t in ts.dropFirst() { s += " + " + t.text(precedence: 1) }
+      return wrap(s, 0)
+    case let .mul(ts): return wrap(ts.map { $0.text(precedence: 2) }.joined(separator: " * "), 1)
+    case let .power(b, q): return wrap("\(b.text(precedence: 3)) ^ \(q.isInteger && q.signum >= 0 ? q.description : "(\(q))")", 2)
+    case let .apply(f, a): return "\(f.rawValue)(\(a.text(precedence: 0)))"
+    case let .derivative(t, x, dx): return "D(\(t.text(precedence: 0)))[\(x.name) := \(dx.name)]"
+    case let .vjp(v):
+      let at = "[\(v.at.map(\.description).joined(separator: ", "))]"
+      guard let seed = v.seed else { return "grad(\(v.output), \(v.wrt.name))\(at)" }
+      let out = "\(v.binders.joined(separator: ", ")): \(v.shape.map(\.description).joined(separator: ", "))"
+      return "vjp(\(out) -> \(v.output), \(v.wrt.name), \(seed.name))\(at)"
+    }
+  }
+
+  /// `i: n` for the plain range `0 <= i < n`, otherwise `i, j | constraints`.
+  static func binderText(_ bs: [String], _ g: Guard) -> String {
+    if bs.count == 1, g.constraints.count == 2, let size = Term.axisSize(bs[0], g) { return "\(bs[0]): \(size)" }
+    return bs.joined(separator: ", ") + " | " + g.description
+  }
+
+  /// The size `n` when `g` is exactly `0 <= i <= n - 1`.
+  static func axisSize(_ i: String, _ g: Guard) -> Affine? {
+    guard let lower = g.constraints.first(where: { $0.expression == (try? Affine.index(i)) }),
+      lower.relation == .nonNegative,
+      let upper = g.constraints.first(where: { $0.expression.coefficient(of: .index(i)) == -1 }),
+      upper.expression.indices == [i],
+      let size = try? upper.expression.plus(.index(i)).plus(.constant(1))
+    else { return nil }
+    return size
+  }
+
+  static func guardText(_ g: Guard) -> String {
+    if g.constraints.count == 1, let c = g.constraints.first, c.relation == .equal, c.expression.constant == 0,
+      c.expression.terms.count == 2, c.expression.terms[0].coefficient == 1, c.expression.terms[1].coefficient == -1 {
+      return "delta(\(c.expression.terms[0].variable.name), \(c.expression.terms[1].variable.name))"
+    }
+    return "[\(g)]"
+  }
+}

@@ -1,0 +1,117 @@
+// Two printings of a term: an injective serialization (what certificates and hashes use) and a key
+// that is equal exactly for alpha-equivalent terms (what the ring rule and equality checks use).
+
+extension Term {
+  /// Injective serialization: distinct terms print differently. Bound indices print by name;
+  /// definitions print by name (a theorem lists their bodies once, `Theorem.serialized`), or in full
+  /// when `inlineDefinitions` is set.
+  public func serialized(inlineDefinitions: Bool = true) -> String {
+    var printer = Printer(deBruijn: false, inlineDefinitions: inlineDefinitions)
+    printer.write(self)
+    return printer.out
+  }
+
+  /// A key equal for two terms exactly when they are equal up to renaming bound indices (bound
+  /// indices print by binding position; sorted parts are sorted after printing).
+  public var alphaKey: String {
+    var printer = Printer(deBruijn: true, inlineDefinitions: true)
+    printer.write(self)
+    return printer.out
+  }
+
+  /// Equal up to renaming bound indices.
+  public func isAlphaEquivalent(to other: Term) -> Bool { self == other || alphaKey == other.alphaKey }
+}
+
+struct Printer {
+  let deBruijn: Bool
+  let inlineDefinitions: Bool
+  var out = ""
+  var bound: [String] = []  // innermost last
+
+  init(deBruijn: Bool, inlineDefinitions: Bool) {
+    self.deBruijn = deBruijn
+    self.inlineDefinitions = inlineDefinitions
+  }
+
+  func variable(_ v: Variable) -> String {
+    switch v {
+    case let .dimension(n): return "d:" + n
+    case let .index(n):
+      if deBruijn, let k = bound.lastIndex(of: n) { return "#\(bound.count - 1 - k)" }
+      return "i:" + n
+    }
+  }
+
+  func affine(_ a: Affine, flipSign: Bool = false) -> String {
+    let s = flipSign ? -1 : 1
+    var parts = a.terms.map { "\($0.coefficient * s)*\(variable($0.variable))" }
+    if deBruijn { parts.sort() }
+    return "{\(a.constant * s) \(parts.joined(separator: " "))}"
+  }
+
+  func affines(_ xs: [Affine]) -> String { "[" + xs.map { affine($0) }.joined(separator: " ") + "]" }
+
+  func guardText(_ g: Guard) -> String {
+    if g.isFalse { return "(G false)" }
+    var parts = g.constraints.map { c -> String in
+      if c.relation == .nonNegative { return "(ge \(affine(c.expression)))" }
+      // The sign of an equality is fixed by its first variable, which renaming may change.
+      let (a, b) = (affine(c.expression), affine(c.expression, flipSign: true))
+      return "(eq \(deBruijn ? min(a, b) : a))"
+    }
+    if deBruijn { parts.sort() }
+    return "(G " + parts.joined(separator: " ") + ")"
+  }
+
+  func tensor(_ t: Tensor) -> String { t.name + affines(t.shape) }
+
+  mutating func write(_ t: Term) {
+    switch t.node {
+    case let .constant(q): out += "q\(q)"
+    case let .dimension(n): out += "d:" + n
+    case let .named(n): out += "k:" + n
+    case let .access(x, idx): out += "(T \(tensor(x)) \(affines(idx)))"
+    case let .bracket(g): out += guardText(g)
+    case let .sum(bs, g, body):
+      bound.append(contentsOf: bs)
+      out += deBruijn ? "(S \(bs.count) \(guardText(g)) " : "(S [\(bs.joined(separator: " "))] \(guardText(g)) "
+      write(body)
+      out += ")"
+      bound.removeLast(bs.count)
+    case let .add(ts): list("+", ts)
+    case let .mul(ts): list("*", ts)
+    case let .power(b, q): out += "(^ \(q) "; write(b); out += ")"
+    case let .apply(f, a): out += "(f \(f.rawValue) "; write(a); out += ")"
+    case let .reference(d, args):
+      out += "(R \(d.name) "
+      if inlineDefinitions { definition(d) }
+      out += "\(affines(args)))"
+    case let .derivative(body, x, dx): out += "(D \(tensor(x)) \(tensor(dx)) "; write(body); out += ")"
+    case let .vjp(v):
+      let saved = bound
+      bound = v.binders
+      out += "(V \(deBruijn ? "\(v.binders.count)" : "[\(v.binders.joined(separator: " "))]") \(affines(v.shape)) "
+      out += "\(tensor(v.wrt)) \(v.seed.map(tensor) ?? "_") "
+      write(v.output)
+      bound = saved
+      out += " \(affines(v.at)))"
+    }
+  }
+
+  mutating func list(_ op: String, _ ts: [Term]) {
+    out += "(\(op)"
+    for t in ts { out += " "; write(t) }
+    out += ")"
+  }
+
+  /// `(def [params] [shape] body) ` with the parameters bound in the body.
+  mutating func definition(_ d: Definition) {
+    let saved = bound
+    bound = d.parameters
+    out += "(def \(deBruijn ? "\(d.parameters.count)" : "[\(d.parameters.joined(separator: " "))]") \(affines(d.shape)) "
+    write(d.body)
+    out += ") "
+    bound = saved
+  }
+}

@@ -1,0 +1,122 @@
+// Free indices, positions, and capture-avoiding substitution.
+
+extension Term {
+  /// Indices occurring free (not bound by a `sum` or a `vjp`).
+  public var freeIndices: Set<String> {
+    switch node {
+    case .constant, .dimension, .named: return []
+    case let .access(_, idx), let .reference(_, idx): return idx.reduce(into: []) { $0.formUnion($1.indices) }
+    case let .bracket(g): return g.indices
+    case let .sum(bs, g, body): return g.indices.union(body.freeIndices).subtracting(bs)
+    case let .add(ts), let .mul(ts): return ts.reduce(into: []) { $0.formUnion($1.freeIndices) }
+    case let .power(t, _), let .apply(_, t), let .derivative(t, _, _): return t.freeIndices
+    case let .vjp(v): return v.at.reduce(into: []) { $0.formUnion($1.indices) }
+    }
+  }
+
+  /// True when a `D` or `vjp` occurs.
+  public var containsDerivative: Bool {
+    switch node {
+    case .derivative, .vjp: return true
+    default: return children.contains { $0.containsDerivative }
+    }
+  }
+
+  /// True when the value may depend on tensor `x`: it occurs, directly or in a definition's body.
+  public func dependsOn(_ x: Tensor) -> Bool {
+    switch node {
+    case let .access(t, _): return t == x
+    case let .reference(d, _): return d.body.dependsOn(x)
+    case let .derivative(t, v, dx): return v == x || dx == x || t.dependsOn(x)
+    case let .vjp(v): return v.wrt == x || v.seed == x || v.output.dependsOn(x)
+    default: return children.contains { $0.dependsOn(x) }
+    }
+  }
+
+  /// True when tensor `x` occurs, directly or in a definition's body.
+  func mentions(_ name: String) -> Bool {
+    switch node {
+    case let .access(t, _): return t.name == name
+    case let .reference(d, _): return d.body.mentions(name)
+    case let .derivative(t, v, dx): return v.name == name || dx.name == name || t.mentions(name)
+    case let .vjp(v): return v.wrt.name == name || v.seed?.name == name || v.output.mentions(name)
+    default: return children.contains { $0.mentions(name) }
+    }
+  }
+
+  /// The subterms a position can step into, in order.
+  public var children: [Term] {
+    switch node {
+    case let .add(ts), let .mul(ts): return ts
+    case let .sum(_, _, t), let .power(t, _), let .apply(_, t), let .derivative(t, _, _): return [t]
+    default: return []
+    }
+  }
+
+  /// The same former with new children (as many as `children`).
+  func replacingChildren(_ new: [Term]) throws -> Term {
+    switch node {
+    case .add: return .add(new)
+    case .mul: return .mul(new)
+    case let .sum(bs, g, _): return try .sum(bs, g, new[0])
+    case let .power(_, q): return .power(new[0], q)
+    case let .apply(f, _): return .apply(f, new[0])
+    case let .derivative(_, x, dx): return try .derivative(new[0], x, along: dx)
+    default: return self
+    }
+  }
+
+  /// The subterm at `path` (a list of child numbers).
+  public func subterm(at path: [Int]) throws -> Term {
+    var t = self
+    for k in path {
+      let c = t.children
+      guard c.indices.contains(k) else { throw KernelError.ruleMismatch(rule: "position", reason: "no subterm at \(path)") }
+      t = c[k]
+    }
+    return t
+  }
+
+  // MARK: - Substitution
+
+  /// Replaces free indices by affine expressions at once, renaming bound indices that would capture
+  /// an index of a replacement (`i` becomes `i'`, `i''`, ...).
+  public func substituting(_ map: [String: Affine]) throws -> Term {
+    if map.isEmpty { return self }
+    switch node {
+    case .constant, .dimension, .named: return self
+    case let .access(t, idx): return try .access(t, idx.map { try $0.substituting(map) })
+    case let .reference(d, idx): return try .reference(d, idx.map { try $0.substituting(map) })
+    case let .bracket(g): return .bracket(try g.substituting(map))
+    case let .sum(bs, g, body):
+      let (newBinders, inner) = try Term.renamingBinders(bs, under: map, avoiding: body.freeIndices.union(g.indices))
+      return try .sum(newBinders, g.substituting(inner), body.substituting(inner))
+    case let .vjp(v):
+      // The output mentions only its binders, so only `at` changes.
+      return try .vjp(v.output, binders: v.binders, shape: v.shape, wrt: v.wrt, seed: v.seed,
+                      at: v.at.map { try $0.substituting(map) })
+    default:
+      return try replacingChildren(children.map { try $0.substituting(map) })
+    }
+  }
+
+  /// Binders after renaming those that clash with an index a replacement brings in, and the map to
+  /// apply under them (mappings of the binders dropped, renamings added).
+  static func renamingBinders(
+    _ binders: [String], under map: [String: Affine], avoiding used: Set<String>
+  ) throws -> ([String], [String: Affine]) {
+    var inner = map
+    for b in binders { inner[b] = nil }
+    let incoming = inner.values.reduce(into: Set<String>()) { $0.formUnion($1.indices) }
+    var avoid = incoming.union(used).union(binders).union(inner.keys)
+    var result = binders
+    for (k, b) in binders.enumerated() where incoming.contains(b) {
+      var fresh = b + "'"
+      while avoid.contains(fresh) { fresh += "'" }
+      avoid.insert(fresh)
+      result[k] = fresh
+      inner[b] = try .index(fresh)
+    }
+    return (result, inner)
+  }
+}

@@ -1,0 +1,66 @@
+/// A sequent `hypotheses ⊢ lhs = rhs`, true for every value of the dimensions (integers >= 1), of
+/// the tensors, and of the free indices, wherever the hypotheses hold.
+///
+/// Only the kernel's rules create theorems: the initializer is internal and there is no `Decodable`
+/// conformance. Outside the kernel, a theorem is the result of replaying `Step`s.
+public struct Theorem: Sendable, CustomStringConvertible {
+  /// Sorted by `alphaKey`, without repetitions (so equal sequents are equal values).
+  public let hypotheses: [Formula]
+  public let lhs: Term
+  public let rhs: Term
+
+  init(_ hypotheses: [Formula], _ lhs: Term, _ rhs: Term) {
+    var seen = Set<String>()
+    let keyed = hypotheses.map { ($0.alphaKey, $0) }.filter { seen.insert($0.0).inserted }
+    self.hypotheses = keyed.sorted { $0.0 < $1.0 }.map(\.1)
+    self.lhs = lhs
+    self.rhs = rhs
+  }
+
+  public var description: String {
+    let h = hypotheses.map(\.description).joined(separator: ", ")
+    return (h.isEmpty ? "" : h + " ") + "⊢ \(lhs) = \(rhs)"
+  }
+
+  /// The injective serialization: the definitions used (each once, sorted by name), the hypotheses,
+  /// and the equation. This is what certificates hash.
+  /// - Throws: when two different definitions share a name (the text would be ambiguous).
+  public func serialized() throws -> String {
+    var definitions: [String: Definition] = [:]
+    func collect(_ t: Term) throws {
+      if case let .reference(d, _) = t.node {
+        if let known = definitions[d.name] {
+          guard known == d else { throw KernelError.malformed(what: "theorem", reason: "two definitions named \(d.name)") }
+        } else {
+          definitions[d.name] = d
+          try collect(d.body)
+        }
+      }
+      if case let .vjp(v) = t.node { try collect(v.output) }
+      for c in t.children { try collect(c) }
+    }
+    func collect(_ f: Formula) throws {
+      switch f {
+      case let .equal(a, b): try collect(a); try collect(b)
+      case let .nonZero(t), let .positive(t): try collect(t)
+      case .holds: break
+      case let .forAll(_, _, g): try collect(g)
+      }
+    }
+    for f in hypotheses { try collect(f) }
+    try collect(lhs)
+    try collect(rhs)
+    var out = "(theorem (definitions"
+    for name in definitions.keys.sorted() {
+      var p = Printer(deBruijn: false, inlineDefinitions: false)
+      let d = definitions[name]!
+      p.out = " (\(name) "
+      p.definition(d)
+      out += p.out + ")"
+    }
+    out += ") (hypotheses"
+    for f in hypotheses { out += " " + f.serialized(inlineDefinitions: false) }
+    out += ") (= \(lhs.serialized(inlineDefinitions: false)) \(rhs.serialized(inlineDefinitions: false))))"
+    return out
+  }
+}

@@ -1,0 +1,26 @@
+import Exact
+@testable import ProofKernel
+
+// Short builders for terms in tests: `i("j")` is the index j, `n` the dimension n, and so on.
+
+func i(_ name: String) -> Affine { try! .index(name) }
+func d(_ name: String) -> Affine { try! .dimension(name) }
+func axis(_ index: String, _ size: Affine) -> Guard { try! .axis(index, size: size) }
+func vector(_ name: String, _ size: String = "n") -> Tensor { try! Tensor(name, shape: [d(size)]) }
+func at(_ t: Tensor, _ idx: Affine...) -> Term { try! .access(t, idx) }
+func sum(_ b: String, _ size: Affine, _ body: Term) -> Term { try! .sum([b], axis(b, size), body) }
+func q(_ p: Int, _ r: Int = 1) -> Term { .constant(Rational(p, r)) }
+func * (a: Term, b: Term) -> Term { .mul([a, b]) }
+func + (a: Term, b: Term) -> Term { .add([a, b]) }
+func pow(_ a: Term, _ p: Int, _ r: Int = 1) -> Term { .power(a, Rational(p, r)) }
+func step(_ a: Term) -> Term { .apply(.step, a) }
+func relu(_ a: Term) -> Term { .apply(.relu, a) }
+
+/// `a + c`.
+func plus(_ a: Affine, _ c: Int) -> Affine { try! a.plus(.constant(c)) }
+func minus(_ a: Affine, _ b: Affine) -> Affine { try! a.plus(b.scaled(by: -1)) }
+
+extension Derivation {
+  /// The last theorem.
+  var last: Theorem { theorems[theorems.count - 1] }
+}
