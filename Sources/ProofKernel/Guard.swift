@@ -94,6 +94,18 @@ public struct Guard: Hashable, Sendable {
         strongest[part] = min(strongest[part] ?? .max, c.expression.constant)
       }
     }
+    // Opposite inequalities p + c >= 0 and -p + c' >= 0: false when c + c' < 0, an equality when 0.
+    for (part, c) in strongest {
+      let opposite = try part.scaled(by: -1)
+      guard let c2 = strongest[opposite] else { continue }
+      let total = try Checked.add(c, c2)
+      if total < 0 { return .false }
+      if total == 0, part.terms[0].coefficient > 0 {
+        strongest[part] = nil
+        strongest[opposite] = nil
+        equalities.insert(try part.plus(.constant(c)))
+      }
+    }
     // Dimensions are >= 1: an inequality over dimensions alone that holds at its weakest point holds.
     var result = equalities.map { Constraint(relation: .equal, canonical: $0) }
     for (part, constant) in strongest {

@@ -57,6 +57,16 @@ struct RuleTests {
     // Bound names do not matter to atoms.
     _ = try Theorem.ring(sum("i", d("n"), at(x, i("i"))) + sum("k", d("n"), at(x, i("k"))), q(2) * sum("i", d("n"), at(x, i("i"))))
     expectRefusal("ring") { try .ring(pow(a + b, 2), pow(a, 2) + pow(b, 2)) }
+    // Finite sums are linear, constants and dimensions leave them, brackets are idempotent.
+    let n = try Term.dimension("n")
+    let s = sum("i", d("n"), q(3) * n * at(x, i("i")) + at(y, i("i")))
+    _ = try Theorem.ring(s, q(3) * n * sum("k", d("n"), at(x, i("k"))) + sum("i", d("n"), at(y, i("i"))))
+    let g = try Guard(nonNegative: [minus(i("i"), i("j"))])
+    _ = try Theorem.ring(.bracket(g) * .bracket(g) * a, .bracket(g) * a)
+    _ = try Theorem.ring(sum("i", d("n"), .bracket(g) * at(x, i("i"))), try .sum(["i"], axis("i", d("n")).and(g), at(x, i("i"))))
+    _ = try Theorem.ring(.bracket(axis("j", d("n"))) * .bracket(try Guard(nonNegative: [plus(i("j"), -(1))]).and(try Guard(nonNegative: [minus(plus(d("n"), 5), i("j")).scaled(by: -1)]))), q(0))
+    expectRefusal("ring") { try .ring(sum("i", d("n"), at(x, i("i"))), sum("i", d("m"), at(x, i("i")))) }
+    expectRefusal("ring") { try .ring(sum("i", d("n"), at(x, i("i")) * at(y, i("j"))), at(y, i("j")) * sum("i", d("n"), at(x, i("i")))) }
     expectRefusal("ring") { try .ring(a * pow(a, -1), q(1)) }  // that is cancel, with its condition
     expectRefusal("ring") { try .ring(q(2, 3) * a, q(3, 5) * a) }
   }

@@ -19,12 +19,13 @@ extension Double {
   /// binade the value falls in, so a subnormal result is rounded once, not twice.
   public init(_ value: Rational) {
     if value.isZero { self = 0; return }
-    var x = mpfr_t()
-    mpfr_init2(&x, 64)
-    defer { mpfr_clear(&x) }
+    // On the heap: MPFR objects must not move between calls.
+    let x = UnsafeMutablePointer<__mpfr_struct>.allocate(capacity: 1)
+    mpfr_init2(x, 64)
+    defer { mpfr_clear(x); x.deallocate() }
     // Rounding toward zero keeps the exponent exact: |value| lies in [2^(e-1), 2^e).
-    mpfr_set_q(&x, value.storage.pointer, MPFR_RNDZ)
-    let e = Int(certify_mpfr_get_exp(&x))
+    mpfr_set_q(x, value.storage.pointer, MPFR_RNDZ)
+    let e = Int(certify_mpfr_get_exp(x))
     // Doubles have 53 significant bits down to 2^-1022, then a fixed quantum of 2^-1074.
     let bits = e - 1 >= -1022 ? 53 : 53 - (-1022 - (e - 1))
     if bits < 1 {
@@ -35,8 +36,8 @@ extension Double {
       self = value.signum < 0 ? -rounded : rounded
       return
     }
-    mpfr_set_prec(&x, mpfr_prec_t(bits))
-    mpfr_set_q(&x, value.storage.pointer, MPFR_RNDN)
-    self = mpfr_get_d(&x, MPFR_RNDN)  // exact now: x already has a representable value
+    mpfr_set_prec(x, mpfr_prec_t(bits))
+    mpfr_set_q(x, value.storage.pointer, MPFR_RNDN)
+    self = mpfr_get_d(x, MPFR_RNDN)  // exact now: x already has a representable value
   }
 }
