@@ -7,6 +7,9 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .library(name: "Exact", targets: ["Exact"]),
+    .library(name: "ProofKernel", targets: ["ProofKernel"]),
+    .library(name: "Evaluation", targets: ["Evaluation"]),
+    .library(name: "Algebra", targets: ["Algebra"]),
     .executable(name: "certify", targets: ["certify"]),
   ],
   dependencies: [
@@ -27,6 +30,12 @@ let package = Package(
       providers: [.apt(["libmpfi-dev"]), .brew(["mpfi"])]),
 
     .target(name: "Exact", dependencies: ["CGMP", "CMPFR", "CMPFI"]),
+    // The trusted kernel: the standard library and Exact only (Docs/Architecture.md).
+    .target(name: "ProofKernel", dependencies: ["Exact"]),
+    // The engine: theorem language, normalization, proof search. Untrusted: it only proposes steps.
+    .target(name: "Algebra", dependencies: ["Exact", "ProofKernel", "Evaluation"]),
+    // Untrusted evaluation of terms at concrete sizes (exact for now).
+    .target(name: "Evaluation", dependencies: ["Exact", "ProofKernel"]),
 
     .executableTarget(
       name: "certify",
@@ -35,6 +44,21 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
+    // Times Rational and Interval operations; compared with Python by scripts/bench-exact.
+    .executableTarget(name: "ExactBenchmarks", dependencies: ["Exact"], path: "Sources/ExactBenchmarks"),
+
+    .testTarget(
+      name: "ProofKernelTests",
+      dependencies: ["ProofKernel", "Exact"]),
+    .testTarget(
+      name: "AlgebraTests",
+      dependencies: [
+        "Algebra", "ProofKernel", "Exact", "Evaluation",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ]),
+    .testTarget(
+      name: "EvaluationTests",
+      dependencies: ["Evaluation", "ProofKernel", "Exact"]),
     .testTarget(
       name: "ExactTests",
       dependencies: [

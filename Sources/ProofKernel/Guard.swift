@@ -137,28 +137,35 @@ public struct Guard: Hashable, Sendable {
      constraints.filter { !$0.expression.indices.isDisjoint(with: names) })
   }
 
-  /// True when every index of `binders` is bounded above and below by the constraints (so a sum
-  /// over them under this guard is finite): repeatedly, an index is bounded when one constraint with
-  /// a positive and one with a negative coefficient on it (or an equality) mention, besides it, only
-  /// indices already bounded or not among `binders`.
+  /// True when every index of `binders` is bounded above and below by the constraints, so a sum
+  /// over them under this guard is finite. A constraint `k*b + sum m*c + r >= 0` bounds `b` below
+  /// (`k > 0`) or above (`k < 0`) once every other bound index `c` in it is bounded above where
+  /// `m > 0` and below where `m < 0` (the rest is fixed); an equality bounds both ways. Repeated
+  /// until nothing changes.
   func bounds(_ binders: [String]) -> Bool {
     if isFalse { return true }
-    var open = Set(binders)
+    let inner = Set(binders)
+    // An equality is two inequalities, e >= 0 and -e >= 0.
+    let rows: [[(Variable, Int)]] = constraints.flatMap { c -> [[(Variable, Int)]] in
+      let row = c.expression.terms.map { ($0.variable, $0.coefficient) }
+      return c.relation == .equal ? [row, row.map { ($0.0, -$0.1) }] : [row]
+    }
+    var lower = Set<String>(), upper = Set<String>()
     var progress = true
-    while progress && !open.isEmpty {
+    while progress {
       progress = false
-      for b in open {
-        var below = false, above = false
-        for c in constraints {
-          let k = c.expression.coefficient(of: .index(b))
-          guard k != 0, c.expression.indices.subtracting([b]).isDisjoint(with: open) else { continue }
-          if c.relation == .equal || k > 0 { below = true }
-          if c.relation == .equal || k < 0 { above = true }
+      for row in rows {
+        for (v, k) in row {
+          guard case let .index(b) = v, inner.contains(b) else { continue }
+          let ready = row.allSatisfy { w, m in
+            guard case let .index(o) = w, o != b, inner.contains(o) else { return true }
+            return m > 0 ? upper.contains(o) : lower.contains(o)
+          }
+          if ready, k > 0 ? lower.insert(b).inserted : upper.insert(b).inserted { progress = true }
         }
-        if below && above { open.remove(b); progress = true }
       }
     }
-    return open.isEmpty
+    return inner.isSubset(of: lower) && inner.isSubset(of: upper)
   }
 }
 

@@ -55,7 +55,7 @@ public struct Tensor: Hashable, Sendable, Comparable {
   public static func < (a: Tensor, b: Tensor) -> Bool { (a.name, a.shape.description) < (b.name, b.shape.description) }
 
   /// `0 <= idx[k] < shape[k]` for every axis.
-  func shapeGuard(_ indices: [Affine]) throws -> Guard {
+  public func shapeGuard(_ indices: [Affine]) throws -> Guard {
     try zip(indices, shape).reduce(Guard.true) { g, pair in
       try g.and(Guard(nonNegative: [pair.0, try pair.1.plus(.constant(-1)).plus(pair.0.scaled(by: -1))]))
     }

@@ -1,0 +1,94 @@
+public import ProofKernel
+
+/// A place in a source file: 1-based line and column.
+public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
+  public var file: String
+  public var line: Int
+  public var column: Int
+
+  public init(file: String, line: Int, column: Int) {
+    self.file = file
+    self.line = line
+    self.column = column
+  }
+
+  public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// A parsed `.thm` file: declarations, theorems and layers, in the kernel's terms.
+public struct Document: Sendable {
+  public var file: String
+  public var dimensions: [String] = []
+  public var constants: [String] = []
+  public var tensors: [Tensor] = []
+  public var definitions: [Definition] = []
+  public var theorems: [Statement] = []
+  public var layers: [Layer] = []
+
+  public init(file: String) { self.file = file }
+
+  /// Every statement to prove: the theorems, then each layer's rules, in file order.
+  public var statements: [Statement] { theorems + layers.flatMap(\.rules) }
+}
+
+/// A claim `lhs = rhs` under assumptions, for every value of its dimensions, tensors and free
+/// indices within their ranges.
+public struct Statement: Sendable {
+  public var name: String
+  public var location: SourceLocation
+  public var lhs: Term
+  public var rhs: Term
+  /// The `assume` lines, as written.
+  public var assumptions: [Formula]
+  /// Free indices with their ranges `0 <= i < size`, declared or inferred from a `grad`/`vjp`.
+  public var indices: [(name: String, size: Affine)]
+
+  public init(name: String, location: SourceLocation, lhs: Term, rhs: Term, assumptions: [Formula], indices: [(name: String, size: Affine)]) {
+    self.name = name
+    self.location = location
+    self.lhs = lhs
+    self.rhs = rhs
+    self.assumptions = assumptions
+    self.indices = indices
+  }
+
+  /// The hypotheses the kernel's theorem must have: the assumptions, then the ranges of the free
+  /// indices as one guard (absent when there are none).
+  public var hypotheses: [Formula] {
+    get throws {
+      let ranges = try indices.reduce(Guard.true) { try $0.and(Guard.axis($1.name, size: $1.size)) }
+      return assumptions + (ranges.constraints.isEmpty ? [] : [.holds(ranges)])
+    }
+  }
+}
+
+/// `layer name(dims)`: a forward formula and its backward rules.
+public struct Layer: Sendable {
+  public var name: String
+  public var location: SourceLocation
+  public var dimensions: [String]
+  public var inputs: [Tensor]
+  public var parameters: [Tensor]
+  /// `output y[o: O] = ...` as a definition named after the output.
+  public var output: Definition
+  /// The upstream gradient `dy`, with the output's shape; nil for a scalar output (a loss), whose
+  /// rules are gradients (seed 1).
+  public var seed: Tensor?
+  public var assumptions: [Formula]
+  /// One statement per `vjp` line: `vjp(o: O -> y[o], x, dy)[i] = ...` (or `grad(y, x)[i] = ...`
+  /// for a scalar output), named `name.x`.
+  public var rules: [Statement]
+
+  public init(name: String, location: SourceLocation, dimensions: [String], inputs: [Tensor], parameters: [Tensor],
+              output: Definition, seed: Tensor?, assumptions: [Formula], rules: [Statement]) {
+    self.name = name
+    self.location = location
+    self.dimensions = dimensions
+    self.inputs = inputs
+    self.parameters = parameters
+    self.output = output
+    self.seed = seed
+    self.assumptions = assumptions
+    self.rules = rules
+  }
+}

@@ -1,0 +1,114 @@
+internal import Exact
+internal import ProofKernel
+
+extension Normalizer {
+  /// Tidies each monomial (deltas, counts, shapes, canonical order), merges like monomials, sorts
+  /// them, and rewrites the subterm at `root` to the result.
+  mutating func finish(_ chain: inout Chain, at root: [Int], _ ms: [Monomial]) throws -> [Monomial] {
+    var tidied: [Monomial] = []
+    for (k, m) in ms.enumerated() {
+      tidied += try tidy(&chain, at: ms.count == 1 ? root : root + [k], m)
+    }
+    var merged: [(key: String, monomial: Monomial)] = []
+    var index: [String: Int] = [:]
+    for m in tidied where !m.isZero {
+      let key = try m.shapeKey()
+      if let k = index[key] {
+        merged[k].monomial.coefficient = merged[k].monomial.coefficient + m.coefficient
+      } else {
+        index[key] = merged.count
+        merged.append((key, m))
+      }
+    }
+    let result = merged.filter { !$0.monomial.coefficient.isZero }.sorted { $0.key < $1.key }.map(\.monomial)
+    try chain.ring(at: root, to: result.term())
+    return result
+  }
+
+  /// One monomial at `p` in its final form; a count may split it into several.
+  private mutating func tidy(_ chain: inout Chain, at p: [Int], _ start: Monomial) throws -> [Monomial] {
+    var m = start
+    try chain.ring(at: p, to: m.term())
+    while !m.binders.isEmpty {
+      if let b = m.binders.first(where: { b in
+        m.guardTerm.constraints.contains { $0.relation == .equal && $0.expression.coefficient(of: .index(b)).magnitude == 1 }
+      }) {
+        try chain.apply(.deltaElim(b), at: p + m.sumPath)
+        guard let next = try readMonomial(chain.subterm(at: p)) else { throw NormalizationError.unsupported("after delta elimination") }
+        m = next
+        try chain.ring(at: p, to: m.term())
+        continue
+      }
+      if let b = countable(m), (try? chain.apply(.sumCount(b), at: p + m.sumPath)) != nil {
+        let parts = try expand(&chain, at: p)
+        var out: [Monomial] = []
+        for (k, part) in parts.enumerated() { out += try tidy(&chain, at: parts.count == 1 ? p : p + [k], part) }
+        try chain.ring(at: p, to: out.term())
+        return out
+      }
+      break
+    }
+    try saturate(&chain, at: p, &m)
+    if m.binders.count > 1 {
+      let order = try canonicalOrder(m)
+      if order != m.binders {
+        try chain.apply(.sumPermute(order), at: p + m.sumPath)
+        m.binders = order
+      }
+    }
+    return m.isZero ? [] : [m]
+  }
+
+  /// A bound index that occurs in no factor and in exactly a lower and an upper bound.
+  private func countable(_ m: Monomial) -> String? {
+    let inFactors = m.factors.reduce(into: Set<String>()) { $0.formUnion($1.atom.freeIndices) }
+    return m.binders.first { b in
+      guard !inFactors.contains(b) else { return false }
+      let on = m.guardTerm.constraints.filter { $0.expression.coefficient(of: .index(b)) != 0 }
+      return on.count == 2 && on.allSatisfy { $0.relation == .nonNegative && $0.expression.coefficient(of: .index(b)).magnitude == 1 }
+    }
+  }
+
+  /// Makes the shape of every accessed tensor explicit in the guard (`zero-ext`), so that guards
+  /// that differ only by what zero extension already implies become equal.
+  private func saturate(_ chain: inout Chain, at p: [Int], _ m: inout Monomial) throws {
+    var changed = false
+    for (k, f) in m.factors.enumerated() {
+      guard case let .access(x, idx) = f.atom.node else { continue }
+      let shape = try x.shapeGuard(idx)
+      let joined = try m.guardTerm.and(shape)
+      guard joined != m.guardTerm else { continue }
+      var path = p + factorPath(m, k)
+      if f.exponent != 1 { path.append(0) }
+      try chain.apply(.zeroExtend, at: path)
+      try chain.ring(at: p, to: try m.term(extraFactor: k, shape))
+      m.guardTerm = joined
+      changed = true
+      try chain.ring(at: p, to: m.term())
+    }
+    _ = changed
+  }
+
+  /// The path from a monomial's term to its `k`-th factor.
+  private func factorPath(_ m: Monomial, _ k: Int) -> [Int] {
+    if !m.binders.isEmpty { return m.sumPath + m.factorPath(k) }
+    let before = m.prefix.count + (m.guardTerm.constraints.isEmpty ? 0 : 1)
+    return before + m.factors.count == 1 ? [] : [before + k]
+  }
+}
+
+extension Monomial {
+  /// The term with the `k`-th factor replaced by `[shape] * factor`, as `zero-ext` leaves it.
+  func term(extraFactor k: Int, _ shape: Guard) throws -> Term {
+    var parts = factorTerms
+    if case .power = parts[k].node, factors[k].exponent != 1 {
+      parts[k] = .power(.mul([.bracket(shape), factors[k].atom]), Rational(factors[k].exponent))
+    } else {
+      parts[k] = .mul([.bracket(shape), parts[k]])
+    }
+    if binders.isEmpty {
+      return .mul(prefix + (guardTerm.constraints.isEmpty ? [] : [.bracket(guardTerm)]) + parts)
+    }
+    return .mul(prefix + [try .sum(binders, guardTerm, .mul(parts))])
+  }
+}

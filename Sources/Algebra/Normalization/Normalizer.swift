@@ -1,0 +1,249 @@
+internal import Exact
+public import ProofKernel
+
+/// Why normalization stopped.
+public enum NormalizationError: Error, CustomStringConvertible, Equatable {
+  /// A construct the engine does not handle (named), rather than a wrong proof.
+  case unsupported(String)
+  /// The expansion would have more monomials than `Normalizer.monomialLimit`.
+  case tooLarge(Int)
+
+  public var description: String {
+    switch self {
+    case let .unsupported(what): return "unsupported: \(what)"
+    case let .tooLarge(n): return "the expansion has more than \(n) monomials"
+    }
+  }
+}
+
+/// Rewrites a term to its normal form through kernel steps (NORMAL_FORM.md, Docs/Engine.md):
+/// derivatives computed, definitions unfolded, bound indices renamed apart, products and sums
+/// expanded into monomials with one prenex sum each, deltas eliminated, constant sums counted,
+/// accesses' shapes made explicit in the guards, bound indices put in canonical order, like
+/// monomials merged, and the monomials sorted.
+struct Normalizer {
+  static let monomialLimit = 20_000
+
+  /// Index names in use anywhere in the proof; fresh names avoid them.
+  var used: Set<String>
+  var counter = 0
+
+  init(avoiding names: Set<String>) { used = names }
+
+  mutating func fresh() -> String {
+    while true {
+      counter += 1
+      let name = "k\(counter)"
+      if used.insert(name).inserted { return name }
+    }
+  }
+
+  /// Normalizes the subterm at `root` of the chain's current term, and returns its monomials.
+  mutating func normalize(_ chain: inout Chain, at root: [Int]) throws -> [Monomial] {
+    try rewriteAll(&chain, root, rule: .jvp) { if case .derivative = $0.node { return true } else { return false } }
+    try rewriteAll(&chain, root, rule: .unfold) { if case .reference = $0.node { return true } else { return false } }
+    try renameApart(&chain, root)
+    let expanded = try expand(&chain, at: root)
+    return try finish(&chain, at: root, expanded)
+  }
+
+  // MARK: - Preparation
+
+  /// Applies `rule` at the first matching position, outermost first, until none is left.
+  private func rewriteAll(_ chain: inout Chain, _ root: [Int], rule: Rewrite, where match: (Term) -> Bool) throws {
+    while let p = Normalizer.firstPath(in: try chain.subterm(at: root), where: match) {
+      try chain.apply(rule, at: root + p)
+    }
+  }
+
+  static func firstPath(in t: Term, where match: (Term) -> Bool) -> [Int]? {
+    if match(t) { return [] }
+    for (k, c) in t.children.enumerated() {
+      if let p = firstPath(in: c, where: match) { return [k] + p }
+    }
+    return nil
+  }
+
+  /// Gives every bound index below `root` a fresh name, so no later step can capture one.
+  private mutating func renameApart(_ chain: inout Chain, _ root: [Int]) throws {
+    var paths: [[Int]] = []
+    func collect(_ t: Term, _ p: [Int]) {
+      if case .sum = t.node { paths.append(p) }
+      for (k, c) in t.children.enumerated() { collect(c, p + [k]) }
+    }
+    collect(try chain.subterm(at: root), root)
+    for p in paths { try renameBinders(&chain, at: p) }
+  }
+
+  mutating func renameBinders(_ chain: inout Chain, at p: [Int]) throws {
+    guard case let .sum(bs, _, _) = try chain.subterm(at: p).node else { return }
+    for b in bs { try chain.apply(.changeVariable(b, to: fresh(), sign: 1, offset: .constant(0)), at: p) }
+  }
+
+  // MARK: - Expansion
+
+  /// Rewrites the subterm at `p` to a sum of monomials; afterwards it is exactly `result.term()`.
+  mutating func expand(_ chain: inout Chain, at p: [Int]) throws -> [Monomial] {
+    let t = try chain.subterm(at: p)
+    switch t.node {
+    case let .constant(q): return q.isZero ? [] : [Monomial(coefficient: q)]
+    case let .dimension(d):
+      var m = Monomial()
+      m.dimensions[d] = Rational(1)
+      return [m]
+    case let .bracket(g):
+      var m = Monomial()
+      m.guardTerm = g
+      return [m]
+    case .named, .access: return [.atom(t)]
+    case .apply:
+      _ = try normalize(&chain, at: p + [0])
+      return [.atom(try chain.subterm(at: p))]
+    case let .power(base, q): return try expandPower(&chain, at: p, base: base, q)
+    case let .add(ts):
+      var all: [Monomial] = []
+      for k in ts.indices { all += try expand(&chain, at: p + [k]) }
+      try chain.ring(at: p, to: all.term())
+      return all
+    case let .mul(ts):
+      var children: [[Monomial]] = []
+      for k in ts.indices { children.append(try expand(&chain, at: p + [k])) }
+      return try expandProduct(&chain, at: p, children)
+    case let .sum(bs, g, _):
+      return try expandSum(&chain, at: p, binders: bs, guard: g, body: try expand(&chain, at: p + [0]))
+    case .reference, .derivative: throw NormalizationError.unsupported("\(t) left after unfolding")
+    case .vjp: throw NormalizationError.unsupported("vjp or grad inside an expression: \(t)")
+    }
+  }
+
+  private mutating func expandPower(_ chain: inout Chain, at p: [Int], base: Term, _ q: Rational) throws -> [Monomial] {
+    if case let .dimension(d) = base.node {
+      var m = Monomial()
+      m.dimensions[d] = q
+      return [m]
+    }
+    guard q.isInteger, q.signum >= 0, let n = Int(exactly: q.numerator), n <= 16 else {
+      // A negative or fractional power of a normalized base is an atom.
+      let inner = try normalize(&chain, at: p + [0])
+      if inner.isEmpty { throw NormalizationError.unsupported("a negative or fractional power of 0") }
+      return [.atom(try chain.subterm(at: p))]
+    }
+    if n == 0 {
+      try chain.ring(at: p, to: .one)
+      return [Monomial()]
+    }
+    let inner = try expand(&chain, at: p + [0])
+    if inner.count == 1, inner[0].binders.isEmpty {  // a power of one plain monomial
+      var m = Monomial()
+      for _ in 0..<n { m = try m.times(inner[0]) }
+      try chain.ring(at: p, to: m.term())
+      return [m]
+    }
+    // Otherwise multiply out n copies, each with bound indices of its own.
+    let copy = try chain.subterm(at: p + [0])
+    try chain.ring(at: p, to: .mul(Array(repeating: copy, count: n)))
+    var children = [inner]
+    for k in 1..<n {
+      var paths: [[Int]] = []
+      func collect(_ t: Term, _ path: [Int]) {
+        if case .sum = t.node { paths.append(path) }
+        for (j, c) in t.children.enumerated() { collect(c, path + [j]) }
+      }
+      collect(copy, p + [k])
+      for path in paths { try renameBinders(&chain, at: path) }
+      guard let ms = try readMonomials(try chain.subterm(at: p + [k])) else {
+        throw NormalizationError.unsupported("re-reading a renamed power")
+      }
+      children.append(ms)
+    }
+    return try expandProduct(&chain, at: p, children)
+  }
+
+  /// The product of sums of monomials: distributed by `ring`, then each product's sums pulled out
+  /// (`sum-prenex`) and merged (`sum-merge`).
+  private mutating func expandProduct(_ chain: inout Chain, at p: [Int], _ children: [[Monomial]]) throws -> [Monomial] {
+    var combos: [[Monomial]] = [[]]
+    for ms in children {
+      combos = combos.flatMap { c in ms.map { c + [$0] } }
+      if combos.count > Normalizer.monomialLimit { throw NormalizationError.tooLarge(Normalizer.monomialLimit) }
+    }
+    // Each product laid out as: plain factors, then the sums.
+    var layouts: [Term] = []
+    var results: [Monomial] = []
+    for combo in combos {
+      var plain = Monomial()
+      var sums: [Term] = []
+      var product = Monomial()
+      for m in combo {
+        product = try product.times(m)
+        var outer = m
+        if !m.binders.isEmpty {
+          sums.append(try m.sumPart())
+          outer.binders = []
+          outer.guardTerm = .true
+          outer.factors = []
+        }
+        plain = try plain.times(outer)
+      }
+      results.append(product)
+      layouts.append(.mul(plain.prefix + (plain.guardTerm.constraints.isEmpty ? [] : [.bracket(plain.guardTerm)]) + plain.factorTerms + sums))
+    }
+    try chain.ring(at: p, to: .add(layouts))
+    for (k, layout) in layouts.enumerated() {
+      let pc = layouts.count == 1 ? p : p + [k]
+      guard case let .mul(fs) = layout.node else { continue }  // a lone sum: nothing to pull out
+      let sumCount = fs.reversed().prefix { if case .sum = $0.node { return true } else { return false } }.count
+      guard sumCount > 0 else { continue }
+      var body = pc
+      for s in 0..<sumCount {
+        try chain.apply(.sumPrenex(factor: fs.count - 1 - s), at: body)
+        body.append(0)
+      }
+      for _ in 1..<sumCount { try chain.apply(.sumMerge, at: pc) }
+      results[k].binders = try binders(of: chain.subterm(at: pc))
+    }
+    let live = results.filter { !$0.isZero }
+    try chain.ring(at: p, to: live.term())
+    return live
+  }
+
+  private func binders(of t: Term) throws -> [String] {
+    guard case let .sum(bs, _, _) = t.node else { throw NormalizationError.unsupported("expected a sum after pulling sums out") }
+    return bs
+  }
+
+  /// `sum(b | G)` of a sum of monomials: distributed by `ring`, inner sums merged.
+  private mutating func expandSum(_ chain: inout Chain, at p: [Int], binders bs: [String], guard g: Guard, body: [Monomial]) throws -> [Monomial] {
+    let layouts = try body.map { try Term.sum(bs, g, $0.term()) }
+    try chain.ring(at: p, to: .add(layouts))
+    var results: [Monomial] = []
+    for (k, m) in body.enumerated() {
+      let pk = body.count == 1 ? p : p + [k]
+      var r = m
+      r.binders = bs + m.binders
+      r.guardTerm = try g.and(m.guardTerm)
+      if !m.binders.isEmpty {
+        if !m.prefix.isEmpty { try chain.apply(.sumPrenex(factor: m.prefix.count), at: pk + [0]) }
+        try chain.apply(.sumMerge, at: pk)
+      }
+      results.append(r)
+    }
+    let live = results.filter { !$0.isZero }
+    try chain.ring(at: p, to: live.term())
+    return live
+  }
+}
+
+/// Reads a sum of monomials.
+func readMonomials(_ t: Term) throws -> [Monomial]? {
+  if case let .add(ts) = t.node {
+    var all: [Monomial] = []
+    for s in ts {
+      guard let m = try readMonomial(s) else { return nil }
+      all.append(m)
+    }
+    return all
+  }
+  if case let .constant(q) = t.node, q.isZero { return [] }
+  return try readMonomial(t).map { [$0] }
+}

@@ -1,0 +1,150 @@
+internal import Exact
+public import ProofKernel
+
+/// The outcome of proving one statement.
+public struct ProofOutcome: Sendable {
+  public var statement: String
+  /// The theorem the kernel produced, exactly the statement (nil when the proof failed).
+  public var theorem: Theorem?
+  /// The recorded steps (a certificate's trace); also for a failed proof, as far as it went.
+  public var steps: [Step]
+  public var failure: ProofFailure?
+  public var proved: Bool { theorem != nil }
+}
+
+/// Why a proof failed.
+public enum ProofFailure: Error, Sendable, CustomStringConvertible {
+  /// The two sides have different normal forms; `counterexample` is set when a search found one.
+  case different(lhs: String, rhs: String, counterexample: Counterexample?, missing: String?)
+  /// A hypothesis the proof needs is neither stated nor provable (named).
+  case missingHypothesis(String)
+  case unsupported(String)
+  case kernel(String)
+
+  public var description: String {
+    switch self {
+    case let .different(lhs, rhs, counterexample, missing):
+      var s = "the two sides differ:\n  left:  \(lhs)\n  right: \(rhs)"
+      if let missing { s += "\n  the difference vanishes under the assumption \(missing), which is not stated" }
+      if let counterexample { s += "\n  counterexample: \(counterexample)" }
+      return s
+    case let .missingHypothesis(h): return "missing assumption: \(h)"
+    case let .unsupported(what): return what
+    case let .kernel(why): return "kernel: \(why)"
+    }
+  }
+}
+
+/// Proves statements: both sides to normal form, compared by `ring`; `vjp` and `grad` through the
+/// adjoint identity and `vjp-intro`; finally the kernel's `discharge` against the stated hypotheses.
+public enum Prover {
+  public static func prove(_ statement: Statement) -> ProofOutcome {
+    let builder = ProofBuilder()
+    do {
+      let theorem = try proveOrThrow(statement, builder)
+      return ProofOutcome(statement: statement.name, theorem: theorem, steps: builder.derivation.steps, failure: nil)
+    } catch let failure as ProofFailure {
+      return ProofOutcome(statement: statement.name, theorem: nil, steps: builder.derivation.steps, failure: failure)
+    } catch let error as NormalizationError {
+      return ProofOutcome(statement: statement.name, theorem: nil, steps: builder.derivation.steps, failure: .unsupported(error.description))
+    } catch let error as KernelError {
+      return ProofOutcome(statement: statement.name, theorem: nil, steps: builder.derivation.steps, failure: .kernel(error.description))
+    } catch {
+      return ProofOutcome(statement: statement.name, theorem: nil, steps: builder.derivation.steps, failure: .kernel("\(error)"))
+    }
+  }
+
+  static func proveOrThrow(_ statement: Statement, _ builder: ProofBuilder) throws -> Theorem {
+    var normalizer = Normalizer(avoiding: names(in: [statement.lhs, statement.rhs]))
+    let equation: Int
+    if case let .vjp(v) = statement.lhs.node {
+      equation = try adjointIdentity(v, statement, builder, &normalizer)
+    } else {
+      equation = try equal(statement.lhs, statement.rhs, statement, builder, &normalizer)
+    }
+    let stated = try statement.hypotheses
+    let done: Int
+    do {
+      done = try builder.apply(.discharge(equation, stating: stated))
+    } catch let KernelError.undischarged(_, hypothesis) {
+      throw ProofFailure.missingHypothesis(hypothesis)
+    }
+    let theorem = builder.theorem(done)
+    guard theorem.lhs == statement.lhs, theorem.rhs == statement.rhs else {
+      throw ProofFailure.kernel("the proved theorem \(theorem) is not the statement")
+    }
+    return theorem
+  }
+
+  /// `⊢ lhs = rhs` by normalizing both sides; its step number.
+  static func equal(_ lhs: Term, _ rhs: Term, _ statement: Statement, _ builder: ProofBuilder, _ normalizer: inout Normalizer) throws -> Int {
+    var left = try builder.start(lhs)
+    var right = try builder.start(rhs)
+    let l = try normalizer.normalize(&left, at: [])
+    let r = try normalizer.normalize(&right, at: [])
+    do {
+      try left.apply(.ring(right.current), at: [])
+    } catch KernelError.ruleMismatch {
+      throw try Diagnosis.difference(l, r, statement: statement)
+    }
+    return try builder.apply(.trans(left.step, try builder.apply(.sym(right.step))))
+  }
+
+  /// For `vjp(o: S -> y, x, dy)[i] = g`: proves
+  /// `sum(o: S) dy[o] * D y [x := dx] = sum(i': shape x) dx[i'] * g[i := i']` and introduces the vjp.
+  static func adjointIdentity(_ v: VectorJacobianProduct, _ statement: Statement, _ builder: ProofBuilder, _ normalizer: inout Normalizer) throws -> Int {
+    let at = try v.at.map { a -> String in
+      guard a.terms.count == 1, a.constant == 0, a.terms[0].coefficient == 1, case let .index(n) = a.terms[0].variable else {
+        throw ProofFailure.unsupported("a vjp or grad must be read at plain indices, not \(v.at)")
+      }
+      return n
+    }
+    let tensors = tensorNames(in: [statement.lhs, statement.rhs])
+    var directionName = "d" + v.wrt.name
+    while tensors.contains(directionName) { directionName += "_" }
+    let dx = try Tensor(directionName, shape: v.wrt.shape)
+    let derivative = try Term.derivative(v.output, v.wrt, along: dx)
+    let lhs: Term
+    if let seed = v.seed {
+      let os = try v.binders.map { try Affine.index($0) }
+      lhs = try .sum(v.binders, seed.shapeGuard(os), .mul([try .access(seed, os), derivative]))
+    } else {
+      lhs = derivative
+    }
+    let fresh = at.map { _ in normalizer.fresh() }
+    let freshIndices = try fresh.map { try Affine.index($0) }
+    let g = try statement.rhs.substituting(Dictionary(uniqueKeysWithValues: zip(at, freshIndices)))
+    let rhs = try Term.sum(fresh, v.wrt.shapeGuard(freshIndices), .mul([try .access(dx, freshIndices), g]))
+    let identity = try equal(lhs, rhs, statement, builder, &normalizer)
+    return try builder.apply(.vjpIntro(identity, at: at))
+  }
+
+  static func names(in terms: [Term]) -> Set<String> {
+    var out = Set<String>()
+    func walk(_ t: Term) {
+      out.formUnion(t.freeIndices)
+      if case let .sum(bs, _, _) = t.node { out.formUnion(bs) }
+      if case let .vjp(v) = t.node { out.formUnion(v.binders); walk(v.output) }
+      if case let .reference(d, _) = t.node { out.formUnion(d.parameters); walk(d.body) }
+      t.children.forEach(walk)
+    }
+    terms.forEach(walk)
+    return out
+  }
+
+  static func tensorNames(in terms: [Term]) -> Set<String> {
+    var out = Set<String>()
+    func walk(_ t: Term) {
+      switch t.node {
+      case let .access(x, _): out.insert(x.name)
+      case let .reference(d, _): walk(d.body)
+      case let .vjp(v): out.insert(v.wrt.name); if let s = v.seed { out.insert(s.name) }; walk(v.output)
+      case let .derivative(_, x, dx): out.insert(x.name); out.insert(dx.name)
+      default: break
+      }
+      t.children.forEach(walk)
+    }
+    terms.forEach(walk)
+    return out
+  }
+}

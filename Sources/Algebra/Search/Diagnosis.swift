@@ -1,0 +1,79 @@
+internal import Exact
+internal import ProofKernel
+
+/// Explains a failed comparison: both normal forms, a counterexample, and, where the difference
+/// is `(S - c) * P` for a sum `S` that is a factor of its own, the assumption `S = c` it lacks.
+enum Diagnosis {
+  static func difference(_ l: [Monomial], _ r: [Monomial], statement: Statement) throws -> ProofFailure {
+    let left = try l.term(), right = try r.term()
+    let counterexample = Counterexample.search(left, right, hypotheses: statement.assumptions)
+    return .different(lhs: left.description, rhs: right.description, counterexample: counterexample,
+                      missing: try missingAssumption(l, r))
+  }
+
+  /// `S = c` when the difference `l - r` is `S * P - c * P` for a sum `S` over indices that occur
+  /// with no others in their monomials.
+  static func missingAssumption(_ l: [Monomial], _ r: [Monomial]) throws -> String? {
+    let difference = l + r.map { var m = $0; m.coefficient = Rational(0) - m.coefficient; return m }
+    var candidates: [String: Term] = [:]
+    for m in difference { for (key, s) in try components(m) { candidates[key] = s.sum } }
+    for (key, s) in candidates.sorted(by: { $0.key < $1.key }) {
+      var with: [String: Rational] = [:], without: [String: Rational] = [:]
+      for m in difference {
+        if let rest = try components(m)[key]?.rest {
+          with[try rest.shapeKey(), default: Rational(0)] += rest.coefficient
+        } else {
+          without[try m.shapeKey(), default: Rational(0)] += m.coefficient
+        }
+      }
+      with = with.filter { !$0.value.isZero }
+      without = without.filter { !$0.value.isZero }
+      guard !with.isEmpty, Set(with.keys) == Set(without.keys), let (k0, p0) = with.first else { continue }
+      let c = Rational(0) - without[k0]! / p0
+      if with.allSatisfy({ Rational(0) - without[$0.key]! == c * $0.value }) { return "\(s) = \(c)" }
+    }
+    return nil
+  }
+
+  /// The sums made of a group of bound indices that share no factor or constraint with the other
+  /// bound indices, each with the monomial that remains without it.
+  static func components(_ m: Monomial) throws -> [String: (sum: Term, rest: Monomial)] {
+    guard m.binders.count > 1 else { return [:] }
+    var result: [String: (Term, Monomial)] = [:]
+    for b in m.binders {
+      // The group of b: closed under sharing a factor or a constraint.
+      var group: Set<String> = [b]
+      var grew = true
+      while grew {
+        grew = false
+        let links = m.factors.map { $0.atom.freeIndices } + m.guardTerm.constraints.map { $0.expression.indices }
+        for l in links where !l.isDisjoint(with: group) {
+          let add = l.intersection(m.binders).subtracting(group)
+          if !add.isEmpty { group.formUnion(add); grew = true }
+        }
+      }
+      guard group.count < m.binders.count else { continue }
+      let inner = m.binders.filter(group.contains)
+      let (outerConstraints, innerConstraints) = (m.guardTerm.constraints.filter { $0.expression.indices.isDisjoint(with: group) },
+                                                  m.guardTerm.constraints.filter { !$0.expression.indices.isDisjoint(with: group) })
+      let innerFactors = m.factors.filter { !$0.atom.freeIndices.isDisjoint(with: group) }
+      var rest = m
+      rest.binders = m.binders.filter { !group.contains($0) }
+      rest.guardTerm = try conjunction(outerConstraints)
+      rest.factors = m.factors.filter { $0.atom.freeIndices.isDisjoint(with: group) }
+      var part = Monomial()
+      part.binders = inner
+      part.guardTerm = try conjunction(innerConstraints)
+      part.factors = innerFactors
+      let sum = try part.sumPart()
+      result[sum.alphaKey] = (sum, rest)
+    }
+    return result
+  }
+
+  static func conjunction(_ cs: [Constraint]) throws -> Guard {
+    try cs.reduce(Guard.true) { g, c in
+      try g.and(Guard(nonNegative: c.relation == .nonNegative ? [c.expression] : [], equal: c.relation == .equal ? [c.expression] : []))
+    }
+  }
+}
