@@ -1,3 +1,4 @@
+internal import Exact
 internal import ProofKernel
 
 // Canonical order of the bound indices of one monomial (NORMAL_FORM.md, "Canonical renaming").
@@ -48,13 +49,23 @@ extension Normalizer {
     }
     let candidates = groups.reduce(1) { $0 * factorial($1.count) }
     if candidates == 1 || candidates > Normalizer.tieLimit { return groups.flatMap { $0 } }
-    let body = Term.mul(m.factorTerms)
     var best: (key: String, order: [String])? = nil
     for order in orders(groups) {
-      let key = try Term.sum(order, m.guardTerm, body).alphaKey
+      let key = try Normalizer.sortedFactors(m, order).map(\.key).joined(separator: " ")
+        + (try Term.sum(order, m.guardTerm, .one).alphaKey)
       if best == nil || key < best!.key { best = (key, order) }
     }
     return best!.order
+  }
+
+  /// The factors of `m` with their keys under the bound indices in `order`, sorted by key: a
+  /// canonical order of factors once the order of the indices is canonical.
+  static func sortedFactors(_ m: Monomial, _ order: [String]) throws -> [(key: String, factor: (atom: Term, exponent: Int))] {
+    try m.factors.map { f in
+      let t = f.exponent == 1 ? f.atom : Term.power(f.atom, Rational(f.exponent))
+      let key = order.isEmpty ? t.alphaKey : try Term.sum(order, m.guardTerm, t).alphaKey
+      return (key, f)
+    }.sorted { $0.key < $1.key }
   }
 
   /// The item printed with `b` as `_self` and each other bound index as its entry in `others`.

@@ -56,6 +56,8 @@ extension Normalizer {
         m.binders = order
       }
     }
+    m.factors = try Normalizer.sortedFactors(m, m.binders).map(\.factor)
+    try chain.ring(at: p, to: m.term())
     return m.isZero ? [] : [m]
   }
 
@@ -72,21 +74,18 @@ extension Normalizer {
   /// Makes the shape of every accessed tensor explicit in the guard (`zero-ext`), so that guards
   /// that differ only by what zero extension already implies become equal.
   private func saturate(_ chain: inout Chain, at p: [Int], _ m: inout Monomial) throws {
-    var changed = false
+    var joined = m.guardTerm
     for (k, f) in m.factors.enumerated() {
       guard case let .access(x, idx) = f.atom.node else { continue }
       let shape = try x.shapeGuard(idx)
-      let joined = try m.guardTerm.and(shape)
-      guard joined != m.guardTerm else { continue }
-      var path = p + factorPath(m, k)
-      if f.exponent != 1 { path.append(0) }
-      try chain.apply(.zeroExtend, at: path)
-      try chain.ring(at: p, to: try m.term(extraFactor: k, shape))
-      m.guardTerm = joined
-      changed = true
-      try chain.ring(at: p, to: m.term())
+      guard try joined.and(shape) != joined else { continue }
+      // Replacing one factor by [shape] * factor leaves the paths of the others as they were.
+      try chain.apply(.zeroExtend, at: p + factorPath(m, k) + (f.exponent != 1 ? [0] : []))
+      joined = try joined.and(shape)
     }
-    _ = changed
+    guard joined != m.guardTerm else { return }
+    m.guardTerm = joined
+    try chain.ring(at: p, to: m.term())
   }
 
   /// The path from a monomial's term to its `k`-th factor.
@@ -94,21 +93,5 @@ extension Normalizer {
     if !m.binders.isEmpty { return m.sumPath + m.factorPath(k) }
     let before = m.prefix.count + (m.guardTerm.constraints.isEmpty ? 0 : 1)
     return before + m.factors.count == 1 ? [] : [before + k]
-  }
-}
-
-extension Monomial {
-  /// The term with the `k`-th factor replaced by `[shape] * factor`, as `zero-ext` leaves it.
-  func term(extraFactor k: Int, _ shape: Guard) throws -> Term {
-    var parts = factorTerms
-    if case .power = parts[k].node, factors[k].exponent != 1 {
-      parts[k] = .power(.mul([.bracket(shape), factors[k].atom]), Rational(factors[k].exponent))
-    } else {
-      parts[k] = .mul([.bracket(shape), parts[k]])
-    }
-    if binders.isEmpty {
-      return .mul(prefix + (guardTerm.constraints.isEmpty ? [] : [.bracket(guardTerm)]) + parts)
-    }
-    return .mul(prefix + [try .sum(binders, guardTerm, .mul(parts))])
   }
 }

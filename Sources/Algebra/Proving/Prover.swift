@@ -80,12 +80,16 @@ public enum Prover {
   static func equal(_ lhs: Term, _ rhs: Term, _ statement: Statement, _ builder: ProofBuilder, _ normalizer: inout Normalizer) throws -> Int {
     var left = try builder.start(lhs)
     var right = try builder.start(rhs)
-    let l = try normalizer.normalize(&left, at: [])
-    let r = try normalizer.normalize(&right, at: [])
-    do {
-      try left.apply(.ring(right.current), at: [])
-    } catch KernelError.ruleMismatch {
-      throw try Diagnosis.difference(l, r, statement: statement)
+    var l = try normalizer.normalize(&left, at: [])
+    var r = try normalizer.normalize(&right, at: [])
+    if (try? left.apply(.ring(right.current), at: [])) == nil {
+      l = try useHypotheses(&left, l, statement, &normalizer)
+      r = try useHypotheses(&right, r, statement, &normalizer)
+      do {
+        try left.apply(.ring(right.current), at: [])
+      } catch KernelError.ruleMismatch {
+        throw try Diagnosis.difference(l, r, statement: statement)
+      }
     }
     return try builder.apply(.trans(left.step, try builder.apply(.sym(right.step))))
   }

@@ -1,0 +1,62 @@
+internal import Exact
+internal import ProofKernel
+
+extension Prover {
+  /// Uses the equations among the assumptions: wherever a monomial of the normal form at the root
+  /// of `chain` contains, as a group of bound indices of its own, the normal form of an assumption's
+  /// left side `A` (a single sum), the sum is split off (`sum-swap`, `sum-split`, `sum-prenex`
+  /// backwards), replaced by the right side (`assume`), and the whole is normalized again.
+  /// Returns the new monomials (unchanged when nothing applies).
+  static func useHypotheses(_ chain: inout Chain, _ ms: [Monomial], _ statement: Statement, _ normalizer: inout Normalizer) throws -> [Monomial] {
+    var current = ms
+    for case let .equal(a, b) in statement.assumptions {
+      // The assumption's left side in normal form: one sum with coefficient 1.
+      var side = try chain.builder.start(a)
+      let nf = try normalizer.normalize(&side, at: [])
+      guard nf.count == 1, nf[0].coefficient == Rational(1), nf[0].dimensions.isEmpty, !nf[0].binders.isEmpty else { continue }
+      let key = try nf[0].sumPart().alphaKey
+      let hypothesis = try chain.builder.apply(.assume(.equal(a, b), instance: []))
+      let rewrite = try chain.builder.apply(.trans(try chain.builder.apply(.sym(side.step)), hypothesis))  // {A = B} ⊢ NF(A) = B
+      var rounds = 0
+      while rounds < 8, let (k, m, part) = try firstMatch(current, key) {
+        rounds += 1
+        let p = current.count == 1 ? [] : [k]
+        try splitOff(&chain, at: p, m, part)
+        try chain.rewrite(at: p + m.sumPath + (m.binders.count > part.binders.count ? [0, 1] : []), by: rewrite)
+        current = try normalizer.normalize(&chain, at: [])
+      }
+    }
+    return current
+  }
+
+  private static func firstMatch(_ ms: [Monomial], _ key: String) throws -> (Int, Monomial, Monomial)? {
+    for (k, m) in ms.enumerated() {
+      for (_, (sum, _)) in try Diagnosis.components(m) where sum.alphaKey == key {
+        guard let part = try readMonomial(sum) else { continue }
+        return (k, m, part)
+      }
+      if !m.binders.isEmpty, m.factors.count > 0, try m.sumPart().alphaKey == key { return (k, m, m) }
+    }
+    return nil
+  }
+
+  /// Rewrites the monomial `m` at `p` so that `part` (a group of its bound indices with their
+  /// factors and constraints) is a sum of its own: `prefix * sum(rest) (rest factors * sum(part))`.
+  private static func splitOff(_ chain: inout Chain, at p: [Int], _ m: Monomial, _ part: Monomial) throws {
+    guard m.binders.count > part.binders.count else { return }  // the whole monomial is the sum
+    let outer = m.binders.filter { !part.binders.contains($0) }
+    let s = p + m.sumPath
+    try chain.apply(.sumPermute(outer + part.binders), at: s)
+    try chain.apply(.sumSplit(outer.count), at: s)
+    // The inner sum's body as (rest factors) * (part factors), then the rest pulled out of it.
+    let restFactors = m.factors.filter { f in !part.factors.contains { $0.atom.isAlphaEquivalent(to: f.atom) } }
+    let restTerm = Term.mul(restFactors.map { $0.exponent == 1 ? $0.atom : .power($0.atom, Rational($0.exponent)) })
+    let inner = s + [0]
+    try chain.ring(at: inner + [0], to: .mul([restTerm, .mul(part.factorTerms)]))
+    guard case let .sum(cs, g, _) = try chain.subterm(at: inner).node else { return }
+    let pulledOut = Term.mul([restTerm, try .sum(cs, g, .mul(part.factorTerms))])
+    var side = try chain.builder.start(pulledOut)
+    try side.apply(.sumPrenex(factor: 1), at: [])
+    try chain.rewrite(at: inner, by: try chain.builder.apply(.sym(side.step)))
+  }
+}
