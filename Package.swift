@@ -29,7 +29,7 @@ let package = Package(
       name: "CMPFI",
       providers: [.apt(["libmpfi-dev"]), .brew(["mpfi"])]),
 
-    .target(name: "Exact", dependencies: ["CGMP", "CMPFR", "CMPFI"]),
+    .target(name: "Exact", dependencies: ["CGMP", "CMPFR", "CMPFI"], linkerSettings: [.linkedLibrary("m")]),
     // The trusted kernel: the standard library and Exact only (Docs/Architecture.md).
     .target(name: "ProofKernel", dependencies: ["Exact"]),
     // The engine: theorem language, normalization, proof search. Untrusted: it only proposes steps.
@@ -40,10 +40,12 @@ let package = Package(
     .executableTarget(
       name: "certify",
       dependencies: [
-        "Exact",
+        "Exact", "ProofKernel", "Algebra",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
+    // Times the engine (canonical order, the catalogue); compared with SymPy by scripts/bench-engine.
+    .executableTarget(name: "EngineBenchmarks", dependencies: ["Algebra", "ProofKernel"], path: "Sources/EngineBenchmarks"),
     // Times Rational and Interval operations; compared with Python by scripts/bench-exact.
     .executableTarget(name: "ExactBenchmarks", dependencies: ["Exact"], path: "Sources/ExactBenchmarks"),
 

@@ -110,7 +110,7 @@ extension ExactEvaluator {
     }
     var result: [String: ClosedRange<Int>] = [:]
     for b in points.order {
-      guard let lo = lower[b], let hi = upper[b] else { throw EvaluationError.unsupported("a sum whose guard does not bound \(b)") }
+      guard let lo = lower[b], let hi = upper[b] else { throw EvaluationError.unsupported("indices over a guard that does not bound \(b)") }
       result[b] = lo <= hi ? lo...hi : 1...0
     }
     return result
@@ -133,7 +133,7 @@ extension ExactEvaluator {
       range = range.clamped(to: limit)
     }
     if range.lowerBound == .min || range.upperBound == .max {
-      throw EvaluationError.unsupported("a sum whose guard does not bound \(b)")
+      throw EvaluationError.unsupported("indices over a guard that does not bound \(b)")
     }
     for v in range {
       scope[b] = v

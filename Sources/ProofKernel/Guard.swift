@@ -119,6 +119,8 @@ public struct Guard: Hashable, Sendable {
   /// The conjunction of both guards.
   public func and(_ other: Guard) throws -> Guard {
     if isFalse || other.isFalse { return .false }
+    if constraints.isEmpty { return other }  // both are canonical already
+    if other.constraints.isEmpty { return self }
     return try Guard.conjunction((constraints + other.constraints).map { ($0.relation, $0.expression) })
   }
 

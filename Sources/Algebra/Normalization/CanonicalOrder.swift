@@ -1,5 +1,5 @@
 internal import Exact
-internal import ProofKernel
+public import ProofKernel
 
 // Canonical order of the bound indices of one monomial (NORMAL_FORM.md, "Canonical renaming").
 //
@@ -18,44 +18,24 @@ extension Normalizer {
   static let tieLimit = 5_040
 
   func canonicalOrder(_ m: Monomial) throws -> [String] {
-    let binders = m.binders
-    let items: [Term] = m.factorTerms + m.guardTerm.constraints.map { c in
-      .bracket(try! Guard(nonNegative: c.relation == .nonNegative ? [c.expression] : [], equal: c.relation == .equal ? [c.expression] : []))
-    }
-    let occurs = binders.map { b in items.filter { $0.freeIndices.contains(b) } }
-    var colours = try binders.indices.map { k in
-      try occurs[k].map { try describe($0, marking: binders[k], others: binders.map { _ in "_o" }, binders) }.sorted().joined(separator: ";")
-    }
-    var classes = Set(colours).count
-    while classes < binders.count {
-      let ranks = Dictionary(Set(colours).sorted().enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-      let names = colours.map { "_c\(ranks[$0]!)" }
-      colours = try binders.indices.map { k in
-        colours[k] + "|" + (try occurs[k].map { try describe($0, marking: binders[k], others: names, binders) }.sorted().joined(separator: ";"))
-      }
-      let refined = Set(colours).count
-      if refined == classes { break }
-      classes = refined
-    }
+    let graph = try BinderGraph(m)
+    let colours = graph.refinedColours()
     // Order by colour; then try the orders within ties.
-    let sorted = binders.indices.sorted { (colours[$0], binders[$0]) < (colours[$1], binders[$1]) }
-    var groups: [[String]] = []
+    let sorted = m.binders.indices.sorted { (colours[$0], $0) < (colours[$1], $1) }
+    var groups: [[Int]] = []
     for k in sorted {
-      if let last = groups.last?.last, let j = binders.firstIndex(of: last), colours[j] == colours[k] {
-        groups[groups.count - 1].append(binders[k])
-      } else {
-        groups.append([binders[k]])
-      }
+      if let last = groups.last?.last, colours[last] == colours[k] { groups[groups.count - 1].append(k) } else { groups.append([k]) }
     }
     let candidates = groups.reduce(1) { $0 * factorial($1.count) }
-    if candidates == 1 || candidates > Normalizer.tieLimit { return groups.flatMap { $0 } }
-    var best: (key: String, order: [String])? = nil
+    if candidates == 1 || candidates > Normalizer.tieLimit { return groups.flatMap { $0 }.map { m.binders[$0] } }
+    var best: (key: [Int], text: String, order: [Int])? = nil
     for order in orders(groups) {
-      let key = try Normalizer.sortedFactors(m, order).map(\.key).joined(separator: " ")
-        + (try Term.sum(order, m.guardTerm, .one).alphaKey)
-      if best == nil || key < best!.key { best = (key, order) }
+      let key = graph.key(order)
+      // Atoms other than accesses are not fully described by the key: compare their printing too.
+      let text = graph.complete ? "" : try Normalizer.sortedFactors(m, order.map { m.binders[$0] }).map(\.key).joined(separator: " ")
+      if best == nil || (key, text) < (best!.key, best!.text) { best = (key, text, order) }
     }
-    return best!.order
+    return best!.order.map { m.binders[$0] }
   }
 
   /// The factors of `m` with their keys under the bound indices in `order`, sorted by key: a
@@ -68,26 +48,41 @@ extension Normalizer {
     }.sorted { $0.key < $1.key }
   }
 
-  /// The item printed with `b` as `_self` and each other bound index as its entry in `others`.
-  private func describe(_ item: Term, marking b: String, others: [String], _ binders: [String]) throws -> String {
-    var map: [String: Affine] = [:]
-    for (k, o) in binders.enumerated() { map[o] = try .index(o == b ? "_self" : others[k]) }
-    return try item.substituting(map).serialized()
-  }
 }
 
 private func factorial(_ n: Int) -> Int { n <= 1 ? 1 : (2...n).reduce(1, *) }
 
 /// Every concatenation of one permutation of each group.
-private func orders(_ groups: [[String]]) -> [[String]] {
+private func orders(_ groups: [[Int]]) -> [[Int]] {
   groups.reduce([[]]) { partial, group in partial.flatMap { p in permutations(group).map { p + $0 } } }
 }
 
-private func permutations(_ xs: [String]) -> [[String]] {
+private func permutations(_ xs: [Int]) -> [[Int]] {
   if xs.count <= 1 { return [xs] }
-  return xs.indices.flatMap { k -> [[String]] in
+  return xs.indices.flatMap { k -> [[Int]] in
     var rest = xs
     let x = rest.remove(at: k)
     return permutations(rest).map { [x] + $0 }
+  }
+}
+
+/// Canonical ordering of bound indices, for callers outside the engine (benchmarks, tools).
+public enum CanonicalForm {
+  /// The canonical order of the bound indices of a sum of a product of atoms: two such sums that
+  /// differ only by renaming and reordering their indices get orders under which they print alike.
+  public static func order(of sum: Term) throws -> [String] { try Prepared(sum).order() }
+
+  /// A sum read once, to order many times (what the engine does per monomial).
+  public struct Prepared {
+    let monomial: Monomial
+
+    public init(_ sum: Term) throws {
+      guard let m = try readMonomial(sum), !m.binders.isEmpty else {
+        throw NormalizationError.unsupported("not a sum of a product of atoms: \(sum)")
+      }
+      monomial = m
+    }
+
+    public func order() throws -> [String] { try Normalizer(avoiding: []).canonicalOrder(monomial) }
   }
 }

@@ -21,7 +21,10 @@ struct Monomial {
 
   /// Multiplies in an atom, merging with an equal one.
   mutating func multiply(atom: Term, exponent: Int) {
-    if let k = factors.firstIndex(where: { $0.atom.isAlphaEquivalent(to: atom) }) {
+    // Without bound indices of its own an atom is alpha-equivalent only to itself; printing (the
+    // expensive test) is needed only for atoms with sums inside.
+    let scoped = atom.hasInnerBinders
+    if let k = factors.firstIndex(where: { $0.atom == atom || scoped && $0.atom.hasInnerBinders && $0.atom.alphaKey == atom.alphaKey }) {
       factors[k].exponent += exponent
     } else {
       factors.append((atom, exponent))
@@ -134,4 +137,15 @@ func isAtom(_ t: Term) -> Bool {
 
 extension Term.Node {
   var isDimension: Bool { if case .dimension = self { return true } else { return false } }
+}
+
+extension Term {
+  /// True when a sum or a vjp (which bind indices) occurs inside.
+  var hasInnerBinders: Bool {
+    switch node {
+    case .sum, .vjp: return true
+    case .reference: return false  // a definition's body is compared with the definition
+    default: return children.contains { $0.hasInnerBinders }
+    }
+  }
 }
