@@ -1,0 +1,36 @@
+public import ProofKernel
+
+extension DualEvaluator {
+  /// Whether `formula` holds: true or false when the values decide it, nil when enclosures do not.
+  ///
+  /// `a = b` is true when both values are certainly equal (always decided for rationals; for
+  /// intervals only when both are the same point) and false when they certainly differ (disjoint
+  /// intervals); `t != 0` and `t > 0` need a known sign; a guard is decided at the free indices;
+  /// `forall b. [G] -> body` is false as soon as the body is false at a point of `G`, true when it is
+  /// true at every point, and undecided otherwise.
+  ///
+  /// ```swift
+  /// var enclosing = DualEvaluator<Interval>(env)
+  /// try enclosing.decide(.positive(.apply(.exp, xAt("i"))))   // true
+  /// ```
+  /// - Throws: what evaluating a term throws.
+  public mutating func decide(_ formula: Formula) throws -> Bool? {
+    switch formula {
+    case let .equal(a, b): return try value(of: a).agrees(with: value(of: b))
+    case let .nonZero(t): return try value(of: t).knownSign.map { $0 != 0 }
+    case let .positive(t): return try value(of: t).knownSign.map { $0 > 0 }
+    case let .holds(g): return try indexer.holds(g)
+    case let .forAll(binders, g, body):
+      var result: Bool? = true
+      try forEachPoint(binders, g) { evaluator in
+        guard result != false else { return }
+        switch try evaluator.decide(body) {
+        case true?: break
+        case false?: result = false
+        case nil: result = nil
+        }
+      }
+      return result
+    }
+  }
+}
