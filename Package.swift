@@ -10,11 +10,13 @@ let package = Package(
     .library(name: "ProofKernel", targets: ["ProofKernel"]),
     .library(name: "Evaluation", targets: ["Evaluation"]),
     .library(name: "Algebra", targets: ["Algebra"]),
+    .library(name: "Certificates", targets: ["Certificates"]),
     .executable(name: "certify", targets: ["certify"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
   ],
   targets: [
     // System libraries. GMP and MPFR ship pkg-config files; MPFI does not, so its module map links
@@ -28,19 +30,35 @@ let package = Package(
     .systemLibrary(
       name: "CMPFI",
       providers: [.apt(["libmpfi-dev"]), .brew(["mpfi"])]),
+    // The trainer's matrix products (cblas_sgemm) and gzip reading (the IDX data sets).
+    .systemLibrary(
+      name: "COpenBLAS", pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+    .systemLibrary(
+      name: "CZlib", pkgConfig: "zlib",
+      providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
 
     .target(name: "Exact", dependencies: ["CGMP", "CMPFR", "CMPFI"], linkerSettings: [.linkedLibrary("m")]),
     // The trusted kernel: the standard library and Exact only (Docs/Architecture.md).
     .target(name: "ProofKernel", dependencies: ["Exact"]),
     // The engine: theorem language, normalization, proof search. Untrusted: it only proposes steps.
     .target(name: "Algebra", dependencies: ["Exact", "ProofKernel", "Evaluation"]),
-    // Untrusted evaluation of terms at concrete sizes (exact for now).
+    // Untrusted evaluation of terms at concrete sizes: exact, and dual numbers over exact and interval scalars.
     .target(name: "Evaluation", dependencies: ["Exact", "ProofKernel"]),
+    // Certificate files, SHA-256 and replay through the kernel. Not the engine: replay must not
+    // depend on it (Exact only for the rationals the kernel's terms hold).
+    .target(
+      name: "Certificates",
+      dependencies: ["ProofKernel", "Exact", .product(name: "Crypto", package: "swift-crypto")]),
+
+    // The numeric trainer: Float32 tensors over OpenBLAS, layers, losses, optimizers, IDX data,
+    // checkpoints (Docs/Training.md).
+    .target(name: "Train", dependencies: ["Exact", "COpenBLAS", "CZlib"]),
 
     .executableTarget(
       name: "certify",
       dependencies: [
-        "Exact", "ProofKernel", "Algebra",
+        "Exact", "ProofKernel", "Algebra", "Train",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -58,6 +76,12 @@ let package = Package(
         "Algebra", "ProofKernel", "Exact", "Evaluation",
         .product(name: "PropertyBased", package: "swift-property-based"),
       ]),
+    .testTarget(
+      name: "CertificatesTests",
+      dependencies: ["Certificates", "ProofKernel", "Exact", "Algebra"]),
+    .testTarget(
+      name: "TrainTests",
+      dependencies: ["Train", "CZlib"]),
     .testTarget(
       name: "EvaluationTests",
       dependencies: ["Evaluation", "ProofKernel", "Exact"]),
