@@ -17,7 +17,7 @@ public struct Constraint: Hashable, Sendable {
   /// The canonical form of `expression (>= | ==) 0`; nil when it is false for every value of the
   /// variables with no variables, or an equality the gcd rules out.
   static func canonical(_ relation: Relation, _ e: Affine) throws -> Constraint?? {
-    let g = e.terms.reduce(0) { gcd(UInt($0), $1.coefficient.magnitude) }
+    let g = try e.terms.reduce(0) { try gcd(UInt($0), $1.coefficient.magnitude) }
     if g == 0 {  // no variables: decided now
       let holds = relation == .equal ? e.constant == 0 : e.constant >= 0
       return holds ? .some(nil) : nil
@@ -32,15 +32,16 @@ public struct Constraint: Hashable, Sendable {
       constant = e.constant / g
       sign = e.terms[0].coefficient < 0 ? -1 : 1
     }
-    let scaled = try Affine(constant: constant * sign, e.terms.map { ($0.variable, $0.coefficient / g * sign) })
+    let scaled = try Affine(constant: Checked.mul(constant, sign), e.terms.map { ($0.variable, try Checked.mul($0.coefficient / g, sign)) })
     return .some(Constraint(relation: relation, canonical: scaled))
   }
 }
 
-func gcd(_ a: UInt, _ b: UInt) -> Int {
+func gcd(_ a: UInt, _ b: UInt) throws -> Int {
   var (x, y) = (a, b)
   while y != 0 { (x, y) = (y, x % y) }
-  return Int(x)
+  guard let g = Int(exactly: x) else { throw KernelError.overflow(what: "a guard's coefficients") }
+  return g
 }
 
 /// Floor division for a positive divisor.

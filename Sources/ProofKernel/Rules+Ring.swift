@@ -75,7 +75,7 @@ struct Polynomial: Equatable {
         self.init(terms: p.terms)
       } else if case let .dimension(d) = base.node {
         self.init(terms: [Monomial(dimensions: [d: q]): Rational(1)])
-      } else if case let .constant(c) = base.node, q.isInteger, !c.isZero, let n = Int(exactly: q.numerator) {
+      } else if case let .constant(c) = base.node, q.isInteger, !c.isZero, let n = Int(exactly: q.numerator), n.magnitude <= 64 {
         self.init(constant: try c.power(n))
       } else {
         self.init(atom: key(t))
