@@ -17,7 +17,9 @@ extension Term: CustomStringConvertible {
     case let .sum(bs, g, body):
       return wrap("sum(\(Term.binderText(bs, g))) \(body.text(precedence: 1))", 0)
     case let .add(ts):
-      var s = ts[0].text(precedence: 0)
+      // A nested sum as the first operand is parenthesized, so that `(a + b) + c` and `a + b + c`
+      // (different terms, the same value) print differently.
+      var s = ts[0].text(precedence: ts[0].node.isAdd ? 1 : 0)
       for t in ts.dropFirst() { s += " + " + t.text(precedence: 1) }
       return wrap(s, 0)
     case let .mul(ts): return wrap(ts.map { $0.text(precedence: 2) }.joined(separator: " * "), 1)
@@ -56,4 +58,8 @@ extension Term: CustomStringConvertible {
     }
     return "[\(g)]"
   }
+}
+
+extension Term.Node {
+  var isAdd: Bool { if case .add = self { return true } else { return false } }
 }

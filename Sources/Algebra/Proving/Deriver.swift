@@ -33,7 +33,7 @@ public enum Deriver {
     }
     var chain = try builder.start(paired)
     var ms = try normalizer.normalize(&chain, at: [])
-    ms = try Prover.straighten(&chain, ms, along: dx, &normalizer)
+    ms = try Prover.straighten(&chain, ms, along: dx, keeping: layer.seed, &normalizer)
 
     let names = freeNames(for: x, avoiding: Set(layer.dimensions))
     let at = try names.map { try Affine.index($0) }

@@ -7,12 +7,15 @@ extension Prover {
   /// for a slot `e = s*b + r` with `s = ±1`, `b := s*h - s*r` turns it into the new index `h`. A
   /// convolution's `dx[c, 2*p + u - P]` becomes `dx[c, h]` with the border `0 <= h - 2*p + P < K` in
   /// the guard. Renormalizes when anything changed; slots with no ±1 coefficient stay as they are.
-  static func straighten(_ chain: inout Chain, _ ms: [Monomial], along dx: Tensor, _ normalizer: inout Normalizer) throws -> [Monomial] {
+  /// Among several bound indices that could be moved, one that sits alone in a slot of `keep` (the
+  /// seed) is moved last, so the result reads like a transposed convolution, `dy[d, p]` kept plain.
+  static func straighten(_ chain: inout Chain, _ ms: [Monomial], along dx: Tensor, keeping keep: Tensor? = nil,
+                         _ normalizer: inout Normalizer) throws -> [Monomial] {
     var changed = false
     for k in ms.indices {
       let p = ms.count == 1 ? [] : [k]
       while let m = try readMonomial(chain.subterm(at: p)), !m.binders.isEmpty,
-            let (b, s, rest) = bendableSlot(m, dx) {
+            let (b, s, rest) = bendableSlot(m, dx, keep) {
         let h = normalizer.fresh()
         try chain.apply(.changeVariable(b, to: h, sign: s, offset: try rest.scaled(by: -s)), at: p + m.sumPath)
         changed = true
@@ -23,21 +26,28 @@ extension Prover {
 
   /// The first slot of `dx` in `m` that is not a plain bound index but has a bound index `b` with
   /// coefficient `s = ±1` that is not itself a plain slot: `(b, s, slot - s*b)`.
-  private static func bendableSlot(_ m: Monomial, _ dx: Tensor) -> (String, Int, Affine)? {
+  private static func bendableSlot(_ m: Monomial, _ dx: Tensor, _ keep: Tensor?) -> (String, Int, Affine)? {
+    func plainSlots(of t: Tensor?) -> Set<String> {
+      guard let t, let f = m.factors.first(where: { if case let .access(x, _) = $0.atom.node { return x == t } else { return false } }),
+            case let .access(_, idx) = f.atom.node else { return [] }
+      return Set(idx.compactMap { e -> String? in
+        guard e.constant == 0, e.terms.count == 1, e.terms[0].coefficient == 1, case let .index(n) = e.terms[0].variable,
+              m.binders.contains(n) else { return nil }
+        return n
+      })
+    }
     guard let f = m.factors.first(where: { if case let .access(t, _) = $0.atom.node { return t == dx } else { return false } }),
           case let .access(_, idx) = f.atom.node else { return nil }
-    let plain = Set(idx.compactMap { e -> String? in
-      guard e.constant == 0, e.terms.count == 1, e.terms[0].coefficient == 1, case let .index(n) = e.terms[0].variable,
-            m.binders.contains(n) else { return nil }
-      return n
-    })
+    let plain = plainSlots(of: dx), kept = plainSlots(of: keep)
     for e in idx {
       if e.terms.count == 1, e.constant == 0, e.terms[0].coefficient == 1, case let .index(n) = e.terms[0].variable, plain.contains(n) { continue }
-      for (v, s) in e.terms where s.magnitude == 1 {
-        guard case let .index(b) = v, m.binders.contains(b), !plain.contains(b) else { continue }
-        guard let rest = try? e.plus(Affine([(v, -s)])) else { continue }
-        return (b, s, rest)
+      let candidates = e.terms.compactMap { v, s -> (String, Int)? in
+        guard s.magnitude == 1, case let .index(b) = v, m.binders.contains(b), !plain.contains(b) else { return nil }
+        return (b, s)
       }
+      guard let (b, s) = candidates.first(where: { !kept.contains($0.0) }) ?? candidates.first,
+            let rest = try? e.plus(Affine([(.index(b), -s)])) else { continue }
+      return (b, s, rest)
     }
     return nil
   }

@@ -78,14 +78,14 @@ public enum Prover {
 
   /// `⊢ lhs = rhs` by normalizing both sides; its step number.
   static func equal(_ lhs: Term, _ rhs: Term, _ statement: Statement, _ builder: ProofBuilder, _ normalizer: inout Normalizer,
-                    direction: Tensor? = nil) throws -> Int {
+                    direction: Tensor? = nil, seed: Tensor? = nil) throws -> Int {
     var left = try builder.start(lhs)
     var right = try builder.start(rhs)
     var l = try normalizer.normalize(&left, at: [])
     var r = try normalizer.normalize(&right, at: [])
     if let dx = direction {
-      l = try straighten(&left, l, along: dx, &normalizer)
-      r = try straighten(&right, r, along: dx, &normalizer)
+      l = try straighten(&left, l, along: dx, keeping: seed, &normalizer)
+      r = try straighten(&right, r, along: dx, keeping: seed, &normalizer)
     }
     if (try? left.apply(.ring(right.current), at: [])) == nil {
       l = try useHypotheses(&left, l, statement, &normalizer)
@@ -124,7 +124,7 @@ public enum Prover {
     let freshIndices = try fresh.map { try Affine.index($0) }
     let g = try statement.rhs.substituting(Dictionary(uniqueKeysWithValues: zip(at, freshIndices)))
     let rhs = try Term.sum(fresh, v.wrt.shapeGuard(freshIndices), .mul([try .access(dx, freshIndices), g]))
-    let identity = try equal(lhs, rhs, statement, builder, &normalizer, direction: dx)
+    let identity = try equal(lhs, rhs, statement, builder, &normalizer, direction: dx, seed: v.seed)
     return try builder.apply(.vjpIntro(identity, at: at))
   }
 

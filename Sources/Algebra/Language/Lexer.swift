@@ -1,0 +1,140 @@
+// The tokens of the theorem language and the lexer that produces them.
+
+/// A token with its place in the source.
+struct Token: Sendable {
+  enum Kind: Hashable, Sendable {
+    case identifier, number, symbol
+    /// The end of a logical line: a line break outside brackets, or `;`.
+    case newline
+    case end
+  }
+
+  let kind: Kind
+  let text: String
+  let line: Int
+  let column: Int
+  /// Offsets (in Unicode scalars) of the token's first scalar and one past its last.
+  let start: Int
+  let end: Int
+  /// True when the physical line the token is on starts with white space.
+  let indented: Bool
+
+  func isSymbol(_ s: String) -> Bool { kind == .symbol && text == s }
+  func isWord(_ w: String) -> Bool { kind == .identifier && text == w }
+
+  /// How an error message names the token: `','`, `'relu'`, `end of line`, `end of file`.
+  var quoted: String {
+    switch kind {
+    case .newline: return text == ";" ? "';'" : "end of line"
+    case .end: return "end of file"
+    default: return "'\(text)'"
+    }
+  }
+}
+
+/// The source text as Unicode scalars, with the file name errors report.
+final class Source: Sendable {
+  let file: String
+  let scalars: [Unicode.Scalar]
+
+  init(_ text: String, file: String) {
+    self.file = file
+    self.scalars = Array(text.unicodeScalars)
+  }
+
+  /// The source text between two offsets.
+  func text(_ start: Int, _ end: Int) -> String {
+    var s = String.UnicodeScalarView()
+    s.append(contentsOf: scalars[max(0, start)..<min(scalars.count, max(start, end))])
+    return String(s)
+  }
+
+  func location(_ t: Token) -> SourceLocation { SourceLocation(file: file, line: t.line, column: t.column) }
+}
+
+/// Splits a source into tokens.
+///
+/// - `#` starts a comment to the end of the line.
+/// - Identifiers: an ASCII letter or `_`, then letters, digits, `_` or `'` (the kernel's primes).
+/// - Numbers: digits with an optional decimal part (`12`, `0.25`); no sign, no exponent.
+/// - Symbols: `( ) [ ] , : ; . | + - * / ^ = == != < <= > >= -> :=`.
+/// - A line break is a `newline` token, except inside `( )` or `[ ]`, or when the next line starts
+///   with a binary operator (`+ - * / ^ = == != < <= > >=`): then the logical line continues.
+///   `;` also ends a logical line.
+enum Lexer {
+  static let twoCharacterSymbols: Set<String> = ["<=", ">=", "==", "!=", "->", ":="]
+  static let oneCharacterSymbols: Set<Unicode.Scalar> = ["(", ")", "[", "]", ",", ":", ".", "|", "+", "-", "*", "/", "^", "=", "<", ">"]
+  static let continuing: Set<String> = ["+", "-", "*", "/", "^", "=", "==", "!=", "<", "<=", ">", ">="]
+
+  static func tokens(_ source: Source) throws -> [Token] {
+    let s = source.scalars
+    var out: [Token] = []
+    var k = 0, line = 1, lineStart = 0, depth = 0
+    var indented = false, atLineStart = true
+
+    func isLetter(_ c: Unicode.Scalar) -> Bool { c.isASCII && (c.properties.isAlphabetic || c == "_") }
+    func isDigit(_ c: Unicode.Scalar) -> Bool { ("0"..."9").contains(c) }
+    func make(_ kind: Token.Kind, _ start: Int, _ end: Int, text: String? = nil) -> Token {
+      Token(kind: kind, text: text ?? source.text(start, end), line: line, column: start - lineStart + 1,
+            start: start, end: end, indented: indented)
+    }
+    func newline(_ at: Int, _ text: String) {
+      if let last = out.last, last.kind != .newline { out.append(make(.newline, at, at, text: text)) }
+    }
+
+    while k < s.count {
+      let c = s[k]
+      if c == "\n" {
+        if depth == 0 { newline(k, "\n") }
+        k += 1; line += 1; lineStart = k; atLineStart = true; indented = false
+        continue
+      }
+      if c == " " || c == "\t" || c == "\r" {
+        if atLineStart { indented = true }
+        k += 1
+        continue
+      }
+      if c == "#" {
+        while k < s.count, s[k] != "\n" { k += 1 }
+        continue
+      }
+      atLineStart = false
+      let start = k
+      if isLetter(c) {
+        k += 1
+        while k < s.count, isLetter(s[k]) || isDigit(s[k]) || s[k] == "'" { k += 1 }
+        out.append(make(.identifier, start, k))
+      } else if isDigit(c) {
+        while k < s.count, isDigit(s[k]) { k += 1 }
+        if k + 1 < s.count, s[k] == ".", isDigit(s[k + 1]) {
+          k += 1
+          while k < s.count, isDigit(s[k]) { k += 1 }
+        }
+        out.append(make(.number, start, k))
+      } else if c == ";" {
+        newline(k, ";")
+        k += 1
+      } else if k + 1 < s.count, "<>=!-:".unicodeScalars.contains(c), twoCharacterSymbols.contains(source.text(k, k + 2)) {
+        k += 2
+        out.append(make(.symbol, start, k))
+      } else if oneCharacterSymbols.contains(c) {
+        k += 1
+        if c == "(" || c == "[" { depth += 1 }
+        if c == ")" || c == "]" { depth = max(0, depth - 1) }
+        out.append(make(.symbol, start, k))
+      } else {
+        let shown = c.isASCII && c.value >= 32 && c.value < 127 ? "'\(c)'" : "U+\(String(c.value, radix: 16, uppercase: true))"
+        throw ParseError("unexpected character \(shown)", at: SourceLocation(file: source.file, line: line, column: k - lineStart + 1))
+      }
+      // A line that starts with a binary operator continues the previous one.
+      if out.count >= 2, out[out.count - 2].kind == .newline, out[out.count - 2].text == "\n",
+        out[out.count - 1].kind == .symbol, continuing.contains(out[out.count - 1].text) {
+        out.remove(at: out.count - 2)
+      }
+    }
+    newline(k, "\n")
+    out.append(make(.end, k, k, text: ""))
+    if out.first?.kind == .newline { out.removeFirst() }
+    return out
+  }
+}

@@ -1,0 +1,58 @@
+import Algebra
+import ArgumentParser
+import Foundation
+
+/// `certify derive`: computes a layer's backward rules from its forward formula alone.
+struct Derive: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Compute a layer's backward rules from its forward formula, and prove them.",
+    discussion: """
+      Reads the VJP for each input and parameter off the normal form of sum(o) dy[o] * D y(o) [x := dx], \
+      proves it, and prints it in the theorem language, ready to paste into the layer.
+      """)
+
+  @Argument(help: "The theorem file (.thm) that declares the layer.")
+  var file: String
+
+  @Option(help: "The layer to derive.")
+  var layer: String
+
+  @Flag(help: "Print JSON instead of theorem-language lines.")
+  var json = false
+
+  func run() throws {
+    let document = try TheoremFiles.load(file)
+    guard let target = document.layers.first(where: { $0.name == layer }) else {
+      throw ValidationError("no layer \(layer) in \(file) (layers: \(document.layers.map(\.name).joined(separator: ", ")))")
+    }
+    var entries: [DeriveSummary.Entry] = []
+    var failed = false
+    if !json { print("# derived from the forward formula of layer \(target.name)") }
+    for tensor in target.inputs + target.parameters {
+      let start = DispatchTime.now().uptimeNanoseconds
+      let rule = try Deriver.derive(target, wrt: tensor)
+      let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+      failed = failed || !rule.outcome.proved
+      entries.append(.init(wrt: tensor.name, rule: rule.text, proved: rule.outcome.proved, ms: (ms * 1000).rounded() / 1000,
+                           reason: rule.outcome.failure.map { "\($0)" }))
+      if !json {
+        print("  \(rule.text)" + (rule.outcome.proved ? "" : "   # NOT PROVED: \(rule.outcome.failure.map { "\($0)" } ?? "")"))
+      }
+    }
+    if json { print(try JSONOutput.encode(DeriveSummary(layer: target.name, file: file, rules: entries))) }
+    if failed { throw ExitCode.failure }
+  }
+}
+
+struct DeriveSummary: Encodable {
+  struct Entry: Encodable {
+    var wrt: String
+    var rule: String
+    var proved: Bool
+    var ms: Double
+    var reason: String?
+  }
+  var layer: String
+  var file: String
+  var rules: [Entry]
+}
