@@ -48,7 +48,7 @@ extension Normalizer {
       }
       break
     }
-    try saturate(&chain, at: p, &m)
+    if m.binders.isEmpty { try desaturate(&chain, at: p, &m) } else { try saturate(&chain, at: p, &m) }
     if m.binders.count > 1 {
       let order = try canonicalOrder(m)
       if order != m.binders {
@@ -86,6 +86,32 @@ extension Normalizer {
     guard joined != m.guardTerm else { return }
     m.guardTerm = joined
     try chain.ring(at: p, to: m.term())
+  }
+
+  /// Without bound indices, the opposite of `saturate`: constraints on free indices that only
+  /// restate the shape of an accessed tensor are dropped (`x[i]`, not `[0 <= i < n] * x[i]`), so
+  /// arguments of functions and read-off rules stay as written. Proved backwards: from the target,
+  /// `zero-ext` gives back the brackets, and `ring` the current term.
+  private func desaturate(_ chain: inout Chain, at p: [Int], _ m: inout Monomial) throws {
+    guard !m.guardTerm.constraints.isEmpty else { return }
+    var restated = Set<Constraint>()
+    var extended: [Int] = []
+    for (k, f) in m.factors.enumerated() {
+      guard case let .access(x, idx) = f.atom.node, let shape = try? x.shapeGuard(idx),
+            !shape.constraints.isEmpty, Set(shape.constraints).isSubset(of: m.guardTerm.constraints) else { continue }
+      restated.formUnion(shape.constraints)
+      extended.append(k)
+    }
+    guard !restated.isEmpty else { return }
+    var target = m
+    target.guardTerm = try Diagnosis.conjunction(m.guardTerm.constraints.filter { !restated.contains($0) })
+    var side = try chain.builder.start(try target.term())
+    for k in extended {
+      try side.apply(.zeroExtend, at: factorPath(target, k) + (target.factors[k].exponent != 1 ? [0] : []))
+    }
+    guard (try? side.apply(.ring(try chain.subterm(at: p)), at: [])) != nil else { return }
+    try chain.rewrite(at: p, by: try chain.builder.apply(.sym(side.step)))
+    m = target
   }
 
   /// The path from a monomial's term to its `k`-th factor.

@@ -34,6 +34,9 @@ public enum Deriver {
     var chain = try builder.start(paired)
     var ms = try normalizer.normalize(&chain, at: [])
     ms = try Prover.straighten(&chain, ms, along: dx, keeping: layer.seed, &normalizer)
+    let context = Statement(name: layer.name, location: layer.location, lhs: paired, rhs: paired,
+                            assumptions: layer.assumptions, indices: [])
+    ms = try Prover.useHypotheses(&chain, ms, context, &normalizer)
 
     let names = freeNames(for: x, avoiding: Set(layer.dimensions))
     let at = try names.map { try Affine.index($0) }
@@ -46,7 +49,7 @@ public enum Deriver {
                            wrt: x, seed: layer.seed, at: at)
     let statement = Statement(name: "\(layer.name).\(x.name)", location: layer.location, lhs: lhs, rhs: g,
                               assumptions: layer.assumptions, indices: Array(zip(names, x.shape)).map { ($0, $1) })
-    let text = "vjp \(x.name)[\(names.joined(separator: ", "))] = \(g)"
+    let text = "vjp \(x.name)[\(names.joined(separator: ", "))] = \(TheoremLanguage.print(g))"
     return DerivedRule(statement: statement, outcome: Prover.prove(statement), text: text)
   }
 
@@ -73,8 +76,15 @@ public enum Deriver {
     share.factors = try share.factors.map { (try $0.atom.substituting(map), $0.exponent) }
     let substituted = try m.guardTerm.substituting(map)
     let kept = substituted.constraints.filter { !shape.constraints.contains($0) }
-    share.guardTerm = try kept.reduce(Guard.true) { g, c in
-      try g.and(Guard(nonNegative: c.relation == .nonNegative ? [c.expression] : [], equal: c.relation == .equal ? [c.expression] : []))
+    share.guardTerm = try Diagnosis.conjunction(kept)
+    if share.binders.isEmpty {
+      // Without sums left, a constraint that restates an accessed tensor's shape says nothing
+      // (zero extension): `dy[4*i + 2*j + k]`, not `[0 <= 4*i + 2*j + k < 4*C] * dy[...]`.
+      var restated = Set<Constraint>()
+      for f in share.factors {
+        if case let .access(t, i) = f.atom.node, let shape = try? t.shapeGuard(i) { restated.formUnion(shape.constraints) }
+      }
+      share.guardTerm = try Diagnosis.conjunction(share.guardTerm.constraints.filter { !restated.contains($0) })
     }
     return try share.term()
   }
