@@ -15,12 +15,19 @@ deps:
 build: deps
 	swift build -c release --product certify
 
-# The main job on the bundled defaults: prove the catalogue for every size.
+# The main job on the bundled defaults: prove the catalogue for every size, replay every
+# certificate through the kernel with the independent numeric check.
 run: build
 	$(CERTIFY) prove --all
+	$(CERTIFY) check --numeric
 
+# The whole test suite, then: the checked-in certificates and catalogue are what `certify prove
+# --all` produces, and every certificate replays through the kernel.
 test: deps
 	swift test
+	swift build --product certify
+	.build/debug/certify prove --all --check
+	.build/debug/certify check
 
 bench: deps
 	scripts/bench-exact

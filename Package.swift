@@ -58,7 +58,7 @@ let package = Package(
     .executableTarget(
       name: "certify",
       dependencies: [
-        "Exact", "ProofKernel", "Algebra", "Train",
+        "Exact", "ProofKernel", "Algebra", "Certificates", "Evaluation", "Train",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -69,6 +69,8 @@ let package = Package(
     // Times Rational and Interval operations; compared with Python by scripts/bench-exact.
     .executableTarget(name: "ExactBenchmarks", dependencies: ["Exact"], path: "Sources/ExactBenchmarks"),
 
+    // Runs the built `certify` binary.
+    .testTarget(name: "CertifyCLITests", dependencies: ["certify"]),
     .testTarget(
       name: "ProofKernelTests",
       dependencies: ["ProofKernel", "Exact"]),

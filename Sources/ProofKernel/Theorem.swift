@@ -22,6 +22,13 @@ public struct Theorem: Sendable, CustomStringConvertible {
     return (h.isEmpty ? "" : h + " ") + "⊢ \(lhs) = \(rhs)"
   }
 
+  /// The serialization a theorem with these parts would have: how a claim is compared with a
+  /// replayed certificate without proving it (the trainer's check of its compiled-in rules).
+  /// Printing only: no theorem is created.
+  public static func serialization(hypotheses: [Formula], lhs: Term, rhs: Term) throws -> String {
+    try Theorem(hypotheses, lhs, rhs).serialized()
+  }
+
   /// The injective serialization: the definitions used (each once, sorted by name), the hypotheses,
   /// and the equation. This is what certificates hash.
   /// - Throws: when two different definitions share a name (the text would be ambiguous).

@@ -58,7 +58,8 @@ final class Source: Sendable {
 /// - Identifiers: an ASCII letter or `_`, then letters, digits, `_` or `'` (the kernel's primes).
 /// - Numbers: digits with an optional decimal part (`12`, `0.25`); no sign, no exponent.
 /// - Symbols: `( ) [ ] , : ; . | + - * / ^ = == != < <= > >= -> :=`.
-/// - A line break is a `newline` token, except inside `( )` or `[ ]`, or when the next line starts
+/// - A line break is a `newline` token, except inside `( )` or `[ ]` (unless the next line starts
+///   at column 1 with a name: a new declaration after a bracket left open), or when the next line starts
 ///   with a binary operator (`+ - * / ^ = == != < <= > >=`): then the logical line continues.
 ///   `;` also ends a logical line.
 enum Lexer {
@@ -85,6 +86,9 @@ enum Lexer {
     while k < s.count {
       let c = s[k]
       if c == "\n" {
+        // Inside brackets a line break continues the line, unless the next line starts a new
+        // declaration at column 1: then a bracket was left open, and the error belongs here.
+        if depth > 0, k + 1 < s.count, isLetter(s[k + 1]) { depth = 0 }
         if depth == 0 { newline(k, "\n") }
         k += 1; line += 1; lineStart = k; atLineStart = true; indented = false
         continue

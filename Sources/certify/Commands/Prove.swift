@@ -1,15 +1,19 @@
 import Algebra
 import ArgumentParser
+import Certificates
 import Foundation
 
-/// `certify prove`: proves the theorems and layer rules of `.thm` files, for every size.
+/// `certify prove`: proves the theorems and layer rules of `.thm` files, for every size, and writes
+/// their certificates.
 struct Prove: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Prove the theorems and layer rules of theorem files, for every size.",
+    abstract: "Prove the theorems and layer rules of theorem files, for every size, and write their certificates.",
     discussion: """
       Each statement is proved by the engine through the kernel's rules. A failed proof names the \
-      missing assumption or shows a counterexample at small sizes. Exits with status 1 when any \
-      proof fails.
+      missing assumption or shows a counterexample at small sizes. Statements of files under the \
+      Theorems directory get a certificate in the Certificates directory (mirroring it); with --all, \
+      Docs/Catalogue.md is rewritten too, and certificates of statements that no longer exist are \
+      removed. Exits with status 1 when any proof fails (or, with --check, when anything would change).
       """)
 
   @Argument(help: "Theorem files (.thm) to prove.")
@@ -18,8 +22,17 @@ struct Prove: ParsableCommand {
   @Flag(help: "Prove every .thm file under the Theorems directory.")
   var all = false
 
-  @Option(help: "The directory of theorem files used by --all.")
+  @Option(help: "The directory of theorem files.")
   var theorems = "Theorems"
+
+  @Option(help: "The directory of certificates.")
+  var certificates = "Certificates"
+
+  @Option(help: "The catalogue written with --all.")
+  var catalogue = "Docs/Catalogue.md"
+
+  @Flag(help: "Compare with the checked-in certificates and catalogue instead of writing them; exit 1 if any would change.")
+  var check = false
 
   @Flag(help: "Print one JSON document instead of a line per statement.")
   var json = false
@@ -29,9 +42,12 @@ struct Prove: ParsableCommand {
   }
 
   func run() throws {
-    let paths = try all ? TheoremFiles.list(in: theorems) + files : files
+    let paths = try (all ? TheoremFiles.list(in: theorems) : []) + files.map(normalized)
+    let store = CertificateStore(directory: URL(fileURLWithPath: certificates))
     var reports: [StatementReport] = []
-    var parseFailures = 0
+    var parseFailures = 0, outdated: [String] = []
+    var written: Set<String> = []
+    var catalogueEntries = Catalogue()
     for path in paths {
       do {
         let document = try TheoremFiles.load(path)
@@ -41,20 +57,57 @@ struct Prove: ParsableCommand {
           let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
           let report = StatementReport(name: statement.name, file: path, outcome: outcome, milliseconds: ms)
           reports.append(report)
+          catalogueEntries.entries.append(.init(statement: statement, source: path, kind: document.theorems.contains { $0.name == statement.name } ? "theorem" : "layer rule"))
           if !json { print(report.line) }
+          guard let theorem = outcome.theorem, path.hasPrefix(theorems + "/") else { continue }
+          let certificate = try Certificate(name: statement.name, source: sourcePath(path), theorem: theorem, steps: outcome.steps)
+          let relative = try CertificateStore.relativePath(name: certificate.name, source: certificate.source)
+          written.insert(relative)
+          if check {
+            let url = try store.url(name: certificate.name, source: certificate.source)
+            if readFile(url.path) != certificate.encoded() { outdated.append(url.path) }
+          } else {
+            try store.write(certificate)
+          }
         }
       } catch {
         parseFailures += 1
         FileHandle.standardError.write(Data("\(error)\n".utf8))
       }
     }
-    let failed = reports.filter { !$0.proved }.count + parseFailures
-    if json {
-      print(try JSONOutput.encode(ProveSummary(theorems: reports.map(\.json), proved: reports.count - (failed - parseFailures), failed: failed)))
-    } else {
-      print("\(reports.count - (failed - parseFailures)) proved, \(failed) failed")
+    if all && parseFailures == 0 {
+      // Certificates of statements that no longer exist, and the catalogue.
+      for entry in (try? store.entries()) ?? [] where !written.contains(entry.relativePath) {
+        let path = URL(fileURLWithPath: certificates).appendingPathComponent(entry.relativePath).path
+        if check { outdated.append(path + " (no such statement)") } else { try FileManager.default.removeItem(atPath: path) }
+      }
+      let proved = Set(reports.filter(\.proved).map { "\($0.file)#\($0.name)" })
+      let text = catalogueEntries.markdown { proved.contains("\($0.source)#\($0.statement.name)") ? "certified" : "FAILED" }
+      if check {
+        if readFile(catalogue) != text { outdated.append(catalogue) }
+      } else {
+        try writeIfChanged(text, to: catalogue)
+      }
     }
-    if failed > 0 { throw ExitCode.failure }
+    let failed = reports.filter { !$0.proved }.count + parseFailures
+    let proved = reports.count - (failed - parseFailures)
+    if json {
+      print(try JSONOutput.encode(ProveSummary(theorems: reports.map(\.json), proved: proved, failed: failed)))
+    } else {
+      print("\(proved) proved, \(failed) failed")
+    }
+    for path in outdated { FileHandle.standardError.write(Data("not current: \(path)\n".utf8)) }
+    if !outdated.isEmpty {
+      FileHandle.standardError.write(Data("run `certify prove --all` and commit the result\n".utf8))
+    }
+    if failed > 0 || !outdated.isEmpty { throw ExitCode.failure }
+  }
+
+  private func normalized(_ path: String) -> String { path.hasPrefix("./") ? String(path.dropFirst(2)) : path }
+
+  /// The source recorded in a certificate: the path below the package root (`Theorems/x.thm`).
+  private func sourcePath(_ path: String) -> String {
+    CertificateStore.theoremsFolder + path.dropFirst(theorems.count)
   }
 }
 

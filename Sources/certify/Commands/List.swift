@@ -1,0 +1,54 @@
+import ArgumentParser
+import Certificates
+import Foundation
+
+/// `certify list`: the catalogue and the state of each certificate.
+struct List: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "List the statements of the theorem files with the state of their certificates.")
+
+  @Option(help: "The directory of theorem files.")
+  var theorems = "Theorems"
+
+  @Option(help: "The directory of certificates.")
+  var certificates = "Certificates"
+
+  @Flag(help: "Write the catalogue as Markdown to Docs/Catalogue.md (see --output).")
+  var markdown = false
+
+  @Option(help: "Where --markdown writes.")
+  var output = "Docs/Catalogue.md"
+
+  func run() throws {
+    let catalogue = try Catalogue.load(theorems: theorems)
+    let store = CertificateStore(directory: URL(fileURLWithPath: certificates))
+    var states: [String: String] = [:]
+    for entry in catalogue.entries {
+      let key = entry.source + "#" + entry.statement.name
+      let url = try store.url(name: entry.statement.name, source: CertificateStore.theoremsFolder + entry.source.dropFirst(theorems.count))
+      guard let text = readFile(url.path) else { states[key] = "missing"; continue }
+      do {
+        let expected = try Catalogue.expectedSerialization(entry.statement)
+        _ = try Replay.replay(encoded: text, expecting: expected)
+        states[key] = "certified"
+      } catch let rejection as CertificateRejection {
+        states[key] = rejection.reason.contains("expected") ? "stale" : "rejected"
+      } catch {
+        states[key] = "rejected"
+      }
+    }
+    if markdown {
+      // The catalogue records whether each statement is proved; a certificate that replays is.
+      let text = catalogue.markdown { states[$0.source + "#" + $0.statement.name] == "certified" ? "certified" : "FAILED" }
+      try writeIfChanged(text, to: output)
+      print("wrote \(output)")
+      return
+    }
+    for entry in catalogue.entries {
+      let state = states[entry.source + "#" + entry.statement.name] ?? "?"
+      print("\(state.padding(toLength: 10, withPad: " ", startingAt: 0)) \(entry.statement.name.padding(toLength: 30, withPad: " ", startingAt: 0)) \(entry.source)")
+    }
+    let certified = states.values.filter { $0 == "certified" }.count
+    print("\(certified) of \(catalogue.entries.count) certified")
+  }
+}
