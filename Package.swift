@@ -63,7 +63,7 @@ let package = Package(
       ]),
 
     // Times the engine (canonical order, the catalogue); compared with SymPy by scripts/bench-engine.
-    .executableTarget(name: "EngineBenchmarks", dependencies: ["Algebra", "ProofKernel"], path: "Sources/EngineBenchmarks"),
+    .executableTarget(name: "EngineBenchmarks", dependencies: ["Algebra", "ProofKernel", "Certificates"], path: "Sources/EngineBenchmarks"),
     // Times the trainer on Fashion-MNIST; compared with NumPy and JAX by scripts/bench-train.
     .executableTarget(name: "TrainBenchmarks", dependencies: ["Train"], path: "Sources/TrainBenchmarks"),
     // Times Rational and Interval operations; compared with Python by scripts/bench-exact.

@@ -40,3 +40,55 @@ let rename = { (t: Term, order: [String]) throws -> String in
 }
 _ = rename
 print("{\"benchmark\": \"canonical_order\", \"factors\": 8, \"bound_indices\": 6, \"median_us\": \(median(ordering)), \"median_us_reading_the_term\": \(median(withReading)), \"orders\": [\"\(a.joined())\", \"\(b.joined())\"]}")
+
+// MARK: - The catalogue: prove every statement, derive every layer, replay every certificate.
+
+import Certificates
+import Foundation
+
+let root = CommandLine.arguments.count > 2 ? CommandLine.arguments[2] : "."
+let theoremFolder = root + "/Theorems"
+let files = (try FileManager.default.contentsOfDirectory(atPath: theoremFolder)).filter { $0.hasSuffix(".thm") }.sorted()
+var proveTimes: [(name: String, file: String, ms: Double)] = []
+var deriveMs = 0.0, deriveCount = 0
+var layerNames: Set<String> = []
+for name in files {
+  let text = try String(contentsOfFile: theoremFolder + "/" + name, encoding: .utf8)
+  let document = try TheoremLanguage.parse(text, file: "Theorems/" + name)
+  for statement in document.statements {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let outcome = Prover.prove(statement)
+    guard outcome.proved else { fatalError("\(statement.name) failed: \(String(describing: outcome.failure))") }
+    proveTimes.append((statement.name, name, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6))
+  }
+  for layer in document.layers {
+    layerNames.insert(layer.name)
+    for tensor in layer.inputs + layer.parameters {
+      let start = DispatchTime.now().uptimeNanoseconds
+      _ = try Deriver.derive(layer, wrt: tensor)
+      deriveMs += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+      deriveCount += 1
+    }
+  }
+}
+let total = proveTimes.reduce(0) { $0 + $1.ms }
+let layerRules = proveTimes.filter { $0.name.contains(".") }
+let mlp = proveTimes.filter { $0.file == "mlp_mse.thm" && $0.name.hasPrefix("grad_") }.reduce(0) { $0 + $1.ms }
+let conv = proveTimes.filter { $0.name.hasPrefix("conv2d.") }.reduce(0) { $0 + $1.ms }
+print("{\"benchmark\": \"prove_all\", \"statements\": \(proveTimes.count), \"ms\": \(total), \"slowest_layer_rule_ms\": \(layerRules.map(\.ms).max() ?? 0), \"slowest_layer_rule\": \"\(layerRules.max { $0.ms < $1.ms }?.name ?? "")\"}")
+print("{\"benchmark\": \"prove_mlp_mse\", \"statements\": 5, \"ms\": \(mlp)}")
+print("{\"benchmark\": \"prove_conv2d_vjps\", \"statements\": 3, \"ms\": \(conv)}")
+print("{\"benchmark\": \"derive_all\", \"rules\": \(deriveCount), \"ms\": \(deriveMs)}")
+
+// Replay every certificate.
+let store = CertificateStore(directory: URL(fileURLWithPath: root + "/Certificates"))
+var replayTimes: [Double] = []
+var bytes = 0
+for entry in try store.entries() {
+  let text = try store.text(of: entry)
+  bytes += text.utf8.count
+  let start = DispatchTime.now().uptimeNanoseconds
+  _ = try Replay.replay(encoded: text)
+  replayTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+}
+print("{\"benchmark\": \"check_all\", \"certificates\": \(replayTimes.count), \"ms\": \(replayTimes.reduce(0, +)), \"slowest_ms\": \(replayTimes.max() ?? 0), \"bytes\": \(bytes)}")
