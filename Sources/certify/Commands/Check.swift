@@ -10,8 +10,8 @@ struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Replay certificates through the kernel and report any that is rejected.",
     discussion: """
-      Each certificate's steps are re-run by the kernel; the rebuilt theorem must print exactly as \\
-      recorded, its SHA-256 is recomputed, and where the source .thm file exists the theorem must be \\
+      Each certificate's steps are re-run by the kernel; the rebuilt theorem must print exactly as \
+      recorded, its SHA-256 is recomputed, and where the source .thm file exists the theorem must be \
       its current statement. Exits with status 1 when any certificate is rejected.
       """)
 
