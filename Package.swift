@@ -53,7 +53,7 @@ let package = Package(
 
     // The numeric trainer: Float32 tensors over OpenBLAS, layers, losses, optimizers, IDX data,
     // checkpoints (Docs/Training.md).
-    .target(name: "Train", dependencies: ["Exact", "COpenBLAS", "CZlib"]),
+    .target(name: "Train", dependencies: ["Exact", "COpenBLAS", "CZlib", "ProofKernel", "Algebra", "Certificates", "Evaluation"]),
 
     .executableTarget(
       name: "certify",

@@ -1,0 +1,85 @@
+public import Certificates
+import Algebra
+import Foundation
+import ProofKernel
+
+/// Why a model was refused: a layer whose rule is not certified as its code implements it.
+public struct CertificationError: Error, Sendable, CustomStringConvertible {
+  public enum Reason: Sendable, Equatable {
+    /// No certificate of that name in the store.
+    case missing
+    /// The certificate does not replay through the kernel (tampered, truncated, wrong versions).
+    case rejected(step: Int?, reason: String)
+    /// It replays, but to another theorem than the one this code implements.
+    case stale(certified: String)
+    /// The trainer has no compiled-in statement for the rule (a programming error, reported).
+    case unknownRule
+  }
+
+  public var layer: String
+  /// The layer's position in the model, from 0 (the loss comes last).
+  public var position: Int
+  public var rule: String
+  public var reason: Reason
+
+  public var description: String {
+    let what: String
+    switch reason {
+    case .missing: what = "no certificate for rule \(rule) (run `certify prove --all`)"
+    case let .rejected(step, reason): what = "the certificate of \(rule) is rejected" + (step.map { " at step \($0)" } ?? "") + ": \(reason)"
+    case let .stale(certified): what = "the certificate of \(rule) proves another statement than this code implements (certified: \(certified))"
+    case .unknownRule: what = "rule \(rule) has no compiled-in statement"
+    }
+    return "refused: layer \(layer) at position \(position): \(what)"
+  }
+}
+
+/// Binds the trainer's layers to their certificates: each rule's certificate must replay through
+/// the kernel to exactly the theorem compiled into the trainer (`CompiledRules`), compared by the
+/// SHA-256 of the kernel's serialization. There is no way to skip this.
+public enum RuleCertification {
+  /// The compiled-in statement of every rule, by name (`dense.W`).
+  static let statements: [String: Statement] = {
+    var out: [String: Statement] = [:]
+    for (name, block) in CompiledRules.blocks {
+      // Compiled-in text: a parse failure is a programming error the tests catch.
+      guard let document = try? TheoremLanguage.parse(CompiledRules.prelude + "\n" + block, file: "<compiled rule \(name)>") else { continue }
+      for s in document.statements { out[s.name] = s }
+    }
+    return out
+  }()
+
+  /// The kernel serialization and its SHA-256 of the theorem this code implements for `rule`.
+  public static func expected(_ rule: String) throws -> (serialization: String, sha256: String)? {
+    guard let s = statements[rule] else { return nil }
+    let text = try Theorem.serialization(hypotheses: s.hypotheses, lhs: s.lhs, rhs: s.rhs)
+    return (text, CertificateHash.sha256(of: text))
+  }
+
+  /// Checks every rule of every layer (`position`, `name`, rule names) against the store.
+  /// - Returns: the SHA-256 of each rule's certified theorem, by rule name (what a checkpoint records).
+  /// - Throws: `CertificationError` naming the first layer refused and why.
+  public static func verify(_ layers: [(name: String, rules: [String])], store: CertificateStore) throws -> [String: String] {
+    var hashes: [String: String] = [:]
+    let entries = (try? store.entries()) ?? []
+    for (position, layer) in layers.enumerated() {
+      for rule in layer.rules where hashes[rule] == nil {
+        func refuse(_ reason: CertificationError.Reason) -> CertificationError {
+          CertificationError(layer: layer.name, position: position, rule: rule, reason: reason)
+        }
+        guard let (serialization, sha256) = try expected(rule) else { throw refuse(.unknownRule) }
+        // Present but unreadable is a rejection, not a missing certificate.
+        guard let entry = entries.first(where: { $0.name == rule && $0.source == CompiledRules.source }) else { throw refuse(.missing) }
+        let certificate: Certificate
+        do { certificate = try store.load(entry) } catch { throw refuse(.rejected(step: error.step, reason: "\(error)")) }
+        let replayed: ReplayedTheorem
+        do { replayed = try Replay.replay(certificate) } catch { throw refuse(.rejected(step: error.step, reason: error.reason)) }
+        guard replayed.serialization == serialization, replayed.sha256 == sha256 else {
+          throw refuse(.stale(certified: replayed.theorem.description))
+        }
+        hashes[rule] = sha256
+      }
+    }
+    return hashes
+  }
+}
