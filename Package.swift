@@ -17,6 +17,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
   ],
   targets: [
     // System libraries. GMP and MPFR ship pkg-config files; MPFI does not, so its module map links
@@ -55,6 +56,12 @@ let package = Package(
     // checkpoints (Docs/Training.md).
     .target(name: "Train", dependencies: ["Exact", "COpenBLAS", "CZlib", "ProofKernel", "Algebra", "Certificates", "Evaluation"]),
 
+    // Sound robustness audits: IBP and CROWN bounds in exact, MPFI and Float64-on-BLAS tiers, and the
+    // `.npz` reader (Docs/Audits.md).
+    .target(
+      name: "Audit",
+      dependencies: ["Exact", "COpenBLAS", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+
     .executableTarget(
       name: "certify",
       dependencies: [
@@ -65,9 +72,12 @@ let package = Package(
     // Times the engine (canonical order, the catalogue); compared with SymPy by scripts/bench-engine.
     .executableTarget(name: "EngineBenchmarks", dependencies: ["Algebra", "ProofKernel", "Certificates"], path: "Sources/EngineBenchmarks"),
     // Times the trainer on Fashion-MNIST; compared with NumPy and JAX by scripts/bench-train.
-    .executableTarget(name: "TrainBenchmarks", dependencies: ["Train"], path: "Sources/TrainBenchmarks"),
+    .executableTarget(name: "TrainBenchmarks", dependencies: ["Train", "Certificates"], path: "Sources/TrainBenchmarks"),
     // Times Rational and Interval operations; compared with Python by scripts/bench-exact.
     .executableTarget(name: "ExactBenchmarks", dependencies: ["Exact"], path: "Sources/ExactBenchmarks"),
+
+    // Times the robustness audit on Fashion-MNIST; compared with NumPy and mpmath by scripts/bench-audit.
+    .executableTarget(name: "AuditBenchmarks", dependencies: ["Audit", "Exact"], path: "Sources/AuditBenchmarks"),
 
     // Runs the built `certify` binary.
     .testTarget(name: "CertifyCLITests", dependencies: ["certify"]),
@@ -85,10 +95,14 @@ let package = Package(
       dependencies: ["Certificates", "ProofKernel", "Exact", "Algebra"]),
     .testTarget(
       name: "TrainTests",
-      dependencies: ["Train", "CZlib"]),
+      dependencies: ["Train", "CZlib", "Certificates", "Algebra", "ProofKernel", "Evaluation", "Exact"]),
     .testTarget(
       name: "EvaluationTests",
       dependencies: ["Evaluation", "ProofKernel", "Exact"]),
+    .testTarget(
+      name: "AuditTests",
+      dependencies: ["Audit", "Exact", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+      resources: [.copy("Fixtures")]),
     .testTarget(
       name: "ExactTests",
       dependencies: [

@@ -1,4 +1,5 @@
 import Algebra
+import ArgumentParser
 import Certificates
 import Foundation
 import ProofKernel
@@ -67,4 +68,12 @@ func writeIfChanged(_ text: String, to path: String) throws -> Bool {
   try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
   try Data(text.utf8).write(to: url, options: .atomic)
   return true
+}
+
+/// Where certificates live, shared by the commands that build models over them.
+struct CertificateOptions: ParsableArguments {
+  @Option(help: "The directory of certificates the model's rules are checked against.")
+  var certificates = "Certificates"
+
+  var store: CertificateStore { CertificateStore(directory: URL(fileURLWithPath: certificates)) }
 }

@@ -1,0 +1,131 @@
+public import Certificates
+import Foundation
+
+/// A trained model on disk: its spec, every parameter, and the certificates its rules were bound
+/// to (Docs/Training.md, "Checkpoint format").
+///
+/// ```swift
+/// try Checkpoint(model: model, training: configuration).write(to: "mlp.ckpt")
+/// let restored = try Checkpoint(contentsOf: "mlp.ckpt").makeModel()
+/// ```
+///
+/// Loading checks everything — magic, version, header, spec, the names and shapes of the arrays
+/// against the spec, the data length and its CRC-32, the certificate hashes — and reports the
+/// first problem as `TrainingError.badCheckpoint`; a damaged file never crashes the reader.
+public struct Checkpoint: Sendable {
+  /// One stored parameter.
+  public struct StoredTensor: Equatable, Sendable {
+    /// `"dense1.W"`.
+    public var name: String
+    /// The rule giving its gradient, `"dense.W"`.
+    public var rule: String
+    public var value: Tensor<Float>
+
+    public init(name: String, rule: String, value: Tensor<Float>) {
+      self.name = name
+      self.rule = rule
+      self.value = value
+    }
+  }
+
+  /// The recipe a checkpoint was trained with (informational).
+  public struct Training: Equatable, Sendable, Codable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var learningRate: Double
+    public var optimizer: String
+    public var momentum: Double?
+    public var seed: UInt64
+    /// Test accuracy after the last epoch, if measured.
+    public var testAccuracy: Double?
+
+    public init(_ configuration: TrainingConfiguration, testAccuracy: Double? = nil) {
+      epochs = configuration.epochs
+      batchSize = configuration.batchSize
+      learningRate = configuration.learningRate
+      optimizer = configuration.optimizer.name
+      if case .sgd(let m) = configuration.optimizer { momentum = m }
+      seed = configuration.seed
+      self.testAccuracy = testAccuracy
+    }
+
+    enum CodingKeys: String, CodingKey {
+      case epochs, optimizer, momentum, seed
+      case batchSize = "batch_size"
+      case learningRate = "learning_rate"
+      case testAccuracy = "test_accuracy"
+    }
+  }
+
+  public var spec: ModelSpec
+  /// The parameters in the model's order.
+  public var arrays: [StoredTensor]
+  /// Rule name → SHA-256 (64 lowercase hex digits) of the certified theorem the rule was bound to.
+  public var certificates: [String: String]
+  public var training: Training?
+
+  /// The current parameters of `model`, recording the certificates it was built under.
+  public init(model: Sequential, training: Training? = nil) {
+    spec = model.spec
+    arrays = model.parameters.map { StoredTensor(name: $0.name, rule: $0.rule, value: $0.value) }
+    certificates = model.certificateHashes
+    self.training = training
+  }
+
+  /// The current parameters of `model` with the given certificate hashes (tests of the format).
+  init(model: Sequential, training: Training?, certificates: [String: String]) {
+    self.init(model: model, training: training)
+    self.certificates = certificates
+  }
+
+  /// A model built from the spec holding the stored parameters, over the certificates in `store`,
+  /// which must be the ones the checkpoint was trained under.
+  ///
+  /// - Throws: `CertificationError` when a rule is not certified now; `TrainingError.badCheckpoint`
+  ///   when the arrays do not fit the spec or the certificates differ from those recorded.
+  public func makeModel(certificates store: CertificateStore) throws -> Sequential {
+    let model = try Sequential(spec, seed: 0, certificates: store)
+    for (rule, hash) in model.certificateHashes.sorted(by: { $0.key < $1.key }) where certificates[rule] != hash {
+      throw TrainingError.badCheckpoint(
+        path: "<checkpoint>",
+        reason: certificates[rule] == nil
+          ? "it records no certificate for rule \(rule)"
+          : "it was trained under another certificate of rule \(rule) (\(certificates[rule]!.prefix(12))..., now \(hash.prefix(12))...)")
+    }
+    try CheckpointFormat.check(arrays.map { ($0.name, $0.value.shape) }, against: model, path: "<checkpoint>")
+    for (parameter, array) in zip(model.parameters, arrays) { parameter.value = array.value }
+    return model
+  }
+
+  /// Writes the checkpoint (atomically: a partial file never replaces a good one).
+  ///
+  /// - Throws: `TrainingError.unreadable` when the file cannot be written.
+  public func write(to path: String) throws {
+    do {
+      try Data(CheckpointFormat.encode(self)).write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+      throw TrainingError.unreadable(path: path, reason: "cannot write: \(error.localizedDescription)")
+    }
+  }
+
+  /// Reads and validates a checkpoint file.
+  ///
+  /// - Throws: `TrainingError.fileNotFound`, `.unreadable`, or `.badCheckpoint` with the reason.
+  public init(contentsOf path: String) throws {
+    guard FileManager.default.fileExists(atPath: path) else { throw TrainingError.fileNotFound(path: path) }
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw TrainingError.unreadable(path: path, reason: "cannot read the file")
+    }
+    self = try CheckpointFormat.decode([UInt8](data), path: path)
+  }
+
+  /// The checkpoint's bytes, as `write(to:)` stores them.
+  public func encoded() -> [UInt8] { CheckpointFormat.encode(self) }
+
+  /// Decodes and validates checkpoint bytes; `path` names them in errors.
+  ///
+  /// - Throws: `TrainingError.badCheckpoint` with the reason.
+  public init(decoding bytes: [UInt8], path: String = "<checkpoint>") throws {
+    self = try CheckpointFormat.decode(bytes, path: path)
+  }
+}

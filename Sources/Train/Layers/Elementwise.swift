@@ -1,0 +1,26 @@
+/// The operand handling shared by the elementwise blocks (`relu`, `sigmoid`, `tanh`): one input
+/// `x`, an output of the same shape, and for `backward` an upstream gradient `dy` like it.
+enum Elementwise {
+  static func forward<S: TrainScalar>(
+    block: String, _ operands: [String: Tensor<S>],
+    _ kernel: (UnsafeMatrix<S>, UnsafeMatrix<S>) -> Void
+  ) throws -> Tensor<S> {
+    var reader = OperandReader(block: block, operands)
+    var x = try reader.batch("x")
+    var y = Tensor<S>(zeros: x.shape)
+    x.withMatrix { x in y.withMatrix { y in kernel(x, y) } }
+    return reader.shaped(y)
+  }
+
+  static func backward<S: TrainScalar>(
+    block: String, _ operands: [String: Tensor<S>],
+    _ kernel: (UnsafeMatrix<S>, UnsafeMatrix<S>, UnsafeMatrix<S>) -> Void
+  ) throws -> [String: Tensor<S>] {
+    var reader = OperandReader(block: block, operands)
+    var x = try reader.batch("x")
+    var dy = try reader.batch("dy", width: x.shape[1], rows: x.shape[0])
+    var dx = Tensor<S>(zeros: x.shape)
+    x.withMatrix { x in dy.withMatrix { dy in dx.withMatrix { dx in kernel(x, dy, dx) } } }
+    return [block + ".x": reader.shaped(dx)]
+  }
+}

@@ -1,0 +1,93 @@
+/// The rectifier, certified block `relu`: `y[i] = relu(x[i])`, `vjp x[i] = step(x[i]) * dy[i]`.
+///
+/// The certificate holds under the side condition `x[k] != 0`: relu has no derivative at 0. The
+/// trainer uses the convention `relu'(0) = 0` (`step(0) = 0`) and counts, per layer, the training
+/// inputs that were exactly 0 — the *kinks*, where the gradient it computes is a convention rather
+/// than the certified rule. A model reports them through `Sequential.kinks`.
+public final class ReLU: Layer {
+  public static let certifiedBlock = "relu"
+  public static let ruleNames = ["relu.x"]
+  public static let operandNames = ["x"]
+
+  public let name: String
+  public let inputWidth: Int
+  public var outputWidth: Int { inputWidth }
+  public var parameters: [Parameter] { [] }
+
+  /// Training inputs that were exactly 0 (or -0) since the last `resetKinks()`.
+  public private(set) var kinks = 0
+
+  private var output: Workspace<Float>
+  private var inputGradient: Workspace<Float>
+  private var lastInput: UnsafeMatrix<Float>?
+
+  public init(name: String, width: Int) {
+    self.name = name
+    inputWidth = width
+    output = Workspace(columns: width)
+    inputGradient = Workspace(columns: width)
+  }
+
+  public func resetKinks() { kinks = 0 }
+
+  public func reserve(batchCapacity: Int) {
+    output.reserve(rows: batchCapacity)
+    inputGradient.reserve(rows: batchCapacity)
+  }
+
+  public func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
+    let y = output.matrix(rows: input.rows)
+    let zeros = ReLU.forward(x: input, into: y)
+    if training { kinks += zeros }
+    lastInput = input
+    return y
+  }
+
+  public func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
+    guard needsInputGradient else { return nil }
+    guard let x = lastInput, x.rows == outputGradient.rows else {
+      preconditionFailure("\(name): backward without a matching forward")
+    }
+    let dx = inputGradient.matrix(rows: x.rows)
+    ReLU.backward(x: x, outputGradient: outputGradient, into: dx)
+    return dx
+  }
+
+  // MARK: - Kernels
+
+  /// `y = relu(x)`; returns how many inputs were exactly 0 (kinks).
+  static func forward<S: TrainScalar>(x: UnsafeMatrix<S>, into y: UnsafeMatrix<S>) -> Int {
+    var zeros = 0
+    for r in 0..<x.rows {
+      let (xs, ys) = (x.row(r), y.row(r))
+      // `v == 0` counted as `(v <= 0) - (v < 0)` in 32-bit lanes: the form LLVM vectorizes.
+      var rowZeros: Int32 = 0
+      for k in 0..<x.columns {
+        let v = xs[k]
+        ys[k] = v > 0 ? v : 0
+        rowZeros &+= (v <= 0 ? 1 : 0) &- (v < 0 ? 1 : 0)
+      }
+      zeros += Int(rowZeros)
+    }
+    return zeros
+  }
+
+  /// `dx = step(x) * dy`, with `step(0) = 0`.
+  static func backward<S: TrainScalar>(x: UnsafeMatrix<S>, outputGradient dy: UnsafeMatrix<S>, into dx: UnsafeMatrix<S>) {
+    let (xs, dys, dxs) = (x.base, dy.base, dx.base)
+    for k in 0..<x.count {
+      let d = dys[k]  // loaded unconditionally, so the loop is a vector select
+      dxs[k] = xs[k] > 0 ? d : 0
+    }
+  }
+
+  // MARK: - Rules on explicit operands
+
+  public static func forward<S: TrainScalar>(_ operands: [String: Tensor<S>]) throws -> Tensor<S> {
+    try Elementwise.forward(block: certifiedBlock, operands) { x, y in _ = forward(x: x, into: y) }
+  }
+
+  public static func backward<S: TrainScalar>(_ operands: [String: Tensor<S>]) throws -> [String: Tensor<S>] {
+    try Elementwise.backward(block: certifiedBlock, operands) { x, dy, dx in backward(x: x, outputGradient: dy, into: dx) }
+  }
+}

@@ -1,0 +1,73 @@
+/// The hyperbolic tangent, certified block `tanh`: `y[i] = tanh(x[i])`,
+/// `vjp x[i] = (1 - tanh(x[i]) ^ 2) * dy[i]`.
+///
+/// The backward pass reads `tanh(x)` from the forward output rather than recomputing it.
+public final class Tanh: Layer {
+  public static let certifiedBlock = "tanh"
+  public static let ruleNames = ["tanh.x"]
+  public static let operandNames = ["x"]
+
+  public let name: String
+  public let inputWidth: Int
+  public var outputWidth: Int { inputWidth }
+  public var parameters: [Parameter] { [] }
+
+  private var output: Workspace<Float>
+  private var inputGradient: Workspace<Float>
+  private var lastOutput: UnsafeMatrix<Float>?
+
+  public init(name: String, width: Int) {
+    self.name = name
+    inputWidth = width
+    output = Workspace(columns: width)
+    inputGradient = Workspace(columns: width)
+  }
+
+  public func reserve(batchCapacity: Int) {
+    output.reserve(rows: batchCapacity)
+    inputGradient.reserve(rows: batchCapacity)
+  }
+
+  public func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
+    let y = output.matrix(rows: input.rows)
+    Tanh.forward(x: input, into: y)
+    lastOutput = y
+    return y
+  }
+
+  public func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
+    guard needsInputGradient else { return nil }
+    guard let y = lastOutput, y.rows == outputGradient.rows else {
+      preconditionFailure("\(name): backward without a matching forward")
+    }
+    let dx = inputGradient.matrix(rows: y.rows)
+    Tanh.backward(output: y, outputGradient: outputGradient, into: dx)
+    return dx
+  }
+
+  // MARK: - Kernels
+
+  static func forward<S: TrainScalar>(x: UnsafeMatrix<S>, into y: UnsafeMatrix<S>) {
+    let (xs, ys) = (x.base, y.base)
+    for k in 0..<x.count { ys[k] = S.hyperbolicTangent(xs[k]) }
+  }
+
+  /// `dx = (1 - y^2) * dy` with `y = tanh(x)`.
+  static func backward<S: TrainScalar>(output y: UnsafeMatrix<S>, outputGradient dy: UnsafeMatrix<S>, into dx: UnsafeMatrix<S>) {
+    let (ys, dys, dxs) = (y.base, dy.base, dx.base)
+    for k in 0..<y.count { dxs[k] = (1 - ys[k] * ys[k]) * dys[k] }
+  }
+
+  // MARK: - Rules on explicit operands
+
+  public static func forward<S: TrainScalar>(_ operands: [String: Tensor<S>]) throws -> Tensor<S> {
+    try Elementwise.forward(block: certifiedBlock, operands) { x, y in forward(x: x, into: y) }
+  }
+
+  public static func backward<S: TrainScalar>(_ operands: [String: Tensor<S>]) throws -> [String: Tensor<S>] {
+    try Elementwise.backward(block: certifiedBlock, operands) { x, dy, dx in
+      forward(x: x, into: dx)  // tanh(x), then overwritten in place by the rule
+      backward(output: dx, outputGradient: dy, into: dx)
+    }
+  }
+}

@@ -1,0 +1,164 @@
+public import Certificates
+/// A model: layers applied in order, then a loss — built from a `ModelSpec`.
+///
+/// Dense layers are initialized from the seed: He for a dense layer followed by `relu`, Glorot
+/// otherwise; biases start at zero. Layers are named by kind and position among their kind
+/// (`dense1`, `relu1`, `dense2`), and parameters after their layer (`dense1.W`).
+///
+/// Building a model checks every rule its layers run against the certificate store: each rule's
+/// certificate must replay through the kernel to exactly the statement compiled into this code
+/// (`RuleCertification`). A missing, tampered or stale certificate refuses the model, naming the
+/// layer, its position and the reason. There is no way to build a model without this check.
+///
+/// ```swift
+/// let store = CertificateStore(directory: URL(fileURLWithPath: "Certificates"))
+/// let model = try Sequential(ModelSpec(contentsOf: "Models/mlp.spec"), seed: 1, certificates: store)
+/// model.ruleNames          // ["dense.x", "dense.W", "dense.b", "relu.x", "softmax_cross_entropy.z"]
+/// model.certificateHashes  // rule name -> SHA-256 of the certified theorem
+/// ```
+public final class Sequential {
+  public let spec: ModelSpec
+  public let layers: [any Layer]
+  public let loss: any Loss
+  /// The SHA-256 of each rule's certified theorem (what checkpoints record).
+  public private(set) var certificateHashes: [String: String] = [:]
+
+  /// The largest batch the workspaces currently hold.
+  public private(set) var batchCapacity = 0
+
+  /// The model of `spec`, initialized from `seed`, over certified rules only.
+  /// - Throws: `CertificationError` naming the first layer whose rule is not certified.
+  public convenience init(_ spec: ModelSpec, seed: UInt64, certificates store: CertificateStore) throws {
+    self.init(uncheckedSpec: spec, seed: seed)
+    let layers = self.layers.map { (name: $0.name, rules: type(of: $0).ruleNames) } + [(name: "loss", rules: type(of: loss).ruleNames)]
+    certificateHashes = try RuleCertification.verify(layers, store: store)
+  }
+
+  /// The same model without the certificate check: only for checking a checkpoint's shapes
+  /// against its spec and for the module's own tests; nothing built this way is trained or run.
+  init(uncheckedSpec spec: ModelSpec, seed: UInt64) {
+    self.spec = spec
+    var random = RandomSource(seed: seed)
+    var counts: [String: Int] = [:]
+    var layers: [any Layer] = []
+    var width = spec.inputWidth
+    for (position, layerSpec) in spec.layers.enumerated() {
+      let next = position + 1 < spec.layers.count ? spec.layers[position + 1] : nil
+      let layer = Sequential.makeLayer(
+        layerSpec, inputWidth: width, counts: &counts, followedBy: next,
+        seed: RandomSource.mix(seed ^ UInt64(position + 1)), random: &random)
+      layers.append(layer)
+      width = layer.outputWidth
+    }
+    self.layers = layers
+    switch spec.loss {
+    case .softmaxCrossEntropy: loss = SoftmaxCrossEntropy(width: width)
+    case .mse: loss = MeanSquaredError(width: width)
+    }
+  }
+
+  /// Builds the layer for one spec statement: the one place a new layer kind is wired in.
+  static func makeLayer(
+    _ spec: LayerSpec, inputWidth: Int, counts: inout [String: Int], followedBy next: LayerSpec?,
+    seed: UInt64, random: inout RandomSource
+  ) -> any Layer {
+    func name(_ kind: String) -> String {
+      counts[kind, default: 0] += 1
+      return kind + String(counts[kind]!)
+    }
+    switch spec {
+    case .dense(let units):
+      let dense = Dense(name: name("dense"), inputWidth: inputWidth, outputWidth: units)
+      dense.initialize(next == .relu ? .he : .glorot, using: &random)
+      return dense
+    case .relu: return ReLU(name: name("relu"), width: inputWidth)
+    case .sigmoid: return Sigmoid(name: name("sigmoid"), width: inputWidth)
+    case .tanh: return Tanh(name: name("tanh"), width: inputWidth)
+    case .dropout(let keep):
+      return Dropout(name: name("dropout"), width: inputWidth, keepProbability: Float(keep), seed: seed)
+    }
+  }
+
+  // MARK: - Description
+
+  public var inputWidth: Int { spec.inputWidth }
+  public var outputWidth: Int { loss.width }
+
+  /// Every trainable tensor, layer by layer (the checkpoint's order).
+  public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+
+  /// The certified blocks the model runs, each once, in order of first use (the loss last).
+  public var certifiedBlocks: [String] {
+    var seen: Set<String> = []
+    return (layers.map { type(of: $0).certifiedBlock } + [type(of: loss).certifiedBlock])
+      .filter { seen.insert($0).inserted }
+  }
+
+  /// The rules of those blocks: the certificates a model needs.
+  public var ruleNames: [String] {
+    var seen: Set<String> = []
+    return (layers.flatMap { type(of: $0).ruleNames } + type(of: loss).ruleNames)
+      .filter { seen.insert($0).inserted }
+  }
+
+  /// Per relu layer, the training inputs that were exactly 0 since the last `resetKinks()`:
+  /// where the trainer used `relu'(0) = 0`, outside the certified rule's side condition.
+  public var kinks: [String: Int] {
+    var result: [String: Int] = [:]
+    for case let relu as ReLU in layers { result[relu.name] = relu.kinks }
+    return result
+  }
+
+  public func resetKinks() {
+    for case let relu as ReLU in layers { relu.resetKinks() }
+  }
+
+  // MARK: - Running
+
+  /// Sizes every workspace for batches of up to `capacity` examples (grows only).
+  public func reserve(batchCapacity capacity: Int) {
+    guard capacity > batchCapacity else { return }
+    for layer in layers { layer.reserve(batchCapacity: capacity) }
+    loss.reserve(batchCapacity: capacity)
+    batchCapacity = capacity
+  }
+
+  /// The model's output for a `[B, inputWidth]` batch (a view of the last layer's workspace).
+  public func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
+    precondition(input.columns == inputWidth, "\(input.columns) input features, the model takes \(inputWidth)")
+    reserve(batchCapacity: input.rows)
+    var x = input
+    for layer in layers { x = layer.forward(x, training: training) }
+    return x
+  }
+
+  /// One training pass: forward, loss, backward. Leaves every parameter's gradient of the
+  /// batch-mean loss in `Parameter.gradient` and returns that loss. The backward pass stops at the
+  /// first layer with parameters, whose input gradient it does not compute.
+  public func computeGradients(_ input: UnsafeMatrix<Float>, labels: UnsafeBufferPointer<Int32>) -> Double {
+    let output = forward(input, training: true)
+    let (value, gradient) = loss.evaluate(output, labels: labels, withGradient: true)
+    var g = gradient!
+    // Below the first layer with parameters, no gradient is needed: the input is data.
+    let firstTrainable = layers.firstIndex { !$0.parameters.isEmpty } ?? layers.count
+    for position in stride(from: layers.count - 1, through: firstTrainable, by: -1) {
+      guard let next = layers[position].backward(g, needsInputGradient: position > firstTrainable) else { break }
+      g = next
+    }
+    return value
+  }
+
+  /// The batch-mean loss and the predicted class (the largest output) of each example.
+  public func evaluate(
+    _ input: UnsafeMatrix<Float>, labels: UnsafeBufferPointer<Int32>, predictions: UnsafeMutableBufferPointer<Int32>
+  ) -> Double {
+    let output = forward(input, training: false)
+    for r in 0..<output.rows {
+      let row = output.row(r)
+      var best = 0
+      for c in 1..<output.columns where row[c] > row[best] { best = c }
+      predictions[r] = Int32(best)
+    }
+    return loss.evaluate(output, labels: labels, withGradient: false).loss
+  }
+}

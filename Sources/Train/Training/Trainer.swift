@@ -1,0 +1,126 @@
+/// What a training run reports as it goes, for progress displays.
+public enum TrainingEvent: Sendable {
+  /// A batch was trained: step `step` (from 1) of `steps` in epoch `epoch`, with its mean loss.
+  case batch(epoch: Int, step: Int, steps: Int, loss: Double)
+  /// The epoch's training steps are done; test accuracy is being measured.
+  case evaluating(epoch: Int)
+  /// An epoch is finished.
+  case epoch(EpochReport)
+}
+
+/// Trains a model by minibatch gradient descent and measures it.
+///
+/// Each epoch shuffles the training set (seeded), runs `ceil(N / B)` steps — the last batch may be
+/// smaller — of forward, loss, backward and optimizer update, then measures test accuracy. A step
+/// allocates nothing: the batch buffer and every layer's workspace are sized once.
+///
+/// ```swift
+/// let model = Sequential(try ModelSpec(contentsOf: "Models/mlp.spec"), seed: 1)
+/// let trainer = Trainer(TrainingConfiguration(epochs: 10, seed: 1))
+/// let report = try trainer.train(model, on: try FashionMNIST.load(.train), test: try FashionMNIST.load(.test))
+/// ```
+public struct Trainer: Sendable {
+  public let configuration: TrainingConfiguration
+
+  public init(_ configuration: TrainingConfiguration) {
+    self.configuration = configuration
+  }
+
+  /// Trains `model` on `data` for the configured epochs, measuring on `test` after each.
+  ///
+  /// - Throws: `TrainingError.invalidConfiguration`, `.mismatchedData` when the data does not fit
+  ///   the model, `.diverged` when the loss stops being finite.
+  public func train(
+    _ model: Sequential, on data: Dataset, test: Dataset? = nil,
+    progress: (TrainingEvent) -> Void = { _ in }
+  ) throws -> TrainingReport {
+    try configuration.validate()
+    try Trainer.check(model, fits: data)
+    if let test { try Trainer.check(model, fits: test) }
+    guard data.count > 0 else { throw TrainingError.mismatchedData("the training set is empty") }
+
+    let batchSize = min(configuration.batchSize, data.count)
+    let steps = (data.count + batchSize - 1) / batchSize
+    let optimizer = configuration.optimizer.make(for: model.parameters, learningRate: configuration.learningRate)
+    model.reserve(batchCapacity: max(batchSize, min(configuration.evaluationBatchSize, test?.count ?? 0)))
+    var batch = Workspace<Float>(columns: data.features)
+    batch.reserve(rows: batchSize)
+    var labels = [Int32](repeating: 0, count: batchSize)
+    var shuffler = RandomSource(seed: configuration.seed, stream: 1)
+    var order = Array(0..<data.count)
+    model.resetKinks()
+
+    var epochs: [EpochReport] = []
+    for epoch in 1...configuration.epochs {
+      shuffler.shuffle(&order)
+      var lossSum = 0.0
+      let start = ResourceUsage.seconds
+      for step in 0..<steps {
+        let range = step * batchSize..<min(data.count, (step + 1) * batchSize)
+        let x = batch.matrix(rows: range.count)
+        let loss = labels.withUnsafeMutableBufferPointer { labels in
+          data.gather(order[range], into: x, labels: labels.baseAddress!)
+          return model.computeGradients(x, labels: UnsafeBufferPointer(rebasing: labels[..<range.count]))
+        }
+        guard loss.isFinite else { throw TrainingError.diverged(epoch: epoch, step: step + 1, loss: loss) }
+        optimizer.step()
+        lossSum += loss * Double(range.count)
+        progress(.batch(epoch: epoch, step: step + 1, steps: steps, loss: loss))
+      }
+      let seconds = ResourceUsage.seconds - start
+      var accuracy: Double?
+      if let test {
+        progress(.evaluating(epoch: epoch))
+        accuracy = Trainer.evaluate(model, on: test, batchSize: configuration.evaluationBatchSize).accuracy
+      }
+      let report = EpochReport(
+        epoch: epoch, loss: lossSum / Double(data.count), testAccuracy: accuracy,
+        examplesPerSecond: Double(data.count) / seconds)
+      epochs.append(report)
+      progress(.epoch(report))
+    }
+    return TrainingReport(epochs: epochs, kinks: model.kinks, peakResidentMegabytes: ResourceUsage.peakResidentMegabytes)
+  }
+
+  /// The mean loss and the accuracy of `model` on `data` (evaluation mode: no dropout, no kink
+  /// counting), `batchSize` examples per forward pass.
+  public static func evaluate(_ model: Sequential, on data: Dataset, batchSize: Int = 1000) -> EvaluationResult {
+    let chunk = max(1, min(batchSize, data.count))
+    model.reserve(batchCapacity: chunk)
+    var batch = Workspace<Float>(columns: data.features)
+    batch.reserve(rows: chunk)
+    var labels = [Int32](repeating: 0, count: chunk)
+    var predictions = [Int32](repeating: 0, count: chunk)
+    var (lossSum, correct) = (0.0, 0)
+    for start in stride(from: 0, to: data.count, by: chunk) {
+      let range = start..<min(data.count, start + chunk)
+      let x = batch.matrix(rows: range.count)
+      labels.withUnsafeMutableBufferPointer { labels in
+        predictions.withUnsafeMutableBufferPointer { predictions in
+          data.gather(ArraySlice(range), into: x, labels: labels.baseAddress!)
+          let n = range.count
+          let batchLabels = UnsafeBufferPointer(rebasing: labels[..<n])
+          lossSum += model.evaluate(x, labels: batchLabels, predictions: UnsafeMutableBufferPointer(rebasing: predictions[..<n])) * Double(n)
+          for r in 0..<n where predictions[r] == labels[r] { correct += 1 }
+        }
+      }
+    }
+    let count = data.count
+    return EvaluationResult(
+      loss: count > 0 ? lossSum / Double(count) : 0, accuracy: count > 0 ? Double(correct) / Double(count) : 0,
+      correct: correct, count: count)
+  }
+
+  /// - Throws: `TrainingError.mismatchedData` unless the data's features and classes are the
+  ///   model's input and output widths.
+  public static func check(_ model: Sequential, fits data: Dataset) throws {
+    guard data.features == model.inputWidth else {
+      throw TrainingError.mismatchedData(
+        "the data has \(data.features) features per example but the model's input is \(model.inputWidth)")
+    }
+    guard data.classes == model.outputWidth else {
+      throw TrainingError.mismatchedData(
+        "the data has \(data.classes) classes but the model has \(model.outputWidth) outputs")
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import Foundation
+
+/// One epoch's results.
+public struct EpochReport: Equatable, Sendable, Codable {
+  /// From 1.
+  public var epoch: Int
+  /// The mean training loss over the epoch's examples (each batch's mean, weighted by its size).
+  public var loss: Double
+  /// The fraction of test examples classified correctly after the epoch (nil without a test set).
+  public var testAccuracy: Double?
+  /// Training examples per second of the epoch's training steps (evaluation not included).
+  public var examplesPerSecond: Double
+
+  public init(epoch: Int, loss: Double, testAccuracy: Double?, examplesPerSecond: Double) {
+    self.epoch = epoch
+    self.loss = loss
+    self.testAccuracy = testAccuracy
+    self.examplesPerSecond = examplesPerSecond
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case epoch, loss
+    case testAccuracy = "test_accuracy"
+    case examplesPerSecond = "examples_per_second"
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(epoch, forKey: .epoch)
+    try container.encode(loss, forKey: .loss)
+    try container.encode(testAccuracy, forKey: .testAccuracy)  // null without a test set
+    try container.encode(examplesPerSecond, forKey: .examplesPerSecond)
+  }
+}
+
+/// A finished training run: the epochs, the relu kinks met, and the peak memory.
+///
+/// `json` is the line `certify train --json` prints:
+///
+///     {"epochs":[{"epoch":1,"examples_per_second":61234.5,"loss":0.52,"test_accuracy":0.83}],
+///      "kinks":{"relu1":0},"peak_rss_mb":87.4}
+public struct TrainingReport: Equatable, Sendable, Codable {
+  public var epochs: [EpochReport]
+  /// Per relu layer, training inputs that were exactly 0 over the whole run.
+  public var kinks: [String: Int]
+  /// The process's peak resident memory at the end of the run, in MiB.
+  public var peakResidentMegabytes: Double
+
+  public init(epochs: [EpochReport], kinks: [String: Int], peakResidentMegabytes: Double) {
+    self.epochs = epochs
+    self.kinks = kinks
+    self.peakResidentMegabytes = peakResidentMegabytes
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case epochs, kinks
+    case peakResidentMegabytes = "peak_rss_mb"
+  }
+
+  /// The report as one line of JSON, keys sorted.
+  public var json: String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try! encoder.encode(self), as: UTF8.self)
+  }
+}
+
+/// The loss and accuracy of a model on a data set.
+public struct EvaluationResult: Equatable, Sendable, Codable {
+  /// The mean loss per example.
+  public var loss: Double
+  /// `correct / count`.
+  public var accuracy: Double
+  public var correct: Int
+  public var count: Int
+
+  enum CodingKeys: String, CodingKey {
+    case loss, accuracy, correct, count
+  }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import Train
+
+/// `certify evaluate`: measures a checkpoint on the Fashion-MNIST test set.
+struct EvaluateCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "evaluate",
+    abstract: "Measure a checkpoint's loss and accuracy on the Fashion-MNIST test set.")
+
+  @Argument(help: "The checkpoint file written by 'certify train --out'.")
+  var checkpoint: String
+
+  @OptionGroup var dataOptions: DataOptions
+  @OptionGroup var certificateOptions: CertificateOptions
+
+  @OptionGroup var performance: PerformanceOptions
+
+  @Flag(help: "Print the result as one line of JSON.")
+  var json = false
+
+  func run() throws {
+    performance.apply()
+    try reportingFailure {
+      let stored = try Checkpoint(contentsOf: checkpoint)
+      let model = try stored.makeModel(certificates: certificateOptions.store)
+      let test = try FashionMNIST.load(.test, from: dataOptions.data)
+      try Trainer.check(model, fits: test)
+      let result = Trainer.evaluate(model, on: test)
+      if json {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+      } else {
+        print(String(
+          format: "test accuracy %.2f%% (%d of %d)  loss %.4f", 100 * result.accuracy, result.correct,
+          result.count, result.loss))
+      }
+    }
+  }
+}

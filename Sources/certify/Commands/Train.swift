@@ -1,0 +1,170 @@
+import ArgumentParser
+import Foundation
+import Train
+
+/// `certify train`: trains a model spec on Fashion-MNIST and writes a checkpoint.
+struct TrainCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "train",
+    abstract: "Train a model spec on Fashion-MNIST and write a checkpoint.",
+    discussion: """
+      Prints one line per epoch (mean training loss, test accuracy, training examples per \
+      second), with a progress bar when standard error is a terminal. With --json, a last line \
+      holds the epochs, the peak resident memory and the relu kinks (inputs exactly 0, where the \
+      trainer used relu'(0) = 0). The same seed gives the same numbers on the same machine.
+      """)
+
+  @Option(help: "The model spec file (Models/*.spec).")
+  var model: String = "Models/mlp.spec"
+
+  @OptionGroup var dataOptions: DataOptions
+  @OptionGroup var certificateOptions: CertificateOptions
+
+  @Option(help: "The number of passes over the training set.")
+  var epochs: Int = 10
+
+  @Option(help: "Examples per training step.")
+  var batch: Int = 128
+
+  @Option(help: "The learning rate.")
+  var lr: Double = 0.05
+
+  @Option(help: "The optimizer: sgd (with momentum) or adam.")
+  var optimizer: OptimizerChoice = .sgd
+
+  @Option(help: "SGD's momentum, in [0, 1) (default 0.9; sgd only).")
+  var momentum: Double?
+
+  @Option(help: "The seed of the initial weights, the shuffling and the dropout masks.")
+  var seed: UInt64 = 0
+
+  @Option(help: "Where to write the checkpoint (none if omitted).")
+  var out: String?
+
+  @Option(help: "Train on the first N training examples only (for quick runs).")
+  var limit: Int?
+
+  @OptionGroup var performance: PerformanceOptions
+
+  @Flag(help: "Print a last line of JSON with the per-epoch results, peak memory and kinks.")
+  var json = false
+
+  enum OptimizerChoice: String, ExpressibleByArgument, CaseIterable {
+    case sgd, adam
+  }
+
+  func validate() throws {
+    guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1.") }
+    guard batch >= 1 else { throw ValidationError("--batch must be at least 1.") }
+    guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number.") }
+    if let momentum {
+      guard optimizer == .sgd else { throw ValidationError("--momentum applies to --optimizer sgd only.") }
+      guard momentum >= 0, momentum < 1 else { throw ValidationError("--momentum must be in [0, 1).") }
+    }
+    if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
+  }
+
+  func run() throws {
+    performance.apply()
+    let configuration = TrainingConfiguration(
+      epochs: epochs, batchSize: batch, learningRate: lr,
+      optimizer: optimizer == .sgd ? .sgd(momentum: momentum ?? 0.9) : .adam, seed: seed)
+    try reportingFailure {
+      let spec = try ModelSpec(contentsOf: model)
+      var trainSet = try FashionMNIST.load(.train, from: dataOptions.data)
+      if let limit { trainSet = trainSet.prefix(limit) }
+      let testSet = try FashionMNIST.load(.test, from: dataOptions.data)
+      // Refused unless every rule the model runs is certified (no option skips this).
+      let network = try Sequential(spec, seed: seed, certificates: certificateOptions.store)
+
+      var display = ProgressDisplay(epochs: epochs, batchSize: batch)
+      let report = try Trainer(configuration).train(network, on: trainSet, test: testSet) { display.show($0) }
+
+      if let out {
+        let training = Checkpoint.Training(configuration, testAccuracy: report.epochs.last?.testAccuracy)
+        try Checkpoint(model: network, training: training).write(to: out)
+        print("checkpoint: \(out)")
+      }
+      let kinks = report.kinks.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+      print("relu kinks (inputs exactly 0): \(kinks.isEmpty ? "none (no relu)" : kinks.joined(separator: ", "))")
+      print(String(format: "peak memory: %.1f MB", report.peakResidentMegabytes))
+      if json { print(report.json) }
+    }
+  }
+}
+
+/// The data set location, shared by `train` and `evaluate`.
+struct DataOptions: ParsableArguments {
+  @Option(help: "The directory holding the Fashion-MNIST IDX files (train-images-idx3-ubyte.gz, ...).")
+  var data: String = FashionMNIST.defaultDirectory
+}
+
+/// Threading, shared by `train` and `evaluate`.
+struct PerformanceOptions: ParsableArguments {
+  @Option(help: "OpenBLAS threads per matrix product (default: OPENBLAS_NUM_THREADS, else one per core).")
+  var threads: Int?
+
+  func validate() throws {
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
+  }
+
+  func apply() {
+    if let threads { BLAS.threads = threads }
+  }
+}
+
+/// Runs `body`, turning a training, data, spec or checkpoint error into a message on standard
+/// error and a failing exit status.
+func reportingFailure(_ body: () throws -> Void) throws {
+  do {
+    try body()
+  } catch let error as TrainingError {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    throw ExitCode.failure
+  } catch let error as SpecError {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    throw ExitCode.failure
+  }
+}
+
+/// Epoch lines on standard output; a progress bar on standard error when it is a terminal.
+struct ProgressDisplay {
+  let epochs: Int
+  let batchSize: Int
+  let isTerminal = isatty(STDERR_FILENO) != 0
+  private var lastDraw = 0.0
+  private var firstStepEnd = 0.0
+
+  init(epochs: Int, batchSize: Int) {
+    self.epochs = epochs
+    self.batchSize = batchSize
+  }
+
+  mutating func show(_ event: TrainingEvent) {
+    switch event {
+    case .batch(let epoch, let step, let steps, let loss):
+      guard isTerminal else { return }
+      let now = ResourceUsage.seconds
+      if step == 1 { firstStepEnd = now }
+      guard now - lastDraw >= 0.1 || step == steps else { return }
+      lastDraw = now
+      let width = 30
+      let filled = width * step / steps
+      let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+      let rate = step > 1 ? String(format: "  %.0f examples/s", Double((step - 1) * batchSize) / (now - firstStepEnd)) : ""
+      let line = "epoch \(epoch)/\(epochs) [\(bar)] \(step)/\(steps)  " + String(format: "loss %.4f", loss) + rate
+      FileHandle.standardError.write(Data("\r\(line)\u{1B}[K".utf8))
+    case .evaluating(let epoch):
+      if isTerminal {
+        FileHandle.standardError.write(Data("\repoch \(epoch)/\(epochs): measuring test accuracy\u{1B}[K".utf8))
+      }
+    case .epoch(let report):
+      if isTerminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+      let accuracy = report.testAccuracy.map { String(format: "%.2f%%", 100 * $0) } ?? "-"
+      print(
+        "epoch \(report.epoch)/\(epochs)  " + String(format: "loss %.4f", report.loss)
+          + "  test accuracy \(accuracy)  " + String(format: "%.0f examples/s", report.examplesPerSecond))
+      fflush(nil)  // all streams: epoch lines appear as they happen even through a pipe
+    }
+  }
+}
