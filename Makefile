@@ -16,10 +16,13 @@ build: deps
 	swift build -c release --product certify
 
 # The main job on the bundled defaults: prove the catalogue for every size, replay every
-# certificate through the kernel with the independent numeric check.
+# certificate through the kernel with the independent numeric check, then a short certified
+# training run on Fashion-MNIST (the model is refused unless its rules' certificates replay).
 run: build
 	$(CERTIFY) prove --all
 	$(CERTIFY) check --numeric
+	$(CERTIFY) train --model Models/mlp.spec --epochs 2 --batch 128 --lr 0.05 --optimizer sgd --seed 1 --out .build/mlp.ckpt
+	$(CERTIFY) evaluate .build/mlp.ckpt
 
 # The whole test suite, then: the checked-in certificates and catalogue are what `certify prove
 # --all` produces, and every certificate replays through the kernel.
@@ -32,6 +35,7 @@ test: deps
 bench: deps
 	scripts/bench-exact
 	scripts/bench-engine
+	scripts/bench-train
 
 clean:
 	rm -rf .build
