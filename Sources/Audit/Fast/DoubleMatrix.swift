@@ -1,0 +1,38 @@
+internal import COpenBLAS
+
+/// Matrix products on OpenBLAS for the Float64 tier. Row-major throughout.
+enum DoubleMatrix {
+  /// `C = A Bᵀ` with `A` `[m, k]`, `B` `[n, k]`, `C` `[m, n]`.
+  static func multiplyTransposed(
+    _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, into c: UnsafeMutablePointer<Double>,
+    m: Int, n: Int, k: Int
+  ) {
+    guard m > 0, n > 0 else { return }
+    cblas_dgemm(
+      CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
+      1, a, Int32(k), b, Int32(k), 0, c, Int32(n))
+  }
+
+  /// `C = A B` with `A` `[m, k]`, `B` `[k, n]`, `C` `[m, n]`.
+  static func multiply(
+    _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, into c: UnsafeMutablePointer<Double>,
+    m: Int, n: Int, k: Int
+  ) {
+    guard m > 0, n > 0 else { return }
+    cblas_dgemm(
+      CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
+      1, a, Int32(k), b, Int32(n), 0, c, Int32(n))
+  }
+}
+
+/// OpenBLAS's thread count, for the audit's timings.
+public enum AuditBLAS {
+  /// The number of threads OpenBLAS uses for one matrix product.
+  public static var threads: Int {
+    get { Int(openblas_get_num_threads()) }
+    set {
+      precondition(newValue >= 1, "OpenBLAS needs at least one thread")
+      openblas_set_num_threads(Int32(newValue))
+    }
+  }
+}

@@ -1,0 +1,206 @@
+import Dispatch
+import Exact
+import Foundation
+
+/// The arithmetic an audit's bounds are computed in. All three are sound for the exact network.
+public enum AuditTier: Sendable, Equatable, CustomStringConvertible {
+  /// Exact rationals: the definitions themselves, for small networks.
+  case exact
+  /// MPFI intervals at `precision` bits (128 by default).
+  case mpfi(precision: Int)
+  /// Float64 on BLAS with rigorous error terms: the fast tier.
+  case float64
+
+  public var description: String {
+    switch self {
+    case .exact: "exact"
+    case let .mpfi(precision): "mpfi\(precision)"
+    case .float64: "float64"
+    }
+  }
+
+  /// Reads `exact`, `float64`, `mpfi` (128 bits) or `mpfiN` (N bits).
+  public init?(_ text: String) {
+    switch text {
+    case "exact": self = .exact
+    case "float64", "fast": self = .float64
+    case "mpfi": self = .mpfi(precision: Interval.defaultPrecision)
+    default:
+      guard text.hasPrefix("mpfi"), let bits = Int(text.dropFirst(4)), bits >= 24 else { return nil }
+      self = .mpfi(precision: bits)
+    }
+  }
+}
+
+/// Certified accuracy of a network on a data set: for each ε, the images whose margins are all
+/// provably positive over the clipped L∞ ball of radius ε, by `method` in `tier`.
+///
+/// ```swift
+/// let audit = try RobustnessAudit(network: net, method: .crown, tier: .float64)
+/// let report = try audit.run(testSet, epsilons: [Rational(3, 1000), Rational(1, 100)])
+/// print(report.table())
+/// ```
+public struct RobustnessAudit: Sendable {
+  public let network: DenseNetwork
+  public let method: BoundMethod
+  public let tier: AuditTier
+  /// Images bounded at once by the exact and MPFI tiers (the Float64 tier uses OpenBLAS's threads).
+  public let threads: Int
+  /// For CROWN in the Float64 tier: bound with CROWN only the margins IBP leaves open (not proven
+  /// positive, in an image not already refuted). The certified images are exactly the same, since
+  /// the certified margin bound is the larger of CROWN's and IBP's; only time is saved.
+  public var skipsSettledMargins = true
+
+  private let fast: FastBounds
+
+  /// An audit of `network`.
+  /// - Throws: `AuditError.invalidArgument` for fewer than 1 thread or an MPFI precision below 24.
+  public init(network: DenseNetwork, method: BoundMethod = .crown, tier: AuditTier = .float64, threads: Int? = nil) throws(AuditError) {
+    if case let .mpfi(precision) = tier, precision < 24 {
+      throw AuditError.invalidArgument("MPFI precision \(precision) is below the 24 bits of a Float32 weight")
+    }
+    let threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+    guard threads >= 1 else { throw AuditError.invalidArgument("an audit needs at least one thread") }
+    self.network = network
+    self.method = method
+    self.tier = tier
+    self.threads = threads
+    fast = FastBounds(network: network)
+  }
+
+  private func check(_ data: AuditDataset) throws(AuditError) {
+    guard data.features == network.inputWidth else {
+      throw AuditError.invalidArgument("the images have \(data.features) pixels, the network \(network.inputWidth) inputs")
+    }
+    if let bad = data.labels.firstIndex(where: { $0 >= network.classes }) {
+      throw AuditError.invalidArgument("label \(data.labels[bad]) of image \(bad) is not one of the network's \(network.classes) classes")
+    }
+  }
+
+  // MARK: - Certification
+
+  /// Which images are certified at `epsilon`, and how long it took.
+  /// - Throws: `AuditError.invalidArgument` when the data does not fit the network or ε < 0.
+  public func certify(_ data: AuditDataset, epsilon: Rational) throws(AuditError) -> EpsilonResult {
+    try check(data)
+    let table = try PixelBounds(epsilon: epsilon)
+    let start = DispatchTime.now()
+    let certified: [Bool]
+    switch tier {
+    case .float64:
+      certified = fastMarginLowerBounds(data, table: table, method: method, onlyUndecided: skipsSettledMargins).map { bounds in bounds.allSatisfy { $0 > 0 } }
+    case .exact:
+      certified = certifyEach(data, table: table, engine: IntervalBounds(network: network, arithmetic: ExactArithmetic()))
+    case let .mpfi(precision):
+      certified = certifyEach(data, table: table, engine: IntervalBounds(network: network, arithmetic: MPFIArithmetic(precision: precision)))
+    }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    return EpsilonResult(epsilon: epsilon, certified: certified, seconds: seconds)
+  }
+
+  /// Margin lower bounds from the Float64 tier for every image, in batches.
+  ///
+  /// With `onlyUndecided`, CROWN skips the margins IBP settles (see `FastBounds.crown`); the
+  /// certified images are the same.
+  func fastMarginLowerBounds(_ data: AuditDataset, table: PixelBounds, method: BoundMethod, onlyUndecided: Bool) -> [[Double]] {
+    var result: [[Double]] = []
+    result.reserveCapacity(data.count)
+    let rows = network.classes - 1
+    let workspace = FastWorkspace()
+    var first = 0
+    while first < data.count {
+      let range = first..<min(data.count, first + FastBounds.batchSize)
+      var lower: [Double] = [], upper: [Double] = []
+      lower.reserveCapacity(range.count * data.features)
+      upper.reserveCapacity(range.count * data.features)
+      for p in data.pixels[(range.lowerBound * data.features)..<(range.upperBound * data.features)] {
+        lower.append(table.lowerDouble[Int(p)])
+        upper.append(table.upperDouble[Int(p)])
+      }
+      let batch = BoxBatch(count: range.count, width: data.features, lower: lower, upper: upper)
+      let labels = data.labels[range]
+      let bounds = method == .ibp
+        ? fast.intervalBoundPropagation(batch, labels: labels, keepHidden: false, workspace)
+        : fast.crown(batch, labels: labels, keepHidden: false, onlyUndecided: onlyUndecided, workspace)
+      for b in 0..<range.count { result.append(Array(bounds.marginLower[(b * rows)..<((b + 1) * rows)])) }
+      first = range.upperBound
+    }
+    return result
+  }
+
+  /// Certifies image by image in an enclosure arithmetic, `threads` images at a time.
+  private func certifyEach<A: BoundArithmetic>(_ data: AuditDataset, table: PixelBounds, engine: IntervalBounds<A>) -> [Bool] {
+    let results = ResultSlots(count: data.count)
+    let method = self.method
+    DispatchQueue.concurrentPerform(iterations: min(threads, max(1, data.count))) { worker in
+      var index = worker
+      while index < data.count {
+        let image = data.image(index)
+        let box = try! InputBox(lower: image.map { table.lower[Int($0)] }, upper: image.map { table.upper[Int($0)] })
+        let bounds = method == .ibp
+          ? engine.intervalBoundPropagation(over: box, trueClass: data.labels[index])
+          : engine.crown(over: box, trueClass: data.labels[index])
+        results.set(index, bounds.isCertified)
+        index += threads
+      }
+    }
+    return results.values
+  }
+
+  // MARK: - Clean accuracy
+
+  /// Which images the exact network classifies correctly (the true class's logit strictly above
+  /// every other), decided soundly: the Float64 tier's bounds at ε = 0 settle almost every image,
+  /// exact evaluation the rest.
+  public func cleanCorrect(_ data: AuditDataset) throws(AuditError) -> [Bool] {
+    try check(data)
+    let table = try PixelBounds(epsilon: 0)
+    let rows = network.classes - 1
+    let workspace = FastWorkspace()
+    var result: [Bool] = []
+    var first = 0
+    while first < data.count {
+      let range = first..<min(data.count, first + FastBounds.batchSize)
+      var lower: [Double] = [], upper: [Double] = []
+      for p in data.pixels[(range.lowerBound * data.features)..<(range.upperBound * data.features)] {
+        lower.append(table.lowerDouble[Int(p)])
+        upper.append(table.upperDouble[Int(p)])
+      }
+      let bounds = fast.intervalBoundPropagation(
+        BoxBatch(count: range.count, width: data.features, lower: lower, upper: upper), labels: data.labels[range], keepHidden: false, workspace)
+      for (b, index) in range.enumerated() {
+        let low = bounds.marginLower[(b * rows)..<((b + 1) * rows)], high = bounds.marginUpper[(b * rows)..<((b + 1) * rows)]
+        if low.allSatisfy({ $0 > 0 }) {
+          result.append(true)
+        } else if high.contains(where: { $0 <= 0 }) {
+          result.append(false)
+        } else {
+          let x = data.image(index).map { Rational(Int($0), 255) }
+          result.append(network.predictedClass(at: x) == data.labels[index])
+        }
+      }
+      first = range.upperBound
+    }
+    return result
+  }
+
+  /// Clean accuracy and certified accuracy at each ε.
+  public func run(_ data: AuditDataset, epsilons: [Rational]) throws(AuditError) -> RobustnessReport {
+    let start = DispatchTime.now()
+    let clean = try cleanCorrect(data)
+    let cleanSeconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    var results: [EpsilonResult] = []
+    for epsilon in epsilons { results.append(try certify(data, epsilon: epsilon)) }
+    return RobustnessReport(
+      widths: network.widths, method: method, tier: tier, cleanCorrect: clean, cleanSeconds: cleanSeconds, results: results)
+  }
+}
+
+/// Per-image results written from several threads, each index by one thread only.
+private final class ResultSlots: @unchecked Sendable {
+  private let storage: UnsafeMutableBufferPointer<Bool>
+  init(count: Int) { storage = .allocate(capacity: count); storage.initialize(repeating: false) }
+  deinit { storage.deallocate() }
+  func set(_ index: Int, _ value: Bool) { storage[index] = value }
+  var values: [Bool] { Array(storage) }
+}

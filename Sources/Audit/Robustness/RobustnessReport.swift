@@ -1,0 +1,91 @@
+import Exact
+import Foundation
+
+/// Which images were certified at one ε, and how long it took.
+public struct EpsilonResult: Sendable {
+  /// The radius of the L∞ ball, in the [0, 1] pixel scale.
+  public let epsilon: Rational
+  /// Per image: every margin provably positive on the clipped ball.
+  public let certified: [Bool]
+  /// Wall-clock seconds for all images.
+  public let seconds: Double
+
+  /// The number of certified images.
+  public var certifiedCount: Int { certified.count { $0 } }
+  /// The fraction of images certified (a certified image is correctly classified).
+  public var certifiedAccuracy: Double { certified.isEmpty ? 0 : Double(certifiedCount) / Double(certified.count) }
+}
+
+/// The result of `RobustnessAudit.run`: clean accuracy and certified accuracy per ε, as a table or
+/// JSON.
+public struct RobustnessReport: Sendable {
+  /// The network's widths, input first.
+  public let widths: [Int]
+  public let method: BoundMethod
+  public let tier: AuditTier
+  /// Per image: the exact network classifies it correctly.
+  public let cleanCorrect: [Bool]
+  /// Seconds spent deciding clean accuracy.
+  public let cleanSeconds: Double
+  /// One result per ε, in the order asked.
+  public let results: [EpsilonResult]
+
+  /// The number of images.
+  public var examples: Int { cleanCorrect.count }
+  /// The fraction of images the exact network classifies correctly.
+  public var cleanAccuracy: Double { cleanCorrect.isEmpty ? 0 : Double(cleanCorrect.count { $0 }) / Double(cleanCorrect.count) }
+
+  /// A plain-text table: one row per ε.
+  ///
+  ///     network 784-256-10, crown, float64, 10000 images, clean accuracy 88.12%
+  ///     epsilon   certified   accuracy   seconds
+  ///     0.003          8123    81.23%       1.52
+  public func table() -> String {
+    var lines = [
+      "network \(widths.map(String.init).joined(separator: "-")), \(method.rawValue), \(tier), \(examples) images, "
+        + "clean accuracy \(percent(cleanAccuracy))"
+    ]
+    lines.append("epsilon     certified   accuracy    seconds")
+    for result in results {
+      lines.append(
+        pad(decimal(result.epsilon), 10) + pad("\(result.certifiedCount)", 12, right: true)
+          + pad(percent(result.certifiedAccuracy), 11, right: true) + pad(String(format: "%.3f", result.seconds), 11, right: true))
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  /// The report as one line of JSON with a fixed key order.
+  public func json() -> String {
+    let rows = results.map { r in
+      "{\"epsilon\":\"\(decimal(r.epsilon))\",\"certified\":\(r.certifiedCount),\"certified_accuracy\":\(r.certifiedAccuracy),\"seconds\":\(r.seconds)}"
+    }
+    return "{\"definitions\":\(Audits.definitionsVersion),\"widths\":[\(widths.map(String.init).joined(separator: ","))],\"method\":\"\(method.rawValue)\",\"tier\":\"\(tier)\","
+      + "\"examples\":\(examples),\"clean_accuracy\":\(cleanAccuracy),\"clean_seconds\":\(cleanSeconds),"
+      + "\"results\":[\(rows.joined(separator: ","))]}"
+  }
+
+  private func percent(_ x: Double) -> String { String(format: "%.2f%%", 100 * x) }
+
+  private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+    let fill = String(repeating: " ", count: max(0, width - text.count))
+    return right ? fill + text : text + fill
+  }
+}
+
+/// A rational as a decimal when its denominator divides a power of ten (`3/1000` → `0.003`),
+/// else as `p/q`.
+func decimal(_ value: Rational) -> String {
+  var scaled = value, digits = 0
+  while !scaled.isInteger && digits < 30 {
+    scaled *= 10
+    digits += 1
+  }
+  guard scaled.isInteger else { return value.description }
+  let negative = scaled < 0
+  var text = (negative ? -scaled : scaled).description
+  if digits > 0 {
+    if text.count <= digits { text = String(repeating: "0", count: digits - text.count + 1) + text }
+    text.insert(".", at: text.index(text.endIndex, offsetBy: -digits))
+  }
+  return negative ? "-" + text : text
+}
