@@ -73,6 +73,11 @@ public struct Guard: Hashable, Sendable {
     self = try Guard.conjunction(nonNegative.map { (.nonNegative, $0) } + equal.map { (.equal, $0) })
   }
 
+  /// The canonical conjunction of `constraints`.
+  public init(_ constraints: [Constraint]) throws {
+    self = try Guard.conjunction(constraints.map { ($0.relation, $0.expression) })
+  }
+
   /// `lower <= index <= upper`.
   public static func range(_ index: String, from lower: Affine, through upper: Affine) throws -> Guard {
     let i = try Affine.index(index)

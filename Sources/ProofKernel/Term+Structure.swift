@@ -54,7 +54,7 @@ extension Term {
   }
 
   /// The same former with new children (as many as `children`).
-  func replacingChildren(_ new: [Term]) throws -> Term {
+  public func replacingChildren(_ new: [Term]) throws -> Term {
     switch node {
     case .add: return .add(new)
     case .mul: return .mul(new)

@@ -104,7 +104,7 @@ extension Normalizer {
     }
     guard !restated.isEmpty else { return }
     var target = m
-    target.guardTerm = try Diagnosis.conjunction(m.guardTerm.constraints.filter { !restated.contains($0) })
+    target.guardTerm = try Guard(m.guardTerm.constraints.filter { !restated.contains($0) })
     var side = try chain.builder.start(try target.term())
     for k in extended {
       try side.apply(.zeroExtend, at: factorPath(target, k) + (target.factors[k].exponent != 1 ? [0] : []))

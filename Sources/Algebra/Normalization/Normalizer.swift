@@ -1,5 +1,5 @@
 internal import Exact
-public import ProofKernel
+internal import ProofKernel
 
 /// Why normalization stopped.
 public enum NormalizationError: Error, CustomStringConvertible, Equatable {

@@ -76,7 +76,7 @@ public enum Deriver {
     share.factors = try share.factors.map { (try $0.atom.substituting(map), $0.exponent) }
     let substituted = try m.guardTerm.substituting(map)
     let kept = substituted.constraints.filter { !shape.constraints.contains($0) }
-    share.guardTerm = try Diagnosis.conjunction(kept)
+    share.guardTerm = try Guard(kept)
     if share.binders.isEmpty {
       // Without sums left, a constraint that restates an accessed tensor's shape says nothing
       // (zero extension): `dy[4*i + 2*j + k]`, not `[0 <= 4*i + 2*j + k < 4*C] * dy[...]`.
@@ -84,7 +84,7 @@ public enum Deriver {
       for f in share.factors {
         if case let .access(t, i) = f.atom.node, let shape = try? t.shapeGuard(i) { restated.formUnion(shape.constraints) }
       }
-      share.guardTerm = try Diagnosis.conjunction(share.guardTerm.constraints.filter { !restated.contains($0) })
+      share.guardTerm = try Guard(share.guardTerm.constraints.filter { !restated.contains($0) })
     }
     return try share.term()
   }
@@ -116,7 +116,7 @@ public enum Deriver {
     }
     func rename(_ t: Term) -> Term {
       guard case let .sum(bs, g, body) = t.node else {
-        return (try? t.replacingChildrenForRenaming(t.children.map(rename))) ?? t
+        return (try? t.replacingChildren(t.children.map(rename))) ?? t
       }
       let names = bs.map { _ in next() }
       let map = Dictionary(uniqueKeysWithValues: zip(bs, names.map { try! Affine.index($0) }))
@@ -128,16 +128,3 @@ public enum Deriver {
   }
 }
 
-extension Term {
-  /// The same former with new children: sums of terms and products only (what a rule's right side
-  /// holds around its sums).
-  func replacingChildrenForRenaming(_ new: [Term]) throws -> Term {
-    switch node {
-    case .add: return .add(new)
-    case .mul: return .mul(new)
-    case let .power(_, q): return .power(new[0], q)
-    case let .apply(f, _): return .apply(f, new[0])
-    default: return self
-    }
-  }
-}

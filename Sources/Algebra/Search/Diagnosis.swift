@@ -59,11 +59,11 @@ enum Diagnosis {
       let innerFactors = m.factors.filter { !$0.atom.freeIndices.isDisjoint(with: group) }
       var rest = m
       rest.binders = m.binders.filter { !group.contains($0) }
-      rest.guardTerm = try conjunction(outerConstraints)
+      rest.guardTerm = try Guard(outerConstraints)
       rest.factors = m.factors.filter { $0.atom.freeIndices.isDisjoint(with: group) }
       var part = Monomial()
       part.binders = inner
-      part.guardTerm = try conjunction(innerConstraints)
+      part.guardTerm = try Guard(innerConstraints)
       part.factors = innerFactors
       let sum = try part.sumPart()
       result[sum.alphaKey] = (sum, rest)
@@ -71,9 +71,4 @@ enum Diagnosis {
     return result
   }
 
-  static func conjunction(_ cs: [Constraint]) throws -> Guard {
-    try cs.reduce(Guard.true) { g, c in
-      try g.and(Guard(nonNegative: c.relation == .nonNegative ? [c.expression] : [], equal: c.relation == .equal ? [c.expression] : []))
-    }
-  }
 }
