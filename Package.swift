@@ -55,15 +55,18 @@ let package = Package(
     // checkpoints (Docs/Training.md).
     .target(name: "Train", dependencies: ["Exact", "COpenBLAS", "CZlib", "ProofKernel", "Algebra", "Certificates", "Evaluation"]),
 
-    // Sound robustness audits: IBP and CROWN bounds in exact, MPFI and Float64-on-BLAS tiers, and the
-    // `.npz` reader (Docs/Audits.md). Not ZIPFoundation: on Linux it defines a Clang module `CZlib`
-    // that collides with ours in any build seeing both (the test runner).
-    .target(name: "Audit", dependencies: ["Exact", "COpenBLAS"]),
+    // Interval audits (Docs/Audits.md): sound IBP and CROWN robustness bounds in exact, MPFI and
+    // Float64-on-BLAS tiers, the `.npz` reader, and the gradient audit, which encloses the exact
+    // gradient of a trained model through its certified formulas. Not ZIPFoundation: on Linux it
+    // defines a Clang module `CZlib` that collides with ours in any build seeing both (the test runner).
+    .target(
+      name: "Audit",
+      dependencies: ["Exact", "COpenBLAS", "ProofKernel", "Evaluation", "Certificates", "Train"]),
 
     .executableTarget(
       name: "certify",
       dependencies: [
-        "Exact", "ProofKernel", "Algebra", "Certificates", "Evaluation", "Train",
+        "Exact", "ProofKernel", "Algebra", "Certificates", "Evaluation", "Train", "Audit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -99,7 +102,7 @@ let package = Package(
       dependencies: ["Evaluation", "ProofKernel", "Exact"]),
     .testTarget(
       name: "AuditTests",
-      dependencies: ["Audit", "Exact"],
+      dependencies: ["Audit", "Exact", "Train", "Certificates", "Evaluation", "ProofKernel"],
       exclude: ["Fixtures"]),
     .testTarget(
       name: "ExactTests",

@@ -15,5 +15,5 @@ struct Certify: ParsableCommand {
       Documentation: Docs/README.md in the source tree.
       """,
     version: version,
-    subcommands: [Prove.self, Check.self, Derive.self, Explain.self, List.self, TrainCommand.self, EvaluateCommand.self])
+    subcommands: [Prove.self, Check.self, Derive.self, Explain.self, List.self, TrainCommand.self, EvaluateCommand.self, AuditCommand.self])
 }
