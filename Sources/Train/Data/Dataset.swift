@@ -83,6 +83,13 @@ public struct Dataset: Sendable {
     }
   }
 
+  /// The image bytes, `count × features`, when the examples are images (nil for `Float` data).
+  /// Audits read them to build exact pixel boxes: `byte / 255` exactly, not its Float rounding.
+  public var pixels: [UInt8]? {
+    if case .bytes(let pixels) = storage { return pixels }
+    return nil
+  }
+
   /// The features of every example as a `[count, features]` tensor (scaled to [0, 1] for images).
   public var featureTensor: Tensor<Float> {
     var result = Tensor<Float>(zeros: [count, features])
