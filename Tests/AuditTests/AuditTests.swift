@@ -92,7 +92,10 @@ import Testing
     #expect(report.table().contains("0.003"))
     let json = try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as! [String: Any]
     #expect(json["examples"] as? Int == 50)
-    #expect((json["results"] as? [[String: Any]])?.map { $0["epsilon"] as? String } == ["0", "0.003", "0.05"])
+    let rows = json["results"] as? [[String: Any]] ?? []
+    #expect(rows.map { $0["eps"] as? Double } == [0, 0.003, 0.05])
+    #expect(rows.allSatisfy { $0["method"] as? String == "crown" && $0["clean_accuracy"] as? Double == report.cleanAccuracy })
+    #expect(rows.map { $0["certified_accuracy"] as? Double } == report.results.map(\.certifiedAccuracy))
   }
 
   @Test func datasetChecksItsInputs() throws {

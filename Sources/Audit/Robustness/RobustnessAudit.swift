@@ -50,6 +50,9 @@ public struct RobustnessAudit: Sendable {
   /// positive, in an image not already refuted). The certified images are exactly the same, since
   /// the certified margin bound is the larger of CROWN's and IBP's; only time is saved.
   public var skipsSettledMargins = true
+  /// Called as images finish in the exact and MPFI tiers (which take seconds per image), with the
+  /// number done and the total, from worker threads; the Float64 tier is fast and does not call it.
+  public var progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
 
   private let fast: FastBounds
 
@@ -131,7 +134,7 @@ public struct RobustnessAudit: Sendable {
   /// Certifies image by image in an enclosure arithmetic, `threads` images at a time.
   private func certifyEach<A: BoundArithmetic>(_ data: AuditDataset, table: PixelBounds, engine: IntervalBounds<A>) -> [Bool] {
     let results = ResultSlots(count: data.count)
-    let method = self.method
+    let method = self.method, progress = self.progress
     DispatchQueue.concurrentPerform(iterations: min(threads, max(1, data.count))) { worker in
       var index = worker
       while index < data.count {
@@ -141,6 +144,7 @@ public struct RobustnessAudit: Sendable {
           ? engine.intervalBoundPropagation(over: box, trueClass: data.labels[index])
           : engine.crown(over: box, trueClass: data.labels[index])
         results.set(index, bounds.isCertified)
+        if let progress { progress(results.finish(), data.count) }
         index += threads
       }
     }
@@ -199,8 +203,12 @@ public struct RobustnessAudit: Sendable {
 /// Per-image results written from several threads, each index by one thread only.
 private final class ResultSlots: @unchecked Sendable {
   private let storage: UnsafeMutableBufferPointer<Bool>
+  private let lock = NSLock()
+  private var finished = 0
   init(count: Int) { storage = .allocate(capacity: count); storage.initialize(repeating: false) }
   deinit { storage.deallocate() }
   func set(_ index: Int, _ value: Bool) { storage[index] = value }
+  /// Counts one more finished image; returns how many are done.
+  func finish() -> Int { lock.withLock { finished += 1; return finished } }
   var values: [Bool] { Array(storage) }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Audit
 import Foundation
 import Train
 
@@ -113,7 +114,7 @@ struct PerformanceOptions: ParsableArguments {
   }
 }
 
-/// Runs `body`, turning a training, data, spec or checkpoint error into a message on standard
+/// Runs `body`, turning a training, data, spec, checkpoint or audit error into a message on standard
 /// error and a failing exit status.
 func reportingFailure(_ body: () throws -> Void) throws {
   do {
@@ -122,6 +123,9 @@ func reportingFailure(_ body: () throws -> Void) throws {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     throw ExitCode.failure
   } catch let error as SpecError {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    throw ExitCode.failure
+  } catch let error as AuditError {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     throw ExitCode.failure
   }

@@ -43,33 +43,35 @@ public struct RobustnessReport: Sendable {
   public func table() -> String {
     var lines = [
       "network \(widths.map(String.init).joined(separator: "-")), \(method.rawValue), \(tier), \(examples) images, "
-        + "clean accuracy \(percent(cleanAccuracy))"
+        + "clean accuracy \(percentText(cleanAccuracy))"
     ]
     lines.append("epsilon     certified   accuracy    seconds")
     for result in results {
       lines.append(
-        pad(decimal(result.epsilon), 10) + pad("\(result.certifiedCount)", 12, right: true)
-          + pad(percent(result.certifiedAccuracy), 11, right: true) + pad(String(format: "%.3f", result.seconds), 11, right: true))
+        padded(decimal(result.epsilon), 10) + padded("\(result.certifiedCount)", 12, right: true)
+          + padded(percentText(result.certifiedAccuracy), 11, right: true) + padded(String(format: "%.3f", result.seconds), 11, right: true))
     }
     return lines.joined(separator: "\n")
   }
 
-  /// The report as one line of JSON with a fixed key order.
-  public func json() -> String {
-    let rows = results.map { r in
-      "{\"epsilon\":\"\(decimal(r.epsilon))\",\"certified\":\(r.certifiedCount),\"certified_accuracy\":\(r.certifiedAccuracy),\"seconds\":\(r.seconds)}"
+  /// The report as one line of JSON with a fixed key order: the network, tier and clean
+  /// accuracy, and a row per ε (`RobustnessSummary` merges several methods' rows).
+  public func json() -> String { RobustnessSummary(reports: [self]).json() }
+
+  /// One JSON object per ε: `{"eps", "method", "certified_accuracy", "clean_accuracy", "seconds",
+  /// "certified"}`.
+  var jsonRows: [String] {
+    results.map { r in
+      "{\"eps\":\(jsonNumber(r.epsilon)),\"method\":\"\(method.rawValue)\",\"certified_accuracy\":\(r.certifiedAccuracy),"
+        + "\"clean_accuracy\":\(cleanAccuracy),\"seconds\":\(r.seconds),\"certified\":\(r.certifiedCount)}"
     }
-    return "{\"definitions\":\(Audits.definitionsVersion),\"widths\":[\(widths.map(String.init).joined(separator: ","))],\"method\":\"\(method.rawValue)\",\"tier\":\"\(tier)\","
-      + "\"examples\":\(examples),\"clean_accuracy\":\(cleanAccuracy),\"clean_seconds\":\(cleanSeconds),"
-      + "\"results\":[\(rows.joined(separator: ","))]}"
   }
+}
 
-  private func percent(_ x: Double) -> String { String(format: "%.2f%%", 100 * x) }
-
-  private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
-    let fill = String(repeating: " ", count: max(0, width - text.count))
-    return right ? fill + text : text + fill
-  }
+/// A rational as a JSON number: its decimal when it has one, else the nearest Double.
+func jsonNumber(_ value: Rational) -> String {
+  let text = decimal(value)
+  return text.contains("/") ? "\(Double(value))" : text
 }
 
 /// A rational as a decimal when its denominator divides a power of ten (`3/1000` → `0.003`),

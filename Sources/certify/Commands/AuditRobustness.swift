@@ -1,0 +1,162 @@
+import ArgumentParser
+import Audit
+import Exact
+import Foundation
+import Train
+
+/// `certify audit robustness`: certified accuracy of a dense/ReLU classifier under L∞
+/// perturbations, by IBP and CROWN, with sound bounds.
+struct AuditRobustness: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "robustness",
+    abstract: "Certify test images robust to L∞ perturbations of radius eps (IBP, CROWN).",
+    discussion: """
+      For each eps, an image counts as certified when every margin z_true - z_j is provably \
+      positive over the L∞ ball of radius eps around it (pixels scaled to [0, 1], the ball \
+      clipped to [0, 1]). The bounds enclose the exact real network the Float32 weights define, \
+      in every tier: --fast (Float64 on BLAS with rigorous error terms, the default), \
+      --precision BITS (MPFI), --exact (rationals; small networks). --model takes a checkpoint \
+      of 'certify train' or a NumPy .npz of W1, b1, W2, b2, ... with each W shaped (in, out) as \
+      'x @ W + b' (Docs/Audits.md).
+      """)
+
+  @Option(help: "The network: a checkpoint written by 'certify train --out', or a NumPy .npz.")
+  var model: String
+
+  @OptionGroup var dataOptions: DataOptions
+
+  @Option(help: "The radii, comma-separated, in the [0, 1] pixel scale (read exactly: 0.003 is 3/1000).")
+  var eps: String = "0.003,0.01,0.02"
+
+  @Option(help: "The bound methods, comma-separated: ibp, crown.")
+  var method: String = "ibp,crown"
+
+  @Option(help: "Bound in MPFI at this many bits (at least 24) instead of the fast tier.")
+  var precision: Int?
+
+  @Flag(help: "Bound in Float64 on BLAS with rigorous error terms (the default tier).")
+  var fast = false
+
+  @Flag(help: "Bound in exact rationals (for small networks: slow).")
+  var exact = false
+
+  @Option(help: "Audit the first N test images only.")
+  var limit: Int?
+
+  @Option(help: "Worker threads (MPFI and exact tiers: images at once; fast tier: OpenBLAS threads).")
+  var threads: Int?
+
+  @Option(help: "Write certified accuracy against eps, one curve per method, as an SVG file.")
+  var plot: String?
+
+  @Flag(help: "Replace an existing --plot file that this command did not write.")
+  var overwrite = false
+
+  @Flag(help: "Print the results as one line of JSON instead of a table.")
+  var json = false
+
+  func validate() throws {
+    if [precision != nil, fast, exact].filter({ $0 }).count > 1 {
+      throw ValidationError("choose one tier: --fast, --precision BITS or --exact.")
+    }
+    if let precision, precision < 24 {
+      throw ValidationError("--precision must be at least 24 bits (a Float32 weight must be exact).")
+    }
+    if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
+    _ = try epsilons()
+    _ = try methods()
+  }
+
+  /// The radii, exactly.
+  func epsilons() throws -> [Rational] {
+    let parts = eps.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    return try parts.map { part in
+      guard let value = try? Rational(parsing: part) else {
+        throw ValidationError("--eps: '\(part)' is not a number (write radii like 0.003,0.01 or 1/255).")
+      }
+      guard value >= 0, value <= 1 else { throw ValidationError("--eps: \(part) is outside [0, 1].") }
+      return value
+    }
+  }
+
+  func methods() throws -> [BoundMethod] {
+    var result: [BoundMethod] = []
+    for part in method.split(separator: ",", omittingEmptySubsequences: false) {
+      guard let m = BoundMethod(rawValue: part.trimmingCharacters(in: .whitespaces).lowercased()) else {
+        throw ValidationError("--method: '\(part)' is not one of ibp, crown.")
+      }
+      if !result.contains(m) { result.append(m) }
+    }
+    return result
+  }
+
+  var tier: AuditTier {
+    if exact { return .exact }
+    if let precision { return .mpfi(precision: precision) }
+    return .float64
+  }
+
+  func run() throws {
+    if tier == .float64, let threads { BLAS.threads = threads }
+    try reportingFailure {
+      if let plot { try PlotFile.check(plot, overwrite: overwrite) }
+      let network = try DenseNetwork(contentsOf: model)
+      var test = try FashionMNIST.load(.test, from: dataOptions.data)
+      if let limit { test = test.prefix(limit) }
+      let data = try AuditDataset(pixels: test.pixels ?? [], features: test.features, labels: test.labels.map(Int.init))
+
+      var reports: [RobustnessReport] = []
+      for method in try methods() {
+        var audit = try RobustnessAudit(network: network, method: method, tier: tier, threads: tier == .float64 ? nil : threads)
+        if tier != .float64 { audit.progress = ProgressLine.reporter(label: "\(method.rawValue), \(tier)") }
+        reports.append(try audit.run(data, epsilons: try epsilons()))
+      }
+      let summary = RobustnessSummary(reports: reports)
+      print(json ? summary.json() : summary.table())
+      if let plot {
+        try PlotFile.write(summary.svg(), to: plot)
+        if !json { print("plot: \(plot)") }
+      }
+    }
+  }
+}
+
+/// The `--plot` file: written only where nothing is, or over an earlier plot of this command,
+/// unless `--overwrite` says otherwise.
+enum PlotFile {
+  static let signature = "<!-- certify audit robustness -->"
+
+  static func check(_ path: String, overwrite: Bool) throws {
+    guard !overwrite, FileManager.default.fileExists(atPath: path) else { return }
+    let head = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).read(upToCount: 256)) ?? nil
+    guard let head, String(decoding: head, as: UTF8.self).hasPrefix(signature) else {
+      throw AuditError.invalidArgument("\(path) exists and was not written by 'certify audit robustness'; pass --overwrite to replace it")
+    }
+  }
+
+  static func write(_ svg: String, to path: String) throws {
+    do {
+      try Data((signature + "\n" + svg).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+      throw AuditError.unreadableFile(path: path, reason: "cannot write the plot: \((error as NSError).localizedDescription)")
+    }
+  }
+}
+
+/// Progress of a long audit on standard error: a line redrawn in place on a terminal, a plain line
+/// every tenth of the work otherwise.
+enum ProgressLine {
+  static func reporter(label: String) -> @Sendable (Int, Int) -> Void {
+    let terminal = isatty(STDERR_FILENO) != 0
+    return { done, total in
+      let step = max(1, total / 10)
+      if terminal {
+        let end = done == total ? "\r\u{1B}[K" : ""
+        FileHandle.standardError.write(Data("\r\(label): \(done)/\(total) images\u{1B}[K\(end)".utf8))
+      } else if done % step == 0 || done == total {
+        FileHandle.standardError.write(Data("\(label): \(done)/\(total) images\n".utf8))
+      }
+    }
+  }
+}
