@@ -65,7 +65,7 @@ struct AccuracyPlot {
       for (px, py, accuracy) in points {
         out.append(marker(report.method, px, py, colour))
         let above = report.method == .crown
-        out.append(text(px, above ? py - 10 : py + 20, String(format: "%.1f%%", 100 * accuracy), size: 11, fill: colour, anchor: "middle"))
+        out.append(text(px, above ? py - 10 : py + 20, String(format: "%.1f%%", 100 * accuracy), size: 11, fill: colour, anchor: "middle", halo: true))
       }
     }
 
@@ -96,9 +96,12 @@ struct AccuracyPlot {
   }
 
   private func text(
-    _ x: Double, _ y: Double, _ content: String, size: Int = 13, weight: String = "normal", fill: String = "#222", anchor: String = "start"
+    _ x: Double, _ y: Double, _ content: String, size: Int = 13, weight: String = "normal", fill: String = "#222", anchor: String = "start",
+    halo: Bool = false
   ) -> String {
-    "<text x=\"\(fmt(x))\" y=\"\(fmt(y))\" font-size=\"\(size)\" font-weight=\"\(weight)\" fill=\"\(fill)\" text-anchor=\"\(anchor)\">"
+    // A white outline painted under the glyphs keeps a value label readable over grid and curves.
+    let outline = halo ? " stroke=\"white\" stroke-width=\"3\" paint-order=\"stroke\"" : ""
+    return "<text x=\"\(fmt(x))\" y=\"\(fmt(y))\" font-size=\"\(size)\" font-weight=\"\(weight)\" fill=\"\(fill)\" text-anchor=\"\(anchor)\"\(outline)>"
       + Self.escaped(content) + "</text>"
   }
 

@@ -1,0 +1,114 @@
+import Evaluation
+import Exact
+
+/// A projected gradient attack (Madry et al., 2018) on the margins of a `DenseNetwork`: a search
+/// for a point of the clipped L∞ ball that the exact network misclassifies.
+///
+/// It is the other side of a robustness certificate. A certificate proves no such point exists; an
+/// attack that finds one proves the image is not robust, so the fraction of images the attack fails
+/// on bounds robust accuracy from above, as certified accuracy bounds it from below. The search
+/// runs in Float64 (it needs no soundness), but every point it reports lies inside the exact ball
+/// and is misclassified by the exact real network: both are checked in rationals before the point
+/// is returned. A certified image can therefore never be attacked: the tests hold the two audits
+/// against each other.
+///
+/// Each step moves every pixel by `stepSize · ε` in the sign of the gradient of the largest wrong
+/// margin `z_j − z_true`, then projects back onto the ball (Carlini–Wagner's margin loss, which
+/// needs no softmax). The first start is the image itself, the others uniform in the ball.
+public struct PGDAttack: Sendable {
+  public let network: DenseNetwork
+  /// Gradient steps per start (100 by default).
+  public var steps: Int
+  /// Starts per image: the image itself, then random points of the ball.
+  public var restarts: Int
+  /// The step as a fraction of ε (2.5 / steps by default, Madry et al.'s choice).
+  public var stepSize: Double
+  /// Seeds the random starts; the same seed finds the same points.
+  public var seed: UInt64
+
+  public init(network: DenseNetwork, steps: Int = 100, restarts: Int = 1, stepSize: Double? = nil, seed: UInt64 = 0) {
+    precondition(steps >= 1 && restarts >= 1, "an attack needs at least one step and one start")
+    self.network = network
+    self.steps = steps
+    self.restarts = restarts
+    self.stepSize = stepSize ?? 2.5 / Double(steps)
+    self.seed = seed
+  }
+
+  /// A point of `box` the exact network does not assign to `label` (some other logit at least as
+  /// large), or nil if the search found none. The point is exact: each coordinate a Double.
+  public func attack(_ box: InputBox, label: Int) -> [Rational]? {
+    precondition(box.count == network.inputWidth && (0..<network.classes).contains(label), "box or label does not fit the network")
+    // The box rounded inward to Doubles, so every point the search visits lies inside it.
+    let lower = box.lower.map(Rounding.up), upper = box.upper.map(Rounding.down)
+    if zip(lower, upper).contains(where: { $0 > $1 }) {
+      // A degenerate box (ε = 0 at a pixel value no Double holds): only its centre can be tried.
+      let centre = box.lower
+      return box.lower == box.upper && isMisclassified(centre, label) ? centre : nil
+    }
+    let radius = zip(lower, upper).map { ($1 - $0) / 2 }.max() ?? 0
+    let step = stepSize * radius * 2
+    var random = SplitMix64(seed: seed)
+    for start in 0..<restarts {
+      var x = zip(lower, upper).map { ($0 + $1) / 2 }
+      if start > 0 { for i in x.indices { x[i] = lower[i] + (upper[i] - lower[i]) * (Double(random.next() >> 11) * 0x1p-53) } }
+      for _ in 0..<steps {
+        let (wrong, gradient) = worstMarginGradient(x, label)
+        if wrong >= 0, let found = verified(x, label, box) { return found }
+        for i in x.indices where gradient[i] != 0 {
+          x[i] = min(max(x[i] + (gradient[i] > 0 ? step : -step), lower[i]), upper[i])
+        }
+      }
+      if worstMarginGradient(x, label).margin >= 0, let found = verified(x, label, box) { return found }
+    }
+    return nil
+  }
+
+  /// The point as exact rationals, if it is in the box and the exact network misclassifies it.
+  private func verified(_ x: [Double], _ label: Int, _ box: InputBox) -> [Rational]? {
+    let point = x.map { try! Rational(exactly: $0) }
+    return box.contains(point) && isMisclassified(point, label) ? point : nil
+  }
+
+  private func isMisclassified(_ point: [Rational], _ label: Int) -> Bool {
+    let logits = network.logits(at: point)
+    return logits.indices.contains { $0 != label && logits[$0] >= logits[label] }
+  }
+
+  /// The largest wrong margin `max_j z_j − z_label` in Float64 and its gradient in `x`.
+  public func worstMarginGradient(_ x: [Double], _ label: Int) -> (margin: Double, gradient: [Double]) {
+    var activations: [[Double]] = [x]
+    var h = x
+    for (k, layer) in network.layers.enumerated() {
+      var z = layer.bias.map(Double.init)
+      layer.weights.withUnsafeBufferPointer { w in
+        for o in 0..<layer.outputWidth {
+          var sum = 0.0
+          let row = o * layer.inputWidth
+          for i in 0..<layer.inputWidth { sum += Double(w[row + i]) * h[i] }
+          z[o] += sum
+        }
+      }
+      h = k + 1 < network.layers.count ? z.map { max($0, 0) } : z
+      activations.append(h)
+    }
+    let logits = h
+    let worst = logits.indices.filter { $0 != label }.max { logits[$0] < logits[$1] }!
+    var delta = [Double](repeating: 0, count: logits.count)
+    delta[worst] = 1
+    delta[label] = -1
+    for k in stride(from: network.layers.count - 1, through: 0, by: -1) {
+      let layer = network.layers[k]
+      var previous = [Double](repeating: 0, count: layer.inputWidth)
+      for o in 0..<layer.outputWidth where delta[o] != 0 {
+        let row = o * layer.inputWidth
+        for i in 0..<layer.inputWidth { previous[i] += Double(layer.weights[row + i]) * delta[o] }
+      }
+      if k > 0 {  // through the ReLU that produced this layer's input
+        for i in previous.indices where activations[k][i] <= 0 { previous[i] = 0 }
+      }
+      delta = previous
+    }
+    return (logits[worst] - logits[label], delta)
+  }
+}
