@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+
+/// `certify audit robustness` end to end on Fashion-MNIST (the Debian package's copy) with a small
+/// model trained for the test.
+@Suite("certify audit robustness")
+struct AuditRobustnessCLITests {
+  /// A 784-16-10 checkpoint trained on 600 images.
+  static func trainedCheckpoint(in dir: URL) throws -> String {
+    let spec = dir.appendingPathComponent("small.spec")
+    try "input 784\ndense 16\nrelu\ndense 10\nloss softmax_cross_entropy\n".write(to: spec, atomically: true, encoding: .utf8)
+    let out = dir.appendingPathComponent("small.ckpt").path
+    let train = try certify(["train", "--model", spec.path, "--epochs", "1", "--limit", "600", "--seed", "2", "--out", out])
+    #expect(train.status == 0, "\(train.err)")
+    return out
+  }
+
+  @Test func auditsACheckpointWithJSONAndAPlot() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let model = try Self.trainedCheckpoint(in: dir)
+    let plot = dir.appendingPathComponent("accuracy.svg").path
+    let run = try certify(["audit", "robustness", "--model", model, "--limit", "60", "--eps", "0.003,1/255", "--json", "--plot", plot])
+    #expect(run.status == 0, "\(run.err)")
+    let json = try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as! [String: Any]
+    #expect(json["examples"] as? Int == 60)
+    #expect(json["widths"] as? [Int] == [784, 16, 10])
+    let rows = json["results"] as! [[String: Any]]
+    #expect(rows.map { $0["method"] as! String } == ["ibp", "ibp", "crown", "crown"])
+    // The radii as written: a decimal exactly, 1/255 as its nearest Double (checked in the text:
+    // Foundation's JSON reader on Linux is not correctly rounded).
+    #expect(rows.map { $0["eps"] as! Double }[0] == 0.003)
+    #expect(run.out.components(separatedBy: "\"eps\":\(1.0 / 255),").count == 3)
+    for row in rows {
+      let certified = row["certified_accuracy"] as! Double, clean = row["clean_accuracy"] as! Double
+      #expect(certified >= 0 && certified <= clean)
+    }
+    let svg = try String(contentsOfFile: plot, encoding: .utf8)
+    #expect(svg.contains("<svg") && svg.contains("</svg>"))
+
+    // Writing the plot again replaces the command's own file; a foreign file needs --overwrite.
+    #expect(try certify(["audit", "robustness", "--model", model, "--limit", "5", "--plot", plot]).status == 0)
+    let notes = dir.appendingPathComponent("notes.svg").path
+    try "mine".write(toFile: notes, atomically: true, encoding: .utf8)
+    let refused = try certify(["audit", "robustness", "--model", model, "--limit", "5", "--plot", notes])
+    #expect(refused.status != 0)
+    #expect(refused.err.contains("pass --overwrite"))
+    #expect(try String(contentsOfFile: notes, encoding: .utf8) == "mine")
+  }
+
+  @Test func mpfiTierAgreesWithTheFastTierOnItsImages() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let model = try Self.trainedCheckpoint(in: dir)
+    func certified(_ tier: [String]) throws -> [Int] {
+      let run = try certify(["audit", "robustness", "--model", model, "--limit", "6", "--eps", "0.01", "--method", "ibp", "--json"] + tier)
+      #expect(run.status == 0, "\(run.err)")
+      let json = try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as! [String: Any]
+      return (json["results"] as! [[String: Any]]).map { $0["certified"] as! Int }
+    }
+    // Both tiers are sound; the fast tier's boxes are wider, so it certifies no more.
+    let mpfi = try certified(["--precision", "64"]), fast = try certified(["--fast"])
+    #expect(zip(fast, mpfi).allSatisfy { $0 <= $1 })
+  }
+
+  @Test(arguments: [
+    (["--eps", "0.01,x"], "'x' is not a number"),
+    (["--eps", "2"], "outside [0, 1]"),
+    (["--method", "lp"], "not one of ibp, crown"),
+    (["--precision", "12"], "at least 24 bits"),
+    (["--fast", "--exact"], "choose one tier"),
+  ])
+  func refusesBadOptions(options: [String], message: String) throws {
+    let run = try certify(["audit", "robustness", "--model", "missing.ckpt"] + options)
+    #expect(run.status != 0)
+    #expect(run.err.contains(message), "\(run.err)")
+  }
+
+  @Test func namesAMissingModel() throws {
+    let run = try certify(["audit", "robustness", "--model", "/nonexistent/m.ckpt"])
+    #expect(run.status != 0)
+    #expect(run.err.contains("cannot read /nonexistent/m.ckpt"))
+  }
+}
