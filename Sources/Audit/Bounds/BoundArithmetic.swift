@@ -36,9 +36,21 @@ public protocol BoundArithmetic: Sendable {
   func isNonnegative(_ a: Bound) -> Bool
   /// True when every point of `a` is ≤ 0.
   func isNonpositive(_ a: Bound) -> Bool
+
+  /// `x ↦ W x + b` for a row-major `rows × columns` `W`, prepared once for repeated use, when
+  /// the arithmetic has a faster way than term-by-term `addProduct`; nil otherwise.
+  func affineMap(rows: Int, columns: Int, weights: [Bound], bias: [Bound]) -> AffineMap<Bound>?
+}
+
+/// A prepared affine map on enclosures (`BoundArithmetic.affineMap`).
+public struct AffineMap<Bound>: Sendable {
+  public let apply: @Sendable ([Bound]) -> [Bound]
+  public init(_ apply: @escaping @Sendable ([Bound]) -> [Bound]) { self.apply = apply }
 }
 
 extension BoundArithmetic {
+  public func affineMap(rows: Int, columns: Int, weights: [Bound], bias: [Bound]) -> AffineMap<Bound>? { nil }
+
   /// The enclosure of an exact sum `Σ weights_i * values_i + bias` accumulated term by term.
   func affine(_ weights: ArraySlice<Bound>, _ values: [Bound], bias: Bound) -> Bound {
     var sum = bias

@@ -26,6 +26,9 @@ public struct IntervalBounds<Arithmetic: BoundArithmetic>: Sendable {
   let marginWeights: [[Bound]]
   /// Per true class `t`, `b_L[t] − b_L[j_r]`.
   let marginBiases: [[Bound]]
+  /// The arithmetic's prepared maps for each layer and each class's folded margins, if it has them.
+  let layerMaps: [AffineMap<Bound>?]
+  let marginMaps: [AffineMap<Bound>?]
 
   public init(network: DenseNetwork, arithmetic: Arithmetic) {
     self.network = network
@@ -35,6 +38,13 @@ public struct IntervalBounds<Arithmetic: BoundArithmetic>: Sendable {
     let folded = (0..<network.classes).map { network.marginRows(trueClass: $0) }
     marginWeights = folded.map { $0.weights.map(arithmetic.enclosure) }
     marginBiases = folded.map { $0.bias.map(arithmetic.enclosure) }
+    layerMaps = network.layers.indices.map { [weights, biases] k in
+      arithmetic.affineMap(rows: network.layers[k].outputWidth, columns: network.layers[k].inputWidth, weights: weights[k], bias: biases[k])
+    }
+    let last = network.layers[network.layers.count - 1].inputWidth
+    marginMaps = (0..<network.classes).map { [marginWeights, marginBiases] t in
+      arithmetic.affineMap(rows: network.classes - 1, columns: last, weights: marginWeights[t], bias: marginBiases[t])
+    }
   }
 
   /// The enclosures of a box's coordinates.
@@ -45,6 +55,7 @@ public struct IntervalBounds<Arithmetic: BoundArithmetic>: Sendable {
 
   /// `W h + b` for layer `k` on enclosures `h`, row by row.
   func affine(layer k: Int, _ h: [Bound]) -> [Bound] {
+    if let map = layerMaps[k] { return map.apply(h) }
     let n = network.layers[k].inputWidth
     return (0..<network.layers[k].outputWidth).map { o in
       arithmetic.affine(weights[k][(o * n)..<((o + 1) * n)], h, bias: biases[k][o])
@@ -53,6 +64,7 @@ public struct IntervalBounds<Arithmetic: BoundArithmetic>: Sendable {
 
   /// The folded margins `(W_L[t] − W_L[j]) h + (b_L[t] − b_L[j])` on enclosures `h`.
   func margins(trueClass t: Int, _ h: [Bound]) -> [Bound] {
+    if let map = marginMaps[t] { return map.apply(h) }
     let n = h.count
     return (0..<(network.classes - 1)).map { r in
       arithmetic.affine(marginWeights[t][(r * n)..<((r + 1) * n)], h, bias: marginBiases[t][r])

@@ -37,4 +37,11 @@ public struct MPFIArithmetic: BoundArithmetic {
   // representable), a negative one to a negative Double; likewise for the upper endpoint.
   public func isNonnegative(_ a: Interval) -> Bool { a.doubleBounds.lower >= 0 }
   public func isNonpositive(_ a: Interval) -> Bool { a.doubleBounds.upper <= 0 }
+
+  /// Whole layers through `IntervalLinearMap`: directed-rounding dot products on preallocated
+  /// MPFR numbers, instead of an MPFI allocation per product.
+  public func affineMap(rows: Int, columns: Int, weights: [Interval], bias: [Interval]) -> AffineMap<Interval>? {
+    let map = IntervalLinearMap(rows: rows, columns: columns, coefficients: weights, constants: bias, precision: precision)
+    return AffineMap { map.apply($0) }
+  }
 }
