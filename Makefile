@@ -16,13 +16,15 @@ build: deps
 	swift build -c release --product certify
 
 # The main job on the bundled defaults: prove the catalogue for every size, replay every
-# certificate through the kernel with the independent numeric check, then a short certified
-# training run on Fashion-MNIST (the model is refused unless its rules' certificates replay).
+# certificate through the kernel with the independent numeric check, a short certified training
+# run on Fashion-MNIST (the model is refused unless its rules' certificates replay), then sound
+# audits of the trained network: certified robustness by IBP and CROWN over the 10,000 test images.
 run: build
 	$(CERTIFY) prove --all
 	$(CERTIFY) check --numeric
 	$(CERTIFY) train --model Models/mlp.spec --epochs 2 --batch 128 --lr 0.05 --optimizer sgd --seed 1 --out .build/mlp.ckpt
 	$(CERTIFY) evaluate .build/mlp.ckpt
+	$(CERTIFY) audit robustness --model .build/mlp.ckpt --eps 0.003,0.01,0.02 --plot .build/robustness.svg
 
 # The whole test suite, then: the checked-in certificates and catalogue are what `certify prove
 # --all` produces, and every certificate replays through the kernel.
@@ -36,6 +38,7 @@ bench: deps
 	scripts/bench-exact
 	scripts/bench-engine
 	scripts/bench-train
+	scripts/bench-audit
 
 clean:
 	rm -rf .build
