@@ -35,6 +35,30 @@ import Testing
     #expect(broken > 10)
   }
 
+  /// The audit's attack sits above the certificates: certified ≤ unbroken ≤ clean at each ε, and
+  /// attacking every correct image (certified ones included) breaks none of the certified ones.
+  @Test func attackBoundsRobustAccuracyFromAbove() throws {
+    let network = AuditDriverTests.network
+    let data = AuditDriverTests.dataset(count: 30, seed: 21)
+    let audit = try RobustnessAudit(network: network, method: .crown, threads: 2)
+    let pgd = PGDAttack(network: network, steps: 100, restarts: 2, seed: 1)
+    let report = try audit.run(data, epsilons: [Rational(2, 100), Rational(8, 100)])
+    let summary = RobustnessSummary(reports: [report], attacks: try report.results.map { result in
+      let all = try audit.attack(data, epsilon: result.epsilon, with: pgd, cleanCorrect: report.cleanCorrect)
+      #expect(!zip(all.broken, result.certified).contains { $0 && $1 })
+      let skipping = try audit.attack(data, epsilon: result.epsilon, with: pgd, cleanCorrect: report.cleanCorrect, certified: result.certified)
+      #expect(skipping.broken == all.broken)
+      #expect(result.certifiedCount <= skipping.unbrokenCount && skipping.unbrokenCount <= report.cleanCorrect.count { $0 })
+      return skipping
+    })
+    #expect(summary.attacks[1].unbrokenCount <= summary.attacks[0].unbrokenCount)
+    #expect(summary.table().split(separator: "\n")[1].split(separator: " ") == ["epsilon", "crown", "pgd"])
+    let json = try JSONSerialization.jsonObject(with: Data(summary.json().utf8)) as! [String: Any]
+    let attacks = json["attacks"] as! [[String: Any]]
+    #expect(attacks.map { $0["unbroken_accuracy"] as! Double } == summary.attacks.map(\.unbrokenAccuracy))
+    #expect(summary.svg().contains("PGD"))
+  }
+
   /// In the exact tier too, on the small test networks, at every test radius.
   @Test(arguments: testNetworks.map(\.name))
   func exactCertificatesResistTheAttack(name: String) throws {

@@ -10,6 +10,7 @@ struct AccuracyPlot {
   private let width = 760.0, height = 460.0
   private let left = 72.0, right = 150.0, top = 56.0, bottom = 64.0
   private static let colours: [BoundMethod: String] = [.ibp: "#1f77b4", .crown: "#d62728"]
+  private static let attackColour = "#2ca02c"
   private static let markers: [BoundMethod: String] = [.ibp: "circle", .crown: "square"]
 
   private var plotWidth: Double { width - left - right }
@@ -69,6 +70,16 @@ struct AccuracyPlot {
       }
     }
 
+    // The attack: robust accuracy lies between the certified curves and this one.
+    if !summary.attacks.isEmpty {
+      let points = summary.attacks.sorted { $0.epsilon < $1.epsilon }.map { (x(Double($0.epsilon)), y($0.unbrokenAccuracy), $0.unbrokenAccuracy) }
+      out.append("<polyline points=\"\(points.map { "\(fmt($0.0)),\(fmt($0.1))" }.joined(separator: " "))\" fill=\"none\" stroke=\"\(Self.attackColour)\" stroke-width=\"2\" stroke-dasharray=\"3 3\"/>")
+      for (px, py, accuracy) in points {
+        out.append("<path d=\"M\(fmt(px)) \(fmt(py - 5)) L\(fmt(px + 5)) \(fmt(py)) L\(fmt(px)) \(fmt(py + 5)) L\(fmt(px - 5)) \(fmt(py))Z\" fill=\"\(Self.attackColour)\"/>")
+        out.append(text(px + 8, py - 6, String(format: "%.1f%%", 100 * accuracy), size: 11, fill: Self.attackColour, halo: true))
+      }
+    }
+
     // Legend.
     var ly = top + 10
     let lx = left + plotWidth + 18
@@ -78,6 +89,12 @@ struct AccuracyPlot {
       out.append(marker(report.method, lx + 14, ly, colour))
       out.append(text(lx + 36, ly + 4, report.method.rawValue.uppercased()))
       ly += 24
+    }
+    if !summary.attacks.isEmpty {
+      out.append(line(lx, ly, lx + 28, ly, stroke: Self.attackColour, width: 2, dash: "3 3"))
+      out.append(text(lx + 36, ly + 4, "PGD"))
+      out.append(text(lx + 36, ly + 20, "not broken", size: 11, fill: "#555"))
+      ly += 40
     }
     out.append(line(lx, ly, lx + 28, ly, stroke: "#777", dash: "6 4"))
     out.append(text(lx + 36, ly + 4, "clean"))

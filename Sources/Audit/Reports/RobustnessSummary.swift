@@ -6,22 +6,27 @@ import Foundation
 public struct RobustnessSummary: Sendable {
   /// One report per method, in the order run.
   public let reports: [RobustnessReport]
+  /// PGD results on the same images, one per ε attacked (possibly none): the upper side.
+  public let attacks: [AttackResult]
 
   /// - Precondition: at least one report, all on the same network, tier and images.
-  public init(reports: [RobustnessReport]) {
+  public init(reports: [RobustnessReport], attacks: [AttackResult] = []) {
     precondition(!reports.isEmpty, "a summary needs at least one report")
     precondition(
       reports.allSatisfy { $0.widths == reports[0].widths && $0.tier == reports[0].tier && $0.examples == reports[0].examples },
       "the reports of a summary must share the network, tier and images")
+    precondition(attacks.allSatisfy { $0.broken.count == reports[0].examples }, "attacks must be on the report's images")
     self.reports = reports
+    self.attacks = attacks
   }
 
   private var first: RobustnessReport { reports[0] }
 
-  /// The ε values of every report, merged in increasing order.
+  /// The ε values of every report and attack, merged in increasing order.
   public var epsilons: [Rational] {
     var seen: [Rational] = []
     for report in reports { for r in report.results where !seen.contains(r.epsilon) { seen.append(r.epsilon) } }
+    for a in attacks where !seen.contains(a.epsilon) { seen.append(a.epsilon) }
     return seen.sorted()
   }
 
@@ -36,25 +41,39 @@ public struct RobustnessSummary: Sendable {
       "network \(first.widths.map(String.init).joined(separator: "-")), \(first.tier) tier, \(first.examples) images, "
         + "clean accuracy \(percentText(first.cleanAccuracy))"
     ]
-    lines.append(padded("epsilon", 10) + reports.map { padded($0.method.rawValue, 11, right: true) }.joined())
+    let pgd = attacks.isEmpty ? [] : ["pgd"]
+    lines.append(padded("epsilon", 10) + (reports.map(\.method.rawValue) + pgd).map { padded($0, 11, right: true) }.joined())
     for epsilon in epsilons {
-      let cells = reports.map { report in
+      var cells = reports.map { report in
         report.results.first { $0.epsilon == epsilon }.map { percentText($0.certifiedAccuracy) } ?? "-"
       }
+      if !attacks.isEmpty { cells.append(attacks.first { $0.epsilon == epsilon }.map { percentText($0.unbrokenAccuracy) } ?? "-") }
       lines.append(padded(decimal(epsilon), 10) + cells.map { padded($0, 11, right: true) }.joined())
     }
-    let seconds = reports.map { report in String(format: "%.3f", report.results.reduce(0) { $0 + $1.seconds }) }
+    var seconds = reports.map { report in String(format: "%.3f", report.results.reduce(0) { $0 + $1.seconds }) }
+    if !attacks.isEmpty { seconds.append(String(format: "%.3f", attacks.reduce(0) { $0 + $1.seconds })) }
     lines.append(padded("seconds", 10) + seconds.map { padded($0, 11, right: true) }.joined())
+    if !attacks.isEmpty {
+      lines.append("ibp, crown: certified (a lower bound on robust accuracy); pgd: not broken by the attack (an upper bound)")
+    }
     return lines.joined(separator: "\n")
   }
 
   /// One line of JSON with a fixed key order:
   /// `{"definitions", "widths", "tier", "examples", "clean_accuracy", "clean_seconds", "results":
-  /// [{"eps", "method", "certified_accuracy", "clean_accuracy", "seconds", "certified"}]}`.
+  /// [{"eps", "method", "certified_accuracy", "clean_accuracy", "seconds", "certified"}]}`, and
+  /// with attacks, `"attacks": [{"eps", "method": "pgd", "unbroken_accuracy", "seconds",
+  /// "broken"}]`.
   public func json() -> String {
     "{\"definitions\":\(Audits.definitionsVersion),\"widths\":[\(first.widths.map(String.init).joined(separator: ","))],"
       + "\"tier\":\"\(first.tier)\",\"examples\":\(first.examples),\"clean_accuracy\":\(first.cleanAccuracy),"
-      + "\"clean_seconds\":\(first.cleanSeconds),\"results\":[\(reports.flatMap(\.jsonRows).joined(separator: ","))]}"
+      + "\"clean_seconds\":\(first.cleanSeconds),\"results\":[\(reports.flatMap(\.jsonRows).joined(separator: ","))]"
+      + (attacks.isEmpty ? "" : ",\"attacks\":[\(attacks.map(attackRow).joined(separator: ","))]") + "}"
+  }
+
+  private func attackRow(_ a: AttackResult) -> String {
+    "{\"eps\":\(jsonNumber(a.epsilon)),\"method\":\"pgd\",\"unbroken_accuracy\":\(a.unbrokenAccuracy),\"seconds\":\(a.seconds),"
+      + "\"broken\":\(a.broken.count { $0 })}"
   }
 
   /// The plot of certified accuracy against ε, one curve per method (`AccuracyPlot`).

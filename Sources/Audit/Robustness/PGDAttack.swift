@@ -25,6 +25,8 @@ public struct PGDAttack: Sendable {
   public var stepSize: Double
   /// Seeds the random starts; the same seed finds the same points.
   public var seed: UInt64
+  /// Each layer's weights and bias widened to Double once, for the search's products.
+  private let weights: [[Double]], biases: [[Double]]
 
   public init(network: DenseNetwork, steps: Int = 100, restarts: Int = 1, stepSize: Double? = nil, seed: UInt64 = 0) {
     precondition(steps >= 1 && restarts >= 1, "an attack needs at least one step and one start")
@@ -33,6 +35,8 @@ public struct PGDAttack: Sendable {
     self.restarts = restarts
     self.stepSize = stepSize ?? 2.5 / Double(steps)
     self.seed = seed
+    weights = network.layers.map { $0.weights.map(Double.init) }
+    biases = network.layers.map { $0.bias.map(Double.init) }
   }
 
   /// A point of `box` the exact network does not assign to `label` (some other logit at least as
@@ -80,13 +84,15 @@ public struct PGDAttack: Sendable {
     var activations: [[Double]] = [x]
     var h = x
     for (k, layer) in network.layers.enumerated() {
-      var z = layer.bias.map(Double.init)
-      layer.weights.withUnsafeBufferPointer { w in
-        for o in 0..<layer.outputWidth {
-          var sum = 0.0
-          let row = o * layer.inputWidth
-          for i in 0..<layer.inputWidth { sum += Double(w[row + i]) * h[i] }
-          z[o] += sum
+      var z = biases[k]
+      weights[k].withUnsafeBufferPointer { w in
+        h.withUnsafeBufferPointer { h in
+          for o in 0..<layer.outputWidth {
+            var sum = 0.0
+            let row = o * layer.inputWidth
+            for i in 0..<layer.inputWidth { sum += w[row + i] * h[i] }
+            z[o] += sum
+          }
         }
       }
       h = k + 1 < network.layers.count ? z.map { max($0, 0) } : z
@@ -100,9 +106,13 @@ public struct PGDAttack: Sendable {
     for k in stride(from: network.layers.count - 1, through: 0, by: -1) {
       let layer = network.layers[k]
       var previous = [Double](repeating: 0, count: layer.inputWidth)
-      for o in 0..<layer.outputWidth where delta[o] != 0 {
-        let row = o * layer.inputWidth
-        for i in 0..<layer.inputWidth { previous[i] += Double(layer.weights[row + i]) * delta[o] }
+      weights[k].withUnsafeBufferPointer { w in
+        previous.withUnsafeMutableBufferPointer { previous in
+          for o in 0..<layer.outputWidth where delta[o] != 0 {
+            let (row, d) = (o * layer.inputWidth, delta[o])
+            for i in 0..<layer.inputWidth { previous[i] += w[row + i] * d }
+          }
+        }
       }
       if k > 0 {  // through the ReLU that produced this layer's input
         for i in previous.indices where activations[k][i] <= 0 { previous[i] = 0 }

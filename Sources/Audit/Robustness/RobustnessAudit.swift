@@ -201,7 +201,7 @@ public struct RobustnessAudit: Sendable {
 }
 
 /// Per-image results written from several threads, each index by one thread only.
-private final class ResultSlots: @unchecked Sendable {
+final class ResultSlots: @unchecked Sendable {
   private let storage: UnsafeMutableBufferPointer<Bool>
   private let lock = NSLock()
   private var finished = 0

@@ -46,6 +46,15 @@ struct AuditRobustness: ParsableCommand {
   @Option(help: "Worker threads (MPFI and exact tiers: images at once; fast tier: OpenBLAS threads).")
   var threads: Int?
 
+  @Flag(help: "Also attack each correct, uncertified image with projected gradient ascent: an upper bound on robust accuracy.")
+  var attack = false
+
+  @Option(help: "Gradient steps of the attack per start.")
+  var attackSteps = 100
+
+  @Option(help: "Starts of the attack per image: the image itself, then random points of the ball.")
+  var attackRestarts = 1
+
   @Option(help: "Write certified accuracy against eps, one curve per method, as an SVG file.")
   var plot: String?
 
@@ -64,6 +73,7 @@ struct AuditRobustness: ParsableCommand {
     }
     if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
+    if attackSteps < 1 || attackRestarts < 1 { throw ValidationError("--attack-steps and --attack-restarts must be at least 1.") }
     _ = try epsilons()
     _ = try methods()
   }
@@ -112,7 +122,18 @@ struct AuditRobustness: ParsableCommand {
         if tier != .float64 { audit.progress = ProgressLine.reporter(label: "\(method.rawValue), \(tier)") }
         reports.append(try audit.run(data, epsilons: try epsilons()))
       }
-      let summary = RobustnessSummary(reports: reports)
+      var attacks: [AttackResult] = []
+      if attack {
+        var audit = try RobustnessAudit(network: network, threads: threads)
+        let pgd = PGDAttack(network: network, steps: attackSteps, restarts: attackRestarts)
+        for (k, epsilon) in try epsilons().enumerated() {
+          // An image any method certified cannot be broken: only the others are searched.
+          let certified = (0..<data.count).map { i in reports.contains { $0.results[k].certified[i] } }
+          audit.progress = ProgressLine.reporter(label: "pgd, eps \(eps.split(separator: ",")[k])")
+          attacks.append(try audit.attack(data, epsilon: epsilon, with: pgd, cleanCorrect: reports[0].cleanCorrect, certified: certified))
+        }
+      }
+      let summary = RobustnessSummary(reports: reports, attacks: attacks)
       print(json ? summary.json() : summary.table())
       if let plot {
         try PlotFile.write(summary.svg(), to: plot)

@@ -1,0 +1,54 @@
+import Dispatch
+import Exact
+
+/// Which images a `PGDAttack` broke at one ε: the upper side of robust accuracy, as certified
+/// accuracy is the lower side.
+public struct AttackResult: Sendable {
+  public let epsilon: Rational
+  /// Per image: the attack found a point of the ball the exact network misclassifies.
+  public let broken: [Bool]
+  /// Per image: the exact network classifies the image itself correctly.
+  public let cleanCorrect: [Bool]
+  /// Wall-clock seconds.
+  public let seconds: Double
+
+  /// Correctly classified images the attack did not break: an upper bound on robust accuracy.
+  public var unbrokenCount: Int { zip(cleanCorrect, broken).count { $0 && !$1 } }
+  /// `unbrokenCount` as a fraction of the images.
+  public var unbrokenAccuracy: Double { broken.isEmpty ? 0 : Double(unbrokenCount) / Double(broken.count) }
+}
+
+extension RobustnessAudit {
+  /// Attacks every image that is classified correctly and not already certified robust at
+  /// `epsilon` (a certified image cannot be broken, so searching it would only waste time).
+  /// - Parameters:
+  ///   - cleanCorrect: from `cleanCorrect(_:)`; misclassified images count as broken.
+  ///   - certified: from `certify(_:epsilon:)` at the same ε, or nil to attack every correct image.
+  /// - Throws: `AuditError.invalidArgument` when the data does not fit the network or ε < 0.
+  public func attack(
+    _ data: AuditDataset, epsilon: Rational, with attack: PGDAttack, cleanCorrect: [Bool], certified: [Bool]? = nil
+  ) throws(AuditError) -> AttackResult {
+    guard cleanCorrect.count == data.count, certified.map({ $0.count == data.count }) ?? true else {
+      throw AuditError.invalidArgument("per-image results do not match the \(data.count) images")
+    }
+    let table = try PixelBounds(epsilon: epsilon)
+    let start = DispatchTime.now()
+    let targets = (0..<data.count).filter { cleanCorrect[$0] && !(certified?[$0] ?? false) }
+    let broken = ResultSlots(count: data.count)
+    for index in 0..<data.count where !cleanCorrect[index] { broken.set(index, true) }
+    let workers = min(threads, max(1, targets.count)), progress = self.progress
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+      var k = worker
+      while k < targets.count {
+        let index = targets[k]
+        let image = data.image(index)
+        let box = try! InputBox(lower: image.map { table.lower[Int($0)] }, upper: image.map { table.upper[Int($0)] })
+        if attack.attack(box, label: data.labels[index]) != nil { broken.set(index, true) }
+        if let progress { progress(broken.finish(), targets.count) }
+        k += workers
+      }
+    }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    return AttackResult(epsilon: epsilon, broken: broken.values, cleanCorrect: cleanCorrect, seconds: seconds)
+  }
+}
