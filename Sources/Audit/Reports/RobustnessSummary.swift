@@ -65,10 +65,13 @@ public struct RobustnessSummary: Sendable {
   /// with attacks, `"attacks": [{"eps", "method": "pgd", "unbroken_accuracy", "seconds",
   /// "broken"}]`.
   public func json() -> String {
-    "{\"definitions\":\(Audits.definitionsVersion),\"widths\":[\(first.widths.map(String.init).joined(separator: ","))],"
-      + "\"tier\":\"\(first.tier)\",\"examples\":\(first.examples),\"clean_accuracy\":\(first.cleanAccuracy),"
-      + "\"clean_seconds\":\(first.cleanSeconds),\"results\":[\(reports.flatMap(\.jsonRows).joined(separator: ","))]"
-      + (attacks.isEmpty ? "" : ",\"attacks\":[\(attacks.map(attackRow).joined(separator: ","))]") + "}"
+    let widths = first.widths.map(String.init).joined(separator: ",")
+    let rows = reports.flatMap(\.jsonRows).joined(separator: ",")
+    var text = "{\"definitions\":\(Audits.definitionsVersion),\"widths\":[\(widths)],\"tier\":\"\(first.tier)\","
+    text += "\"examples\":\(first.examples),\"clean_accuracy\":\(first.cleanAccuracy),\"clean_seconds\":\(first.cleanSeconds),"
+    text += "\"results\":[\(rows)]"
+    if !attacks.isEmpty { text += ",\"attacks\":[\(attacks.map(attackRow).joined(separator: ","))]" }
+    return text + "}"
   }
 
   private func attackRow(_ a: AttackResult) -> String {
