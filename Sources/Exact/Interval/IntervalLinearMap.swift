@@ -44,8 +44,11 @@ public final class IntervalLinearMap: @unchecked Sendable {  // immutable after 
     constants = .allocate(capacity: max(1, rows))
     kinds = .allocate(capacity: max(1, values.count))
     for (k, a) in values.enumerated() {
-      mpfi_init2(coefficients + k, mpfi_get_prec(a.storage.pointer))
-      mpfi_set(coefficients + k, a.storage.pointer)
+      // A point is stored at the fewest bits that hold it exactly (24 for a Float32 weight): MPFR
+      // multiplies one limb by two faster than two by two.
+      let bits = a.isPoint ? max(mpfr_prec_t(2), mpfr_min_prec(a.storage.left)) : mpfi_get_prec(a.storage.pointer)
+      mpfi_init2(coefficients + k, bits)
+      mpfi_set(coefficients + k, a.storage.pointer)  // exact: the value fits in `bits`
       kinds[k] = !a.isPoint ? 2 : mpfr_zero_p(a.storage.left) != 0 ? 0 : mpfr_sgn(a.storage.left) > 0 ? 1 : -1
     }
     for (k, c) in offsets.enumerated() {
@@ -93,15 +96,11 @@ public final class IntervalLinearMap: @unchecked Sendable {  // immutable after 
           case 0:
             continue
           case 1:
-            mpfr_mul(product, certify_mpfi_left(a), lefts[j], MPFR_RNDD)
-            mpfr_add(low, low, product, MPFR_RNDD)
-            mpfr_mul(product, certify_mpfi_left(a), rights[j], MPFR_RNDU)
-            mpfr_add(high, high, product, MPFR_RNDU)
+            accumulate(low, certify_mpfi_left(a), lefts[j], product, MPFR_RNDD)
+            accumulate(high, certify_mpfi_left(a), rights[j], product, MPFR_RNDU)
           case -1:
-            mpfr_mul(product, certify_mpfi_left(a), rights[j], MPFR_RNDD)
-            mpfr_add(low, low, product, MPFR_RNDD)
-            mpfr_mul(product, certify_mpfi_left(a), lefts[j], MPFR_RNDU)
-            mpfr_add(high, high, product, MPFR_RNDU)
+            accumulate(low, certify_mpfi_left(a), rights[j], product, MPFR_RNDD)
+            accumulate(high, certify_mpfi_left(a), lefts[j], product, MPFR_RNDU)
           default:
             mpfi_mul(wide, a, x[j].storage.pointer)
             mpfr_add(low, low, certify_mpfi_left(wide), MPFR_RNDD)
@@ -116,4 +115,16 @@ public final class IntervalLinearMap: @unchecked Sendable {  // immutable after 
     }
     return result
   }
+}
+
+/// `sum += a · x` rounded in `direction`; nothing to do when `x` is exactly 0 (half the pixels of
+/// an image, and every dead ReLU's output, are).
+@inline(__always)
+private func accumulate(
+  _ sum: UnsafeMutablePointer<__mpfr_struct>, _ a: UnsafeMutablePointer<__mpfr_struct>, _ x: UnsafeMutablePointer<__mpfr_struct>,
+  _ product: UnsafeMutablePointer<__mpfr_struct>, _ direction: mpfr_rnd_t
+) {
+  if mpfr_zero_p(x) != 0 { return }
+  mpfr_mul(product, a, x, direction)
+  mpfr_add(sum, sum, product, direction)
 }
