@@ -7,8 +7,8 @@ import Foundation
 struct AccuracyPlot {
   let summary: RobustnessSummary
 
-  private let width = 760.0, height = 460.0
-  private let left = 72.0, right = 150.0, top = 56.0, bottom = 64.0
+  private let width = 820.0, height = 460.0
+  private let left = 72.0, right = 200.0, top = 56.0, bottom = 64.0
   private static let colours: [BoundMethod: String] = [.ibp: "#1f77b4", .crown: "#d62728"]
   private static let attackColour = "#2ca02c"
   private static let markers: [BoundMethod: String] = [.ibp: "circle", .crown: "square"]
@@ -51,7 +51,8 @@ struct AccuracyPlot {
     out.append(line(left, top, left, top + plotHeight, stroke: "#333"))
     out.append(text(left + plotWidth / 2, height - 18, "ε (L∞ radius, pixels scaled to [0, 1])", anchor: "middle"))
     out.append(
-      "<text transform=\"translate(20 \(fmt(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">certified accuracy</text>")
+      "<text transform=\"translate(20 \(fmt(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">"
+        + (summary.attacks.isEmpty ? "certified accuracy" : "accuracy") + "</text>")
 
     // Clean accuracy: no sound method certifies more.
     let clean = y(first.cleanAccuracy)
@@ -65,8 +66,16 @@ struct AccuracyPlot {
       out.append("<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2.5\"/>")
       for (px, py, accuracy) in points {
         out.append(marker(report.method, px, py, colour))
-        let above = report.method == .crown
-        out.append(text(px, above ? py - 10 : py + 20, String(format: "%.1f%%", 100 * accuracy), size: 11, fill: colour, anchor: "middle", halo: true))
+        // CROWN's labels above its points (IBP's below): the two curves never cross, CROWN being the
+        // higher. With an attack curve above CROWN's, CROWN's labels move left and the attack's right.
+        let label = String(format: "%.1f%%", 100 * accuracy)
+        if report.method != .crown {
+          out.append(text(px, py + 20, label, size: 11, fill: colour, anchor: "middle", halo: true))
+        } else if summary.attacks.isEmpty {
+          out.append(text(px, py - 10, label, size: 11, fill: colour, anchor: "middle", halo: true))
+        } else {
+          out.append(text(px - 7, py - 9, label, size: 11, fill: colour, anchor: "end", halo: true))
+        }
       }
     }
 
@@ -76,13 +85,13 @@ struct AccuracyPlot {
       out.append("<polyline points=\"\(points.map { "\(fmt($0.0)),\(fmt($0.1))" }.joined(separator: " "))\" fill=\"none\" stroke=\"\(Self.attackColour)\" stroke-width=\"2\" stroke-dasharray=\"3 3\"/>")
       for (px, py, accuracy) in points {
         out.append("<path d=\"M\(fmt(px)) \(fmt(py - 5)) L\(fmt(px + 5)) \(fmt(py)) L\(fmt(px)) \(fmt(py + 5)) L\(fmt(px - 5)) \(fmt(py))Z\" fill=\"\(Self.attackColour)\"/>")
-        out.append(text(px + 8, py - 6, String(format: "%.1f%%", 100 * accuracy), size: 11, fill: Self.attackColour, halo: true))
+        out.append(text(px + 7, py - 9, String(format: "%.1f%%", 100 * accuracy), size: 11, fill: Self.attackColour, halo: true))
       }
     }
 
     // Legend.
     var ly = top + 10
-    let lx = left + plotWidth + 18
+    let lx = left + plotWidth + 55  // clear of the value labels right of the last points
     for report in reports {
       let colour = Self.colours[report.method] ?? "#2ca02c"
       out.append(line(lx, ly, lx + 28, ly, stroke: colour, width: 2.5))
