@@ -23,8 +23,9 @@ extension ModelSpec {
     try self.init(parsing: text, file: path)
   }
 
-  /// The layer statements by keyword: how each reads its arguments. A new layer kind (a formula
-  /// layer, say) adds its keyword here and a `LayerSpec` case.
+  /// The layer statements by keyword: how each reads its arguments. A new layer kind adds its
+  /// keyword here and a `LayerSpec` case (formula layers are read by `SpecParser` itself: a
+  /// `layer` block spans several lines).
   static let layerKeywords: [String: @Sendable (inout SpecLine) throws -> LayerSpec] = [
     "dense": { line in .dense(units: try line.positiveInteger(what: "the layer's output width")) },
     "relu": { _ in .relu },
@@ -118,18 +119,28 @@ struct SpecLine {
   }
 }
 
-/// The spec grammar: `input`, then layers, then `loss`, one statement a line.
+/// The spec grammar: `input`, then layers, then `loss`, one statement a line; a `layer` block
+/// (a custom layer in the theorem language) spans its header and the indented lines after it.
 struct SpecParser {
   let file: String
+
+  /// Statement keywords and certified block names, which a formula layer may not take as its name.
+  static var reservedNames: Set<String> {
+    Set(["input", "loss", "layer"]).union(ModelSpec.layerKeywords.keys).union(CompiledRules.blocks.keys)
+      .union(LossSpec.allCases.map(\.rawValue))
+  }
 
   mutating func parse(_ text: String) throws -> ModelSpec {
     var inputWidth: Int?
     var layers: [LayerSpec] = []
     var loss: LossSpec?
-    var lineCount = 0
-    for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-      lineCount = index + 1
-      var line = SpecLine(file: file, number: index + 1, text: rawLine)
+    var formulas: [String: FormulaLayerSpec] = [:]
+    let rawLines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    var index = 0
+    while index < rawLines.count {
+      let rawLine = rawLines[index]
+      index += 1
+      var line = SpecLine(file: file, number: index, text: rawLine)
       if line.isEmpty { continue }
       let keywordColumn = line.column
       let keyword = try line.word(what: "a statement").text
@@ -147,9 +158,32 @@ struct SpecParser {
           throw line.error("unknown loss '\(token.text)'; expected \(lossNames)", column: token.column)
         }
         loss = value
+      case "layer":
+        guard let width = inputWidth else { throw missingInput(line, keywordColumn) }
+        let block = blockLines(rawLines, header: index - 1)
+        index = block.last!.number
+        let formula = try FormulaLayerSpec(lines: block, file: file)
+        let (nameLine, nameColumn) = formula.locations.name
+        if SpecParser.reservedNames.contains(formula.name) {
+          throw SpecError(file: file, line: nameLine, column: nameColumn,
+                          message: "'\(formula.name)' names a built-in statement or block; choose another name for the layer")
+        }
+        if let first = formulas[formula.name] {
+          throw SpecError(file: file, line: nameLine, column: nameColumn,
+                          message: "layer '\(formula.name)' is already defined at line \(first.locations.header.line); write '\(formula.name)' alone to use it again")
+        }
+        try checkWidth(formula, input: width, line: nameLine, column: 1)
+        formulas[formula.name] = formula
+        layers.append(.formula(formula))
+        continue
       default:
+        if let formula = formulas[String(keyword)] {
+          try checkWidth(formula, input: widthBefore(inputWidth!, layers), line: index, column: keywordColumn)
+          layers.append(.formula(formula))
+          break
+        }
         guard let read = ModelSpec.layerKeywords[String(keyword)] else {
-          let known = (["input", "loss"] + ModelSpec.layerKeywords.keys).sorted().joined(separator: ", ")
+          let known = (["input", "layer", "loss"] + ModelSpec.layerKeywords.keys + formulas.keys).sorted().joined(separator: ", ")
           throw line.error("unknown statement '\(keyword)'; expected one of: \(known)", column: keywordColumn)
         }
         guard inputWidth != nil else { throw missingInput(line, keywordColumn) }
@@ -157,6 +191,7 @@ struct SpecParser {
       }
       try line.finish(after: String(keyword))
     }
+    let lineCount = rawLines.count
     guard let inputWidth else {
       throw SpecError(file: file, line: max(lineCount, 1), column: 1, message: "expected 'input N': the spec is empty")
     }
@@ -166,6 +201,41 @@ struct SpecParser {
         message: "expected a final 'loss' statement (\(lossNames))")
     }
     return ModelSpec(inputWidth: inputWidth, layers: layers, loss: loss)
+  }
+
+  /// The header line and the indented (or blank) lines after it, numbered from 1, without trailing
+  /// blank lines.
+  private func blockLines(_ lines: [Substring], header: Int) -> [(number: Int, text: Substring)] {
+    var block = [(number: header + 1, text: lines[header])]
+    var k = header + 1
+    while k < lines.count {
+      let line = lines[k]
+      let blank = line.prefix { $0 != "#" }.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\r" }
+      guard blank || line.first == " " || line.first == "\t" else { break }
+      block.append((k + 1, line))
+      k += 1
+    }
+    while block.count > 1, block.last!.text.prefix(while: { $0 != "#" }).allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) {
+      block.removeLast()
+    }
+    return block
+  }
+
+  /// The width of the input of the next layer after `layers`.
+  private func widthBefore(_ input: Int, _ layers: [LayerSpec]) -> Int {
+    ModelSpec(inputWidth: input, layers: layers, loss: .mse).widths.last ?? input
+  }
+
+  /// A formula layer's output range must hold at least one entry at this input width.
+  private func checkWidth(_ formula: FormulaLayerSpec, input: Int, line: Int, column: Int) throws {
+    guard let width = formula.outputWidth(forInput: input), width >= 1 else {
+      let (outputLine, outputColumn) = formula.locations.of("output")
+      let at = line == formula.locations.header.line ? (outputLine, outputColumn) : (line, column)
+      throw SpecError(
+        file: file, line: at.0, column: at.1,
+        message: "layer '\(formula.name)' would have \(formula.outputWidth(forInput: input).map(String.init) ?? "too many") outputs "
+          + "(\(formula.outputRange) with \(formula.layer.dimensions[0]) = \(input), the width of its input); it needs at least 1")
+    }
   }
 
   private var lossNames: String { LossSpec.allCases.map(\.rawValue).joined(separator: " or ") }

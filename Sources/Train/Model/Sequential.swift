@@ -10,6 +10,12 @@ public import Certificates
 /// (`RuleCertification`). A missing, tampered or stale certificate refuses the model, naming the
 /// layer, its position and the reason. There is no way to build a model without this check.
 ///
+/// A formula layer of the spec (a `layer` block) is certified here too: its backward rule is derived
+/// from the forward formula (or the block's `vjp` line proved), the proof written as a certificate,
+/// replayed through the kernel and its theorem's hash compared with that of the block's own
+/// statement (`FormulaCertification`); the rule then joins `certificateHashes` under its name
+/// (`swish.x`), and the layer runs both formulas with the generic evaluator (`FormulaLayer`).
+///
 /// ```swift
 /// let store = CertificateStore(directory: URL(fileURLWithPath: "Certificates"))
 /// let model = try Sequential(ModelSpec(contentsOf: "Models/mlp.spec"), seed: 1, certificates: store)
@@ -27,11 +33,21 @@ public final class Sequential {
   public private(set) var batchCapacity = 0
 
   /// The model of `spec`, initialized from `seed`, over certified rules only.
-  /// - Throws: `CertificationError` naming the first layer whose rule is not certified.
+  /// - Throws: `CertificationError` naming the first layer whose rule is not certified; `SpecError`
+  ///   at the block's line when a formula layer's rule cannot be derived, proved or run.
   public convenience init(_ spec: ModelSpec, seed: UInt64, certificates store: CertificateStore) throws {
     self.init(uncheckedSpec: spec, seed: seed)
-    let layers = self.layers.map { (name: $0.name, rules: type(of: $0).ruleNames) } + [(name: "loss", rules: type(of: loss).ruleNames)]
+    // Formula layers have no certificate in the store: they are certified from their formula below.
+    let layers = self.layers.map { (name: $0.name, rules: $0 is FormulaLayer ? [] : type(of: $0).ruleNames) }
+      + [(name: "loss", rules: type(of: loss).ruleNames)]
     certificateHashes = try RuleCertification.verify(layers, store: store)
+    var certified: [String: CertifiedFormula] = [:]
+    for case let layer as FormulaLayer in self.layers {
+      let rule = try certified[layer.spec.text] ?? FormulaCertification.certify(layer.spec)
+      certified[layer.spec.text] = rule
+      try layer.install(rule)
+      certificateHashes[rule.rule] = rule.sha256
+    }
   }
 
   /// The same model without the certificate check: only for checking a checkpoint's shapes
@@ -76,6 +92,8 @@ public final class Sequential {
     case .tanh: return Tanh(name: name("tanh"), width: inputWidth)
     case .dropout(let keep):
       return Dropout(name: name("dropout"), width: inputWidth, keepProbability: Float(keep), seed: seed)
+    case .formula(let formula):
+      return FormulaLayer(name: name(formula.name), spec: formula, inputWidth: inputWidth)
     }
   }
 
@@ -87,30 +105,38 @@ public final class Sequential {
   /// Every trainable tensor, layer by layer (the checkpoint's order).
   public var parameters: [Parameter] { layers.flatMap(\.parameters) }
 
-  /// The certified blocks the model runs, each once, in order of first use (the loss last).
+  /// The certified blocks the model runs, each once, in order of first use (the loss last); a
+  /// formula layer's block is its own name (`swish`).
   public var certifiedBlocks: [String] {
     var seen: Set<String> = []
-    return (layers.map { type(of: $0).certifiedBlock } + [type(of: loss).certifiedBlock])
+    return (layers.map { ($0 as? FormulaLayer)?.block ?? type(of: $0).certifiedBlock } + [type(of: loss).certifiedBlock])
       .filter { seen.insert($0).inserted }
   }
 
-  /// The rules of those blocks: the certificates a model needs.
+  /// The rules of those blocks: the certificates a model needs (a formula layer's rule, `swish.x`,
+  /// is certified when the model is built).
   public var ruleNames: [String] {
     var seen: Set<String> = []
-    return (layers.flatMap { type(of: $0).ruleNames } + type(of: loss).ruleNames)
+    return (layers.flatMap { ($0 as? FormulaLayer).map { [$0.rule] } ?? type(of: $0).ruleNames } + type(of: loss).ruleNames)
       .filter { seen.insert($0).inserted }
   }
 
   /// Per relu layer, the training inputs that were exactly 0 since the last `resetKinks()`:
-  /// where the trainer used `relu'(0) = 0`, outside the certified rule's side condition.
+  /// where the trainer used `relu'(0) = 0`, outside the certified rule's side condition. Per
+  /// formula layer whose rule has hypotheses (`assume` lines), the examples and points where one
+  /// failed on a training batch.
   public var kinks: [String: Int] {
     var result: [String: Int] = [:]
     for case let relu as ReLU in layers { result[relu.name] = relu.kinks }
+    for case let formula as FormulaLayer in layers where formula.parts?.hypotheses.isEmpty == false {
+      result[formula.name] = formula.kinks
+    }
     return result
   }
 
   public func resetKinks() {
     for case let relu as ReLU in layers { relu.resetKinks() }
+    for case let formula as FormulaLayer in layers { formula.resetKinks() }
   }
 
   // MARK: - Running

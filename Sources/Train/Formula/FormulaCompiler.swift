@@ -1,0 +1,330 @@
+import Exact
+import ProofKernel
+
+/// A compiled term: a value that does not depend on the example (constants, dimensions, brackets
+/// of index constraints), or a column of one value per example of the batch, where `nil` is an
+/// exact zero (an access outside the tensor's shape, a false bracket in a product).
+enum FormulaCode<S: FormulaScalar> {
+  case scalar(() -> S)
+  case vector(() -> UnsafeMutablePointer<S>?)
+}
+
+/// Compiles kernel terms into closures over a `FormulaMachine`, once, at load.
+///
+/// Each subterm becomes one closure; its column goes into a register of its own, so a column
+/// returned by one subterm stays valid while its siblings are evaluated. Identical subterms over
+/// the same index slots are compiled once and their column reused while the indices they read keep
+/// their values (checked by the slots' versions): `sigmoid(x[i])`, which a derived rule for swish
+/// names three times, is computed once per `i`.
+///
+/// The meaning is the kernel's, as `ExactEvaluator` implements it exactly: zero extension of
+/// accesses; Iverson brackets; sums over the integer points of their guard; products that are 0 as
+/// soon as one factor is (a false bracket skips the other factors, so `[i >= 1] * x[i - 1] ^ -1`
+/// is 0 at `i = 0`, not NaN); a reference is its definition's body with the parameters bound to
+/// the arguments (the `unfold` rule: no zero extension). In floating point: constants are rounded
+/// to nearest, `pi` is `S(Double.pi)`, and functions and powers are as `FormulaKernels` computes.
+///
+/// Per-example tensors are rank 1 (`x[n]`, `dy[m]`), stored transposed: the column of entry `c` is
+/// `stride` values from the next, so an access is a pointer, not a copy.
+struct FormulaCompiler<S: FormulaScalar> {
+  let machine: FormulaMachine<S>
+  let dimensions: [String: Int]
+  /// The per-example operands by tensor name: operand slot and number of entries.
+  let operands: [String: (slot: Int, width: Int)]
+  private var memo: [MemoKey: FormulaCode<S>] = [:]
+
+  private struct MemoKey: Hashable {
+    let term: Term
+    let slots: [Int]
+  }
+
+  init(machine: FormulaMachine<S>, dimensions: [String: Int], operands: [String: (slot: Int, width: Int)]) {
+    self.machine = machine
+    self.dimensions = dimensions
+    self.operands = operands
+  }
+
+  /// The code of `t`, whose free indices are bound to the slots of `env`.
+  /// - Throws: `FormulaRefusal` naming what the evaluator does not run.
+  mutating func compile(_ t: Term, _ env: [String: Int]) throws -> FormulaCode<S> {
+    let slots = try t.freeIndices.sorted().map { name -> Int in
+      guard let slot = env[name] else { throw FormulaRefusal("the index '\(name)' is not bound") }
+      return slot
+    }
+    let key = MemoKey(term: t, slots: slots)
+    if let known = memo[key] { return known }
+    var code = try compileNode(t, env)
+    if case let .vector(v) = code, !t.isAccess { code = .vector(cached(v, reading: slots)) }
+    memo[key] = code
+    return code
+  }
+
+  /// Reuses the column of `v` while the index slots it reads keep their versions, within a run.
+  private func cached(_ v: @escaping () -> UnsafeMutablePointer<S>?, reading slots: [Int]) -> () -> UnsafeMutablePointer<S>? {
+    let m = machine
+    let indices = machine.indices
+    var epoch = -1
+    var stamps = [Int](repeating: 0, count: slots.count)
+    var value: UnsafeMutablePointer<S>?
+    return {
+      if epoch == m.epoch {
+        var same = true
+        for k in 0..<slots.count where indices.versions[slots[k]] != stamps[k] {
+          same = false
+          break
+        }
+        if same { return value }
+      }
+      value = v()
+      epoch = m.epoch
+      for k in 0..<slots.count { stamps[k] = indices.versions[slots[k]] }
+      return value
+    }
+  }
+
+  private mutating func compileNode(_ t: Term, _ env: [String: Int]) throws -> FormulaCode<S> {
+    let m = machine
+    switch t.node {
+    case let .constant(q):
+      let v = S(Double(q))
+      return .scalar { v }
+    case let .dimension(name):
+      guard let n = dimensions[name] else { throw FormulaRefusal("the dimension '\(name)' has no size in this layer") }
+      let v = S(n)
+      return .scalar { v }
+    case let .named(name):
+      guard name == "pi" else { throw FormulaRefusal("the constant '\(name)' has no value in a formula layer") }
+      let v = S(Double.pi)
+      return .scalar { v }
+    case let .access(tensor, idx):
+      guard let operand = operands[tensor.name], idx.count == 1 else {
+        throw FormulaRefusal("the tensor '\(tensor.name)' is not an operand here (\(operands.keys.sorted().joined(separator: ", ")))")
+      }
+      let index = try CompiledAffine(idx[0], dimensions: dimensions, slots: env)
+      let (slot, width) = operand
+      let indices = m.indices
+      return .vector {
+        let c = index.value(indices.values)
+        guard c >= 0, c < width else { return nil }
+        return m.operands[slot] + c * m.stride
+      }
+    case let .bracket(g):
+      if g.isFalse { return .scalar { 0 } }
+      let constraints = try g.constraints.map { try CompiledConstraint($0, dimensions: dimensions, slots: env) }
+      let indices = m.indices
+      return .scalar {
+        for c in constraints where !c.holds(indices.values) { return 0 }
+        return 1
+      }
+    case let .sum(binders, g, body):
+      return try sum(binders, g, body, env)
+    case let .add(terms):
+      return add(try terms.map { try compile($0, env) })
+    case let .mul(factors):
+      return multiply(try factors.map { try compile($0, env) })
+    case let .power(base, q):
+      return power(try compile(base, env), q)
+    case let .apply(f, a):
+      return apply(f, try compile(a, env))
+    case let .reference(d, arguments):
+      let body = try d.body.substituting(Dictionary(uniqueKeysWithValues: zip(d.parameters, arguments)))
+      return try compile(body, env)
+    case .derivative:
+      throw FormulaRefusal("the evaluator does not run D(...): write the derivative out")
+    case .vjp:
+      throw FormulaRefusal("the evaluator does not run vjp(...) or grad(...) inside a formula")
+    }
+  }
+
+  // MARK: - Formers
+
+  private mutating func sum(_ binders: [String], _ g: Guard, _ body: Term, _ env: [String: Int]) throws -> FormulaCode<S> {
+    var inner = env
+    for b in binders { inner[b] = machine.indices.newSlot() }
+    let loop = try IndexLoop(binders, g, dimensions: dimensions, slots: inner, indices: machine.indices)
+    switch try compile(body, inner) {
+    case let .scalar(s):
+      return .scalar {
+        var total: S = 0
+        loop.forEach { total += s() }
+        return total
+      }
+    case let .vector(v):
+      let m = machine
+      let r = m.newRegister()
+      return .vector {
+        let out = m.register(r), rows = m.rows
+        var any = false
+        loop.forEach {
+          guard let p = v() else { return }
+          if any {
+            FormulaKernels.accumulate(p, into: out, rows: rows)
+          } else {
+            FormulaKernels.add(0, p, into: out, rows: rows)
+            any = true
+          }
+        }
+        return any ? out : nil
+      }
+    }
+  }
+
+  private func add(_ codes: [FormulaCode<S>]) -> FormulaCode<S> {
+    let (scalars, vectors) = split(codes)
+    if vectors.isEmpty {
+      return .scalar {
+        var total: S = 0
+        for s in scalars { total += s() }
+        return total
+      }
+    }
+    let m = machine
+    let r = m.newRegister()
+    return .vector {
+      var c: S = 0
+      for s in scalars { c += s() }
+      let out = m.register(r), rows = m.rows
+      // The first nonzero column is kept as is until a second one comes.
+      var first: UnsafeMutablePointer<S>?
+      var count = 0
+      for v in vectors {
+        guard let p = v() else { continue }
+        count += 1
+        if count == 1 {
+          first = p
+        } else if count == 2 {
+          FormulaKernels.add(c, first!, into: out, rows: rows)
+          FormulaKernels.accumulate(p, into: out, rows: rows)
+        } else {
+          FormulaKernels.accumulate(p, into: out, rows: rows)
+        }
+      }
+      switch count {
+      case 0:
+        if c == 0 { return nil }
+        FormulaKernels.fill(out, c, rows: rows)
+        return out
+      case 1:
+        if c == 0 { return first }
+        FormulaKernels.add(c, first!, into: out, rows: rows)
+        return out
+      default:
+        return out
+      }
+    }
+  }
+
+  /// A product: the example-independent factors first, and nothing more once one of them is 0.
+  private func multiply(_ codes: [FormulaCode<S>]) -> FormulaCode<S> {
+    let (scalars, vectors) = split(codes)
+    if vectors.isEmpty {
+      return .scalar {
+        var product: S = 1
+        for s in scalars {
+          product *= s()
+          if product == 0 { return 0 }
+        }
+        return product
+      }
+    }
+    let m = machine
+    let r = m.newRegister()
+    return .vector {
+      var c: S = 1
+      for s in scalars {
+        c *= s()
+        if c == 0 { return nil }
+      }
+      let out = m.register(r), rows = m.rows
+      guard let p0 = vectors[0]() else { return nil }
+      if vectors.count == 1 {
+        if c == 1 { return p0 }
+        FormulaKernels.scale(c, p0, into: out, rows: rows)
+        return out
+      }
+      guard let p1 = vectors[1]() else { return nil }
+      FormulaKernels.multiply(c, p0, p1, into: out, rows: rows)
+      for k in 2..<vectors.count {
+        guard let p = vectors[k]() else { return nil }
+        FormulaKernels.multiply(p, into: out, rows: rows)
+      }
+      return out
+    }
+  }
+
+  private func power(_ base: FormulaCode<S>, _ q: Rational) -> FormulaCode<S> {
+    let kind: PowerKind<S>
+    switch q {
+    case Rational(2): kind = .square
+    case Rational(3): kind = .cube
+    case Rational(-1): kind = .reciprocal
+    case Rational(-2): kind = .reciprocalSquare
+    case Rational(1, 2): kind = .squareRoot
+    case Rational(-1, 2): kind = .reciprocalSquareRoot
+    default: kind = .general(S(Double(q)))
+    }
+    let one = q.isZero
+    switch base {
+    case let .scalar(s):
+      return .scalar { one ? 1 : FormulaKernels.power(s(), kind) }
+    case let .vector(v):
+      let m = machine
+      let r = m.newRegister()
+      // 0^q for an absent (zero) column: 0 for q > 0, 1 for q = 0, pow's infinity for q < 0.
+      let atZero = one ? 1 : FormulaKernels.power(S(0), kind)
+      return .vector {
+        let out = m.register(r), rows = m.rows
+        guard let p = v() else {
+          if atZero == 0 { return nil }
+          FormulaKernels.fill(out, atZero, rows: rows)
+          return out
+        }
+        if one {
+          FormulaKernels.fill(out, 1, rows: rows)
+        } else {
+          FormulaKernels.power(p, kind, into: out, rows: rows)
+        }
+        return out
+      }
+    }
+  }
+
+  private func apply(_ f: Function, _ argument: FormulaCode<S>) -> FormulaCode<S> {
+    switch argument {
+    case let .scalar(s):
+      return .scalar { FormulaKernels.apply(f, s()) }
+    case let .vector(v):
+      let m = machine
+      let r = m.newRegister()
+      let atZero = FormulaKernels.apply(f, S(0))
+      return .vector {
+        let out = m.register(r), rows = m.rows
+        guard let p = v() else {
+          if atZero == 0 { return nil }
+          FormulaKernels.fill(out, atZero, rows: rows)
+          return out
+        }
+        FormulaKernels.apply(f, p, into: out, rows: rows)
+        return out
+      }
+    }
+  }
+
+  private func split(_ codes: [FormulaCode<S>]) -> (scalars: [() -> S], vectors: [() -> UnsafeMutablePointer<S>?]) {
+    var scalars: [() -> S] = [], vectors: [() -> UnsafeMutablePointer<S>?] = []
+    for code in codes {
+      switch code {
+      case let .scalar(s): scalars.append(s)
+      case let .vector(v): vectors.append(v)
+      }
+    }
+    return (scalars, vectors)
+  }
+}
+
+extension Term {
+  fileprivate var isAccess: Bool {
+    if case .access = node { return true }
+    return false
+  }
+}
