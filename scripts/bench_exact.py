@@ -38,7 +38,36 @@ def operands():
         "x": iv.mpf(["1/3", "1/2"]),
         "y": iv.mpf(["-5/11", "3/7"]),
         "iv": iv,
+        "dot": dot_operands(),
+        "dot_terms": dot_terms,
     }
+
+
+DOT_ROWS, DOT_COLUMNS = 16, 784
+
+
+def dot_operands():
+    """The IBP layer of Cases.swift's Operands.dotMap: point weights, pixel boxes of radius 3/1000."""
+    weights = [[iv.mpf((((r * DOT_COLUMNS + c) * 7919) % 2001) - 1000) / 4096  # exact: a power of 2
+                for c in range(DOT_COLUMNS)] for r in range(DOT_ROWS)]
+    inputs = []
+    for k in range(DOT_COLUMNS):
+        centre = Fraction(0) if k % 7 == 0 else Fraction(k % 256, 255)
+        lo, hi = max(centre - Fraction(3, 1000), Fraction(0)), min(centre + Fraction(3, 1000), Fraction(1))
+        inputs.append(iv.mpf([f"{lo.numerator}/{lo.denominator}", f"{hi.numerator}/{hi.denominator}"]))
+    return weights, inputs
+
+
+def dot_terms(operands):
+    """One IBP layer, term by term as the mpmath reference of scripts/audit_reference_numpy.py does."""
+    weights, inputs = operands
+    out = []
+    for row in weights:
+        s = iv.mpf(0)
+        for w, x in zip(row, inputs):
+            s = s + w * x
+        out.append(s)
+    return out
 
 
 CASES = [
@@ -50,7 +79,11 @@ CASES = [
     ("rational_div_large", "p / q"),
     ("interval_mul_128", "x * y"),
     ("interval_exp_128", "iv.exp(x)"),
+    ("interval_dot_term_128", "dot_terms(dot)"),
 ]
+
+# Operations per timed statement (the rest perform one).
+OPERATIONS = {"interval_dot_term_128": DOT_ROWS * DOT_COLUMNS}
 
 DESCRIPTIONS = {
     "rational": "fractions.Fraction",
@@ -68,7 +101,7 @@ def median_ns_per_op(statement, namespace):
 
 def python_results():
     namespace = operands()
-    return {name: median_ns_per_op(statement, namespace) for name, statement in CASES}
+    return {name: median_ns_per_op(statement, namespace) / OPERATIONS.get(name, 1) for name, statement in CASES}
 
 
 def print_python_table(results):

@@ -4,6 +4,8 @@ import Exact
 /// operations with Python's `fractions.Fraction` and `mpmath.iv`.
 struct BenchmarkCase: Sendable {
   let name: String
+  /// The operations one call of `body` performs; times are reported per operation.
+  var operations = 1
   let body: @Sendable () -> Void
 }
 
@@ -20,6 +22,19 @@ enum Operands {
   static let intervalA = try! Interval(lower: Rational(1, 3), upper: Rational(1, 2), precision: 128)
   static let intervalB = try! Interval(
     lower: Rational(-5, 11), upper: Rational(3, 7), precision: 128)
+
+  /// An IBP layer's worth of terms: 16 rows of 784 Float32-valued weights `((k·7919) mod 2001 −
+  /// 1000) / 4096` against pixel boxes of radius 3/1000 around `(k mod 256) / 255`, clipped to
+  /// [0, 1] (every seventh pixel is 0, as much of an image is). Same values in scripts/bench_exact.py.
+  static let dotRows = 16, dotColumns = 784
+  static let dotMap: IntervalLinearMap = {
+    let weights = (0..<(dotRows * dotColumns)).map { k in Interval(Rational((k * 7919) % 2001 - 1000, 4096), precision: 128) }
+    return IntervalLinearMap(rows: dotRows, columns: dotColumns, coefficients: weights, constants: (0..<dotRows).map { _ in Interval(0) }, precision: 128)
+  }()
+  static let dotInputs: [Interval] = (0..<dotColumns).map { k in
+    let centre = k % 7 == 0 ? Rational(0) : Rational(k % 256, 255), eps = Rational(3, 1000)
+    return try! Interval(lower: max(centre - eps, 0), upper: min(centre + eps, 1), precision: 128)
+  }
 }
 
 let benchmarkCases: [BenchmarkCase] = {
@@ -35,5 +50,8 @@ let benchmarkCases: [BenchmarkCase] = {
     BenchmarkCase(name: "rational_div_large") { blackHole(p / q) },
     BenchmarkCase(name: "interval_mul_128") { blackHole(x * y) },
     BenchmarkCase(name: "interval_exp_128") { blackHole(Interval.exp(x)) },
+    BenchmarkCase(name: "interval_dot_term_128", operations: Operands.dotRows * Operands.dotColumns) {
+      blackHole(Operands.dotMap.apply(Operands.dotInputs))
+    },
   ]
 }()

@@ -17,7 +17,7 @@ guard arguments.allSatisfy({ $0 == "--json" }) else {
 
 var results: [(name: String, nanoseconds: Double)] = []
 for benchmark in benchmarkCases {
-  results.append((benchmark.name, medianNanosecondsPerCall(benchmark.body)))
+  results.append((benchmark.name, medianNanosecondsPerCall(benchmark.body) / Double(benchmark.operations)))
 }
 
 if arguments.contains("--json") {
