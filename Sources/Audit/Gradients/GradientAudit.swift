@@ -1,0 +1,120 @@
+public import Certificates
+import Dispatch
+public import Exact
+public import Train
+
+/// The gradient audit (Docs/Audits.md, "Gradient audit"): for one batch, the exact gradient of the
+/// batch-mean loss at the Float32 weights and inputs, enclosed in MPFI from the certified formulas;
+/// the trainer's own Float32 gradient (`Sequential.computeGradients`) on the same batch; per
+/// parameter tensor the largest absolute, relative and ulp error, and whether every entry is within
+/// the a priori bound; and interval finite-difference checks of random directional derivatives.
+///
+/// ```swift
+/// let loaded = try GradientAuditModel(contentsOf: "mlp.ckpt", certificates: store)
+/// let batch = try GradientBatch(try FashionMNIST.load(.test), size: 128)
+/// let report = try GradientAudit(precision: 128).run(loaded.model, on: batch, certificates: store)
+/// print(report.table())
+/// ```
+public struct GradientAudit: Sendable {
+  /// MPFI precision in bits (at least 24, so that Float32 values are exact).
+  public var precision: Int
+  /// Random directions checked by finite differences.
+  public var directions: Int
+  /// The seed of the first direction (then `seed + 1`, ...).
+  public var seed: UInt64
+  /// The finite-difference step `h`.
+  public var step: Rational
+  /// Called with a line of progress at each stage.
+  public var progress: (@Sendable (String) -> Void)?
+
+  public init(precision: Int = 128, directions: Int = 3, seed: UInt64 = 1, step: Rational = Rational(1, 1024)) {
+    self.precision = precision
+    self.directions = directions
+    self.seed = seed
+    self.step = step
+  }
+
+  /// The audit of `model` on `batch`, its rules replayed from `store`.
+  /// - Throws: `GradientAuditError` for a rule that does not replay, a formula that cannot be
+  ///   planned, weights that are not finite, or a batch that does not fit the model.
+  public func run(_ model: Sequential, on batch: GradientBatch, certificates store: CertificateStore) throws(GradientAuditError) -> GradientReport {
+    try run(model, on: batch, certificates: store, adjusting: nil)
+  }
+
+  /// As `run`, with `adjust` applied to the trainer's Float32 gradients before they are compared
+  /// (tests perturb them to see the audit flag it).
+  public func run(
+    _ model: Sequential, on batch: GradientBatch, certificates store: CertificateStore,
+    adjusting adjust: ((inout [[Float]]) -> Void)?
+  ) throws(GradientAuditError) -> GradientReport {
+    guard precision >= 24 else { throw GradientAuditError.invalidModel("the precision must be at least 24 bits (Float32 weights exact)") }
+    for p in model.parameters where !p.value.scalars.allSatisfy(\.isFinite) {
+      throw GradientAuditError.invalidModel("parameter \(p.name) has a value that is not finite")
+    }
+    let start = DispatchTime.now()
+    progress?("replaying \(model.ruleNames.count) certificates")
+    var rules: [String: CertifiedRule] = [:]
+    for name in model.ruleNames {
+      let rule = try CertifiedRule.load(name, from: store)
+      if let bound = model.certificateHashes[name], bound != rule.sha256 {
+        throw GradientAuditError.certificate(rule: name, reason: "the model was built under another certificate")
+      }
+      rules[name] = rule
+    }
+
+    progress?("Float32 gradient (the trainer's computeGradients)")
+    var (floatLoss, floats) = try GradientAudit.floatGradients(model, batch)
+    adjust?(&floats)
+
+    progress?("enclosing the exact gradient at \(precision) bits: forward")
+    let enclosure = try GradientEnclosure(model: model, rules: rules, batch: batch, precision: precision)
+    try enclosure.forward()
+    let loss = try enclosure.meanLoss()
+    progress?("enclosing the exact gradient at \(precision) bits: backward")
+    try enclosure.backward()
+    let enclosed = DispatchTime.now()
+
+    progress?("a priori bounds")
+    let bounds = GradientErrorBound.bounds(model: model, enclosure: enclosure)
+    let tensors = model.parameters.enumerated().map { p, parameter in
+      TensorErrors.measure(name: parameter.name, float: floats[p], exact: enclosure.gradients[p], bound: bounds[p])
+    }
+
+    var checks: [DirectionalCheck] = []
+    let weights = model.parameters.map(\.value.scalars)
+    for d in 0..<directions {
+      progress?("finite-difference check \(d + 1) of \(directions)")
+      checks.append(try DirectionalCheck.run(enclosure: enclosure, weights: weights, seed: seed &+ UInt64(d), step: step))
+    }
+    var kinks: [String: GradientReport.Kinks] = [:]
+    for (k, found) in enclosure.kinks { kinks[model.layers[k].name] = .init(exact: found.exact, undecided: found.undecided) }
+    if !floatLoss.isFinite { floatLoss = .nan }
+    return GradientReport(
+      batch: batch.count, precision: precision, tensors: tensors, kinks: kinks, checks: checks,
+      loss: loss.doubleBounds, floatLoss: floatLoss,
+      encloseSeconds: seconds(start, enclosed), totalSeconds: seconds(start, DispatchTime.now()))
+  }
+
+  /// The trainer's Float32 gradient of the batch-mean loss (`computeGradients`, plain gradients:
+  /// no accumulation), and its loss.
+  static func floatGradients(_ model: Sequential, _ batch: GradientBatch) throws(GradientAuditError) -> (Double, [[Float]]) {
+    guard batch.width == model.inputWidth else {
+      throw GradientAuditError.data("examples have \(batch.width) features, the model takes \(model.inputWidth)")
+    }
+    if let bad = batch.labels.first(where: { $0 < 0 || Int($0) >= model.outputWidth }) {
+      throw GradientAuditError.data("label \(bad) is outside 0..<\(model.outputWidth)")
+    }
+    for p in model.parameters { p.accumulatesGradient = false }
+    var features = batch.features
+    let loss = features.withUnsafeMutableBufferPointer { x in
+      batch.labels.withUnsafeBufferPointer { labels in
+        model.computeGradients(UnsafeMatrix(x.baseAddress!, rows: batch.count, columns: batch.width), labels: labels)
+      }
+    }
+    return (loss, model.parameters.map(\.gradient.scalars))
+  }
+}
+
+private func seconds(_ a: DispatchTime, _ b: DispatchTime) -> Double {
+  Double(b.uptimeNanoseconds - a.uptimeNanoseconds) / 1e9
+}

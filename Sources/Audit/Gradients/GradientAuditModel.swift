@@ -1,0 +1,133 @@
+public import Certificates
+import Foundation
+public import Train
+
+/// The trainer model a gradient audit runs: a `Sequential` built over certified rules, holding the
+/// weights of a checkpoint or an `.npz`, in evaluation form.
+///
+/// **Dropout** is removed. In training it multiplies by a fresh random mask each step, so "the"
+/// gradient of a batch is not a function of the weights; at evaluation it is the identity. The
+/// audit checks the gradient of the network with the identity in its place, which is the
+/// deterministic function the trainer's kernels compute when the mask is all ones and `p = 1`.
+/// Nothing else changes: dropout holds no parameters, so the parameters keep their names and order.
+///
+/// Layers other than dense, relu, sigmoid, tanh and dropout (formula layers) are refused with their
+/// position: the audit has no a priori error bound for a generic evaluator.
+public struct GradientAuditModel {
+  /// The model, without dropout.
+  public let model: Sequential
+  /// The positions among the layers (from 1; `input` is not a layer) of the dropout layers removed.
+  public let removedDropout: [Int]
+
+  /// The model of a checkpoint, built and checked by `Checkpoint.makeModel` (the checkpoint's
+  /// certificate hashes must be the store's), then rebuilt without dropout.
+  /// - Throws: `GradientAuditError.invalidModel` with the reason.
+  public init(checkpoint: Checkpoint, certificates store: CertificateStore, path: String = "<checkpoint>") throws(GradientAuditError) {
+    let full: Sequential
+    do { full = try checkpoint.makeModel(certificates: store) } catch {
+      throw GradientAuditError.invalidModel("\(path): \(error)")
+    }
+    var kept: [LayerSpec] = []
+    var removed: [Int] = []
+    for (position, layer) in checkpoint.spec.layers.enumerated() {
+      switch layer {
+      case .dense, .relu, .sigmoid, .tanh: kept.append(layer)
+      case .dropout: removed.append(position + 1)
+      default:
+        throw GradientAuditError.invalidModel(
+          "\(path): layer \(position + 1) ('\(layer.text)') is not dense, relu, sigmoid, tanh or dropout")
+      }
+    }
+    guard !removed.isEmpty else {
+      self.init(model: full, removedDropout: [])
+      return
+    }
+    let spec = ModelSpec(inputWidth: checkpoint.spec.inputWidth, layers: kept, loss: checkpoint.spec.loss)
+    let model: Sequential
+    do { model = try Sequential(spec, seed: 0, certificates: store) } catch {
+      throw GradientAuditError.invalidModel("\(path): \(error)")
+    }
+    for (target, source) in zip(model.parameters, full.parameters) { target.value = source.value }
+    self.init(model: model, removedDropout: removed)
+  }
+
+  /// The dense/ReLU classifier of an `.npz` (`DenseNetwork`), as the trainer model `dense, relu,
+  /// ..., dense` with loss softmax cross-entropy (the `.npz` holds no loss; classifiers here are
+  /// trained with it). Weights are stored `[out, in]` as the trainer keeps them.
+  /// - Throws: `GradientAuditError.invalidModel` when a rule is not certified in `store`.
+  public init(network: DenseNetwork, certificates store: CertificateStore) throws(GradientAuditError) {
+    var layers: [LayerSpec] = []
+    for (k, layer) in network.layers.enumerated() {
+      layers.append(.dense(units: layer.outputWidth))
+      if k < network.layers.count - 1 { layers.append(.relu) }
+    }
+    let spec = ModelSpec(inputWidth: network.inputWidth, layers: layers, loss: .softmaxCrossEntropy)
+    let model: Sequential
+    do { model = try Sequential(spec, seed: 0, certificates: store) } catch {
+      throw GradientAuditError.invalidModel("\(error)")
+    }
+    for (k, layer) in network.layers.enumerated() {
+      model.parameters[2 * k].value = Tensor(shape: [layer.outputWidth, layer.inputWidth], scalars: layer.weights)
+      model.parameters[2 * k + 1].value = Tensor(shape: [layer.outputWidth], scalars: layer.bias)
+    }
+    self.init(model: model, removedDropout: [])
+  }
+
+  /// The model in a checkpoint or `.npz` file, told apart by their first bytes.
+  /// - Throws: `GradientAuditError.invalidModel` naming the file and the problem.
+  public init(contentsOf path: String, certificates store: CertificateStore) throws(GradientAuditError) {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw GradientAuditError.invalidModel("cannot read \(path)")
+    }
+    let bytes = [UInt8](data)
+    if bytes.starts(with: Array("PK".utf8)) {
+      let network: DenseNetwork
+      do { network = try DenseNetwork(contentsOf: path) } catch { throw GradientAuditError.invalidModel("\(error)") }
+      try self.init(network: network, certificates: store)
+      return
+    }
+    guard bytes.starts(with: Array("CRTFYCKP".utf8)) else {
+      throw GradientAuditError.invalidModel("\(path): neither a Certify checkpoint nor a NumPy .npz archive")
+    }
+    let checkpoint: Checkpoint
+    do { checkpoint = try Checkpoint(decoding: bytes, path: path) } catch { throw GradientAuditError.invalidModel("\(error)") }
+    try self.init(checkpoint: checkpoint, certificates: store, path: path)
+  }
+
+  init(model: Sequential, removedDropout: [Int]) {
+    self.model = model
+    self.removedDropout = removedDropout
+  }
+}
+
+/// The examples of one audited batch, as the trainer sees them: `Float` features (`[B, n]`,
+/// images scaled by the trainer's own `Dataset`) and class labels.
+public struct GradientBatch: Sendable {
+  public let features: [Float]
+  public let labels: [Int32]
+  public let width: Int
+  public var count: Int { labels.count }
+
+  /// Examples `offset ..< offset + size` of `dataset`.
+  /// - Throws: `GradientAuditError.data` when they are not all there.
+  public init(_ dataset: Dataset, offset: Int = 0, size: Int) throws(GradientAuditError) {
+    guard size >= 1, offset >= 0, offset + size <= dataset.count else {
+      throw GradientAuditError.data("examples \(offset)..<\(offset + size) asked for, the data set has \(dataset.count)")
+    }
+    let all = dataset.prefix(offset + size).featureTensor.scalars
+    features = Array(all[(offset * dataset.features)...])
+    labels = Array(dataset.labels[offset..<(offset + size)])
+    width = dataset.features
+  }
+
+  /// A batch from explicit values (tests).
+  public init(features: [Float], labels: [Int32], width: Int) throws(GradientAuditError) {
+    guard width >= 1, !labels.isEmpty, features.count == labels.count * width else {
+      throw GradientAuditError.data("\(features.count) features do not make \(labels.count) examples of \(width)")
+    }
+    guard features.allSatisfy(\.isFinite) else { throw GradientAuditError.data("a feature is not finite") }
+    self.features = features
+    self.labels = labels
+    self.width = width
+  }
+}

@@ -1,0 +1,117 @@
+import Exact
+import ProofKernel
+import Train
+
+/// The certified formulas of one trainer layer (or the loss), compiled to plans with the operand
+/// shapes of the model: the forward definition, the rule for the input, and a rule per parameter.
+///
+/// What comes from the certificate: every formula (the output definition's body, each rule's right
+/// side), the names of the tensors, which tensor each rule differentiates in, the seed's name and
+/// the index order. What is glue (written here, not certified): which buffer each operand name
+/// reads — the layer's input is the previous layer's output, `dy` is the next layer's input
+/// gradient, a parameter operand (`W`) is the parameter whose `rule` is `dense.W` — and the sizes
+/// of the dimensions, read off the buffers' shapes.
+struct LayerPlans {
+  let block: String
+  /// The block's input operand (`x`, or the loss's `z` / `y`).
+  let inputName: String
+  /// `y[o] = ...` (a layer) or `L = ...` (a loss).
+  let forward: FormulaPlan
+  /// The rule for the input (`dense.x`), or the loss's gradient.
+  let inputRule: FormulaPlan?
+  /// The seed's name in the rules (`dy`), nil for a loss.
+  let seedName: String?
+  /// Per parameter of the layer (in the layer's order): its operand name and rule plan.
+  let parameterRules: [(operand: String, plan: FormulaPlan)]
+
+  /// - Parameters:
+  ///   - rules: the replayed rules, by name.
+  ///   - shapes: the per-example shape of every operand (`x`: `[in]`, `W`: `[out, in]`, `dy`: `[out]`).
+  static func make(
+    block: String, ruleNames: [String], operandNames: [String], parameterRules names: [String],
+    shapes: [String: [Int]], rules: [String: CertifiedRule], precision: Int
+  ) throws(GradientAuditError) -> LayerPlans {
+    let inputName = operandNames[0]
+    var inputRule: CertifiedRule?
+    var parameterRules: [(String, FormulaPlan)] = []
+    var output: Definition?
+    var seed: String?
+    for name in ruleNames {
+      guard let rule = rules[name] else { throw GradientAuditError.certificate(rule: name, reason: "not loaded") }
+      output = rule.output
+      seed = rule.seed
+      if rule.variable == inputName { inputRule = rule }
+    }
+    guard let output else { throw GradientAuditError.invalidModel("block \(block) has no rules") }
+    for name in names {
+      guard let rule = rules[name] else { throw GradientAuditError.certificate(rule: name, reason: "not loaded") }
+      parameterRules.append((rule.variable, try plan(rule.formula, rule: name, indices: rule.indices, rule, shapes, precision)))
+    }
+    let forward = try plan(output.body, rule: "\(block) (output \(output.name))", indices: output.parameters, inputRule ?? rules[ruleNames[0]]!, shapes, precision)
+    return LayerPlans(
+      block: block, inputName: inputName, forward: forward,
+      inputRule: try inputRule.map { r throws(GradientAuditError) in try plan(r.formula, rule: r.name, indices: r.indices, r, shapes, precision) },
+      seedName: seed, parameterRules: parameterRules)
+  }
+
+  private static func plan(
+    _ term: Term, rule: String, indices: [String], _ certified: CertifiedRule, _ shapes: [String: [Int]], _ precision: Int
+  ) throws(GradientAuditError) -> FormulaPlan {
+    let dimensions = try inferDimensions(certified, shapes: shapes)
+    let read = accessedTensors(term)
+    var used: [String: [Int]] = [:]
+    for name in read {
+      guard let shape = shapes[name] else {
+        throw GradientAuditError.invalidModel("\(rule): the formula reads \(name), which the audit has no values for")
+      }
+      used[name] = shape
+    }
+    return try FormulaPlan(term, rule: rule, freeIndices: indices, tensors: used, dimensions: dimensions, precision: precision)
+  }
+
+  /// Each dimension's size, from the declared shapes of the rule's tensors (`W[O, I]`) and the
+  /// actual shapes of the operands.
+  static func inferDimensions(_ rule: CertifiedRule, shapes: [String: [Int]]) throws(GradientAuditError) -> [String: Int] {
+    var result: [String: Int] = [:]
+    var declared: [(String, [Affine])] = []
+    collect(rule.theorem.lhs, into: &declared)
+    collect(rule.theorem.rhs, into: &declared)
+    for (name, shape) in declared {
+      guard let actual = shapes[name], actual.count == shape.count else { continue }
+      for (axis, a) in shape.enumerated() {
+        guard a.constant == 0, a.terms.count == 1, a.terms[0].coefficient == 1, case .dimension(let d) = a.terms[0].variable else { continue }
+        if let known = result[d], known != actual[axis] {
+          throw GradientAuditError.invalidModel("\(rule.name): dimension \(d) would be both \(known) and \(actual[axis]) (tensor \(name))")
+        }
+        result[d] = actual[axis]
+      }
+    }
+    return result
+  }
+
+  /// Every tensor a term reads (definition bodies and a vjp's variable and seed included).
+  private static func collect(_ term: Term, into out: inout [(String, [Affine])]) {
+    switch term.node {
+    case .constant, .dimension, .named, .bracket: break
+    case .access(let t, _): out.append((t.name, t.shape))
+    case .sum(_, _, let body): collect(body, into: &out)
+    case .add(let ts), .mul(let ts): for t in ts { collect(t, into: &out) }
+    case .power(let t, _), .apply(_, let t): collect(t, into: &out)
+    case .reference(let d, _): collect(d.body, into: &out)
+    case let .derivative(body, x, dx):
+      collect(body, into: &out)
+      out.append((x.name, x.shape))
+      out.append((dx.name, dx.shape))
+    case .vjp(let v):
+      collect(v.output, into: &out)
+      out.append((v.wrt.name, v.wrt.shape))
+      if let s = v.seed { out.append((s.name, s.shape)) }
+    }
+  }
+
+  static func accessedTensors(_ term: Term) -> Set<String> {
+    var all: [(String, [Affine])] = []
+    collect(term, into: &all)
+    return Set(all.map(\.0))
+  }
+}

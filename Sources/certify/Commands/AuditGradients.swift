@@ -1,0 +1,80 @@
+import ArgumentParser
+import Audit
+import Exact
+import Foundation
+import Train
+
+/// `certify audit gradients`: how far the trainer's Float32 gradient is from the exact one.
+struct AuditGradients: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "gradients",
+    abstract: "Bound the trainer's Float32 gradient against the exact gradient, enclosed in MPFI.",
+    discussion: """
+      For a batch of test images, encloses the exact gradient of the batch-mean loss at the \
+      Float32 weights and inputs by evaluating the certified rules in MPFI, computes the \
+      trainer's own Float32 gradient on the same batch, and reports per parameter tensor the \
+      largest absolute, relative and ulp error and whether every entry lies within the a priori \
+      rounding bound (any summation order). Dropout is removed (the identity at evaluation). \
+      Finite-difference checks compare random directional derivatives with enclosed difference \
+      quotients. --model takes a checkpoint of 'certify train' or a NumPy .npz (dense/ReLU, \
+      softmax cross-entropy). Docs/Audits.md, "Gradient audit".
+      """)
+
+  @Option(help: "The network: a checkpoint written by 'certify train --out', or a NumPy .npz.")
+  var model: String
+
+  @OptionGroup var dataOptions: DataOptions
+  @OptionGroup var certificateOptions: CertificateOptions
+
+  @Option(help: "Examples in the batch (the first test images from --offset).")
+  var batch: Int = 128
+
+  @Option(help: "The first test image of the batch.")
+  var offset: Int = 0
+
+  @Option(help: "MPFI precision in bits (at least 24).")
+  var precision: Int = 128
+
+  @Option(help: "Random directions checked by interval finite differences (0 for none).")
+  var directions: Int = 3
+
+  @Option(help: "The seed of the finite-difference directions.")
+  var seed: UInt64 = 1
+
+  @Flag(help: "Print the results as one line of JSON instead of a table.")
+  var json = false
+
+  func validate() throws {
+    guard batch >= 1 else { throw ValidationError("--batch must be at least 1.") }
+    guard offset >= 0 else { throw ValidationError("--offset must not be negative.") }
+    guard precision >= 24 else { throw ValidationError("--precision must be at least 24 bits (a Float32 weight must be exact).") }
+    guard directions >= 0 else { throw ValidationError("--directions must not be negative.") }
+  }
+
+  func run() throws {
+    let store = certificateOptions.store
+    let loaded: GradientAuditModel
+    let data: GradientBatch
+    do {
+      loaded = try GradientAuditModel(contentsOf: model, certificates: store)
+      let test: Dataset
+      do { test = try FashionMNIST.load(.test, from: dataOptions.data) } catch { throw GradientAuditError.data("\(error)") }
+      data = try GradientBatch(test, offset: offset, size: batch)
+    } catch {
+      FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+      throw ExitCode.failure
+    }
+    var audit = GradientAudit(precision: precision, directions: directions, seed: seed)
+    audit.progress = { line in FileHandle.standardError.write(Data("gradients: \(line)\n".utf8)) }
+    if !loaded.removedDropout.isEmpty && !json {
+      print("dropout at layer\(loaded.removedDropout.count > 1 ? "s" : "") \(loaded.removedDropout.map(String.init).joined(separator: ", ")) removed (the identity at evaluation)")
+    }
+    let report: GradientReport
+    do { report = try audit.run(loaded.model, on: data, certificates: store) } catch {
+      FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+      throw ExitCode.failure
+    }
+    print(json ? report.json() : report.table())
+    if !report.passed { throw ExitCode.failure }
+  }
+}
