@@ -3,6 +3,10 @@
 //
 //   AuditBenchmarks --npz mlp.npz --data test.npz [--epsilons 0.003,0.01,0.02] [--limit N]
 //                   [--mpfi-images N] [--mpfi-precision BITS] [--exact-images N] [--blas-threads T]
+//   AuditBenchmarks --gradient-model CKPT|NPZ --gradient-data DIR [--gradient-batch N]
+//                   [--gradient-precision BITS] [--gradient-directions N] [--certificates DIR]
+//
+// The second form times the gradient audit (Docs/Audits.md, "Gradient audit") and prints one line.
 import Audit
 import Dispatch
 import Exact
@@ -17,6 +21,12 @@ struct Options {
   var mpfiPrecision = 128
   var exactImages = 2
   var blasThreads: Int?
+  var gradientModel = ""
+  var gradientData = ""
+  var gradientBatch = 128
+  var gradientPrecision = 128
+  var gradientDirections = 3
+  var certificates = "Certificates"
 
   init(_ arguments: [String]) {
     var k = 1
@@ -39,16 +49,23 @@ struct Options {
       case "--mpfi-precision": mpfiPrecision = number()
       case "--exact-images": exactImages = number()
       case "--blas-threads": blasThreads = number()
+      case "--gradient-model": gradientModel = value()
+      case "--gradient-data": gradientData = value()
+      case "--gradient-batch": gradientBatch = number()
+      case "--gradient-precision": gradientPrecision = number()
+      case "--gradient-directions": gradientDirections = number()
+      case "--certificates": certificates = value()
       default: Options.usage()
       }
       k += 1
     }
-    if npz.isEmpty || data.isEmpty { Options.usage() }
+    if (npz.isEmpty || data.isEmpty) && (gradientModel.isEmpty || gradientData.isEmpty) { Options.usage() }
   }
 
   static func usage() -> Never {
-    FileHandle.standardError.write(Data(
-      "usage: AuditBenchmarks --npz FILE --data FILE [--epsilons E,...] [--limit N] [--mpfi-images N] [--mpfi-precision BITS] [--exact-images N] [--blas-threads T]\n".utf8))
+    FileHandle.standardError.write(Data((
+      "usage: AuditBenchmarks --npz FILE --data FILE [--epsilons E,...] [--limit N] [--mpfi-images N] [--mpfi-precision BITS] [--exact-images N] [--blas-threads T]\n"
+        + "       AuditBenchmarks --gradient-model FILE --gradient-data DIR [--gradient-batch N] [--gradient-precision BITS] [--gradient-directions N] [--certificates DIR]\n").utf8))
     exit(2)
   }
 }
@@ -62,6 +79,19 @@ func quoted(_ s: String) -> String { "\"\(s)\"" }
 do {
   let options = Options(CommandLine.arguments)
   if let threads = options.blasThreads { AuditBLAS.threads = threads }
+  if !options.gradientModel.isEmpty {
+    // The gradient audit: exact gradient enclosed in MPFI, Float32 gradient, bounds, finite differences.
+    let audit = GradientAudit(precision: options.gradientPrecision, directions: options.gradientDirections)
+    let report = try audit.run(
+      modelAt: options.gradientModel, certificatesAt: options.certificates, dataAt: options.gradientData, batch: options.gradientBatch)
+    let worst = report.tensors.map(\.maxUlps).max() ?? 0
+    emit([
+      ("kind", quoted("gradients")), ("batch", "\(report.batch)"), ("precision", "\(report.precision)"),
+      ("directions", "\(report.checks.count)"), ("enclose_seconds", "\(report.encloseSeconds)"),
+      ("total_seconds", "\(report.totalSeconds)"), ("passed", "\(report.passed)"), ("max_ulps", "\(worst)"),
+    ])
+    if options.npz.isEmpty { exit(0) }
+  }
   let network = try DenseNetwork(npz: URL(fileURLWithPath: options.npz))
   let data = try AuditDataset(archive: NumPyArchive(contentsOf: URL(fileURLWithPath: options.data))).prefix(options.limit)
   let epsilons = try options.epsilons.map { try Rational(parsing: $0) }
