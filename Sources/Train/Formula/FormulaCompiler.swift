@@ -63,22 +63,22 @@ struct FormulaCompiler<S: FormulaScalar> {
   private func cached(_ v: @escaping () -> UnsafeMutablePointer<S>?, reading slots: [Int]) -> () -> UnsafeMutablePointer<S>? {
     let m = machine
     let indices = machine.indices
-    var epoch = -1
-    var stamps = [Int](repeating: 0, count: slots.count)
-    var value: UnsafeMutablePointer<S>?
+    let (stamps, value) = machine.newCache(count: slots.count)  // stamps[0]: the epoch
     return {
-      if epoch == m.epoch {
+      let versions = indices.versions
+      if stamps[0] == m.epoch {
         var same = true
-        for k in 0..<slots.count where indices.versions[slots[k]] != stamps[k] {
+        for k in 0..<slots.count where versions[slots[k]] != stamps[k + 1] {
           same = false
           break
         }
-        if same { return value }
+        if same { return value.pointee }
       }
-      value = v()
-      epoch = m.epoch
-      for k in 0..<slots.count { stamps[k] = indices.versions[slots[k]] }
-      return value
+      let computed = v()
+      value.pointee = computed
+      stamps[0] = m.epoch
+      for k in 0..<slots.count { stamps[k + 1] = versions[slots[k]] }
+      return computed
     }
   }
 
