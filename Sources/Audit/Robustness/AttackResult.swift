@@ -1,5 +1,6 @@
 import Dispatch
 import Exact
+import Train
 
 /// Which images a `PGDAttack` broke at one ε: the upper side of robust accuracy, as certified
 /// accuracy is the lower side.
@@ -37,6 +38,10 @@ extension RobustnessAudit {
     let broken = ResultSlots(count: data.count)
     for index in 0..<data.count where !cleanCorrect[index] { broken.set(index, true) }
     let workers = min(threads, max(1, targets.count)), progress = self.progress
+    // One image per worker thread, each with single-threaded BLAS: no oversubscription.
+    let blasThreads = BLAS.threads
+    BLAS.threads = 1
+    defer { BLAS.threads = blasThreads }
     DispatchQueue.concurrentPerform(iterations: workers) { worker in
       var k = worker
       while k < targets.count {

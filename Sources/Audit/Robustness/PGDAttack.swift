@@ -1,3 +1,4 @@
+internal import COpenBLAS
 import Evaluation
 import Exact
 
@@ -27,6 +28,8 @@ public struct PGDAttack: Sendable {
   public var seed: UInt64
   /// Each layer's weights and bias widened to Double once, for the search's products.
   private let weights: [[Double]], biases: [[Double]]
+  /// Decides most candidate points in MPFI (a point box), rationals only the near-ties.
+  private let checker: IntervalBounds<MPFIArithmetic>
 
   public init(network: DenseNetwork, steps: Int = 100, restarts: Int = 1, stepSize: Double? = nil, seed: UInt64 = 0) {
     precondition(steps >= 1 && restarts >= 1, "an attack needs at least one step and one start")
@@ -37,6 +40,7 @@ public struct PGDAttack: Sendable {
     self.seed = seed
     weights = network.layers.map { $0.weights.map(Double.init) }
     biases = network.layers.map { $0.bias.map(Double.init) }
+    checker = IntervalBounds(network: network, arithmetic: MPFIArithmetic(precision: 128))
   }
 
   /// A point of `box` the exact network does not assign to `label` (some other logit at least as
@@ -74,7 +78,13 @@ public struct PGDAttack: Sendable {
     return box.contains(point) && isMisclassified(point, label) ? point : nil
   }
 
+  /// Whether some other logit is at least the true one at `point`, decided soundly: by MPFI
+  /// enclosures of the margins `z_label − z_j` when they settle it (all above 0, or one at most 0),
+  /// else by exact rational evaluation.
   private func isMisclassified(_ point: [Rational], _ label: Int) -> Bool {
+    let margins = checker.intervalBoundPropagation(over: try! InputBox(lower: point, upper: point), trueClass: label)
+    if margins.marginUpper.contains(where: { $0 <= 0 }) { return true }
+    if margins.marginLower.allSatisfy({ $0 > 0 }) { return false }
     let logits = network.logits(at: point)
     return logits.indices.contains { $0 != label && logits[$0] >= logits[label] }
   }
@@ -84,17 +94,10 @@ public struct PGDAttack: Sendable {
     var activations: [[Double]] = [x]
     var h = x
     for (k, layer) in network.layers.enumerated() {
-      var z = biases[k]
-      weights[k].withUnsafeBufferPointer { w in
-        h.withUnsafeBufferPointer { h in
-          for o in 0..<layer.outputWidth {
-            var sum = 0.0
-            let row = o * layer.inputWidth
-            for i in 0..<layer.inputWidth { sum += w[row + i] * h[i] }
-            z[o] += sum
-          }
-        }
-      }
+      var z = biases[k]  // z = W h + b, by BLAS (the search needs no particular rounding)
+      cblas_dgemv(
+        CblasRowMajor, CblasNoTrans, Int32(layer.outputWidth), Int32(layer.inputWidth), 1, weights[k], Int32(layer.inputWidth),
+        h, 1, 1, &z, 1)
       h = k + 1 < network.layers.count ? z.map { max($0, 0) } : z
       activations.append(h)
     }
@@ -105,15 +108,10 @@ public struct PGDAttack: Sendable {
     delta[label] = -1
     for k in stride(from: network.layers.count - 1, through: 0, by: -1) {
       let layer = network.layers[k]
-      var previous = [Double](repeating: 0, count: layer.inputWidth)
-      weights[k].withUnsafeBufferPointer { w in
-        previous.withUnsafeMutableBufferPointer { previous in
-          for o in 0..<layer.outputWidth where delta[o] != 0 {
-            let (row, d) = (o * layer.inputWidth, delta[o])
-            for i in 0..<layer.inputWidth { previous[i] += w[row + i] * d }
-          }
-        }
-      }
+      var previous = [Double](repeating: 0, count: layer.inputWidth)  // Wᵀ delta
+      cblas_dgemv(
+        CblasRowMajor, CblasTrans, Int32(layer.outputWidth), Int32(layer.inputWidth), 1, weights[k], Int32(layer.inputWidth),
+        delta, 1, 0, &previous, 1)
       if k > 0 {  // through the ReLU that produced this layer's input
         for i in previous.indices where activations[k][i] <= 0 { previous[i] = 0 }
       }
