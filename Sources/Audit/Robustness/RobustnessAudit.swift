@@ -55,6 +55,10 @@ public struct RobustnessAudit: Sendable {
   public var progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
 
   private let fast: FastBounds
+  /// The enclosure engine of the exact or MPFI tier, built once: converting every weight (and
+  /// preparing MPFI's layer maps) costs as much as bounding a few images.
+  private let exactEngine: IntervalBounds<ExactArithmetic>?
+  private let mpfiEngine: IntervalBounds<MPFIArithmetic>?
 
   /// An audit of `network`.
   /// - Throws: `AuditError.invalidArgument` for fewer than 1 thread or an MPFI precision below 24.
@@ -69,6 +73,12 @@ public struct RobustnessAudit: Sendable {
     self.tier = tier
     self.threads = threads
     fast = FastBounds(network: network)
+    exactEngine = tier == .exact ? IntervalBounds(network: network, arithmetic: ExactArithmetic()) : nil
+    if case let .mpfi(precision) = tier {
+      mpfiEngine = IntervalBounds(network: network, arithmetic: MPFIArithmetic(precision: precision))
+    } else {
+      mpfiEngine = nil
+    }
   }
 
   private func check(_ data: AuditDataset) throws(AuditError) {
@@ -93,9 +103,9 @@ public struct RobustnessAudit: Sendable {
     case .float64:
       certified = fastMarginLowerBounds(data, table: table, method: method, onlyUndecided: skipsSettledMargins).map { bounds in bounds.allSatisfy { $0 > 0 } }
     case .exact:
-      certified = certifyEach(data, table: table, engine: IntervalBounds(network: network, arithmetic: ExactArithmetic()))
-    case let .mpfi(precision):
-      certified = certifyEach(data, table: table, engine: IntervalBounds(network: network, arithmetic: MPFIArithmetic(precision: precision)))
+      certified = certifyEach(data, table: table, engine: exactEngine!)
+    case .mpfi:
+      certified = certifyEach(data, table: table, engine: mpfiEngine!)
     }
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     return EpsilonResult(epsilon: epsilon, certified: certified, seconds: seconds)
