@@ -18,13 +18,15 @@ build: deps
 # The main job on the bundled defaults: prove the catalogue for every size, replay every
 # certificate through the kernel with the independent numeric check, a short certified training
 # run on Fashion-MNIST (the model is refused unless its rules' certificates replay), then sound
-# audits of the trained network: certified robustness by IBP and CROWN over the 10,000 test images.
+# audits of the trained network: certified robustness by IBP and CROWN over the 10,000 test images,
+# and the Float32 gradient of a batch of 128 against its exact value enclosed in MPFI.
 run: build
 	$(CERTIFY) prove --all
 	$(CERTIFY) check --numeric
 	$(CERTIFY) train --model Models/mlp.spec --epochs 2 --batch 128 --lr 0.05 --optimizer sgd --seed 1 --out .build/mlp.ckpt
 	$(CERTIFY) evaluate .build/mlp.ckpt
 	$(CERTIFY) audit robustness --model .build/mlp.ckpt --eps 0.003,0.01,0.02 --plot .build/robustness.svg
+	$(CERTIFY) audit gradients --model .build/mlp.ckpt --batch 128
 
 # The whole test suite, then: the checked-in certificates and catalogue are what `certify prove
 # --all` produces, and every certificate replays through the kernel.

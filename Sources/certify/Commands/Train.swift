@@ -11,8 +11,9 @@ struct TrainCommand: ParsableCommand {
     discussion: """
       Prints one line per epoch (mean training loss, test accuracy, training examples per \
       second), with a progress bar when standard error is a terminal. With --json, a last line \
-      holds the epochs, the peak resident memory and the relu kinks (inputs exactly 0, where the \
-      trainer used relu'(0) = 0). The same seed gives the same numbers on the same machine.
+      holds the epochs, the peak resident memory and the kinks (relu inputs exactly 0, where the \
+      trainer used relu'(0) = 0, and points where a formula layer's stated side condition \
+      failed). The same seed gives the same numbers on the same machine.
       """)
 
   @Option(help: "The model spec file (Models/*.spec).")
@@ -87,7 +88,9 @@ struct TrainCommand: ParsableCommand {
         print("checkpoint: \(out)")
       }
       let kinks = report.kinks.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-      print("relu kinks (inputs exactly 0): \(kinks.isEmpty ? "none (no relu)" : kinks.joined(separator: ", "))")
+      // Relu inputs exactly 0, and points where a formula layer's stated side condition failed:
+      // the values the trainer computed there are outside what the certificates cover.
+      print("kinks (outside a certificate's side condition): \(kinks.isEmpty ? "none (no layer has one)" : kinks.joined(separator: ", "))")
       print(String(format: "peak memory: %.1f MB", report.peakResidentMegabytes))
       if json { print(report.json) }
     }
