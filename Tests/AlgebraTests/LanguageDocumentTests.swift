@@ -137,6 +137,24 @@ struct LanguageDocumentTests {
     #expect(try activation.rules[0].hypotheses == [condition, .holds(try .axis("k", size: dm("n")))])
   }
 
+  /// `;` puts a whole block on one line: the statements are those of the indented form, and a
+  /// declaration after `;` stays a declaration.
+  @Test func blocksFitOnOneLineWithSemicolons() throws {
+    let spread = try TheoremLanguage.parse(
+      "dim n\ntensor u[n]\nlayer sq(n)\n  input x[n]\n  assume forall k: n. x[k] != 0\n  output y[i: n] = x[i] * x[i]\n"
+        + "theorem t: sum(i: n) u[i] = sum(j: n) u[j]\n  assume sum(i: n) u[i] = 1\n", file: "a.thm")
+    let folded = try TheoremLanguage.parse(
+      "dim n; tensor u[n]\nlayer sq(n); input x[n]; assume forall k: n. x[k] != 0; output y[i: n] = x[i] * x[i]\n"
+        + "theorem t: sum(i: n) u[i] = sum(j: n) u[j]; assume sum(i: n) u[i] = 1\n", file: "b.thm")
+    #expect(folded.dimensions == spread.dimensions && folded.tensors == spread.tensors)
+    #expect(folded.layers.count == 1 && folded.theorems.count == 1)
+    #expect(folded.statements.map(\.lhs) == spread.statements.map(\.lhs))
+    #expect(folded.statements.map(\.rhs) == spread.statements.map(\.rhs))
+    #expect(folded.statements.map(\.assumptions) == spread.statements.map(\.assumptions))
+    // Outside a block, a block line after `;` is still refused.
+    #expect(throws: ParseError.self) { try TheoremLanguage.parse("dim n; assume n > 0\n", file: "c.thm") }
+  }
+
   @Test func printedStatementReadsLikeTheSource() throws {
     #expect(TheoremLanguage.print(theorem("grad_b1_mse")) == """
       theorem grad_b1_mse[h: H]: grad(loss, b1)[h] = step(z1[h]) * (sum(o: O) W2[o, h] * g[o])

@@ -24,7 +24,7 @@ struct DocumentReader {
     while parser.peek.kind != .end {
       if parser.peek.kind == .newline { parser.advance(); continue }
       let start = parser.peek
-      if start.indented, start.kind == .identifier, ["assume", "input", "param", "output", "vjp"].contains(start.text) {
+      if start.indented, start.kind == .identifier, Lexer.blockLineKeywords.contains(start.text) {
         throw parser.error("'\(start.text)' must follow a \(start.text == "assume" ? "theorem or " : "")layer header", at: start)
       }
       if start.indented { throw parser.error("unexpected indentation: declarations, theorems and layers start at column 1", at: start) }

@@ -63,6 +63,8 @@ final class Source: Sendable {
 ///   with a binary operator (`+ - * / ^ = == != < <= > >=`): then the logical line continues.
 ///   `;` also ends a logical line.
 enum Lexer {
+  /// The words that start a theorem's or a layer's own lines.
+  static let blockLineKeywords: Set<String> = ["assume", "input", "param", "output", "vjp"]
   static let twoCharacterSymbols: Set<String> = ["<=", ">=", "==", "!=", "->", ":="]
   static let oneCharacterSymbols: Set<Unicode.Scalar> = ["(", ")", "[", "]", ",", ":", ".", "|", "+", "-", "*", "/", "^", "=", "<", ">"]
   static let continuing: Set<String> = ["+", "-", "*", "/", "^", "=", "==", "!=", "<", "<=", ">", ">="]
@@ -72,6 +74,9 @@ enum Lexer {
     var out: [Token] = []
     var k = 0, line = 1, lineStart = 0, depth = 0
     var indented = false, atLineStart = true
+    // After `;`, a block line (`input`, `assume`, ...) continues the theorem or layer before it, as
+    // it would on an indented line of its own: `layer f(n); input x[n]; output y[i: n] = x[i]`.
+    var afterSemicolon = false
 
     func isLetter(_ c: Unicode.Scalar) -> Bool { c.isASCII && (c.properties.isAlphabetic || c == "_") }
     func isDigit(_ c: Unicode.Scalar) -> Bool { ("0"..."9").contains(c) }
@@ -104,9 +109,12 @@ enum Lexer {
       }
       atLineStart = false
       let start = k
+      let continuesBlock = afterSemicolon
+      afterSemicolon = false
       if isLetter(c) {
         k += 1
         while k < s.count, isLetter(s[k]) || isDigit(s[k]) || s[k] == "'" { k += 1 }
+        if continuesBlock, blockLineKeywords.contains(source.text(start, k)) { indented = true }
         out.append(make(.identifier, start, k))
       } else if isDigit(c) {
         while k < s.count, isDigit(s[k]) { k += 1 }
@@ -117,6 +125,7 @@ enum Lexer {
         out.append(make(.number, start, k))
       } else if c == ";" {
         newline(k, ";")
+        afterSemicolon = true
         k += 1
       } else if k + 1 < s.count, "<>=!-:".unicodeScalars.contains(c), twoCharacterSymbols.contains(source.text(k, k + 2)) {
         k += 2
