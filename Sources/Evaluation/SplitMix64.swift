@@ -17,7 +17,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
   }
 
   /// The SplitMix64 output function: a bijective mixing of 64 bits.
-  static func mix(_ x: UInt64) -> UInt64 {
+  public static func mix(_ x: UInt64) -> UInt64 {
     var z = x
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
     z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB

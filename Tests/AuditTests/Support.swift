@@ -1,19 +1,11 @@
 import Audit
+import Evaluation
 import Exact
 import Foundation
 
-/// SplitMix64: a small seeded generator, so every test sees the same numbers on every run.
-struct SeededGenerator: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
+/// SplitMix64 (`Evaluation`'s): a small seeded generator, so every test sees the same numbers on
+/// every run.
+typealias SeededGenerator = SplitMix64
 
 /// A dense/ReLU network of the given widths with seeded Float32 weights, uniform in ±scale/√in,
 /// and small biases.

@@ -18,3 +18,20 @@ enum Generators {
 
   static let any = zip(small, large, Gen.bool()).map { s, l, pickLarge in pickLarge ? l : s }
 }
+
+/// SplitMix64, for the sweeps that draw their own operands: failures reproduce from the seed.
+struct Seeded: RandomNumberGenerator {
+  var state: UInt64
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+
+  /// A fraction with numerator in ±10,000 and denominator in 1...999.
+  mutating func rational() -> Rational {
+    Rational(Int.random(in: -10_000...10_000, using: &self), Int.random(in: 1...999, using: &self))
+  }
+}

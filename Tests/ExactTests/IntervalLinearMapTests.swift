@@ -5,22 +5,6 @@ import Testing
 /// `A x + c` over the box, and is no wider than the roundings allow.
 @Suite("IntervalLinearMap")
 struct IntervalLinearMapTests {
-  /// A seeded generator, so failures reproduce.
-  struct Seeded: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
-
-  static func rational(_ random: inout Seeded) -> Rational {
-    Rational(Int.random(in: -10_000...10_000, using: &random), Int.random(in: 1...999, using: &random))
-  }
-
   /// The exact range of `Σ a_j x_j + c` over `x ∈ box` for exact coefficient sets `[aLow, aHigh]`.
   static func exactRange(_ a: [(Rational, Rational)], _ x: [(Rational, Rational)], _ c: (Rational, Rational)) -> (Rational, Rational) {
     var (low, high) = c
@@ -59,9 +43,9 @@ struct IntervalLinearMapTests {
         }
         exact.append(row)
       }
-      let constants = (0..<rows).map { _ in Interval(Self.rational(&random), precision: precision) }
+      let constants = (0..<rows).map { _ in Interval(random.rational(), precision: precision) }
       let inputs = try (0..<columns).map { _ -> Interval in
-        let a = Self.rational(&random), b = Self.rational(&random)
+        let a = random.rational(), b = random.rational()
         return try Interval(lower: min(a, b), upper: max(a, b), precision: precision)
       }
       let map = IntervalLinearMap(rows: rows, columns: columns, coefficients: coefficients, constants: constants, precision: precision)

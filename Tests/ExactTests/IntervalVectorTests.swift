@@ -9,21 +9,6 @@ import Glibc
 /// the exact result, at low and high precision, with aliasing, and memory is returned.
 @Suite("IntervalVector")
 struct IntervalVectorTests {
-  struct Seeded: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
-
-  static func rational(_ random: inout Seeded) -> Rational {
-    Rational(Int.random(in: -10_000...10_000, using: &random), Int.random(in: 1...999, using: &random))
-  }
-
   @Test func newVectorsHoldExactZeros() {
     let v = IntervalVector(count: 5, precision: 53)
     #expect((0..<5).allSatisfy { v.isZero($0) && v.sign($0) == 0 && v.contains($0, Rational(0)) })
@@ -34,7 +19,7 @@ struct IntervalVectorTests {
   func arithmeticEnclosesRationalResults(precision: Int) throws {
     var random = Seeded(state: UInt64(precision))
     for _ in 0..<200 {
-      let (a, b, c) = (Self.rational(&random), Self.rational(&random), Self.rational(&random))
+      let (a, b, c) = (random.rational(), random.rational(), random.rational())
       let v = IntervalVector(count: 6, precision: precision)
       v.set(0, to: a)
       v.set(1, to: b)
@@ -77,8 +62,8 @@ struct IntervalVectorTests {
   func dotProductsEncloseTheExactSum(precision: Int) {
     var random = Seeded(state: 7)
     let n = 50
-    let a = (0..<(2 * n)).map { _ in Self.rational(&random) }
-    let b = (0..<n).map { _ in Self.rational(&random) }
+    let a = (0..<(2 * n)).map { _ in random.rational() }
+    let b = (0..<n).map { _ in random.rational() }
     let x = IntervalVector(count: 2 * n, precision: precision)
     let y = IntervalVector(count: n, precision: precision)
     for (k, r) in a.enumerated() { x.set(k, to: r) }

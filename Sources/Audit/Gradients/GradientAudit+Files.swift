@@ -14,8 +14,6 @@ extension GradientAudit {
   ) throws(GradientAuditError) -> GradientReport {
     let store = CertificateStore(directory: URL(fileURLWithPath: certificatesDirectory))
     let loaded = try GradientAuditModel(contentsOf: modelPath, certificates: store)
-    let test: Dataset
-    do { test = try FashionMNIST.load(.test, from: dataDirectory) } catch { throw GradientAuditError.data("\(error)") }
-    return try run(loaded.model, on: try GradientBatch(test, offset: offset, size: batch), certificates: store)
+    return try run(loaded.model, on: try GradientBatch(fashionMNISTIn: dataDirectory, offset: offset, size: batch), certificates: store)
   }
 }

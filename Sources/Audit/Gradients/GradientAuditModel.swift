@@ -73,25 +73,19 @@ public struct GradientAuditModel {
     self.init(model: model, removedDropout: [])
   }
 
-  /// The model in a checkpoint or `.npz` file, told apart by their first bytes.
+  /// The model in a checkpoint or `.npz` file (`ModelFile`).
   /// - Throws: `GradientAuditError.invalidModel` naming the file and the problem.
   public init(contentsOf path: String, certificates store: CertificateStore) throws(GradientAuditError) {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw GradientAuditError.invalidModel("cannot read \(path)")
-    }
-    let bytes = [UInt8](data)
-    if bytes.starts(with: Array("PK".utf8)) {
+    let file: ModelFile
+    do { file = try ModelFile(contentsOf: path) } catch { throw GradientAuditError.invalidModel("\(error)") }
+    switch file {
+    case .numpy(let archive):
       let network: DenseNetwork
-      do { network = try DenseNetwork(contentsOf: path) } catch { throw GradientAuditError.invalidModel("\(error)") }
+      do { network = try DenseNetwork(archive: archive) } catch { throw GradientAuditError.invalidModel("\(error)") }
       try self.init(network: network, certificates: store)
-      return
+    case .checkpoint(let checkpoint):
+      try self.init(checkpoint: checkpoint, certificates: store, path: path)
     }
-    guard bytes.starts(with: Array("CRTFYCKP".utf8)) else {
-      throw GradientAuditError.invalidModel("\(path): neither a Certify checkpoint nor a NumPy .npz archive")
-    }
-    let checkpoint: Checkpoint
-    do { checkpoint = try Checkpoint(decoding: bytes, path: path) } catch { throw GradientAuditError.invalidModel("\(error)") }
-    try self.init(checkpoint: checkpoint, certificates: store, path: path)
   }
 
   init(model: Sequential, removedDropout: [Int]) {
@@ -118,6 +112,14 @@ public struct GradientBatch: Sendable {
     features = Array(all[(offset * dataset.features)...])
     labels = Array(dataset.labels[offset..<(offset + size)])
     width = dataset.features
+  }
+
+  /// Test examples `offset ..< offset + size` of the Fashion-MNIST files in `directory`.
+  /// - Throws: `GradientAuditError.data` when the files cannot be read or the examples are not all there.
+  public init(fashionMNISTIn directory: String, offset: Int = 0, size: Int) throws(GradientAuditError) {
+    let test: Dataset
+    do { test = try FashionMNIST.load(.test, from: directory) } catch { throw GradientAuditError.data("\(error)") }
+    try self.init(test, offset: offset, size: size)
   }
 
   /// A batch from explicit values (tests).

@@ -1,4 +1,3 @@
-import Foundation
 import Train
 
 extension DenseNetwork {
@@ -68,30 +67,13 @@ extension DenseNetwork {
 }
 
 extension DenseNetwork {
-  /// The network in a trainer checkpoint or a NumPy `.npz` file, told apart by their first bytes
-  /// (a checkpoint starts `CRTFYCKP`, an `.npz` is a zip archive, `PK`).
+  /// The network in a trainer checkpoint or a NumPy `.npz` file (`ModelFile`).
   /// - Throws: `AuditError` for an unreadable file, a file of neither kind, or weights that do not
   ///   form a dense/ReLU classifier.
   public init(contentsOf path: String) throws(AuditError) {
-    let bytes: [UInt8]
-    do {
-      bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-    } catch {
-      throw AuditError.unreadableFile(path: path, reason: (error as NSError).localizedDescription)
+    switch try ModelFile(contentsOf: path) {
+    case .numpy(let archive): try self.init(archive: archive)
+    case .checkpoint(let checkpoint): try self.init(checkpoint: checkpoint, path: path)
     }
-    if bytes.starts(with: Array("PK".utf8)) {
-      try self.init(archive: NumPyArchive(data: Data(bytes), path: path))
-      return
-    }
-    guard bytes.starts(with: Array("CRTFYCKP".utf8)) else {
-      throw AuditError.invalidArgument("\(path): neither a Certify checkpoint nor a NumPy .npz archive")
-    }
-    let checkpoint: Checkpoint
-    do {
-      checkpoint = try Checkpoint(decoding: bytes, path: path)
-    } catch {
-      throw AuditError.invalidArgument("\(error)")
-    }
-    try self.init(checkpoint: checkpoint, path: path)
   }
 }

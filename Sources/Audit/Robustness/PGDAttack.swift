@@ -1,6 +1,6 @@
 internal import COpenBLAS
-import Evaluation
 import Exact
+import Train
 
 /// A projected gradient attack (Madry et al., 2018) on the margins of a `DenseNetwork`: a search
 /// for a point of the clipped L∞ ball that the exact network misclassifies.
@@ -56,10 +56,10 @@ public struct PGDAttack: Sendable {
     }
     let radius = zip(lower, upper).map { ($1 - $0) / 2 }.max() ?? 0
     let step = stepSize * radius * 2
-    var random = SplitMix64(seed: seed)
+    var random = RandomSource(seed: seed)
     for start in 0..<restarts {
       var x = zip(lower, upper).map { ($0 + $1) / 2 }
-      if start > 0 { for i in x.indices { x[i] = lower[i] + (upper[i] - lower[i]) * (Double(random.next() >> 11) * 0x1p-53) } }
+      if start > 0 { for i in x.indices { x[i] = lower[i] + (upper[i] - lower[i]) * random.uniform() } }
       for _ in 0..<steps {
         let (wrong, gradient) = worstMarginGradient(x, label)
         if wrong >= 0, let found = verified(x, label, box) { return found }

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Evaluation
 
 /// SplitMix64 (Steele, Lea and Flood, 2014): the trainer's seeded random numbers, the same on
 /// every machine, for initialization, shuffling and dropout masks.
@@ -15,27 +16,22 @@ import Darwin
 /// let k = random.index(below: 10)     // in 0..<10
 /// ```
 public struct RandomSource: RandomNumberGenerator, Sendable {
-  public private(set) var state: UInt64
+  /// The generator: `Evaluation`'s SplitMix64, with the draws the trainer needs on top.
+  private var generator: SplitMix64
 
-  public init(seed: UInt64) { state = seed }
+  public var state: UInt64 { generator.state }
+
+  public init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
   /// An independent stream for one purpose (`stream` 1 for shuffling, 2 for dropout, ...), so that
   /// adding a layer does not change the shuffle order.
   public init(seed: UInt64, stream: UInt64) {
-    state = RandomSource.mix(seed ^ RandomSource.mix(stream &+ 0x5EED))
+    generator = SplitMix64(seed: RandomSource.mix(seed ^ RandomSource.mix(stream &+ 0x5EED)))
   }
 
-  public mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    return RandomSource.mix(state)
-  }
+  public mutating func next() -> UInt64 { generator.next() }
 
-  static func mix(_ x: UInt64) -> UInt64 {
-    var z = x
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
+  static func mix(_ x: UInt64) -> UInt64 { SplitMix64.mix(x) }
 
   /// A uniform `Double` in [0, 1), 53 random bits.
   public mutating func uniform() -> Double {

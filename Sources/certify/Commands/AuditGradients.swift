@@ -52,29 +52,18 @@ struct AuditGradients: ParsableCommand {
   }
 
   func run() throws {
-    let store = certificateOptions.store
-    let loaded: GradientAuditModel
-    let data: GradientBatch
-    do {
-      loaded = try GradientAuditModel(contentsOf: model, certificates: store)
-      let test: Dataset
-      do { test = try FashionMNIST.load(.test, from: dataOptions.data) } catch { throw GradientAuditError.data("\(error)") }
-      data = try GradientBatch(test, offset: offset, size: batch)
-    } catch {
-      FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-      throw ExitCode.failure
+    try reportingFailure {
+      let store = certificateOptions.store
+      let loaded = try GradientAuditModel(contentsOf: model, certificates: store)
+      let data = try GradientBatch(fashionMNISTIn: dataOptions.data, offset: offset, size: batch)
+      var audit = GradientAudit(precision: precision, directions: directions, seed: seed)
+      audit.progress = { line in FileHandle.standardError.write(Data("gradients: \(line)\n".utf8)) }
+      if !loaded.removedDropout.isEmpty && !json {
+        print("dropout at layer\(loaded.removedDropout.count > 1 ? "s" : "") \(loaded.removedDropout.map(String.init).joined(separator: ", ")) removed (the identity at evaluation)")
+      }
+      let report = try audit.run(loaded.model, on: data, certificates: store)
+      print(json ? report.json() : report.table())
+      if !report.passed { throw ExitCode.failure }
     }
-    var audit = GradientAudit(precision: precision, directions: directions, seed: seed)
-    audit.progress = { line in FileHandle.standardError.write(Data("gradients: \(line)\n".utf8)) }
-    if !loaded.removedDropout.isEmpty && !json {
-      print("dropout at layer\(loaded.removedDropout.count > 1 ? "s" : "") \(loaded.removedDropout.map(String.init).joined(separator: ", ")) removed (the identity at evaluation)")
-    }
-    let report: GradientReport
-    do { report = try audit.run(loaded.model, on: data, certificates: store) } catch {
-      FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-      throw ExitCode.failure
-    }
-    print(json ? report.json() : report.table())
-    if !report.passed { throw ExitCode.failure }
   }
 }
