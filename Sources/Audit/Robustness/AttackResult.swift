@@ -46,8 +46,7 @@ extension RobustnessAudit {
       var k = worker
       while k < targets.count {
         let index = targets[k]
-        let image = data.image(index)
-        let box = try! InputBox(lower: image.map { table.lower[Int($0)] }, upper: image.map { table.upper[Int($0)] })
+        let box = table.box(data.image(index))
         if attack.attack(box, label: data.labels[index]) != nil { broken.set(index, true) }
         if let progress { progress(broken.finish(), targets.count) }
         k += workers

@@ -44,9 +44,7 @@ public struct InputBox: Sendable, Equatable {
   /// The clipped ball of radius `epsilon` around the image `pixel / 255`.
   /// - Throws: `AuditError.invalidArgument` for a negative `epsilon`.
   public init(pixels: [UInt8], epsilon: Rational) throws(AuditError) {
-    let table = try PixelBounds(epsilon: epsilon)
-    lower = pixels.map { table.lower[Int($0)] }
-    upper = pixels.map { table.upper[Int($0)] }
+    self = try PixelBounds(epsilon: epsilon).box(pixels)
   }
 
   /// The number of coordinates.
@@ -83,6 +81,23 @@ struct PixelBounds: Sendable {
     self.upper = upper
     lowerDouble = lower.map(Rounding.down)
     upperDouble = upper.map(Rounding.up)
+  }
+
+  /// The exact clipped ball around an image.
+  func box<Pixels: Collection<UInt8>>(_ pixels: Pixels) -> InputBox {
+    try! InputBox(lower: pixels.map { lower[Int($0)] }, upper: pixels.map { upper[Int($0)] })  // ordered by construction
+  }
+
+  /// The balls around images `range` of `data` as one Float64 batch, rounded outward.
+  func batch(_ data: AuditDataset, _ range: Range<Int>) -> BoxBatch {
+    var lowers: [Double] = [], uppers: [Double] = []
+    lowers.reserveCapacity(range.count * data.features)
+    uppers.reserveCapacity(range.count * data.features)
+    for p in data.pixels[(range.lowerBound * data.features)..<(range.upperBound * data.features)] {
+      lowers.append(lowerDouble[Int(p)])
+      uppers.append(upperDouble[Int(p)])
+    }
+    return BoxBatch(count: range.count, width: data.features, lower: lowers, upper: uppers)
   }
 }
 

@@ -123,14 +123,7 @@ public struct RobustnessAudit: Sendable {
     var first = 0
     while first < data.count {
       let range = first..<min(data.count, first + FastBounds.batchSize)
-      var lower: [Double] = [], upper: [Double] = []
-      lower.reserveCapacity(range.count * data.features)
-      upper.reserveCapacity(range.count * data.features)
-      for p in data.pixels[(range.lowerBound * data.features)..<(range.upperBound * data.features)] {
-        lower.append(table.lowerDouble[Int(p)])
-        upper.append(table.upperDouble[Int(p)])
-      }
-      let batch = BoxBatch(count: range.count, width: data.features, lower: lower, upper: upper)
+      let batch = table.batch(data, range)
       let labels = data.labels[range]
       let bounds = method == .ibp
         ? fast.intervalBoundPropagation(batch, labels: labels, keepHidden: false, workspace)
@@ -148,8 +141,7 @@ public struct RobustnessAudit: Sendable {
     DispatchQueue.concurrentPerform(iterations: min(threads, max(1, data.count))) { worker in
       var index = worker
       while index < data.count {
-        let image = data.image(index)
-        let box = try! InputBox(lower: image.map { table.lower[Int($0)] }, upper: image.map { table.upper[Int($0)] })
+        let box = table.box(data.image(index))
         let bounds = method == .ibp
           ? engine.intervalBoundPropagation(over: box, trueClass: data.labels[index])
           : engine.crown(over: box, trueClass: data.labels[index])
@@ -175,13 +167,7 @@ public struct RobustnessAudit: Sendable {
     var first = 0
     while first < data.count {
       let range = first..<min(data.count, first + FastBounds.batchSize)
-      var lower: [Double] = [], upper: [Double] = []
-      for p in data.pixels[(range.lowerBound * data.features)..<(range.upperBound * data.features)] {
-        lower.append(table.lowerDouble[Int(p)])
-        upper.append(table.upperDouble[Int(p)])
-      }
-      let bounds = fast.intervalBoundPropagation(
-        BoxBatch(count: range.count, width: data.features, lower: lower, upper: upper), labels: data.labels[range], keepHidden: false, workspace)
+      let bounds = fast.intervalBoundPropagation(table.batch(data, range), labels: data.labels[range], keepHidden: false, workspace)
       for (b, index) in range.enumerated() {
         let low = bounds.marginLower[(b * rows)..<((b + 1) * rows)], high = bounds.marginUpper[(b * rows)..<((b + 1) * rows)]
         if low.allSatisfy({ $0 > 0 }) {
