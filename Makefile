@@ -31,6 +31,8 @@ run: build
 # The whole test suite, then: the checked-in certificates and catalogue are what `certify prove
 # --all` produces, and every certificate replays through the kernel.
 test: deps
+	@# Only the kernel's own tests may reach its internals (Docs/Semantics.md, "The build").
+	@! grep -rln '@testable import ProofKernel' Sources Tests --include='*.swift' | grep -v '^Tests/ProofKernelTests/'
 	swift test
 	swift build --product certify
 	.build/debug/certify prove --all --check

@@ -23,10 +23,16 @@ enum Positivity {
     switch t.node {
     case let .constant(q): return q.signum >= 0
     case .bracket: return true
-    case let .apply(f, _): return [.exp, .sigmoid, .relu, .step].contains(f)
+    // Not `step`: its value at 0 is unspecified (Docs/Semantics.md).
+    case let .apply(f, _): return [.exp, .sigmoid, .relu].contains(f)
     case let .power(b, q):
-      if q.isInteger, let n = Int(exactly: q.numerator), n >= 0, n % 2 == 0 { return true }
-      return nonNegative(b) && q.signum > 0 || positive(b)
+      // A natural power is a product; any other is specified only for a positive base (or a nonzero
+      // one with an integer exponent), so `0 ^ q` and `b ^ -2` are unknown here.
+      if q.isInteger, q.signum >= 0 {
+        if let n = Int(exactly: q.numerator), n % 2 == 0 { return true }
+        return nonNegative(b)
+      }
+      return positive(b)
     case let .mul(fs): return fs.allSatisfy(nonNegative)
     case let .add(ts): return ts.allSatisfy(nonNegative)
     case let .sum(_, _, body): return nonNegative(body)

@@ -1,36 +1,41 @@
 // The readable printing of terms, in the notation of the theorem language (Docs/TheoremLanguage.md).
 
 extension Term: CustomStringConvertible {
-  public var description: String { text(precedence: 0) }
+  public var description: String { text(precedence: 0, shaped: Term.sharedNames(in: [self])) }
 
-  /// Precedence: 0 sum/add, 1 product, 2 power operand, 3 atom.
-  func text(precedence: Int) -> String {
+  /// Precedence: 0 sum/add, 1 product, 2 power operand, 3 atom. Tensors named in `shaped` print
+  /// with their shape, `x<n>[i]`: two tensors that share a name are different tensors.
+  func text(precedence: Int, shaped: Set<String>) -> String {
     func wrap(_ s: String, _ own: Int) -> String { own < precedence ? "(" + s + ")" : s }
+    func name(_ t: Tensor) -> String {
+      shaped.contains(t.name) ? "\(t.name)<\(t.shape.map(\.description).joined(separator: ", "))>" : t.name
+    }
     switch node {
     case let .constant(q):
       let s = q.description
       return (q.signum < 0 || !q.isInteger) ? wrap(s, 1) : s
     case let .dimension(n), let .named(n): return n
-    case let .access(t, idx): return "\(t.name)[\(idx.map(\.description).joined(separator: ", "))]"
+    case let .access(t, idx): return "\(name(t))[\(idx.map(\.description).joined(separator: ", "))]"
     case let .reference(d, idx): return idx.isEmpty ? d.name : "\(d.name)[\(idx.map(\.description).joined(separator: ", "))]"
     case let .bracket(g): return Term.guardText(g)
     case let .sum(bs, g, body):
-      return wrap("sum(\(Term.binderText(bs, g))) \(body.text(precedence: 1))", 0)
+      return wrap("sum(\(Term.binderText(bs, g))) \(body.text(precedence: 1, shaped: shaped))", 0)
     case let .add(ts):
       // A nested sum as the first operand is parenthesized, so that `(a + b) + c` and `a + b + c`
       // (different terms, the same value) print differently.
-      var s = ts[0].text(precedence: ts[0].node.isAdd ? 1 : 0)
-      for t in ts.dropFirst() { s += " + " + t.text(precedence: 1) }
+      var s = ts[0].text(precedence: ts[0].node.isAdd ? 1 : 0, shaped: shaped)
+      for t in ts.dropFirst() { s += " + " + t.text(precedence: 1, shaped: shaped) }
       return wrap(s, 0)
-    case let .mul(ts): return wrap(ts.map { $0.text(precedence: 2) }.joined(separator: " * "), 1)
-    case let .power(b, q): return wrap("\(b.text(precedence: 3)) ^ \(q.isInteger && q.signum >= 0 ? q.description : "(\(q))")", 2)
-    case let .apply(f, a): return "\(f.rawValue)(\(a.text(precedence: 0)))"
-    case let .derivative(t, x, dx): return "D(\(t.text(precedence: 0)))[\(x.name) := \(dx.name)]"
+    case let .mul(ts): return wrap(ts.map { $0.text(precedence: 2, shaped: shaped) }.joined(separator: " * "), 1)
+    case let .power(b, q): return wrap("\(b.text(precedence: 3, shaped: shaped)) ^ \(q.isInteger && q.signum >= 0 ? q.description : "(\(q))")", 2)
+    case let .apply(f, a): return "\(f.rawValue)(\(a.text(precedence: 0, shaped: shaped)))"
+    case let .derivative(t, x, dx): return "D(\(t.text(precedence: 0, shaped: shaped)))[\(name(x)) := \(name(dx))]"
     case let .vjp(v):
       let at = "[\(v.at.map(\.description).joined(separator: ", "))]"
-      guard let seed = v.seed else { return "grad(\(v.output), \(v.wrt.name))\(at)" }
+      let output = v.output.text(precedence: 0, shaped: shaped)
+      guard let seed = v.seed else { return "grad(\(output), \(name(v.wrt)))\(at)" }
       let out = "\(v.binders.joined(separator: ", ")): \(v.shape.map(\.description).joined(separator: ", "))"
-      return "vjp(\(out) -> \(v.output), \(v.wrt.name), \(seed.name))\(at)"
+      return "vjp(\(out) -> \(output), \(name(v.wrt)), \(name(seed)))\(at)"
     }
   }
 
@@ -62,4 +67,27 @@ extension Term: CustomStringConvertible {
 
 extension Term.Node {
   var isAdd: Bool { if case .add = self { return true } else { return false } }
+}
+
+extension Term {
+  /// Names carried by more than one tensor (same name, different shapes) in `terms`, definitions'
+  /// bodies included.
+  static func sharedNames(in terms: [Term]) -> Set<String> {
+    var shapes: [String: Set<[Affine]>] = [:]
+    var seen = Set<String>()  // definitions already visited
+    func visit(_ t: Term) {
+      switch t.node {
+      case let .access(x, _): shapes[x.name, default: []].insert(x.shape)
+      case let .reference(d, _): if seen.insert(d.name).inserted { visit(d.body) }
+      case let .derivative(_, x, dx): shapes[x.name, default: []].insert(x.shape); shapes[dx.name, default: []].insert(dx.shape)
+      case let .vjp(v):
+        for x in [v.wrt] + (v.seed.map { [$0] } ?? []) { shapes[x.name, default: []].insert(x.shape) }
+        visit(v.output)
+      default: break
+      }
+      t.children.forEach(visit)
+    }
+    terms.forEach(visit)
+    return Set(shapes.filter { $0.value.count > 1 }.keys)
+  }
 }

@@ -17,9 +17,12 @@ public struct Theorem: Sendable, CustomStringConvertible {
     self.rhs = rhs
   }
 
+  /// The readable form. Where two tensors of the theorem share a name, both print with their
+  /// shapes, so that the text cannot read as a different (false) statement.
   public var description: String {
-    let h = hypotheses.map(\.description).joined(separator: ", ")
-    return (h.isEmpty ? "" : h + " ") + "⊢ \(lhs) = \(rhs)"
+    let shaped = Term.sharedNames(in: hypotheses.flatMap(\.terms) + [lhs, rhs])
+    let h = hypotheses.map { $0.text(shaped: shaped) }.joined(separator: ", ")
+    return (h.isEmpty ? "" : h + " ") + "⊢ \(lhs.text(precedence: 0, shaped: shaped)) = \(rhs.text(precedence: 0, shaped: shaped))"
   }
 
   /// The serialization a theorem with these parts would have: how a claim is compared with a
