@@ -98,6 +98,9 @@ let package = Package(
       name: "TrainTests",
       dependencies: ["Train", "CZlib", "Certificates", "Algebra", "ProofKernel", "Evaluation", "Exact"]),
     .testTarget(
+      name: "SoundnessTests",
+      dependencies: ["ProofKernel", "Evaluation", "Certificates", "Exact"]),
+    .testTarget(
       name: "EvaluationTests",
       dependencies: ["Evaluation", "ProofKernel", "Exact"]),
     .testTarget(

@@ -96,3 +96,18 @@ struct VacuityTests {
     return proof.last
   }
 }
+
+@Suite("Readable statements")
+struct ReadableStatementTests {
+  /// Two tensors named `x` of different shapes are different tensors; the statement says so.
+  @Test func sharedNamesPrintTheirShapes() throws {
+    let xn = vector("x", "n"), xm = vector("x", "m"), dxm = vector("dx", "m")
+    var proof = Derivation()
+    let s = try proof.apply(.refl(try .derivative(at(xn, .constant(0)), xm, along: dxm)))
+    try proof.apply(.rewrite(s, path: [], .jvp))
+    #expect(proof.last.rhs == .zero)
+    #expect(proof.last.description == "⊢ D(x<n>[0])[x<m> := dx] = 0")
+    // One tensor per name: no shapes.
+    #expect(try Theorem.jvp(try .derivative(at(xn, .constant(0)), xn, along: vector("dx"))).description == "⊢ D(x[0])[x := dx] = dx[0]")
+  }
+}
