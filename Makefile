@@ -22,7 +22,7 @@ build: deps
 # and the Float32 gradient of a batch of 128 against its exact value enclosed in MPFI.
 run: build
 	$(CERTIFY) prove --all
-	$(CERTIFY) check --numeric
+	$(CERTIFY) check
 	$(CERTIFY) train --model Models/mlp.spec --epochs 2 --batch 128 --lr 0.05 --optimizer sgd --seed 1 --out .build/mlp.ckpt
 	$(CERTIFY) evaluate .build/mlp.ckpt
 	$(CERTIFY) audit robustness --model .build/mlp.ckpt --eps 0.003,0.01,0.02 --plot .build/robustness.svg

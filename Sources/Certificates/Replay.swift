@@ -34,7 +34,9 @@ public enum Replay {
   /// hypotheses `sideConditions`; and, when `serialization` is given, the theorem must be that one.
   /// - Throws: `CertificateRejection` with the step at fault, or the field that is wrong.
   public static func replay(_ certificate: Certificate, expecting serialization: String? = nil) throws(CertificateRejection) -> ReplayedTheorem {
-    func reject(_ reason: String, step: Int? = nil) -> CertificateRejection { CertificateRejection(step: step, reason: reason) }
+    func reject(_ reason: String, step: Int? = nil) -> CertificateRejection {
+      CertificateRejection(step: step, rule: step.map { certificate.steps[$0].ruleName }, reason: reason)
+    }
     guard certificate.ruleSetVersion == Derivation.ruleSetVersion else {
       throw reject("ruleSet: the certificate was written for rule set \"\(certificate.ruleSetVersion)\", the kernel has \"\(Derivation.ruleSetVersion)\"")
     }

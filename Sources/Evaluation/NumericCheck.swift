@@ -146,3 +146,11 @@ public struct NumericCheck: Sendable {
     return (try? enclosing.decide(h)) ?? nil
   }
 }
+
+extension NumericCheck {
+  /// Checks a theorem the kernel built (a replayed certificate): `check(lhs:rhs:hypotheses:)` on
+  /// its parts. A counterexample here means the kernel accepted a false theorem.
+  public func check(_ theorem: Theorem) -> Outcome {
+    check(lhs: theorem.lhs, rhs: theorem.rhs, hypotheses: theorem.hypotheses)
+  }
+}

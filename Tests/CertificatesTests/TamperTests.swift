@@ -289,7 +289,7 @@ struct TamperTests {
       #expect(isCase(error), "\(error)")
       broken.steps = [.refl(term), step]
       let r = rejection(broken.encoded(), error.description)
-      #expect(r == CertificateRejection(step: 1, reason: error.description))
+      #expect(r == CertificateRejection(step: 1, rule: step.ruleName, reason: error.description))
     }
     // undischarged: the relu proof, discharged without its assumption.
     let relu = exampleCertificates.first { $0.name == "relu.x" }!

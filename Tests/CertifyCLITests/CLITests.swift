@@ -13,12 +13,23 @@ func certify(_ arguments: [String], in directory: URL? = nil) throws -> (status:
   process.executableURL = executable
   process.arguments = arguments
   process.currentDirectoryURL = directory ?? packageRoot
-  let out = Pipe(), err = Pipe()
+  // Output goes to files, not pipes: reading a pipe while other tests' children exit can fail with
+  // EINTR inside Foundation's readDataToEndOfFile, which traps.
+  let folder = FileManager.default.temporaryDirectory.appendingPathComponent("certify-run-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+  defer { try? FileManager.default.removeItem(at: folder) }
+  let outURL = folder.appendingPathComponent("out"), errURL = folder.appendingPathComponent("err")
+  FileManager.default.createFile(atPath: outURL.path, contents: nil)
+  FileManager.default.createFile(atPath: errURL.path, contents: nil)
+  let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
   process.standardOutput = out
   process.standardError = err
+  process.standardInput = FileHandle.nullDevice
   try process.run()
-  let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
   process.waitUntilExit()
+  try out.close()
+  try err.close()
+  let o = try Data(contentsOf: outURL), e = try Data(contentsOf: errURL)
   return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }
 

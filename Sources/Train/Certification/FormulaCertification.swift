@@ -68,6 +68,9 @@ enum FormulaCertification {
       guard replayed.sha256 == CertificateHash.sha256(of: expected) else {
         throw spec.error(at: "layer", "layer \(spec.name): the certificate proves another statement: \(replayed.theorem)")
       }
+      if let counterexample = RuleCertification.falsified(replayed.theorem) {
+        throw spec.error(at: "layer", "layer \(spec.name): the certificate of \(statement.name) is rejected: \(counterexample)")
+      }
       return CertifiedFormula(rule: statement.name, certificate: certificate, sha256: replayed.sha256, ruleText: ruleText,
                               derived: layer.rules.isEmpty, theorem: replayed.theorem)
     } catch let error as SpecError {

@@ -1,5 +1,6 @@
 public import Certificates
 import Algebra
+import Evaluation
 import Foundation
 import ProofKernel
 
@@ -36,7 +37,8 @@ public struct CertificationError: Error, Sendable, CustomStringConvertible {
 
 /// Binds the trainer's layers to their certificates: each rule's certificate must replay through
 /// the kernel to exactly the theorem compiled into the trainer (`CompiledRules`), compared by the
-/// SHA-256 of the kernel's serialization. There is no way to skip this.
+/// SHA-256 of the kernel's serialization, and the rebuilt theorem must pass the independent numeric
+/// check (`NumericCheck`, defence in depth against a kernel bug). There is no way to skip this.
 public enum RuleCertification {
   /// The compiled-in statement of every rule, by name (`dense.W`).
   static let statements: [String: Statement] = {
@@ -77,9 +79,17 @@ public enum RuleCertification {
         guard replayed.serialization == serialization, replayed.sha256 == sha256 else {
           throw refuse(.stale(certified: replayed.theorem.description))
         }
+        if let counterexample = falsified(replayed.theorem) { throw refuse(.rejected(step: nil, reason: counterexample)) }
         hashes[rule] = sha256
       }
     }
     return hashes
+  }
+
+  /// The numeric check of a replayed theorem: nil when it passes (or no sample can be evaluated),
+  /// otherwise why the theorem is false. Seeded, so a refusal is reproducible.
+  static func falsified(_ theorem: Theorem) -> String? {
+    guard case let .counterexample(c) = NumericCheck().check(theorem) else { return nil }
+    return "numeric check: the kernel's theorem is false: \(c)"
   }
 }

@@ -5,14 +5,18 @@ import Evaluation
 import Foundation
 import ProofKernel
 
-/// `certify check`: replays certificates through the kernel.
+/// `certify check`: replays certificates through the kernel, compares each with its source, and
+/// evaluates it numerically.
 struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Replay certificates through the kernel and report any that is rejected.",
     discussion: """
       Each certificate's steps are re-run by the kernel; the rebuilt theorem must print exactly as \
-      recorded, its SHA-256 is recomputed, and where the source .thm file exists the theorem must be \
-      its current statement. Exits with status 1 when any certificate is rejected.
+      recorded, its SHA-256 is recomputed, and the theorem must be the current statement of its source \
+      .thm file (a certificate whose source is missing is refused unless --standalone is given). Then \
+      the theorem is evaluated at random small sizes and rational points with exact dual numbers, \
+      independently of the kernel's rules (--no-numeric skips this). A rejection names the step and \
+      its rule. Exits with status 1 when any certificate is rejected.
       """)
 
   @Argument(help: "Certificate files or directories (default: the Certificates directory).")
@@ -21,63 +25,71 @@ struct Check: ParsableCommand {
   @Option(help: "The directory of certificates used when no path is given.")
   var certificates = "Certificates"
 
-  @Flag(help: "Also evaluate each theorem at random small sizes and points with exact dual numbers (an independent check of the derivative rules).")
-  var numeric = false
+  @Flag(inversion: .prefixedNo, help: "Evaluate each theorem at random small sizes and points with exact dual numbers, an independent check of the kernel (on by default).")
+  var numeric = true
 
-  @Flag(help: "Print one JSON document with the counts checked and accepted and the rejections (file, step, reason).")
+  @Flag(help: "Replay certificates whose source .thm file is missing, through the kernel alone, without comparing them with a statement.")
+  var standalone = false
+
+  @Flag(help: "Print one JSON document: counts, and per certificate its status, the checks that ran and any rejection (step, rule, reason).")
   var json = false
 
   func run() throws {
     let files = try certificateFiles(paths.isEmpty ? [certificates] : paths)
-    var rejected: [CheckSummary.Rejection] = []
+    var results: [CheckSummary.Result] = []
     var statements: [String: [String: Statement]] = [:]  // source -> name -> statement
     for file in files {
       let start = DispatchTime.now().uptimeNanoseconds
-      let outcome = verify(file, &statements)
-      let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-      if let rejection = outcome {
-        rejected.append(rejection)
-        if !json { print("REJECTED  \(file)" + (rejection.step.map { " at step \($0)" } ?? "") + ": \(rejection.reason)") }
-      } else if !json {
-        print("accepted  \(file)  (\(String(format: "%.1f", ms)) ms)")
+      var result = verify(file, &statements)
+      result.milliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+      results.append(result)
+      guard !json else { continue }
+      if let rejection = result.rejection {
+        print("REJECTED  \(file): \(rejection.description)")
+      } else {
+        print("accepted  \(file)  (\(result.checks.joined(separator: ", ")); \(String(format: "%.1f", result.milliseconds)) ms)")
       }
     }
-    let summary = CheckSummary(checked: files.count, accepted: files.count - rejected.count, rejected: rejected)
-    if json { print(try JSONOutput.encode(summary)) } else { print("\(summary.accepted) accepted, \(rejected.count) rejected") }
-    if !rejected.isEmpty { throw ExitCode.failure }
+    let summary = CheckSummary(results)
+    if json { print(try JSONOutput.encode(summary)) } else { print("\(summary.accepted) accepted, \(summary.rejected) rejected") }
+    if summary.rejected > 0 { throw ExitCode.failure }
   }
 
-  /// Nil when the certificate is accepted.
-  private func verify(_ file: String, _ statements: inout [String: [String: Statement]]) -> CheckSummary.Rejection? {
-    guard let text = readFile(file) else { return .init(file: file, step: nil, reason: "cannot read the file") }
+  /// The checks run on one file, and the first that refused it.
+  private func verify(_ file: String, _ statements: inout [String: [String: Statement]]) -> CheckSummary.Result {
+    var result = CheckSummary.Result(file: file)
+    func reject(_ r: CertificateRejection) -> CheckSummary.Result { var out = result; out.rejection = r; return out }
+    guard let text = readFile(file) else { return reject(.init(step: nil, reason: "cannot read the file")) }
     let certificate: Certificate
-    do { certificate = try Certificate(decoding: text) } catch { return .init(file: file, step: error.step, reason: "\(error)") }
-    // The current statement, when its source is here: a stale certificate is rejected.
+    do { certificate = try Certificate(decoding: text) } catch { return reject(CertificateRejection(error)) }
+    result.name = certificate.name
+    // The current statement, from its source: a stale certificate is rejected.
     var expected: String? = nil
     if FileManager.default.fileExists(atPath: certificate.source) {
       if statements[certificate.source] == nil {
         guard let document = try? TheoremFiles.load(certificate.source) else {
-          return .init(file: file, step: nil, reason: "its source \(certificate.source) does not parse")
+          return reject(.init(step: nil, reason: "its source \(certificate.source) does not parse"))
         }
         statements[certificate.source] = Dictionary(document.statements.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
       }
       guard let statement = statements[certificate.source]?[certificate.name] else {
-        return .init(file: file, step: nil, reason: "stale: \(certificate.source) has no statement \(certificate.name)")
+        return reject(.init(step: nil, reason: "stale: \(certificate.source) has no statement \(certificate.name)"))
       }
       expected = try? Catalogue.expectedSerialization(statement)
+    } else if !standalone {
+      return reject(.init(step: nil, reason: "its source \(certificate.source) is missing, so the theorem cannot be compared with a statement (--standalone replays it through the kernel alone)"))
     }
     let replayed: ReplayedTheorem
-    do { replayed = try Replay.replay(certificate, expecting: expected) } catch {
-      return .init(file: file, step: error.step, reason: error.reason)
+    do { replayed = try Replay.replay(certificate, expecting: expected) } catch { return reject(error) }
+    result.checks.append("kernel")
+    if expected != nil { result.checks.append("source") }
+    guard numeric else { return result }
+    switch NumericCheck().check(replayed.theorem) {
+    case let .passed(trials): result.checks.append("numeric (\(trials) samples)")
+    case .inconclusive: result.checks.append("numeric (no sample could be evaluated)")
+    case let .counterexample(c): return reject(.init(step: nil, reason: "numeric check: the kernel's theorem is false: \(c)"))
     }
-    if numeric {
-      let t = replayed.theorem
-      switch NumericCheck().check(lhs: t.lhs, rhs: t.rhs, hypotheses: t.hypotheses) {
-      case .passed, .inconclusive: break
-      case let .counterexample(c): return .init(file: file, step: nil, reason: "numeric check: \(c)")
-      }
-    }
-    return nil
+    return result
   }
 
   private func certificateFiles(_ roots: [String]) throws -> [String] {
@@ -93,13 +105,38 @@ struct Check: ParsableCommand {
   }
 }
 
+/// What `certify check --json` prints.
 struct CheckSummary: Encodable {
-  struct Rejection: Encodable {
+  struct Result: Encodable {
     var file: String
-    var step: Int?
-    var reason: String
+    var name: String? = nil
+    /// The checks that ran and passed, in order: `kernel`, `source`, `numeric (...)`.
+    var checks: [String] = []
+    var rejection: CertificateRejection? = nil
+    var milliseconds = 0.0
+
+    enum CodingKeys: String, CodingKey { case file, name, status, checks, step, rule, reason }
+
+    func encode(to encoder: any Encoder) throws {
+      var c = encoder.container(keyedBy: CodingKeys.self)
+      try c.encode(file, forKey: .file)
+      try c.encodeIfPresent(name, forKey: .name)
+      try c.encode(rejection == nil ? "accepted" : "rejected", forKey: .status)
+      try c.encode(checks, forKey: .checks)
+      try c.encodeIfPresent(rejection?.step, forKey: .step)
+      try c.encodeIfPresent(rejection?.rule, forKey: .rule)
+      try c.encodeIfPresent(rejection?.reason, forKey: .reason)
+    }
   }
   var checked: Int
   var accepted: Int
-  var rejected: [Rejection]
+  var rejected: Int
+  var certificates: [Result]
+
+  init(_ results: [Result]) {
+    certificates = results
+    checked = results.count
+    rejected = results.filter { $0.rejection != nil }.count
+    accepted = checked - rejected
+  }
 }

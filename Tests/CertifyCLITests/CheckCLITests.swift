@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+
+/// `certify check`: which checks run by default, `--no-numeric`, `--standalone`, `--json`, and a
+/// rejection naming the step and its rule.
+@Suite("certify check")
+struct CheckCLITests {
+  let relu = packageRoot.appendingPathComponent("Certificates/layers/relu.x.json")
+
+  @Test func theDefaultCheckRunsKernelSourceAndNumeric() throws {
+    let run = try certify(["check", "--json", "Certificates/layers"])
+    #expect(run.status == 0, "\(run.err)")
+    let summary = try #require(try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as? [String: Any])
+    let results = try #require(summary["certificates"] as? [[String: Any]])
+    #expect(results.count == summary["checked"] as? Int && results.count >= 9)
+    for r in results {
+      let checks = r["checks"] as? [String] ?? []
+      #expect(r["status"] as? String == "accepted")
+      #expect(checks.count == 3 && checks[0] == "kernel" && checks[1] == "source" && checks[2].hasPrefix("numeric"), "\(r)")
+    }
+    let kernelOnly = try certify(["check", "--json", "--no-numeric", relu.path])
+    #expect(kernelOnly.status == 0)
+    #expect(kernelOnly.out.contains("\"kernel\"") && !kernelOnly.out.contains("numeric"))
+  }
+
+  /// Away from its source a certificate is refused, unless --standalone says to replay it alone.
+  @Test func aCertificateWithoutItsSourceNeedsStandalone() throws {
+    let folder = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try FileManager.default.copyItem(at: relu, to: folder.appendingPathComponent("relu.x.json"))
+    let refused = try certify(["check", "relu.x.json"], in: folder)
+    #expect(refused.status == 1)
+    #expect(refused.out.contains("REJECTED  relu.x.json: its source Theorems/layers.thm is missing"))
+    let alone = try certify(["check", "--standalone", "relu.x.json"], in: folder)
+    #expect(alone.status == 0, "\(alone.out)")
+    #expect(alone.out.contains("accepted  relu.x.json  (kernel, numeric"))
+  }
+
+  /// The relu rule with its assumption dropped from the discharge step: refused at that step, by rule.
+  @Test func aRejectionNamesTheStepAndItsRule() throws {
+    let folder = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    var lines = try String(contentsOf: relu, encoding: .utf8).components(separatedBy: "\n")
+    let steps = lines.indices.filter { lines[$0].hasPrefix("    {\"rule\": ") }
+    let k = try #require(steps.indices.first { lines[steps[$0]].hasPrefix("    {\"rule\": \"discharge\"") })
+    lines[steps[k]] = lines[steps[k]].replacingOccurrences(of: #""\(A \[k\][^"]*", "#, with: "", options: .regularExpression)
+    try lines.joined(separator: "\n").write(to: folder.appendingPathComponent("relu.x.json"), atomically: true, encoding: .utf8)
+    let run = try certify(["check", "--standalone", "relu.x.json"], in: folder)
+    #expect(run.status == 1)
+    #expect(run.out.contains("REJECTED  relu.x.json: step \(k) (discharge): discharge: hypothesis not stated and not provable: forall "), "\(run.out)")
+    let json = try certify(["check", "--standalone", "--json", "relu.x.json"], in: folder)
+    let summary = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
+    let result = try #require((summary["certificates"] as? [[String: Any]])?.first)
+    #expect(result["status"] as? String == "rejected" && result["rule"] as? String == "discharge" && result["step"] as? Int == k)
+  }
+}
