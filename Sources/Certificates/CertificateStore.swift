@@ -13,10 +13,27 @@ public struct CertificateStore: Sendable {
   /// The folder theorem files live in, relative to the package root.
   public static let theoremsFolder = "Theorems"
 
-  /// The `Certificates/` directory.
+  /// The `Certificates/` directory (for a store of files built into the program, a placeholder).
   public let directory: URL
+  /// The files of a store built into the program, by relative path; nil for a folder on disk.
+  private let files: [String: String]?
+  /// Where certificates are looked for, for messages: `the folder Certificates` or
+  /// `the certificates built into certify`.
+  public let location: String
 
-  public init(directory: URL) { self.directory = directory }
+  public init(directory: URL) {
+    self.directory = directory
+    self.files = nil
+    self.location = "the folder \(directory.path)"
+  }
+
+  /// A read-only store of certificate texts built into the program (by relative path,
+  /// `layers/dense.x.json`), so that it works from any folder.
+  public init(builtIn files: [String: String], location: String) {
+    self.directory = URL(fileURLWithPath: "/")
+    self.files = files
+    self.location = location
+  }
 
   /// A certificate file found in the store.
   public struct Entry: Hashable, Sendable {
@@ -57,6 +74,7 @@ public struct CertificateStore: Sendable {
   /// Every certificate file in the store, sorted by path.
   /// - Throws: `CertificateError.store` when the directory cannot be read.
   public func entries() throws(CertificateError) -> [Entry] {
+    if let files { return files.keys.compactMap(CertificateStore.entry).sorted { $0.relativePath < $1.relativePath } }
     let fm = FileManager.default
     var isDirectory: ObjCBool = false
     guard fm.fileExists(atPath: directory.path, isDirectory: &isDirectory) else { return [] }
@@ -66,16 +84,25 @@ public struct CertificateStore: Sendable {
     }
     var out: [Entry] = []
     while let next = walker.nextObject() as? String {
-      let components = next.split(separator: "/").map(String.init)
-      guard components.count >= 2, let file = components.last, file.hasSuffix(".json"), file.count > 5 else { continue }
-      let folder = components.dropLast().joined(separator: "/")
-      out.append(Entry(relativePath: next, name: String(file.dropLast(5)), source: "\(CertificateStore.theoremsFolder)/\(folder).thm"))
+      if let entry = CertificateStore.entry(next) { out.append(entry) }
     }
     return out.sorted { $0.relativePath < $1.relativePath }
   }
 
+  /// The entry of a file at `path` below the store (`dir/file/S.json`), nil for any other file.
+  private static func entry(_ path: String) -> Entry? {
+    let components = path.split(separator: "/").map(String.init)
+    guard components.count >= 2, let file = components.last, file.hasSuffix(".json"), file.count > 5 else { return nil }
+    let folder = components.dropLast().joined(separator: "/")
+    return Entry(relativePath: path, name: String(file.dropLast(5)), source: "\(CertificateStore.theoremsFolder)/\(folder).thm")
+  }
+
   /// The text of one stored file.
   public func text(of entry: Entry) throws(CertificateError) -> String {
+    if let files {
+      guard let text = files[entry.relativePath] else { throw .store(path: entry.relativePath, reason: "not in \(location)") }
+      return text
+    }
     let url = directory.appendingPathComponent(entry.relativePath)
     do {
       let data = try Data(contentsOf: url)
@@ -102,7 +129,7 @@ public struct CertificateStore: Sendable {
   ///   cannot be read; a decoding error when it is not a certificate.
   public func load(named name: String) throws(CertificateError) -> Certificate {
     let found = try entries().filter { $0.name == name }
-    guard let entry = found.first else { throw .store(path: directory.path, reason: "no certificate named \(name)") }
+    guard let entry = found.first else { throw .store(path: location, reason: "no certificate named \(name)") }
     guard found.count == 1 else {
       throw .store(path: directory.path, reason: "\(found.count) certificates named \(name): \(found.map(\.relativePath).joined(separator: ", "))")
     }
@@ -115,6 +142,7 @@ public struct CertificateStore: Sendable {
   /// - Returns: whether the file changed (false: it already held exactly this text).
   @discardableResult
   public func write(_ certificate: Certificate) throws(CertificateError) -> Bool {
+    guard files == nil else { throw .store(path: certificate.name, reason: "\(location) cannot be written") }
     let url = try url(name: certificate.name, source: certificate.source)
     let data = Data(certificate.encoded().utf8)
     if let existing = try? Data(contentsOf: url), existing == data { return false }

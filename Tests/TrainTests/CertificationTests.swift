@@ -51,7 +51,7 @@ struct CertificationTests {
     let dir = try copyOfStore()
     try FileManager.default.removeItem(at: dir.appendingPathComponent("layers/relu.x.json"))
     let error = try #require(refusal(CertificateStore(directory: dir)))
-    #expect(error.layer == "relu1" && error.position == 1 && error.rule == "relu.x" && error.reason == .missing)
+    #expect(error.layer == "relu1" && error.position == 1 && error.rule == "relu.x" && error.reason == .missing(looked: "the folder \(dir.path)"))
     #expect(error.description.contains("layer relu1 at position 1"))
   }
 

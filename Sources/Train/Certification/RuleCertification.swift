@@ -7,8 +7,8 @@ import ProofKernel
 /// Why a model was refused: a layer whose rule is not certified as its code implements it.
 public struct CertificationError: Error, Sendable, CustomStringConvertible {
   public enum Reason: Sendable, Equatable {
-    /// No certificate of that name in the store.
-    case missing
+    /// No certificate of that name in the store (where it looked: `CertificateStore.location`).
+    case missing(looked: String)
     /// The certificate does not replay through the kernel (tampered, truncated, wrong versions).
     case rejected(step: Int?, reason: String)
     /// It replays, but to another theorem than the one this code implements.
@@ -26,7 +26,7 @@ public struct CertificationError: Error, Sendable, CustomStringConvertible {
   public var description: String {
     let what: String
     switch reason {
-    case .missing: what = "no certificate for rule \(rule) (run `certify prove --all`)"
+    case let .missing(looked): what = "no certificate for rule \(rule) in \(looked)"
     case let .rejected(step, reason): what = "the certificate of \(rule) is rejected" + (step.map { " at step \($0)" } ?? "") + ": \(reason)"
     case let .stale(certified): what = "the certificate of \(rule) proves another statement than this code implements (certified: \(certified))"
     case .unknownRule: what = "rule \(rule) has no compiled-in statement"
@@ -71,7 +71,7 @@ public enum RuleCertification {
         }
         guard let (serialization, sha256) = try expected(rule) else { throw refuse(.unknownRule) }
         // Present but unreadable is a rejection, not a missing certificate.
-        guard let entry = entries.first(where: { $0.name == rule && $0.source == CompiledRules.source }) else { throw refuse(.missing) }
+        guard let entry = entries.first(where: { $0.name == rule && $0.source == CompiledRules.source }) else { throw refuse(.missing(looked: store.location)) }
         let certificate: Certificate
         do { certificate = try store.load(entry) } catch { throw refuse(.rejected(step: error.step, reason: "\(error)")) }
         let replayed: ReplayedTheorem

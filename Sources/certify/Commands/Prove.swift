@@ -47,6 +47,7 @@ struct Prove: ParsableCommand {
     var reports: [StatementReport] = []
     var parseFailures = 0, outdated: [String] = []
     var written: Set<String> = []
+    var builtIn: [String: String] = [:]  // the trainer's certificates, built into the binary
     var catalogueEntries = Catalogue()
     for path in paths {
       do {
@@ -63,6 +64,7 @@ struct Prove: ParsableCommand {
           let certificate = try Certificate(name: statement.name, source: sourcePath(path), theorem: theorem, steps: outcome.steps)
           let relative = try CertificateStore.relativePath(name: certificate.name, source: certificate.source)
           written.insert(relative)
+          if certificate.source == BuiltInSource.source { builtIn[relative] = certificate.encoded() }
           if check {
             let url = try store.url(name: certificate.name, source: certificate.source)
             if readFile(url.path) != certificate.encoded() { outdated.append(url.path) }
@@ -87,6 +89,16 @@ struct Prove: ParsableCommand {
         if readFile(catalogue) != text { outdated.append(catalogue) }
       } else {
         try writeIfChanged(text, to: catalogue)
+      }
+      // In the package, the copy of the trainer's certificates that the binary carries.
+      if FileManager.default.fileExists(atPath: BuiltInSource.path), !builtIn.isEmpty {
+        let source = BuiltInSource.text(builtIn)
+        if check {
+          if readFile(BuiltInSource.path) != source { outdated.append(BuiltInSource.path) }
+        } else if readFile(BuiltInSource.path) != source {
+          try writeIfChanged(source, to: BuiltInSource.path)
+          FileHandle.standardError.write(Data("\(BuiltInSource.path) changed: rebuild certify to carry the new certificates\n".utf8))
+        }
       }
     }
     let failed = reports.filter { !$0.proved }.count + parseFailures

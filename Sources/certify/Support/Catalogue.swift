@@ -70,10 +70,13 @@ func writeIfChanged(_ text: String, to path: String) throws -> Bool {
   return true
 }
 
-/// Where certificates live, shared by the commands that build models over them.
+/// Where certificates live, shared by the commands that build models over them: the ones built into
+/// certify, or a folder given with `--certificates`, which is then the only place looked in.
 struct CertificateOptions: ParsableArguments {
-  @Option(help: "The directory of certificates the model's rules are checked against.")
-  var certificates = "Certificates"
+  @Option(help: "A folder of certificates to check the model's rules against instead of those built into certify; when given, only it is used.")
+  var certificates: String?
 
-  var store: CertificateStore { CertificateStore(directory: URL(fileURLWithPath: certificates)) }
+  var store: CertificateStore {
+    certificates.map { CertificateStore(directory: URL(fileURLWithPath: $0)) } ?? .builtIn
+  }
 }
