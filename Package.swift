@@ -7,6 +7,7 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .library(name: "Exact", targets: ["Exact"]),
+    .library(name: "Intervals", targets: ["Intervals"]),
     .library(name: "ProofKernel", targets: ["ProofKernel"]),
     .library(name: "Evaluation", targets: ["Evaluation"]),
     .library(name: "Algebra", targets: ["Algebra"]),
@@ -38,13 +39,17 @@ let package = Package(
       name: "CZlib", pkgConfig: "zlib",
       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
 
-    .target(name: "Exact", dependencies: ["CGMP", "CMPFR", "CMPFI"], linkerSettings: [.linkedLibrary("m")]),
+    // Exact rationals over GMP: all the trusted kernel needs.
+    .target(name: "Exact", dependencies: ["CGMP"]),
+    // Intervals over MPFI/MPFR and correctly rounded Double conversion, beside Exact: the kernel's
+    // dependency closure has no MPFR or MPFI.
+    .target(name: "Intervals", dependencies: ["Exact", "CGMP", "CMPFR", "CMPFI"], linkerSettings: [.linkedLibrary("m")]),
     // The trusted kernel: the standard library and Exact only (Docs/Architecture.md).
     .target(name: "ProofKernel", dependencies: ["Exact"]),
     // The engine: theorem language, normalization, proof search. Untrusted: it only proposes steps.
     .target(name: "Algebra", dependencies: ["Exact", "ProofKernel", "Evaluation"]),
     // Untrusted evaluation of terms at concrete sizes: exact, and dual numbers over exact and interval scalars.
-    .target(name: "Evaluation", dependencies: ["Exact", "ProofKernel"]),
+    .target(name: "Evaluation", dependencies: ["Exact", "Intervals", "ProofKernel"]),
     // Certificate files, SHA-256 and replay through the kernel. Not the engine: replay must not
     // depend on it (Exact only for the rationals the kernel's terms hold).
     .target(
@@ -53,7 +58,7 @@ let package = Package(
 
     // The numeric trainer: Float32 tensors over OpenBLAS, layers, losses, optimizers, IDX data,
     // checkpoints (Docs/Training.md).
-    .target(name: "Train", dependencies: ["Exact", "COpenBLAS", "CZlib", "ProofKernel", "Algebra", "Certificates", "Evaluation"]),
+    .target(name: "Train", dependencies: ["Exact", "Intervals", "COpenBLAS", "CZlib", "ProofKernel", "Algebra", "Certificates", "Evaluation"]),
 
     // Interval audits (Docs/Audits.md): sound IBP and CROWN robustness bounds in exact, MPFI and
     // Float64-on-BLAS tiers, the `.npz` reader, and the gradient audit, which encloses the exact
@@ -61,12 +66,12 @@ let package = Package(
     // defines a Clang module `CZlib` that collides with ours in any build seeing both (the test runner).
     .target(
       name: "Audit",
-      dependencies: ["Exact", "COpenBLAS", "ProofKernel", "Evaluation", "Certificates", "Train"]),
+      dependencies: ["Exact", "Intervals", "COpenBLAS", "ProofKernel", "Evaluation", "Certificates", "Train"]),
 
     .executableTarget(
       name: "certify",
       dependencies: [
-        "Exact", "ProofKernel", "Algebra", "Certificates", "Evaluation", "Train", "Audit",
+        "Exact", "Intervals", "ProofKernel", "Algebra", "Certificates", "Evaluation", "Train", "Audit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -75,10 +80,10 @@ let package = Package(
     // Times the trainer on Fashion-MNIST; compared with NumPy and JAX by scripts/bench-train.
     .executableTarget(name: "TrainBenchmarks", dependencies: ["Train", "Certificates"], path: "Sources/TrainBenchmarks"),
     // Times Rational and Interval operations; compared with Python by scripts/bench-exact.
-    .executableTarget(name: "ExactBenchmarks", dependencies: ["Exact"], path: "Sources/ExactBenchmarks"),
+    .executableTarget(name: "ExactBenchmarks", dependencies: ["Exact", "Intervals"], path: "Sources/ExactBenchmarks"),
 
     // Times the robustness audit on Fashion-MNIST; compared with NumPy and mpmath by scripts/bench-audit.
-    .executableTarget(name: "AuditBenchmarks", dependencies: ["Audit", "Exact"], path: "Sources/AuditBenchmarks"),
+    .executableTarget(name: "AuditBenchmarks", dependencies: ["Audit", "Exact", "Intervals"], path: "Sources/AuditBenchmarks"),
 
     // Runs the built `certify` binary.
     .testTarget(name: "CertifyCLITests", dependencies: ["certify"]),
@@ -96,21 +101,21 @@ let package = Package(
       dependencies: ["Certificates", "ProofKernel", "Exact", "Algebra"]),
     .testTarget(
       name: "TrainTests",
-      dependencies: ["Train", "CZlib", "Certificates", "Algebra", "ProofKernel", "Evaluation", "Exact"]),
+      dependencies: ["Train", "CZlib", "Certificates", "Algebra", "ProofKernel", "Evaluation", "Exact", "Intervals"]),
     .testTarget(
       name: "SoundnessTests",
-      dependencies: ["ProofKernel", "Evaluation", "Certificates", "Exact"]),
+      dependencies: ["ProofKernel", "Evaluation", "Certificates", "Exact", "Intervals"]),
     .testTarget(
       name: "EvaluationTests",
-      dependencies: ["Evaluation", "ProofKernel", "Exact"]),
+      dependencies: ["Evaluation", "ProofKernel", "Exact", "Intervals"]),
     .testTarget(
       name: "AuditTests",
-      dependencies: ["Audit", "Exact", "Train", "Certificates", "Evaluation", "ProofKernel"],
+      dependencies: ["Audit", "Exact", "Intervals", "Train", "Certificates", "Evaluation", "ProofKernel"],
       exclude: ["Fixtures"]),
     .testTarget(
       name: "ExactTests",
       dependencies: [
-        "Exact",
+        "Exact", "Intervals",
         .product(name: "PropertyBased", package: "swift-property-based"),
       ]),
   ]

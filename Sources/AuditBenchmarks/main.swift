@@ -10,6 +10,7 @@
 import Audit
 import Dispatch
 import Exact
+import Intervals
 import Foundation
 
 struct Options {

@@ -1,4 +1,5 @@
 internal import Exact
+internal import Intervals
 public import ProofKernel
 
 /// Evaluates kernel terms, including `D`, `vjp` and `grad`, in forward mode with dual numbers over

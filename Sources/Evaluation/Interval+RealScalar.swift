@@ -1,5 +1,6 @@
 public import Exact
 
+public import Intervals
 /// Intervals as enclosures of reals (MPFI, rounded outward): every operation returns an interval
 /// containing the exact result for every point of its operands.
 ///

@@ -1,5 +1,6 @@
 public import Exact
 
+public import Intervals
 extension NumericCheck {
   /// What a check found.
   public enum Outcome: Sendable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 internal import Exact
+internal import Intervals
 public import ProofKernel
 
 /// The independent numeric check of a statement `hypotheses ⊢ lhs = rhs` that may contain `grad`,

@@ -1,5 +1,6 @@
 public import Exact
 
+public import Intervals
 /// Numbers that stand for real numbers in the dual-number evaluator: exactly (`Rational`) or by an
 /// enclosure (`Interval`, MPFI, rounded outward).
 ///

@@ -1,5 +1,6 @@
 import Exact
 
+import Intervals
 /// One timed operation. Names are shared with scripts/bench_exact.py, which times the same
 /// operations with Python's `fractions.Fraction` and `mpmath.iv`.
 struct BenchmarkCase: Sendable {

@@ -2,6 +2,7 @@ import Audit
 import Certificates
 import Evaluation
 import Exact
+import Intervals
 import Foundation
 import ProofKernel
 import Testing

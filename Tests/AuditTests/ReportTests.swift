@@ -1,6 +1,7 @@
 import Audit
 import Certificates
 import Exact
+import Intervals
 import Foundation
 import Testing
 import Train

@@ -1,5 +1,6 @@
 @testable import Audit
 import Exact
+import Intervals
 import Testing
 
 /// The Float64 tier's error terms, and a case where plain round-to-nearest IBP is wrong.

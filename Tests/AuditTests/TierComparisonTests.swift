@@ -1,5 +1,6 @@
 import Audit
 import Exact
+import Intervals
 import Testing
 
 /// The tiers against each other: the fast tier's boxes contain MPFI's, MPFI's contain the exact

@@ -1,5 +1,6 @@
 import Evaluation
 import Exact
+import Intervals
 import ProofKernel
 import Testing
 

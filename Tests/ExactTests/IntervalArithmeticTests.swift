@@ -1,4 +1,5 @@
 import Exact
+import Intervals
 import PropertyBased
 import Testing
 

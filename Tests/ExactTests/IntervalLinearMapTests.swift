@@ -1,4 +1,5 @@
 import Exact
+import Intervals
 import Testing
 
 /// `IntervalLinearMap` against exact rational arithmetic: the result contains the exact range of

@@ -1,4 +1,5 @@
 import Exact
+import Intervals
 import Testing
 
 #if os(Linux)

@@ -1,6 +1,7 @@
 import Certificates
 import Evaluation
 import Exact
+import Intervals
 import Foundation
 import ProofKernel
 import Testing

@@ -1,5 +1,6 @@
 import Exact
 
+import Intervals
 /// IBP and CROWN bounds over a box of inputs, computed in an arithmetic of enclosures: exactly
 /// (`IntervalBounds<ExactArithmetic>`) or in MPFI (`IntervalBounds<MPFIArithmetic>`).
 ///

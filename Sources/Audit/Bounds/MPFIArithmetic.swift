@@ -1,5 +1,6 @@
 import Exact
 
+import Intervals
 /// Interval arithmetic in MPFI at a fixed precision (`Exact.Interval`): every endpoint is rounded
 /// outward, so each result contains the exact one.
 public struct MPFIArithmetic: BoundArithmetic {

@@ -1,5 +1,6 @@
 import Exact
 
+import Intervals
 /// IBP and CROWN bounds in Float64 on BLAS, sound for the exact real-number network: every matrix
 /// product's rounding error is bounded a priori, for any summation order, FMA and threading
 /// (`DotProductError`), and every other operation is rounded outward (Docs/Audits.md, "Soundness").

@@ -1,5 +1,6 @@
 import Exact
 
+import Intervals
 /// Rigorous bounds on what IEEE binary64 rounding to nearest does to a dot product, whatever the
 /// order of summation, FMA or threading (Docs/Audits.md, "Soundness").
 ///

@@ -1,4 +1,5 @@
 import Exact
+import Intervals
 import Evaluation
 import Train
 

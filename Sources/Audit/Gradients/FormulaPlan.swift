@@ -1,4 +1,5 @@
 public import Exact
+public import Intervals
 public import ProofKernel
 
 /// A certified formula compiled once into a loop plan over MPFI buffers, then evaluated at many

@@ -1,4 +1,5 @@
 public import Exact
+public import Intervals
 import ProofKernel
 public import Train
 

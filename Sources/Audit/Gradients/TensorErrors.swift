@@ -1,5 +1,6 @@
 import Exact
 
+import Intervals
 /// How far one parameter's Float32 gradient is from the exact gradient, measured soundly against
 /// its enclosure, and whether every entry is within the a priori bound.
 public struct TensorErrors: Sendable, Equatable {

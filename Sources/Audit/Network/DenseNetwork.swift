@@ -1,5 +1,6 @@
 import Exact
 
+import Intervals
 /// A sequential dense/ReLU network: `z_1 = W_1 x + b_1`, `h_k = relu(z_k)`, `z_{k+1} = W_{k+1} h_k
 /// + b_{k+1}`, with a ReLU after every layer but the last; the last layer's outputs are the logits.
 ///

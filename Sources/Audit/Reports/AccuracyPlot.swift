@@ -1,4 +1,5 @@
 import Exact
+import Intervals
 import Foundation
 
 /// Certified accuracy against ε as an SVG line chart: one curve per method (IBP and CROWN side by

@@ -1,4 +1,5 @@
 import Exact
+import Intervals
 import Foundation
 
 /// Which images were certified at one ε, and how long it took.

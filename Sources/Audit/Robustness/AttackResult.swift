@@ -1,5 +1,6 @@
 import Dispatch
 import Exact
+import Intervals
 import Train
 
 /// Which images a `PGDAttack` broke at one ε: the upper side of robust accuracy, as certified

@@ -1,5 +1,6 @@
 import Exact
 
+import Intervals
 /// A box of inputs `[lower_i, upper_i]` with exact rational bounds: the region a robustness audit
 /// bounds the network over.
 ///

@@ -1,5 +1,6 @@
 internal import COpenBLAS
 import Exact
+import Intervals
 import Train
 
 /// A projected gradient attack (Madry et al., 2018) on the margins of a `DenseNetwork`: a search

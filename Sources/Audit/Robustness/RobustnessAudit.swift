@@ -1,5 +1,6 @@
 import Dispatch
 import Exact
+import Intervals
 import Foundation
 
 /// The arithmetic an audit's bounds are computed in. All three are sound for the exact network.

@@ -1,4 +1,4 @@
-internal import CGMP
+package import CGMP
 
 /// An arbitrary-precision integer on GMP's `mpz_t`.
 ///
@@ -10,9 +10,9 @@ internal import CGMP
 /// let q = try Integer("-123456789012345678901234567890")
 /// ```
 public struct Integer: Sendable {
-  internal var storage: Storage
+  package var storage: Storage
 
-  internal init(storage: Storage) { self.storage = storage }
+  package init(storage: Storage) { self.storage = storage }
 
   /// Zero.
   public init() { storage = Storage() }
@@ -48,10 +48,10 @@ public struct Integer: Sendable {
 
 extension Integer {
   /// GMP storage: the `mpz_t` lives on the heap because GMP objects must not move.
-  final class Storage: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<__mpz_struct>
+  package final class Storage: @unchecked Sendable {
+    package let pointer: UnsafeMutablePointer<__mpz_struct>
 
-    init() {
+    package init() {
       pointer = .allocate(capacity: 1)
       __gmpz_init(pointer)
     }
@@ -68,7 +68,7 @@ extension Integer {
   }
 
   /// Runs `body` on storage this value owns alone, copying first if it is shared.
-  internal mutating func withMutablePointer<R>(
+  package mutating func withMutablePointer<R>(
     _ body: (UnsafeMutablePointer<__mpz_struct>) throws -> R
   ) rethrows -> R {
     if !isKnownUniquelyReferenced(&storage) { storage = Storage(copying: storage) }
@@ -76,7 +76,7 @@ extension Integer {
   }
 
   /// A new integer computed into fresh storage.
-  internal static func computing(_ body: (UnsafeMutablePointer<__mpz_struct>) -> Void) -> Integer {
+  package static func computing(_ body: (UnsafeMutablePointer<__mpz_struct>) -> Void) -> Integer {
     let result = Storage()
     body(result.pointer)
     return Integer(storage: result)

@@ -1,4 +1,4 @@
-internal import CGMP
+package import CGMP
 
 /// An exact rational number on GMP's `mpq_t`, always in lowest terms with a positive denominator.
 ///
@@ -13,9 +13,9 @@ internal import CGMP
 ///
 /// The operator `/` traps on a zero divisor, like integer division; `dividing(by:)` throws instead.
 public struct Rational: Sendable {
-  internal var storage: Storage
+  package var storage: Storage
 
-  internal init(storage: Storage) { self.storage = storage }
+  package init(storage: Storage) { self.storage = storage }
 
   /// Zero.
   public init() { storage = Storage() }
@@ -77,10 +77,10 @@ public struct Rational: Sendable {
 
 extension Rational {
   /// GMP storage: the `mpq_t` lives on the heap because GMP objects must not move.
-  final class Storage: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<__mpq_struct>
+  package final class Storage: @unchecked Sendable {
+    package let pointer: UnsafeMutablePointer<__mpq_struct>
 
-    init() {
+    package init() {
       pointer = .allocate(capacity: 1)
       __gmpq_init(pointer)
     }
@@ -97,7 +97,7 @@ extension Rational {
   }
 
   /// Runs `body` on storage this value owns alone, copying first if it is shared.
-  internal mutating func withMutablePointer<R>(
+  package mutating func withMutablePointer<R>(
     _ body: (UnsafeMutablePointer<__mpq_struct>) throws -> R
   ) rethrows -> R {
     if !isKnownUniquelyReferenced(&storage) { storage = Storage(copying: storage) }
@@ -105,7 +105,7 @@ extension Rational {
   }
 
   /// A new rational computed into fresh storage.
-  internal static func computing(_ body: (UnsafeMutablePointer<__mpq_struct>) -> Void) -> Rational {
+  package static func computing(_ body: (UnsafeMutablePointer<__mpq_struct>) -> Void) -> Rational {
     let result = Storage()
     body(result.pointer)
     return Rational(storage: result)

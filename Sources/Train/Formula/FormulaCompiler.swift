@@ -1,4 +1,5 @@
 import Exact
+import Intervals
 import ProofKernel
 
 /// A compiled term: a value that does not depend on the example (constants, dimensions, brackets

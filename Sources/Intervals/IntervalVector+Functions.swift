@@ -1,3 +1,4 @@
+public import Exact
 internal import CGMP
 internal import CMPFI
 internal import CMPFR

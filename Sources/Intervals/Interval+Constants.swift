@@ -1,3 +1,4 @@
+public import Exact
 internal import CMPFI
 
 extension Interval {
