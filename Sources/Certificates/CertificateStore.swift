@@ -97,6 +97,12 @@ public struct CertificateStore: Sendable {
     return Entry(relativePath: path, name: String(file.dropLast(5)), source: "\(CertificateStore.theoremsFolder)/\(folder).thm")
   }
 
+  /// Whether the store has a file at the entry's place.
+  public func contains(_ entry: Entry) -> Bool {
+    if let files { return files[entry.relativePath] != nil }
+    return FileManager.default.fileExists(atPath: directory.appendingPathComponent(entry.relativePath).path)
+  }
+
   /// The text of one stored file.
   public func text(of entry: Entry) throws(CertificateError) -> String {
     if let files {

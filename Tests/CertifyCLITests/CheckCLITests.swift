@@ -53,4 +53,34 @@ struct CheckCLITests {
     let result = try #require((summary["certificates"] as? [[String: Any]])?.first)
     #expect(result["status"] as? String == "rejected" && result["rule"] as? String == "discharge" && result["step"] as? Int == k)
   }
+
+  /// `list` and `check` give one status: a truncated certificate is rejected (not stale) by both, a
+  /// removed one missing, and one whose statement changed stale.
+  @Test func listAndCheckAgreeOnTheStatus() throws {
+    let folder = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    for name in ["Theorems", "Certificates"] {
+      try FileManager.default.copyItem(at: packageRoot.appendingPathComponent(name), to: folder.appendingPathComponent(name))
+    }
+    let relu = folder.appendingPathComponent("Certificates/layers/relu.x.json")
+    let text = try String(contentsOf: relu, encoding: .utf8)
+    try String(text.prefix(text.count / 2)).write(to: relu, atomically: true, encoding: .utf8)
+    try FileManager.default.removeItem(at: folder.appendingPathComponent("Certificates/layers/tanh.x.json"))
+    let layers = folder.appendingPathComponent("Theorems/layers.thm")
+    let source = try String(contentsOf: layers, encoding: .utf8)
+    try source.replacingOccurrences(of: "vjp b[o] = dy[o]", with: "vjp b[o] = dy[o] + 0").write(to: layers, atomically: true, encoding: .utf8)
+    let list = try certify(["list"], in: folder)
+    func state(_ name: String) -> String? {
+      list.out.split(separator: "\n").first { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first == Substring(name) }?
+        .split(separator: " ").first.map(String.init)
+    }
+    #expect(state("relu.x") == "rejected", "\(list.out)")
+    #expect(state("tanh.x") == "missing")
+    #expect(state("dense.b") == "stale")
+    #expect(state("dense.W") == "certified")
+    let check = try certify(["check", "--no-numeric", "Certificates/layers/relu.x.json", "Certificates/layers/dense.b.json"], in: folder)
+    #expect(check.status == 1)
+    #expect(check.out.contains("REJECTED  Certificates/layers/relu.x.json: JSON"), "\(check.out)")
+    #expect(check.out.contains("REJECTED  Certificates/layers/dense.b.json: stale: it proves"), "\(check.out)")
+  }
 }

@@ -34,7 +34,7 @@ struct CertificationTests {
     ]
     let hashes = try RuleCertification.verify(all, store: Self.store)
     #expect(hashes.count == all.flatMap(\.rules).count)
-    #expect(hashes.values.allSatisfy { $0.count == 64 })
+    #expect(hashes.values.allSatisfy { $0.sha256.count == 64 })
   }
 
   func copyOfStore() throws -> URL {

@@ -41,15 +41,12 @@ public struct CertifiedRule: Sendable {
       guard let e = try RuleCertification.expected(name) else { throw fail("the trainer implements no rule of this name") }
       expected = e.serialization
     } catch let error as GradientAuditError { throw error } catch { throw fail("\(error)") }
-    let entries = (try? store.entries()) ?? []
-    guard let entry = entries.first(where: { $0.name == name && $0.source == "Theorems/layers.thm" }) else {
-      throw fail("no certificate in \(store.directory.path) (run `certify prove --all`)")
-    }
     let replayed: ReplayedTheorem
-    do {
-      replayed = try Replay.replay(try store.load(entry), expecting: expected)
-    } catch {
-      throw fail("the certificate is rejected: \(error)")
+    switch store.status(of: name, source: "Theorems/layers.thm", expecting: expected) {
+    case let .accepted(r): replayed = r
+    case let .missing(looked): throw fail("no certificate in \(looked)")
+    case let .rejected(r): throw fail("the certificate is rejected: \(r)")
+    case let .stale(r): throw fail("the certificate proves another statement than the trainer implements: \(r.theorem)")
     }
     return try CertifiedRule(name: name, theorem: replayed.theorem, sha256: replayed.sha256)
   }

@@ -56,7 +56,13 @@ public struct GradientAudit: Sendable {
     progress?("replaying \(model.ruleNames.count) certificates")
     var rules: [String: CertifiedRule] = [:]
     for name in model.ruleNames {
-      let rule = try CertifiedRule.load(name, from: store)
+      // Replayed when the model was built; a model built otherwise has its rules replayed here.
+      let rule: CertifiedRule
+      if let replayed = model.certifiedTheorems[name] {
+        rule = try CertifiedRule(name: name, theorem: replayed.theorem, sha256: replayed.sha256)
+      } else {
+        rule = try CertifiedRule.load(name, from: store)
+      }
       if let bound = model.certificateHashes[name], bound != rule.sha256 {
         throw GradientAuditError.certificate(rule: name, reason: "the model was built under another certificate")
       }

@@ -10,7 +10,7 @@ public struct CertificationError: Error, Sendable, CustomStringConvertible {
     /// No certificate of that name in the store (where it looked: `CertificateStore.location`).
     case missing(looked: String)
     /// The certificate does not replay through the kernel (tampered, truncated, wrong versions).
-    case rejected(step: Int?, reason: String)
+    case rejected(step: Int?, rule: String?, reason: String)
     /// It replays, but to another theorem than the one this code implements.
     case stale(certified: String)
     /// The trainer has no compiled-in statement for the rule (a programming error, reported).
@@ -27,7 +27,8 @@ public struct CertificationError: Error, Sendable, CustomStringConvertible {
     let what: String
     switch reason {
     case let .missing(looked): what = "no certificate for rule \(rule) in \(looked)"
-    case let .rejected(step, reason): what = "the certificate of \(rule) is rejected" + (step.map { " at step \($0)" } ?? "") + ": \(reason)"
+    case let .rejected(step, stepRule, reason):
+      what = "the certificate of \(rule) is rejected: " + CertificateRejection(step: step, rule: stepRule, reason: reason).description
     case let .stale(certified): what = "the certificate of \(rule) proves another statement than this code implements (certified: \(certified))"
     case .unknownRule: what = "rule \(rule) has no compiled-in statement"
     }
@@ -58,32 +59,29 @@ public enum RuleCertification {
     return (text, CertificateHash.sha256(of: text))
   }
 
-  /// Checks every rule of every layer (`position`, `name`, rule names) against the store.
-  /// - Returns: the SHA-256 of each rule's certified theorem, by rule name (what a checkpoint records).
+  /// Checks every rule of every layer (`position`, `name`, rule names) against the store
+  /// (`CertificateStore.status`), then numerically.
+  /// - Returns: each rule's replayed theorem by rule name; its SHA-256 is what a checkpoint records.
   /// - Throws: `CertificationError` naming the first layer refused and why.
-  public static func verify(_ layers: [(name: String, rules: [String])], store: CertificateStore) throws -> [String: String] {
-    var hashes: [String: String] = [:]
-    let entries = (try? store.entries()) ?? []
+  public static func verify(_ layers: [(name: String, rules: [String])], store: CertificateStore) throws -> [String: ReplayedTheorem] {
+    var certified: [String: ReplayedTheorem] = [:]
     for (position, layer) in layers.enumerated() {
-      for rule in layer.rules where hashes[rule] == nil {
+      for rule in layer.rules where certified[rule] == nil {
         func refuse(_ reason: CertificationError.Reason) -> CertificationError {
           CertificationError(layer: layer.name, position: position, rule: rule, reason: reason)
         }
-        guard let (serialization, sha256) = try expected(rule) else { throw refuse(.unknownRule) }
-        // Present but unreadable is a rejection, not a missing certificate.
-        guard let entry = entries.first(where: { $0.name == rule && $0.source == CompiledRules.source }) else { throw refuse(.missing(looked: store.location)) }
-        let certificate: Certificate
-        do { certificate = try store.load(entry) } catch { throw refuse(.rejected(step: error.step, reason: "\(error)")) }
-        let replayed: ReplayedTheorem
-        do { replayed = try Replay.replay(certificate) } catch { throw refuse(.rejected(step: error.step, reason: error.reason)) }
-        guard replayed.serialization == serialization, replayed.sha256 == sha256 else {
-          throw refuse(.stale(certified: replayed.theorem.description))
+        guard let (serialization, _) = try expected(rule) else { throw refuse(.unknownRule) }
+        switch store.status(of: rule, source: CompiledRules.source, expecting: serialization) {
+        case let .missing(looked): throw refuse(.missing(looked: looked))
+        case let .rejected(r): throw refuse(.rejected(step: r.step, rule: r.rule, reason: r.reason))
+        case let .stale(replayed): throw refuse(.stale(certified: replayed.theorem.description))
+        case let .accepted(replayed):
+          if let counterexample = falsified(replayed.theorem) { throw refuse(.rejected(step: nil, rule: nil, reason: counterexample)) }
+          certified[rule] = replayed
         }
-        if let counterexample = falsified(replayed.theorem) { throw refuse(.rejected(step: nil, reason: counterexample)) }
-        hashes[rule] = sha256
       }
     }
-    return hashes
+    return certified
   }
 
   /// The numeric check of a replayed theorem: nil when it passes (or no sample can be evaluated),

@@ -28,6 +28,9 @@ public final class Sequential {
   public let loss: any Loss
   /// The SHA-256 of each rule's certified theorem (what checkpoints record).
   public private(set) var certificateHashes: [String: String] = [:]
+  /// The theorem each built-in rule's certificate replayed to when the model was built, so that
+  /// nothing (the gradient audit) replays it again.
+  public private(set) var certifiedTheorems: [String: ReplayedTheorem] = [:]
 
   /// The largest batch the workspaces currently hold.
   public private(set) var batchCapacity = 0
@@ -40,7 +43,8 @@ public final class Sequential {
     // Formula layers have no certificate in the store: they are certified from their formula below.
     let layers = self.layers.map { (name: $0.name, rules: $0 is FormulaLayer ? [] : type(of: $0).ruleNames) }
       + [(name: "loss", rules: type(of: loss).ruleNames)]
-    certificateHashes = try RuleCertification.verify(layers, store: store)
+    certifiedTheorems = try RuleCertification.verify(layers, store: store)
+    certificateHashes = certifiedTheorems.mapValues(\.sha256)
     var certified: [String: CertifiedFormula] = [:]
     for case let layer as FormulaLayer in self.layers {
       let rule = try certified[layer.spec.text] ?? FormulaCertification.certify(layer.spec)

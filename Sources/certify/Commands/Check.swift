@@ -80,7 +80,12 @@ struct Check: ParsableCommand {
       return reject(.init(step: nil, reason: "its source \(certificate.source) is missing, so the theorem cannot be compared with a statement (--standalone replays it through the kernel alone)"))
     }
     let replayed: ReplayedTheorem
-    do { replayed = try Replay.replay(certificate, expecting: expected) } catch { return reject(error) }
+    switch CertificateStatus.of(certificate, expecting: expected) {
+    case let .accepted(r): replayed = r
+    case let .rejected(r): return reject(r)
+    case let .stale(r): return reject(.init(step: nil, reason: "stale: it proves \(r.theorem), not the current statement \(certificate.name) of \(certificate.source)"))
+    case let .missing(looked): return reject(.init(step: nil, reason: "missing in \(looked)"))
+    }
     result.checks.append("kernel")
     if expected != nil { result.checks.append("source") }
     guard numeric else { return result }
