@@ -114,17 +114,17 @@ extension Certificate {
       case "sum-prenex": rewrite = .sumPrenex(factor: try f.integer("factor"))
       case "sum-merge": rewrite = .sumMerge
       case "sum-split": rewrite = .sumSplit(try f.integer("split"))
-      case "sum-guard": rewrite = .sumAbsorb
+      case "sum-guard": rewrite = .sumGuard
       case "bracket-merge": rewrite = .bracketMerge
       case "delta-elim": rewrite = .deltaElim(try f.string("index"))
       case "change-of-variables":
         let offsetText = try f.string("offset")
-        rewrite = .changeVariable(
+        rewrite = .changeOfVariables(
           try f.string("index"), to: try f.string("to"), sign: try f.integer("sign"),
           offset: try SExpression.affine(offsetText, origin: Origin(field: f.name("offset"), step: k)))
-      case "sum-swap": rewrite = .sumPermute(try f.strings("order"))
+      case "sum-swap": rewrite = .sumSwap(try f.strings("order"))
       case "sum-count": rewrite = .sumCount(try f.string("index"))
-      case "zero-ext": rewrite = .zeroExtend
+      case "zero-ext": rewrite = .zeroExt
       case "unfold": rewrite = .unfold
       case "jvp": rewrite = .jvp
       case "pow-merge": rewrite = .powMerge

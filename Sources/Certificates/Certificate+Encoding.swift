@@ -54,11 +54,11 @@ extension Certificate {
       case let .sumPrenex(k): fields.append(("factor", String(k)))
       case let .sumSplit(k): fields.append(("split", String(k)))
       case let .deltaElim(j), let .sumCount(j): fields.append(("index", JSONText.quoted(j)))
-      case let .changeVariable(j, u, s, e):
+      case let .changeOfVariables(j, u, s, e):
         fields += [("index", JSONText.quoted(j)), ("to", JSONText.quoted(u)), ("sign", String(s)),
                    ("offset", JSONText.quoted(SExpression.text(of: e)))]
-      case let .sumPermute(order): fields.append(("order", JSONText.strings(order)))
-      case .sumLinear, .sumMerge, .sumAbsorb, .bracketMerge, .zeroExtend, .unfold, .jvp,
+      case let .sumSwap(order): fields.append(("order", JSONText.strings(order)))
+      case .sumLinear, .sumMerge, .sumGuard, .bracketMerge, .zeroExt, .unfold, .jvp,
         .powMerge, .powPow, .powMul, .logExp, .expLog, .expAdd:
         break
       }

@@ -49,7 +49,7 @@ extension Theorem {
   }
 
   /// `sum-guard`: `sum(b)[G] ([H] * s) = sum(b)[G and H] s`, for every bracket factor of the body.
-  public static func sumAbsorb(_ t: Term) throws -> Theorem {
+  public static func sumGuard(_ t: Term) throws -> Theorem {
     let (bs, g, body) = try sumParts(t, "sum-guard")
     var guardAll = g
     var rest: [Term] = []
@@ -85,7 +85,7 @@ extension Theorem {
   /// `e = sign*u + offset`, `sign = ±1`: a bijection of the integers (`u = sign*(j - offset)`).
   /// `u` must be `j` or a new name; `offset` mentions neither. Renaming a bound index is the case
   /// `sign = 1, offset = 0`.
-  public static func changeVariable(_ t: Term, index j: String, to u: String, sign: Int, offset: Affine) throws -> Theorem {
+  public static func changeOfVariables(_ t: Term, index j: String, to u: String, sign: Int, offset: Affine) throws -> Theorem {
     let (bs, g, body) = try sumParts(t, "change-of-variables")
     guard bs.contains(j), sign.magnitude == 1, u == j || !bs.contains(u), !t.freeIndices.contains(u),
       offset.indices.isDisjoint(with: [j, u])
@@ -96,7 +96,7 @@ extension Theorem {
   }
 
   /// `sum-swap`: the bound indices of one sum in any order (finite sums commute).
-  public static func sumPermute(_ t: Term, order: [String]) throws -> Theorem {
+  public static func sumSwap(_ t: Term, order: [String]) throws -> Theorem {
     let (bs, g, body) = try sumParts(t, "sum-swap")
     guard order.sorted() == bs.sorted() else { throw KernelError.ruleMismatch(rule: "sum-swap", reason: "\(order) is not a permutation of \(bs)") }
     return Theorem([], t, try .sum(order, g, body))
@@ -120,7 +120,7 @@ extension Theorem {
   }
 
   /// `zero-ext`: `x[e] = [0 <= e < shape] * x[e]` (an access outside the shape is 0).
-  public static func zeroExtend(_ t: Term) throws -> Theorem {
+  public static func zeroExt(_ t: Term) throws -> Theorem {
     guard case let .access(x, idx) = t.node else { throw KernelError.ruleMismatch(rule: "zero-ext", reason: "\(t) is not a tensor access") }
     return Theorem([], t, .mul([.bracket(try x.shapeGuard(idx)), t]))
   }

@@ -32,9 +32,9 @@ public enum Step: Hashable, Sendable {
 /// A local rule: from a term `t`, the theorem `Γ ⊢ t = t'`.
 public enum Rewrite: Hashable, Sendable {
   case ring(Term)
-  case sumLinear, sumPrenex(factor: Int), sumMerge, sumSplit(Int), sumAbsorb, bracketMerge
-  case deltaElim(String), changeVariable(String, to: String, sign: Int, offset: Affine)
-  case sumPermute([String]), sumCount(String), zeroExtend, unfold, jvp
+  case sumLinear, sumPrenex(factor: Int), sumMerge, sumSplit(Int), sumGuard, bracketMerge
+  case deltaElim(String), changeOfVariables(String, to: String, sign: Int, offset: Affine)
+  case sumSwap([String]), sumCount(String), zeroExt, unfold, jvp
   case powMerge, powPow, powMul, logExp, expLog, expAdd
 
   /// The rule's name in `Docs/Rules.md` and in certificates.
@@ -45,13 +45,13 @@ public enum Rewrite: Hashable, Sendable {
     case .sumPrenex: return "sum-prenex"
     case .sumMerge: return "sum-merge"
     case .sumSplit: return "sum-split"
-    case .sumAbsorb: return "sum-guard"
+    case .sumGuard: return "sum-guard"
     case .bracketMerge: return "bracket-merge"
     case .deltaElim: return "delta-elim"
-    case .changeVariable: return "change-of-variables"
-    case .sumPermute: return "sum-swap"
+    case .changeOfVariables: return "change-of-variables"
+    case .sumSwap: return "sum-swap"
     case .sumCount: return "sum-count"
-    case .zeroExtend: return "zero-ext"
+    case .zeroExt: return "zero-ext"
     case .unfold: return "unfold"
     case .jvp: return "jvp"
     case .powMerge: return "pow-merge"
@@ -70,13 +70,13 @@ public enum Rewrite: Hashable, Sendable {
     case let .sumPrenex(k): return try .sumPrenex(t, factor: k)
     case .sumMerge: return try .sumMerge(t)
     case let .sumSplit(k): return try .sumSplit(t, at: k)
-    case .sumAbsorb: return try .sumAbsorb(t)
+    case .sumGuard: return try .sumGuard(t)
     case .bracketMerge: return try .bracketMerge(t)
     case let .deltaElim(j): return try .deltaElim(t, index: j)
-    case let .changeVariable(j, u, s, e): return try .changeVariable(t, index: j, to: u, sign: s, offset: e)
-    case let .sumPermute(order): return try .sumPermute(t, order: order)
+    case let .changeOfVariables(j, u, s, e): return try .changeOfVariables(t, index: j, to: u, sign: s, offset: e)
+    case let .sumSwap(order): return try .sumSwap(t, order: order)
     case let .sumCount(j): return try .sumCount(t, index: j)
-    case .zeroExtend: return try .zeroExtend(t)
+    case .zeroExt: return try .zeroExt(t)
     case .unfold: return try .unfold(t)
     case .jvp: return try .jvp(t)
     case .powMerge: return try .powMerge(t)

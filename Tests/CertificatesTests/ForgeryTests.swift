@@ -41,7 +41,7 @@ struct ForgeryTests {
   static var outOfRange: Certificate {
     let ones = try! Formula.quantified(["k"], rangeOfK, .equal(at(x, index("k")), .one))
     return forged("out_of_range", [
-      .assume(ones, instance: [.constant(-1)]), .sym(0), .rewrite(1, path: [], .zeroExtend), .rewrite(2, path: [], .ring(.zero)),
+      .assume(ones, instance: [.constant(-1)]), .sym(0), .rewrite(1, path: [], .zeroExt), .rewrite(2, path: [], .ring(.zero)),
       .discharge(3, stating: [ones]),
     ], claiming: [ones], .one, .zero)
   }

@@ -274,10 +274,10 @@ struct TamperTests {
     let doubled = try Term.sum(["j"], .axis("j", size: n), .access(tensor("x", "n"), [try Affine([(.index("j"), 2)])]))
     let short = try Term.sum(["j"], Guard(nonNegative: [j, try n.plus(.constant(-5)).plus(j.scaled(by: -1))]), c(1))
     let cases: [(Term, Step, (KernelError) -> Bool)] = [
-      (axis, .rewrite(0, path: [], .changeVariable("j", to: "9bad", sign: 1, offset: .constant(0))), { if case .malformed = $0 { true } else { false } }),
+      (axis, .rewrite(0, path: [], .changeOfVariables("j", to: "9bad", sign: 1, offset: .constant(0))), { if case .malformed = $0 { true } else { false } }),
       (axis, .rewrite(0, path: [], .unfold), { if case .ruleMismatch = $0 { true } else { false } }),
       (short, .rewrite(0, path: [], .sumCount("j")), { if case .sideCondition = $0 { true } else { false } }),
-      (doubled, .rewrite(0, path: [], .changeVariable("j", to: "u", sign: 1, offset: .constant(Int.max))), { if case .overflow = $0 { true } else { false } }),
+      (doubled, .rewrite(0, path: [], .changeOfVariables("j", to: "u", sign: 1, offset: .constant(Int.max))), { if case .overflow = $0 { true } else { false } }),
     ]
     var broken = exampleCertificates[0]
     for (term, step, isCase) in cases {

@@ -58,7 +58,7 @@ struct VacuityTests {
     var proof = Derivation()
     let s0 = try proof.apply(.assume(ones, instance: [.constant(-1)]))  // {ones, false} ⊢ x[-1] = 1
     let s1 = try proof.apply(.sym(s0))
-    let s2 = try proof.apply(.rewrite(s1, path: [], .zeroExtend))      // 1 = [false] * x[-1]
+    let s2 = try proof.apply(.rewrite(s1, path: [], .zeroExt))      // 1 = [false] * x[-1]
     let s3 = try proof.apply(.rewrite(s2, path: [], .ring(.zero)))      // 1 = 0
     #expect(proof.theorems[s3].hypotheses.contains(.holds(.false)))
     expectRefusal("discharge") { try .discharge(proof.theorems[s3], stating: [ones]) }

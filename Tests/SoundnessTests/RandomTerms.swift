@@ -159,12 +159,12 @@ struct RandomTerms {
       switch t.node {
       case .derivative: return .jvp
       case .sum:
-        return pick([.sumLinear, .sumMerge, .sumSplit(1 + below(2)), .sumAbsorb, .deltaElim(b), .sumCount(b),
-                     .sumPermute(binders.shuffled(using: &random)), .changeVariable(b, to: pick([b, "u"]), sign: pick([1, -1]), offset: affine(scope + binders))])
+        return pick([.sumLinear, .sumMerge, .sumSplit(1 + below(2)), .sumGuard, .deltaElim(b), .sumCount(b),
+                     .sumSwap(binders.shuffled(using: &random)), .changeOfVariables(b, to: pick([b, "u"]), sign: pick([1, -1]), offset: affine(scope + binders))])
       case .mul: return pick([.sumPrenex(factor: below(3)), .bracketMerge, .powMerge, .ring(ringTarget(t, scope: scope))])
       case .power: return pick([.powPow, .powMul, .ring(ringTarget(t, scope: scope))])
       case .apply: return pick([.logExp, .expLog, .expAdd])
-      case .access: return .zeroExtend
+      case .access: return .zeroExt
       case .reference: return .unfold
       default: break
       }
@@ -175,13 +175,13 @@ struct RandomTerms {
     case 4: return .sumPrenex(factor: below(3))
     case 5: return .sumMerge
     case 6: return .sumSplit(below(3))
-    case 7: return .sumAbsorb
+    case 7: return .sumGuard
     case 8: return .bracketMerge
     case 9: return .deltaElim(b)
-    case 10: return .changeVariable(b, to: pick([b, "u", "i"]), sign: pick([1, -1, 2]), offset: affine(scope + binders))
-    case 11: return .sumPermute(binders.shuffled(using: &random))
+    case 10: return .changeOfVariables(b, to: pick([b, "u", "i"]), sign: pick([1, -1, 2]), offset: affine(scope + binders))
+    case 11: return .sumSwap(binders.shuffled(using: &random))
     case 12: return .sumCount(b)
-    case 13: return .zeroExtend
+    case 13: return .zeroExt
     case 14: return .unfold
     case 15, 16: return .jvp
     case 17: return .powMerge

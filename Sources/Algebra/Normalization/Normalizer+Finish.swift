@@ -52,7 +52,7 @@ extension Normalizer {
     if m.binders.count > 1 {
       let order = try canonicalOrder(m)
       if order != m.binders {
-        try chain.apply(.sumPermute(order), at: p + m.sumPath)
+        try chain.apply(.sumSwap(order), at: p + m.sumPath)
         m.binders = order
       }
     }
@@ -80,7 +80,7 @@ extension Normalizer {
       let shape = try x.shapeGuard(idx)
       guard try joined.and(shape) != joined else { continue }
       // Replacing one factor by [shape] * factor leaves the paths of the others as they were.
-      try chain.apply(.zeroExtend, at: p + factorPath(m, k) + (f.exponent != 1 ? [0] : []))
+      try chain.apply(.zeroExt, at: p + factorPath(m, k) + (f.exponent != 1 ? [0] : []))
       joined = try joined.and(shape)
     }
     guard joined != m.guardTerm else { return }
@@ -107,7 +107,7 @@ extension Normalizer {
     target.guardTerm = try Guard(m.guardTerm.constraints.filter { !restated.contains($0) })
     var side = try chain.builder.start(try target.term())
     for k in extended {
-      try side.apply(.zeroExtend, at: factorPath(target, k) + (target.factors[k].exponent != 1 ? [0] : []))
+      try side.apply(.zeroExt, at: factorPath(target, k) + (target.factors[k].exponent != 1 ? [0] : []))
     }
     guard (try? side.apply(.ring(try chain.subterm(at: p)), at: [])) != nil else { return }
     try chain.rewrite(at: p, by: try chain.builder.apply(.sym(side.step)))

@@ -77,7 +77,7 @@ struct Normalizer {
 
   mutating func renameBinders(_ chain: inout Chain, at p: [Int]) throws {
     guard case let .sum(bs, _, _) = try chain.subterm(at: p).node else { return }
-    for b in bs { try chain.apply(.changeVariable(b, to: fresh(), sign: 1, offset: .constant(0)), at: p) }
+    for b in bs { try chain.apply(.changeOfVariables(b, to: fresh(), sign: 1, offset: .constant(0)), at: p) }
   }
 
   // MARK: - Expansion

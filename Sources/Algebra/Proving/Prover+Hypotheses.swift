@@ -46,7 +46,7 @@ extension Prover {
     guard m.binders.count > part.binders.count else { return }  // the whole monomial is the sum
     let outer = m.binders.filter { !part.binders.contains($0) }
     let s = p + m.sumPath
-    try chain.apply(.sumPermute(outer + part.binders), at: s)
+    try chain.apply(.sumSwap(outer + part.binders), at: s)
     try chain.apply(.sumSplit(outer.count), at: s)
     // The inner sum's body as (rest factors) * (part factors), then the rest pulled out of it.
     let restFactors = m.factors.filter { f in !part.factors.contains { $0.atom.isAlphaEquivalent(to: f.atom) } }

@@ -17,7 +17,7 @@ extension Prover {
       while let m = try readMonomial(chain.subterm(at: p)), !m.binders.isEmpty,
             let (b, s, rest) = bendableSlot(m, dx, keep) {
         let h = normalizer.fresh()
-        try chain.apply(.changeVariable(b, to: h, sign: s, offset: try rest.scaled(by: -s)), at: p + m.sumPath)
+        try chain.apply(.changeOfVariables(b, to: h, sign: s, offset: try rest.scaled(by: -s)), at: p + m.sumPath)
         changed = true
       }
     }
