@@ -28,11 +28,18 @@ public struct Trainer: Sendable {
 
   /// Trains `model` on `data` for the configured epochs, measuring on `test` after each.
   ///
-  /// - Throws: `TrainingError.invalidConfiguration`, `.mismatchedData` when the data does not fit
-  ///   the model, `.diverged` when the loss stops being finite.
+  /// With `state` (from a checkpoint of an earlier run with the same configuration, model and
+  /// data), the run continues after the state's last finished epoch: the model must hold that
+  /// checkpoint's parameters. After each epoch, `checkpoint` receives the state to save; a run
+  /// resumed from it ends with the same parameters, bit for bit, as one never stopped.
+  ///
+  /// - Throws: `TrainingError.invalidConfiguration` (also for a state that does not fit),
+  ///   `.mismatchedData` when the data does not fit the model, `.diverged` when the loss stops
+  ///   being finite, and whatever `checkpoint` throws.
   public func train(
-    _ model: Sequential, on data: Dataset, test: Dataset? = nil,
-    progress: (TrainingEvent) -> Void = { _ in }
+    _ model: Sequential, on data: Dataset, test: Dataset? = nil, resuming state: TrainingState? = nil,
+    progress: (TrainingEvent) -> Void = { _ in },
+    checkpoint: (TrainingState) throws -> Void = { _ in }
   ) throws -> TrainingReport {
     try configuration.validate()
     try Trainer.check(model, fits: data)
@@ -48,10 +55,22 @@ public struct Trainer: Sendable {
     var labels = [Int32](repeating: 0, count: batchSize)
     var shuffler = RandomSource(seed: configuration.seed, stream: 1)
     var order = Array(0..<data.count)
-    model.resetKinks()
-
     var epochs: [EpochReport] = []
-    for epoch in 1...configuration.epochs {
+    var priorKinks: [String: Int] = [:]
+    let dropout = model.layers.compactMap { $0 as? Dropout }
+    if let state {
+      try state.check(examples: data.count, dropout: dropout.map(\.name))
+      try optimizer.restore(state.optimizer)
+      for layer in dropout { layer.randomState = state.dropoutStates[layer.name]! }
+      shuffler = RandomSource(state: state.shuffleState)
+      order = state.order
+      epochs = state.epochs
+      priorKinks = state.kinks
+    }
+    model.resetKinks()
+    func runKinks() -> [String: Int] { model.kinks.merging(priorKinks, uniquingKeysWith: +) }
+
+    for epoch in stride(from: epochs.count + 1, through: configuration.epochs, by: 1) {
       shuffler.shuffle(&order)
       var lossSum = 0.0
       let start = ResourceUsage.seconds
@@ -77,9 +96,13 @@ public struct Trainer: Sendable {
         epoch: epoch, loss: lossSum / Double(data.count), testAccuracy: accuracy,
         examplesPerSecond: Double(data.count) / seconds)
       epochs.append(report)
+      try checkpoint(TrainingState(
+        completedEpochs: epoch, order: order, shuffleState: shuffler.state,
+        dropoutStates: Dictionary(uniqueKeysWithValues: dropout.map { ($0.name, $0.randomState) }),
+        optimizer: optimizer.state, kinks: runKinks(), epochs: epochs))
       progress(.epoch(report))
     }
-    return TrainingReport(epochs: epochs, kinks: model.kinks, peakResidentMegabytes: ResourceUsage.peakResidentMegabytes)
+    return TrainingReport(epochs: epochs, kinks: runKinks(), peakResidentMegabytes: ResourceUsage.peakResidentMegabytes)
   }
 
   /// The mean loss and the accuracy of `model` on `data` (evaluation mode: no dropout, no kink
