@@ -1,5 +1,7 @@
 // The tokens of the theorem language and the lexer that produces them.
 
+internal import Exact
+
 /// A token with its place in the source.
 struct Token: Sendable {
   enum Kind: Hashable, Sendable {
@@ -27,7 +29,7 @@ struct Token: Sendable {
     switch kind {
     case .newline: return text == ";" ? "';'" : "end of line"
     case .end: return "end of file"
-    default: return "'\(text)'"
+    default: return "'\(MessageText.cut(text))'"  // a name can be any length: messages cut it
     }
   }
 }
