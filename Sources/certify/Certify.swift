@@ -31,7 +31,9 @@ struct Certify: ParsableCommand {
     }
     do {
       try command.run()
-    } catch let error where error is ExitCode || error is ValidationError || error is CleanExit {
+    } catch let error where error is ExitCode || error is ValidationError || error is CleanExit
+      || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")  // its internal errors: help, usage
+    {
       exit(withError: error)
     } catch {
       FileHandle.standardError.write(Data("error: \(error)\n".utf8))
