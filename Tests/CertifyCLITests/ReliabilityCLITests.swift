@@ -48,6 +48,17 @@ struct ReliabilityCLITests {
     #expect(run.err.contains(message), "\(run.err)")
   }
 
+  @Test func anOffsetPastTheTestSetIsAnErrorNotATrap() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let spec = try file(dir, "s.spec", "input 784\ndense 4\nrelu\ndense 10\nloss softmax_cross_entropy\n")
+    let model = dir.appendingPathComponent("m.ckpt").path
+    #expect(try certify(["train", "--model", spec, "--epochs", "1", "--limit", "20", "--out", model]).status == 0)
+    let run = try certify(["audit", "gradients", "--model", model, "--offset", "\(Int.max)", "--batch", "1"])
+    #expect(run.status == 1, "\(run.err)")
+    #expect(run.err.hasPrefix("error: data: examples from \(Int.max), 1 of them, asked for"), "\(run.err)")
+  }
+
   @Test func outputDestinationsAreCheckedBeforeTraining() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
