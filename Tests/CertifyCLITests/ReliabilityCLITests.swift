@@ -59,6 +59,35 @@ struct ReliabilityCLITests {
     #expect(run.err.hasPrefix("error: data: examples from \(Int.max), 1 of them, asked for"), "\(run.err)")
   }
 
+  /// A NaN written into a checkpoint's weights (CRC-32 fixed, so only the value is wrong) is
+  /// refused by `evaluate` and both audits, naming the array, instead of printing `loss -nan`.
+  @Test func nonFiniteWeightsAreRefusedOnLoad() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let spec = try file(dir, "s.spec", "input 784\ndense 4\nrelu\ndense 10\nloss softmax_cross_entropy\n")
+    let model = dir.appendingPathComponent("m.ckpt").path
+    #expect(try certify(["train", "--model", spec, "--epochs", "1", "--limit", "20", "--out", model]).status == 0)
+    var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: model)))
+    let length = (0..<8).reduce(0) { $0 | Int(bytes[12 + $1]) << (8 * $1) }
+    let data = 20 + length
+    // dense1.b[2]: after the 4 × 784 weights of dense1.W.
+    let at = data + 4 * (4 * 784 + 2)
+    bytes.replaceSubrange(at..<(at + 4), with: [0x00, 0x00, 0xC0, 0x7F])  // a quiet NaN, little-endian
+    var header = String(decoding: bytes[20..<data], as: UTF8.self)
+    let crc = crc32(Array(bytes[data...]))
+    header.replace(#/"data_crc32":\d+/#, with: "\"data_crc32\":\(crc)")
+    let newHeader = Array(header.utf8)
+    let newLength = (0..<8).map { UInt8(truncatingIfNeeded: newHeader.count >> (8 * $0)) }
+    bytes = Array(bytes[0..<12]) + newLength + newHeader + Array(bytes[data...])
+    try Data(bytes).write(to: URL(fileURLWithPath: model))
+    for command in [["evaluate", model], ["audit", "robustness", "--model", model, "--limit", "5"], ["audit", "gradients", "--model", model, "--batch", "2"]] {
+      let run = try certify(command)
+      #expect(run.status == 1, "\(command): \(run.err)")
+      #expect(run.err.hasPrefix("error: ") && run.err.contains("array 'dense1.b' holds NaN at index 2; weights must be finite"), "\(command): \(run.err)")
+      #expect(!run.out.contains("nan"))
+    }
+  }
+
   @Test func outputDestinationsAreCheckedBeforeTraining() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -158,4 +187,14 @@ func checkpointData(_ path: String) throws -> [UInt8] {
   let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
   let length = (0..<8).reduce(0) { $0 | Int(bytes[12 + $1]) << (8 * $1) }
   return Array(bytes[(20 + length)...])
+}
+
+/// CRC-32 (IEEE, zlib's `crc32`), bit by bit: the checkpoint's data checksum.
+func crc32(_ bytes: [UInt8]) -> UInt32 {
+  var crc: UInt32 = 0xFFFF_FFFF
+  for byte in bytes {
+    crc ^= UInt32(byte)
+    for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+  }
+  return ~crc
 }

@@ -30,7 +30,7 @@ struct TrainCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "Examples per training step.")
   var batch: Int = 128
 
-  @Option(parsing: .unconditional, help: "The learning rate, a positive number.")
+  @Option(parsing: .unconditional, help: "The learning rate, a positive number up to 1000.")
   var lr: Double = 0.05
 
   @Option(help: "The optimizer: sgd (with momentum) or adam.")
