@@ -144,12 +144,13 @@ struct ReliabilityCLITests {
     kill(process.processIdentifier, SIGKILL)
     process.waitUntilExit()
     #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL)
-    let completed = try checkpointHeader(killed)["state"].flatMap { ($0 as? [String: Any])?["completed_epochs"] as? Int }
-    #expect(completed == 1, "killed after epoch \(completed ?? -1), not during epoch 2")
+    // Killed by the signal, so during epoch 2 (or, on a machine slow to poll, epoch 3).
+    let completed = try #require(try checkpointHeader(killed)["state"].flatMap { ($0 as? [String: Any])?["completed_epochs"] as? Int })
+    #expect(completed == 1 || completed == 2)
 
     let resumed = try certify(["train", "--resume", killed] + options)
     #expect(resumed.status == 0, "\(resumed.err)")
-    #expect(resumed.out.contains("resuming \(killed) after epoch 1 of 3"))
+    #expect(resumed.out.contains("resuming \(killed) after epoch \(completed) of 3"))
     #expect(try checkpointData(killed) == checkpointData(whole))
 
     // A different recipe is refused, naming the option.

@@ -1,3 +1,5 @@
+import Exact
+
 extension ModelSpec {
   /// The widest layer (or input) a spec may have: 2²⁴ = 16,777,216 features. Far above any model
   /// this trainer is for, and low enough that a width times a batch cannot overflow; a spec with
@@ -24,7 +26,7 @@ extension ModelSpec {
   ///   memory than the machine has available (`trainingBytes`).
   public func checkMemory(batch: Int) throws(TrainingError) {
     let what = "the model (\(parameterCount.map { "\($0) parameters" } ?? "too many parameters"), widths "
-      + ([inputWidth] + widths).map(String.init).joined(separator: "-") + ") with batches of \(batch)"
+      + MessageText.cut(([inputWidth] + widths).map(String.init).joined(separator: "-")) + ") with batches of \(batch)"
     try MemoryBudget.check(trainingBytes(batch: batch), for: what)
   }
 }
