@@ -63,6 +63,15 @@ struct ResumeTests {
     #expect(state.optimizer.steps == 6)  // 90 examples in batches of 16
   }
 
+  @Test func aNonFiniteRateInAnEpochReportIsWrittenAndReadBack() throws {
+    var saved: Checkpoint?
+    _ = try Self.run(.sgd(momentum: 0.9), epochs: 1) { saved = $0 }
+    var checkpoint = try #require(saved)
+    checkpoint.state!.epochs[0].examplesPerSecond = .infinity  // an epoch too fast for the clock
+    let read = try Checkpoint(decoding: checkpoint.encoded())
+    #expect(read.state?.epochs[0].examplesPerSecond == .infinity)
+  }
+
   @Test func aStateThatDoesNotFitIsRefused() throws {
     var saved: Checkpoint?
     _ = try Self.run(.sgd(momentum: 0.9), epochs: 1) { saved = $0 }

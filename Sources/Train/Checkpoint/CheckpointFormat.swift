@@ -69,6 +69,12 @@ enum CheckpointFormat {
 
   static let formatName = "certify-checkpoint"
 
+  /// Non-finite numbers in the header (only an epoch report's could be) as the strings
+  /// `"inf"`, `"-inf"`, `"nan"`.
+  static let nonFinite = (
+    encoding: JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan"),
+    decoding: JSONDecoder.NonConformingFloatDecodingStrategy.convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan"))
+
   // MARK: - Writing
 
   static func encode(_ checkpoint: Checkpoint) -> [UInt8] {
@@ -96,6 +102,8 @@ enum CheckpointFormat {
       dataBytes: data.count, dataCRC32: crc32(data), certificates: checkpoint.certificates,
       training: checkpoint.training, state: record)
     let encoder = JSONEncoder()
+    // The epoch reports' rates are finite in practice; a non-finite one must not stop a write.
+    encoder.nonConformingFloatEncodingStrategy = nonFinite.encoding
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     let json = [UInt8](try! encoder.encode(header))
     var bytes = magic
@@ -142,7 +150,9 @@ enum CheckpointFormat {
     let dataStart = prefixLength + Int(headerLength)
     let header: Header
     do {
-      header = try JSONDecoder().decode(Header.self, from: Data(bytes[prefixLength..<dataStart]))
+      let decoder = JSONDecoder()
+      decoder.nonConformingFloatDecodingStrategy = nonFinite.decoding
+      header = try decoder.decode(Header.self, from: Data(bytes[prefixLength..<dataStart]))
     } catch {
       throw bad("the header is not valid: \(describe(error))")
     }
