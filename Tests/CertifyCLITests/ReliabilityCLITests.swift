@@ -127,9 +127,12 @@ struct ReliabilityCLITests {
     }
   }
 
-  /// SIGKILL in the middle of epoch 2, `--resume`, and the final checkpoint's data — weights and
-  /// optimizer state — is byte for byte that of a run never stopped.
-  @Test func aKilledRunResumesToTheSameWeights() throws {
+  /// SIGKILL in the middle of an epoch, `--resume`, and the final checkpoint's data — weights,
+  /// optimizer state, order — is byte for byte that of a run never stopped. With checkpoints at
+  /// epoch ends only, the run resumes at the start of the epoch it was killed in; with
+  /// `--checkpoint-steps`, at the step after the last checkpoint.
+  @Test(arguments: [[], ["--checkpoint-steps", "100"]])
+  func aKilledRunResumesToTheSameWeights(checkpoints: [String]) throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let spec = try file(dir, "s.spec", "input 784\ndense 24\nrelu\ndropout keep 0.9\ndense 10\nloss softmax_cross_entropy\n")
@@ -139,18 +142,25 @@ struct ReliabilityCLITests {
     #expect(run.status == 0, "\(run.err)")
 
     // The run to kill: as soon as the checkpoint of epoch 1 appears, epoch 2 is under way.
-    let process = try startCertify(["train", "--out", killed] + options)
+    let process = try startCertify(["train", "--out", killed] + checkpoints + options)
     while process.isRunning && !FileManager.default.fileExists(atPath: killed) { usleep(2_000) }
     kill(process.processIdentifier, SIGKILL)
     process.waitUntilExit()
     #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL)
-    // Killed by the signal, so during epoch 2 (or, on a machine slow to poll, epoch 3).
-    let completed = try #require(try checkpointHeader(killed)["state"].flatMap { ($0 as? [String: Any])?["completed_epochs"] as? Int })
-    #expect(completed == 1 || completed == 2)
+    // Killed by the signal, so within an epoch: epoch 2 (or, on a machine slow to poll, 3), or
+    // with step checkpoints, after step 100 of epoch 1 (or a later one).
+    let state = try #require(try checkpointHeader(killed)["state"] as? [String: Any])
+    let completed = try #require(state["completed_epochs"] as? Int), steps = state["completed_steps"] as? Int
+    if checkpoints.isEmpty {
+      #expect((completed == 1 || completed == 2) && steps == nil)
+    } else {
+      #expect(completed < 3 && steps != nil && steps! % 100 == 0)
+    }
 
     let resumed = try certify(["train", "--resume", killed] + options)
     #expect(resumed.status == 0, "\(resumed.err)")
-    #expect(resumed.out.contains("resuming \(killed) after epoch \(completed) of 3"))
+    let at = steps.map { "at step \($0 + 1) of epoch \(completed + 1)" } ?? "after epoch \(completed)"
+    #expect(resumed.out.contains("resuming \(killed) \(at) of 3"), "\(resumed.out)")
     #expect(try checkpointData(killed) == checkpointData(whole))
 
     // A different recipe is refused, naming the option.

@@ -10,7 +10,7 @@ struct ResumeTests {
 
   /// Trains for `epochs` from `state` (or from the seed), passing each epoch's state to `saved`.
   static func run(
-    _ optimizer: OptimizerKind, epochs: Int, from checkpoint: Checkpoint? = nil,
+    _ optimizer: OptimizerKind, epochs: Int, from checkpoint: Checkpoint? = nil, checkpointSteps: Int? = nil,
     saved: (Checkpoint) -> Void = { _ in }
   ) throws -> (Sequential, TrainingReport) {
     let data = try separableDataset(count: 90, features: 12, classes: 3, seed: 5)
@@ -21,7 +21,9 @@ struct ResumeTests {
     }
     let configuration = TrainingConfiguration(
       epochs: epochs, batchSize: 16, learningRate: optimizer == .adam ? 0.01 : 0.05, optimizer: optimizer, seed: 11)
-    let report = try Trainer(configuration).train(model, on: data, test: test, resuming: checkpoint?.state) { _ in
+    let report = try Trainer(configuration).train(
+      model, on: data, test: test, resuming: checkpoint?.state, checkpointSteps: checkpointSteps
+    ) { _ in
     } checkpoint: { state in
       saved(Checkpoint(model: model, training: .init(configuration), state: state))
     }
@@ -46,6 +48,23 @@ struct ResumeTests {
     weightsOnly.state = nil
     let (fresh, _) = try Self.run(optimizer, epochs: 2, from: weightsOnly)
     #expect(fresh.parameters.map(\.value) != whole.parameters.map(\.value))
+  }
+
+  /// Checkpoints every 4 steps (an epoch of 90 examples in batches of 16 has 6): a run resumed
+  /// from any of them, within an epoch or at its end, ends as the unstopped run does.
+  @Test(arguments: [OptimizerKind.sgd(momentum: 0.9), .adam])
+  func resumedWithinAnEpochEqualsAnUnstoppedOne(optimizer: OptimizerKind) throws {
+    var saved: [Checkpoint] = []
+    let (whole, wholeReport) = try Self.run(optimizer, epochs: 3, checkpointSteps: 4) { saved.append($0) }
+    // Epoch 1: steps 4 and 6 (its end); epoch 2: 4 and 6; epoch 3: 4 and 6.
+    #expect(saved.map { [$0.state!.completedEpochs, $0.state!.completedSteps] } == [[0, 4], [1, 0], [1, 4], [2, 0], [2, 4], [3, 0]])
+    for checkpoint in saved.dropLast() {
+      let stored = try Checkpoint(decoding: checkpoint.encoded())
+      #expect(stored.state == checkpoint.state)
+      let (resumed, report) = try Self.run(optimizer, epochs: 3, from: stored)
+      #expect(resumed.parameters.map(\.value) == whole.parameters.map(\.value))
+      #expect(report.epochs.map(\.loss) == wholeReport.epochs.map(\.loss))
+    }
   }
 
   @Test func aCheckpointWithoutStateIsVersionOneAndOneWithStateVersionTwo() throws {

@@ -42,6 +42,9 @@ enum CheckpointFormat {
   /// states are decimal strings: a JSON number need not hold 64 bits exactly.
   struct StateRecord: Codable {
     var completedEpochs: Int
+    /// Absent at an epoch's end (0).
+    var completedSteps: Int?
+    var partialLoss: Double?
     var examples: Int
     var shuffleState: String
     var dropoutStates: [String: String]
@@ -54,6 +57,8 @@ enum CheckpointFormat {
     enum CodingKeys: String, CodingKey {
       case examples, optimizer, kinks, epochs
       case completedEpochs = "completed_epochs"
+      case completedSteps = "completed_steps"
+      case partialLoss = "partial_loss"
       case shuffleState = "shuffle_state"
       case dropoutStates = "dropout_states"
       case optimizerSteps = "optimizer_steps"
@@ -90,7 +95,8 @@ enum CheckpointFormat {
     for k in state?.order ?? [] { appendLittleEndian(UInt32(k), to: &data) }
     let record = state.map { state in
       StateRecord(
-        completedEpochs: state.completedEpochs, examples: state.order.count, shuffleState: String(state.shuffleState),
+        completedEpochs: state.completedEpochs, completedSteps: state.completedSteps == 0 ? nil : state.completedSteps,
+        partialLoss: state.completedSteps == 0 ? nil : state.partialLoss, examples: state.order.count, shuffleState: String(state.shuffleState),
         dropoutStates: state.dropoutStates.mapValues { String($0) }, optimizer: state.optimizer.kind,
         optimizerSteps: state.optimizer.steps,
         optimizerArrays: state.optimizer.tensors.map { ArrayRecord(name: $0.name, rule: $0.rule, shape: $0.value.shape) },
@@ -247,7 +253,8 @@ enum CheckpointFormat {
       var dropout: [String: UInt64] = [:]
       for (name, text) in record.dropoutStates { dropout[name] = try random(text, "dropout state of \(MessageText.cut(name))") }
       state = TrainingState(
-        completedEpochs: record.completedEpochs, order: order, shuffleState: try random(record.shuffleState, "shuffle state"),
+        completedEpochs: record.completedEpochs, completedSteps: record.completedSteps ?? 0,
+        partialLoss: record.partialLoss ?? 0, order: order, shuffleState: try random(record.shuffleState, "shuffle state"),
         dropoutStates: dropout,
         optimizer: OptimizerState(kind: record.optimizer, steps: record.optimizerSteps, tensors: tensors),
         kinks: record.kinks, epochs: record.epochs)

@@ -1,4 +1,4 @@
-/// Where a training run stands after an epoch: everything `Trainer.train` needs, besides the
+/// Where a training run stands after an epoch, or after a step within one: everything `Trainer.train` needs, besides the
 /// model's parameters, to continue it and end with the same numbers, bit for bit, as a run that
 /// was never stopped (on the same machine and thread count, Docs/Training.md "Reproducibility").
 ///
@@ -7,6 +7,11 @@
 public struct TrainingState: Equatable, Sendable {
   /// Epochs finished; the run continues with epoch `completedEpochs + 1`.
   public var completedEpochs: Int
+  /// Steps of epoch `completedEpochs + 1` already taken (0 at an epoch's end): the position in
+  /// the epoch's shuffled order, `completedSteps × batch size` examples in.
+  public var completedSteps: Int
+  /// The sum over those steps of each batch's mean loss times its size (the epoch's report).
+  public var partialLoss: Double
   /// The training order after the last shuffle. Each epoch shuffles the previous epoch's order
   /// in place, so the next order depends on this one, not on the seed alone.
   public var order: [Int]
@@ -22,10 +27,12 @@ public struct TrainingState: Equatable, Sendable {
   public var epochs: [EpochReport]
 
   public init(
-    completedEpochs: Int, order: [Int], shuffleState: UInt64, dropoutStates: [String: UInt64],
-    optimizer: OptimizerState, kinks: [String: Int], epochs: [EpochReport]
+    completedEpochs: Int, completedSteps: Int = 0, partialLoss: Double = 0, order: [Int], shuffleState: UInt64,
+    dropoutStates: [String: UInt64], optimizer: OptimizerState, kinks: [String: Int], epochs: [EpochReport]
   ) {
     self.completedEpochs = completedEpochs
+    self.completedSteps = completedSteps
+    self.partialLoss = partialLoss
     self.order = order
     self.shuffleState = shuffleState
     self.dropoutStates = dropoutStates
@@ -35,8 +42,9 @@ public struct TrainingState: Equatable, Sendable {
   }
 
   /// - Throws: `TrainingError.invalidConfiguration` unless the state fits `examples` training
-  ///   examples (its order a permutation of them) and the model's dropout layers.
-  func check(examples: Int, dropout: [String]) throws {
+  ///   examples (its order a permutation of them) in `steps` steps per epoch and the model's
+  ///   dropout layers.
+  func check(examples: Int, steps: Int, dropout: [String]) throws {
     func fail(_ reason: String) -> TrainingError { .invalidConfiguration(reason) }
     guard order.count == examples else {
       throw fail("the saved run trained on \(order.count) examples, this one has \(examples) (the same --limit and data are needed)")
@@ -48,6 +56,9 @@ public struct TrainingState: Equatable, Sendable {
     }
     guard dropoutStates.keys.sorted() == dropout.sorted() else {
       throw fail("the saved dropout streams (\(dropoutStates.keys.sorted().joined(separator: ", "))) are not the model's (\(dropout.joined(separator: ", ")))")
+    }
+    guard completedSteps >= 0, completedSteps < steps, partialLoss.isFinite else {
+      throw fail("the saved state stopped at step \(completedSteps) of an epoch of \(steps) steps (the same --batch is needed)")
     }
     guard completedEpochs >= 0, epochs.count == completedEpochs else {
       throw fail("the saved state has \(epochs.count) epoch reports for \(completedEpochs) finished epochs")

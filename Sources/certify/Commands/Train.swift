@@ -52,6 +52,11 @@ struct TrainCommand: ParsableCommand {
     discussion: "Give the same model, data, --limit, --batch, --lr, --optimizer, --momentum and --seed as the run that wrote it; the result is the same, bit for bit, as a run never stopped (same machine and --threads)."))
   var resume: String?
 
+  @Option(parsing: .unconditional, help: ArgumentHelp(
+    "Also write the checkpoint every N training steps within an epoch (default: at epoch ends only).",
+    discussion: "A run stopped within an epoch then resumes from its last such step, not from the epoch's start."))
+  var checkpointSteps: Int?
+
   @Option(parsing: .unconditional, help: "Train on the first N training examples only (for quick runs).")
   var limit: Int?
 
@@ -77,6 +82,10 @@ struct TrainCommand: ParsableCommand {
       guard momentum >= 0, momentum < 1 else { throw ValidationError("--momentum must be in [0, 1), not \(momentum).") }
     }
     if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, not \(limit).") }
+    if let checkpointSteps {
+      guard checkpointSteps >= 1 else { throw ValidationError("--checkpoint-steps must be at least 1, not \(checkpointSteps).") }
+      guard out != nil || resume != nil else { throw ValidationError("--checkpoint-steps needs --out (or --resume): a file to write.") }
+    }
   }
 
   /// The largest batch: far above any useful one (the training set has 60,000 examples), low
@@ -106,16 +115,20 @@ struct TrainCommand: ParsableCommand {
       if let resumed, let resume {
         state = try ResumedRun.state(of: resumed, path: resume, spec: spec, configuration: configuration)
         network = try resumed.makeModel(certificates: certificateOptions.store)
-        print("resuming \(resume) after epoch \(state!.completedEpochs) of \(epochs)")
+        let at = state!.completedSteps == 0 ? "after epoch \(state!.completedEpochs)" : "at step \(state!.completedSteps + 1) of epoch \(state!.completedEpochs + 1)"
+        print("resuming \(resume) \(at) of \(epochs)")
       } else {
         network = try Sequential(spec, seed: seed, certificates: certificateOptions.store)
       }
 
       var display = ProgressDisplay(epochs: epochs, batchSize: batch)
-      let report = try Trainer(configuration).train(network, on: trainSet, test: testSet, resuming: state) {
+      let report = try Trainer(configuration).train(
+        network, on: trainSet, test: testSet, resuming: state, checkpointSteps: checkpointSteps
+      ) {
         display.show($0)
       } checkpoint: { state in
-        // After every epoch: a run killed later resumes from here (atomic: never half a file).
+        // After every epoch (and every --checkpoint-steps steps): a run killed later resumes from
+        // here. Atomic: a kill during the write leaves the previous checkpoint whole.
         guard let output else { return }
         let training = Checkpoint.Training(configuration, testAccuracy: state.epochs.last?.testAccuracy)
         try Checkpoint(model: network, training: training, state: state).write(to: output)
