@@ -163,7 +163,9 @@ struct ReliabilityCLITests {
     #expect(resumed.out.contains("resuming \(killed) \(at) of 3"), "\(resumed.out)")
     #expect(try checkpointData(killed) == checkpointData(whole))
 
-    // A different recipe is refused, naming the option.
+    // A finished run has nothing to resume; a different recipe is refused, naming the option.
+    let again = try certify(["train", "--resume", killed] + options)
+    #expect(again.status == 1 && again.err.contains("it has finished 3 epochs already; give --epochs above 3"), "\(again.err)")
     let other = try certify(["train", "--resume", killed] + options.filter { $0 != "5" && $0 != "--seed" })
     #expect(other.status == 1 && other.err.contains("--seed 5, this command gives 0"), "\(other.err)")
   }

@@ -48,7 +48,7 @@ struct TrainCommand: ParsableCommand {
   var out: String?
 
   @Option(help: ArgumentHelp(
-    "Continue the run saved in this checkpoint (written by --out) after its last finished epoch.",
+    "Continue the run saved in this checkpoint (written by --out) where it stopped: after its last epoch, or step with --checkpoint-steps.",
     discussion: "Give the same model, data, --limit, --batch, --lr, --optimizer, --momentum and --seed as the run that wrote it; the result is the same, bit for bit, as a run never stopped (same machine and --threads)."))
   var resume: String?
 
@@ -113,10 +113,10 @@ struct TrainCommand: ParsableCommand {
       let network: Sequential
       var state: TrainingState?
       if let resumed, let resume {
-        state = try ResumedRun.state(of: resumed, path: resume, spec: spec, configuration: configuration)
+        let saved = try ResumedRun.state(of: resumed, path: resume, spec: spec, configuration: configuration)
         network = try resumed.makeModel(certificates: certificateOptions.store)
-        let at = state!.completedSteps == 0 ? "after epoch \(state!.completedEpochs)" : "at step \(state!.completedSteps + 1) of epoch \(state!.completedEpochs + 1)"
-        print("resuming \(resume) \(at) of \(epochs)")
+        state = saved
+        print("resuming \(resume) \(ResumedRun.position(of: saved)) of \(epochs)")
       } else {
         network = try Sequential(spec, seed: seed, certificates: certificateOptions.store)
       }

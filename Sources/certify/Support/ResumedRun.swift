@@ -30,4 +30,11 @@ enum ResumedRun {
     }
     return state
   }
+
+  /// Where a saved run continues: `after epoch 2`, or `at step 101 of epoch 3`.
+  static func position(of state: TrainingState) -> String {
+    state.completedSteps == 0
+      ? "after epoch \(state.completedEpochs)"
+      : "at step \(state.completedSteps + 1) of epoch \(state.completedEpochs + 1)"
+  }
 }
