@@ -41,6 +41,7 @@ struct ReliabilityCLITests {
     (["train", "--momentum", "-0.5"], "--momentum must be in [0, 1), not -0.5"),
     (["train", "--batch", "-5"], "--batch must be at least 1, not -5"),
     (["train", "--epochs", "0"], "--epochs must be at least 1"),
+    (["train", "--epochs", "9223372036854775807"], "--epochs must be at most 100000"),
   ])
   func badNumbersAreRefusedWithTheReason(arguments: [String], message: String) throws {
     let run = try certify(arguments)

@@ -71,6 +71,7 @@ struct TrainCommand: ParsableCommand {
 
   func validate() throws {
     guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, not \(epochs).") }
+    guard epochs <= TrainCommand.maximumEpochs else { throw ValidationError("--epochs must be at most \(TrainCommand.maximumEpochs), not \(epochs).") }
     guard batch >= 1 else { throw ValidationError("--batch must be at least 1, not \(batch).") }
     guard batch <= TrainCommand.maximumBatch else { throw ValidationError("--batch must be at most \(TrainCommand.maximumBatch), not \(batch).") }
     guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number, not \(lr).") }
@@ -88,6 +89,8 @@ struct TrainCommand: ParsableCommand {
     }
   }
 
+  /// The most epochs: a run longer than this is a typo, not a plan.
+  static let maximumEpochs = 100_000
   /// The largest batch: far above any useful one (the training set has 60,000 examples), low
   /// enough that a batch times a width never overflows.
   static let maximumBatch = 1 << 20
