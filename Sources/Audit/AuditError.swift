@@ -1,3 +1,5 @@
+import Exact
+
 /// An error from reading weights or data, or from an audit's inputs.
 public enum AuditError: Error, Equatable, Sendable {
   /// The file could not be read at all.
@@ -32,35 +34,37 @@ public enum AuditError: Error, Equatable, Sendable {
 
 extension AuditError: CustomStringConvertible {
   public var description: String {
+    // Names come from the file: each is cut to a readable length (MessageText).
+    func cut(_ text: String) -> String { MessageText.cut(text) }
     switch self {
     case let .unreadableFile(path, reason):
-      return "cannot read \(path): \(reason)"
+      return "cannot read \(cut(path)): \(reason)"
     case let .notAnArchive(path, reason):
-      return "\(path) is not a zip archive (.npz): \(reason)"
+      return "\(cut(path)) is not a zip archive (.npz): \(reason)"
     case let .corruptEntry(name, reason):
-      return "archive member \(name) cannot be extracted: \(reason)"
+      return "archive member \(cut(name)) cannot be extracted: \(reason)"
     case let .badMagic(array):
-      return "\(array): not a .npy array (missing the \\x93NUMPY magic)"
+      return "\(cut(array)): not a .npy array (missing the \\x93NUMPY magic)"
     case let .unsupportedVersion(array, major, minor):
-      return "\(array): .npy format version \(major).\(minor) is not supported (1.0, 2.0, 3.0 are)"
+      return "\(cut(array)): .npy format version \(major).\(minor) is not supported (1.0, 2.0, 3.0 are)"
     case let .malformedHeader(array, reason):
-      return "\(array): malformed .npy header: \(reason)"
+      return "\(cut(array)): malformed .npy header: \(reason)"
     case let .unsupportedDType(array, descr, allowed):
-      return "\(array): dtype '\(descr)' is not supported here (allowed: \(allowed.map { "'\($0)'" }.joined(separator: ", ")))"
+      return "\(cut(array)): dtype '\(cut(descr))' is not supported here (allowed: \(allowed.map { "'\($0)'" }.joined(separator: ", ")))"
     case let .truncatedData(array, expected, actual):
       return actual < expected
-        ? "\(array): truncated data: \(actual) bytes, the header calls for \(expected)"
-        : "\(array): \(actual - expected) bytes of data past the \(expected) the header calls for"
+        ? "\(cut(array)): truncated data: \(actual) bytes, the header calls for \(expected)"
+        : "\(cut(array)): \(actual - expected) bytes of data past the \(expected) the header calls for"
     case let .unexpectedArrayName(name, expected):
-      return "unexpected array '\(name)' in the archive: expected \(expected)"
+      return "unexpected array '\(cut(name))' in the archive: expected \(expected)"
     case let .wrongArrayCount(found, reason):
       return "the archive holds \(found) arrays: \(reason)"
     case let .shapeMismatch(array, shape, expected):
-      return "\(array) has shape (\(shape.map(String.init).joined(separator: ", "))): expected \(expected)"
+      return "\(cut(array)) has shape (\(shape.map(String.init).joined(separator: ", "))): expected \(expected)"
     case let .notFloat32(array, index, value):
-      return "\(array)[\(index)] = \(value) has no exact Float32 value: Certify audits Float32 networks"
+      return "\(cut(array))[\(index)] = \(value) has no exact Float32 value: Certify audits Float32 networks"
     case let .nonFiniteWeight(array, index):
-      return "\(array)[\(index)] is infinite or NaN"
+      return "\(cut(array))[\(index)] is infinite or NaN"
     case let .invalidArgument(message):
       return message
     }

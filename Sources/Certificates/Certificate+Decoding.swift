@@ -1,3 +1,4 @@
+internal import Exact
 internal import ProofKernel
 
 // Reading a certificate file back into a `Certificate`: strict JSON (every field present, of its
@@ -5,6 +6,9 @@ internal import ProofKernel
 // terms and formulas read by `SExpression`. Reading checks form only; `Replay` checks the proof.
 
 extension Certificate {
+  /// The longest certificate name, in UTF-8 bytes: `NAME.json` must fit a file name's 255.
+  public static let maximumNameBytes = 250
+
   /// Reads a certificate file.
   /// - Throws: `CertificateError` naming the field (and step) and, inside an S-expression, the
   ///   character offset: malformed JSON, an unknown format version, a missing or extra field, a
@@ -14,6 +18,11 @@ extension Certificate {
     let format = try f.string("format")
     guard format == Certificate.format else { throw .unsupportedFormat(format) }
     let name = try f.string("name")
+    // The store keeps a certificate in a file named after it, and a file name has at most 255
+    // bytes: a longer name is no certificate's, and must not reach a message whole.
+    guard name.utf8.count <= Certificate.maximumNameBytes else {
+      throw f.error("name", "'\(MessageText.cut(name))' is longer than \(Certificate.maximumNameBytes) bytes, the most a certificate name may have")
+    }
     let source = try f.string("source")
     let ruleSet = try f.string("ruleSet")
     let functionTable = try f.string("functionTable")

@@ -33,6 +33,27 @@ struct LanguageErrorTests {
     #expect(failure("theorem t[i: n]: D(x[i])[x := x, W] = 0") == "model.thm:3:32: expected ']' but found ','")
   }
 
+  /// A bracket left open at the end of a line continues the logical line, so the next token is
+  /// on the next line; the error is where the bracket belongs, at the end of the line before.
+  @Test func aMissingBracketIsReportedAtTheEndOfItsLine() {
+    #expect(failure("theorem t[j: n]: x[j] = 2 * x[j\n  assume forall k: n. x[k] != 0")
+      == "model.thm:3:32: expected ']' but found 'assume' on line 4")
+    #expect(failure("def y[i: n] = (x[i] + 1\n\ntheorem u: x[0] = x[0]") == "model.thm:3:24: expected ')' but found end of line")
+    // On the same line, the error stays at the token found.
+    #expect(failure("theorem t[j: n]: x[j] = 2 * * x[j]") == "model.thm:3:29: expected an expression but found '*'")
+  }
+
+  @Test func longTokensAreCutInMessages() throws {
+    let name = String(repeating: "q", count: 50_000)
+    let message = try #require(failure("def f[p: n] = x[p] * \(name)"))
+    #expect(message.count < 200)
+    #expect(message.hasPrefix("model.thm:3:22: a name of 50000 characters ('qqq"))
+    #expect(message.hasSuffix("… (50000 bytes)'); names have at most 200"))
+    let longest = String(repeating: "q", count: 200)
+    // A name at the limit is read (and then unknown): messages quoting names stay bounded.
+    #expect(failure("def f[p: n] = x[p] * \(longest)") == "model.thm:3:22: unknown name '\(longest)'")
+  }
+
   @Test func freeIndexWithoutRange() {
     #expect(failure("theorem shifted: x[j] * 1 = x[j]")
       == "model.thm:3:20: free index 'j' needs a range: declare it as theorem shifted[j: SIZE]")

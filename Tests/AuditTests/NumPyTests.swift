@@ -174,6 +174,16 @@ private func floats(_ name: String, _ shape: [Int], _ values: [Float]? = nil) ->
     }
   }
 
+  @Test func aLongArrayNameIsCutInTheMessage() throws {
+    let name = String(repeating: "w", count: 60_000)  // a zip entry's name has at most 65,535 bytes
+    #expect {
+      try DenseNetwork(archive: archive([floats(name, [1, 2]), floats("arr_1", [2])]))
+    } throws: { error in
+      let message = "\(error)"
+      return message.count < 300 && message.contains(String(repeating: "w", count: 80) + "… (60000 bytes)")
+    }
+  }
+
   @Test func refusesBrokenArchives() throws {
     #expect {
       try NumPyArchive(data: Data("not a zip file at all, just some text".utf8))

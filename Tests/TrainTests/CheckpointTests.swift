@@ -81,7 +81,8 @@ struct CheckpointTests {
   @Test func corruptedCheckpointsAreRejectedWithTheReason() throws {
     #expect(try reason { $0[0] = UInt8(ascii: "X") } == "not a Certify checkpoint (the file does not start with \"CRTFYCKP\")")
     #expect(try reason { $0 = Array($0[0..<10]) } == "the file has 10 bytes, shorter than the 20-byte prefix")
-    #expect(try reason { $0[8] = 2 } == "format version 2; this build reads version 1")
+    #expect(try reason { $0[8] = 3 } == "format version 3; this build reads versions 1 to 2")
+    #expect(try reason { $0[8] = 2 } == "decoded")  // version 2 without a state is version 1's layout
     #expect(try reason { $0[19] = 1 }.hasPrefix("the header claims 720575940379"))
     #expect(try reason { $0[20] = UInt8(ascii: "x") } == "the header is not valid: not JSON")
     #expect(try reason { $0.removeLast(6) } == "truncated: the spec's parameters need 212 bytes of data, the file has 206")
@@ -93,14 +94,33 @@ struct CheckpointTests {
       == "array 'dense1.W' has shape [5, 6]; the spec gives [4, 6]")
     #expect(try reason { replaceHeader(&$0) { $0.replacingOccurrences(of: "dense 5", with: "dense five") } }
       == "its model spec does not parse: spec:2:7: expected the layer's output width (a positive integer), found 'five'")
+    #expect(try reason { replaceHeader(&$0) { $0.replacingOccurrences(of: "dense 5", with: "dense 9999999") } }
+      == "truncated: the spec's parameters need 399999972 bytes of data, the file has 212")
     #expect(try reason { replaceHeader(&$0) { $0.replacingOccurrences(of: "dense 5", with: "dense 99999999999") } }
-      == "truncated: the spec's parameters need 3999999999972 bytes of data, the file has 212")
+      == "its model spec does not parse: spec:2:7: the layer's output width 99999999999 is above the limit of 16777216")
     #expect(try reason { replaceHeader(&$0) { $0.replacingOccurrences(of: "\"dense1.b\"", with: "\"dense1.bias\"") } }
       == "array 2 is 'dense1.bias', but the spec's parameter 2 is 'dense1.b'")
     #expect(try reason { replaceHeader(&$0) { $0.replacingOccurrences(of: "\"certificates\":{}", with: "\"certificates\":{\"conv.x\":\"00\"}") } }
       == "certificate for 'conv.x', which is not a rule of this model (dense.x, dense.W, dense.b, relu.x, softmax_cross_entropy.z)")
     #expect(try reason { replaceHeader(&$0) { $0.replacingOccurrences(of: "\"certificates\":{}", with: "\"certificates\":{\"relu.x\":\"00\"}") } }
       == "the certificate hash of 'relu.x' is not 64 lowercase hexadecimal digits")
+  }
+
+  @Test(arguments: [Float.nan, .infinity, -.infinity])
+  func nonFiniteWeightsAreRefusedWithTheTensorsName(value: Float) throws {
+    var checkpoint = try sampleCheckpoint()
+    checkpoint.arrays[2].value.withUnsafeMutableBufferPointer { $0[4] = value }
+    let expected = value.isNaN ? "NaN" : "an infinite value (\(value))"
+    #expect(throws: TrainingError.badCheckpoint(path: "n.ckpt", reason: "array 'dense2.W' holds \(expected) at index 4; weights must be finite")) {
+      try Checkpoint(decoding: checkpoint.encoded(), path: "n.ckpt")
+    }
+  }
+
+  @Test func longNamesAreCutInMessages() throws {
+    let long = String(repeating: "w", count: 100_000)
+    let message = try reason { replaceHeader(&$0) { $0.replacingOccurrences(of: "\"dense1.b\"", with: "\"\(long)\"") } }
+    #expect(message.count < 300)
+    #expect(message.hasPrefix("array 2 is '" + String(repeating: "w", count: 80) + "… (100000 bytes)'"))
   }
 
   @Test func everyTruncationIsAnErrorNotACrash() throws {

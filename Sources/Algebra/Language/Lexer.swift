@@ -1,5 +1,7 @@
 // The tokens of the theorem language and the lexer that produces them.
 
+internal import Exact
+
 /// A token with its place in the source.
 struct Token: Sendable {
   enum Kind: Hashable, Sendable {
@@ -27,7 +29,7 @@ struct Token: Sendable {
     switch kind {
     case .newline: return text == ";" ? "';'" : "end of line"
     case .end: return "end of file"
-    default: return "'\(text)'"
+    default: return "'\(MessageText.cut(text))'"  // a name can be any length: messages cut it
     }
   }
 }
@@ -55,7 +57,8 @@ final class Source: Sendable {
 /// Splits a source into tokens.
 ///
 /// - `#` starts a comment to the end of the line.
-/// - Identifiers: an ASCII letter or `_`, then letters, digits, `_` or `'` (the kernel's primes).
+/// - Identifiers: an ASCII letter or `_`, then letters, digits, `_` or `'` (the kernel's primes);
+///   at most `maximumNameLength` characters.
 /// - Numbers: digits with an optional decimal part (`12`, `0.25`); no sign, no exponent.
 /// - Symbols: `( ) [ ] , : ; . | + - * / ^ = == != < <= > >= -> :=`.
 /// - A line break is a `newline` token, except inside `( )` or `[ ]` (unless the next line starts
@@ -67,6 +70,8 @@ enum Lexer {
   static let blockLineKeywords: Set<String> = ["assume", "input", "param", "output", "vjp"]
   static let twoCharacterSymbols: Set<String> = ["<=", ">=", "==", "!=", "->", ":="]
   static let oneCharacterSymbols: Set<Unicode.Scalar> = ["(", ")", "[", "]", ",", ":", ".", "|", "+", "-", "*", "/", "^", "=", "<", ">"]
+  /// The longest name, in characters (a certificate `NAME.json` must fit a file name).
+  static let maximumNameLength = 200
   static let continuing: Set<String> = ["+", "-", "*", "/", "^", "=", "==", "!=", "<", "<=", ">", ">="]
 
   static func tokens(_ source: Source) throws -> [Token] {
@@ -114,6 +119,12 @@ enum Lexer {
       if isLetter(c) {
         k += 1
         while k < s.count, isLetter(s[k]) || isDigit(s[k]) || s[k] == "'" { k += 1 }
+        // Names are quoted in messages and become certificate file names: a longer one is a mistake.
+        guard k - start <= maximumNameLength else {
+          throw ParseError(
+            "a name of \(k - start) characters ('\(MessageText.cut(source.text(start, k)))'); names have at most \(maximumNameLength)",
+            at: SourceLocation(file: source.file, line: line, column: start - lineStart + 1))
+        }
         if continuesBlock, blockLineKeywords.contains(source.text(start, k)) { indented = true }
         out.append(make(.identifier, start, k))
       } else if isDigit(c) {

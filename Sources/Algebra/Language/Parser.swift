@@ -33,7 +33,18 @@ struct Parser {
 
   func error(_ message: String, at token: Token) -> ParseError { ParseError(message, at: source.location(token)) }
 
-  func expected(_ what: String) -> ParseError { error("expected \(what) but found \(peek.quoted)", at: peek) }
+  /// "expected X but found Y", at the offending place. When the token found is on a later line
+  /// than the last one read — a line break inside brackets continues the logical line, so the
+  /// next token may be the next line's first — the error is at the end of that last token, where
+  /// the missing text belongs, and names the line of what was found.
+  func expected(_ what: String) -> ParseError {
+    guard position > 0, case let previous = tokens[position - 1], previous.kind != .newline, peek.line > previous.line else {
+      return error("expected \(what) but found \(peek.quoted)", at: peek)
+    }
+    let found = peek.kind == .newline || peek.kind == .end ? "end of line" : "\(peek.quoted) on line \(peek.line)"
+    let place = SourceLocation(file: source.file, line: previous.line, column: previous.column + (previous.end - previous.start))
+    return ParseError("expected \(what) but found \(found)", at: place)
+  }
 
   @discardableResult
   mutating func expect(_ symbol: String) throws -> Token {

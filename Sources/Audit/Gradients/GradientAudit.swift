@@ -48,7 +48,10 @@ public struct GradientAudit: Sendable {
     _ model: Sequential, on batch: GradientBatch, certificates store: CertificateStore,
     adjusting adjust: ((inout [[Float]]) -> Void)?
   ) throws(GradientAuditError) -> GradientReport {
-    guard precision >= 24 else { throw GradientAuditError.invalidModel("the precision must be at least 24 bits (Float32 weights exact)") }
+    do { try AuditPrecision.check(precision) } catch { throw GradientAuditError.invalidModel(error.description) }
+    do { try MemoryBudget.check(GradientAudit.bytes(model, batch: batch.count, precision: precision), for: "the gradient audit at \(precision) bits") } catch {
+      throw GradientAuditError.invalidModel(error.description)
+    }
     for p in model.parameters where !p.value.scalars.allSatisfy(\.isFinite) {
       throw GradientAuditError.invalidModel("parameter \(p.name) has a value that is not finite")
     }
@@ -100,6 +103,17 @@ public struct GradientAudit: Sendable {
       batch: batch.count, precision: precision, tensors: tensors, kinks: kinks, checks: checks,
       loss: loss.doubleBounds, floatLoss: floatLoss,
       encloseSeconds: seconds(start, enclosed), totalSeconds: seconds(start, DispatchTime.now()))
+  }
+
+  /// An upper bound of the MPFI memory of the enclosure: per example each layer's output and seed
+  /// and the targets, per parameter its value and gradient, and as much again for the formulas'
+  /// registers and the bounds. Nil when it overflows.
+  static func bytes(_ model: Sequential, batch: Int, precision: Int) -> Int? {
+    let widths = [model.inputWidth] + model.layers.map(\.outputWidth)
+    let perExample = MemoryBudget.sum(widths.map { MemoryBudget.product($0, 2) } + [model.outputWidth])
+    let parameters = MemoryBudget.sum(model.parameters.map { MemoryBudget.product($0.value.count, 2) })
+    let intervals = MemoryBudget.sum([perExample.flatMap { MemoryBudget.product($0, batch) }, parameters])
+    return intervals.flatMap { MemoryBudget.product($0, 2, AuditPrecision.bytesPerInterval(precision)) }
   }
 
   /// The trainer's Float32 gradient of the batch-mean loss (`computeGradients`, plain gradients:

@@ -105,8 +105,9 @@ public struct GradientBatch: Sendable {
   /// Examples `offset ..< offset + size` of `dataset`.
   /// - Throws: `GradientAuditError.data` when they are not all there.
   public init(_ dataset: Dataset, offset: Int = 0, size: Int) throws(GradientAuditError) {
-    guard size >= 1, offset >= 0, offset + size <= dataset.count else {
-      throw GradientAuditError.data("examples \(offset)..<\(offset + size) asked for, the data set has \(dataset.count)")
+    // Compared by subtraction: `offset + size` may overflow (`--offset 9223372036854775807`).
+    guard size >= 1, offset >= 0, offset <= dataset.count, size <= dataset.count - offset else {
+      throw GradientAuditError.data("examples from \(offset), \(size) of them, asked for; the data set has \(dataset.count)")
     }
     let all = dataset.prefix(offset + size).featureTensor.scalars
     features = Array(all[(offset * dataset.features)...])

@@ -62,11 +62,10 @@ public struct RobustnessAudit: Sendable {
   private let mpfiEngine: IntervalBounds<MPFIArithmetic>?
 
   /// An audit of `network`.
-  /// - Throws: `AuditError.invalidArgument` for fewer than 1 thread or an MPFI precision below 24.
+  /// - Throws: `AuditError.invalidArgument` for fewer than 1 thread or an MPFI precision outside
+  ///   `AuditPrecision`'s range.
   public init(network: DenseNetwork, method: BoundMethod = .crown, tier: AuditTier = .float64, threads: Int? = nil) throws(AuditError) {
-    if case let .mpfi(precision) = tier, precision < 24 {
-      throw AuditError.invalidArgument("MPFI precision \(precision) is below the 24 bits of a Float32 weight")
-    }
+    if case let .mpfi(precision) = tier { try AuditPrecision.check(precision) }
     let threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
     guard threads >= 1 else { throw AuditError.invalidArgument("an audit needs at least one thread") }
     self.network = network

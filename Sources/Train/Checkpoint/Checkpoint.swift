@@ -63,13 +63,17 @@ public struct Checkpoint: Sendable {
   /// Rule name → SHA-256 (64 lowercase hex digits) of the certified theorem the rule was bound to.
   public var certificates: [String: String]
   public var training: Training?
+  /// Where the run stood when this was written, for `certify train --resume` (format version 2;
+  /// nil in a checkpoint of version 1 or one written without it).
+  public var state: TrainingState?
 
   /// The current parameters of `model`, recording the certificates it was built under.
-  public init(model: Sequential, training: Training? = nil) {
+  public init(model: Sequential, training: Training? = nil, state: TrainingState? = nil) {
     spec = model.spec
     arrays = model.parameters.map { StoredTensor(name: $0.name, rule: $0.rule, value: $0.value) }
     certificates = model.certificateHashes
     self.training = training
+    self.state = state
   }
 
   /// The current parameters of `model` with the given certificate hashes (tests of the format).
@@ -97,15 +101,18 @@ public struct Checkpoint: Sendable {
     return model
   }
 
-  /// Writes the checkpoint (atomically: a partial file never replaces a good one).
+  /// Writes the checkpoint to a regular file, atomically: a partial file never replaces a good
+  /// one (`OutputFile`: devices and folders refused, symbolic links followed).
   ///
-  /// - Throws: `TrainingError.unreadable` when the file cannot be written.
+  /// - Throws: `OutputFileError` when the file cannot be written.
   public func write(to path: String) throws {
-    do {
-      try Data(CheckpointFormat.encode(self)).write(to: URL(fileURLWithPath: path), options: .atomic)
-    } catch {
-      throw TrainingError.unreadable(path: path, reason: "cannot write: \(error.localizedDescription)")
-    }
+    try write(to: OutputFile(path))
+  }
+
+  /// Writes the checkpoint to a destination checked earlier (`certify train` checks `--out`
+  /// before it trains).
+  public func write(to file: OutputFile) throws {
+    try file.write(CheckpointFormat.encode(self))
   }
 
   /// Reads and validates a checkpoint file.

@@ -17,6 +17,11 @@ public final class Dropout: Layer {
   public let keepProbability: Float
 
   private var random: RandomSource
+  /// The state of the mask stream: a checkpoint saves it so a resumed run draws the same masks.
+  public var randomState: UInt64 {
+    get { random.state }
+    set { random = RandomSource(state: newValue) }
+  }
   private var mask: Workspace<Float>
   private var output: Workspace<Float>
   private var inputGradient: Workspace<Float>

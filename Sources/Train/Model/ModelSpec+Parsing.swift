@@ -1,3 +1,4 @@
+import Exact
 import Foundation
 
 extension ModelSpec {
@@ -95,10 +96,15 @@ struct SpecLine {
     }
   }
 
+  /// A width: a positive integer up to `ModelSpec.maximumWidth`.
   mutating func positiveInteger(what: String) throws -> Int {
     let token = try word(what: "\(what) (a positive integer)")
-    guard let value = Int(token.text), value > 0 else {
-      throw error("expected \(what) (a positive integer), found '\(token.text)'", column: token.column)
+    let limit = ModelSpec.maximumWidth
+    guard token.text.allSatisfy({ ("0"..."9").contains($0) }), !token.text.isEmpty, token.text.contains(where: { $0 != "0" }) else {
+      throw error("expected \(what) (a positive integer), found '\(MessageText.cut(token.text))'", column: token.column)
+    }
+    guard let value = Int(token.text), value <= limit else {
+      throw error("\(what) \(MessageText.cut(token.text)) is above the limit of \(limit)", column: token.column)
     }
     return value
   }
@@ -106,7 +112,7 @@ struct SpecLine {
   mutating func probability(what: String) throws -> Double {
     let token = try word(what: what)
     guard let value = Double(token.text), value > 0, value <= 1 else {
-      throw error("expected \(what), found '\(token.text)'", column: token.column)
+      throw error("expected \(what), found '\(MessageText.cut(token.text))'", column: token.column)
     }
     return value
   }
@@ -114,7 +120,7 @@ struct SpecLine {
   /// Fails on anything left after a complete statement.
   func finish(after statement: String) throws {
     guard isAtEnd else {
-      throw error("unexpected '\(tokens[position].text)' after '\(statement)'; expected the end of the line")
+      throw error("unexpected '\(MessageText.cut(tokens[position].text))' after '\(statement)'; expected the end of the line")
     }
   }
 }
@@ -145,7 +151,7 @@ struct SpecParser {
       let keywordColumn = line.column
       let keyword = try line.word(what: "a statement").text
       if loss != nil {
-        throw line.error("unexpected '\(keyword)' after the loss; the loss is the last statement", column: keywordColumn)
+        throw line.error("unexpected '\(MessageText.cut(keyword))' after the loss; the loss is the last statement", column: keywordColumn)
       }
       switch keyword {
       case "input":
@@ -155,7 +161,7 @@ struct SpecParser {
         guard inputWidth != nil else { throw missingInput(line, keywordColumn) }
         let token = try line.word(what: "a loss name (\(lossNames))")
         guard let value = LossSpec(rawValue: String(token.text)) else {
-          throw line.error("unknown loss '\(token.text)'; expected \(lossNames)", column: token.column)
+          throw line.error("unknown loss '\(MessageText.cut(token.text))'; expected \(lossNames)", column: token.column)
         }
         loss = value
       case "layer":
@@ -172,7 +178,8 @@ struct SpecParser {
           throw SpecError(file: file, line: nameLine, column: nameColumn,
                           message: "layer '\(formula.name)' is already defined at line \(first.locations.header.line); write '\(formula.name)' alone to use it again")
         }
-        try checkWidth(formula, input: width, line: nameLine, column: 1)
+        // The width after the layers before it, not the spec's input width.
+        try checkWidth(formula, input: widthBefore(width, layers), line: nameLine, column: 1)
         formulas[formula.name] = formula
         layers.append(.formula(formula))
         continue
@@ -184,7 +191,7 @@ struct SpecParser {
         }
         guard let read = ModelSpec.layerKeywords[String(keyword)] else {
           let known = (["input", "layer", "loss"] + ModelSpec.layerKeywords.keys + formulas.keys).sorted().joined(separator: ", ")
-          throw line.error("unknown statement '\(keyword)'; expected one of: \(known)", column: keywordColumn)
+          throw line.error("unknown statement '\(MessageText.cut(keyword))'; expected one of: \(known)", column: keywordColumn)
         }
         guard inputWidth != nil else { throw missingInput(line, keywordColumn) }
         layers.append(try read(&line))
@@ -228,13 +235,22 @@ struct SpecParser {
 
   /// A formula layer's output range must hold at least one entry at this input width.
   private func checkWidth(_ formula: FormulaLayerSpec, input: Int, line: Int, column: Int) throws {
+    if let width = formula.outputWidth(forInput: input), width > ModelSpec.maximumWidth {
+      let (outputLine, outputColumn) = formula.locations.of("output")
+      let at = line == formula.locations.header.line ? (outputLine, outputColumn) : (line, column)
+      throw SpecError(
+        file: file, line: at.0, column: at.1,
+        message: "layer '\(formula.name)' would have \(width) outputs (\(formula.outputRange) with \(formula.layer.dimensions[0]) = \(input), "
+          + "the width of its input), above the limit of \(ModelSpec.maximumWidth)")
+    }
     guard let width = formula.outputWidth(forInput: input), width >= 1 else {
       let (outputLine, outputColumn) = formula.locations.of("output")
       let at = line == formula.locations.header.line ? (outputLine, outputColumn) : (line, column)
       throw SpecError(
         file: file, line: at.0, column: at.1,
         message: "layer '\(formula.name)' would have \(formula.outputWidth(forInput: input).map(String.init) ?? "too many") outputs "
-          + "(\(formula.outputRange) with \(formula.layer.dimensions[0]) = \(input), the width of its input); it needs at least 1")
+          + "(\(formula.outputRange) with \(formula.layer.dimensions[0]) = \(input), the width of its input); "
+          + (formula.outputWidth(forInput: input) == nil ? "the limit is \(ModelSpec.maximumWidth)" : "it needs at least 1"))
     }
   }
 

@@ -36,9 +36,12 @@ public final class Sequential {
   public private(set) var batchCapacity = 0
 
   /// The model of `spec`, initialized from `seed`, over certified rules only.
-  /// - Throws: `CertificationError` naming the first layer whose rule is not certified; `SpecError`
-  ///   at the block's line when a formula layer's rule cannot be derived, proved or run.
+  /// - Throws: `TrainingError.tooLarge` when the model would not fit in memory (checked before it
+  ///   is allocated); `CertificationError` naming the first layer whose rule is not certified;
+  ///   `SpecError` at the block's line when a formula layer's rule cannot be derived, proved or run.
   public convenience init(_ spec: ModelSpec, seed: UInt64, certificates store: CertificateStore) throws {
+    // Before anything is allocated: a spec can ask for more memory than the machine has.
+    try spec.checkMemory(batch: 1)
     self.init(uncheckedSpec: spec, seed: seed)
     // Formula layers have no certificate in the store: they are certified from their formula below.
     let layers = self.layers.map { (name: $0.name, rules: $0 is FormulaLayer ? [] : type(of: $0).ruleNames) }

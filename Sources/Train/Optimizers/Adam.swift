@@ -35,6 +35,24 @@ public final class Adam: Optimizer {
     second = parameters.map { Tensor(zeros: $0.shape) }
   }
 
+  /// The moments, named `dense1.W.m` and `dense1.W.v` (parameter by parameter), and the steps.
+  public var state: OptimizerState {
+    var tensors: [Checkpoint.StoredTensor] = []
+    for (k, p) in parameters.enumerated() {
+      tensors.append(.init(name: p.name + ".m", rule: p.rule, value: first[k]))
+      tensors.append(.init(name: p.name + ".v", rule: p.rule, value: second[k]))
+    }
+    return OptimizerState(kind: "adam", steps: steps, tensors: tensors)
+  }
+
+  public func restore(_ state: OptimizerState) throws {
+    let values = try state.tensors(for: parameters, suffixes: [".m", ".v"], kind: "adam")
+    guard state.steps >= 0 else { throw TrainingError.invalidConfiguration("Adam's saved step count is negative") }
+    first = stride(from: 0, to: values.count, by: 2).map { values[$0] }
+    second = stride(from: 1, to: values.count, by: 2).map { values[$0] }
+    steps = state.steps
+  }
+
   public func step() {
     steps += 1
     let correction1 = Float(1 - pow(Double(beta1), Double(steps)))

@@ -18,6 +18,8 @@ public final class SGD: Optimizer {
   /// Whether the velocities live in the parameters' gradients (see above).
   public let fused: Bool
   private var velocities: [Tensor<Float>]
+  /// Steps taken so far.
+  public private(set) var steps = 0
 
   public init(parameters: [Parameter], learningRate: Float, momentum: Float = 0, fused: Bool = false) {
     precondition(momentum >= 0 && momentum < 1, "momentum must be in [0, 1)")
@@ -36,7 +38,27 @@ public final class SGD: Optimizer {
     }
   }
 
+  /// The velocities (fused: the `μ v` each parameter's gradient holds between steps), named
+  /// `dense1.W.velocity`; none for plain SGD.
+  public var state: OptimizerState {
+    let values = fused ? parameters.map(\.gradient) : (momentum == 0 ? [] : velocities)
+    return OptimizerState(
+      kind: "sgd", steps: steps,
+      tensors: zip(parameters, values).map { .init(name: $0.name + ".velocity", rule: $0.rule, value: $1) })
+  }
+
+  public func restore(_ state: OptimizerState) throws {
+    let values = try state.tensors(for: momentum == 0 ? [] : parameters, suffixes: [".velocity"], kind: "sgd")
+    if fused {
+      for (parameter, value) in zip(parameters, values) { parameter.gradient = value }
+    } else if momentum != 0 {
+      velocities = values
+    }
+    steps = state.steps
+  }
+
   public func step() {
+    steps += 1
     let (rate, mu) = (learningRate, momentum)
     for (k, parameter) in parameters.enumerated() {
       if fused {

@@ -23,6 +23,10 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
 
   public init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
+  /// The generator whose `state` is `state`: it continues the sequence of the one `state` was
+  /// read from (a checkpoint's shuffle and dropout streams).
+  public init(state: UInt64) { generator = SplitMix64(seed: state) }
+
   /// An independent stream for one purpose (`stream` 1 for shuffling, 2 for dropout, ...), so that
   /// adding a layer does not change the shuffle order.
   public init(seed: UInt64, stream: UInt64) {

@@ -16,6 +16,10 @@ public enum TrainingError: Error, Equatable, Sendable {
   case invalidConfiguration(String)
   /// The loss stopped being a finite number.
   case diverged(epoch: Int, step: Int, loss: Double)
+  /// Work that would need more memory than the machine has, refused before allocating it.
+  case tooLarge(String)
+  /// A checkpoint that cannot continue this run: no training state, or another recipe or data.
+  case cannotResume(path: String, reason: String)
 }
 
 extension TrainingError: CustomStringConvertible {
@@ -37,6 +41,10 @@ extension TrainingError: CustomStringConvertible {
       return "invalid training configuration: \(reason)"
     case .diverged(let epoch, let step, let loss):
       return "training diverged: the loss is \(loss) at epoch \(epoch), step \(step) (try a smaller learning rate)"
+    case .tooLarge(let reason):
+      return "too large: \(reason)"
+    case .cannotResume(let path, let reason):
+      return "\(path): cannot resume: \(reason)"
     }
   }
 }

@@ -28,11 +28,20 @@ public struct Trainer: Sendable {
 
   /// Trains `model` on `data` for the configured epochs, measuring on `test` after each.
   ///
-  /// - Throws: `TrainingError.invalidConfiguration`, `.mismatchedData` when the data does not fit
-  ///   the model, `.diverged` when the loss stops being finite.
+  /// With `state` (from a checkpoint of an earlier run with the same configuration, model and
+  /// data), the run continues where the state stands — after its last finished epoch, or at a
+  /// step within an epoch: the model must hold that checkpoint's parameters. After each epoch, and
+  /// every `checkpointSteps` steps within one when given, `checkpoint` receives the state to save;
+  /// a run resumed from it ends with the same parameters, bit for bit, as one never stopped.
+  ///
+  /// - Throws: `TrainingError.invalidConfiguration` (also for a state that does not fit),
+  ///   `.mismatchedData` when the data does not fit the model, `.diverged` when the loss stops
+  ///   being finite, and whatever `checkpoint` throws.
   public func train(
-    _ model: Sequential, on data: Dataset, test: Dataset? = nil,
-    progress: (TrainingEvent) -> Void = { _ in }
+    _ model: Sequential, on data: Dataset, test: Dataset? = nil, resuming state: TrainingState? = nil,
+    checkpointSteps: Int? = nil,
+    progress: (TrainingEvent) -> Void = { _ in },
+    checkpoint: (TrainingState) throws -> Void = { _ in }
   ) throws -> TrainingReport {
     try configuration.validate()
     try Trainer.check(model, fits: data)
@@ -48,14 +57,38 @@ public struct Trainer: Sendable {
     var labels = [Int32](repeating: 0, count: batchSize)
     var shuffler = RandomSource(seed: configuration.seed, stream: 1)
     var order = Array(0..<data.count)
-    model.resetKinks()
-
     var epochs: [EpochReport] = []
-    for epoch in 1...configuration.epochs {
-      shuffler.shuffle(&order)
-      var lossSum = 0.0
+    var priorKinks: [String: Int] = [:]
+    let dropout = model.layers.compactMap { $0 as? Dropout }
+    var (firstStep, partialLoss) = (0, 0.0)
+    if let state {
+      try state.check(examples: data.count, steps: steps, dropout: dropout.map(\.name))
+      try optimizer.restore(state.optimizer)
+      for layer in dropout { layer.randomState = state.dropoutStates[layer.name]! }
+      shuffler = RandomSource(state: state.shuffleState)
+      order = state.order
+      epochs = state.epochs
+      priorKinks = state.kinks
+      (firstStep, partialLoss) = (state.completedSteps, state.partialLoss)
+    }
+    model.resetKinks()
+    func runKinks() -> [String: Int] { model.kinks.merging(priorKinks, uniquingKeysWith: +) }
+    /// The state after `epochs` and `stepsDone` steps of the next epoch with `lossSum` so far.
+    func snapshot(stepsDone: Int, lossSum: Double) -> TrainingState {
+      TrainingState(
+        completedEpochs: epochs.count, completedSteps: stepsDone, partialLoss: lossSum, order: order,
+        shuffleState: shuffler.state, dropoutStates: Dictionary(uniqueKeysWithValues: dropout.map { ($0.name, $0.randomState) }),
+        optimizer: optimizer.state, kinks: runKinks(), epochs: epochs)
+    }
+
+    for epoch in stride(from: epochs.count + 1, through: configuration.epochs, by: 1) {
+      // Resumed within an epoch, its order is the state's: it was shuffled before the stop.
+      if firstStep == 0 { shuffler.shuffle(&order) }
+      var lossSum = partialLoss
       let start = ResourceUsage.seconds
-      for step in 0..<steps {
+      // Examples this process trained in the epoch (all of them unless it resumed within it).
+      let examplesRun = data.count - firstStep * batchSize
+      for step in firstStep..<steps {
         let range = step * batchSize..<min(data.count, (step + 1) * batchSize)
         let x = batch.matrix(rows: range.count)
         let loss = labels.withUnsafeMutableBufferPointer { labels in
@@ -66,7 +99,11 @@ public struct Trainer: Sendable {
         optimizer.step()
         lossSum += loss * Double(range.count)
         progress(.batch(epoch: epoch, step: step + 1, steps: steps, loss: loss))
+        if let every = checkpointSteps, (step + 1) % every == 0, step + 1 < steps {
+          try checkpoint(snapshot(stepsDone: step + 1, lossSum: lossSum))
+        }
       }
+      (firstStep, partialLoss) = (0, 0)
       let seconds = ResourceUsage.seconds - start
       var accuracy: Double?
       if let test {
@@ -75,11 +112,12 @@ public struct Trainer: Sendable {
       }
       let report = EpochReport(
         epoch: epoch, loss: lossSum / Double(data.count), testAccuracy: accuracy,
-        examplesPerSecond: Double(data.count) / seconds)
+        examplesPerSecond: Double(examplesRun) / seconds)
       epochs.append(report)
+      try checkpoint(snapshot(stepsDone: 0, lossSum: 0))
       progress(.epoch(report))
     }
-    return TrainingReport(epochs: epochs, kinks: model.kinks, peakResidentMegabytes: ResourceUsage.peakResidentMegabytes)
+    return TrainingReport(epochs: epochs, kinks: runKinks(), peakResidentMegabytes: ResourceUsage.peakResidentMegabytes)
   }
 
   /// The mean loss and the accuracy of `model` on `data` (evaluation mode: no dropout, no kink

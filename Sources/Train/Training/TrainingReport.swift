@@ -61,6 +61,8 @@ public struct TrainingReport: Equatable, Sendable, Codable {
   public var json: String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    // Finite in practice; a non-finite rate or loss is printed as a string rather than trapping.
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     return String(decoding: try! encoder.encode(self), as: UTF8.self)
   }
 }

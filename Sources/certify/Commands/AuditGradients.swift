@@ -26,29 +26,36 @@ struct AuditGradients: ParsableCommand {
   @OptionGroup var dataOptions: DataOptions
   @OptionGroup var certificateOptions: CertificateOptions
 
-  @Option(help: "Examples in the batch (the first test images from --offset).")
+  @Option(parsing: .unconditional, help: "Examples in the batch (the first test images from --offset).")
   var batch: Int = 128
 
-  @Option(help: "The first test image of the batch.")
+  @Option(parsing: .unconditional, help: "The first test image of the batch.")
   var offset: Int = 0
 
-  @Option(help: "MPFI precision in bits (at least 24).")
+  @Option(parsing: .unconditional, help: "MPFI precision in bits (24 to 65536).")
   var precision: Int = 128
 
-  @Option(help: "Random directions checked by interval finite differences (0 for none).")
+  @Option(parsing: .unconditional, help: "Random directions checked by interval finite differences (0 for none).")
   var directions: Int = 3
 
-  @Option(help: "The seed of the finite-difference directions.")
+  @Option(parsing: .unconditional, help: "The seed of the finite-difference directions.")
   var seed: UInt64 = 1
 
   @Flag(help: "Print the results as one line of JSON instead of a table.")
   var json = false
 
   func validate() throws {
-    guard batch >= 1 else { throw ValidationError("--batch must be at least 1.") }
-    guard offset >= 0 else { throw ValidationError("--offset must not be negative.") }
-    guard precision >= 24 else { throw ValidationError("--precision must be at least 24 bits (a Float32 weight must be exact).") }
-    guard directions >= 0 else { throw ValidationError("--directions must not be negative.") }
+    guard batch >= 1 else { throw ValidationError("--batch must be at least 1, not \(batch).") }
+    guard batch <= 60_000 else { throw ValidationError("--batch must be at most 60000 (the test set has 10000 images), not \(batch).") }
+    guard offset >= 0 else { throw ValidationError("--offset must be >= 0, not \(offset).") }
+    guard precision >= AuditPrecision.minimum else {
+      throw ValidationError("--precision must be at least \(AuditPrecision.minimum) bits (a Float32 weight must be exact), not \(precision).")
+    }
+    guard precision <= AuditPrecision.maximum else {
+      throw ValidationError("--precision must be at most \(AuditPrecision.maximum) bits, not \(precision).")
+    }
+    guard directions >= 0 else { throw ValidationError("--directions must be >= 0, not \(directions).") }
+    guard directions <= 1000 else { throw ValidationError("--directions must be at most 1000, not \(directions).") }
   }
 
   func run() throws {

@@ -25,13 +25,13 @@ struct AuditRobustness: ParsableCommand {
 
   @OptionGroup var dataOptions: DataOptions
 
-  @Option(help: "The radii, comma-separated, in the [0, 1] pixel scale (read exactly: 0.003 is 3/1000).")
+  @Option(parsing: .unconditional, help: "The radii, comma-separated, in the [0, 1] pixel scale (read exactly: 0.003 is 3/1000).")
   var eps: String = "0.003,0.01,0.02"
 
   @Option(help: "The bound methods, comma-separated: ibp, crown.")
   var method: String = "ibp,crown"
 
-  @Option(help: "Bound in MPFI at this many bits (at least 24) instead of the fast tier.")
+  @Option(parsing: .unconditional, help: "Bound in MPFI at this many bits (24 to 65536) instead of the fast tier.")
   var precision: Int?
 
   @Flag(help: "Bound in Float64 on BLAS with rigorous error terms (the default tier).")
@@ -40,22 +40,24 @@ struct AuditRobustness: ParsableCommand {
   @Flag(help: "Bound in exact rationals (for small networks: slow).")
   var exact = false
 
-  @Option(help: "Audit the first N test images only.")
+  @Option(parsing: .unconditional, help: "Audit the first N test images only.")
   var limit: Int?
 
-  @Option(help: "Worker threads (MPFI and exact tiers: images at once; fast tier: OpenBLAS threads).")
+  @Option(parsing: .unconditional, help: "Worker threads (MPFI and exact tiers: images at once; fast tier: OpenBLAS threads).")
   var threads: Int?
 
   @Flag(help: "Also attack each correct, uncertified image with projected gradient ascent: an upper bound on robust accuracy.")
   var attack = false
 
-  @Option(help: "Gradient steps of the attack per start.")
+  @Option(parsing: .unconditional, help: "Gradient steps of the attack per start.")
   var attackSteps = 100
 
-  @Option(help: "Starts of the attack per image: the image itself, then random points of the ball.")
+  @Option(parsing: .unconditional, help: "Starts of the attack per image: the image itself, then random points of the ball.")
   var attackRestarts = 1
 
-  @Option(help: "Write certified accuracy against eps, one curve per method, as an SVG file.")
+  @Option(help: ArgumentHelp(
+    "Write certified accuracy against eps, one curve per method, as an SVG file.",
+    discussion: "A regular file, replaced atomically; a symbolic link is followed. Checked before the audit starts."))
   var plot: String?
 
   @Flag(help: "Replace an existing --plot file that this command did not write.")
@@ -68,12 +70,20 @@ struct AuditRobustness: ParsableCommand {
     if [precision != nil, fast, exact].filter({ $0 }).count > 1 {
       throw ValidationError("choose one tier: --fast, --precision BITS or --exact.")
     }
-    if let precision, precision < 24 {
-      throw ValidationError("--precision must be at least 24 bits (a Float32 weight must be exact).")
+    if let precision {
+      guard precision >= AuditPrecision.minimum else {
+        throw ValidationError("--precision must be at least \(AuditPrecision.minimum) bits (a Float32 weight must be exact), not \(precision).")
+      }
+      guard precision <= AuditPrecision.maximum else {
+        throw ValidationError("--precision must be at most \(AuditPrecision.maximum) bits, not \(precision).")
+      }
     }
-    if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
+    if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, not \(limit).") }
+    if let threads, threads < 1 || threads > 1024 { throw ValidationError("--threads must be in 1...1024, not \(threads).") }
     if attackSteps < 1 || attackRestarts < 1 { throw ValidationError("--attack-steps and --attack-restarts must be at least 1.") }
+    if attackSteps > 1_000_000 || attackRestarts > 1_000_000 {
+      throw ValidationError("--attack-steps and --attack-restarts must be at most 1000000.")
+    }
     _ = try epsilons()
     _ = try methods()
   }
@@ -83,9 +93,10 @@ struct AuditRobustness: ParsableCommand {
     let parts = eps.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
     return try parts.map { part in
       guard let value = try? Rational(parsing: part) else {
-        throw ValidationError("--eps: '\(part)' is not a number (write radii like 0.003,0.01 or 1/255).")
+        throw ValidationError("--eps: '\(MessageText.cut(part))' is not a number (write radii like 0.003,0.01 or 1/255).")
       }
-      guard value >= 0, value <= 1 else { throw ValidationError("--eps: \(part) is outside [0, 1].") }
+      guard value >= 0 else { throw ValidationError("--eps: \(MessageText.cut(part)) is negative; eps must be >= 0.") }
+      guard value <= 1 else { throw ValidationError("--eps: \(MessageText.cut(part)) is outside [0, 1]; eps must be <= 1 (pixels are in [0, 1]).") }
       return value
     }
   }
@@ -94,7 +105,7 @@ struct AuditRobustness: ParsableCommand {
     var result: [BoundMethod] = []
     for part in method.split(separator: ",", omittingEmptySubsequences: false) {
       guard let m = BoundMethod(rawValue: part.trimmingCharacters(in: .whitespaces).lowercased()) else {
-        throw ValidationError("--method: '\(part)' is not one of ibp, crown.")
+        throw ValidationError("--method: '\(MessageText.cut(part))' is not one of ibp, crown.")
       }
       if !result.contains(m) { result.append(m) }
     }
@@ -110,7 +121,7 @@ struct AuditRobustness: ParsableCommand {
   func run() throws {
     if tier == .float64, let threads { BLAS.threads = threads }
     try reportingFailure {
-      if let plot { try PlotFile.check(plot, overwrite: overwrite) }
+      let plotFile = try plot.map { try PlotFile.check($0, overwrite: overwrite) }
       let network = try DenseNetwork(contentsOf: model)
       var test = try FashionMNIST.load(.test, from: dataOptions.data)
       if let limit { test = test.prefix(limit) }
@@ -135,33 +146,32 @@ struct AuditRobustness: ParsableCommand {
       }
       let summary = RobustnessSummary(reports: reports, attacks: attacks)
       print(json ? summary.json() : summary.table())
-      if let plot {
-        try PlotFile.write(summary.svg(), to: plot)
+      if let plot, let plotFile {
+        try PlotFile.write(summary.svg(), to: plotFile)
         if !json { print("plot: \(plot)") }
       }
     }
   }
 }
 
-/// The `--plot` file: written only where nothing is, or over an earlier plot of this command,
-/// unless `--overwrite` says otherwise.
+/// The `--plot` file: a regular file (`OutputFile`), written only where nothing is, or over an
+/// earlier plot of this command, unless `--overwrite` says otherwise.
 enum PlotFile {
   static let signature = "<!-- certify audit robustness -->"
 
-  static func check(_ path: String, overwrite: Bool) throws {
-    guard !overwrite, FileManager.default.fileExists(atPath: path) else { return }
-    let head = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).read(upToCount: 256)) ?? nil
+  /// The destination, checked (before the audit runs).
+  static func check(_ path: String, overwrite: Bool) throws -> OutputFile {
+    let file = try OutputFile(path)
+    guard !overwrite, FileManager.default.fileExists(atPath: file.target) else { return file }
+    let head = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: file.target)).read(upToCount: 256)) ?? nil
     guard let head, String(decoding: head, as: UTF8.self).hasPrefix(signature) else {
       throw AuditError.invalidArgument("\(path) exists and was not written by 'certify audit robustness'; pass --overwrite to replace it")
     }
+    return file
   }
 
-  static func write(_ svg: String, to path: String) throws {
-    do {
-      try Data((signature + "\n" + svg).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-    } catch {
-      throw AuditError.unreadableFile(path: path, reason: "cannot write the plot: \((error as NSError).localizedDescription)")
-    }
+  static func write(_ svg: String, to file: OutputFile) throws {
+    try file.write(signature + "\n" + svg)
   }
 }
 

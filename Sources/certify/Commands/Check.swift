@@ -101,7 +101,7 @@ struct Check: ParsableCommand {
     var out: [String] = []
     for root in roots {
       var isDirectory: ObjCBool = false
-      guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) else { throw ValidationError("no such file or directory: \(root)") }
+      guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) else { throw FileError(path: root, reason: "no such file or directory") }
       if !isDirectory.boolValue { out.append(root); continue }
       let found = (FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? []).filter { $0.hasSuffix(".json") }
       out += found.sorted().map { root + "/" + $0 }

@@ -1,5 +1,6 @@
 import Algebra
 import ArgumentParser
+import Exact
 import Foundation
 
 /// `certify derive`: computes a layer's backward rules from its forward formula alone.
@@ -23,7 +24,7 @@ struct Derive: ParsableCommand {
   func run() throws {
     let document = try TheoremFiles.load(file)
     guard let target = document.layers.first(where: { $0.name == layer }) else {
-      throw ValidationError("no layer \(layer) in \(file) (layers: \(document.layers.map(\.name).joined(separator: ", ")))")
+      throw FileError(path: file, reason: "no layer \(MessageText.cut(layer)) (layers: \(document.layers.map(\.name).joined(separator: ", ")))")
     }
     var entries: [DeriveSummary.Entry] = []
     var failed = false

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Certificates
 import Foundation
+import Train
 
 /// `certify list`: the catalogue and the state of each certificate.
 struct List: ParsableCommand {
@@ -16,10 +17,13 @@ struct List: ParsableCommand {
   @Flag(help: "Write the catalogue as Markdown to Docs/Catalogue.md (see --output).")
   var markdown = false
 
-  @Option(help: "Where --markdown writes.")
+  @Option(help: ArgumentHelp(
+    "Where --markdown writes.",
+    discussion: "A regular file, replaced atomically; a symbolic link is followed. Checked before the certificates are replayed."))
   var output = "Docs/Catalogue.md"
 
   func run() throws {
+    let outputFile = markdown ? try OutputFile(output) : nil
     let catalogue = try Catalogue.load(theorems: theorems)
     let store = CertificateStore(directory: URL(fileURLWithPath: certificates))
     var states: [String: String] = [:]
@@ -32,7 +36,7 @@ struct List: ParsableCommand {
     if markdown {
       // The catalogue records whether each statement is proved; a certificate that replays is.
       let text = catalogue.markdown { states[$0.source + "#" + $0.statement.name] == "certified" ? "certified" : "FAILED" }
-      try writeIfChanged(text, to: output)
+      try writeIfChanged(text, to: outputFile!)
       print("wrote \(output)")
       return
     }

@@ -1,7 +1,9 @@
 import Algebra
 import ArgumentParser
 import Certificates
+import Exact
 import Foundation
+import Train
 
 /// `certify prove`: proves the theorems and layer rules of `.thm` files, for every size, and writes
 /// their certificates.
@@ -28,7 +30,9 @@ struct Prove: ParsableCommand {
   @Option(help: "The directory of certificates.")
   var certificates = "Certificates"
 
-  @Option(help: "The catalogue written with --all.")
+  @Option(help: ArgumentHelp(
+    "The catalogue written with --all.",
+    discussion: "A regular file, replaced atomically; a symbolic link is followed. Checked before any proof starts."))
   var catalogue = "Docs/Catalogue.md"
 
   @Flag(help: "Compare with the checked-in certificates and catalogue instead of writing them; exit 1 if any would change.")
@@ -42,6 +46,7 @@ struct Prove: ParsableCommand {
   }
 
   func run() throws {
+    let catalogueFile = all && !check ? try OutputFile(catalogue) : nil
     let paths = try (all ? TheoremFiles.list(in: theorems) : []) + files.map(normalized)
     let store = CertificateStore(directory: URL(fileURLWithPath: certificates))
     var reports: [StatementReport] = []
@@ -74,7 +79,7 @@ struct Prove: ParsableCommand {
         }
       } catch {
         parseFailures += 1
-        FileHandle.standardError.write(Data("\(error)\n".utf8))
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
       }
     }
     if all && parseFailures == 0 {
@@ -88,7 +93,7 @@ struct Prove: ParsableCommand {
       if check {
         if readFile(catalogue) != text { outdated.append(catalogue) }
       } else {
-        try writeIfChanged(text, to: catalogue)
+        try writeIfChanged(text, to: catalogueFile!)
       }
       // In the package, the copy of the trainer's certificates that the binary carries.
       if FileManager.default.fileExists(atPath: BuiltInSource.path), !builtIn.isEmpty {
@@ -96,7 +101,7 @@ struct Prove: ParsableCommand {
         if check {
           if readFile(BuiltInSource.path) != source { outdated.append(BuiltInSource.path) }
         } else if readFile(BuiltInSource.path) != source {
-          try writeIfChanged(source, to: BuiltInSource.path)
+          try writeIfChanged(source, to: OutputFile(BuiltInSource.path))
           FileHandle.standardError.write(Data("\(BuiltInSource.path) changed: rebuild certify to carry the new certificates\n".utf8))
         }
       }
@@ -172,14 +177,27 @@ enum JSONOutput {
 enum TheoremFiles {
   /// The `.thm` files under `directory`, sorted.
   static func list(in directory: String) throws -> [String] {
-    guard let walker = FileManager.default.enumerator(atPath: directory) else {
-      throw ValidationError("no directory \(directory)")
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
+      let walker = FileManager.default.enumerator(atPath: directory)
+    else {
+      throw FileError(path: directory, reason: "no such folder")
     }
     return walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".thm") }.sorted().map { directory + "/" + $0 }
   }
 
   static func load(_ path: String) throws -> Document {
-    guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw FileError(path: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
+    }
     return try TheoremLanguage.parse(String(decoding: data, as: UTF8.self), file: path)
   }
+}
+
+/// A file or folder a command cannot read, and why: one `error: PATH: REASON` line.
+struct FileError: Error, CustomStringConvertible {
+  var path: String
+  var reason: String
+
+  var description: String { "\(MessageText.cut(path, to: 200)): \(reason)" }
 }

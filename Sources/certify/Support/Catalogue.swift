@@ -3,6 +3,7 @@ import ArgumentParser
 import Certificates
 import Foundation
 import ProofKernel
+import Train
 
 /// The statements of the theorem files and their certificates: what `prove`, `check` and `list`
 /// share.
@@ -60,13 +61,12 @@ func readFile(_ path: String) -> String? {
   FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
 }
 
-/// Writes `text` to `path` when it differs; true when it changed.
+/// Writes `text` to `file` (a regular file, atomically: `OutputFile`) when it differs; true when
+/// it changed.
 @discardableResult
-func writeIfChanged(_ text: String, to path: String) throws -> Bool {
-  if readFile(path) == text { return false }
-  let url = URL(fileURLWithPath: path)
-  try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-  try Data(text.utf8).write(to: url, options: .atomic)
+func writeIfChanged(_ text: String, to file: OutputFile) throws -> Bool {
+  if readFile(file.target) == text { return false }
+  try file.write(text)
   return true
 }
 
