@@ -52,6 +52,7 @@ public struct GradientAudit: Sendable {
     do { try MemoryBudget.check(GradientAudit.bytes(model, batch: batch.count, precision: precision), for: "the gradient audit at \(precision) bits") } catch {
       throw GradientAuditError.invalidModel(error.description)
     }
+    if let reason = GradientErrorBound.unmodelled(model) { throw GradientAuditError.invalidModel(reason) }
     for p in model.parameters where !p.value.scalars.allSatisfy(\.isFinite) {
       throw GradientAuditError.invalidModel("parameter \(p.name) has a value that is not finite")
     }
@@ -85,7 +86,7 @@ public struct GradientAudit: Sendable {
     let enclosed = DispatchTime.now()
 
     progress?("a priori bounds")
-    let bounds = GradientErrorBound.bounds(model: model, enclosure: enclosure)
+    let bounds = try GradientErrorBound.bounds(model: model, enclosure: enclosure)
     let tensors = model.parameters.enumerated().map { p, parameter in
       TensorErrors.measure(name: parameter.name, float: floats[p], exact: enclosure.gradients[p], bound: bounds[p])
     }

@@ -11,7 +11,8 @@ public import Train
 /// deterministic function the trainer's kernels compute when the mask is all ones and `p = 1`.
 /// Nothing else changes: dropout holds no parameters, so the parameters keep their names and order.
 ///
-/// Layers other than dense, relu, sigmoid, tanh and dropout (formula layers) are refused with their
+/// Layers without a floating-point error model (`GradientErrorModel`: today dense, relu, sigmoid, tanh;
+/// not formula layers) are refused with their
 /// position: the audit has no a priori error bound for a generic evaluator.
 public struct GradientAuditModel {
   /// The model, without dropout.
@@ -29,14 +30,14 @@ public struct GradientAuditModel {
     }
     var kept: [LayerSpec] = []
     var removed: [Int] = []
+    // Every layer kind brings its floating-point error model (ErrorModels/); one without is
+    // refused by name. Dropout is removed (see above).
+    if let k = full.layers.firstIndex(where: { !($0 is Dropout) && !($0 is any GradientErrorModel) }) {
+      throw GradientAuditError.invalidModel(
+        "\(path): layer \(k + 1) ('\(checkpoint.spec.layers[k].text)') has no floating-point error model, so its rounding cannot be bounded")
+    }
     for (position, layer) in checkpoint.spec.layers.enumerated() {
-      switch layer {
-      case .dense, .relu, .sigmoid, .tanh: kept.append(layer)
-      case .dropout: removed.append(position + 1)
-      default:
-        throw GradientAuditError.invalidModel(
-          "\(path): layer \(position + 1) ('\(layer.text)') is not dense, relu, sigmoid, tanh or dropout")
-      }
+      if case .dropout = layer { removed.append(position + 1) } else { kept.append(layer) }
     }
     guard !removed.isEmpty else {
       self.init(model: full, removedDropout: [])

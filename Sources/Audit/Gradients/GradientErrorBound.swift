@@ -1,5 +1,3 @@
-import Exact
-import Intervals
 import Foundation
 import Train
 
@@ -37,167 +35,34 @@ struct GradientErrorBound {
 
   static func tau(_ n: Int) -> Double { 2 * Double(n) * eta }
 
-  /// Per parameter (the model's order), the bound of each gradient entry.
-  static func bounds(model: Sequential, enclosure e: GradientEnclosure) -> [[Double]] {
-    let batch = e.batch
-    let widths = e.widths
-    let magnitudes = e.activations.map { v in (0..<v.count).map { v.magnitudeUpperBound($0) } }
-    let seedMagnitudes = e.seeds.map { v in (0..<v.count).map { v.magnitudeUpperBound($0) } }
-    var errors: [[Double]] = [Array(repeating: 0, count: e.activations[0].count)]
-
-    // Forward: errors of each layer's outputs.
-    for (k, layer) in model.layers.enumerated() {
-      let (n, m) = (widths[k], widths[k + 1])
-      let input = errors[k]
-      var out = Array(repeating: 0.0, count: batch * m)
-      switch type(of: layer).certifiedBlock {
-      case "dense":
-        let w = layer.parameters[0].value.scalars.map { Double(abs($0)) }
-        let bias = layer.parameters[1].value.scalars.map { Double(abs($0)) }
-        let g = gamma(n + 1), t = tau(n + 1)
-        let exactInput = input.allSatisfy { $0 == 0 }
-        for b in 0..<batch {
-          for o in 0..<m {
-            var propagated = 0.0, size = bias[o]
-            for i in 0..<n {
-              let x = magnitudes[k][b * n + i] + input[b * n + i]
-              size += w[o * n + i] * x
-              if !exactInput { propagated += w[o * n + i] * input[b * n + i] }
-            }
-            out[b * m + o] = (propagated + g * size + t) * safety
-          }
-        }
-      case "relu":
-        out = input  // relu is exact and 1-Lipschitz
-      case "sigmoid":
-        let rho = sigmoidRelative
-        for j in out.indices {
-          out[j] = (input[j] / 4 + rho * (magnitudes[k + 1][j] + input[j] / 4) + 8 * eta) * safety
-        }
-      case "tanh":
-        for j in out.indices {
-          out[j] = (input[j] + libmRelative * (magnitudes[k + 1][j] + input[j]) + libmAbsolute) * safety
-        }
-      default:
-        out = Array(repeating: .infinity, count: batch * m)  // not modelled: no claim
-      }
-      errors.append(out)
+  /// The layer (position, name) that has no floating-point error model, if any: the audit refuses
+  /// such a model before it starts rather than claim nothing about it.
+  static func unmodelled(_ model: Sequential) -> String? {
+    if let k = model.layers.firstIndex(where: { !($0 is any GradientErrorModel) }) {
+      return "layer \(k + 1) (\(model.layers[k].name)) has no floating-point error model"
     }
+    return model.loss is any LossErrorModel ? nil : "the loss \(type(of: model.loss).certifiedBlock) has no floating-point error model"
+  }
 
-    // The loss's seed.
-    let classes = widths.last!
-    let logits = errors.last!
-    var seedError = Array(repeating: 0.0, count: batch * classes)
-    let top = seedMagnitudes.last!
-    let inverseBatch = 1 / Double(batch)
-    for b in 0..<batch {
-      let row = b * classes
-      switch type(of: model.loss).certifiedBlock {
-      case "softmax_cross_entropy":
-        var delta = 0.0, largest = 0.0
-        for j in 0..<classes {
-          delta = max(delta, logits[row + j])
-          largest = max(largest, magnitudes.last![row + j] + logits[row + j])
-        }
-        let shift = expm1(2 * u * largest)
-        let rhoE = shift + libmRelative + libmRelative * shift
-        let alpha = libmAbsolute
-        let epsLow = rhoE + gamma(classes) + 2 * Double(classes) * alpha
-        let rhoP = (rhoE + u + rhoE * u + epsLow) / (1 - epsLow)
-        let absoluteP = 3 * alpha + eta
-        let spread = expm1(2 * delta)
-        for i in 0..<classes {
-          let isTarget = e.targets.isZero(row + i) ? 0.0 : 1.0
-          let p = Double(batch) * top[row + i] + isTarget  // p = B g + t
-          let deltaP = p * spread + rhoP * p * (1 + spread) + absoluteP
-          seedError[row + i] = (inverseBatch * deltaP * (1 + gamma(3)) + gamma(3) * top[row + i] + eta / 2) * safety
-        }
-      case "mse":
-        for i in 0..<classes {
-          seedError[row + i] = (2 / Double(classes) * inverseBatch * logits[row + i] * (1 + gamma(5)) + gamma(5) * top[row + i] + eta) * safety
-        }
-      default:
-        for i in 0..<classes { seedError[row + i] = .infinity }
-      }
+  /// Per parameter (the model's order), the bound of each gradient entry: the layers' error models
+  /// run forward, then the loss's, then backward.
+  /// - Throws: `GradientAuditError.invalidModel` naming a layer without an error model.
+  static func bounds(model: Sequential, enclosure e: GradientEnclosure) throws(GradientAuditError) -> [[Double]] {
+    if let reason = unmodelled(model) { throw .invalidModel(reason) }
+    let layers = model.layers.map { $0 as! any GradientErrorModel }
+    var p = ErrorPropagation(e)
+    for (k, layer) in layers.enumerated() {
+      p.errors.append(layer.forwardError(at: k, input: p.errors[k], p))
     }
+    var dy = (model.loss as! any LossErrorModel).seedError(logits: p.errors.last!, p)
 
-    // Backward.
     var parameterBounds: [[Double]] = model.parameters.map { Array(repeating: .infinity, count: $0.value.count) }
     var parameterIndex: [ObjectIdentifier: Int] = [:]
-    for (p, parameter) in model.parameters.enumerated() { parameterIndex[ObjectIdentifier(parameter)] = p }
+    for (index, parameter) in model.parameters.enumerated() { parameterIndex[ObjectIdentifier(parameter)] = index }
     let firstTrainable = model.layers.firstIndex { !$0.parameters.isEmpty } ?? model.layers.count
-    var dy = seedError
-    for k in stride(from: model.layers.count - 1, through: firstTrainable, by: -1) {
-      let layer = model.layers[k]
-      let (n, m) = (widths[k], widths[k + 1])
-      let seed = seedMagnitudes[k]
-      let input = errors[k]
-      var dx = Array(repeating: Double.infinity, count: batch * n)
-      switch type(of: layer).certifiedBlock {
-      case "dense":
-        let w = layer.parameters[0].value.scalars.map { Double(abs($0)) }
-        let gB = gamma(batch), tB = tau(batch)
-        var dW = Array(repeating: 0.0, count: m * n)
-        for o in 0..<m {
-          for i in 0..<n {
-            var propagated = 0.0, size = 0.0
-            for b in 0..<batch {
-              let x = magnitudes[k][b * n + i] + input[b * n + i]
-              propagated += dy[b * m + o] * x + seed[b * m + o] * input[b * n + i]
-              size += (seed[b * m + o] + dy[b * m + o]) * x
-            }
-            dW[o * n + i] = (propagated + gB * size + tB) * safety
-          }
-        }
-        var db = Array(repeating: 0.0, count: m)
-        for o in 0..<m {
-          var propagated = 0.0, size = 0.0
-          for b in 0..<batch {
-            propagated += dy[b * m + o]
-            size += seed[b * m + o] + dy[b * m + o]
-          }
-          db[o] = (propagated + gB * size) * safety
-        }
-        parameterBounds[parameterIndex[ObjectIdentifier(layer.parameters[0])]!] = dW
-        parameterBounds[parameterIndex[ObjectIdentifier(layer.parameters[1])]!] = db
-        if k > firstTrainable {
-          let gO = gamma(m), tO = tau(m)
-          for b in 0..<batch {
-            for i in 0..<n {
-              var propagated = 0.0, size = 0.0
-              for o in 0..<m {
-                propagated += w[o * n + i] * dy[b * m + o]
-                size += w[o * n + i] * (seed[b * m + o] + dy[b * m + o])
-              }
-              dx[b * n + i] = (propagated + gO * size + tO) * safety
-            }
-          }
-        }
-      case "relu":
-        let z = e.activations[k]
-        for j in dx.indices {
-          let (lo, hi) = z.doubleBounds(j)
-          // Float and exact inputs have the same sign when |z| > E_z: the same step, so only dy's
-          // error passes; otherwise one of the two steps may be 0.
-          dx[j] = lo > input[j] || hi < -input[j] ? dy[j] : (seed[j] + dy[j]) * safety
-        }
-      case "sigmoid":
-        let ey = errors[k + 1]
-        let g3 = gamma(3)
-        for j in dx.indices {
-          dx[j] = (0.25 * dy[j] + ey[j] * seed[j] + g3 * 0.25 * (seed[j] + dy[j]) + 2 * eta) * safety
-        }
-      case "tanh":
-        let ey = errors[k + 1]
-        for j in dx.indices {
-          let t = magnitudes[k + 1][j]
-          let q = (t + ey[j]) * (t + ey[j])
-          let f = ey[j] * (2 * t + ey[j]) + u * (1 + u) * q + u * max(1, q) + eta
-          dx[j] = ((1 + f) * dy[j] + f * seed[j] + u * (1 + f) * (seed[j] + dy[j]) + eta / 2) * safety
-        }
-      default:
-        break  // not modelled: infinite, no claim
-      }
+    for k in stride(from: layers.count - 1, through: firstTrainable, by: -1) {
+      let (dx, gradients) = layers[k].backwardError(at: k, dy: dy, needsInput: k > firstTrainable, p)
+      for (parameter, bound) in zip(layers[k].parameters, gradients) { parameterBounds[parameterIndex[ObjectIdentifier(parameter)]!] = bound }
       dy = dx
     }
     return parameterBounds
