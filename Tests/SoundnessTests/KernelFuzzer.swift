@@ -52,6 +52,7 @@ struct KernelFuzzer {
   mutating func derivation() {
     var proof = Derivation()
     report.derivations += 1
+    if random.chance(25) { adjoint(&proof) }
     for _ in 0..<stepsPerDerivation {
       let step = nextStep(proof)
       report.attempts += 1
@@ -66,6 +67,54 @@ struct KernelFuzzer {
         report.refusedByRule[step.ruleName, default: 0] += 1
       }
     }
+  }
+
+  /// Applies `step`, counting and checking what the kernel accepts; the step's number, or nil.
+  @discardableResult
+  mutating func attempt(_ step: Step, _ proof: inout Derivation) -> Int? {
+    report.attempts += 1
+    do {
+      let k = try proof.apply(step)
+      report.accepted += 1
+      report.acceptedByRule[step.ruleName, default: 0] += 1
+      check(proof, k)
+      return k
+    } catch {
+      report.refusedByRule[step.ruleName, default: 0] += 1
+      return nil
+    }
+  }
+
+  /// A scripted adjoint proof, so that `vjp-intro` is reached: `sum(o) dy[o] * D y(o) [x := dx]`
+  /// for a random elementwise `y`, `jvp`, then the pairing read off the derivative (the factors
+  /// beside `dx[o]`, sometimes with one dropped or the index shifted, which `ring` or `vjp-intro`
+  /// should refuse), `vjp-intro` and a `discharge` of what the jvp assumed.
+  mutating func adjoint(_ proof: inout Derivation) {
+    let o = try! Affine.index("o")
+    let xo = try! Term.access(random.x, [o])
+    let y: Term = random.pick([
+      .apply(random.pick(Function.allCases), xo), .mul([.constant(Rational(random.below(5) - 2)), xo]),
+      .power(xo, random.pick([Rational(2), Rational(3), Rational(-1), Rational(1, 2)])), .mul([xo, .apply(.sigmoid, xo)]),
+      .mul([xo, try! Term.access(random.y, [o])]),
+    ])
+    guard let derivative = try? Term.derivative(y, random.x, along: random.dx),
+      let lhs = try? Term.sum(["o"], .axis("o", size: .dimension("n")), .mul([try! .access(random.dy, [o]), derivative]))
+    else { return }
+    guard let start = attempt(.refl(lhs), &proof), let derived = attempt(.rewrite(start, path: [0, 1], .jvp), &proof) else { return }
+    // The derivative's factors other than dx[o], times dy[o].
+    let d = (try? proof.theorems[derived].rhs.subterm(at: [0, 1])) ?? .zero
+    var factors = d.node.isMulNode ? d.children : [d]
+    let dxo = try! Term.access(random.dx, [o])
+    guard let at = factors.firstIndex(of: dxo) else { return }
+    factors.remove(at: at)
+    if random.chance(15), !factors.isEmpty { factors.removeLast() }  // a wrong adjoint
+    var g = Term.mul(factors + [try! .access(random.dy, [o])])
+    if random.chance(10) { g = (try? g.substituting(["o": try! o.plus(.constant(1))])) ?? g }
+    guard let paired = attempt(.rewrite(derived, path: [0], .ring(.mul([dxo, g]))), &proof),
+      let introduced = attempt(.vjpIntro(paired, at: [random.pick(["i", "j"])]), &proof)
+    else { return }
+    let stated = random.chance(70) ? proof.theorems[introduced].hypotheses : stated(proof.theorems[introduced])
+    attempt(.discharge(introduced, stating: stated), &proof)
   }
 
   mutating func check(_ proof: Derivation, _ k: Int) {
@@ -150,4 +199,8 @@ struct KernelFuzzer {
     let map = Dictionary(uniqueKeysWithValues: bs.map { ($0, try! Affine.index($0 + "r")) })
     return (try? Term.sum(bs.map { $0 + "r" }, g.substituting(map), body.substituting(map))) ?? t
   }
+}
+
+extension Term.Node {
+  var isMulNode: Bool { if case .mul = self { return true } else { return false } }
 }
