@@ -2,24 +2,34 @@
 // sign condition. It answers "unknown" (false) whenever it is unsure.
 
 enum Positivity {
-  /// Known > 0 for every value of the variables.
-  static func positive(_ t: Term) -> Bool {
+  /// Terms stated positive, by alpha-key, with their free indices. Where a binder (a sum's, a
+  /// definition's parameters) captures one of those indices, the fact no longer speaks of the same
+  /// variable and is dropped.
+  typealias Known = [String: Set<String>]
+
+  /// Known > 0 for every value of the variables, where the terms in `known` are positive.
+  static func positive(_ t: Term, known: Known = [:]) -> Bool {
+    if !known.isEmpty, known[t.alphaKey] != nil { return true }
+    func positive(_ t: Term, under names: [String] = []) -> Bool { Positivity.positive(t, known: known.filter { $0.value.isDisjoint(with: names) }) }
+    func nonNegative(_ t: Term) -> Bool { Positivity.nonNegative(t, known: known) }
     switch t.node {
     case let .constant(q): return q.signum > 0
     case .dimension: return true
     case let .named(n): return n == "pi"
     case let .apply(f, _): return f == .exp || f == .sigmoid
     case let .power(b, _): return positive(b)
-    case let .mul(fs): return fs.allSatisfy(positive)
-    case let .add(ts): return ts.allSatisfy(nonNegative) && ts.contains(where: positive)
-    case let .sum(bs, g, body): return positive(body) && nonEmpty(bs, g)
-    case let .reference(d, _): return positive(d.body)
+    case let .mul(fs): return fs.allSatisfy { positive($0) }
+    case let .add(ts): return ts.allSatisfy { nonNegative($0) } && ts.contains { positive($0) }
+    case let .sum(bs, g, body): return positive(body, under: bs) && nonEmpty(bs, g)
+    case let .reference(d, _): return positive(d.body, under: d.parameters)
     default: return false
     }
   }
 
-  /// Known >= 0 for every value of the variables.
-  static func nonNegative(_ t: Term) -> Bool {
+  /// Known >= 0 for every value of the variables (given `known`, as `positive`).
+  static func nonNegative(_ t: Term, known: Known = [:]) -> Bool {
+    func positive(_ t: Term) -> Bool { Positivity.positive(t, known: known) }
+    func nonNegative(_ t: Term, under names: [String] = []) -> Bool { Positivity.nonNegative(t, known: known.filter { $0.value.isDisjoint(with: names) }) }
     switch t.node {
     case let .constant(q): return q.signum >= 0
     case .bracket: return true
@@ -33,10 +43,10 @@ enum Positivity {
         return nonNegative(b)
       }
       return positive(b)
-    case let .mul(fs): return fs.allSatisfy(nonNegative)
-    case let .add(ts): return ts.allSatisfy(nonNegative)
-    case let .sum(_, _, body): return nonNegative(body)
-    case let .reference(d, _): return nonNegative(d.body)
+    case let .mul(fs): return fs.allSatisfy { nonNegative($0) }
+    case let .add(ts): return ts.allSatisfy { nonNegative($0) }
+    case let .sum(bs, _, body): return nonNegative(body, under: bs)
+    case let .reference(d, _): return nonNegative(d.body, under: d.parameters)
     default: return positive(t)
     }
   }

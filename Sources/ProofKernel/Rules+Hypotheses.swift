@@ -1,3 +1,5 @@
+internal import Exact
+
 // Hypotheses: assuming an equation or a guard, and discharging what a proof assumed against what the
 // theorem states.
 
@@ -29,7 +31,8 @@ extension Theorem {
   }
 
   /// `discharge`: from `Γ ⊢ a = b`, `Δ ⊢ a = b` when every hypothesis of `Γ` follows from `Δ`: it is
-  /// in `Δ` (up to bound names); or it is a sign condition the positivity check proves; or a guard
+  /// in `Δ` (up to bound names); or it is a sign condition the positivity check proves from the
+  /// stated ones, or a stated one times a rational (`-x != 0` from `x != 0`); or a guard
   /// on free indices, not false, each of whose constraints `Δ` states; or `forall b. [G] -> h` that
   /// is vacuous (`G` false), or whose body is true everywhere, or a guard each of whose constraints
   /// is in `G` or stated, or that `Δ` states as `forall c. [H] -> h` with `H` not false and each
@@ -48,20 +51,57 @@ extension Theorem {
   /// test "each constraint is known" would pass vacuously: false guards are decided first.
   private static func covered(_ h: Formula, by stated: [Formula], _ known: Set<String>) -> Bool {
     switch h {
-    case let .positive(t), let .nonZero(t): return Positivity.positive(t)
+    case .positive, .nonZero: return sign(h, under: [], stated)
     case let .holds(g): return !g.isFalse && constraintKeys([], g).isSubset(of: known)
     case let .forAll(bs, g, body):
       if g.isFalse { return true }  // vacuous: true with no hypothesis at all
-      if covered(body, by: [], []) { return true }  // a sign condition true everywhere
+      if sign(body, under: bs, stated) { return true }  // a sign condition true at every point
       let mine = constraintKeys(bs, g).union(known)
       if case let .holds(inner) = body, !inner.isFalse, constraintKeys(bs, inner).isSubset(of: mine) { return true }
-      let bodyKey = Formula.forAll(bs, .true, body).alphaKey
       return stated.contains { s in
         guard case let .forAll(cs, sg, sbody) = s, cs.count == bs.count, !sg.isFalse else { return false }
-        return Formula.forAll(cs, .true, sbody).alphaKey == bodyKey && constraintKeys(cs, sg).isSubset(of: mine)
+        return follows(body, bs, from: sbody, cs) && constraintKeys(cs, sg).isSubset(of: mine)
       }
     default: return false
     }
+  }
+
+  /// A sign condition, under `binders`, that the positivity check proves given the stated sign
+  /// conditions (`eps > 0`), or that is a stated one scaled by a rational. Only stated conditions
+  /// whose free indices no binder captures are used: they speak of the same variables.
+  private static func sign(_ f: Formula, under binders: [String], _ stated: [Formula]) -> Bool {
+    let facts = stated.filter { s in
+      switch s {
+      case let .positive(t), let .nonZero(t): return t.freeIndices.isDisjoint(with: binders)
+      default: return false
+      }
+    }
+    var positive: Positivity.Known = [:]
+    for case let .positive(t) in facts { positive[t.alphaKey] = t.freeIndices }
+    switch f {
+    case let .positive(t), let .nonZero(t):
+      return Positivity.positive(t, known: positive) || facts.contains { follows(f, binders, from: $0, []) }
+    default: return false
+    }
+  }
+
+  /// `needed` (under binders `nb`) follows from `given` (under `gb`, matched by position): the same
+  /// formula, or `t != 0` from `s != 0` or `s > 0`, or `t > 0` from `s > 0`, where `t = c * s` as
+  /// polynomials for a rational `c` nonzero (positive for `> 0`).
+  private static func follows(_ needed: Formula, _ nb: [String], from given: Formula, _ gb: [String]) -> Bool {
+    if Formula.forAll(nb, .true, needed).alphaKey == Formula.forAll(gb, .true, given).alphaKey { return true }
+    let (t, s, strict): (Term, Term, Bool)
+    switch (needed, given) {
+    case let (.nonZero(a), .nonZero(b)), let (.nonZero(a), .positive(b)): (t, s, strict) = (a, b, false)
+    case let (.positive(a), .positive(b)): (t, s, strict) = (a, b, true)
+    default: return false
+    }
+    guard let p = try? Polynomial(t, bound: nb), let q = try? Polynomial(s, bound: gb), p.terms.count == q.terms.count,
+      let (m, a) = q.terms.first, let b = p.terms[m]
+    else { return false }
+    let c = b / a
+    guard q.terms.allSatisfy({ p.terms[$0.key] == c * $0.value }) else { return false }
+    return strict ? c.signum > 0 : !c.isZero
   }
 
   /// Each constraint of `g` printed with `binders` by position, so that guards under different

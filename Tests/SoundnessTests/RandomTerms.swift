@@ -139,10 +139,11 @@ struct RandomTerms {
     case 0: return .holds(freeGuard(scope))
     case 1, 2:
       let b = "k"
+      let scaled = Term.mul([.constant(Rational(below(5) - 2)), access(scope + [b])])
       let body: Formula = chance(50) ? .equal(access(scope + [b]), term(scope + [b], depth: 1))
-        : chance(50) ? .nonZero(access(scope + [b])) : .holds(freeGuard(scope + [b]))
+        : chance(50) ? (chance(50) ? .nonZero(access(scope + [b])) : .nonZero(scaled)) : .holds(freeGuard(scope + [b]))
       return (try? Formula.quantified([b], chance(15) ? .false : range(b, scope), body)) ?? body
-    case 3: return .nonZero(term(scope, depth: 1))
+    case 3: return chance(50) ? .nonZero(term(scope, depth: 1)) : .positive(chance(50) ? term(scope, depth: 1) : .mul([.constant(Rational(below(5) - 2)), access(scope)]))
     default: return .equal(access(scope), term(scope, depth: 1))
     }
   }
@@ -158,6 +159,7 @@ struct RandomTerms {
     if chance(75) {
       switch t.node {
       case .derivative: return .jvp
+      case let .sum(_, _, body) where body.node.isAddNode && chance(50): return .sumLinear
       case .sum:
         return pick([.sumLinear, .sumMerge, .sumSplit(1 + below(2)), .sumGuard, .deltaElim(b), .sumCount(b),
                      .sumSwap(binders.shuffled(using: &random)), .changeOfVariables(b, to: pick([b, "u"]), sign: pick([1, -1]), offset: affine(scope + binders))])
@@ -217,4 +219,8 @@ extension Term {
     for (k, c) in children.enumerated() { out += c.positions(prefix + [k], scope: inner) }
     return out
   }
+}
+
+extension Term.Node {
+  var isAddNode: Bool { if case .add = self { return true } else { return false } }
 }
