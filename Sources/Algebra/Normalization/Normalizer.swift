@@ -27,8 +27,14 @@ struct Normalizer {
   /// Index names in use anywhere in the proof; fresh names avoid them.
   var used: Set<String>
   var counter = 0
+  /// Whether a power of a power is folded by `pow-pow` (`(s^-1)^2` to `s^-2`), which records the
+  /// rule's condition (`s != 0`, or `s > 0` for a fractional exponent) as a hypothesis.
+  var foldsPowers: Bool
 
-  init(avoiding names: Set<String>) { used = names }
+  init(avoiding names: Set<String>, foldsPowers: Bool = true) {
+    used = names
+    self.foldsPowers = foldsPowers
+  }
 
   mutating func fresh() -> String {
     while true {
@@ -44,7 +50,13 @@ struct Normalizer {
     try rewriteAll(&chain, root, rule: .unfold) { if case .reference = $0.node { return true } else { return false } }
     try renameApart(&chain, root)
     let expanded = try expand(&chain, at: root)
-    return try finish(&chain, at: root, expanded)
+    let result = try finish(&chain, at: root, expanded)
+    // A product of equal non-natural powers (`S^-1 * S^-1`, from `y[i] * y[j]` in softmax) is laid
+    // out as `(S^-1)^2`: fold it to `S^-2`, the form the derivative rules give, and normalize again.
+    let isPowerOfPower: (Term) -> Bool = { t in if case let .power(b, _) = t.node, case .power = b.node { true } else { false } }
+    guard foldsPowers, Normalizer.firstPath(in: try chain.subterm(at: root), where: isPowerOfPower) != nil else { return result }
+    try rewriteAll(&chain, root, rule: .powPow, where: isPowerOfPower)
+    return try finish(&chain, at: root, try expand(&chain, at: root))
   }
 
   // MARK: - Preparation
@@ -117,6 +129,10 @@ struct Normalizer {
   }
 
   private mutating func expandPower(_ chain: inout Chain, at p: [Int], base: Term, _ q: Rational) throws -> [Monomial] {
+    if foldsPowers, case .power = base.node {
+      try chain.apply(.powPow, at: p)
+      return try expand(&chain, at: p)
+    }
     if case let .dimension(d) = base.node {
       var m = Monomial()
       m.dimensions[d] = q

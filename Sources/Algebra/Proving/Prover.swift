@@ -39,9 +39,18 @@ public enum ProofFailure: Error, Sendable, CustomStringConvertible {
 /// adjoint identity and `vjp-intro`; finally the kernel's `discharge` against the stated hypotheses.
 public enum Prover {
   public static func prove(_ statement: Statement) -> ProofOutcome {
+    let outcome = prove(statement, foldingPowers: true)
+    // Folding a power of a power records a condition (`s != 0`); where that cannot be discharged,
+    // the powers may still match as they are written.
+    guard !outcome.proved, outcome.steps.contains(where: { if case .rewrite(_, _, .powPow) = $0 { true } else { false } }) else { return outcome }
+    let plain = prove(statement, foldingPowers: false)
+    return plain.proved ? plain : outcome
+  }
+
+  static func prove(_ statement: Statement, foldingPowers: Bool) -> ProofOutcome {
     let builder = ProofBuilder()
     do {
-      let theorem = try proveOrThrow(statement, builder)
+      let theorem = try proveOrThrow(statement, builder, foldingPowers: foldingPowers)
       return ProofOutcome(statement: statement.name, theorem: theorem, steps: builder.derivation.steps, failure: nil)
     } catch let failure as ProofFailure {
       return ProofOutcome(statement: statement.name, theorem: nil, steps: builder.derivation.steps, failure: failure)
@@ -54,8 +63,8 @@ public enum Prover {
     }
   }
 
-  static func proveOrThrow(_ statement: Statement, _ builder: ProofBuilder) throws -> Theorem {
-    var normalizer = Normalizer(avoiding: names(in: [statement.lhs, statement.rhs]))
+  static func proveOrThrow(_ statement: Statement, _ builder: ProofBuilder, foldingPowers: Bool = true) throws -> Theorem {
+    var normalizer = Normalizer(avoiding: names(in: [statement.lhs, statement.rhs]), foldsPowers: foldingPowers)
     let equation: Int
     if case let .vjp(v) = statement.lhs.node {
       equation = try adjointIdentity(v, statement, builder, &normalizer)
