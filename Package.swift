@@ -93,7 +93,7 @@ let package = Package(
     .testTarget(
       name: "AlgebraTests",
       dependencies: [
-        "Algebra", "ProofKernel", "Exact", "Evaluation",
+        "Algebra", "ProofKernel", "Exact", "Intervals", "Evaluation",
         .product(name: "PropertyBased", package: "swift-property-based"),
       ]),
     .testTarget(

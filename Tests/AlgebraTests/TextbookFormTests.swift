@@ -1,5 +1,6 @@
 import Algebra
 import Foundation
+import Intervals
 import Testing
 
 /// Rules written as textbooks write them (Theorems/textbook.thm, issue 17): each proved for every
@@ -73,5 +74,29 @@ struct TextbookFormTests {
       """)
     guard case let .missingHypothesis(h)? = Prover.prove(s[0]).failure else { Issue.record("\(Prover.prove(s[0]))"); return }
     #expect(h.contains("eps") && h.hasSuffix("> 0"), "\(h)")
+  }
+
+  /// A counterexample is printed only when it is one, with the real functions: softplus's correct
+  /// rule with `sigmoid` (the engine does not know sigmoid in terms of exp) is "not proved", never
+  /// shown a point; the wrong rule gets a point where the enclosures of the sides are disjoint.
+  @Test func aCounterexampleIsATrueOne() throws {
+    let s = try statements("""
+      dim n
+      layer softplus(n)
+        input x[n]
+        output y[i: n] = log(1 + exp(x[i]))
+        vjp x[i] = sigmoid(x[i]) * dy[i]
+      layer softplus_wrong(n)
+        input x[n]
+        output y[i: n] = log(1 + exp(x[i]))
+        vjp x[i] = exp(x[i]) * dy[i]
+      """)
+    let right = Prover.prove(s[0])
+    guard case let .different(_, _, none, _)? = right.failure else { Issue.record("\(right)"); return }
+    #expect(none == nil)
+    #expect("\(right.failure!)".hasPrefix("not proved: "))
+    guard case let .different(_, _, found?, _)? = Prover.prove(s[1]).failure else { Issue.record("no counterexample"); return }
+    guard case let .enclosure(l) = found.lhs, case let .enclosure(r) = found.rhs else { Issue.record("\(found)"); return }
+    #expect(l.isDisjoint(from: r))
   }
 }

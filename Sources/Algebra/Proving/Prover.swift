@@ -24,7 +24,11 @@ public enum ProofFailure: Error, Sendable, CustomStringConvertible {
   public var description: String {
     switch self {
     case let .different(lhs, rhs, counterexample, missing):
-      var s = "the two sides differ:\n  left:  \(lhs)\n  right: \(rhs)"
+      // "Differ" only with a counterexample, which is evaluated with the real functions; otherwise
+      // the engine found no proof, which is not a refutation.
+      var s = counterexample == nil
+        ? "not proved: the normal forms differ, and no point where the sides differ was found:\n  left:  \(lhs)\n  right: \(rhs)"
+        : "the two sides differ:\n  left:  \(lhs)\n  right: \(rhs)"
       if let missing { s += "\n  the difference vanishes under the assumption \(missing), which is not stated" }
       if let counterexample { s += "\n  counterexample: \(counterexample)" }
       return s
