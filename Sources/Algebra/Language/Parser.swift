@@ -95,7 +95,12 @@ struct Parser {
     var items = [(divided: false, first)]
     while peek.isSymbol("*") || peek.isSymbol("/") {
       let divided = advance().text == "/"
-      items.append((divided, try unary()))
+      let operand = try unary()
+      // `a / sum(l) b * c` is `a / sum(l) (b * c)`, which reads easily as `(a / sum(l) b) * c`.
+      if divided, case let .sum(_, body) = operand.kind, case .product = body.kind {
+        throw error("a sum after '/' takes the whole product after it as its body: write 'a / (sum(...) b) * c' or 'a / sum(...) (b * c)'", at: operand.token)
+      }
+      items.append((divided, operand))
     }
     return items.count == 1 ? first : node(.product(items), from: first.token)
   }
