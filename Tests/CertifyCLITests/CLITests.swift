@@ -4,13 +4,8 @@ import Testing
 /// Runs the built `certify` binary (a sibling of the test bundle) and returns its exit status and
 /// output.
 func certify(_ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, out: String, err: String) {
-  let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-  let candidates = [bin.appendingPathComponent("certify"), bin.deletingLastPathComponent().appendingPathComponent("certify")]
-  guard let executable = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-    throw CLIError.missingBinary(candidates.map(\.path))
-  }
   let process = Process()
-  process.executableURL = executable
+  process.executableURL = try certifyExecutable()
   process.arguments = arguments
   process.currentDirectoryURL = directory ?? packageRoot
   // Output goes to files, not pipes: reading a pipe while other tests' children exit can fail with
@@ -34,6 +29,16 @@ func certify(_ arguments: [String], in directory: URL? = nil) throws -> (status:
 }
 
 enum CLIError: Error { case missingBinary([String]) }
+
+/// The built `certify` binary, a sibling of the test bundle.
+func certifyExecutable() throws -> URL {
+  let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+  let candidates = [bin.appendingPathComponent("certify"), bin.deletingLastPathComponent().appendingPathComponent("certify")]
+  guard let executable = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+    throw CLIError.missingBinary(candidates.map(\.path))
+  }
+  return executable
+}
 
 /// The package's root folder (this file is Tests/CertifyCLITests/CLITests.swift).
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -174,13 +174,8 @@ struct ReliabilityCLITests {
 
 /// Starts the built `certify` binary without waiting for it.
 func startCertify(_ arguments: [String]) throws -> Process {
-  let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-  let candidates = [bin.appendingPathComponent("certify"), bin.deletingLastPathComponent().appendingPathComponent("certify")]
-  guard let executable = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-    throw CLIError.missingBinary(candidates.map(\.path))
-  }
   let process = Process()
-  process.executableURL = executable
+  process.executableURL = try certifyExecutable()
   process.arguments = arguments
   process.currentDirectoryURL = packageRoot
   process.standardOutput = FileHandle.nullDevice

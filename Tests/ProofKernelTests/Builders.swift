@@ -24,3 +24,16 @@ extension Derivation {
   /// The last theorem.
   var last: Theorem { theorems[theorems.count - 1] }
 }
+
+/// `vjp(o: n -> relu(x[o]), x, dy)[i] = step(x[i]) * dy[i]` by hand, before its hypotheses are
+/// discharged (they are `forall o: n. x[o] != 0` and the range of `i`).
+func reluVJPDerivation(x: Tensor = vector("x"), dx: Tensor = vector("dx"), dy: Tensor = vector("dy")) throws -> Derivation {
+  let o = i("o")
+  let lhs = try Term.sum(["o"], axis("o", d("n")), at(dy, o) * .derivative(relu(at(x, o)), x, along: dx))
+  var proof = Derivation()
+  let start = try proof.apply(.refl(lhs))
+  let derived = try proof.apply(.rewrite(start, path: [0, 1], .jvp))
+  let paired = try proof.apply(.rewrite(derived, path: [0], .ring(at(dx, o) * (step(at(x, o)) * at(dy, o)))))
+  try proof.apply(.vjpIntro(paired, at: ["i"]))
+  return proof
+}

@@ -51,14 +51,5 @@ struct HandProofTests {
     }
   }
 
-  func reluVJP() throws -> Derivation {
-    let o = i("o")
-    let lhs = try Term.sum(["o"], axis("o", d("n")), at(dy, o) * .derivative(relu(at(x, o)), x, along: dx))
-    var proof = Derivation()
-    let start = try proof.apply(.refl(lhs))
-    let derived = try proof.apply(.rewrite(start, path: [0, 1], .jvp))
-    let paired = try proof.apply(.rewrite(derived, path: [0], .ring(at(dx, o) * (step(at(x, o)) * at(dy, o)))))
-    try proof.apply(.vjpIntro(paired, at: ["i"]))
-    return proof
-  }
+  func reluVJP() throws -> Derivation { try reluVJPDerivation(x: x, dx: dx, dy: dy) }
 }
