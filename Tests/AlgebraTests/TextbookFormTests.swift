@@ -99,4 +99,19 @@ struct TextbookFormTests {
     guard case let .enclosure(l) = found.lhs, case let .enclosure(r) = found.rhs else { Issue.record("\(found)"); return }
     #expect(l.isDisjoint(from: r))
   }
+
+  /// Powers of one base merge (`pow-merge`) and powers of products split (`pow-mul`), each with its
+  /// condition: true where positivity covers it, named where it does not.
+  @Test func powersOfOneBaseMerge() throws {
+    let s = try statements("""
+      dim n
+      tensor z[n], x[n]
+      theorem cancel: exp(z[0]) * exp(z[0]) ^ (-1) = 1
+      theorem split: (exp(z[0]) * exp(z[1]) ^ 2) ^ (-1) * exp(z[1]) = exp(z[0]) ^ (-1) * exp(z[1]) ^ (-1)
+      theorem unknown_sign: x[0] * x[0] ^ (-1) = 1
+      """)
+    #expect(Prover.prove(s[0]).proved && Prover.prove(s[1]).proved, "\(Prover.prove(s[1]))")
+    guard case let .missingHypothesis(h)? = Prover.prove(s[2]).failure else { Issue.record("\(Prover.prove(s[2]))"); return }
+    #expect(h == "x[0] != 0")
+  }
 }

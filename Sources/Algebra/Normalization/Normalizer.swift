@@ -54,9 +54,47 @@ struct Normalizer {
     // A product of equal non-natural powers (`S^-1 * S^-1`, from `y[i] * y[j]` in softmax) is laid
     // out as `(S^-1)^2`: fold it to `S^-2`, the form the derivative rules give, and normalize again.
     let isPowerOfPower: (Term) -> Bool = { t in if case let .power(b, _) = t.node, case .power = b.node { true } else { false } }
-    guard foldsPowers, Normalizer.firstPath(in: try chain.subterm(at: root), where: isPowerOfPower) != nil else { return result }
-    try rewriteAll(&chain, root, rule: .powPow, where: isPowerOfPower)
-    return try finish(&chain, at: root, try expand(&chain, at: root))
+    guard foldsPowers else { return result }
+    var folded = result
+    if Normalizer.firstPath(in: try chain.subterm(at: root), where: isPowerOfPower) != nil {
+      try rewriteAll(&chain, root, rule: .powPow, where: isPowerOfPower)
+      folded = try finish(&chain, at: root, try expand(&chain, at: root))
+    }
+    // Powers of one base in one product (`exp(z) * exp(z)^-1`, `S * S^-1`) merged by `pow-merge`,
+    // one pair at a time, normalizing again after each.
+    for _ in 0..<Normalizer.mergeLimit {
+      guard let (path, j, k) = Normalizer.samePowers(in: try chain.subterm(at: root)) else { break }
+      let at = root + path
+      guard case let .mul(fs) = try chain.subterm(at: at).node else { break }
+      let others = fs.indices.filter { $0 != j && $0 != k }.map { fs[$0] }
+      try chain.ring(at: at, to: .mul([.mul([fs[j], fs[k]])] + others))
+      try chain.apply(.powMerge, at: others.isEmpty ? at : at + [0])
+      folded = try finish(&chain, at: root, try expand(&chain, at: root))
+    }
+    return folded
+  }
+
+  /// Merges of powers of one base allowed in one normalization: each removes a factor.
+  static let mergeLimit = 64
+
+  /// The first product (path) with two factors `j < k` that are powers of the same base, one of
+  /// them with an exponent that is not natural (natural powers of one atom are already one factor).
+  static func samePowers(in t: Term) -> ([Int], Int, Int)? {
+    func split(_ f: Term) -> (Term, Rational) { if case let .power(b, q) = f.node { (b, q) } else { (f, Rational(1)) } }
+    if case let .mul(fs) = t.node {
+      let parts = fs.map(split)
+      for j in fs.indices {
+        guard !parts[j].0.node.isConstantOrDimension else { continue }
+        for k in fs.indices where k > j && parts[k].0.isAlphaEquivalent(to: parts[j].0) {
+          let (a, b) = (parts[j].1, parts[k].1)
+          if !(a.isInteger && a.signum >= 0 && b.isInteger && b.signum >= 0) { return ([], j, k) }
+        }
+      }
+    }
+    for (c, child) in t.children.enumerated() {
+      if let (p, j, k) = samePowers(in: child) { return ([c] + p, j, k) }
+    }
+    return nil
   }
 
   // MARK: - Preparation
@@ -131,6 +169,11 @@ struct Normalizer {
   private mutating func expandPower(_ chain: inout Chain, at p: [Int], base: Term, _ q: Rational) throws -> [Monomial] {
     if foldsPowers, case .power = base.node {
       try chain.apply(.powPow, at: p)
+      return try expand(&chain, at: p)
+    }
+    // A non-natural power of a product, `(e * S^-1)^-1`, is split into powers of its factors.
+    if foldsPowers, !(q.isInteger && q.signum >= 0), case .mul = base.node {
+      try chain.apply(.powMul, at: p)
       return try expand(&chain, at: p)
     }
     if case let .dimension(d) = base.node {
@@ -262,4 +305,10 @@ func readMonomials(_ t: Term) throws -> [Monomial]? {
   }
   if case let .constant(q) = t.node, q.isZero { return [] }
   return try readMonomial(t).map { [$0] }
+}
+
+extension Term.Node {
+  var isConstantOrDimension: Bool {
+    switch self { case .constant, .dimension: return true; default: return false }
+  }
 }

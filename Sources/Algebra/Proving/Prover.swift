@@ -46,7 +46,13 @@ public enum Prover {
     let outcome = prove(statement, foldingPowers: true)
     // Folding a power of a power records a condition (`s != 0`); where that cannot be discharged,
     // the powers may still match as they are written.
-    guard !outcome.proved, outcome.steps.contains(where: { if case .rewrite(_, _, .powPow) = $0 { true } else { false } }) else { return outcome }
+    let folds: (Step) -> Bool = { step in
+      switch step {
+      case .rewrite(_, _, .powPow), .rewrite(_, _, .powMerge), .rewrite(_, _, .powMul): return true
+      default: return false
+      }
+    }
+    guard !outcome.proved, outcome.steps.contains(where: folds) else { return outcome }
     let plain = prove(statement, foldingPowers: false)
     return plain.proved ? plain : outcome
   }
