@@ -85,6 +85,11 @@ let package = Package(
     // Times the robustness audit on Fashion-MNIST; compared with NumPy and mpmath by scripts/bench-audit.
     .executableTarget(name: "AuditBenchmarks", dependencies: ["Audit", "Exact", "Intervals"], path: "Sources/AuditBenchmarks"),
 
+    // The Swift examples of README.md and Docs/*.md, copied into Generated/ by
+    // scripts/check-doc-examples: building the tests compiles them (Docs/README.md, "Examples").
+    .testTarget(
+      name: "DocExamplesTests",
+      dependencies: ["Train", "Audit", "Certificates", "Exact", "Intervals"]),
     // Runs the built `certify` binary.
     .testTarget(name: "CertifyCLITests", dependencies: ["certify"]),
     .testTarget(
