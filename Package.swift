@@ -61,12 +61,13 @@ let package = Package(
     .target(name: "Train", dependencies: ["Exact", "Intervals", "COpenBLAS", "CZlib", "ProofKernel", "Algebra", "Certificates", "Evaluation"]),
 
     // Interval audits (Docs/Audits.md): sound IBP and CROWN robustness bounds in exact, MPFI and
-    // Float64-on-BLAS tiers, the `.npz` reader, and the gradient audit, which encloses the exact
-    // gradient of a trained model through its certified formulas. Not ZIPFoundation: on Linux it
-    // defines a Clang module `CZlib` that collides with ours in any build seeing both (the test runner).
+    // Float64-on-BLAS tiers, the `.npz` reader (zlib inflates and checks), and the gradient audit,
+    // which encloses the exact gradient of a trained model through its certified formulas. Not
+    // ZIPFoundation: on Linux it defines a Clang module `CZlib` that collides with ours in any build
+    // seeing both (the test runner).
     .target(
       name: "Audit",
-      dependencies: ["Exact", "Intervals", "COpenBLAS", "ProofKernel", "Evaluation", "Certificates", "Train"]),
+      dependencies: ["Exact", "Intervals", "COpenBLAS", "CZlib", "ProofKernel", "Evaluation", "Certificates", "Train"]),
 
     .executableTarget(
       name: "certify",
