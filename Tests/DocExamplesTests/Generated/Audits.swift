@@ -5,8 +5,8 @@ import Exact
 import Foundation
 import Train
 
-// Docs/Audits.md, line 75
-private func AuditsExample75() throws {
+// Docs/Audits.md, example 1
+private func AuditsExample1() throws {
   let network = try DenseNetwork(npz: URL(fileURLWithPath: "mlp.npz"))
   let test = try FashionMNIST.load(.test)   // the Debian package's copy
   let data = try AuditDataset(pixels: test.pixels ?? [], features: 784, labels: test.labels.map(Int.init))

@@ -2,8 +2,8 @@
 // Compiled, never run.
 import Train
 
-// Docs/Training.md, line 68
-private func TrainingExample68() throws {
+// Docs/Training.md, example 1
+private func TrainingExample1() throws {
   // `.builtIn`: the certificates compiled into the library; `CertificateStore(directory:)` reads a folder.
   let model = try Sequential(ModelSpec(contentsOf: "Models/mlp.spec"), seed: 1, certificates: .builtIn)
   let configuration = TrainingConfiguration(epochs: 10, batchSize: 128, learningRate: 0.05,
@@ -13,8 +13,8 @@ private func TrainingExample68() throws {
   try Checkpoint(model: model, training: .init(configuration)).write(to: "mlp.ckpt")
 }
 
-// Docs/Training.md, line 259
-private func TrainingExample259() throws {
+// Docs/Training.md, example 2
+private func TrainingExample2() throws {
   let rules = try Dense.backward([
     "x": Tensor<Double>(shape: [3], scalars: [1, 2, 3]),
     "W": Tensor(shape: [2, 3], scalars: [1, 0, -1, 2, 1, 0]),
