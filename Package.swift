@@ -12,6 +12,9 @@ let package = Package(
     .library(name: "Evaluation", targets: ["Evaluation"]),
     .library(name: "Algebra", targets: ["Algebra"]),
     .library(name: "Certificates", targets: ["Certificates"]),
+    // The trainer and the audits, for a user's own package (`import Train`, `import Audit`).
+    .library(name: "Train", targets: ["Train"]),
+    .library(name: "Audit", targets: ["Audit"]),
     .executable(name: "certify", targets: ["certify"]),
   ],
   dependencies: [

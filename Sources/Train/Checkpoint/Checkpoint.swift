@@ -111,7 +111,7 @@ public struct Checkpoint: Sendable {
 
   /// Writes the checkpoint to a destination checked earlier (`certify train` checks `--out`
   /// before it trains).
-  public func write(to file: OutputFile) throws {
+  package func write(to file: OutputFile) throws {
     try file.write(CheckpointFormat.encode(self))
   }
 

@@ -18,7 +18,7 @@ public final class Dropout: Layer {
 
   private var random: RandomSource
   /// The state of the mask stream: a checkpoint saves it so a resumed run draws the same masks.
-  public var randomState: UInt64 {
+  var randomState: UInt64 {
     get { random.state }
     set { random = RandomSource(state: newValue) }
   }
