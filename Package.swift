@@ -96,6 +96,10 @@ let package = Package(
       dependencies: ["Train", "Audit", "Certificates", "Exact", "Intervals"]),
     // Runs the built `certify` binary.
     .testTarget(name: "CertifyCLITests", dependencies: ["certify"]),
+    // The command line's parsing and work, in the process (`@testable import certify`).
+    .testTarget(
+      name: "CertifyTests",
+      dependencies: ["certify", "Algebra", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .testTarget(
       name: "ProofKernelTests",
       dependencies: ["ProofKernel", "Exact"]),

@@ -55,8 +55,9 @@ struct Check: ParsableCommand {
     if summary.rejected > 0 { throw ExitCode.failure }
   }
 
-  /// The checks run on one file, and the first that refused it.
-  private func verify(_ file: String, _ statements: inout [String: [String: Statement]]) -> CheckSummary.Result {
+  /// The checks run on one file, and the first that refused it (the work of `run` for one file;
+  /// tests call it). `statements` caches the parsed source files, by path.
+  func verify(_ file: String, _ statements: inout [String: [String: Statement]]) -> CheckSummary.Result {
     var result = CheckSummary.Result(file: file)
     func reject(_ r: CertificateRejection) -> CheckSummary.Result { var out = result; out.rejection = r; return out }
     guard let text = readFile(file) else { return reject(.init(step: nil, reason: "cannot read the file")) }
@@ -97,7 +98,8 @@ struct Check: ParsableCommand {
     return result
   }
 
-  private func certificateFiles(_ roots: [String]) throws -> [String] {
+  /// The certificate files under `roots` (files as given, folders searched for `.json`), sorted per folder.
+  func certificateFiles(_ roots: [String]) throws -> [String] {
     var out: [String] = []
     for root in roots {
       var isDirectory: ObjCBool = false
