@@ -8,11 +8,10 @@ struct List: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "List the statements of the theorem files with the state of their certificates.")
 
-  @Option(help: "The directory of theorem files.")
-  var theorems = "Theorems"
-
-  @Option(help: "The directory of certificates.")
-  var certificates = "Certificates"
+  @OptionGroup var theoremFolder: TheoremFolderOptions
+  @OptionGroup var certificateFolder: CertificateFolderOptions
+  var theorems: String { theoremFolder.theorems }
+  var certificates: String { certificateFolder.certificates }
 
   @Flag(help: "Write the catalogue as Markdown to Docs/Catalogue.md (see --output).")
   var markdown = false

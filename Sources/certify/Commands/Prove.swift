@@ -24,11 +24,10 @@ struct Prove: ParsableCommand {
   @Flag(help: "Prove every .thm file under the Theorems directory.")
   var all = false
 
-  @Option(help: "The directory of theorem files.")
-  var theorems = "Theorems"
-
-  @Option(help: "The directory of certificates.")
-  var certificates = "Certificates"
+  @OptionGroup var theoremFolder: TheoremFolderOptions
+  @OptionGroup var certificateFolder: CertificateFolderOptions
+  var theorems: String { theoremFolder.theorems }
+  var certificates: String { certificateFolder.certificates }
 
   @Option(help: ArgumentHelp(
     "The catalogue written with --all.",
