@@ -45,6 +45,28 @@ private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().d
     #expect(empty.states(of: catalogue).values.allSatisfy { $0 == "missing" })
   }
 
+  @Test func proveChecksTheCheckedInCertificatesAndFailsAWrongTheorem() throws {
+    let theorems = root.appendingPathComponent("Theorems").path
+    let certificates = root.appendingPathComponent("Certificates").path
+    let layers = theorems + "/layers.thm"
+    var current = ProveRun(try Prove.parse([layers, "--check", "--theorems", theorems, "--certificates", certificates]))
+    var seen = 0
+    try current.prove(layers) { _ in seen += 1 }
+    #expect(seen > 0 && current.reports.count == seen)
+    #expect(current.failed == 0 && current.proved == seen)
+    #expect(current.outdated.isEmpty)
+
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("certify-work-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let bad = folder.appendingPathComponent("bad.thm")
+    try "dim n\ntensor x[n]\ntheorem square: grad(sum(i: n) x[i] ^ 2, x)[j] = x[j]\n".write(to: bad, atomically: true, encoding: .utf8)
+    var wrong = ProveRun(try Prove.parse([bad.path, "--check"]))
+    try wrong.prove(bad.path)
+    #expect(wrong.failed == 1 && wrong.proved == 0)
+    #expect(wrong.reports.first?.line.hasPrefix("FAILED  square") == true)
+  }
+
   @Test func deriveProvesEachRuleOfDense() throws {
     let derive = try Derive.parse([root.appendingPathComponent("Theorems/layers.thm").path, "--layer", "dense"])
     var seen: [String] = []
