@@ -99,7 +99,8 @@ let package = Package(
     // The command line's parsing and work, in the process (`@testable import certify`).
     .testTarget(
       name: "CertifyTests",
-      dependencies: ["certify", "Algebra", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: ["certify", "Algebra", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      exclude: ["Help"]),
     .testTarget(
       name: "ProofKernelTests",
       dependencies: ["ProofKernel", "Exact"]),
