@@ -38,7 +38,7 @@ public final class Dense: Layer {
   }
 
   /// Draws the weights by `scheme` and zeroes the bias.
-  public func initialize(_ scheme: Initialization, using random: inout RandomSource) {
+  package func initialize(_ scheme: Initialization, using random: inout RandomSource) {
     scheme.fill(&weight.value, using: &random)
     bias.value = Tensor(zeros: [outputWidth])
   }
