@@ -24,7 +24,11 @@ public import Certificates
 /// ```
 public final class Sequential {
   public let spec: ModelSpec
+  /// The layers, in order.
   public let layers: [any Layer]
+  /// The same layers, as the trainer runs them (stored, not converted from `layers` on each use:
+  /// a training step allocates nothing).
+  package let kernels: [any LayerKernels]
   public let loss: any Loss
   /// The SHA-256 of each rule's certified theorem (what checkpoints record).
   public private(set) var certificateHashes: [String: String] = [:]
@@ -63,7 +67,7 @@ public final class Sequential {
     self.spec = spec
     var random = RandomSource(seed: seed)
     var counts: [String: Int] = [:]
-    var layers: [any Layer] = []
+    var layers: [any LayerKernels] = []
     var width = spec.inputWidth
     for (position, layerSpec) in spec.layers.enumerated() {
       let next = position + 1 < spec.layers.count ? spec.layers[position + 1] : nil
@@ -73,6 +77,7 @@ public final class Sequential {
       layers.append(layer)
       width = layer.outputWidth
     }
+    self.kernels = layers
     self.layers = layers
     switch spec.loss {
     case .softmaxCrossEntropy: loss = SoftmaxCrossEntropy(width: width)
@@ -84,7 +89,7 @@ public final class Sequential {
   static func makeLayer(
     _ spec: LayerSpec, inputWidth: Int, counts: inout [String: Int], followedBy next: LayerSpec?,
     seed: UInt64, random: inout RandomSource
-  ) -> any Layer {
+  ) -> any LayerKernels {
     func name(_ kind: String) -> String {
       counts[kind, default: 0] += 1
       return kind + String(counts[kind]!)
@@ -151,7 +156,7 @@ public final class Sequential {
   /// Sizes every workspace for batches of up to `capacity` examples (grows only).
   public func reserve(batchCapacity capacity: Int) {
     guard capacity > batchCapacity else { return }
-    for layer in layers { layer.reserve(batchCapacity: capacity) }
+    for layer in kernels { layer.reserve(batchCapacity: capacity) }
     loss.reserve(batchCapacity: capacity)
     batchCapacity = capacity
   }
@@ -161,7 +166,7 @@ public final class Sequential {
     precondition(input.columns == inputWidth, "\(input.columns) input features, the model takes \(inputWidth)")
     reserve(batchCapacity: input.rows)
     var x = input
-    for layer in layers { x = layer.forward(x, training: training) }
+    for layer in kernels { x = layer.forward(x, training: training) }
     return x
   }
 
@@ -175,7 +180,7 @@ public final class Sequential {
     // Below the first layer with parameters, no gradient is needed: the input is data.
     let firstTrainable = layers.firstIndex { !$0.parameters.isEmpty } ?? layers.count
     for position in stride(from: layers.count - 1, through: firstTrainable, by: -1) {
-      guard let next = layers[position].backward(g, needsInputGradient: position > firstTrainable) else { break }
+      guard let next = kernels[position].backward(g, needsInputGradient: position > firstTrainable) else { break }
       g = next
     }
     return value
