@@ -30,6 +30,8 @@ public final class Sequential {
   /// a training step allocates nothing).
   package let kernels: [any LayerKernels]
   public let loss: any Loss
+  /// The same loss, as the trainer runs it.
+  package let lossKernels: any LossKernels
   /// The SHA-256 of each rule's certified theorem (what checkpoints record).
   public private(set) var certificateHashes: [String: String] = [:]
   /// The theorem each built-in rule's certificate replayed to when the model was built, so that
@@ -80,9 +82,10 @@ public final class Sequential {
     self.kernels = layers
     self.layers = layers
     switch spec.loss {
-    case .softmaxCrossEntropy: loss = SoftmaxCrossEntropy(width: width)
-    case .mse: loss = MeanSquaredError(width: width)
+    case .softmaxCrossEntropy: lossKernels = SoftmaxCrossEntropy(width: width)
+    case .mse: lossKernels = MeanSquaredError(width: width)
     }
+    loss = lossKernels
   }
 
   /// Builds the layer for one spec statement: the one place a new layer kind is wired in.
@@ -157,7 +160,7 @@ public final class Sequential {
   public func reserve(batchCapacity capacity: Int) {
     guard capacity > batchCapacity else { return }
     for layer in kernels { layer.reserve(batchCapacity: capacity) }
-    loss.reserve(batchCapacity: capacity)
+    lossKernels.reserve(batchCapacity: capacity)
     batchCapacity = capacity
   }
 
@@ -175,7 +178,7 @@ public final class Sequential {
   /// first layer with parameters, whose input gradient it does not compute.
   public func computeGradients(_ input: UnsafeMatrix<Float>, labels: UnsafeBufferPointer<Int32>) -> Double {
     let output = forward(input, training: true)
-    let (value, gradient) = loss.evaluate(output, labels: labels, withGradient: true)
+    let (value, gradient) = lossKernels.evaluate(output, labels: labels, withGradient: true)
     var g = gradient!
     // Below the first layer with parameters, no gradient is needed: the input is data.
     let firstTrainable = layers.firstIndex { !$0.parameters.isEmpty } ?? layers.count
@@ -197,6 +200,6 @@ public final class Sequential {
       for c in 1..<output.columns where row[c] > row[best] { best = c }
       predictions[r] = Int32(best)
     }
-    return loss.evaluate(output, labels: labels, withGradient: false).loss
+    return lossKernels.evaluate(output, labels: labels, withGradient: false).loss
   }
 }
