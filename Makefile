@@ -28,11 +28,13 @@ run: build
 	$(CERTIFY) audit robustness --model .build/mlp.ckpt --eps 0.003,0.01,0.02 --plot .build/robustness.svg
 	$(CERTIFY) audit gradients --model .build/mlp.ckpt --batch 128
 
-# The whole test suite, then: the checked-in certificates and catalogue are what `certify prove
+# The documents' Swift examples are current copies (the suite compiles them), the whole test
+# suite, then: the checked-in certificates and catalogue are what `certify prove
 # --all` produces, and every certificate replays through the kernel.
 test: deps
 	@# Only the kernel's own tests may reach its internals (Docs/Semantics.md, "The build").
 	@! grep -rln '@testable import ProofKernel' Sources Tests --include='*.swift' | grep -v '^Tests/ProofKernelTests/'
+	scripts/check-doc-examples --check
 	swift test
 	swift build --product certify
 	.build/debug/certify prove --all --check

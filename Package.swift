@@ -12,6 +12,9 @@ let package = Package(
     .library(name: "Evaluation", targets: ["Evaluation"]),
     .library(name: "Algebra", targets: ["Algebra"]),
     .library(name: "Certificates", targets: ["Certificates"]),
+    // The trainer and the audits, for a user's own package (`import Train`, `import Audit`).
+    .library(name: "Train", targets: ["Train"]),
+    .library(name: "Audit", targets: ["Audit"]),
     .executable(name: "certify", targets: ["certify"]),
   ],
   dependencies: [
@@ -61,12 +64,13 @@ let package = Package(
     .target(name: "Train", dependencies: ["Exact", "Intervals", "COpenBLAS", "CZlib", "ProofKernel", "Algebra", "Certificates", "Evaluation"]),
 
     // Interval audits (Docs/Audits.md): sound IBP and CROWN robustness bounds in exact, MPFI and
-    // Float64-on-BLAS tiers, the `.npz` reader, and the gradient audit, which encloses the exact
-    // gradient of a trained model through its certified formulas. Not ZIPFoundation: on Linux it
-    // defines a Clang module `CZlib` that collides with ours in any build seeing both (the test runner).
+    // Float64-on-BLAS tiers, the `.npz` reader (zlib inflates and checks), and the gradient audit,
+    // which encloses the exact gradient of a trained model through its certified formulas. Not
+    // ZIPFoundation: on Linux it defines a Clang module `CZlib` that collides with ours in any build
+    // seeing both (the test runner).
     .target(
       name: "Audit",
-      dependencies: ["Exact", "Intervals", "COpenBLAS", "ProofKernel", "Evaluation", "Certificates", "Train"]),
+      dependencies: ["Exact", "Intervals", "COpenBLAS", "CZlib", "ProofKernel", "Evaluation", "Certificates", "Train"]),
 
     .executableTarget(
       name: "certify",
@@ -85,8 +89,18 @@ let package = Package(
     // Times the robustness audit on Fashion-MNIST; compared with NumPy and mpmath by scripts/bench-audit.
     .executableTarget(name: "AuditBenchmarks", dependencies: ["Audit", "Exact", "Intervals"], path: "Sources/AuditBenchmarks"),
 
+    // The Swift examples of README.md and Docs/*.md, copied into Generated/ by
+    // scripts/check-doc-examples: building the tests compiles them (Docs/README.md, "Examples").
+    .testTarget(
+      name: "DocExamplesTests",
+      dependencies: ["Train", "Audit", "Certificates", "Exact", "Intervals"]),
     // Runs the built `certify` binary.
     .testTarget(name: "CertifyCLITests", dependencies: ["certify"]),
+    // The command line's parsing and work, in the process (`@testable import certify`).
+    .testTarget(
+      name: "CertifyTests",
+      dependencies: ["certify", "Algebra", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      exclude: ["Help"]),
     .testTarget(
       name: "ProofKernelTests",
       dependencies: ["ProofKernel", "Exact"]),

@@ -10,7 +10,7 @@
 ///
 /// | file | what it holds |
 /// |---|---|
-/// | `NumPy/` | `NumPyArray` (`.npy`) and `NumPyArchive` (`.npz`, through ZIPFoundation) |
+/// | `NumPy/` | `NumPyArray` (`.npy`) and `NumPyArchive` (`.npz`: our zip reader, zlib's inflate and CRC-32) |
 /// | `Network/` | `DenseLayer`, `DenseNetwork` (Float32 weights, `[out, in]`), exact evaluation, margins |
 /// | `Robustness/InputBox.swift` | the clipped ball as an exact box of rationals |
 /// | `Bounds/` | the exact (`Rational`) and MPFI tiers: `BoundArithmetic`, IBP and CROWN over it |

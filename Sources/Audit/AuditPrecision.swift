@@ -11,7 +11,7 @@ public enum AuditPrecision {
   public static let maximum = 65_536
 
   /// - Throws: `AuditError.invalidArgument` saying the range when `bits` is outside it.
-  public static func check(_ bits: Int) throws(AuditError) {
+  package static func check(_ bits: Int) throws(AuditError) {
     guard bits >= minimum else {
       throw AuditError.invalidArgument("the precision must be at least \(minimum) bits (a Float32 weight must be exact), not \(bits)")
     }
@@ -22,5 +22,5 @@ public enum AuditPrecision {
 
   /// Bytes one MPFI interval of `bits` takes: two MPFR numbers (a 32-byte header and the
   /// mantissa's 64-bit limbs each).
-  public static func bytesPerInterval(_ bits: Int) -> Int { 2 * (32 + 8 * ((bits + 63) / 64)) }
+  package static func bytesPerInterval(_ bits: Int) -> Int { 2 * (32 + 8 * ((bits + 63) / 64)) }
 }

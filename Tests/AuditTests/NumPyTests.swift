@@ -208,6 +208,17 @@ private func floats(_ name: String, _ shape: [Int], _ values: [Float]? = nil) ->
     #expect(throws: AuditError.self) { try NumPyArchive(contentsOf: fixtures.appendingPathComponent("missing.npz")) }
   }
 
+  @Test func refusesBrokenDeflateData() throws {
+    // The first member's deflate stream starts after its local header (30 bytes, name, extra);
+    // block type 3 is reserved, and zlib says so.
+    var bytes = [UInt8](try Data(contentsOf: fixtures.appendingPathComponent("mlp-3-4-2-compressed.npz")))
+    let start = 30 + Int(bytes[26]) + Int(bytes[27]) << 8 + Int(bytes[28]) + Int(bytes[29]) << 8
+    bytes[start] |= 0b110
+    #expect(throws: AuditError.corruptEntry(name: "arr_0.npy", reason: "bad deflate data: invalid block type")) {
+      try NumPyArchive(data: Data(bytes))
+    }
+  }
+
   @Test func errorsSayWhatFailed() {
     #expect(AuditError.truncatedData(array: "arr_0", expectedBytes: 32, actualBytes: 31).description
       == "arr_0: truncated data: 31 bytes, the header calls for 32")

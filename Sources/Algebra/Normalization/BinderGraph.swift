@@ -1,8 +1,8 @@
 internal import ProofKernel
 
 /// The occurrences of a monomial's bound indices, as integers: the coloured hypergraph of
-/// NORMAL_FORM.md ("Canonical renaming"). Items are the factors and the guard's constraints; each
-/// item has a shape (everything about it but which bound index sits where, interned to an integer)
+/// Docs/Engine.md ("Canonical order of bound indices"). Items are the factors and the guard's
+/// constraints; each item has a shape (everything about it but which bound index sits where, interned to an integer)
 /// and a list of occurrences (bound index, slot, coefficient). Nothing here depends on the names of
 /// the bound indices, so the colours and keys are invariant under renaming.
 struct BinderGraph {

@@ -1,7 +1,8 @@
 internal import Exact
 public import ProofKernel
 
-// Canonical order of the bound indices of one monomial (NORMAL_FORM.md, "Canonical renaming").
+// Canonical order of the bound indices of one monomial (Docs/Engine.md, "Canonical order of bound
+// indices").
 //
 // Two monomials are the same when some bijection of their bound indices makes them identical; the
 // kernel compares sums up to renaming, so only the order of the indices needs to be canonical.

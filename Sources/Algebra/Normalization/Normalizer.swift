@@ -16,8 +16,8 @@ public enum NormalizationError: Error, CustomStringConvertible, Equatable {
   }
 }
 
-/// Rewrites a term to its normal form through kernel steps (NORMAL_FORM.md, Docs/Engine.md):
-/// derivatives computed, definitions unfolded, bound indices renamed apart, products and sums
+/// Rewrites a term to its normal form through kernel steps (Docs/Engine.md, "Normal form" and
+/// "Strategy"): derivatives computed, definitions unfolded, bound indices renamed apart, products and sums
 /// expanded into monomials with one prenex sum each, deltas eliminated, constant sums counted,
 /// accesses' shapes made explicit in the guards, bound indices put in canonical order, like
 /// monomials merged, and the monomials sorted.

@@ -3,7 +3,7 @@ internal import ProofKernel
 
 extension Prover {
   /// Makes every index of the direction tensor `dx` a plain bound index, by a change of variables
-  /// in each monomial of the normal form at the chain's root (NORMAL_FORM.md, "Reading a VJP off"):
+  /// in each monomial of the normal form at the chain's root (Docs/Engine.md, "Reading a VJP off"):
   /// for a slot `e = s*b + r` with `s = ±1`, `b := s*h - s*r` turns it into the new index `h`. A
   /// convolution's `dx[c, 2*p + u - P]` becomes `dx[c, h]` with the border `0 <= h - 2*p + P < K` in
   /// the guard. Renormalizes when anything changed; slots with no ±1 coefficient stay as they are.

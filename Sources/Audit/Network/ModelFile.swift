@@ -1,16 +1,16 @@
 import Foundation
-public import Train
+package import Train
 
 /// A model file as the audits take it: a trainer checkpoint or a NumPy `.npz`, told apart by their
 /// first bytes (a checkpoint starts `CRTFYCKP`, an `.npz` is a zip archive, `PK`), not by name.
-public enum ModelFile {
+package enum ModelFile {
   case checkpoint(Checkpoint)
   case numpy(NumPyArchive)
 
   /// Reads and decodes the file at `path`.
   /// - Throws: `AuditError.unreadableFile`, `.invalidArgument` for a file of neither kind or a
   ///   checkpoint that does not decode, and the `.npz` reader's errors.
-  public init(contentsOf path: String) throws(AuditError) {
+  package init(contentsOf path: String) throws(AuditError) {
     let bytes: [UInt8]
     do {
       bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))

@@ -1,11 +1,12 @@
 // The zip container of a `.npz` (APPNOTE.TXT, PKWARE): the end-of-central-directory record (and its
 // zip64 form, which NumPy's `savez` writes through Python's `zipfile` with `force_zip64`), the
 // central directory, then each member's local header and data, stored (method 0) or deflated
-// (method 8), checked against its CRC-32.
+// (method 8, inflated by zlib), checked against its CRC-32 (zlib's).
 //
 // A reader of our own rather than ZIPFoundation: on Linux ZIPFoundation brings a Clang module named
 // `CZlib`, which collides with the package's own `CZlib` system library in any build that sees
-// both (the test runner does), so the package cannot depend on it (Docs/Audits.md).
+// both (the test runner does), so the package cannot depend on it (Docs/Audits.md). The container
+// is simple; the decompression and checksum are zlib's.
 
 /// The members of a zip archive, in central-directory order.
 struct ZipArchive {
@@ -37,7 +38,7 @@ struct ZipArchive {
     var central: [UInt8] = []
     for member in members {
       let name = Array(member.name.utf8)
-      let crc = CRC32.checksum(member.data)
+      let crc = Zlib.crc32(member.data)
       let offset = out.count
       out.appendLittleEndian(UInt32(0x0403_4b50))
       out.appendLittleEndian(UInt16(20))  // version needed: 2.0
@@ -207,33 +208,16 @@ private struct ByteReader {
     case 0:
       data = Array(raw)
     case 8:
-      data = try Inflater.inflate(raw, expectedSize: entry.uncompressedSize, member: entry.name)
+      data = try Zlib.inflate(raw, expectedSize: entry.uncompressedSize, member: entry.name)
     default:
       throw AuditError.corruptEntry(name: entry.name, reason: "compression method \(entry.method) is not supported (stored and deflate are)")
     }
     guard data.count == entry.uncompressedSize else {
       throw AuditError.corruptEntry(name: entry.name, reason: "\(data.count) bytes, the directory says \(entry.uncompressedSize)")
     }
-    guard CRC32.checksum(data) == entry.crc else {
+    guard Zlib.crc32(data) == entry.crc else {
       throw AuditError.corruptEntry(name: entry.name, reason: "CRC-32 mismatch")
     }
     return data
-  }
-}
-
-/// CRC-32 (ISO 3309, the polynomial 0xEDB88320 reflected), as zip uses it.
-enum CRC32 {
-  static let table: [UInt32] = (0..<256).map { n -> UInt32 in
-    var c = UInt32(n)
-    for _ in 0..<8 { c = c & 1 == 1 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-    return c
-  }
-
-  static func checksum(_ bytes: [UInt8]) -> UInt32 {
-    var crc: UInt32 = 0xFFFF_FFFF
-    table.withUnsafeBufferPointer { t in
-      for byte in bytes { crc = t[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-    }
-    return crc ^ 0xFFFF_FFFF
   }
 }

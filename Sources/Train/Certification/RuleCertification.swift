@@ -1,4 +1,4 @@
-public import Certificates
+package import Certificates
 import Algebra
 import Evaluation
 import Foundation
@@ -40,7 +40,7 @@ public struct CertificationError: Error, Sendable, CustomStringConvertible {
 /// the kernel to exactly the theorem compiled into the trainer (`CompiledRules`), compared by the
 /// SHA-256 of the kernel's serialization, and the rebuilt theorem must pass the independent numeric
 /// check (`NumericCheck`, defence in depth against a kernel bug). There is no way to skip this.
-public enum RuleCertification {
+package enum RuleCertification {
   /// The compiled-in statement of every rule, by name (`dense.W`).
   static let statements: [String: Statement] = {
     var out: [String: Statement] = [:]
@@ -53,7 +53,7 @@ public enum RuleCertification {
   }()
 
   /// The kernel serialization and its SHA-256 of the theorem this code implements for `rule`.
-  public static func expected(_ rule: String) throws -> (serialization: String, sha256: String)? {
+  package static func expected(_ rule: String) throws -> (serialization: String, sha256: String)? {
     guard let s = statements[rule] else { return nil }
     let text = try Theorem.serialization(hypotheses: s.hypotheses, lhs: s.lhs, rhs: s.rhs)
     return (text, CertificateHash.sha256(of: text))
@@ -63,7 +63,7 @@ public enum RuleCertification {
   /// (`CertificateStore.status`), then numerically.
   /// - Returns: each rule's replayed theorem by rule name; its SHA-256 is what a checkpoint records.
   /// - Throws: `CertificationError` naming the first layer refused and why.
-  public static func verify(_ layers: [(name: String, rules: [String])], store: CertificateStore) throws -> [String: ReplayedTheorem] {
+  package static func verify(_ layers: [(name: String, rules: [String])], store: CertificateStore) throws -> [String: ReplayedTheorem] {
     var certified: [String: ReplayedTheorem] = [:]
     for (position, layer) in layers.enumerated() {
       for rule in layer.rules where certified[rule] == nil {

@@ -5,8 +5,8 @@ import Foundation
 /// to (Docs/Training.md, "Checkpoint format").
 ///
 /// ```swift
-/// try Checkpoint(model: model, training: configuration).write(to: "mlp.ckpt")
-/// let restored = try Checkpoint(contentsOf: "mlp.ckpt").makeModel()
+/// try Checkpoint(model: model, training: .init(configuration)).write(to: "mlp.ckpt")
+/// let restored = try Checkpoint(contentsOf: "mlp.ckpt").makeModel(certificates: .builtIn)
 /// ```
 ///
 /// Loading checks everything — magic, version, header, spec, the names and shapes of the arrays
@@ -111,7 +111,7 @@ public struct Checkpoint: Sendable {
 
   /// Writes the checkpoint to a destination checked earlier (`certify train` checks `--out`
   /// before it trains).
-  public func write(to file: OutputFile) throws {
+  package func write(to file: OutputFile) throws {
     try file.write(CheckpointFormat.encode(self))
   }
 

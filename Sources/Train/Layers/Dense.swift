@@ -8,7 +8,7 @@
 ///     dense.b   db = column sums of dY (vjp b[o] = dy[o])
 ///
 /// The three products go to BLAS `gemm`; the input gradient is skipped when not needed.
-public final class Dense: Layer {
+public final class Dense: LayerKernels {
   public static let certifiedBlock = "dense"
   public static let ruleNames = ["dense.x", "dense.W", "dense.b"]
   public static let operandNames = ["x", "W", "b"]
@@ -38,17 +38,17 @@ public final class Dense: Layer {
   }
 
   /// Draws the weights by `scheme` and zeroes the bias.
-  public func initialize(_ scheme: Initialization, using random: inout RandomSource) {
+  package func initialize(_ scheme: Initialization, using random: inout RandomSource) {
     scheme.fill(&weight.value, using: &random)
     bias.value = Tensor(zeros: [outputWidth])
   }
 
-  public func reserve(batchCapacity: Int) {
+  package func reserve(batchCapacity: Int) {
     output.reserve(rows: batchCapacity)
     inputGradient.reserve(rows: batchCapacity)
   }
 
-  public func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
+  package func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
     precondition(input.columns == inputWidth, "\(name): \(input.columns) inputs, expected \(inputWidth)")
     let y = output.matrix(rows: input.rows)
     weight.value.withUnsafeBufferPointer { w in
@@ -60,7 +60,7 @@ public final class Dense: Layer {
     return y
   }
 
-  public func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
+  package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
     guard let x = lastInput, x.rows == outputGradient.rows else {
       preconditionFailure("\(name): backward without a matching forward")
     }

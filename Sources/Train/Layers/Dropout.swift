@@ -3,7 +3,7 @@
 ///
 /// Certified block `dropout` (`vjp x[i] = m[i] * dy[i] / p`, the mask a constant of the step).
 /// The mask stream is seeded from the model seed and the layer's position, so a run is repeatable.
-public final class Dropout: Layer {
+public final class Dropout: LayerKernels {
   public static let certifiedBlock = "dropout"
   public static let ruleNames = ["dropout.x"]
   /// `x` the input, `m` the 0/1 mask (shaped like `x`), `p` the keep probability (shape `[]`).
@@ -18,7 +18,7 @@ public final class Dropout: Layer {
 
   private var random: RandomSource
   /// The state of the mask stream: a checkpoint saves it so a resumed run draws the same masks.
-  public var randomState: UInt64 {
+  var randomState: UInt64 {
     get { random.state }
     set { random = RandomSource(state: newValue) }
   }
@@ -38,13 +38,13 @@ public final class Dropout: Layer {
     inputGradient = Workspace(columns: width)
   }
 
-  public func reserve(batchCapacity: Int) {
+  package func reserve(batchCapacity: Int) {
     mask.reserve(rows: batchCapacity)
     output.reserve(rows: batchCapacity)
     inputGradient.reserve(rows: batchCapacity)
   }
 
-  public func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
+  package func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
     guard training else {
       lastMask = nil
       return input
@@ -58,7 +58,7 @@ public final class Dropout: Layer {
     return y
   }
 
-  public func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
+  package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
     guard needsInputGradient else { return nil }
     guard let m = lastMask, m.rows == outputGradient.rows else {
       preconditionFailure("\(name): backward without a matching training forward")

@@ -4,7 +4,7 @@
 ///   by `relu`, which halves the variance it passes on.
 /// - `glorot`: uniform on `[-a, a]` with `a = sqrt(6 / (in + out))` (Glorot and Bengio, 2010),
 ///   for every other layer.
-public enum Initialization: String, Sendable, Codable {
+package enum Initialization: String, Sendable, Codable {
   case he
   case glorot
 

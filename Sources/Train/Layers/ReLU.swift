@@ -4,7 +4,7 @@
 /// trainer uses the convention `relu'(0) = 0` (`step(0) = 0`) and counts, per layer, the training
 /// inputs that were exactly 0 — the *kinks*, where the gradient it computes is a convention rather
 /// than the certified rule. A model reports them through `Sequential.kinks`.
-public final class ReLU: Layer {
+public final class ReLU: LayerKernels {
   public static let certifiedBlock = "relu"
   public static let ruleNames = ["relu.x"]
   public static let operandNames = ["x"]
@@ -30,12 +30,12 @@ public final class ReLU: Layer {
 
   public func resetKinks() { kinks = 0 }
 
-  public func reserve(batchCapacity: Int) {
+  package func reserve(batchCapacity: Int) {
     output.reserve(rows: batchCapacity)
     inputGradient.reserve(rows: batchCapacity)
   }
 
-  public func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
+  package func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
     let y = output.matrix(rows: input.rows)
     let zeros = ReLU.forward(x: input, into: y)
     if training { kinks += zeros }
@@ -43,7 +43,7 @@ public final class ReLU: Layer {
     return y
   }
 
-  public func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
+  package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
     guard needsInputGradient else { return nil }
     guard let x = lastInput, x.rows == outputGradient.rows else {
       preconditionFailure("\(name): backward without a matching forward")

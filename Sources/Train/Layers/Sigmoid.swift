@@ -3,7 +3,7 @@
 ///
 /// The backward pass reads `sigmoid(x)` from the forward output rather than recomputing it: the
 /// same value, so the same formula.
-public final class Sigmoid: Layer {
+public final class Sigmoid: LayerKernels {
   public static let certifiedBlock = "sigmoid"
   public static let ruleNames = ["sigmoid.x"]
   public static let operandNames = ["x"]
@@ -24,19 +24,19 @@ public final class Sigmoid: Layer {
     inputGradient = Workspace(columns: width)
   }
 
-  public func reserve(batchCapacity: Int) {
+  package func reserve(batchCapacity: Int) {
     output.reserve(rows: batchCapacity)
     inputGradient.reserve(rows: batchCapacity)
   }
 
-  public func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
+  package func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
     let y = output.matrix(rows: input.rows)
     Sigmoid.forward(x: input, into: y)
     lastOutput = y
     return y
   }
 
-  public func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
+  package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
     guard needsInputGradient else { return nil }
     guard let y = lastOutput, y.rows == outputGradient.rows else {
       preconditionFailure("\(name): backward without a matching forward")

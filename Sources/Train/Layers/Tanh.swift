@@ -2,7 +2,7 @@
 /// `vjp x[i] = (1 - tanh(x[i]) ^ 2) * dy[i]`.
 ///
 /// The backward pass reads `tanh(x)` from the forward output rather than recomputing it.
-public final class Tanh: Layer {
+public final class Tanh: LayerKernels {
   public static let certifiedBlock = "tanh"
   public static let ruleNames = ["tanh.x"]
   public static let operandNames = ["x"]
@@ -23,19 +23,19 @@ public final class Tanh: Layer {
     inputGradient = Workspace(columns: width)
   }
 
-  public func reserve(batchCapacity: Int) {
+  package func reserve(batchCapacity: Int) {
     output.reserve(rows: batchCapacity)
     inputGradient.reserve(rows: batchCapacity)
   }
 
-  public func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
+  package func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
     let y = output.matrix(rows: input.rows)
     Tanh.forward(x: input, into: y)
     lastOutput = y
     return y
   }
 
-  public func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
+  package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
     guard needsInputGradient else { return nil }
     guard let y = lastOutput, y.rows == outputGradient.rows else {
       preconditionFailure("\(name): backward without a matching forward")

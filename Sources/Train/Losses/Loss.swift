@@ -7,6 +7,11 @@
 public protocol Loss: AnyObject, CertifiedRules {
   /// The number of model outputs it reads (the number of classes).
   var width: Int { get }
+}
+
+/// The batched kernels of a loss, as the trainer runs them over workspace the loss owns
+/// (`package`, as `LayerKernels`: users evaluate a model through `Sequential`).
+package protocol LossKernels: Loss {
   /// Sizes the workspace for batches of up to `batchCapacity` examples.
   func reserve(batchCapacity: Int)
   /// The batch-mean loss of `output` (`[B, width]`) against `labels`, and, when `withGradient`,

@@ -2,7 +2,7 @@
 /// gradient `vjp y[i] = (2 / n) * (y[i] - t[i])`.
 ///
 /// With class labels, the target is the one-hot vector of the label.
-public final class MeanSquaredError: Loss {
+public final class MeanSquaredError: LossKernels {
   public static let certifiedBlock = "mse"
   public static let ruleNames = ["mse.y"]
   /// `y` the model output, `t` the target.
@@ -18,12 +18,12 @@ public final class MeanSquaredError: Loss {
     gradient = Workspace(columns: width)
   }
 
-  public func reserve(batchCapacity: Int) {
+  package func reserve(batchCapacity: Int) {
     targets.reserve(rows: batchCapacity)
     gradient.reserve(rows: batchCapacity)
   }
 
-  public func evaluate(_ output: UnsafeMatrix<Float>, labels: UnsafeBufferPointer<Int32>, withGradient: Bool)
+  package func evaluate(_ output: UnsafeMatrix<Float>, labels: UnsafeBufferPointer<Int32>, withGradient: Bool)
     -> (loss: Double, gradient: UnsafeMatrix<Float>?)
   {
     precondition(output.columns == width && output.rows == labels.count, "loss shape mismatch")

@@ -5,7 +5,7 @@
 /// Evaluated stably: with `m = max(z)`, `log(sum exp z) = m + log(sum exp(z - m))` and
 /// `exp(z[i]) / sum exp z = exp(z[i] - m) / sum exp(z - m)` — the same numbers, without overflow.
 /// Loss and gradient come out of one pass over each row.
-public final class SoftmaxCrossEntropy: Loss {
+public final class SoftmaxCrossEntropy: LossKernels {
   public static let certifiedBlock = "softmax_cross_entropy"
   public static let ruleNames = ["softmax_cross_entropy.z"]
   /// `z` the logits, `t` the target distribution.
@@ -21,12 +21,12 @@ public final class SoftmaxCrossEntropy: Loss {
     gradient = Workspace(columns: width)
   }
 
-  public func reserve(batchCapacity: Int) {
+  package func reserve(batchCapacity: Int) {
     targets.reserve(rows: batchCapacity)
     gradient.reserve(rows: batchCapacity)
   }
 
-  public func evaluate(_ output: UnsafeMatrix<Float>, labels: UnsafeBufferPointer<Int32>, withGradient: Bool)
+  package func evaluate(_ output: UnsafeMatrix<Float>, labels: UnsafeBufferPointer<Int32>, withGradient: Bool)
     -> (loss: Double, gradient: UnsafeMatrix<Float>?)
   {
     precondition(output.columns == width && output.rows == labels.count, "loss shape mismatch")

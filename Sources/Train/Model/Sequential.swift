@@ -24,8 +24,14 @@ public import Certificates
 /// ```
 public final class Sequential {
   public let spec: ModelSpec
+  /// The layers, in order.
   public let layers: [any Layer]
+  /// The same layers, as the trainer runs them (stored, not converted from `layers` on each use:
+  /// a training step allocates nothing).
+  package let kernels: [any LayerKernels]
   public let loss: any Loss
+  /// The same loss, as the trainer runs it.
+  package let lossKernels: any LossKernels
   /// The SHA-256 of each rule's certified theorem (what checkpoints record).
   public private(set) var certificateHashes: [String: String] = [:]
   /// The theorem each built-in rule's certificate replayed to when the model was built, so that
@@ -63,7 +69,7 @@ public final class Sequential {
     self.spec = spec
     var random = RandomSource(seed: seed)
     var counts: [String: Int] = [:]
-    var layers: [any Layer] = []
+    var layers: [any LayerKernels] = []
     var width = spec.inputWidth
     for (position, layerSpec) in spec.layers.enumerated() {
       let next = position + 1 < spec.layers.count ? spec.layers[position + 1] : nil
@@ -73,18 +79,20 @@ public final class Sequential {
       layers.append(layer)
       width = layer.outputWidth
     }
+    self.kernels = layers
     self.layers = layers
     switch spec.loss {
-    case .softmaxCrossEntropy: loss = SoftmaxCrossEntropy(width: width)
-    case .mse: loss = MeanSquaredError(width: width)
+    case .softmaxCrossEntropy: lossKernels = SoftmaxCrossEntropy(width: width)
+    case .mse: lossKernels = MeanSquaredError(width: width)
     }
+    loss = lossKernels
   }
 
   /// Builds the layer for one spec statement: the one place a new layer kind is wired in.
   static func makeLayer(
     _ spec: LayerSpec, inputWidth: Int, counts: inout [String: Int], followedBy next: LayerSpec?,
     seed: UInt64, random: inout RandomSource
-  ) -> any Layer {
+  ) -> any LayerKernels {
     func name(_ kind: String) -> String {
       counts[kind, default: 0] += 1
       return kind + String(counts[kind]!)
@@ -151,8 +159,8 @@ public final class Sequential {
   /// Sizes every workspace for batches of up to `capacity` examples (grows only).
   public func reserve(batchCapacity capacity: Int) {
     guard capacity > batchCapacity else { return }
-    for layer in layers { layer.reserve(batchCapacity: capacity) }
-    loss.reserve(batchCapacity: capacity)
+    for layer in kernels { layer.reserve(batchCapacity: capacity) }
+    lossKernels.reserve(batchCapacity: capacity)
     batchCapacity = capacity
   }
 
@@ -161,7 +169,7 @@ public final class Sequential {
     precondition(input.columns == inputWidth, "\(input.columns) input features, the model takes \(inputWidth)")
     reserve(batchCapacity: input.rows)
     var x = input
-    for layer in layers { x = layer.forward(x, training: training) }
+    for layer in kernels { x = layer.forward(x, training: training) }
     return x
   }
 
@@ -170,12 +178,12 @@ public final class Sequential {
   /// first layer with parameters, whose input gradient it does not compute.
   public func computeGradients(_ input: UnsafeMatrix<Float>, labels: UnsafeBufferPointer<Int32>) -> Double {
     let output = forward(input, training: true)
-    let (value, gradient) = loss.evaluate(output, labels: labels, withGradient: true)
+    let (value, gradient) = lossKernels.evaluate(output, labels: labels, withGradient: true)
     var g = gradient!
     // Below the first layer with parameters, no gradient is needed: the input is data.
     let firstTrainable = layers.firstIndex { !$0.parameters.isEmpty } ?? layers.count
     for position in stride(from: layers.count - 1, through: firstTrainable, by: -1) {
-      guard let next = layers[position].backward(g, needsInputGradient: position > firstTrainable) else { break }
+      guard let next = kernels[position].backward(g, needsInputGradient: position > firstTrainable) else { break }
       g = next
     }
     return value
@@ -192,6 +200,6 @@ public final class Sequential {
       for c in 1..<output.columns where row[c] > row[best] { best = c }
       predictions[r] = Int32(best)
     }
-    return loss.evaluate(output, labels: labels, withGradient: false).loss
+    return lossKernels.evaluate(output, labels: labels, withGradient: false).loss
   }
 }

@@ -7,7 +7,7 @@ public struct SpecError: Error, Equatable, Sendable, CustomStringConvertible {
   public let column: Int
   public let message: String
 
-  public init(file: String, line: Int, column: Int, message: String) {
+  package init(file: String, line: Int, column: Int, message: String) {
     self.file = file
     self.line = line
     self.column = column

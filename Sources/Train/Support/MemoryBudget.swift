@@ -13,10 +13,10 @@ import Foundation
 ///
 /// The estimates are deliberately rough upper bounds of the large buffers (parameters, gradients,
 /// optimizer state, workspaces, MPFI vectors); the runtime and the data set are small beside them.
-public enum MemoryBudget {
+package enum MemoryBudget {
   /// Bytes the system can give without swapping: `MemAvailable` of `/proc/meminfo`, else free
   /// physical pages (`sysconf`); nil when neither is known (then nothing is refused).
-  public static var availableBytes: Int? {
+  package static var availableBytes: Int? {
     if let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) {
       for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
         let fields = line.split(separator: " ")
@@ -32,7 +32,7 @@ public enum MemoryBudget {
 
   /// - Throws: `TrainingError.tooLarge` when `bytes` (nil: more than `Int` counts) exceeds the
   ///   memory available; `what` says what needs it.
-  public static func check(_ bytes: Int?, for what: String) throws(TrainingError) {
+  package static func check(_ bytes: Int?, for what: String) throws(TrainingError) {
     guard let available = availableBytes else { return }
     guard let bytes, bytes <= available else {
       throw TrainingError.tooLarge(
@@ -42,7 +42,7 @@ public enum MemoryBudget {
   }
 
   /// `bytes` as `12.3 GB` (decimal units, as `free -h` does not but disk sizes do).
-  public static func describe(_ bytes: Int) -> String {
+  package static func describe(_ bytes: Int) -> String {
     let units = ["bytes", "kB", "MB", "GB", "TB", "PB", "EB"]
     var value = Double(bytes), unit = 0
     while value >= 1000, unit < units.count - 1 { value /= 1000; unit += 1 }
@@ -50,7 +50,7 @@ public enum MemoryBudget {
   }
 
   /// `a * b + c ...` without overflow: nil when any step overflows.
-  public static func product(_ factors: Int...) -> Int? {
+  package static func product(_ factors: Int...) -> Int? {
     var result = 1
     for f in factors {
       let (p, overflow) = result.multipliedReportingOverflow(by: f)
@@ -61,7 +61,7 @@ public enum MemoryBudget {
   }
 
   /// The sum, or nil when it (or any term) overflows.
-  public static func sum(_ terms: [Int?]) -> Int? {
+  package static func sum(_ terms: [Int?]) -> Int? {
     var total = 0
     for term in terms {
       guard let term else { return nil }

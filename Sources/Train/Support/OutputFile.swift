@@ -30,18 +30,18 @@ import Foundation
 /// ... long work ...
 /// try out.write(bytes)
 /// ```
-public struct OutputFile: Sendable {
+package struct OutputFile: Sendable {
   /// The path as given (messages name it).
-  public let path: String
+  package let path: String
   /// The file actually written: `path` with symbolic links followed.
-  public let target: String
+  package let target: String
 
   /// How many links are followed before giving up (Linux's own limit is 40).
   static let maximumLinks = 40
 
   /// Resolves `path` and checks that a regular file can be written there.
   /// - Throws: `OutputFileError` saying what is wrong with the destination.
-  public init(_ path: String) throws(OutputFileError) {
+  package init(_ path: String) throws(OutputFileError) {
     guard !path.isEmpty else { throw OutputFileError(path: path, reason: "the path is empty") }
     self.path = path
     target = try OutputFile.resolve(path)
@@ -49,7 +49,7 @@ public struct OutputFile: Sendable {
   }
 
   /// The destination is a regular file or nothing, and its folder takes a new file.
-  public func check() throws(OutputFileError) {
+  package func check() throws(OutputFileError) {
     var info = stat()
     if stat(target, &info) == 0 {
       let kind = info.st_mode & S_IFMT
@@ -75,7 +75,7 @@ public struct OutputFile: Sendable {
   /// Writes `bytes` to the destination atomically (see the type's documentation).
   /// - Throws: `OutputFileError` when the destination changed kind since `init` or the write
   ///   fails; the destination is then untouched and no temporary file is left.
-  public func write(_ bytes: [UInt8]) throws(OutputFileError) {
+  package func write(_ bytes: [UInt8]) throws(OutputFileError) {
     try check()
     let folder = OutputFile.folder(of: target)
     let (descriptor, temporary) = OutputFile.temporaryFile(in: folder, for: target)
@@ -104,7 +104,7 @@ public struct OutputFile: Sendable {
   }
 
   /// Writes UTF-8 text.
-  public func write(_ text: String) throws(OutputFileError) { try write(Array(text.utf8)) }
+  package func write(_ text: String) throws(OutputFileError) { try write(Array(text.utf8)) }
 
   private func fail(_ reason: String) -> OutputFileError {
     OutputFileError(path: path == target ? path : "\(path) (-> \(target))", reason: reason)

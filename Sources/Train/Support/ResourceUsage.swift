@@ -7,9 +7,9 @@ import Darwin
 #endif
 
 /// The process's use of the machine.
-public enum ResourceUsage {
+package enum ResourceUsage {
   /// The peak resident set size so far, in mebibytes (`getrusage`'s `ru_maxrss`).
-  public static var peakResidentMegabytes: Double {
+  package static var peakResidentMegabytes: Double {
     var usage = rusage()
     #if os(Linux)
     getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
@@ -21,7 +21,7 @@ public enum ResourceUsage {
   }
 
   /// A monotonic clock in seconds, for throughput.
-  public static var seconds: Double {
+  package static var seconds: Double {
     var time = timespec()
     clock_gettime(CLOCK_MONOTONIC, &time)
     return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9

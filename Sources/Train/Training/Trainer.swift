@@ -15,7 +15,7 @@ public enum TrainingEvent: Sendable {
 /// allocates nothing: the batch buffer and every layer's workspace are sized once.
 ///
 /// ```swift
-/// let model = Sequential(try ModelSpec(contentsOf: "Models/mlp.spec"), seed: 1)
+/// let model = try Sequential(ModelSpec(contentsOf: "Models/mlp.spec"), seed: 1, certificates: .builtIn)
 /// let trainer = Trainer(TrainingConfiguration(epochs: 10, seed: 1))
 /// let report = try trainer.train(model, on: try FashionMNIST.load(.train), test: try FashionMNIST.load(.test))
 /// ```

@@ -11,7 +11,7 @@ public struct EpochReport: Equatable, Sendable, Codable {
   /// Training examples per second of the epoch's training steps (evaluation not included).
   public var examplesPerSecond: Double
 
-  public init(epoch: Int, loss: Double, testAccuracy: Double?, examplesPerSecond: Double) {
+  package init(epoch: Int, loss: Double, testAccuracy: Double?, examplesPerSecond: Double) {
     self.epoch = epoch
     self.loss = loss
     self.testAccuracy = testAccuracy
@@ -46,7 +46,7 @@ public struct TrainingReport: Equatable, Sendable, Codable {
   /// The process's peak resident memory at the end of the run, in MiB.
   public var peakResidentMegabytes: Double
 
-  public init(epochs: [EpochReport], kinks: [String: Int], peakResidentMegabytes: Double) {
+  package init(epochs: [EpochReport], kinks: [String: Int], peakResidentMegabytes: Double) {
     self.epochs = epochs
     self.kinks = kinks
     self.peakResidentMegabytes = peakResidentMegabytes

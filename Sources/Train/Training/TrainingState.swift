@@ -11,22 +11,22 @@ public struct TrainingState: Equatable, Sendable {
   /// the epoch's shuffled order, `completedSteps × batch size` examples in.
   public var completedSteps: Int
   /// The sum over those steps of each batch's mean loss times its size (the epoch's report).
-  public var partialLoss: Double
+  package var partialLoss: Double
   /// The training order after the last shuffle. Each epoch shuffles the previous epoch's order
   /// in place, so the next order depends on this one, not on the seed alone.
-  public var order: [Int]
+  package var order: [Int]
   /// The state of the shuffle's random stream.
-  public var shuffleState: UInt64
+  package var shuffleState: UInt64
   /// Per dropout layer (by name), the state of its mask stream.
-  public var dropoutStates: [String: UInt64]
+  package var dropoutStates: [String: UInt64]
   /// The optimizer's moments or velocities and step count.
-  public var optimizer: OptimizerState
+  package var optimizer: OptimizerState
   /// The kinks counted so far, by layer (the report counts the whole run).
   public var kinks: [String: Int]
   /// The finished epochs' reports (the report lists the whole run).
   public var epochs: [EpochReport]
 
-  public init(
+  package init(
     completedEpochs: Int, completedSteps: Int = 0, partialLoss: Double = 0, order: [Int], shuffleState: UInt64,
     dropoutStates: [String: UInt64], optimizer: OptimizerState, kinks: [String: Int], epochs: [EpochReport]
   ) {

@@ -55,8 +55,9 @@ struct Check: ParsableCommand {
     if summary.rejected > 0 { throw ExitCode.failure }
   }
 
-  /// The checks run on one file, and the first that refused it.
-  private func verify(_ file: String, _ statements: inout [String: [String: Statement]]) -> CheckSummary.Result {
+  /// The checks run on one file, and the first that refused it (the work of `run` for one file;
+  /// tests call it). `statements` caches the parsed source files, by path.
+  func verify(_ file: String, _ statements: inout [String: [String: Statement]]) -> CheckSummary.Result {
     var result = CheckSummary.Result(file: file)
     func reject(_ r: CertificateRejection) -> CheckSummary.Result { var out = result; out.rejection = r; return out }
     guard let text = readFile(file) else { return reject(.init(step: nil, reason: "cannot read the file")) }
@@ -97,7 +98,8 @@ struct Check: ParsableCommand {
     return result
   }
 
-  private func certificateFiles(_ roots: [String]) throws -> [String] {
+  /// The certificate files under `roots` (files as given, folders searched for `.json`), sorted per folder.
+  func certificateFiles(_ roots: [String]) throws -> [String] {
     var out: [String] = []
     for root in roots {
       var isDirectory: ObjCBool = false
@@ -107,41 +109,5 @@ struct Check: ParsableCommand {
       out += found.sorted().map { root + "/" + $0 }
     }
     return out
-  }
-}
-
-/// What `certify check --json` prints.
-struct CheckSummary: Encodable {
-  struct Result: Encodable {
-    var file: String
-    var name: String? = nil
-    /// The checks that ran and passed, in order: `kernel`, `source`, `numeric (...)`.
-    var checks: [String] = []
-    var rejection: CertificateRejection? = nil
-    var milliseconds = 0.0
-
-    enum CodingKeys: String, CodingKey { case file, name, status, checks, step, rule, reason }
-
-    func encode(to encoder: any Encoder) throws {
-      var c = encoder.container(keyedBy: CodingKeys.self)
-      try c.encode(file, forKey: .file)
-      try c.encodeIfPresent(name, forKey: .name)
-      try c.encode(rejection == nil ? "accepted" : "rejected", forKey: .status)
-      try c.encode(checks, forKey: .checks)
-      try c.encodeIfPresent(rejection?.step, forKey: .step)
-      try c.encodeIfPresent(rejection?.rule, forKey: .rule)
-      try c.encodeIfPresent(rejection?.reason, forKey: .reason)
-    }
-  }
-  var checked: Int
-  var accepted: Int
-  var rejected: Int
-  var certificates: [Result]
-
-  init(_ results: [Result]) {
-    certificates = results
-    checked = results.count
-    rejected = results.filter { $0.rejection != nil }.count
-    accepted = checked - rejected
   }
 }

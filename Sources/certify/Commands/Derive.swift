@@ -22,38 +22,39 @@ struct Derive: ParsableCommand {
   var json = false
 
   func run() throws {
+    let target = try layerToDerive()
+    if !json { print("# derived from the forward formula of layer \(target.name)") }
+    let entries = try Derive.rules(of: target) { entry in
+      if !json { print("  \(entry.rule)" + (entry.proved ? "" : "   # NOT PROVED: \(entry.reason ?? "")")) }
+    }
+    if json { print(try JSONOutput.encode(DeriveSummary(layer: target.name, file: file, rules: entries))) }
+    if entries.contains(where: { !$0.proved }) { throw ExitCode.failure }
+  }
+
+  /// The layer `--layer` names in `file`.
+  /// - Throws: `FileError` when the file cannot be read or has no such layer; a `ParseError`.
+  func layerToDerive() throws -> Layer {
     let document = try TheoremFiles.load(file)
     guard let target = document.layers.first(where: { $0.name == layer }) else {
       throw FileError(path: file, reason: "no layer \(MessageText.cut(layer)) (layers: \(document.layers.map(\.name).joined(separator: ", ")))")
     }
+    return target
+  }
+
+  /// Derives and proves the rule of each input and parameter of `target`, in order, handing each
+  /// to `each` as it is done: the work of `run`, which tests call.
+  static func rules(of target: Layer, each: (DeriveSummary.Entry) -> Void = { _ in }) throws -> [DeriveSummary.Entry] {
     var entries: [DeriveSummary.Entry] = []
-    var failed = false
-    if !json { print("# derived from the forward formula of layer \(target.name)") }
     for tensor in target.inputs + target.parameters {
       let start = DispatchTime.now().uptimeNanoseconds
       let rule = try Deriver.derive(target, wrt: tensor)
       let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-      failed = failed || !rule.outcome.proved
-      entries.append(.init(wrt: tensor.name, rule: rule.text, proved: rule.outcome.proved, ms: (ms * 1000).rounded() / 1000,
-                           reason: rule.outcome.failure.map { "\($0)" }))
-      if !json {
-        print("  \(rule.text)" + (rule.outcome.proved ? "" : "   # NOT PROVED: \(rule.outcome.failure.map { "\($0)" } ?? "")"))
-      }
+      let entry = DeriveSummary.Entry(
+        wrt: tensor.name, rule: rule.text, proved: rule.outcome.proved, ms: (ms * 1000).rounded() / 1000,
+        reason: rule.outcome.failure.map { "\($0)" })
+      entries.append(entry)
+      each(entry)
     }
-    if json { print(try JSONOutput.encode(DeriveSummary(layer: target.name, file: file, rules: entries))) }
-    if failed { throw ExitCode.failure }
+    return entries
   }
-}
-
-struct DeriveSummary: Encodable {
-  struct Entry: Encodable {
-    var wrt: String
-    var rule: String
-    var proved: Bool
-    var ms: Double
-    var reason: String?
-  }
-  var layer: String
-  var file: String
-  var rules: [Entry]
 }

@@ -11,8 +11,8 @@ struct Explain: ParsableCommand {
   @Argument(help: "The statement's name (for example grad_W1 or dense.x).")
   var name: String
 
-  @Option(help: "The directory of certificates.")
-  var certificates = "Certificates"
+  @OptionGroup var certificateFolder: CertificateFolderOptions
+  var certificates: String { certificateFolder.certificates }
 
   func run() throws {
     let store = CertificateStore(directory: URL(fileURLWithPath: certificates))

@@ -24,11 +24,10 @@ struct Prove: ParsableCommand {
   @Flag(help: "Prove every .thm file under the Theorems directory.")
   var all = false
 
-  @Option(help: "The directory of theorem files.")
-  var theorems = "Theorems"
-
-  @Option(help: "The directory of certificates.")
-  var certificates = "Certificates"
+  @OptionGroup var theoremFolder: TheoremFolderOptions
+  @OptionGroup var certificateFolder: CertificateFolderOptions
+  var theorems: String { theoremFolder.theorems }
+  var certificates: String { certificateFolder.certificates }
 
   @Option(help: ArgumentHelp(
     "The catalogue written with --all.",
@@ -48,156 +47,31 @@ struct Prove: ParsableCommand {
   func run() throws {
     let catalogueFile = all && !check ? try OutputFile(catalogue) : nil
     let paths = try (all ? TheoremFiles.list(in: theorems) : []) + files.map(normalized)
-    let store = CertificateStore(directory: URL(fileURLWithPath: certificates))
-    var reports: [StatementReport] = []
-    var parseFailures = 0, outdated: [String] = []
-    var written: Set<String> = []
-    var builtIn: [String: String] = [:]  // the trainer's certificates, built into the binary
-    var catalogueEntries = Catalogue()
+    var work = ProveRun(self)
     for path in paths {
       do {
-        let document = try TheoremFiles.load(path)
-        for statement in document.statements {
-          let start = DispatchTime.now().uptimeNanoseconds
-          let outcome = Prover.prove(statement)
-          let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-          let report = StatementReport(name: statement.name, file: path, outcome: outcome, milliseconds: ms)
-          reports.append(report)
-          catalogueEntries.entries.append(.init(statement: statement, source: path, kind: document.theorems.contains { $0.name == statement.name } ? "theorem" : "layer rule"))
-          if !json { print(report.line) }
-          guard let theorem = outcome.theorem, path.hasPrefix(theorems + "/") else { continue }
-          let certificate = try Certificate(name: statement.name, source: sourcePath(path), theorem: theorem, steps: outcome.steps)
-          let relative = try CertificateStore.relativePath(name: certificate.name, source: certificate.source)
-          written.insert(relative)
-          if certificate.source == BuiltInSource.source { builtIn[relative] = certificate.encoded() }
-          if check {
-            let url = try store.url(name: certificate.name, source: certificate.source)
-            if readFile(url.path) != certificate.encoded() { outdated.append(url.path) }
-          } else {
-            try store.write(certificate)
-          }
-        }
+        try work.prove(path) { report in if !json { print(report.line) } }
       } catch {
-        parseFailures += 1
+        work.fileFailures += 1
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
       }
     }
-    if all && parseFailures == 0 {
-      // Certificates of statements that no longer exist, and the catalogue.
-      for entry in (try? store.entries()) ?? [] where !written.contains(entry.relativePath) {
-        let path = URL(fileURLWithPath: certificates).appendingPathComponent(entry.relativePath).path
-        if check { outdated.append(path + " (no such statement)") } else { try FileManager.default.removeItem(atPath: path) }
-      }
-      let proved = Set(reports.filter(\.proved).map { "\($0.file)#\($0.name)" })
-      let text = catalogueEntries.markdown { proved.contains("\($0.source)#\($0.statement.name)") ? "certified" : "FAILED" }
-      if check {
-        if readFile(catalogue) != text { outdated.append(catalogue) }
-      } else {
-        try writeIfChanged(text, to: catalogueFile!)
-      }
-      // In the package, the copy of the trainer's certificates that the binary carries.
-      if FileManager.default.fileExists(atPath: BuiltInSource.path), !builtIn.isEmpty {
-        let source = BuiltInSource.text(builtIn)
-        if check {
-          if readFile(BuiltInSource.path) != source { outdated.append(BuiltInSource.path) }
-        } else if readFile(BuiltInSource.path) != source {
-          try writeIfChanged(source, to: OutputFile(BuiltInSource.path))
-          FileHandle.standardError.write(Data("\(BuiltInSource.path) changed: rebuild certify to carry the new certificates\n".utf8))
-        }
+    if all && work.fileFailures == 0 {
+      if try work.finishAll(catalogueFile: catalogueFile) {
+        FileHandle.standardError.write(Data("\(BuiltInSource.path) changed: rebuild certify to carry the new certificates\n".utf8))
       }
     }
-    let failed = reports.filter { !$0.proved }.count + parseFailures
-    let proved = reports.count - (failed - parseFailures)
     if json {
-      print(try JSONOutput.encode(ProveSummary(theorems: reports.map(\.json), proved: proved, failed: failed)))
+      print(try JSONOutput.encode(ProveSummary(theorems: work.reports.map(\.json), proved: work.proved, failed: work.failed)))
     } else {
-      print("\(proved) proved, \(failed) failed")
+      print("\(work.proved) proved, \(work.failed) failed")
     }
-    for path in outdated { FileHandle.standardError.write(Data("not current: \(path)\n".utf8)) }
-    if !outdated.isEmpty {
+    for path in work.outdated { FileHandle.standardError.write(Data("not current: \(path)\n".utf8)) }
+    if !work.outdated.isEmpty {
       FileHandle.standardError.write(Data("run `certify prove --all` and commit the result\n".utf8))
     }
-    if failed > 0 || !outdated.isEmpty { throw ExitCode.failure }
+    if work.failed > 0 || !work.outdated.isEmpty { throw ExitCode.failure }
   }
 
   private func normalized(_ path: String) -> String { path.hasPrefix("./") ? String(path.dropFirst(2)) : path }
-
-  /// The source recorded in a certificate: the path below the package root (`Theorems/x.thm`).
-  private func sourcePath(_ path: String) -> String {
-    CertificateStore.theoremsFolder + path.dropFirst(theorems.count)
-  }
-}
-
-/// One statement's result, as printed.
-struct StatementReport {
-  var name: String
-  var file: String
-  var outcome: ProofOutcome
-  var milliseconds: Double
-
-  var proved: Bool { outcome.proved }
-
-  var line: String {
-    let time = String(format: "%.1f ms", milliseconds)
-    if proved { return "proved  \(name)  (\(file), \(time))" }
-    return "FAILED  \(name)  (\(file), \(time))\n  " + (outcome.failure.map { "\($0)" } ?? "").replacingOccurrences(of: "\n", with: "\n  ")
-  }
-
-  var json: ProveSummary.Entry {
-    var counterexample: String? = nil
-    if case let .different(_, _, ce, _)? = outcome.failure { counterexample = ce?.description }
-    return .init(name: name, file: file, status: proved ? "proved" : "failed", ms: (milliseconds * 1000).rounded() / 1000,
-                 counterexample: counterexample, reason: outcome.failure.map { "\($0)" })
-  }
-}
-
-struct ProveSummary: Encodable {
-  struct Entry: Encodable {
-    var name: String
-    var file: String
-    var status: String
-    var ms: Double
-    var counterexample: String?
-    var reason: String?
-  }
-  var theorems: [Entry]
-  var proved: Int
-  var failed: Int
-}
-
-enum JSONOutput {
-  static func encode<T: Encodable>(_ value: T) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
-  }
-}
-
-/// Finding and reading theorem files.
-enum TheoremFiles {
-  /// The `.thm` files under `directory`, sorted.
-  static func list(in directory: String) throws -> [String] {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
-      let walker = FileManager.default.enumerator(atPath: directory)
-    else {
-      throw FileError(path: directory, reason: "no such folder")
-    }
-    return walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".thm") }.sorted().map { directory + "/" + $0 }
-  }
-
-  static func load(_ path: String) throws -> Document {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw FileError(path: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
-    }
-    return try TheoremLanguage.parse(String(decoding: data, as: UTF8.self), file: path)
-  }
-}
-
-/// A file or folder a command cannot read, and why: one `error: PATH: REASON` line.
-struct FileError: Error, CustomStringConvertible {
-  var path: String
-  var reason: String
-
-  var description: String { "\(MessageText.cut(path, to: 200)): \(reason)" }
 }

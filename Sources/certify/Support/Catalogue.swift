@@ -1,9 +1,6 @@
 import Algebra
-import ArgumentParser
-import Certificates
 import Foundation
 import ProofKernel
-import Train
 
 /// The statements of the theorem files and their certificates: what `prove`, `check` and `list`
 /// share.
@@ -53,30 +50,5 @@ struct Catalogue {
       out += "| `\(e.statement.name)` | \(e.source) | \(e.kind) | \(status(e)) | `\(text)` |\n"
     }
     return out
-  }
-}
-
-/// Reads a file, or nil when it does not exist.
-func readFile(_ path: String) -> String? {
-  FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
-}
-
-/// Writes `text` to `file` (a regular file, atomically: `OutputFile`) when it differs; true when
-/// it changed.
-@discardableResult
-func writeIfChanged(_ text: String, to file: OutputFile) throws -> Bool {
-  if readFile(file.target) == text { return false }
-  try file.write(text)
-  return true
-}
-
-/// Where certificates live, shared by the commands that build models over them: the ones built into
-/// certify, or a folder given with `--certificates`, which is then the only place looked in.
-struct CertificateOptions: ParsableArguments {
-  @Option(help: "A folder of certificates to check the model's rules against instead of those built into certify; when given, only it is used.")
-  var certificates: String?
-
-  var store: CertificateStore {
-    certificates.map { CertificateStore(directory: URL(fileURLWithPath: $0)) } ?? .builtIn
   }
 }
