@@ -114,4 +114,23 @@ struct TextbookFormTests {
     guard case let .missingHypothesis(h)? = Prover.prove(s[2]).failure else { Issue.record("\(Prover.prove(s[2]))"); return }
     #expect(h == "x[0] != 0")
   }
+
+  /// Cross-entropy of a softmax as written: without `sum t = 1` the assumption is named (and a true
+  /// counterexample shown); a wrong sign is refused with a counterexample.
+  @Test func crossEntropyAsWritten() throws {
+    let s = try statements("""
+      dim n
+      tensor z[n], t[n]
+      def softmax[i: n] = exp(z[i]) * (sum(j: n) exp(z[j])) ^ (-1)
+      def ce = -sum(i: n) t[i] * log(softmax[i])
+      theorem unstated: grad(ce, z)[k] = softmax[k] - t[k]
+      theorem wrong: grad(ce, z)[k] = softmax[k] + t[k]
+        assume sum(i: n) t[i] = 1
+      """)
+    guard case let .different(_, _, found, missing)? = Prover.prove(s[0]).failure else { Issue.record("\(Prover.prove(s[0]))"); return }
+    #expect(missing?.hasSuffix("t[k21] = 1") == true || missing?.contains("t[") == true, "\(String(describing: missing))")
+    #expect(found != nil)
+    guard case let .different(_, _, counterexample, _)? = Prover.prove(s[1]).failure else { Issue.record("wrong proved"); return }
+    #expect(counterexample != nil)
+  }
 }

@@ -42,7 +42,7 @@ extension Prover {
 
   /// Rewrites the monomial `m` at `p` so that `part` (a group of its bound indices with their
   /// factors and constraints) is a sum of its own: `prefix * sum(rest) (rest factors * sum(part))`.
-  private static func splitOff(_ chain: inout Chain, at p: [Int], _ m: Monomial, _ part: Monomial) throws {
+  static func splitOff(_ chain: inout Chain, at p: [Int], _ m: Monomial, _ part: Monomial) throws {
     guard m.binders.count > part.binders.count else { return }  // the whole monomial is the sum
     let outer = m.binders.filter { !part.binders.contains($0) }
     let s = p + m.sumPath
@@ -58,5 +58,43 @@ extension Prover {
     var side = try chain.builder.start(pulledOut)
     try side.apply(.sumPrenex(factor: 1), at: [])
     try chain.rewrite(at: inner, by: try chain.builder.apply(.sym(side.step)))
+  }
+}
+
+extension Prover {
+  /// Meets a power with its base where the base is a sum written out among a monomial's bound
+  /// indices: `sum(k, l) a[k] * S^-1 * exp(z[l])` with `S = sum(l: n) exp(z[l])` has the group `l`
+  /// split off as a sum of its own (as `useHypotheses` does), and `S^-1 * S` merged by `pow-merge`
+  /// (its condition, `S != 0`, recorded), then the whole normalized again. Returns the new monomials.
+  static func meetPowers(_ chain: inout Chain, _ ms: [Monomial], _ normalizer: inout Normalizer) throws -> [Monomial] {
+    guard normalizer.foldsPowers else { return ms }
+    var current = ms
+    for _ in 0..<8 {
+      guard let (k, m, part, base) = try firstPowerOfComponent(current) else { break }
+      let p = current.count == 1 ? [] : [k]
+      try splitOff(&chain, at: p, m, part)
+      // The inner body is (rest factors) * sum(part): flatten it, then put S^q beside sum(part).
+      let body = p + m.sumPath + (m.binders.count > part.binders.count ? [0] : [])
+      guard case let .mul(pair) = try chain.subterm(at: body).node, pair.count == 2, case let .mul(rest) = pair[0].node else { break }
+      guard let j = rest.firstIndex(where: { if case let .power(b, _) = $0.node { b.isAlphaEquivalent(to: base) } else { false } }) else { break }
+      let others = rest.indices.filter { $0 != j }.map { rest[$0] }
+      try chain.ring(at: body, to: .mul([.mul([rest[j], pair[1]])] + others))
+      try chain.apply(.powMerge, at: others.isEmpty ? body : body + [0])
+      current = try normalizer.normalize(&chain, at: [])
+    }
+    return current
+  }
+
+  /// The first monomial with a group of bound indices whose sum is the base of one of its powers.
+  private static func firstPowerOfComponent(_ ms: [Monomial]) throws -> (Int, Monomial, Monomial, Term)? {
+    for (k, m) in ms.enumerated() {
+      let bases = m.factors.compactMap { f -> Term? in if case let .power(b, q) = f.atom.node, !(q.isInteger && q.signum >= 0) { b } else { nil } }
+      guard !bases.isEmpty else { continue }
+      for (_, (sum, _)) in try Diagnosis.components(m) {
+        guard let base = bases.first(where: { $0.isAlphaEquivalent(to: sum) }), let part = try readMonomial(sum) else { continue }
+        return (k, m, part, base)
+      }
+    }
+    return nil
   }
 }

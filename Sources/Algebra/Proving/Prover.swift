@@ -100,8 +100,8 @@ public enum Prover {
                     direction: Tensor? = nil, seed: Tensor? = nil) throws -> Int {
     var left = try builder.start(lhs)
     var right = try builder.start(rhs)
-    var l = try normalizer.normalize(&left, at: [])
-    var r = try normalizer.normalize(&right, at: [])
+    var l = try meetPowers(&left, try normalizer.normalize(&left, at: []), &normalizer)
+    var r = try meetPowers(&right, try normalizer.normalize(&right, at: []), &normalizer)
     if let dx = direction {
       l = try straighten(&left, l, along: dx, keeping: seed, &normalizer)
       r = try straighten(&right, r, along: dx, keeping: seed, &normalizer)
