@@ -99,10 +99,10 @@ extension ExactEvaluator {
           }
           guard known else { continue }
           if k > 0 {
-            let lo = ceilingDivide(-othersMax, k)
+            let lo = LoweredLoop.ceilingDivide(-othersMax, k)
             lower[b] = max(lower[b] ?? lo, lo)
           } else {
-            let hi = floorDivide(othersMax, -k)
+            let hi = LoweredLoop.floorDivide(othersMax, -k)
             upper[b] = min(upper[b] ?? hi, hi)
           }
         }

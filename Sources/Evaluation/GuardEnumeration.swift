@@ -79,20 +79,10 @@ extension GuardEnumeration {
   ) throws -> ClosedRange<Int>? {
     var lower = Int.min, upper = Int.max
     for (relation, k, rest) in bounds {
-      let minusRest = try checkedNegation(rest, in: "the bounds of \(b)")
-      switch relation {
-      case .equal:
-        // k * b == -rest
-        guard minusRest % k == 0 else { return nil }
-        let v = minusRest / k
-        lower = max(lower, v)
-        upper = min(upper, v)
-      case .nonNegative where k > 0:
-        lower = max(lower, ceilingDivide(minusRest, k))  // b >= -rest / k
-      case .nonNegative:
-        let magnitude = try checkedNegation(k, in: "the bounds of \(b)")
-        upper = min(upper, floorDivide(rest, magnitude))  // b <= rest / |k|
-      }
+      // Exact evaluation takes any Int; the negations `narrow` performs must not overflow.
+      _ = try checkedNegation(rest, in: "the bounds of \(b)")
+      _ = try checkedNegation(k, in: "the bounds of \(b)")
+      guard LoweredLoop.narrow(&lower, &upper, isEquality: relation == .equal, coefficient: k, rest: rest) else { return nil }
     }
     return lower <= upper ? lower...upper : nil
   }
@@ -102,16 +92,4 @@ extension GuardEnumeration {
 func checkedNegation(_ x: Int, in what: String) throws -> Int {
   guard x != .min else { throw EvaluationError.overflow(what) }
   return -x
-}
-
-/// `floor(a / b)` for `b > 0`.
-func floorDivide(_ a: Int, _ b: Int) -> Int {
-  let q = a / b
-  return (a % b != 0 && a < 0) ? q - 1 : q
-}
-
-/// `ceil(a / b)` for `b > 0`.
-func ceilingDivide(_ a: Int, _ b: Int) -> Int {
-  let q = a / b
-  return (a % b != 0 && a > 0) ? q + 1 : q
 }

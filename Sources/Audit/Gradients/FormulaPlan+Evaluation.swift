@@ -1,3 +1,4 @@
+import Evaluation
 import Exact
 
 extension FormulaPlan {
@@ -9,24 +10,20 @@ extension FormulaPlan {
     case .constant(let k):
       return Location(vector: constants, index: k)
 
-    case let .access(id, indices):
+    case let .access(id, access):
       let binding = bindings[id]
       guard let vector = binding.vector else { preconditionFailure("\(rule): tensor \(tensorOrder(id)) is not bound") }
-      var offset = binding.offset
-      for (axis, e) in indices.enumerated() {
-        let v = e.value(slots)
-        if v < 0 || v >= binding.shape[axis] { return zero }  // outside the shape: 0
-        offset += v * binding.strides[axis]
-      }
-      return Location(vector: vector, index: offset)
+      guard let offset = access.offset(slots) else { return zero }  // outside the shape: 0
+      return Location(vector: vector, index: binding.offset + offset)
 
-    case .bracket(let checks):
-      for c in checks where !c.holds(slots) { return zero }
+    case .bracket(let constraints):
+      for c in constraints where !c.holds(slots) { return zero }
       return Location(vector: constants, index: 1)
 
-    case let .sum(binders, checks, body):
+    case let .sum(loop, body):
       scratch.setZero(d)
-      try loop(binders, 0, checks, body, d)
+      for c in loop.outer where !c.holds(slots) { return Location(vector: scratch, index: d) }
+      try self.loop(loop, 0, body, d)
       return Location(vector: scratch, index: d)
 
     case .add(let terms):
@@ -87,23 +84,20 @@ extension FormulaPlan {
 
   private func tensorOrder(_ id: Int) -> String { tensorIDs.first { $0.value == id }?.key ?? "#\(id)" }
 
-  /// `scratch[d] += body` over the integer points of the binders' ranges that pass `checks`.
-  private func loop(_ binders: [Binder], _ level: Int, _ checks: [Check], _ body: Node, _ d: Int) throws(GradientAuditError) {
-    let binder = binders[level]
-    var low = Int.min, high = Int.max
-    for e in binder.lower { low = Swift.max(low, e.value(slots)) }
-    for e in binder.upper { high = Swift.min(high, e.value(slots)) }
+  /// `scratch[d] += body` over the integer points of the loop from `level` on (the outer
+  /// constraints already hold); every constraint of the guard is attached to a level, so each
+  /// point visited is a point of the guard.
+  private func loop(_ loop: LoweredLoop, _ level: Int, _ body: Node, _ d: Int) throws(GradientAuditError) {
+    let (low, high) = loop.range(level: level, slots)
     guard low <= high else { return }
-    let last = level == binders.count - 1
+    let slot = loop.slots[level]
+    let last = level == loop.slots.count - 1
     for v in low...high {
-      slots[binder.slot] = v
+      slots[slot] = v
       if !last {
-        try loop(binders, level + 1, checks, body, d)
+        try self.loop(loop, level + 1, body, d)
         continue
       }
-      var passes = true
-      for c in checks where !c.holds(slots) { passes = false; break }
-      guard passes else { continue }
       if case .mul(let factors) = body, factors.count == 2 {
         // The common body `a * b`: multiplied straight into the accumulator.
         let a = try value(factors[0], depth: d + 1)

@@ -1,3 +1,4 @@
+import Evaluation
 public import Exact
 public import Intervals
 public import ProofKernel
@@ -5,10 +6,11 @@ public import ProofKernel
 /// A certified formula compiled once into a loop plan over MPFI buffers, then evaluated at many
 /// index values without allocating.
 ///
-/// The plan is the term itself with names resolved: every tensor access becomes a read of an
-/// `IntervalVector` at `offset + Σ index·stride`, every `sum` a loop whose bounds come from its
-/// guard, every index a slot in an integer array, every dimension its size, every rational constant
-/// an exact enclosure. Nothing is added or rewritten: the meaning is the kernel's (Docs/Semantics.md)
+/// The plan is the term itself with names resolved by `Evaluation`'s `Lowering` (the front end the
+/// trainer's formula layers share): every tensor access becomes a read of an `IntervalVector` at
+/// `offset + Σ index·stride`, every `sum` a loop whose bounds come from its guard, every index a
+/// slot in an integer array, every dimension its size; here every rational constant becomes an
+/// exact enclosure. Nothing is added or rewritten: the meaning is the kernel's (Docs/Semantics.md)
 /// and the exact evaluator's (Docs/Evaluation.md) — an access outside the shape is 0, `[G]` is 1 or
 /// 0, a product is 0 as soon as one factor is exactly 0, `step` is 1 above 0 and 0 below.
 ///
@@ -41,7 +43,8 @@ public final class FormulaPlan {
 
   let root: Node
   let freeSlots: [Int]
-  var slots: [Int]
+  /// The index slots' values, behind a pointer the lowered loops and accesses read.
+  let slots: UnsafeMutablePointer<Int>
   let scratch: IntervalVector
   let constants: IntervalVector
   let cache: IntervalVector
@@ -56,7 +59,7 @@ public final class FormulaPlan {
   ///   - dimensions: the size of every dimension symbol.
   ///   - named: values of named constants (none in the layer rules).
   /// - Throws: `GradientAuditError.unsupportedFormula` for what the plan does not evaluate (`D`,
-  ///   `vjp`, references, fractional powers, `erf`, `gelu`, unknown names, unbounded sums).
+  ///   `vjp`, references, fractional powers, `erf`, `gelu`, unknown names, sums bounded only jointly).
   public init(
     _ term: Term, rule: String, freeIndices: [String], tensors: [String: [Int]], dimensions: [String: Int],
     named: [String: Rational] = [:], precision: Int = Interval.defaultPrecision
@@ -64,23 +67,23 @@ public final class FormulaPlan {
     self.rule = rule
     self.precision = precision
     var compiler = Compiler(rule: rule, dimensions: dimensions, named: named, tensorShapes: tensors)
-    for name in freeIndices { _ = compiler.slot(for: name) }
-    root = try compiler.compile(term)
-    freeSlots = freeIndices.map { compiler.slots[$0]! }
-    slots = Array(repeating: 0, count: max(compiler.slotCount, 1))
+    var scope: [String: Int] = [:]
+    for name in freeIndices { scope[name] = compiler.lowering.newSlot() }
+    root = try compiler.compile(term, scope)
+    freeSlots = freeIndices.map { scope[$0]! }
+    let slotCount = max(compiler.lowering.slotCount, 1)
+    slots = .allocate(capacity: slotCount)
+    slots.initialize(repeating: 0, count: slotCount)
     scratch = IntervalVector(count: compiler.depth(of: root) + 4, precision: precision)
     constants = IntervalVector(count: compiler.constants.count, precision: precision)
     for (k, c) in compiler.constants.enumerated() { constants.set(k, to: c) }
     cache = IntervalVector(count: max(compiler.cacheCount, 1), precision: precision)
     cacheValid = Array(repeating: false, count: max(compiler.cacheCount, 1))
     tensorIDs = compiler.tensorIDs
-    bindings = compiler.tensorOrder.map { name in
-      let shape = tensors[name]!
-      var strides = Array(repeating: 1, count: shape.count)
-      for k in stride(from: shape.count - 2, through: 0, by: -1) { strides[k] = strides[k + 1] * shape[k + 1] }
-      return Binding(vector: nil, offset: 0, shape: shape, strides: strides)
-    }
+    bindings = compiler.tensorOrder.map { Binding(vector: nil, offset: 0, shape: tensors[$0]!) }
   }
+
+  deinit { slots.deallocate() }
 
   /// The tensors the formula reads, by name.
   public var tensorNames: [String] { tensorIDs.keys.sorted() }
@@ -148,43 +151,11 @@ public final class FormulaPlan {
 // MARK: - Plan nodes
 
 extension FormulaPlan {
-  /// An affine index expression over slots: `constant + Σ coefficient·slots[slot]`.
-  struct IndexExpression {
-    var constant: Int
-    var terms: [(slot: Int, coefficient: Int)]
-
-    @inline(__always)
-    func value(_ slots: [Int]) -> Int {
-      var v = constant
-      for t in terms { v += t.coefficient * slots[t.slot] }
-      return v
-    }
-  }
-
-  /// One constraint of a guard: `expression >= 0`, or `== 0`.
-  struct Check {
-    var expression: IndexExpression
-    var isEquality: Bool
-
-    @inline(__always)
-    func holds(_ slots: [Int]) -> Bool {
-      let v = expression.value(slots)
-      return isEquality ? v == 0 : v >= 0
-    }
-  }
-
-  /// A bound index of a sum and the bounds its guard gives it, from outer indices only.
-  struct Binder {
-    var slot: Int
-    var lower: [IndexExpression]
-    var upper: [IndexExpression]
-  }
-
   indirect enum Node {
     case constant(Int)
-    case access(tensor: Int, indices: [IndexExpression])
-    case bracket([Check])
-    case sum(binders: [Binder], checks: [Check], body: Node)
+    case access(tensor: Int, LoweredAccess)
+    case bracket([LoweredConstraint])
+    case sum(LoweredLoop, body: Node)
     case add([Node])
     case mul([Node])
     case apply(IntervalFunction, Node)
@@ -197,7 +168,6 @@ extension FormulaPlan {
     var vector: IntervalVector?
     var offset: Int
     let shape: [Int]
-    let strides: [Int]
   }
 
   /// An element of some vector: the result of a node.

@@ -1,3 +1,4 @@
+import Evaluation
 import ProofKernel
 
 extension FormulaCompiler {
@@ -17,16 +18,18 @@ extension FormulaCompiler {
     case let .positive(t):
       return try count(t, env) { $0 > 0 }
     case let .holds(g):
-      let constraints = try g.constraints.map { try CompiledConstraint($0, dimensions: dimensions, slots: env) }
+      let constraints: [LoweredConstraint]
+      do { constraints = try lowering.constraints(g, env) } catch { throw FormulaRefusal(error) }
       let indices = m.indices
       return {
         for c in constraints where !c.holds(indices.values) { return m.rows }
         return 0
       }
     case let .forAll(binders, g, body):
-      var inner = env
-      for b in binders { inner[b] = m.indices.newSlot() }
-      let loop = try IndexLoop(binders, g, dimensions: dimensions, slots: inner, indices: m.indices)
+      let planned: (LoweredLoop, [String: Int])?
+      do { planned = try lowering.loop(binders, g, env) } catch { throw FormulaRefusal(error) }
+      guard let (lowered, inner) = planned else { return { 0 } }  // a false guard: no points
+      let loop = IndexLoop(lowered, indices: m.indices)
       let bodyCount = try check(body, inner)
       return {
         var total = 0

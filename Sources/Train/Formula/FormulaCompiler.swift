@@ -1,3 +1,4 @@
+import Evaluation
 import Exact
 import Intervals
 import ProofKernel
@@ -10,7 +11,10 @@ enum FormulaCode<S: FormulaScalar> {
   case vector(() -> UnsafeMutablePointer<S>?)
 }
 
-/// Compiles kernel terms into closures over a `FormulaMachine`, once, at load.
+/// Compiles kernel terms into closures over a `FormulaMachine`, once, at load: the Float back end of
+/// the lowered form. `Evaluation`'s `Lowering` resolves the term at the layer's sizes (index slots,
+/// loop plans, accesses, references unfolded); this type only turns each lowered node into a
+/// closure over columns.
 ///
 /// Each subterm becomes one closure; its column goes into a register of its own, so a column
 /// returned by one subterm stays valid while its siblings are evaluated. Identical subterms over
@@ -29,34 +33,33 @@ enum FormulaCode<S: FormulaScalar> {
 /// `stride` values from the next, so an access is a pointer, not a copy.
 struct FormulaCompiler<S: FormulaScalar> {
   let machine: FormulaMachine<S>
-  let dimensions: [String: Int]
+  /// The front end: slots, loops and accesses at the layer's sizes.
+  var lowering: Lowering
   /// The per-example operands by tensor name: operand slot and number of entries.
   let operands: [String: (slot: Int, width: Int)]
-  private var memo: [MemoKey: FormulaCode<S>] = [:]
-
-  private struct MemoKey: Hashable {
-    let term: Term
-    let slots: [Int]
-  }
+  /// Compiled lowered terms, by `LoweredTerm.id`.
+  private var memo: [Int: FormulaCode<S>] = [:]
 
   init(machine: FormulaMachine<S>, dimensions: [String: Int], operands: [String: (slot: Int, width: Int)]) {
     self.machine = machine
-    self.dimensions = dimensions
+    self.lowering = Lowering(dimensions: dimensions)
     self.operands = operands
   }
 
   /// The code of `t`, whose free indices are bound to the slots of `env`.
   /// - Throws: `FormulaRefusal` naming what the evaluator does not run.
   mutating func compile(_ t: Term, _ env: [String: Int]) throws -> FormulaCode<S> {
-    let slots = try t.freeIndices.sorted().map { name -> Int in
-      guard let slot = env[name] else { throw FormulaRefusal("the index '\(name)' is not bound") }
-      return slot
-    }
-    let key = MemoKey(term: t, slots: slots)
-    if let known = memo[key] { return known }
-    var code = try compileNode(t, env)
-    if case let .vector(v) = code, !t.isAccess { code = .vector(cached(v, reading: slots)) }
-    memo[key] = code
+    let lowered: LoweredTerm
+    do { lowered = try lowering.lower(t, env) } catch { throw FormulaRefusal(error) }
+    return try compile(lowered)
+  }
+
+  /// The code of a lowered term.
+  mutating func compile(_ t: LoweredTerm) throws -> FormulaCode<S> {
+    if let known = memo[t.id] { return known }
+    var code = try compileNode(t)
+    if case let .vector(v) = code, !t.isAccess { code = .vector(cached(v, reading: t.reads)) }
+    memo[t.id] = code
     return code
   }
 
@@ -83,67 +86,56 @@ struct FormulaCompiler<S: FormulaScalar> {
     }
   }
 
-  private mutating func compileNode(_ t: Term, _ env: [String: Int]) throws -> FormulaCode<S> {
+  private mutating func compileNode(_ t: LoweredTerm) throws -> FormulaCode<S> {
     let m = machine
     switch t.node {
     case let .constant(q):
       let v = S(Double(q))
       return .scalar { v }
-    case let .dimension(name):
-      guard let n = dimensions[name] else { throw FormulaRefusal("the dimension '\(name)' has no size in this layer") }
-      let v = S(n)
-      return .scalar { v }
     case let .named(name):
       guard name == "pi" else { throw FormulaRefusal("the constant '\(name)' has no value in a formula layer") }
       let v = S(Double.pi)
       return .scalar { v }
-    case let .access(tensor, idx):
-      guard let operand = operands[tensor.name], idx.count == 1 else {
-        throw FormulaRefusal("the tensor '\(tensor.name)' is not an operand here (\(operands.keys.sorted().joined(separator: ", ")))")
+    case let .access(access):
+      guard let operand = operands[access.tensor], access.indices.count == 1 else {
+        throw FormulaRefusal("the tensor '\(access.tensor)' is not an operand here (\(operands.keys.sorted().joined(separator: ", ")))")
       }
-      let index = try CompiledAffine(idx[0], dimensions: dimensions, slots: env)
       let (slot, width) = operand
+      guard access.shape == [width] else {
+        throw FormulaRefusal("the tensor '\(access.tensor)' has \(width) entries here, its formula declares \(access.shape)")
+      }
+      // The one axis of a rank-1 operand, taken out so the closure reads no array of axes.
+      let index = access.indices[0]
       let indices = m.indices
       return .vector {
         let c = index.value(indices.values)
         guard c >= 0, c < width else { return nil }
         return m.operands[slot] + c * m.stride
       }
-    case let .bracket(g):
-      if g.isFalse { return .scalar { 0 } }
-      let constraints = try g.constraints.map { try CompiledConstraint($0, dimensions: dimensions, slots: env) }
+    case let .bracket(constraints):
       let indices = m.indices
       return .scalar {
         for c in constraints where !c.holds(indices.values) { return 0 }
         return 1
       }
-    case let .sum(binders, g, body):
-      return try sum(binders, g, body, env)
+    case let .sum(loop, body):
+      return try sum(loop, body)
     case let .add(terms):
-      return add(try terms.map { try compile($0, env) })
+      return add(try terms.map { try compile($0) })
     case let .mul(factors):
-      return multiply(try factors.map { try compile($0, env) })
+      return multiply(try factors.map { try compile($0) })
     case let .power(base, q):
-      return power(try compile(base, env), q)
+      return power(try compile(base), q)
     case let .apply(f, a):
-      return apply(f, try compile(a, env))
-    case let .reference(d, arguments):
-      let body = try d.body.substituting(Dictionary(uniqueKeysWithValues: zip(d.parameters, arguments)))
-      return try compile(body, env)
-    case .derivative:
-      throw FormulaRefusal("the evaluator does not run D(...): write the derivative out")
-    case .vjp:
-      throw FormulaRefusal("the evaluator does not run vjp(...) or grad(...) inside a formula")
+      return apply(f, try compile(a))
     }
   }
 
   // MARK: - Formers
 
-  private mutating func sum(_ binders: [String], _ g: Guard, _ body: Term, _ env: [String: Int]) throws -> FormulaCode<S> {
-    var inner = env
-    for b in binders { inner[b] = machine.indices.newSlot() }
-    let loop = try IndexLoop(binders, g, dimensions: dimensions, slots: inner, indices: machine.indices)
-    switch try compile(body, inner) {
+  private mutating func sum(_ lowered: LoweredLoop, _ body: LoweredTerm) throws -> FormulaCode<S> {
+    let loop = IndexLoop(lowered, indices: machine.indices)
+    switch try compile(body) {
     case let .scalar(s):
       return .scalar {
         var total: S = 0
@@ -323,7 +315,7 @@ struct FormulaCompiler<S: FormulaScalar> {
   }
 }
 
-extension Term {
+extension LoweredTerm {
   fileprivate var isAccess: Bool {
     if case .access = node { return true }
     return false

@@ -17,14 +17,9 @@ final class FormulaIndices {
   @inline(__always) var values: UnsafeMutablePointer<Int> { table[0] }
   @inline(__always) var versions: UnsafeMutablePointer<Int> { table[1] }
 
-  /// A new slot (while compiling).
-  func newSlot() -> Int {
-    count += 1
-    return count - 1
-  }
-
-  /// Allocates the slots once compiling is done.
-  func allocate() {
+  /// Allocates `count` slots once compiling is done (the lowering hands the slots out).
+  func allocate(count: Int) {
+    self.count = count
     values.deallocate()
     versions.deallocate()
     table[0] = .allocate(capacity: max(count, 1))
@@ -106,9 +101,9 @@ final class FormulaMachine<S: FormulaScalar> {
     return operandCount - 1
   }
 
-  /// Allocates the index slots and operand table once compiling is done.
-  func finishCompiling() {
-    indices.allocate()
+  /// Allocates the `slots` index slots once compiling is done.
+  func finishCompiling(slots: Int) {
+    indices.allocate(count: slots)
   }
 
   /// Makes every register hold `capacity` rows (grows only; contents lost).

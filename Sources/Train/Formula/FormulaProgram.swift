@@ -37,11 +37,11 @@ final class FormulaProgram<S: FormulaScalar> {
     }
     operandSlots = slots
     var compiler = FormulaCompiler(machine: machine, dimensions: dimensions, operands: table)
-    slot = machine.indices.newSlot()
+    slot = compiler.lowering.newSlot()
     root = try compiler.compile(term, [index: slot])
     checks = try hypotheses.map { try compiler.check($0, [:]) }
     self.width = width
-    machine.finishCompiling()
+    machine.finishCompiling(slots: compiler.lowering.slotCount)
   }
 
   /// Whether the program counts failures of hypotheses.

@@ -1,0 +1,166 @@
+internal import Exact
+public import ProofKernel
+
+/// The front end shared by every numeric back end: resolves kernel terms at concrete dimension
+/// sizes into `LoweredTerm`s. The one place that turns binders into slots, substitutes dimensions,
+/// plans a guard's loops (through `GuardEnumeration`, the exact evaluator's order) and gives tensor
+/// accesses their offsets.
+///
+/// The meaning is the kernel's (Docs/Semantics.md), unchanged: nothing is rewritten, only names
+/// are resolved. A reference `d[args]` is its definition's body with the parameters bound (the
+/// `unfold` rule) when `unfoldsReferences`, else refused.
+///
+/// ```swift
+/// var lowering = Lowering(dimensions: ["n": 4])
+/// let i = lowering.newSlot()
+/// let y = try lowering.lower(term, ["i": i])    // term: x[i] * sigmoid(x[i])
+/// // y.node == .mul([access x[slot 0], apply(sigmoid, <the same access>)])
+/// ```
+///
+/// - Complexity: each distinct (subterm, slots) pair is lowered once; a repeated one is a
+///   dictionary lookup (hashing the subterm).
+public struct Lowering {
+  /// The size of each dimension.
+  public let dimensions: [String: Int]
+  /// Whether a reference is unfolded (the trainer) or refused (the gradient audit, which
+  /// evaluates layer outputs itself).
+  public let unfoldsReferences: Bool
+  /// The number of slots handed out: a back end's slot array needs this many entries.
+  public private(set) var slotCount = 0
+  private var memo: [Key: LoweredTerm] = [:]
+  private var count = 0
+
+  private struct Key: Hashable {
+    let term: Term
+    let reads: [Int]
+  }
+
+  public init(dimensions: [String: Int], unfoldsReferences: Bool = true) {
+    self.dimensions = dimensions
+    self.unfoldsReferences = unfoldsReferences
+  }
+
+  /// A fresh index slot (for a free index of the term to lower).
+  public mutating func newSlot() -> Int {
+    slotCount += 1
+    return slotCount - 1
+  }
+
+  /// `t` lowered, its free indices read from the slots `scope` gives them.
+  /// - Throws: `LoweringError` naming the dimension, index, guard or former that cannot be lowered.
+  public mutating func lower(_ t: Term, _ scope: [String: Int]) throws(LoweringError) -> LoweredTerm {
+    let reads = try t.freeIndices.sorted().map { name throws(LoweringError) -> Int in
+      guard let slot = scope[name] else { throw LoweringError.unboundIndex(name) }
+      return slot
+    }
+    let key = Key(term: t, reads: reads)
+    if let known = memo[key] { return known }
+    let node = try node(t, scope)  // before taking an id: the children take theirs first
+    let lowered = LoweredTerm(id: count, node: node, reads: reads, term: t)
+    count += 1
+    memo[key] = lowered
+    return lowered
+  }
+
+  private mutating func node(_ t: Term, _ scope: [String: Int]) throws(LoweringError) -> LoweredTerm.Node {
+    switch t.node {
+    case let .constant(q):
+      return .constant(q)
+    case let .dimension(name):
+      return .constant(Rational(try size(name)))
+    case let .named(name):
+      return .named(name)
+    case let .access(tensor, indices):
+      let shape = try tensor.shape.map { e throws(LoweringError) in try affine(e, [:]).constant }
+      let lowered = try indices.map { e throws(LoweringError) in try affine(e, scope) }
+      return .access(LoweredAccess(tensor: tensor.name, shape: shape, indices: lowered))
+    case let .bracket(g):
+      return g.isFalse ? .constant(Rational(0)) : .bracket(try constraints(g, scope))
+    case let .sum(binders, g, body):
+      guard let (loop, inner) = try loop(binders, g, scope) else { return .constant(Rational(0)) }
+      return .sum(loop, try lower(body, inner))
+    case let .add(terms):
+      return .add(try terms.map { t throws(LoweringError) in try lower(t, scope) })
+    case let .mul(factors):
+      return .mul(try factors.map { t throws(LoweringError) in try lower(t, scope) })
+    case let .power(base, q):
+      return .power(try lower(base, scope), q)
+    case let .apply(f, argument):
+      return .apply(f, try lower(argument, scope))
+    case let .reference(d, arguments):
+      guard unfoldsReferences else { throw LoweringError.reference(d.name) }
+      let body: Term
+      do { body = try d.body.substituting(Dictionary(uniqueKeysWithValues: zip(d.parameters, arguments))) } catch {
+        throw LoweringError.unfolding(d.name, reason: "\(error)")
+      }
+      return try node(body, scope)
+    case .derivative:
+      throw LoweringError.derivative("D(...)")
+    case .vjp:
+      throw LoweringError.derivative("vjp(...) or grad(...)")
+    }
+  }
+
+  // MARK: - Indices and guards
+
+  /// The size of dimension `name`.
+  public func size(_ name: String) throws(LoweringError) -> Int {
+    guard let n = dimensions[name] else { throw LoweringError.unknownDimension(name) }
+    return n
+  }
+
+  /// `e` with dimensions at their sizes and indices at their slots in `scope`; `excluding` drops
+  /// one index (the one a loop level solves for).
+  public func affine(_ e: Affine, _ scope: [String: Int], excluding: String? = nil) throws(LoweringError) -> LoweredAffine {
+    var constant = e.constant
+    var slots: [Int] = [], coefficients: [Int] = []
+    for (variable, k) in e.terms {
+      guard abs(k) <= LoweredAffine.limit else { throw LoweringError.tooLarge("\(e)") }
+      switch variable {
+      case let .dimension(name):
+        let (product, o1) = k.multipliedReportingOverflow(by: try size(name))
+        let (sum, o2) = constant.addingReportingOverflow(product)
+        guard !o1, !o2 else { throw LoweringError.tooLarge("\(e)") }
+        constant = sum
+      case let .index(name):
+        if name == excluding { continue }
+        guard let slot = scope[name] else { throw LoweringError.unboundIndex(name) }
+        slots.append(slot)
+        coefficients.append(k)
+      }
+    }
+    guard abs(constant) <= LoweredAffine.limit else { throw LoweringError.tooLarge("\(e)") }
+    return LoweredAffine(constant: constant, slots: slots, coefficients: coefficients)
+  }
+
+  /// The constraints of `g` over the slots of `scope`; a false guard is one constraint that never
+  /// holds.
+  public func constraints(_ g: Guard, _ scope: [String: Int]) throws(LoweringError) -> [LoweredConstraint] {
+    if g.isFalse { return [.never] }
+    return try g.constraints.map { c throws(LoweringError) in
+      LoweredConstraint(isEquality: c.relation == .equal, expression: try affine(c.expression, scope))
+    }
+  }
+
+  /// The loops over `binders` through `g` (a `sum`'s or a `forall`'s), with a fresh slot for each
+  /// binder, and the scope inside them; nil when `g` is false (no points).
+  /// - Throws: `jointlyBounded` when no nesting order bounds each index from the outer ones.
+  public mutating func loop(_ binders: [String], _ g: Guard, _ scope: [String: Int]) throws(LoweringError) -> (LoweredLoop, [String: Int])? {
+    guard let plan = GuardEnumeration(binders, g) else { return nil }
+    guard !plan.needsBox else { throw LoweringError.jointlyBounded(binders: binders, guard: "\(g)") }
+    var inner = scope
+    for b in binders { inner[b] = newSlot() }
+    let outer = try plan.outer.map { c throws(LoweringError) in
+      LoweredConstraint(isEquality: c.relation == .equal, expression: try affine(c.expression, inner))
+    }
+    var levels: [[LoweredLoop.Bound]] = []
+    for (b, constraints) in zip(plan.order, plan.levels) {
+      levels.append(try constraints.map { c throws(LoweringError) in
+        LoweredLoop.Bound(
+          isEquality: c.relation == .equal, coefficient: c.expression.coefficient(of: .index(b)),
+          rest: try affine(c.expression, inner, excluding: b))
+      })
+    }
+    return (LoweredLoop(slots: plan.order.map { inner[$0]! }, outer: outer, levels: levels), inner)
+  }
+}
