@@ -93,7 +93,7 @@ let package = Package(
     // scripts/check-doc-examples: building the tests compiles them (Docs/README.md, "Examples").
     .testTarget(
       name: "DocExamplesTests",
-      dependencies: ["Train", "Audit", "Certificates", "Exact", "Intervals"]),
+      dependencies: ["Train", "Audit", "Certificates", "Exact", "Intervals", "Evaluation", "ProofKernel"]),
     // Runs the built `certify` binary.
     .testTarget(name: "CertifyCLITests", dependencies: ["certify"]),
     // The command line's parsing and work, in the process (`@testable import certify`).
