@@ -79,7 +79,7 @@ extension Certificate {
       let text = try f.string(key)
       return try SExpression.term(text, definitions: definitions, origin: Origin(field: f.name(key), step: k))
     }
-    func formula(_ text: String, _ field: String) throws(CertificateError) -> Formula {
+    func formula(_ text: String, _ field: String) throws(CertificateError) -> Proposition {
       try SExpression.formula(text, definitions: definitions, origin: Origin(field: field, step: k))
     }
     let step: Step
@@ -108,7 +108,7 @@ extension Certificate {
       step = .assume(h, instance: instance)
     case "discharge":
       let p = try premises(1)
-      var stated: [Formula] = []
+      var stated: [Proposition] = []
       for (j, text) in try f.strings("stating").enumerated() { stated.append(try formula(text, "\(f.name("stating"))[\(j)]")) }
       step = .discharge(p[0], stating: stated)
     case "vjp-intro":

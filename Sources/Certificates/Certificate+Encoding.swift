@@ -35,7 +35,7 @@ extension Certificate {
   static func encode(_ step: Step) -> String {
     var fields: [(String, String)] = [("rule", JSONText.quoted(step.ruleName))]
     func term(_ t: Term) -> String { JSONText.quoted(t.serialized(inlineDefinitions: false)) }
-    func formula(_ f: Formula) -> String { JSONText.quoted(f.serialized(inlineDefinitions: false)) }
+    func formula(_ f: Proposition) -> String { JSONText.quoted(f.serialized(inlineDefinitions: false)) }
     switch step {
     case let .refl(t):
       fields += [("premises", "[]"), ("term", term(t))]

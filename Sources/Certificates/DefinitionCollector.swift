@@ -35,7 +35,7 @@ struct DefinitionCollector {
     }
   }
 
-  mutating func collect(_ f: Formula) throws(CertificateError) {
+  mutating func collect(_ f: Proposition) throws(CertificateError) {
     switch f {
     case let .equal(a, b): try collect(a); try collect(b)
     case let .nonZero(t), let .positive(t): try collect(t)

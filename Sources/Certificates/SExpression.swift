@@ -5,7 +5,7 @@ public import ProofKernel
 public struct TheoremText: Equatable, Sendable {
   /// The definitions the text lists, in its order (by name).
   public var definitions: [Definition]
-  public var hypotheses: [Formula]
+  public var hypotheses: [Proposition]
   public var lhs: Term
   public var rhs: Term
 }
@@ -13,7 +13,7 @@ public struct TheoremText: Equatable, Sendable {
 /// Reading and printing the kernel's S-expressions.
 ///
 /// The kernel prints terms and formulas (`Term.serialized(inlineDefinitions:)`,
-/// `Formula.serialized(inlineDefinitions:)`) and theorems (`Theorem.serialized()`); the readers
+/// `Proposition.serialized(inlineDefinitions:)`) and theorems (`Theorem.serialized()`); the readers
 /// here invert that printing exactly: `SExpression.term(t.serialized(inlineDefinitions: false),
 /// definitions: table) == t`. Every value is built through the kernel's public validating
 /// constructors, and a text the kernel would not print back identically is refused, so each value
@@ -31,8 +31,8 @@ public enum SExpression {
     try term(text, definitions: definitions, origin: Origin(field: "term", step: nil))
   }
 
-  /// The formula printed by `Formula.serialized(inlineDefinitions:)`.
-  public static func formula(_ text: String, definitions: [String: Definition] = [:]) throws(CertificateError) -> Formula {
+  /// The formula printed by `Proposition.serialized(inlineDefinitions:)`.
+  public static func formula(_ text: String, definitions: [String: Definition] = [:]) throws(CertificateError) -> Proposition {
     try formula(text, definitions: definitions, origin: Origin(field: "formula", step: nil))
   }
 
@@ -114,7 +114,7 @@ public enum SExpression {
     return t
   }
 
-  static func formula(_ text: String, definitions: [String: Definition], origin: Origin) throws(CertificateError) -> Formula {
+  static func formula(_ text: String, definitions: [String: Definition], origin: Origin) throws(CertificateError) -> Proposition {
     var p = SExpressionParser(text, origin: origin, definitions: definitions)
     let f = try p.formula()
     try p.end()

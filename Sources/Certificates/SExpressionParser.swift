@@ -1,7 +1,7 @@
 internal import Exact
 internal import ProofKernel
 
-// The reader of the kernel's S-expressions (`Term.serialized`, `Formula.serialized`,
+// The reader of the kernel's S-expressions (`Term.serialized`, `Proposition.serialized`,
 // `Theorem.serialized`). It follows the printer character by character (single spaces where the
 // printer puts them) and builds every value through the kernel's public validating constructors,
 // so what it returns is well formed by the kernel's own checks. It is not trusted: a bug here can
@@ -250,7 +250,7 @@ struct SExpressionParser {
     if match("(f ") {
       let nameStart = position
       let n = try name()
-      guard let f = Function(rawValue: n) else { throw fail("\(n) is not a function of the kernel's table", at: nameStart) }
+      guard let f = ScalarFunction(rawValue: n) else { throw fail("\(n) is not a function of the kernel's table", at: nameStart) }
       try expect(" ")
       let argument = try term()
       try expect(")")
@@ -353,7 +353,7 @@ struct SExpressionParser {
 
   // MARK: - Formulas and theorems
 
-  mutating func formula() throws(CertificateError) -> Formula {
+  mutating func formula() throws(CertificateError) -> Proposition {
     try enter()
     defer { depth -= 1 }
     let start = position
@@ -400,7 +400,7 @@ struct SExpressionParser {
     try expect(") (hypotheses")
     var definitions: [Definition] = []
     for n in order { definitions.append(try resolve(n, at: pending[n]!)) }
-    var hypotheses: [Formula] = []
+    var hypotheses: [Proposition] = []
     while match(" ") { hypotheses.append(try formula()) }
     try expect(") (= ")
     let lhs = try term()

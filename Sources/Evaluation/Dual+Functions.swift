@@ -25,7 +25,7 @@ extension Dual {
   /// interval containing 0) throw `undefined`.
   /// - Throws: `undefined` outside the function's domain or where it is not differentiable;
   ///   `notExact` (rationals) where a value is not a known rational.
-  public func applying(_ f: Function, precision: Int) throws -> Dual {
+  public func applying(_ f: ScalarFunction, precision: Int) throws -> Dual {
     switch f {
     case .relu: return try relu(precision: precision)
     case .step: return try step(precision: precision)

@@ -14,7 +14,7 @@ extension DualEvaluator {
   /// try enclosing.decide(.positive(.apply(.exp, xAt("i"))))   // true
   /// ```
   /// - Throws: what evaluating a term throws.
-  public mutating func decide(_ formula: Formula) throws -> Bool? {
+  public mutating func decide(_ formula: Proposition) throws -> Bool? {
     switch formula {
     case let .equal(a, b): return try value(of: a).agrees(with: value(of: b))
     case let .nonZero(t): return try value(of: t).knownSign.map { $0 != 0 }

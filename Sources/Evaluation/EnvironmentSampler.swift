@@ -66,7 +66,7 @@ public struct EnvironmentSampler: Sendable {
   /// A random environment for `terms` and `formulas`, drawn from a generator seeded with `seed`.
   /// - Throws: `EvaluationError.conflictingShapes` when one tensor name has two symbolic shapes, or
   ///   what `environment(for:using:)` throws.
-  public func environment(for terms: [Term], formulas: [Formula] = [], seed: UInt64) throws -> Environment {
+  public func environment(for terms: [Term], formulas: [Proposition] = [], seed: UInt64) throws -> Environment {
     var generator = SplitMix64(seed: seed)
     return try environment(for: Symbols(terms, formulas: formulas), using: &generator)
   }

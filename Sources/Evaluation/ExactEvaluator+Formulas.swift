@@ -13,7 +13,7 @@ extension ExactEvaluator {
   /// ```
   /// - Throws: what evaluating a term throws; `unsupported` for a `forall` whose guard does not bound
   ///   its indices (the kernel allows such assumptions, but they cannot be checked by enumeration).
-  public mutating func holds(_ formula: Formula) throws -> Bool {
+  public mutating func holds(_ formula: Proposition) throws -> Bool {
     switch formula {
     case let .equal(a, b): return try evaluate(a) == evaluate(b)
     case let .nonZero(t): return try !evaluate(t).isZero

@@ -5,7 +5,7 @@ extension ExactEvaluator {
   /// `f(a)`, exact (see the type's documentation).
   /// - Throws: `undefined` for `log` of a non-positive number; `notExact` for a transcendental
   ///   function where its value is irrational, unless the environment asks for uninterpreted values.
-  func apply(_ f: Function, _ a: Rational) throws -> Rational {
+  func apply(_ f: ScalarFunction, _ a: Rational) throws -> Rational {
     switch f {
     case .relu: return a.signum > 0 ? a : Rational(0)
     case .step: return a.signum > 0 ? Rational(1) : Rational(0)  // 0 at 0: see the type's documentation
@@ -31,7 +31,7 @@ extension ExactEvaluator {
   /// `tanh` and `erf` are `u` or `-u` with the sign of `a`; `sigmoid(a)` is `(1 + u)/2` or `u/2`;
   /// `gelu(a)` is `a` times that sigmoid value. Identities between functions (`log(exp(a)) = a`) do
   /// not hold for these values: they test identities that hold for every interpretation.
-  func uninterpretedValue(_ f: Function, _ a: Rational) -> Rational {
+  func uninterpretedValue(_ f: ScalarFunction, _ a: Rational) -> Rational {
     var hash = StableHash()
     hash.combine(environment.functionSeed)
     hash.combine(f.rawValue)

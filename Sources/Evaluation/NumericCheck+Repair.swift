@@ -20,7 +20,7 @@ extension NumericCheck {
   /// ```swift
   /// // t = [1, 3] and the hypothesis t[0] + t[1] = 1: t becomes [1/4, 3/4].
   /// ```
-  public func satisfyingHypotheses(_ hypotheses: [Formula], in environment: Environment) -> Environment {
+  public func satisfyingHypotheses(_ hypotheses: [Proposition], in environment: Environment) -> Environment {
     var environment = NumericCheck.realValued(environment)
     for h in hypotheses where decide(h, in: environment) != true {
       guard let names = try? Symbols([], formulas: [h]).tensors.keys.sorted() else { continue }
@@ -60,7 +60,7 @@ extension NumericCheck {
   }
 }
 
-extension Formula {
+extension Proposition {
   /// `t > 0`, or such a condition for every point of a guard.
   fileprivate var isPositivity: Bool {
     switch self {

@@ -58,7 +58,7 @@ public struct NumericCheck: Sendable {
   ///   `.passed(trials:)` with the number of samples evaluated (`trials`, or fewer when the draws
   ///   ran out first); `.inconclusive` when no sample could be evaluated, or the statement cannot be
   ///   evaluated at all (a tensor with two shapes, a derivative inside a derivative).
-  public func check(lhs: Term, rhs: Term, hypotheses: [Formula] = []) -> Outcome {
+  public func check(lhs: Term, rhs: Term, hypotheses: [Proposition] = []) -> Outcome {
     let symbols: Symbols
     do { symbols = try Symbols([lhs, rhs], formulas: hypotheses) } catch {
       return .inconclusive("the statement cannot be sampled: \(error)")
@@ -96,7 +96,7 @@ public struct NumericCheck: Sendable {
   /// The environment's `pi`, if any, is ignored (π is π), and functions take their true values.
   /// - Throws: an `EvaluationError` that is not about this sample: a missing value, a shape
   ///   mismatch, an unsupported former.
-  public func trial(lhs: Term, rhs: Term, hypotheses: [Formula] = [], in environment: Environment) throws -> Trial {
+  public func trial(lhs: Term, rhs: Term, hypotheses: [Proposition] = [], in environment: Environment) throws -> Trial {
     let environment = NumericCheck.realValued(environment)
     for h in hypotheses {
       switch decide(h, in: environment) {
@@ -138,7 +138,7 @@ public struct NumericCheck: Sendable {
 
   /// Whether a hypothesis is proved true (`true`), proved false, or neither (`nil`): exact
   /// evaluation first, then dual numbers (for `D` and `vjp`), then intervals for irrational values.
-  func decide(_ h: Formula, in environment: Environment) -> Bool? {
+  func decide(_ h: Proposition, in environment: Environment) -> Bool? {
     var exact = ExactEvaluator(environment)
     do { return try exact.holds(h) } catch EvaluationError.undefined { return nil } catch {}
     var dual = DualEvaluator<Rational>(environment, precision: precision)

@@ -26,7 +26,7 @@ public struct Symbols: Equatable, Sendable {
 
   /// The symbols of all of `terms` and `formulas`.
   /// - Throws: `EvaluationError.conflictingShapes` when one tensor name has two symbolic shapes.
-  public init(_ terms: [Term], formulas: [Formula] = []) throws {
+  public init(_ terms: [Term], formulas: [Proposition] = []) throws {
     for t in terms { try collect(t) }
     for f in formulas { try collect(f) }
   }
@@ -44,14 +44,14 @@ public struct Symbols: Equatable, Sendable {
 
   /// Adds the symbols of `formula`.
   /// - Throws: `EvaluationError.conflictingShapes` when one tensor name has two symbolic shapes.
-  public mutating func collect(_ formula: Formula) throws {
+  public mutating func collect(_ formula: Proposition) throws {
     indices.formUnion(formula.freeIndices)
     try walk(formula)
   }
 
   // MARK: - Walking
 
-  private mutating func walk(_ formula: Formula) throws {
+  private mutating func walk(_ formula: Proposition) throws {
     switch formula {
     case let .equal(a, b): try walk(a); try walk(b)
     case let .nonZero(t), let .positive(t): try walk(t)

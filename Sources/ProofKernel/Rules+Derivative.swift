@@ -2,7 +2,7 @@ internal import Exact
 
 /// The scalar functions with derivative rules. The table below is part of what is trusted: it is
 /// compiled in and versioned, and changing any entry changes `FunctionTable.version`.
-public enum Function: String, CaseIterable, Hashable, Sendable {
+public enum ScalarFunction: String, CaseIterable, Hashable, Sendable {
   case relu, step, exp, log, tanh, sigmoid, erf, gelu
 }
 
@@ -15,7 +15,7 @@ public enum FunctionTable {
   /// relu' = step (a != 0); step' = 0 (a != 0); exp' = exp; log' = a^-1 (a > 0); tanh' = 1 - tanh^2;
   /// sigmoid' = sigmoid (1 - sigmoid); erf' = 2 pi^(-1/2) exp(-a^2); gelu(a) = a Phi(a) with
   /// Phi(a) = (1 + erf(a 2^(-1/2)))/2, gelu' = Phi(a) + a exp(-a^2/2) 2^(-1/2) pi^(-1/2).
-  public static func derivative(of f: Function, at a: Term) -> (Term, Formula?) {
+  public static func derivative(of f: ScalarFunction, at a: Term) -> (Term, Proposition?) {
     let pi = Term(.named("pi"))
     let minusOne = Term.integer(-1)
     switch f {
@@ -46,12 +46,12 @@ extension Theorem {
   /// differentiable in `x` and `t'` is its derivative along `dx`.
   public static func jvp(_ t: Term) throws -> Theorem {
     guard case let .derivative(body, x, dx) = t.node else { throw KernelError.ruleMismatch(rule: "jvp", reason: "\(t) is not D t [x := dx]") }
-    var conditions: [Formula] = []
+    var conditions: [Proposition] = []
     let result = try derivative(body, x, dx, &conditions)
     return Theorem(conditions, t, result)
   }
 
-  private static func derivative(_ t: Term, _ x: Tensor, _ dx: Tensor, _ conditions: inout [Formula]) throws -> Term {
+  private static func derivative(_ t: Term, _ x: Tensor, _ dx: Tensor, _ conditions: inout [Proposition]) throws -> Term {
     if !t.dependsOn(x) { return .zero }  // d-const
     switch t.node {
     case let .access(_, idx): return try .access(dx, idx)  // d-var (dependsOn: the tensor is x)
@@ -65,7 +65,7 @@ extension Theorem {
       }
       return .add(terms)
     case let .sum(bs, g, body):
-      var inner: [Formula] = []
+      var inner: [Proposition] = []
       let d = try derivative(body, x, dx, &inner)
       conditions += try inner.map { try quantify($0, over: bs, guard: g) }
       return try .sum(bs, g, d)

@@ -37,7 +37,7 @@ extension Theorem {
     return Theorem(th.hypotheses + hypotheses, th.lhs, rhs)
   }
 
-  private static func replace(in t: Term, at path: ArraySlice<Int>, by eq: Theorem) throws -> (Term, [Formula]) {
+  private static func replace(in t: Term, at path: ArraySlice<Int>, by eq: Theorem) throws -> (Term, [Proposition]) {
     guard let k = path.first else {
       guard t.isAlphaEquivalent(to: eq.lhs) else {
         throw KernelError.ruleMismatch(rule: "cong", reason: "the subterm \(t) is not \(eq.lhs)")
@@ -66,7 +66,7 @@ extension Theorem {
   /// `forall b. [G_b] -> h` for the binders `b` that occur free in `h`, where `G_b` keeps the
   /// constraints of `G` on those binders and outer indices only: a stronger hypothesis than `h` for
   /// every point of `G`, which is all the sum needs.
-  static func quantify(_ h: Formula, over binders: [String], guard g: Guard) throws -> Formula {
+  static func quantify(_ h: Proposition, over binders: [String], guard g: Guard) throws -> Proposition {
     let free = h.freeIndices
     let used = binders.filter(free.contains)
     if used.isEmpty { return h }

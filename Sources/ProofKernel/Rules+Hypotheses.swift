@@ -8,7 +8,7 @@ extension Theorem {
   /// `{h, H[c := e]} ⊢ body[c := e]` (the guard instance becomes a hypothesis on the indices; it may
   /// be false, which makes the sequent vacuous, never usable: `discharge` never covers a false guard).
   /// Hypotheses may not mention `D` or `vjp`.
-  public static func assume(_ h: Formula, instance: [Affine] = []) throws -> Theorem {
+  public static func assume(_ h: Proposition, instance: [Affine] = []) throws -> Theorem {
     if case let .forAll(cs, g, body) = h {
       guard !cs.isEmpty, Set(cs).count == cs.count, cs.allSatisfy(isIdentifier) else {
         throw KernelError.ruleMismatch(rule: "assume", reason: "a forall binds distinct indices")
@@ -37,7 +37,7 @@ extension Theorem {
   /// is vacuous (`G` false), or whose body is true everywhere, or a guard each of whose constraints
   /// is in `G` or stated, or that `Δ` states as `forall c. [H] -> h` with `H` not false and each
   /// constraint of `H` in `G` or stated (so `G` implies `H`).
-  public static func discharge(_ th: Theorem, stating stated: [Formula]) throws -> Theorem {
+  public static func discharge(_ th: Theorem, stating stated: [Proposition]) throws -> Theorem {
     let keys = Set(stated.map(\.alphaKey))
     var known: Set<String> = []  // stated constraints on free indices, as keys
     for case let .holds(g) in stated { known.formUnion(constraintKeys([], g)) }
@@ -49,7 +49,7 @@ extension Theorem {
 
   /// Whether `h` follows from the stated hypotheses. A false guard has no constraints, so every
   /// test "each constraint is known" would pass vacuously: false guards are decided first.
-  private static func covered(_ h: Formula, by stated: [Formula], _ known: Set<String>) -> Bool {
+  private static func covered(_ h: Proposition, by stated: [Proposition], _ known: Set<String>) -> Bool {
     switch h {
     case .positive, .nonZero: return sign(h, under: [], stated)
     case let .holds(g): return !g.isFalse && constraintKeys([], g).isSubset(of: known)
@@ -69,7 +69,7 @@ extension Theorem {
   /// A sign condition, under `binders`, that the positivity check proves given the stated sign
   /// conditions (`eps > 0`), or that is a stated one scaled by a rational. Only stated conditions
   /// whose free indices no binder captures are used: they speak of the same variables.
-  private static func sign(_ f: Formula, under binders: [String], _ stated: [Formula]) -> Bool {
+  private static func sign(_ f: Proposition, under binders: [String], _ stated: [Proposition]) -> Bool {
     let facts = stated.filter { s in
       switch s {
       case let .positive(t), let .nonZero(t): return t.freeIndices.isDisjoint(with: binders)
@@ -88,8 +88,8 @@ extension Theorem {
   /// `needed` (under binders `nb`) follows from `given` (under `gb`, matched by position): the same
   /// formula, or `t != 0` from `s != 0` or `s > 0`, or `t > 0` from `s > 0`, where `t = c * s` as
   /// polynomials for a rational `c` nonzero (positive for `> 0`).
-  private static func follows(_ needed: Formula, _ nb: [String], from given: Formula, _ gb: [String]) -> Bool {
-    if Formula.forAll(nb, .true, needed).alphaKey == Formula.forAll(gb, .true, given).alphaKey { return true }
+  private static func follows(_ needed: Proposition, _ nb: [String], from given: Proposition, _ gb: [String]) -> Bool {
+    if Proposition.forAll(nb, .true, needed).alphaKey == Proposition.forAll(gb, .true, given).alphaKey { return true }
     let (t, s, strict): (Term, Term, Bool)
     switch (needed, given) {
     case let (.nonZero(a), .nonZero(b)), let (.nonZero(a), .positive(b)): (t, s, strict) = (a, b, false)

@@ -5,7 +5,7 @@ internal import Exact
 extension Theorem {
   /// The condition for combining powers with exponents `qs` of `x`: none for natural exponents,
   /// `x != 0` when one is a negative integer, `x > 0` when one is fractional.
-  private static func powerCondition(_ x: Term, _ qs: [Rational]) -> [Formula] {
+  private static func powerCondition(_ x: Term, _ qs: [Rational]) -> [Proposition] {
     if qs.contains(where: { !$0.isInteger }) { return [.positive(x)] }
     if qs.contains(where: { $0.signum < 0 }) { return [.nonZero(x)] }
     return []

@@ -10,8 +10,8 @@ public enum Step: Hashable, Sendable {
   case cong(Int, path: [Int], by: Int)
   /// Applies a local rule to the subterm at `path` of the premise's right side.
   case rewrite(Int, path: [Int], Rewrite)
-  case assume(Formula, instance: [Affine])
-  case discharge(Int, stating: [Formula])
+  case assume(Proposition, instance: [Affine])
+  case discharge(Int, stating: [Proposition])
   case vjpIntro(Int, at: [String])
 
   public var ruleName: String {

@@ -29,7 +29,7 @@ public struct Term: Hashable, Sendable {
     case add([Term])
     case mul([Term])
     case power(Term, Rational)
-    case apply(Function, Term)
+    case apply(ScalarFunction, Term)
     case reference(Definition, [Affine])
     /// `D t [x := dx]`: the derivative of `t` in the tensor `x`, applied to the direction `dx`.
     case derivative(Term, Tensor, Tensor)
@@ -160,7 +160,7 @@ extension Term {
 
   public static func power(_ base: Term, _ exponent: Rational) -> Term { Term(.power(base, exponent)) }
 
-  public static func apply(_ f: Function, _ argument: Term) -> Term { Term(.apply(f, argument)) }
+  public static func apply(_ f: ScalarFunction, _ argument: Term) -> Term { Term(.apply(f, argument)) }
 
   public static func reference(_ d: Definition, _ arguments: [Affine]) throws -> Term {
     guard arguments.count == d.parameters.count else {

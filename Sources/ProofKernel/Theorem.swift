@@ -5,11 +5,11 @@
 /// conformance. Outside the kernel, a theorem is the result of replaying `Step`s.
 public struct Theorem: Sendable, CustomStringConvertible {
   /// Sorted by `alphaKey`, without repetitions (so equal sequents are equal values).
-  public let hypotheses: [Formula]
+  public let hypotheses: [Proposition]
   public let lhs: Term
   public let rhs: Term
 
-  init(_ hypotheses: [Formula], _ lhs: Term, _ rhs: Term) {
+  init(_ hypotheses: [Proposition], _ lhs: Term, _ rhs: Term) {
     var seen = Set<String>()
     let keyed = hypotheses.map { ($0.alphaKey, $0) }.filter { seen.insert($0.0).inserted }
     self.hypotheses = keyed.sorted { $0.0 < $1.0 }.map(\.1)
@@ -28,7 +28,7 @@ public struct Theorem: Sendable, CustomStringConvertible {
   /// The serialization a theorem with these parts would have: how a claim is compared with a
   /// replayed certificate without proving it (the trainer's check of its compiled-in rules).
   /// Printing only: no theorem is created.
-  public static func serialization(hypotheses: [Formula], lhs: Term, rhs: Term) throws -> String {
+  public static func serialization(hypotheses: [Proposition], lhs: Term, rhs: Term) throws -> String {
     try Theorem(hypotheses, lhs, rhs).serialized()
   }
 
@@ -49,7 +49,7 @@ public struct Theorem: Sendable, CustomStringConvertible {
       if case let .vjp(v) = t.node { try collect(v.output) }
       for c in t.children { try collect(c) }
     }
-    func collect(_ f: Formula) throws {
+    func collect(_ f: Proposition) throws {
       switch f {
       case let .equal(a, b): try collect(a); try collect(b)
       case let .nonZero(t), let .positive(t): try collect(t)

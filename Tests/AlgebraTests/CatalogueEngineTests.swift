@@ -9,7 +9,7 @@ struct MLP {
   let x = tensor("x", "I"), t = tensor("t", "O")
   let z1: Definition, a1: Definition, y: Definition, g: Definition
   let loss: Term
-  let noKink: Formula
+  let noKink: Proposition
 
   init() throws {
     z1 = try Definition("z1", parameters: ["h"], shape: [dm("H")],
@@ -83,7 +83,7 @@ struct CatalogueEngineTests {
     let s = total("j", "n", .apply(.exp, access(z, "j")))
     let loss = times(c(-1), total("i", "n", times(access(t, "i"), minus(access(z, "i"), .apply(.log, s)))))
     let softmax = times(.apply(.exp, access(z, "k")), .power(s, Rational(-1)))
-    let sumT = Formula.equal(total("i", "n", access(t, "i")), c(1))
+    let sumT = Proposition.equal(total("i", "n", access(t, "i")), c(1))
     let rule = statement("softmax_ce", grad(loss, z, at: "k"), minus(softmax, access(t, "k")), assume: [sumT], indices: [range("k", "n")])
     let proved = prove(rule)
     #expect(proved.proved, "\(proved.failure.map(String.init(describing:)) ?? "")")

@@ -5,8 +5,8 @@ import Testing
 
 @Suite("Derive")
 struct DeriveTests {
-  func layer(_ name: String, _ output: Definition, seed: Tensor?, dims: [String]) -> Layer {
-    Layer(name: name, location: Algebra.SourceLocation(file: "test", line: 1, column: 1), dimensions: dims, inputs: [], parameters: [],
+  func layer(_ name: String, _ output: Definition, seed: Tensor?, dims: [String]) -> LayerDeclaration {
+    LayerDeclaration(name: name, location: Algebra.SourceLocation(file: "test", line: 1, column: 1), dimensions: dims, inputs: [], parameters: [],
           output: output, seed: seed, assumptions: [], rules: [])
   }
 

@@ -16,7 +16,7 @@ func plus(_ ts: Term...) -> Term { .add(ts) }
 func minus(_ a: Term, _ b: Term) -> Term { .add([a, .mul([c(-1), b])]) }
 func range(_ i: String, _ n: String) -> (name: String, size: Affine) { (i, dm(n)) }
 
-func statement(_ name: String, _ lhs: Term, _ rhs: Term, assume: [Formula] = [], indices: [(name: String, size: Affine)] = []) -> Statement {
+func statement(_ name: String, _ lhs: Term, _ rhs: Term, assume: [Proposition] = [], indices: [(name: String, size: Affine)] = []) -> Statement {
   Statement(name: name, location: Algebra.SourceLocation(file: "test", line: 1, column: 1), lhs: lhs, rhs: rhs, assumptions: assume, indices: indices)
 }
 

@@ -131,7 +131,7 @@ struct LanguageDocumentTests {
   @Test func layerAssumptionsApplyToEveryRule() throws {
     let activation = document.layers[2]
     let z = activation.inputs[0]
-    let condition = try Formula.quantified(["k"], .axis("k", size: dm("n")), .nonZero(.access(z, [ix("k")])))
+    let condition = try Proposition.quantified(["k"], .axis("k", size: dm("n")), .nonZero(.access(z, [ix("k")])))
     #expect(activation.assumptions == [condition])
     #expect(activation.rules[0].assumptions == [condition])
     #expect(try activation.rules[0].hypotheses == [condition, .holds(try .axis("k", size: dm("n")))])

@@ -101,7 +101,7 @@ struct LanguageParsingTests {
   }
 
   @Test func functions() throws {
-    for f in Function.allCases {
+    for f in ScalarFunction.allCases {
       #expect(try F.parse("\(f.rawValue)(x[i] + 1)") == .apply(f, .add([F.at("x", i), F.q(1)])))
     }
   }
@@ -121,7 +121,7 @@ struct LanguageParsingTests {
   }
 
   @Test func formulas() throws {
-    func formulas(_ text: String) throws -> [Formula] {
+    func formulas(_ text: String) throws -> [Proposition] {
       try TheoremLanguage.parseFormulas(text, in: F.document, indices: ["i", "j"])
     }
     let (xi, yj) = (F.at("x", i), F.at("y", j))
@@ -138,7 +138,7 @@ struct LanguageParsingTests {
     let both = try F.axis("i", "n").and(F.axis("j", "m"))
     #expect(try formulas("x[i] != 0 and 0 <= i < n and 0 <= j < m") == [.nonZero(xi), .holds(both)])
     #expect(try formulas("true") == [.holds(.true)])
-    let sumOne = Formula.equal(F.sum("k", "n", F.at("x", k)), F.q(1))
+    let sumOne = Proposition.equal(F.sum("k", "n", F.at("x", k)), F.q(1))
     #expect(try formulas("sum(k: n) x[k] = 1") == [sumOne])
   }
 }

@@ -86,7 +86,7 @@ struct LanguageTermGenerator {
     case 10:
       let exponents = [Rational(2), Rational(3), Rational(0), Rational(-1), Rational(1, 2), Rational(-3, 2), Rational(1, 3)]
       return .power(term(depth - 1, scope, derivatives: derivatives), element(exponents))
-    case 11, 12: return .apply(element(Function.allCases), term(depth - 1, scope, derivatives: derivatives))
+    case 11, 12: return .apply(element(ScalarFunction.allCases), term(depth - 1, scope, derivatives: derivatives))
     case 13:
       let x = F.tensor(element(["x", "A", "s"]))
       return try! .vjp(term(depth - 1, [], derivatives: false), binders: [], shape: [], wrt: x, seed: nil,
@@ -102,7 +102,7 @@ struct LanguageTermGenerator {
     }
   }
 
-  mutating func formula(_ depth: Int, _ scope: [String]) -> Formula {
+  mutating func formula(_ depth: Int, _ scope: [String]) -> Proposition {
     switch pick(depth <= 0 ? 4 : 6) {
     case 0: return .equal(term(2, scope), term(2, scope))
     case 1: return .nonZero(term(2, scope))

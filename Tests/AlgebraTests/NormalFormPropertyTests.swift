@@ -34,7 +34,7 @@ struct RandomTerms {
     case 8: return .mul([term(depth - 1, scope), term(depth - 1, scope)])
     case 9: return .power(term(depth - 1, scope), Rational(2))
     default:
-      let f: Function = [.relu, .exp, .tanh, .step][pick(4)]
+      let f: ScalarFunction = [.relu, .exp, .tanh, .step][pick(4)]
       return .apply(f, term(depth - 1, scope))
     }
   }

@@ -43,7 +43,7 @@ struct GradientAuditTests {
   @Test func enclosureContainsTheExactRationalGradient() throws {
     let model = try Self.model(Self.specs[0])
     let batch = try Self.batch(width: 4, count: 3, classes: 3)
-    let rules = try Dictionary(uniqueKeysWithValues: model.ruleNames.map { ($0, try CertifiedRule.load($0, from: Self.store)) })
+    let rules = try Dictionary(uniqueKeysWithValues: model.ruleNames.map { ($0, try ReplayedRule.load($0, from: Self.store)) })
     let enclosure = try GradientEnclosure(model: model, rules: rules, batch: batch, precision: 128)
     try enclosure.forward()
     try enclosure.backward()
@@ -59,7 +59,7 @@ struct GradientAuditTests {
   /// exact evaluator's value of the same term (every rule and output definition of the blocks).
   @Test(arguments: ["dense.W", "dense.x", "dense.b", "relu.x", "mse.y", "sigmoid.x", "tanh.x", "softmax_cross_entropy.z"])
   func plansAgreeWithEvaluation(rule name: String) throws {
-    let rule = try CertifiedRule.load(name, from: Self.store)
+    let rule = try ReplayedRule.load(name, from: Self.store)
     var random = SeededGenerator(seed: 11)
     let sizes: [String: Int] = ["I": 3, "O": 2, "n": 3]
     let shapes: [String: [Int]] = ["x": [3], "W": [2, 3], "b": [2], "dy": [name.hasPrefix("dense") ? 2 : 3], "y": [3], "z": [3], "t": [3]]
@@ -181,8 +181,8 @@ struct GradientAuditTests {
     let badLabel = try GradientBatch(features: [1, 2, 3, 4], labels: [7], width: 4)
     #expect(throws: GradientAuditError.self) { try GradientAudit().run(model, on: badLabel, certificates: Self.store) }
     let empty = CertificateStore(directory: FileManager.default.temporaryDirectory.appendingPathComponent("no-certificates"))
-    #expect(throws: GradientAuditError.self) { try CertifiedRule.load("dense.W", from: empty) }
-    #expect(throws: GradientAuditError.self) { try CertifiedRule.load("no.such", from: Self.store) }
+    #expect(throws: GradientAuditError.self) { try ReplayedRule.load("dense.W", from: empty) }
+    #expect(throws: GradientAuditError.self) { try ReplayedRule.load("no.such", from: Self.store) }
   }
 }
 
@@ -195,7 +195,7 @@ func cartesian(_ extents: [Int]) -> [[Int]] {
 
 /// The exact gradient of the batch-mean loss of a dense/relu/mse model, by `ExactEvaluator` on each
 /// rule's certified formula, per example, composed by the chain rule.
-func exactGradient(_ model: Sequential, _ batch: GradientBatch, _ rules: [String: CertifiedRule]) throws -> [[Rational]] {
+func exactGradient(_ model: Sequential, _ batch: GradientBatch, _ rules: [String: ReplayedRule]) throws -> [[Rational]] {
   func vector(_ values: [Rational]) throws -> TensorValue { try TensorValue(shape: [values.count], values: values) }
   var gradients = model.parameters.map { Array(repeating: Rational(0), count: $0.value.count) }
   let B = Rational(batch.count)

@@ -15,7 +15,7 @@ func times(_ ts: Term...) -> Term { .mul(ts) }
 func plus(_ ts: Term...) -> Term { .add(ts) }
 func range(_ i: String, _ n: String) -> (name: String, size: Affine) { (i, dm(n)) }
 
-func statement(_ name: String, _ lhs: Term, _ rhs: Term, assume: [Formula] = [], indices: [(name: String, size: Affine)] = []) -> Statement {
+func statement(_ name: String, _ lhs: Term, _ rhs: Term, assume: [Proposition] = [], indices: [(name: String, size: Affine)] = []) -> Statement {
   Statement(name: name, location: Algebra.SourceLocation(file: "test", line: 1, column: 1), lhs: lhs, rhs: rhs, assumptions: assume, indices: indices)
 }
 
@@ -53,7 +53,7 @@ enum Examples {
   static var relu: (Statement, String) {
     let x = tensor("x", "n"), dy = tensor("dy", "n")
     let lhs = try! Term.vjp(.apply(.relu, access(x, "o")), binders: ["o"], shape: [dm("n")], wrt: x, seed: dy, at: [ix("i")])
-    let assumption = try! Formula.quantified(["k"], .axis("k", size: dm("n")), .nonZero(access(x, "k")))
+    let assumption = try! Proposition.quantified(["k"], .axis("k", size: dm("n")), .nonZero(access(x, "k")))
     return (statement("relu.x", lhs, times(.apply(.step, access(x, "i")), access(dy, "i")), assume: [assumption], indices: [range("i", "n")]), "Theorems/layers.thm")
   }
 

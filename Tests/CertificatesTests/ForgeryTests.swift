@@ -16,7 +16,7 @@ struct ForgeryTests {
   static let rangeOfI = try! Guard.axis("i", size: n)
 
   /// A certificate claiming `hypotheses ⊢ lhs = rhs` by `steps`.
-  static func forged(_ name: String, _ steps: [Step], claiming hypotheses: [Formula], _ lhs: Term, _ rhs: Term) -> Certificate {
+  static func forged(_ name: String, _ steps: [Step], claiming hypotheses: [Proposition], _ lhs: Term, _ rhs: Term) -> Certificate {
     let text = try! Theorem.serialization(hypotheses: hypotheses, lhs: lhs, rhs: rhs)
     return Certificate(
       name: name, source: "Theorems/forged.thm", ruleSetVersion: Derivation.ruleSetVersion,
@@ -31,7 +31,7 @@ struct ForgeryTests {
 
   /// `forall k: n. false` (which says n < 1) discharged as if true: `0 <= j < n ⊢ 0 = 1`.
   static var noDimension: Certificate {
-    let impossible = try! Formula.quantified(["k"], rangeOfK, .holds(.false))
+    let impossible = try! Proposition.quantified(["k"], rangeOfK, .holds(.false))
     let rangeOfJ = try! Guard.axis("j", size: n)
     return forged("no_dimension", [.assume(impossible, instance: [index("j")]), .discharge(0, stating: [.holds(rangeOfJ)])],
                   claiming: [.holds(rangeOfJ)], .zero, .one)
@@ -39,7 +39,7 @@ struct ForgeryTests {
 
   /// `forall k: n. x[k] = 1` instantiated at `k = -1`, then zero extension: `forall k: n. x[k] = 1 ⊢ 1 = 0`.
   static var outOfRange: Certificate {
-    let ones = try! Formula.quantified(["k"], rangeOfK, .equal(at(x, index("k")), .one))
+    let ones = try! Proposition.quantified(["k"], rangeOfK, .equal(at(x, index("k")), .one))
     return forged("out_of_range", [
       .assume(ones, instance: [.constant(-1)]), .sym(0), .rewrite(1, path: [], .zeroExt), .rewrite(2, path: [], .ring(.zero)),
       .discharge(3, stating: [ones]),
@@ -53,7 +53,7 @@ struct ForgeryTests {
     let lhs = try! Term.sum(["o"], try! .axis("o", size: n), .mul([at(dy, o), try! .derivative(.apply(.relu, at(x, o)), x, along: dx)]))
     let rule = Term.mul([.apply(.step, at(x, i)), at(dy, i)])
     let other = Term.add([at(dy, i), .mul([.integer(-1), rule])])
-    let vacuous = try! Formula.quantified(["k"], .false, .nonZero(at(x, index("k"))))
+    let vacuous = try! Proposition.quantified(["k"], .false, .nonZero(at(x, index("k"))))
     let vjp = try! Term.vjp(.apply(.relu, at(x, o)), binders: ["o"], shape: [n], wrt: x, seed: dy, at: [i])
     return forged("relu_wrong", [
       .refl(lhs),

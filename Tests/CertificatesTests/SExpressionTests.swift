@@ -33,7 +33,7 @@ struct SExpressionTests {
     }
     #expect(quantified > 100)
     // A quantifier without binders (not built by `quantified`, but printable) keeps its form.
-    let bare = Formula.forAll([], .true, .holds(try Guard.axis("i", size: dm("n"))))
+    let bare = Proposition.forAll([], .true, .holds(try Guard.axis("i", size: dm("n"))))
     #expect(try SExpression.formula(bare.serialized()) == bare)
   }
 
@@ -47,7 +47,7 @@ struct SExpressionTests {
       #expect(try Term.access(carrier, [a]).serialized() == "(T \(SExpression.text(of: carrier)) [\(SExpression.text(of: a))])")
       #expect(try SExpression.affine(SExpression.text(of: a)) == a)
       let g = gen.guardOver(["i", "j"])
-      #expect(Formula.holds(g).serialized() == "(H \(SExpression.text(of: g)))")
+      #expect(Proposition.holds(g).serialized() == "(H \(SExpression.text(of: g)))")
       #expect(try SExpression.guard(SExpression.text(of: g)) == g)
     }
     for x in [gen.x, gen.A, gen.z, gen.odd] { #expect(try SExpression.tensor(SExpression.text(of: x)) == x) }

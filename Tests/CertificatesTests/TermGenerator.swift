@@ -2,7 +2,7 @@ import Exact
 import ProofKernel
 
 /// A seeded generator of well-formed terms and formulas covering every `Term.Node` case (vjp and
-/// derivative included, references to definitions that refer to others) and every `Formula` case,
+/// derivative included, references to definitions that refer to others) and every `Proposition` case,
 /// for round trips through the reader.
 struct TermGenerator {
   var state: UInt64
@@ -99,7 +99,7 @@ struct TermGenerator {
     case 8: return .add((0..<(2 + next(2))).map { _ in term(depth: depth - 1, scope: scope, derivatives: derivatives) })
     case 9: return .mul((0..<(2 + next(2))).map { _ in term(depth: depth - 1, scope: scope, derivatives: derivatives) })
     case 10: return .power(term(depth: depth - 1, scope: scope, derivatives: derivatives), rational())
-    case 11: return .apply(pick(Function.allCases), term(depth: depth - 1, scope: scope, derivatives: derivatives))
+    case 11: return .apply(pick(ScalarFunction.allCases), term(depth: depth - 1, scope: scope, derivatives: derivatives))
     case 12:
       switch next(4) {
       case 0: return try! .reference(base, [affine(scope)])
@@ -122,7 +122,7 @@ struct TermGenerator {
     }
   }
 
-  mutating func formula(depth: Int, scope: [String]) -> Formula {
+  mutating func formula(depth: Int, scope: [String]) -> Proposition {
     switch next(depth <= 0 ? 4 : 6) {
     case 0: return .equal(term(depth: 2, scope: scope), term(depth: 2, scope: scope))
     case 1: return .nonZero(term(depth: 2, scope: scope))

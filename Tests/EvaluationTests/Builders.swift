@@ -22,7 +22,7 @@ func r(_ p: Int, _ q: Int = 1) -> Rational { Rational(p, q) }
 func * (a: Term, b: Term) -> Term { .mul([a, b]) }
 func + (a: Term, b: Term) -> Term { .add([a, b]) }
 func pow(_ a: Term, _ p: Int, _ r: Int = 1) -> Term { .power(a, Rational(p, r)) }
-func apply(_ f: Function, _ a: Term) -> Term { .apply(f, a) }
+func apply(_ f: ScalarFunction, _ a: Term) -> Term { .apply(f, a) }
 func dim(_ name: String) -> Term { try! .dimension(name) }
 
 /// A vector value.
@@ -35,7 +35,7 @@ func value(_ t: Term, _ env: Environment) throws -> Rational {
 }
 
 /// Whether `f` holds in an environment.
-func holds(_ f: Formula, _ env: Environment) throws -> Bool {
+func holds(_ f: Proposition, _ env: Environment) throws -> Bool {
   var evaluator = ExactEvaluator(env)
   return try evaluator.holds(f)
 }

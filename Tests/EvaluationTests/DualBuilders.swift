@@ -31,10 +31,10 @@ func vjp(_ output: Definition, _ x: Tensor, _ dy: Tensor, at: String...) -> Term
 func derivative(_ body: Term, _ x: Tensor, along dx: Tensor) -> Term { try! .derivative(body, x, along: dx) }
 
 /// `forall k: size. body`.
-func forall(_ k: String, _ size: String, _ body: Formula) -> Formula { try! .quantified([k], axis(k, d(size)), body) }
+func forall(_ k: String, _ size: String, _ body: Proposition) -> Proposition { try! .quantified([k], axis(k, d(size)), body) }
 
 /// `0 <= k < size`.
-func inRange(_ k: String, _ size: String) -> Formula { .holds(axis(k, d(size))) }
+func inRange(_ k: String, _ size: String) -> Proposition { .holds(axis(k, d(size))) }
 
 extension NumericCheck.Outcome {
   /// The number of trials of a pass, nil otherwise.

@@ -10,7 +10,7 @@ import Testing
     Dual(S(value, precision: 256), tangent: tangent.map { S($0, precision: 256) })
   }
 
-  func exact(_ f: Function, at a: Rational, tangent: Rational? = r(1)) throws -> Dual<Rational> {
+  func exact(_ f: ScalarFunction, at a: Rational, tangent: Rational? = r(1)) throws -> Dual<Rational> {
     try dual(a, tangent, Rational.self).applying(f, precision: 256)
   }
 
@@ -52,7 +52,7 @@ import Testing
   // MARK: - Transcendental functions
 
   @Test func exactAtTheirRationalPoints() throws {
-    let cases: [(Function, Rational, Rational, Rational)] = [
+    let cases: [(ScalarFunction, Rational, Rational, Rational)] = [
       (.exp, r(0), r(1), r(1)), (.log, r(1), r(0), r(1)), (.tanh, r(0), r(0), r(1)),
       (.sigmoid, r(0), r(1, 2), r(1, 4)), (.gelu, r(0), r(0), r(1, 2)),
     ]
@@ -66,7 +66,7 @@ import Testing
     // erf(0) = 0 is exact, but erf'(0) = 2/√π is not.
     #expect(throws: EvaluationError.self) { try exact(.erf, at: r(0)) }
     #expect(try exact(.erf, at: r(0), tangent: nil).value == r(0))
-    for f in [Function.exp, .log, .tanh, .sigmoid, .erf, .gelu] {
+    for f in [ScalarFunction.exp, .log, .tanh, .sigmoid, .erf, .gelu] {
       #expect(throws: EvaluationError.self) { try exact(f, at: r(1, 2)) }
     }
   }
@@ -87,7 +87,7 @@ import Testing
   @Test func derivativesMatchDifferenceQuotients() throws {
     let h = r(1, 1 << 60)
     let tolerance = r(1, 1 << 50) * r(1, 1 << 50)
-    for f in Function.allCases {
+    for f in ScalarFunction.allCases {
       for a in [r(-3, 2), r(-1, 3), r(1, 2), r(2)] where f != .log || a.signum > 0 {
         let slope = try dual(a, r(1), Interval.self).applying(f, precision: 256).tangent!
         let above = try dual(a + h, nil, Interval.self).applying(f, precision: 256).value

@@ -29,7 +29,7 @@ import Testing
     #expect(try holds(.forAll(["i"], axis("i", d("n")), .nonZero(at(x, i("i")))), env))
     #expect(try !holds(.forAll(["i"], axis("i", d("n")), .positive(at(x, i("i")))), env))
     // forall i | 0 <= i <= k. x[i] > 0 holds at k = 1, not at k = 2.
-    let upToK = try Formula.quantified(["i"], .range("i", from: c(0), through: i("k")), .positive(at(x, i("i"))))
+    let upToK = try Proposition.quantified(["i"], .range("i", from: c(0), through: i("k")), .positive(at(x, i("i"))))
     #expect(try holds(upToK, env))
     var k2 = env
     k2.indices["k"] = 2

@@ -13,7 +13,7 @@ enum Layers {
   // MARK: Elementwise layers over n: y[k] = f(x[k])
 
   static let x = tensor("x", "n"), dy = tensor("dy", "n"), dx = tensor("dx", "n")
-  static func elementwise(_ f: Function) -> Definition { define("y", [("k", "n")], apply(f, access(x, "k"))) }
+  static func elementwise(_ f: ScalarFunction) -> Definition { define("y", [("k", "n")], apply(f, access(x, "k"))) }
   static func xAt(_ k: String) -> Term { access(x, k) }
 
   // MARK: Softmax cross-entropy: L = -sum(i: n) t[i] * (z[i] - log(sum(j: n) exp(z[j])))
@@ -25,7 +25,7 @@ enum Layers {
   }
   /// `softmax(z)[k] - t[k]`.
   static var crossEntropyGradient: Term { apply(.exp, access(logits, "k")) * pow(partition, -1) - access(targets, "k") }
-  static let targetsSumToOne = Formula.equal(sum("i", d("n"), access(targets, "i")), q(1))
+  static let targetsSumToOne = Proposition.equal(sum("i", d("n"), access(targets, "i")), q(1))
 
   // MARK: Mean squared error: (1/n) sum(i: n) (x[i] - t[i])^2
 

@@ -87,7 +87,7 @@ import Testing
   @Test func kernelDerivativeTableAgreesWithDualNumbers() throws {
     // The kernel's jvp of f(x[i]^2 + 1/2 x[i]) (chain rule and table), against forward mode.
     let x = Layers.x
-    for f in Function.allCases {
+    for f in ScalarFunction.allCases {
       let argument = pow(access(x, "i"), 2) + q(1, 2) * access(x, "i")
       let theorem = try Theorem.jvp(derivative(apply(f, argument), x, along: Layers.dx))
       let outcome = check.check(lhs: theorem.lhs, rhs: theorem.rhs, hypotheses: theorem.hypotheses)

@@ -42,11 +42,11 @@ struct HandProofTests {
   /// The VJP of `y[o] = relu(x[o])` is `step(x[i]) * dy[i]`, for all `n`, assuming no kink anywhere.
   @Test func reluVJPNeedsEveryKinkExcluded() throws {
     let proof = try reluVJP()
-    let everywhere = try Formula.quantified(["k"], axis("k", d("n")), .nonZero(at(x, i("k"))))
+    let everywhere = try Proposition.quantified(["k"], axis("k", d("n")), .nonZero(at(x, i("k"))))
     let discharged = try Theorem.discharge(proof.last, stating: [everywhere, .holds(axis("i", d("n")))])
     #expect(discharged.rhs == step(at(x, i("i"))) * at(dy, i("i")))
     // Assumed for one index only, or at the free index only: refused.
-    for weak in [Formula.nonZero(at(x, .constant(0))), .nonZero(at(x, i("i")))] {
+    for weak in [Proposition.nonZero(at(x, .constant(0))), .nonZero(at(x, i("i")))] {
       #expect(throws: KernelError.self) { try Theorem.discharge(proof.last, stating: [weak, .holds(axis("i", d("n")))]) }
     }
   }

@@ -35,7 +35,7 @@ struct RuleTests {
     let cancel = try Theorem.powMerge(pow(at(x, i("i")), 1) * pow(at(x, i("i")), -1))
     let th = try Theorem.cong(.refl(t), at: [0], by: cancel)
     #expect(th.rhs == sum("i", d("n"), q(1)))
-    #expect(th.hypotheses == [try Formula.quantified(["i"], axis("i", d("n")), .nonZero(at(x, i("i"))))])
+    #expect(th.hypotheses == [try Proposition.quantified(["i"], axis("i", d("n")), .nonZero(at(x, i("i"))))])
     expectRefusal("cong") { try .cong(.refl(t), at: [0], by: .refl(at(x, i("i")))) }
     expectRefusal("cong") { try .cong(.refl(t), at: [3], by: cancel) }
   }
@@ -229,9 +229,9 @@ struct RuleTests {
 
   @Test func assumeAndInstantiate() throws {
     let t = try Tensor("t", shape: [d("n")])
-    let total = Formula.equal(sum("i", d("n"), at(t, i("i"))), q(1))
+    let total = Proposition.equal(sum("i", d("n"), at(t, i("i"))), q(1))
     #expect(try Theorem.assume(total).hypotheses == [total])
-    let all = try Formula.quantified(["k"], axis("k", d("n")), .equal(at(x, i("k")), at(y, i("k"))))
+    let all = try Proposition.quantified(["k"], axis("k", d("n")), .equal(at(x, i("k")), at(y, i("k"))))
     let inst = try Theorem.assume(all, instance: [i("j")])
     #expect(inst.lhs == at(x, i("j")) && inst.rhs == at(y, i("j")))
     #expect(inst.hypotheses.contains(.holds(axis("j", d("n")))))

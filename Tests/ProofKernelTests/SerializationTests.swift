@@ -38,7 +38,7 @@ struct TermGenerator {
     case 7: return .add([term(depth: depth - 1, scope: scope), term(depth: depth - 1, scope: scope)])
     case 8: return .mul([term(depth: depth - 1, scope: scope), term(depth: depth - 1, scope: scope)])
     case 9: return .power(term(depth: depth - 1, scope: scope), Rational(next(5) - 2, next(2) + 1))
-    case 10: return .apply(Function.allCases[next(Function.allCases.count)], term(depth: depth - 1, scope: scope))
+    case 10: return .apply(ScalarFunction.allCases[next(ScalarFunction.allCases.count)], term(depth: depth - 1, scope: scope))
     default: return try! .reference(f, [affine(scope)])
     }
   }

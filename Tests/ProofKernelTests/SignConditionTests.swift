@@ -38,7 +38,7 @@ struct SignConditionTests {
   }
 
   @Test func aScaledStatedConditionCoversItsMultiples() throws {
-    let stated = try Formula.quantified(["j"], axis("j", d("n")), .nonZero(at(x, i("j"))))
+    let stated = try Proposition.quantified(["j"], axis("j", d("n")), .nonZero(at(x, i("j"))))
     for scaled in [{ (k: Affine) in q(-1) * at(self.x, k) }, { k in q(3, 2) * at(self.x, k) }, { k in at(self.x, k) }] {
       #expect(try Theorem.discharge(cancelled(scaled), stating: [stated]).hypotheses == [stated])
     }
@@ -47,7 +47,7 @@ struct SignConditionTests {
       expectRefusal { try .discharge(cancelled(other), stating: [stated]) }
     }
     // A positive multiple of a stated positive term is positive; a negative one is not.
-    let positive = try Formula.quantified(["j"], axis("j", d("n")), .positive(at(x, i("j"))))
+    let positive = try Proposition.quantified(["j"], axis("j", d("n")), .positive(at(x, i("j"))))
     let half = try halves { k in q(2) * at(self.x, k) }   // needs 2 x[k] > 0
     #expect(try Theorem.discharge(half, stating: [positive]).hypotheses == [positive])
     let negative = try halves { k in q(-2) * at(self.x, k) }
@@ -71,7 +71,7 @@ struct SignConditionTests {
   /// A stated fact about a free index `k` says nothing about a bound `k`.
   @Test func aStatedFactIsNotCapturedByABinder() throws {
     let vk = at(v, i("k"))
-    let stated = Formula.positive(vk)
+    let stated = Proposition.positive(vk)
     // forall k: n. v[k] != 0 (from a sum over k) is not `v[k] > 0` at the free k.
     expectRefusal { try .discharge(cancelled { k in at(self.v, k) }, stating: [stated]) }
     // sum(k: n) v[k] > 0 does not follow from v[k] > 0 at the free k.

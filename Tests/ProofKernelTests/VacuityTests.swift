@@ -31,7 +31,7 @@ struct VacuityTests {
 
   @Test func aQuantifiedFalseBodyIsNeverCovered() throws {
     // forall k: n. false says n < 1, false for every dimension.
-    let impossible = try Formula.quantified(["k"], axis("k", d("n")), .holds(.false))
+    let impossible = try Proposition.quantified(["k"], axis("k", d("n")), .holds(.false))
     let th = try Theorem.assume(impossible, instance: [i("j")])
     expectRefusal("discharge") { try .discharge(th, stating: [.holds(axis("j", d("n")))]) }
     // Also not with the constraints of the body stated elsewhere: a false guard has none to match.
@@ -39,22 +39,22 @@ struct VacuityTests {
   }
 
   @Test func aVacuousQuantifierIsTrueButCoversNothing() throws {
-    let everywhere = try Formula.quantified(["k"], axis("k", d("n")), .nonZero(at(x, i("k"))))
-    let vacuous = try Formula.quantified(["k"], .false, .nonZero(at(x, i("k"))))
+    let everywhere = try Proposition.quantified(["k"], axis("k", d("n")), .nonZero(at(x, i("k"))))
+    let vacuous = try Proposition.quantified(["k"], .false, .nonZero(at(x, i("k"))))
     // A relu-style hypothesis is not discharged by a stated forall over a false guard.
     let relu = try reluVJPBeforeDischarge()
     expectRefusal("discharge") { try .discharge(relu, stating: [vacuous, .holds(axis("i", d("n")))]) }
     #expect(try Theorem.discharge(relu, stating: [everywhere, .holds(axis("i", d("n")))]).hypotheses.count == 2)
     // A hypothesis that is itself vacuous is true, so it needs nothing stated; the false instance
     // guard that comes with it still does.
-    let ones = try Formula.quantified(["k"], .false, .equal(at(x, i("k")), q(1)))
+    let ones = try Proposition.quantified(["k"], .false, .equal(at(x, i("k")), q(1)))
     let th = try Theorem.assume(ones, instance: [i("j")])
     #expect(try Theorem.discharge(th, stating: [.holds(.false)]).hypotheses == [.holds(.false)])
     expectRefusal("discharge") { try .discharge(th, stating: []) }
   }
 
   @Test func anInstanceOutsideTheRangeProvesNothing() throws {
-    let ones = try Formula.quantified(["k"], axis("k", d("n")), .equal(at(x, i("k")), q(1)))
+    let ones = try Proposition.quantified(["k"], axis("k", d("n")), .equal(at(x, i("k")), q(1)))
     var proof = Derivation()
     let s0 = try proof.apply(.assume(ones, instance: [.constant(-1)]))  // {ones, false} ⊢ x[-1] = 1
     let s1 = try proof.apply(.sym(s0))
@@ -65,11 +65,11 @@ struct VacuityTests {
   }
 
   @Test func assumeChecksItsBinders() throws {
-    let body = Formula.equal(at(x, i("k")), q(1))
+    let body = Proposition.equal(at(x, i("k")), q(1))
     expectRefusal("assume") { try .assume(.forAll(["k", "k"], axis("k", d("n")), body), instance: [i("a"), i("b")]) }
     expectRefusal("assume") { try .assume(.forAll([], .true, body), instance: []) }
     // A nested forall needs its own instance: refused rather than half instantiated.
-    let nested = Formula.forAll(["k"], axis("k", d("n")), .forAll(["m"], axis("m", d("n")), body))
+    let nested = Proposition.forAll(["k"], axis("k", d("n")), .forAll(["m"], axis("m", d("n")), body))
     expectRefusal("assume") { try .assume(nested, instance: [i("j")]) }
   }
 

@@ -153,13 +153,13 @@ struct CertificateMutations {
   }
 
   /// The formula with its guard falsified or changed, its body's term changed, or a random one.
-  mutating func formula(_ f: Formula) -> Formula {
+  mutating func formula(_ f: Proposition) -> Proposition {
     switch f {
     case let .forAll(bs, g, body):
       switch random.below(3) {
       case 0: return .forAll(bs, .false, body)
       case 1: return .forAll(bs, random.range(bs[0], ["i"]), body)
-      default: return (try? Formula.quantified(bs, g, formula(body))) ?? f
+      default: return (try? Proposition.quantified(bs, g, formula(body))) ?? f
       }
     case let .holds(g): return random.chance(50) ? .holds(.false) : .holds((try? Guard(g.constraints.dropLast())) ?? g)
     case let .equal(a, b): return .equal(term(a), b)

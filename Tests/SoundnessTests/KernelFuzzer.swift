@@ -93,7 +93,7 @@ struct KernelFuzzer {
     let o = try! Affine.index("o")
     let xo = try! Term.access(random.x, [o])
     let y: Term = random.pick([
-      .apply(random.pick(Function.allCases), xo), .mul([.constant(Rational(random.below(5) - 2)), xo]),
+      .apply(random.pick(ScalarFunction.allCases), xo), .mul([.constant(Rational(random.below(5) - 2)), xo]),
       .power(xo, random.pick([Rational(2), Rational(3), Rational(-1), Rational(1, 2)])), .mul([xo, .apply(.sigmoid, xo)]),
       .mul([xo, try! Term.access(random.y, [o])]),
     ])
@@ -175,8 +175,8 @@ struct KernelFuzzer {
 
   /// What a `discharge` states: the theorem's hypotheses, some dropped, some weakened (a guard
   /// replaced by false, by one of its constraints, a forall's range changed), some added.
-  mutating func stated(_ th: Theorem) -> [Formula] {
-    var out: [Formula] = []
+  mutating func stated(_ th: Theorem) -> [Proposition] {
+    var out: [Proposition] = []
     for h in th.hypotheses {
       switch random.below(10) {
       case 0: continue  // dropped

@@ -110,7 +110,7 @@ struct RandomTerms {
       }
       return (try? Term.sum([b], g, term(inner, depth: d))) ?? term(scope, depth: d)
     case 6: return .power(term(scope, depth: d), pick([Rational(2), Rational(3), Rational(-1), Rational(1, 2), Rational(-1, 2), Rational(0)]))
-    case 7: return .apply(pick(Function.allCases), term(scope, depth: d))
+    case 7: return .apply(pick(ScalarFunction.allCases), term(scope, depth: d))
     case 8: return .apply(.log, .apply(.exp, term(scope, depth: d)))
     case 9: return .apply(.exp, .apply(.log, term(scope, depth: d)))
     case 10 where chance(50):
@@ -134,15 +134,15 @@ struct RandomTerms {
 
   // MARK: - Formulas
 
-  mutating func formula(_ scope: [String]) -> Formula {
+  mutating func formula(_ scope: [String]) -> Proposition {
     switch below(5) {
     case 0: return .holds(freeGuard(scope))
     case 1, 2:
       let b = "k"
       let scaled = Term.mul([.constant(Rational(below(5) - 2)), access(scope + [b])])
-      let body: Formula = chance(50) ? .equal(access(scope + [b]), term(scope + [b], depth: 1))
+      let body: Proposition = chance(50) ? .equal(access(scope + [b]), term(scope + [b], depth: 1))
         : chance(50) ? (chance(50) ? .nonZero(access(scope + [b])) : .nonZero(scaled)) : .holds(freeGuard(scope + [b]))
-      return (try? Formula.quantified([b], chance(15) ? .false : range(b, scope), body)) ?? body
+      return (try? Proposition.quantified([b], chance(15) ? .false : range(b, scope), body)) ?? body
     case 3: return chance(50) ? .nonZero(term(scope, depth: 1)) : .positive(chance(50) ? term(scope, depth: 1) : .mul([.constant(Rational(below(5) - 2)), access(scope)]))
     default: return .equal(access(scope), term(scope, depth: 1))
     }

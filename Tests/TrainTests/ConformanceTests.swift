@@ -37,7 +37,7 @@ struct ConformanceTests {
 
   /// Runs `block`'s forward and backward on random operands of the given shapes and compares with
   /// the certificates of its rules.
-  func check<B: CertifiedRules>(_ block: B.Type, dims: [String: Int], shapes: [String: [String]], constants: [String: Double] = [:],
+  func check<B: CertifiedBlock>(_ block: B.Type, dims: [String: Int], shapes: [String: [String]], constants: [String: Double] = [:],
                                 seed: UInt64, adjust: (inout [String: [Double]]) -> Void = { _ in }) throws {
     var rng = SplitMix64(seed: seed)
     var values: [String: [Double]] = [:]

@@ -2,7 +2,7 @@ import Testing
 @testable import Train
 
 /// The scalar whose gradient the rules give: `sum(dy * y)` for a layer, the loss for a loss.
-private func objective(_ rules: any CertifiedRules.Type, _ operands: [String: Tensor<Double>]) throws -> Double {
+private func objective(_ rules: any CertifiedBlock.Type, _ operands: [String: Tensor<Double>]) throws -> Double {
   let y = try rules.forward(operands)
   guard let dy = operands["dy"] else { return y.scalars[0] }
   return zip(y.scalars, dy.scalars).map(*).reduce(0, +)
@@ -10,7 +10,7 @@ private func objective(_ rules: any CertifiedRules.Type, _ operands: [String: Te
 
 /// Checks every rule of `rules` against central finite differences of `objective`.
 private func expectRulesMatchFiniteDifferences(
-  _ rules: any CertifiedRules.Type, _ operands: [String: Tensor<Double>], step h: Double = 1e-5,
+  _ rules: any CertifiedBlock.Type, _ operands: [String: Tensor<Double>], step h: Double = 1e-5,
   tolerance: Double = 1e-7
 ) throws {
   let gradients = try rules.backward(operands)

@@ -23,7 +23,7 @@ public struct Document: Sendable {
   public var tensors: [Tensor] = []
   public var definitions: [Definition] = []
   public var theorems: [Statement] = []
-  public var layers: [Layer] = []
+  public var layers: [LayerDeclaration] = []
 
   public init(file: String) { self.file = file }
 
@@ -39,11 +39,11 @@ public struct Statement: Sendable {
   public var lhs: Term
   public var rhs: Term
   /// The `assume` lines, as written.
-  public var assumptions: [Formula]
+  public var assumptions: [Proposition]
   /// Free indices with their ranges `0 <= i < size`, declared or inferred from a `grad`/`vjp`.
   public var indices: [(name: String, size: Affine)]
 
-  public init(name: String, location: SourceLocation, lhs: Term, rhs: Term, assumptions: [Formula], indices: [(name: String, size: Affine)]) {
+  public init(name: String, location: SourceLocation, lhs: Term, rhs: Term, assumptions: [Proposition], indices: [(name: String, size: Affine)]) {
     self.name = name
     self.location = location
     self.lhs = lhs
@@ -54,7 +54,7 @@ public struct Statement: Sendable {
 
   /// The hypotheses the kernel's theorem must have: the assumptions, then the ranges of the free
   /// indices as one guard (absent when there are none).
-  public var hypotheses: [Formula] {
+  public var hypotheses: [Proposition] {
     get throws {
       let ranges = try indices.reduce(Guard.true) { try $0.and(Guard.axis($1.name, size: $1.size)) }
       return assumptions + (ranges.constraints.isEmpty ? [] : [.holds(ranges)])
@@ -63,7 +63,7 @@ public struct Statement: Sendable {
 }
 
 /// `layer name(dims)`: a forward formula and its backward rules.
-public struct Layer: Sendable {
+public struct LayerDeclaration: Sendable {
   public var name: String
   public var location: SourceLocation
   public var dimensions: [String]
@@ -74,13 +74,13 @@ public struct Layer: Sendable {
   /// The upstream gradient `dy`, with the output's shape; nil for a scalar output (a loss), whose
   /// rules are gradients (seed 1).
   public var seed: Tensor?
-  public var assumptions: [Formula]
+  public var assumptions: [Proposition]
   /// One statement per `vjp` line: `vjp(o: O -> y[o], x, dy)[i] = ...` (or `grad(y, x)[i] = ...`
   /// for a scalar output), named `name.x`.
   public var rules: [Statement]
 
   public init(name: String, location: SourceLocation, dimensions: [String], inputs: [Tensor], parameters: [Tensor],
-              output: Definition, seed: Tensor?, assumptions: [Formula], rules: [Statement]) {
+              output: Definition, seed: Tensor?, assumptions: [Proposition], rules: [Statement]) {
     self.name = name
     self.location = location
     self.dimensions = dimensions

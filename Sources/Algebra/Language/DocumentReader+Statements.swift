@@ -94,7 +94,7 @@ extension DocumentReader {
   // MARK: - Layers
 
   /// `layer name(dims)` and its indented lines: `input`, `param`, `output`, `assume`, `vjp`.
-  mutating func layer() throws -> Layer {
+  mutating func layer() throws -> LayerDeclaration {
     let keyword = parser.advance()
     let name = try parser.identifier("a layer name")
     if let first = layerNames[name.text] {
@@ -121,7 +121,7 @@ extension DocumentReader {
 
     var inputs: [Tensor] = [], parameters: [Tensor] = []
     var output: Definition?, seed: Tensor?
-    var assumptions: [Formula] = []
+    var assumptions: [Proposition] = []
     var rules: [(Statement, Token)] = []
     while parser.peek.indented, parser.peek.kind == .identifier {
       let line = parser.peek
@@ -162,7 +162,7 @@ extension DocumentReader {
       try register(rule.name, at: token)
       statements.append(rule)
     }
-    return Layer(name: name.text, location: source.location(keyword), dimensions: dimensions, inputs: inputs,
+    return LayerDeclaration(name: name.text, location: source.location(keyword), dimensions: dimensions, inputs: inputs,
                  parameters: parameters, output: output, seed: seed, assumptions: assumptions, rules: statements)
   }
 

@@ -11,13 +11,13 @@ extension Elaborator {
   /// or `>`; otherwise `a = b` is `.equal(a, b)`, `a != b` is `.nonZero(a - b)` (`.nonZero(a)` when
   /// `b` is `0`), `a > b` is `.positive(a - b)` and `a < b` is `.positive(b - a)` (again without the
   /// subtraction of a literal `0`). `forall binders. body` quantifies each formula of the body.
-  func formulas(_ syntax: FormulaSyntax, _ scope: Scope) throws -> [Formula] {
+  func formulas(_ syntax: FormulaSyntax, _ scope: Scope) throws -> [Proposition] {
     switch syntax {
     case let .forAll(list, body, token):
       let (names, g, inner) = try bind(list, scope)
-      return try formulas(body, inner).map { f in try kernel(at: token) { try Formula.quantified(names, g, f) } }
+      return try formulas(body, inner).map { f in try kernel(at: token) { try Proposition.quantified(names, g, f) } }
     case let .clauses(clauses):
-      var out: [Formula] = []
+      var out: [Proposition] = []
       var constraints: [ConstraintSyntax] = []
       var constraintPosition: Int?
       for c in clauses {
@@ -34,7 +34,7 @@ extension Elaborator {
   }
 
   /// The formula of a clause about terms, or nil for an index constraint.
-  private func termFormula(_ c: ConstraintSyntax, _ scope: Scope) throws -> Formula? {
+  private func termFormula(_ c: ConstraintSyntax, _ scope: Scope) throws -> Proposition? {
     guard case let .chain(operands, relations) = c.kind, relations.count == 1 else { return nil }
     let (a, b) = (operands[0], operands[1])
     switch relations[0] {

@@ -54,7 +54,7 @@ struct Elaborator {
     case let .call(f, argument):
       let a = try term(argument, scope)
       if f.text == "sqrt" { return .power(a, Rational(1, 2)) }
-      guard let function = Function(rawValue: f.text) else { throw error("unknown function '\(f.text)'", at: f.token) }
+      guard let function = ScalarFunction(rawValue: f.text) else { throw error("unknown function '\(f.text)'", at: f.token) }
       return .apply(function, a)
     case let .sum(list, body):
       let (names, g, inner) = try bind(list, scope)

@@ -204,7 +204,7 @@ struct Parser {
       let b = try expression()
       try expect(")")
       return node(.delta(a, b), from: start)
-    case _ where name.text == "sqrt" || Function(rawValue: name.text) != nil:
+    case _ where name.text == "sqrt" || ScalarFunction(rawValue: name.text) != nil:
       let argument = try expression()
       try expect(")")
       return node(.call(name, argument), from: start)

@@ -140,7 +140,7 @@ enum TermPrinter {
 
   // MARK: - Formulas
 
-  static func text(_ f: Formula) -> String {
+  static func text(_ f: Proposition) -> String {
     switch f {
     case let .equal(a, b): return "\(text(a)) = \(text(b))"
     case let .nonZero(t): return "\(text(t)) != 0"

@@ -12,7 +12,7 @@ extension TheoremLanguage {
   public static func print(_ term: Term) -> String { TermPrinter.text(term) }
 
   /// The text of a formula, as on an `assume` line.
-  public static func print(_ formula: Formula) -> String { TermPrinter.text(formula) }
+  public static func print(_ formula: Proposition) -> String { TermPrinter.text(formula) }
 
   /// `theorem name[i: n, ...]: lhs = rhs`, then one indented `assume` line per assumption. The free
   /// indices are always written in the header, inferred or not.
@@ -41,7 +41,7 @@ extension TheoremLanguage {
   }
 
   /// `layer name(dims)` and its indented lines.
-  static func print(_ layer: Layer) -> String {
+  static func print(_ layer: LayerDeclaration) -> String {
     var s = "layer \(layer.name)(\(layer.dimensions.joined(separator: ", ")))\n"
     if !layer.inputs.isEmpty { s += "  input " + layer.inputs.map(declaration).joined(separator: ", ") + "\n" }
     if !layer.parameters.isEmpty { s += "  param " + layer.parameters.map(declaration).joined(separator: ", ") + "\n" }

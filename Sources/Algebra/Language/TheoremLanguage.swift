@@ -34,7 +34,7 @@ public enum TheoremLanguage {
 
   /// Reads one formula (the text of an `assume` line), as `parseTerm` reads a term. One line may
   /// give several formulas (`a != 0 and b > 0`).
-  static func parseFormulas(_ text: String, in document: Document, indices: [String] = [], file: String = "<formula>") throws -> [Formula] {
+  static func parseFormulas(_ text: String, in document: Document, indices: [String] = [], file: String = "<formula>") throws -> [Proposition] {
     let source = Source(text, file: file)
     var parser = try Parser(source)
     let elaborator = Elaborator(source: source)

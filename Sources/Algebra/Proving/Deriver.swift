@@ -14,7 +14,7 @@ public struct DerivedRule: Sendable {
 /// `derive`: reads each VJP off the normal form of `sum(o) dy[o] * D y(o) [x := dx]` (or
 /// `D y [x := dx]` for a scalar output), then proves the rule it read.
 public enum Deriver {
-  public static func derive(_ layer: Layer, wrt x: Tensor) throws -> DerivedRule {
+  public static func derive(_ layer: LayerDeclaration, wrt x: Tensor) throws -> DerivedRule {
     let builder = ProofBuilder()
     let y = layer.output
     let output = try Term.reference(y, y.parameters.map { try Affine.index($0) })

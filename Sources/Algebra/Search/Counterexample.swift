@@ -29,7 +29,7 @@ public struct Counterexample: Sendable, CustomStringConvertible {
 
   /// Searches small sizes and random rational points where `lhs` and `rhs` certainly differ while
   /// every formula of `hypotheses` holds, with the true functions.
-  public static func search(_ lhs: Term, _ rhs: Term, hypotheses: [Formula], trials: Int = 200) -> Counterexample? {
+  public static func search(_ lhs: Term, _ rhs: Term, hypotheses: [Proposition], trials: Int = 200) -> Counterexample? {
     let sampler = EnvironmentSampler(dimensions: 1...3, indices: 0...2, uninterpretedFunctions: false)
     let check = NumericCheck()
     for seed in 0..<UInt64(trials) {

@@ -58,14 +58,14 @@ public struct GradientAudit: Sendable {
     }
     let start = DispatchTime.now()
     progress?("replaying \(model.ruleNames.count) certificates")
-    var rules: [String: CertifiedRule] = [:]
+    var rules: [String: ReplayedRule] = [:]
     for name in model.ruleNames {
       // Replayed when the model was built; a model built otherwise has its rules replayed here.
-      let rule: CertifiedRule
+      let rule: ReplayedRule
       if let replayed = model.certifiedTheorems[name] {
-        rule = try CertifiedRule(name: name, theorem: replayed.theorem, sha256: replayed.sha256)
+        rule = try ReplayedRule(name: name, theorem: replayed.theorem, sha256: replayed.sha256)
       } else {
-        rule = try CertifiedRule.load(name, from: store)
+        rule = try ReplayedRule.load(name, from: store)
       }
       if let bound = model.certificateHashes[name], bound != rule.sha256 {
         throw GradientAuditError.certificate(rule: name, reason: "the model was built under another certificate")

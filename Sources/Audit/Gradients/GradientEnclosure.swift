@@ -47,7 +47,7 @@ public final class GradientEnclosure {
 
   /// Plans the model's formulas from `rules` (replayed certificates by name) and loads `batch`.
   /// - Throws: `GradientAuditError` when a rule is missing or a formula cannot be planned.
-  public init(model: Sequential, rules: [String: CertifiedRule], batch: GradientBatch, precision: Int) throws(GradientAuditError) {
+  public init(model: Sequential, rules: [String: ReplayedRule], batch: GradientBatch, precision: Int) throws(GradientAuditError) {
     guard batch.width == model.inputWidth else {
       throw GradientAuditError.data("examples have \(batch.width) features, the model takes \(model.inputWidth)")
     }

@@ -29,10 +29,10 @@ struct LayerPlans {
   ///   - shapes: the per-example shape of every operand (`x`: `[in]`, `W`: `[out, in]`, `dy`: `[out]`).
   static func make(
     block: String, ruleNames: [String], operandNames: [String], parameterRules names: [String],
-    shapes: [String: [Int]], rules: [String: CertifiedRule], precision: Int
+    shapes: [String: [Int]], rules: [String: ReplayedRule], precision: Int
   ) throws(GradientAuditError) -> LayerPlans {
     let inputName = operandNames[0]
-    var inputRule: CertifiedRule?
+    var inputRule: ReplayedRule?
     var parameterRules: [(String, FormulaPlan)] = []
     var output: Definition?
     var seed: String?
@@ -55,7 +55,7 @@ struct LayerPlans {
   }
 
   private static func plan(
-    _ term: Term, rule: String, indices: [String], _ certified: CertifiedRule, _ shapes: [String: [Int]], _ precision: Int
+    _ term: Term, rule: String, indices: [String], _ certified: ReplayedRule, _ shapes: [String: [Int]], _ precision: Int
   ) throws(GradientAuditError) -> FormulaPlan {
     let dimensions = try inferDimensions(certified, shapes: shapes)
     let read = accessedTensors(term)
@@ -71,7 +71,7 @@ struct LayerPlans {
 
   /// Each dimension's size, from the declared shapes of the rule's tensors (`W[O, I]`) and the
   /// actual shapes of the operands.
-  static func inferDimensions(_ rule: CertifiedRule, shapes: [String: [Int]]) throws(GradientAuditError) -> [String: Int] {
+  static func inferDimensions(_ rule: ReplayedRule, shapes: [String: [Int]]) throws(GradientAuditError) -> [String: Int] {
     var result: [String: Int] = [:]
     var declared: [(String, [Affine])] = []
     collect(rule.theorem.lhs, into: &declared)

@@ -42,7 +42,7 @@ public final class LoweredTerm: Sendable {
     /// A product: 0 as soon as one factor is exactly 0 (the exact evaluator's strong zero).
     case mul([LoweredTerm])
     case power(LoweredTerm, Rational)
-    case apply(Function, LoweredTerm)
+    case apply(ScalarFunction, LoweredTerm)
   }
 }
 

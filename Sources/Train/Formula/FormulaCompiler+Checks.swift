@@ -10,7 +10,7 @@ extension FormulaCompiler {
   ///
   /// - Throws: `FormulaRefusal` for an equation (which floating point cannot decide) or a term the
   ///   evaluator does not run.
-  mutating func check(_ f: Formula, _ env: [String: Int]) throws -> () -> Int {
+  mutating func check(_ f: Proposition, _ env: [String: Int]) throws -> () -> Int {
     let m = machine
     switch f {
     case let .nonZero(t):

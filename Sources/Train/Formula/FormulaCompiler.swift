@@ -282,7 +282,7 @@ struct FormulaCompiler<S: FormulaScalar> {
     }
   }
 
-  private func apply(_ f: Function, _ argument: FormulaCode<S>) -> FormulaCode<S> {
+  private func apply(_ f: ScalarFunction, _ argument: FormulaCode<S>) -> FormulaCode<S> {
     switch argument {
     case let .scalar(s):
       return .scalar { FormulaKernels.apply(f, s()) }

@@ -8,7 +8,7 @@ enum FormulaKernels {
   /// `step(0) = 0` (the trainer's `relu'(0)`, outside the rule's side condition `a != 0`);
   /// `sigmoid` in the stable form of the `Sigmoid` layer; `gelu(a) = a (1 + erf(a/√2)) / 2`, the
   /// kernel's definition.
-  @inline(__always) static func apply<S: FormulaScalar>(_ f: Function, _ a: S) -> S {
+  @inline(__always) static func apply<S: FormulaScalar>(_ f: ScalarFunction, _ a: S) -> S {
     switch f {
     case .relu: return a > 0 ? a : 0
     case .step: return a > 0 ? 1 : 0
@@ -32,7 +32,7 @@ enum FormulaKernels {
   }
 
   /// `out = f(a)` down a column.
-  static func apply<S: FormulaScalar>(_ f: Function, _ a: UnsafeMutablePointer<S>, into out: UnsafeMutablePointer<S>, rows: Int) {
+  static func apply<S: FormulaScalar>(_ f: ScalarFunction, _ a: UnsafeMutablePointer<S>, into out: UnsafeMutablePointer<S>, rows: Int) {
     switch f {
     case .relu: for b in 0..<rows { let v = a[b]; out[b] = v > 0 ? v : 0 }
     case .step: for b in 0..<rows { out[b] = a[b] > 0 ? 1 : 0 }

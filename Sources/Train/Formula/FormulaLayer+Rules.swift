@@ -1,4 +1,4 @@
-/// The rules of a formula layer on explicit operands, like `CertifiedRules` for the built-in
+/// The rules of a formula layer on explicit operands, like `CertifiedBlock` for the built-in
 /// layers — but per instance, since each formula layer has its own block and rule.
 ///
 /// They run the same compiled evaluator the training step runs (generic over the scalar), so the

@@ -12,7 +12,7 @@ struct FormulaParts {
   let forwardIndex: String
   let backward: Term
   let backwardIndex: String
-  let hypotheses: [Formula]
+  let hypotheses: [Proposition]
 
   /// The forward program for `n` inputs and `m` outputs, counting the hypotheses' failures when
   /// `checks`.
@@ -37,7 +37,7 @@ extension FormulaLayer {
           case let .index(j) = v.at[0].terms[0].variable
     else { throw spec.error(at: "layer", "layer \(spec.name): the certified theorem is not a vjp of a vector output: \(theorem)") }
     let dimension = spec.layer.dimensions[0]
-    var hypotheses: [Formula] = []
+    var hypotheses: [Proposition] = []
     for h in theorem.hypotheses {
       guard case let .holds(g) = h else {
         hypotheses.append(h)

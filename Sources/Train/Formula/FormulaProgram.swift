@@ -27,7 +27,7 @@ final class FormulaProgram<S: FormulaScalar> {
   /// `FormulaCompiler.check`).
   /// - Throws: `FormulaRefusal` for what the evaluator does not run.
   init(_ term: Term, index: String, width: Int, dimensions: [String: Int], operands: [(name: String, width: Int)],
-       hypotheses: [Formula] = []) throws {
+       hypotheses: [Proposition] = []) throws {
     var slots: [String: Int] = [:]
     var table: [String: (slot: Int, width: Int)] = [:]
     for (name, width) in operands {

@@ -21,7 +21,7 @@
 /// ])
 /// g["dense.W"]   // dy[o] * x[i]: [[1, 2, 3], [-1, -2, -3]]
 /// ```
-public protocol CertifiedRules {
+public protocol CertifiedBlock {
   /// The block's name in `Theorems/layers.thm`, e.g. `"dense"`.
   static var certifiedBlock: String { get }
   /// The block's rule names, `"<block>.<operand>"`, in the order the block states them.

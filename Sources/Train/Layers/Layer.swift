@@ -1,7 +1,7 @@
-/// A layer of a trainer model, as a user sees it: a certified block (its rules, `CertifiedRules`),
+/// A layer of a trainer model, as a user sees it: a certified block (its rules, `CertifiedBlock`),
 /// its name and widths, and its `Float` parameters. The batched kernels the trainer runs are
 /// `LayerKernels`, inside the package.
-public protocol Layer: AnyObject, CertifiedRules {
+public protocol Layer: AnyObject, CertifiedBlock {
   /// The layer's name in its model, e.g. `"dense1"`; parameters are named after it (`"dense1.W"`).
   var name: String { get }
   var inputWidth: Int { get }

@@ -10,7 +10,7 @@
 /// Nothing is allocated per step once `reserve(batchCapacity:)` has sized the workspace.
 ///
 /// `package`, not `public`: a user trains through `Trainer` and `Sequential`, and runs a layer's
-/// rules on small inputs through `CertifiedRules`; the unsafe workspace views are the trainer's.
+/// rules on small inputs through `CertifiedBlock`; the unsafe workspace views are the trainer's.
 /// To add a layer kind (for example a formula layer derived and certified at load), conform a
 /// class to `LayerKernels`, add a `LayerSpec` case and its keyword to the spec parser, and build it
 /// in `Sequential.makeLayer` (Docs/Training.md, "Adding a layer kind").

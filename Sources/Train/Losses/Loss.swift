@@ -4,7 +4,7 @@
 /// the certified per-example gradient divided by the batch size `B`. Targets are class labels; a
 /// label `c` stands for the one-hot target `t[i] = (i == c)`, which sums to 1 as
 /// `softmax_cross_entropy` assumes.
-public protocol Loss: AnyObject, CertifiedRules {
+public protocol Loss: AnyObject, CertifiedBlock {
   /// The number of model outputs it reads (the number of classes).
   var width: Int { get }
 }

@@ -28,7 +28,7 @@ public struct FormulaLayerSpec: Equatable, Sendable {
   /// spaces. It parses back to an equal spec.
   public let text: String
   /// The parsed block, with locations in the spec file.
-  let layer: Algebra.Layer
+  let layer: LayerDeclaration
   /// Where the block's lines are, for errors found when the model is built.
   let locations: Locations
 
@@ -182,7 +182,7 @@ public struct FormulaLayerSpec: Equatable, Sendable {
   }
 
   /// The functions of the theorem language (`sqrt` is a power).
-  static let functionNames = Function.allCases.map(\.rawValue) + ["sqrt"]
+  static let functionNames = ScalarFunction.allCases.map(\.rawValue) + ["sqrt"]
 }
 
 extension String {

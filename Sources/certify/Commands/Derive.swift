@@ -33,7 +33,7 @@ struct Derive: ParsableCommand {
 
   /// The layer `--layer` names in `file`.
   /// - Throws: `FileError` when the file cannot be read or has no such layer; a `ParseError`.
-  func layerToDerive() throws -> Layer {
+  func layerToDerive() throws -> LayerDeclaration {
     let document = try TheoremFiles.load(file)
     guard let target = document.layers.first(where: { $0.name == layer }) else {
       throw FileError(path: file, reason: "no layer \(MessageText.cut(layer)) (layers: \(document.layers.map(\.name).joined(separator: ", ")))")
@@ -43,7 +43,7 @@ struct Derive: ParsableCommand {
 
   /// Derives and proves the rule of each input and parameter of `target`, in order, handing each
   /// to `each` as it is done: the work of `run`, which tests call.
-  static func rules(of target: Layer, each: (DeriveSummary.Entry) -> Void = { _ in }) throws -> [DeriveSummary.Entry] {
+  static func rules(of target: LayerDeclaration, each: (DeriveSummary.Entry) -> Void = { _ in }) throws -> [DeriveSummary.Entry] {
     var entries: [DeriveSummary.Entry] = []
     for tensor in target.inputs + target.parameters {
       let start = DispatchTime.now().uptimeNanoseconds

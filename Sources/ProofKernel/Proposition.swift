@@ -1,16 +1,16 @@
 /// A hypothesis of a sequent: an equation, a sign condition, a constraint on free indices, or one of
 /// these for every value of some indices satisfying a guard.
-public indirect enum Formula: Hashable, Sendable {
+public indirect enum Proposition: Hashable, Sendable {
   case equal(Term, Term)
   case nonZero(Term)
   case positive(Term)
   /// The free indices satisfy the guard (`0 <= i < n`).
   case holds(Guard)
   /// `forall b. [G] -> body`: the body holds at every integer point of the guard.
-  case forAll([String], Guard, Formula)
+  case forAll([String], Guard, Proposition)
 
   /// `forall binders. [g] -> body`, or `body` itself when there are no binders.
-  public static func quantified(_ binders: [String], _ g: Guard, _ body: Formula) throws -> Formula {
+  public static func quantified(_ binders: [String], _ g: Guard, _ body: Proposition) throws -> Proposition {
     if binders.isEmpty { return body }
     for b in binders { try requireIdentifier(b, in: "forall") }
     guard Set(binders).count == binders.count else {
@@ -39,7 +39,7 @@ public indirect enum Formula: Hashable, Sendable {
   }
 
   /// Replaces free indices, renaming quantified ones that would capture.
-  public func substituting(_ map: [String: Affine]) throws -> Formula {
+  public func substituting(_ map: [String: Affine]) throws -> Proposition {
     switch self {
     case let .equal(a, b): return .equal(try a.substituting(map), try b.substituting(map))
     case let .nonZero(t): return .nonZero(try t.substituting(map))
@@ -62,7 +62,7 @@ public indirect enum Formula: Hashable, Sendable {
 }
 
 extension Printer {
-  mutating func write(_ f: Formula) {
+  mutating func write(_ f: Proposition) {
     switch f {
     case let .equal(a, b): out += "(= "; write(a); out += " "; write(b); out += ")"
     case let .nonZero(t): out += "(!= "; write(t); out += ")"
@@ -78,7 +78,7 @@ extension Printer {
   }
 }
 
-extension Formula: CustomStringConvertible {
+extension Proposition: CustomStringConvertible {
   public var description: String { text(shaped: Term.sharedNames(in: terms)) }
 
   /// The readable form; tensors named in `shaped` print with their shapes (`Term.text`).

@@ -12,7 +12,7 @@ import Train
 /// (`RuleCertification.expected`), the check the trainer makes before it builds a model. The
 /// output definition (`y` with its body `sum(i: I) W[o, i] * x[i] + b[o]`, or the loss `L`) is the
 /// one inside the theorem's left side; the formula is its right side.
-public struct CertifiedRule: Sendable {
+public struct ReplayedRule: Sendable {
   /// `"dense.W"`.
   public let name: String
   /// The replayed theorem.
@@ -34,7 +34,7 @@ public struct CertifiedRule: Sendable {
   /// - Throws: `GradientAuditError.certificate` when the certificate is missing, does not replay,
   ///   or proves another statement than the trainer's; `.unsupportedFormula` for a theorem not of
   ///   the `vjp`/`grad` form.
-  public static func load(_ name: String, from store: CertificateStore) throws(GradientAuditError) -> CertifiedRule {
+  public static func load(_ name: String, from store: CertificateStore) throws(GradientAuditError) -> ReplayedRule {
     func fail(_ reason: String) -> GradientAuditError { .certificate(rule: name, reason: reason) }
     let expected: String
     do {
@@ -48,7 +48,7 @@ public struct CertifiedRule: Sendable {
     case let .rejected(r): throw fail("the certificate is rejected: \(r)")
     case let .stale(r): throw fail("the certificate proves another statement than the trainer implements: \(r.theorem)")
     }
-    return try CertifiedRule(name: name, theorem: replayed.theorem, sha256: replayed.sha256)
+    return try ReplayedRule(name: name, theorem: replayed.theorem, sha256: replayed.sha256)
   }
 
   /// Takes a replayed theorem apart.
