@@ -51,7 +51,7 @@ public enum SExpression {
   }
 
   /// `name[shape]`, as the kernel prints a tensor.
-  public static func tensor(_ text: String) throws(CertificateError) -> Tensor {
+  public static func tensor(_ text: String) throws(CertificateError) -> TensorSymbol {
     var p = SExpressionParser(text, origin: Origin(field: "tensor", step: nil), definitions: [:])
     let x = try p.tensor()
     try p.end()
@@ -97,7 +97,7 @@ public enum SExpression {
   }
 
   /// `name[shape]`.
-  public static func text(of x: Tensor) -> String { x.name + text(of: x.shape) }
+  public static func text(of x: TensorSymbol) -> String { x.name + text(of: x.shape) }
 
   /// `(def [params] [shape] body)`, the body printed with references by name.
   public static func text(of d: Definition) -> String {

@@ -203,11 +203,11 @@ struct SExpressionParser {
   }
 
   /// `name[shape]`, the shape as affine expressions over dimensions.
-  mutating func tensor() throws(CertificateError) -> Tensor {
+  mutating func tensor() throws(CertificateError) -> TensorSymbol {
     let start = position
     let n = try name()
     let shape = try affines()
-    return try kernel(at: start) { try Tensor(n, shape: shape) }
+    return try kernel(at: start) { try TensorSymbol(n, shape: shape) }
   }
 
   // MARK: - Terms
@@ -273,7 +273,7 @@ struct SExpressionParser {
       try expect(" ")
       let wrt = try tensor()
       try expect(" ")
-      var seed: Tensor? = nil
+      var seed: TensorSymbol? = nil
       if !match("_ ") {  // no seed; a tensor name may itself begin with "_"
         seed = try tensor()
         try expect(" ")

@@ -7,8 +7,8 @@ import ProofKernel
 /// A monomial of 8 factors over 6 bound indices: a ring of matrices and two vectors.
 func ringMonomial(_ names: [String]) throws -> Term {
   let n = try Affine.dimension("n")
-  let matrix = { (name: String) in try Tensor(name, shape: [n, n]) }
-  let vector = try Tensor("x", shape: [n])
+  let matrix = { (name: String) in try TensorSymbol(name, shape: [n, n]) }
+  let vector = try TensorSymbol("x", shape: [n])
   let ix = { (k: Int) in try Affine.index(names[k % names.count]) }
   var factors: [Term] = []
   for (k, name) in ["A", "B", "C", "D", "E", "F"].enumerated() { factors.append(try .access(matrix(name), [ix(k), ix(k + 1)])) }

@@ -11,7 +11,7 @@ extension DualEvaluator {
   /// let d = try evaluator.dual(of: .power(xAt("i"), 3), in: x, along: dx)   // x[i]^3 + 3 x[i]^2 dx[i] ε
   /// ```
   /// - Throws: as `value(of:)`; `unsupported` inside another derivative.
-  public mutating func dual(of term: Term, in x: Tensor, along direction: Tensor) throws -> Dual<Scalar> {
+  public mutating func dual(of term: Term, in x: TensorSymbol, along direction: TensorSymbol) throws -> Dual<Scalar> {
     guard variable == nil else { throw EvaluationError.unsupported("a derivative inside a derivative") }
     let shape = try x.shape.map { try indexer.evaluate($0) }
     guard let dx = environment.tensors[direction.name] else { throw EvaluationError.missingTensor(direction.name) }

@@ -88,7 +88,7 @@ public struct DualEvaluator<Scalar: RealScalar>: Sendable {
   func constant(_ q: Rational) -> Dual<Scalar> { .constant(Scalar(q, precision: precision)) }
 
   /// `T[e1, ..., ek]`, 0 outside the shape; an entry of the variable carries its direction's entry.
-  private func access(_ tensor: Tensor, _ indices: [Affine]) throws -> Dual<Scalar> {
+  private func access(_ tensor: TensorSymbol, _ indices: [Affine]) throws -> Dual<Scalar> {
     guard let value = environment.tensors[tensor.name] else { throw EvaluationError.missingTensor(tensor.name) }
     let shape = try tensor.shape.map { try indexer.evaluate($0) }
     guard shape == value.shape else {
@@ -184,7 +184,7 @@ extension DualEvaluator {
       /// The unit tensor at a row-major offset.
       case unit(Int)
     }
-    let tensor: Tensor
+    let tensor: TensorSymbol
     let direction: Direction
     let key: MemoKey
   }

@@ -81,7 +81,7 @@ public struct ExactEvaluator: Sendable {
   }
 
   /// `T[e1, ..., ek]`, 0 outside the shape.
-  private mutating func access(_ tensor: Tensor, _ indices: [Affine]) throws -> Rational {
+  private mutating func access(_ tensor: TensorSymbol, _ indices: [Affine]) throws -> Rational {
     guard let value = environment.tensors[tensor.name] else { throw EvaluationError.missingTensor(tensor.name) }
     let shape = try tensor.shape.map { try evaluate($0) }
     guard shape == value.shape else {

@@ -99,7 +99,7 @@ public struct Symbols: Equatable, Sendable {
     }
   }
 
-  private mutating func add(_ tensor: Tensor) throws {
+  private mutating func add(_ tensor: TensorSymbol) throws {
     if let known = tensors[tensor.name] {
       guard known == tensor.shape else {
         throw EvaluationError.conflictingShapes(tensor: tensor.name, shapes: [known, tensor.shape].map { "\($0)" })

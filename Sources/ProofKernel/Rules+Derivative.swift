@@ -51,7 +51,7 @@ extension Theorem {
     return Theorem(conditions, t, result)
   }
 
-  private static func derivative(_ t: Term, _ x: Tensor, _ dx: Tensor, _ conditions: inout [Proposition]) throws -> Term {
+  private static func derivative(_ t: Term, _ x: TensorSymbol, _ dx: TensorSymbol, _ conditions: inout [Proposition]) throws -> Term {
     if !t.dependsOn(x) { return .zero }  // d-const
     switch t.node {
     case let .access(_, idx): return try .access(dx, idx)  // d-var (dependsOn: the tensor is x)

@@ -15,7 +15,7 @@ extension Theorem {
     func fail(_ reason: String) -> KernelError { .ruleMismatch(rule: "vjp-intro", reason: reason) }
     // Left side: the seeded derivative.
     var outputBinders: [String] = []
-    var seed: Tensor? = nil
+    var seed: TensorSymbol? = nil
     var derivative = th.lhs
     if case let .sum(os, gy, body) = th.lhs.node {
       guard case let .mul(fs) = body.node, fs.count == 2, case let .access(dy, idx) = fs[0].node,

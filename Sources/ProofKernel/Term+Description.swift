@@ -7,7 +7,7 @@ extension Term: CustomStringConvertible {
   /// with their shape, `x<n>[i]`: two tensors that share a name are different tensors.
   func text(precedence: Int, shaped: Set<String>) -> String {
     func wrap(_ s: String, _ own: Int) -> String { own < precedence ? "(" + s + ")" : s }
-    func name(_ t: Tensor) -> String {
+    func name(_ t: TensorSymbol) -> String {
       shaped.contains(t.name) ? "\(t.name)<\(t.shape.map(\.description).joined(separator: ", "))>" : t.name
     }
     switch node {

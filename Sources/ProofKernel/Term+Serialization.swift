@@ -64,7 +64,7 @@ struct Printer {
     return "(G " + parts.joined(separator: " ") + ")"
   }
 
-  func tensor(_ t: Tensor) -> String { t.name + affines(t.shape) }
+  func tensor(_ t: TensorSymbol) -> String { t.name + affines(t.shape) }
 
   mutating func write(_ t: Term) {
     switch t.node {

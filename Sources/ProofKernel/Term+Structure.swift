@@ -23,7 +23,7 @@ extension Term {
   }
 
   /// True when the value may depend on tensor `x`: it occurs, directly or in a definition's body.
-  public func dependsOn(_ x: Tensor) -> Bool {
+  public func dependsOn(_ x: TensorSymbol) -> Bool {
     switch node {
     case let .access(t, _): return t == x
     case let .reference(d, _): return d.body.dependsOn(x)

@@ -21,7 +21,7 @@ public struct Term: Hashable, Sendable {
     case dimension(String)
     /// A named real constant (`pi`, `eps`).
     case named(String)
-    case access(Tensor, [Affine])
+    case access(TensorSymbol, [Affine])
     /// The Iverson bracket of a guard; a Kronecker delta is `[i - j == 0]`.
     case bracket(Guard)
     /// `sum` over the integer points of the guard, which bounds every binder.
@@ -32,14 +32,14 @@ public struct Term: Hashable, Sendable {
     case apply(ScalarFunction, Term)
     case reference(Definition, [Affine])
     /// `D t [x := dx]`: the derivative of `t` in the tensor `x`, applied to the direction `dx`.
-    case derivative(Term, Tensor, Tensor)
+    case derivative(Term, TensorSymbol, TensorSymbol)
     case vjp(VectorJacobianProduct)
   }
 }
 
 /// A tensor variable: a name and a shape of dimension expressions. Two tensors are the same only when
 /// name and shape agree.
-public struct Tensor: Hashable, Sendable, Comparable {
+public struct TensorSymbol: Hashable, Sendable, Comparable {
   public let name: String
   public let shape: [Affine]
 
@@ -52,7 +52,7 @@ public struct Tensor: Hashable, Sendable, Comparable {
     self.shape = shape
   }
 
-  public static func < (a: Tensor, b: Tensor) -> Bool { (a.name, a.shape.description) < (b.name, b.shape.description) }
+  public static func < (a: TensorSymbol, b: TensorSymbol) -> Bool { (a.name, a.shape.description) < (b.name, b.shape.description) }
 
   /// `0 <= idx[k] < shape[k]` for every axis.
   public func shapeGuard(_ indices: [Affine]) throws -> Guard {
@@ -102,8 +102,8 @@ public struct VectorJacobianProduct: Hashable, Sendable {
   public let output: Term
   public let binders: [String]
   public let shape: [Affine]
-  public let wrt: Tensor
-  public let seed: Tensor?
+  public let wrt: TensorSymbol
+  public let seed: TensorSymbol?
   public let at: [Affine]
 }
 
@@ -125,7 +125,7 @@ extension Term {
     return Term(.named(name))
   }
 
-  public static func access(_ tensor: Tensor, _ indices: [Affine]) throws -> Term {
+  public static func access(_ tensor: TensorSymbol, _ indices: [Affine]) throws -> Term {
     guard indices.count == tensor.shape.count else {
       throw KernelError.malformed(what: "access \(tensor.name)", reason: "\(indices.count) indices for rank \(tensor.shape.count)")
     }
@@ -170,7 +170,7 @@ extension Term {
   }
 
   /// `D body [x := direction]`.
-  public static func derivative(_ body: Term, _ x: Tensor, along direction: Tensor) throws -> Term {
+  public static func derivative(_ body: Term, _ x: TensorSymbol, along direction: TensorSymbol) throws -> Term {
     guard x.shape == direction.shape, x.name != direction.name else {
       throw KernelError.malformed(what: "D", reason: "the direction \(direction.name) must be another tensor of the shape of \(x.name)")
     }
@@ -179,7 +179,7 @@ extension Term {
 
   /// `vjp(output, wrt, seed)[at]` (with a seed) or `grad(output, wrt)[at]` (without binders and seed).
   public static func vjp(
-    _ output: Term, binders: [String], shape: [Affine], wrt: Tensor, seed: Tensor?, at: [Affine]
+    _ output: Term, binders: [String], shape: [Affine], wrt: TensorSymbol, seed: TensorSymbol?, at: [Affine]
   ) throws -> Term {
     let ok = Set(binders).count == binders.count && binders.count == shape.count
       && (seed == nil ? binders.isEmpty : seed!.shape == shape) && at.count == wrt.shape.count

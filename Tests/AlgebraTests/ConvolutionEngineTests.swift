@@ -26,7 +26,7 @@ struct ConvolutionEngineTests {
     return try! Definition("y", parameters: ["d", "p"], shape: [dm("D"), dm("M")], body: body)
   }
 
-  func rule(_ name: String, _ wrt: Tensor, at: [String], _ rhs: Term) -> Statement {
+  func rule(_ name: String, _ wrt: TensorSymbol, at: [String], _ rhs: Term) -> Statement {
     let lhs = try! Term.vjp(.reference(y, [ix("d"), ix("p")]), binders: ["d", "p"], shape: [dm("D"), dm("M")], wrt: wrt, seed: dy, at: at.map(ix))
     return statement(name, lhs, rhs, indices: zip(at, wrt.shape).map { ($0, $1) })
   }

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Derive")
 struct DeriveTests {
-  func layer(_ name: String, _ output: Definition, seed: Tensor?, dims: [String]) -> LayerDeclaration {
+  func layer(_ name: String, _ output: Definition, seed: TensorSymbol?, dims: [String]) -> LayerDeclaration {
     LayerDeclaration(name: name, location: Algebra.SourceLocation(file: "test", line: 1, column: 1), dimensions: dims, inputs: [], parameters: [],
           output: output, seed: seed, assumptions: [], rules: [])
   }

@@ -6,8 +6,8 @@ import ProofKernel
 
 func ix(_ name: String) -> Affine { try! .index(name) }
 func dm(_ name: String) -> Affine { try! .dimension(name) }
-func tensor(_ name: String, _ shape: String...) -> Tensor { try! Tensor(name, shape: shape.map(dm)) }
-func access(_ t: Tensor, _ idx: String...) -> Term { try! .access(t, idx.map(ix)) }
+func tensor(_ name: String, _ shape: String...) -> TensorSymbol { try! TensorSymbol(name, shape: shape.map(dm)) }
+func access(_ t: TensorSymbol, _ idx: String...) -> Term { try! .access(t, idx.map(ix)) }
 func total(_ b: String, _ size: String, _ body: Term) -> Term { try! .sum([b], .axis(b, size: dm(size)), body) }
 func c(_ p: Int, _ q: Int = 1) -> Term { .constant(Rational(p, q)) }
 func dim(_ n: String) -> Term { try! .dimension(n) }
@@ -21,10 +21,10 @@ func statement(_ name: String, _ lhs: Term, _ rhs: Term, assume: [Proposition] =
 }
 
 /// `vjp(o: O -> y[o], x, dy)[i]`.
-func vjp(_ output: Definition, _ x: Tensor, _ dy: Tensor, at: String...) -> Term {
+func vjp(_ output: Definition, _ x: TensorSymbol, _ dy: TensorSymbol, at: String...) -> Term {
   try! .vjp(.reference(output, output.parameters.map(ix)), binders: output.parameters, shape: output.shape, wrt: x, seed: dy, at: at.map(ix))
 }
 
-func grad(_ loss: Term, _ x: Tensor, at: String...) -> Term {
+func grad(_ loss: Term, _ x: TensorSymbol, at: String...) -> Term {
   try! .vjp(loss, binders: [], shape: [], wrt: x, seed: nil, at: at.map(ix))
 }

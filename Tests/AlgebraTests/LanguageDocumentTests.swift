@@ -55,7 +55,7 @@ struct LanguageDocumentTests {
 
   func ix(_ name: String) -> Affine { try! .index(name) }
   func dm(_ name: String) -> Affine { try! .dimension(name) }
-  func tensor(_ name: String) -> Tensor { document.tensors.first { $0.name == name }! }
+  func tensor(_ name: String) -> TensorSymbol { document.tensors.first { $0.name == name }! }
   func definition(_ name: String) -> Definition { document.definitions.first { $0.name == name }! }
   func theorem(_ name: String) -> Statement { document.theorems.first { $0.name == name }! }
 
@@ -105,7 +105,7 @@ struct LanguageDocumentTests {
     #expect(dense.parameters.map(\.name) == ["W", "b"])
     #expect(dense.output.name == "y")
     #expect(dense.output.parameters == ["o"])
-    let dy = try Tensor("dy", shape: [dm("O")])
+    let dy = try TensorSymbol("dy", shape: [dm("O")])
     #expect(dense.seed == dy)
     #expect(dense.rules.map(\.name) == ["dense.x", "dense.W", "dense.b"])
     let W = dense.parameters[0]

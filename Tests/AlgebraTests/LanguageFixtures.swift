@@ -16,7 +16,7 @@ enum LanguageFixtures {
 
   static let document: Document = try! TheoremLanguage.parse(header, file: "small.thm")
 
-  static func tensor(_ name: String) -> Tensor { document.tensors.first { $0.name == name }! }
+  static func tensor(_ name: String) -> TensorSymbol { document.tensors.first { $0.name == name }! }
   static func definition(_ name: String) -> Definition { document.definitions.first { $0.name == name }! }
 
   static func index(_ name: String) -> Affine { try! .index(name) }

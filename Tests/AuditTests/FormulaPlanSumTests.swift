@@ -15,8 +15,8 @@ import Testing
     func lin(_ constant: Int, _ terms: (Affine, Int)...) -> Affine {
       terms.reduce(Affine.constant(constant)) { try! $0.plus($1.0.scaled(by: $1.1)) }
     }
-    let x = try Tensor("x", shape: [n]), y = try Tensor("y", shape: [n])
-    func at(_ t: Tensor, _ e: Affine) -> Term { try! .access(t, [e]) }
+    let x = try TensorSymbol("x", shape: [n]), y = try TensorSymbol("y", shape: [n])
+    func at(_ t: TensorSymbol, _ e: Affine) -> Term { try! .access(t, [e]) }
     let triangle = try Guard(nonNegative: [ix("i"), lin(0, (ix("j"), 1), (ix("i"), -1)), ix("j"), lin(-1, (n, 1), (ix("j"), -1))])
     // 0 <= 2i + p < n with p in {0, 1}: a coefficient 2, which the plan's former loops refused.
     let strided = try Guard(nonNegative: [ix("p"), lin(1, (ix("p"), -1)), ix("i"), lin(-1, (n, 1), (ix("i"), -2), (ix("p"), -1))])

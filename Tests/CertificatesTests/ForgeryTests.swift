@@ -9,8 +9,8 @@ import Testing
 @Suite("Forged certificates")
 struct ForgeryTests {
   static let n = try! Affine.dimension("n")
-  static let x = try! Tensor("x", shape: [n]), dx = try! Tensor("dx", shape: [n]), dy = try! Tensor("dy", shape: [n])
-  static func at(_ t: Tensor, _ i: Affine) -> Term { try! .access(t, [i]) }
+  static let x = try! TensorSymbol("x", shape: [n]), dx = try! TensorSymbol("dx", shape: [n]), dy = try! TensorSymbol("dy", shape: [n])
+  static func at(_ t: TensorSymbol, _ i: Affine) -> Term { try! .access(t, [i]) }
   static func index(_ name: String) -> Affine { try! .index(name) }
   static let rangeOfK = try! Guard.axis("k", size: n)
   static let rangeOfI = try! Guard.axis("i", size: n)

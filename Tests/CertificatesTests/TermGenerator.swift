@@ -10,8 +10,8 @@ struct TermGenerator {
   let dimensions = ["n", "m", "p"]
   let x = tensor("x", "n"), dx = tensor("dx", "n"), dy = tensor("dy", "n")
   let A = tensor("A", "n", "m"), dA = tensor("dA", "n", "m")
-  let z = try! Tensor("z", shape: [])
-  let odd = try! Tensor("_w2'", shape: [try! Affine(constant: 1, [(.dimension("n"), 2), (.dimension("m"), -1)])])
+  let z = try! TensorSymbol("z", shape: [])
+  let odd = try! TensorSymbol("_w2'", shape: [try! Affine(constant: 1, [(.dimension("n"), 2), (.dimension("m"), -1)])])
 
   /// Named so that each refers to one listed after it by name (`Theorem.serialized` sorts by name).
   let base: Definition

@@ -14,8 +14,8 @@ func minus(_ a: Affine, _ b: Affine) -> Affine { try! a.plus(b.scaled(by: -1)) }
 func plus(_ a: Affine, _ k: Int) -> Affine { try! a.plus(.constant(k)) }
 
 func axis(_ index: String, _ size: Affine) -> Guard { try! .axis(index, size: size) }
-func vector(_ name: String, _ size: String = "n") -> Tensor { try! Tensor(name, shape: [d(size)]) }
-func at(_ t: Tensor, _ idx: Affine...) -> Term { try! .access(t, idx) }
+func vector(_ name: String, _ size: String = "n") -> TensorSymbol { try! TensorSymbol(name, shape: [d(size)]) }
+func at(_ t: TensorSymbol, _ idx: Affine...) -> Term { try! .access(t, idx) }
 func sum(_ b: String, _ size: Affine, _ body: Term) -> Term { try! .sum([b], axis(b, size), body) }
 func q(_ p: Int, _ r: Int = 1) -> Term { .constant(Rational(p, r)) }
 func r(_ p: Int, _ q: Int = 1) -> Rational { Rational(p, q) }

@@ -4,8 +4,8 @@ import ProofKernel
 
 // Builders for statements with derivatives (beside Builders.swift's `i`, `d`, `at`, `sum`, `q`, ...).
 
-func tensor(_ name: String, _ shape: String...) -> Tensor { try! Tensor(name, shape: shape.map(d)) }
-func access(_ t: Tensor, _ idx: String...) -> Term { try! .access(t, idx.map(i)) }
+func tensor(_ name: String, _ shape: String...) -> TensorSymbol { try! TensorSymbol(name, shape: shape.map(d)) }
+func access(_ t: TensorSymbol, _ idx: String...) -> Term { try! .access(t, idx.map(i)) }
 prefix func - (a: Term) -> Term { q(-1) * a }
 func - (a: Term, b: Term) -> Term { a + -b }
 
@@ -17,18 +17,18 @@ func define(_ name: String, _ parameters: [(String, String)], _ body: Term) -> D
 func ref(_ definition: Definition, _ idx: String...) -> Term { try! .reference(definition, idx.map(i)) }
 
 /// `grad(loss, x)[at]`.
-func gradient(_ loss: Term, _ x: Tensor, at: String...) -> Term {
+func gradient(_ loss: Term, _ x: TensorSymbol, at: String...) -> Term {
   try! .vjp(loss, binders: [], shape: [], wrt: x, seed: nil, at: at.map(i))
 }
 
 /// `vjp(o: O -> y[o], x, dy)[at]`.
-func vjp(_ output: Definition, _ x: Tensor, _ dy: Tensor, at: String...) -> Term {
+func vjp(_ output: Definition, _ x: TensorSymbol, _ dy: TensorSymbol, at: String...) -> Term {
   try! .vjp(.reference(output, output.parameters.map(i)), binders: output.parameters, shape: output.shape,
             wrt: x, seed: dy, at: at.map(i))
 }
 
 /// `D body [x := dx]`.
-func derivative(_ body: Term, _ x: Tensor, along dx: Tensor) -> Term { try! .derivative(body, x, along: dx) }
+func derivative(_ body: Term, _ x: TensorSymbol, along dx: TensorSymbol) -> Term { try! .derivative(body, x, along: dx) }
 
 /// `forall k: size. body`.
 func forall(_ k: String, _ size: String, _ body: Proposition) -> Proposition { try! .quantified([k], axis(k, d(size)), body) }

@@ -19,7 +19,7 @@ import Testing
   }
 
   @Test func accessesAreOffsetsWithZeroExtension() throws {
-    let w = try Tensor("w", shape: [d("m"), d("n")])
+    let w = try TensorSymbol("w", shape: [d("m"), d("n")])
     var lowering = Lowering(dimensions: ["m": 2, "n": 3])
     let (a, b) = (lowering.newSlot(), lowering.newSlot())
     let t = try lowering.lower(at(w, i("a"), minus(i("b"), c(1))), ["a": a, "b": b])  // w[a, b - 1]

@@ -14,7 +14,7 @@ import Testing
   }
 
   @Test func symbolsIncludeDefinitionBodies() throws {
-    let w = try Tensor("W", shape: [d("m"), d("n")])
+    let w = try TensorSymbol("W", shape: [d("m"), d("n")])
     let hidden = try Definition("h", parameters: ["o"], shape: [d("m")],
       body: sum("i", d("n"), at(w, i("o"), i("i")) * at(x, i("i"))) * (try .named("eps")))
     let term = try Term.reference(hidden, [i("k")]) + at(y, i("j")) * pow(dim("p"), -1)
@@ -33,7 +33,7 @@ import Testing
   }
 
   @Test func samplingIsDeterministicAndWithinRanges() throws {
-    let w = try Tensor("W", shape: [d("m"), d("n")])
+    let w = try TensorSymbol("W", shape: [d("m"), d("n")])
     let term = sum("i", d("n"), at(w, i("o"), i("i")) * at(x, i("i"))) + (try .named("pi"))
     let sampler = EnvironmentSampler()
     let env = try sampler.environment(for: [term], seed: 5)

@@ -6,8 +6,8 @@ import Exact
 func i(_ name: String) -> Affine { try! .index(name) }
 func d(_ name: String) -> Affine { try! .dimension(name) }
 func axis(_ index: String, _ size: Affine) -> Guard { try! .axis(index, size: size) }
-func vector(_ name: String, _ size: String = "n") -> Tensor { try! Tensor(name, shape: [d(size)]) }
-func at(_ t: Tensor, _ idx: Affine...) -> Term { try! .access(t, idx) }
+func vector(_ name: String, _ size: String = "n") -> TensorSymbol { try! TensorSymbol(name, shape: [d(size)]) }
+func at(_ t: TensorSymbol, _ idx: Affine...) -> Term { try! .access(t, idx) }
 func sum(_ b: String, _ size: Affine, _ body: Term) -> Term { try! .sum([b], axis(b, size), body) }
 func q(_ p: Int, _ r: Int = 1) -> Term { .constant(Rational(p, r)) }
 func * (a: Term, b: Term) -> Term { .mul([a, b]) }
@@ -27,7 +27,7 @@ extension Derivation {
 
 /// `vjp(o: n -> relu(x[o]), x, dy)[i] = step(x[i]) * dy[i]` by hand, before its hypotheses are
 /// discharged (they are `forall o: n. x[o] != 0` and the range of `i`).
-func reluVJPDerivation(x: Tensor = vector("x"), dx: Tensor = vector("dx"), dy: Tensor = vector("dy")) throws -> Derivation {
+func reluVJPDerivation(x: TensorSymbol = vector("x"), dx: TensorSymbol = vector("dx"), dy: TensorSymbol = vector("dy")) throws -> Derivation {
   let o = i("o")
   let lhs = try Term.sum(["o"], axis("o", d("n")), at(dy, o) * .derivative(relu(at(x, o)), x, along: dx))
   var proof = Derivation()

@@ -6,7 +6,7 @@ import Testing
 @Suite("Rules")
 struct RuleTests {
   let x = vector("x"), y = vector("y"), dx = vector("dx"), dy = vector("dy")
-  let A = try! Tensor("A", shape: [d("n"), d("n")])
+  let A = try! TensorSymbol("A", shape: [d("n"), d("n")])
 
   func expectRefusal(_ rule: String, _ body: () throws -> Theorem) {
     do {
@@ -228,7 +228,7 @@ struct RuleTests {
   // MARK: - Hypotheses
 
   @Test func assumeAndInstantiate() throws {
-    let t = try Tensor("t", shape: [d("n")])
+    let t = try TensorSymbol("t", shape: [d("n")])
     let total = Proposition.equal(sum("i", d("n"), at(t, i("i"))), q(1))
     #expect(try Theorem.assume(total).hypotheses == [total])
     let all = try Proposition.quantified(["k"], axis("k", d("n")), .equal(at(x, i("k")), at(y, i("k"))))

@@ -6,7 +6,7 @@ import Testing
 struct TermGenerator {
   var state: UInt64
   let x = vector("x"), y = vector("y", "m")
-  let A = try! Tensor("A", shape: [d("n"), d("m")])
+  let A = try! TensorSymbol("A", shape: [d("n"), d("m")])
   let f = try! Definition("f", parameters: ["p"], shape: [d("n")], body: .apply(.tanh, at(vector("x"), i("p"))))
 
   mutating func next(_ bound: Int) -> Int {  // SplitMix64

@@ -9,12 +9,12 @@ import ProofKernel
 struct RandomTerms {
   var random: SplitMix64
 
-  let x = try! Tensor("x", shape: [try! .dimension("n")])
-  let y = try! Tensor("y", shape: [try! .dimension("n")])
-  let dx = try! Tensor("dx", shape: [try! .dimension("n")])
-  let dy = try! Tensor("dy", shape: [try! .dimension("n")])
-  let A = try! Tensor("A", shape: [try! .dimension("n"), try! .dimension("m")])
-  let s = try! Tensor("s", shape: [])
+  let x = try! TensorSymbol("x", shape: [try! .dimension("n")])
+  let y = try! TensorSymbol("y", shape: [try! .dimension("n")])
+  let dx = try! TensorSymbol("dx", shape: [try! .dimension("n")])
+  let dy = try! TensorSymbol("dy", shape: [try! .dimension("n")])
+  let A = try! TensorSymbol("A", shape: [try! .dimension("n"), try! .dimension("m")])
+  let s = try! TensorSymbol("s", shape: [])
   let square: Definition
   let act: Definition
 

@@ -20,7 +20,7 @@ public struct Document: Sendable {
   public var file: String
   public var dimensions: [String] = []
   public var constants: [String] = []
-  public var tensors: [Tensor] = []
+  public var tensors: [TensorSymbol] = []
   public var definitions: [Definition] = []
   public var theorems: [Statement] = []
   public var layers: [LayerDeclaration] = []
@@ -67,20 +67,20 @@ public struct LayerDeclaration: Sendable {
   public var name: String
   public var location: SourceLocation
   public var dimensions: [String]
-  public var inputs: [Tensor]
-  public var parameters: [Tensor]
+  public var inputs: [TensorSymbol]
+  public var parameters: [TensorSymbol]
   /// `output y[o: O] = ...` as a definition named after the output.
   public var output: Definition
   /// The upstream gradient `dy`, with the output's shape; nil for a scalar output (a loss), whose
   /// rules are gradients (seed 1).
-  public var seed: Tensor?
+  public var seed: TensorSymbol?
   public var assumptions: [Proposition]
   /// One statement per `vjp` line: `vjp(o: O -> y[o], x, dy)[i] = ...` (or `grad(y, x)[i] = ...`
   /// for a scalar output), named `name.x`.
   public var rules: [Statement]
 
-  public init(name: String, location: SourceLocation, dimensions: [String], inputs: [Tensor], parameters: [Tensor],
-              output: Definition, seed: Tensor?, assumptions: [Proposition], rules: [Statement]) {
+  public init(name: String, location: SourceLocation, dimensions: [String], inputs: [TensorSymbol], parameters: [TensorSymbol],
+              output: Definition, seed: TensorSymbol?, assumptions: [Proposition], rules: [Statement]) {
     self.name = name
     self.location = location
     self.dimensions = dimensions

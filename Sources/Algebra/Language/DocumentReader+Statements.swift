@@ -119,8 +119,8 @@ extension DocumentReader {
     }
     try parser.endLine()
 
-    var inputs: [Tensor] = [], parameters: [Tensor] = []
-    var output: Definition?, seed: Tensor?
+    var inputs: [TensorSymbol] = [], parameters: [TensorSymbol] = []
+    var output: Definition?, seed: TensorSymbol?
     var assumptions: [Proposition] = []
     var rules: [(Statement, Token)] = []
     while parser.peek.indented, parser.peek.kind == .identifier {
@@ -139,7 +139,7 @@ extension DocumentReader {
         try declare(y, .definition(d))
         output = d
         if !d.shape.isEmpty {
-          let dy = try elaborator.kernel(at: y.token) { try Tensor("dy", shape: d.shape) }
+          let dy = try elaborator.kernel(at: y.token) { try TensorSymbol("dy", shape: d.shape) }
           if let first = scope.localDeclaration("dy") {
             throw parser.error("'dy' names the upstream gradient of layer '\(name.text)' (also declared at \(first.location!))", at: y.token)
           }
@@ -167,7 +167,7 @@ extension DocumentReader {
   }
 
   /// `vjp x[i] = expr`: the statement `vjp(o: O -> y[o], x, dy)[i] = expr` (or `grad(y, x)[i]`).
-  mutating func rule(layer: String, output: Definition, seed: Tensor?, inputs: [Tensor]) throws -> Statement {
+  mutating func rule(layer: String, output: Definition, seed: TensorSymbol?, inputs: [TensorSymbol]) throws -> Statement {
     let keyword = parser.advance()
     let name = try parser.identifier("an input or param name")
     guard let x = inputs.first(where: { $0.name == name.text }) else {

@@ -77,8 +77,8 @@ struct DocumentReader {
   }
 
   /// `x[I], W[O, I], s` to the end of the line, declared.
-  mutating func tensorDeclarations() throws -> [Tensor] {
-    var out: [Tensor] = []
+  mutating func tensorDeclarations() throws -> [TensorSymbol] {
+    var out: [TensorSymbol] = []
     repeat {
       let name = try parser.identifier("a tensor name")
       var shape: [Affine] = []
@@ -87,7 +87,7 @@ struct DocumentReader {
           shape.append(try elaborator.dimensionAffine(e, scope, what: "the shape of '\(name.text)'"))
         }
       }
-      let t = try elaborator.kernel(at: name.token) { try Tensor(name.text, shape: shape) }
+      let t = try elaborator.kernel(at: name.token) { try TensorSymbol(name.text, shape: shape) }
       try declare(name, .tensor(t))
       out.append(t)
     } while try comma()

@@ -157,7 +157,7 @@ struct Elaborator {
   }
 
   /// The tensor a name denotes.
-  func tensor(_ name: Name, _ scope: Scope) throws -> Tensor {
+  func tensor(_ name: Name, _ scope: Scope) throws -> TensorSymbol {
     switch scope.entity(name.text) {
     case let .tensor(t) where !scope.isIndex(name.text): return t
     case nil where !scope.isIndex(name.text): throw error("unknown name '\(name.text)'", at: name.token)
@@ -166,7 +166,7 @@ struct Elaborator {
   }
 
   /// The index expressions of a `grad`/`vjp`, one per axis of `x`.
-  private func indices(_ at: [Expression], for x: Tensor, _ scope: Scope, at token: Token, what: String) throws -> [Affine] {
+  private func indices(_ at: [Expression], for x: TensorSymbol, _ scope: Scope, at token: Token, what: String) throws -> [Affine] {
     guard at.count == x.shape.count else {
       throw error("\(what) '\(x.name)' needs \(x.shape.count) ind\(x.shape.count == 1 ? "ex" : "ices") but is given \(at.count)", at: token)
     }

@@ -4,7 +4,7 @@ internal import ProofKernel
 enum Entity {
   case dimension
   case constant
-  case tensor(Tensor)
+  case tensor(TensorSymbol)
   case definition(Definition)
 
   /// "a dimension", "a tensor", ... for messages.

@@ -55,7 +55,7 @@ extension TheoremLanguage {
   }
 
   /// `W[O, I]`, or `s` for a scalar.
-  static func declaration(_ t: Tensor) -> String { TermPrinter.subscripted(t.name, t.shape) }
+  static func declaration(_ t: TensorSymbol) -> String { TermPrinter.subscripted(t.name, t.shape) }
 
   /// `name[p: n, ...] = body`.
   static func definition(_ d: Definition) -> String {

@@ -14,7 +14,7 @@ public struct DerivedRule: Sendable {
 /// `derive`: reads each VJP off the normal form of `sum(o) dy[o] * D y(o) [x := dx]` (or
 /// `D y [x := dx]` for a scalar output), then proves the rule it read.
 public enum Deriver {
-  public static func derive(_ layer: LayerDeclaration, wrt x: Tensor) throws -> DerivedRule {
+  public static func derive(_ layer: LayerDeclaration, wrt x: TensorSymbol) throws -> DerivedRule {
     let builder = ProofBuilder()
     let y = layer.output
     let output = try Term.reference(y, y.parameters.map { try Affine.index($0) })
@@ -22,7 +22,7 @@ public enum Deriver {
     var dxName = "d" + x.name
     let taken = Prover.tensorNames(in: [output]).union(layer.seed.map { [$0.name] } ?? [])
     while taken.contains(dxName) { dxName += "_" }
-    let dx = try Tensor(dxName, shape: x.shape)
+    let dx = try TensorSymbol(dxName, shape: x.shape)
     let derivative = try Term.derivative(output, x, along: dx)
     let paired: Term
     if let seed = layer.seed {
@@ -56,7 +56,7 @@ public enum Deriver {
   /// A monomial's share of the VJP: `dx[h]` removed, its bound indices `h` renamed to the rule's
   /// free indices and no longer summed, and the constraints that only restate the shape of `x`
   /// dropped (the rule is stated on that shape).
-  private static func share(of m: Monomial, _ dx: Tensor, _ at: [Affine], _ shape: Guard) throws -> Term {
+  private static func share(of m: Monomial, _ dx: TensorSymbol, _ at: [Affine], _ shape: Guard) throws -> Term {
     guard let k = m.factors.firstIndex(where: { if case let .access(t, _) = $0.atom.node { return t == dx } else { return false } }),
           m.factors[k].exponent == 1, case let .access(_, idx) = m.factors[k].atom.node else {
       throw ProofFailure.unsupported("a term of the derivative is not linear in \(dx.name)")
@@ -90,7 +90,7 @@ public enum Deriver {
   }
 
   /// Names for the rule's free indices: i, j, k, l, ... (primed when taken).
-  private static func freeNames(for x: Tensor, avoiding used: Set<String>) -> [String] {
+  private static func freeNames(for x: TensorSymbol, avoiding used: Set<String>) -> [String] {
     var pool = ["i", "j", "k", "l", "m", "q", "r", "s"].makeIterator()
     var out: [String] = []
     var taken = used

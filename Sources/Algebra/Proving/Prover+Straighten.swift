@@ -9,7 +9,7 @@ extension Prover {
   /// the guard. Renormalizes when anything changed; slots with no ±1 coefficient stay as they are.
   /// Among several bound indices that could be moved, one that sits alone in a slot of `keep` (the
   /// seed) is moved last, so the result reads like a transposed convolution, `dy[d, p]` kept plain.
-  static func straighten(_ chain: inout Chain, _ ms: [Monomial], along dx: Tensor, keeping keep: Tensor? = nil,
+  static func straighten(_ chain: inout Chain, _ ms: [Monomial], along dx: TensorSymbol, keeping keep: TensorSymbol? = nil,
                          _ normalizer: inout Normalizer) throws -> [Monomial] {
     var changed = false
     for k in ms.indices {
@@ -26,8 +26,8 @@ extension Prover {
 
   /// The first slot of `dx` in `m` that is not a plain bound index but has a bound index `b` with
   /// coefficient `s = ±1` that is not itself a plain slot: `(b, s, slot - s*b)`.
-  private static func bendableSlot(_ m: Monomial, _ dx: Tensor, _ keep: Tensor?) -> (String, Int, Affine)? {
-    func plainSlots(of t: Tensor?) -> Set<String> {
+  private static func bendableSlot(_ m: Monomial, _ dx: TensorSymbol, _ keep: TensorSymbol?) -> (String, Int, Affine)? {
+    func plainSlots(of t: TensorSymbol?) -> Set<String> {
       guard let t, let f = m.factors.first(where: { if case let .access(x, _) = $0.atom.node { return x == t } else { return false } }),
             case let .access(_, idx) = f.atom.node else { return [] }
       return Set(idx.compactMap { e -> String? in

@@ -97,7 +97,7 @@ public enum Prover {
 
   /// `⊢ lhs = rhs` by normalizing both sides; its step number.
   static func equal(_ lhs: Term, _ rhs: Term, _ statement: Statement, _ builder: ProofBuilder, _ normalizer: inout Normalizer,
-                    direction: Tensor? = nil, seed: Tensor? = nil) throws -> Int {
+                    direction: TensorSymbol? = nil, seed: TensorSymbol? = nil) throws -> Int {
     var left = try builder.start(lhs)
     var right = try builder.start(rhs)
     var l = try meetPowers(&left, try normalizer.normalize(&left, at: []), &normalizer)
@@ -130,7 +130,7 @@ public enum Prover {
     let tensors = tensorNames(in: [statement.lhs, statement.rhs])
     var directionName = "d" + v.wrt.name
     while tensors.contains(directionName) { directionName += "_" }
-    let dx = try Tensor(directionName, shape: v.wrt.shape)
+    let dx = try TensorSymbol(directionName, shape: v.wrt.shape)
     let derivative = try Term.derivative(v.output, v.wrt, along: dx)
     let lhs: Term
     if let seed = v.seed {

@@ -5,7 +5,7 @@ import ProofKernel
 
 // Docs/Evaluation.md, example 1
 private func EvaluationExample1() throws {
-  let x = try Tensor("x", shape: [.dimension("n")])
+  let x = try TensorSymbol("x", shape: [.dimension("n")])
   let xi = try Term.access(x, [.index("i")])
   let swishOutput = Term.mul([xi, .apply(.sigmoid, xi)])  // x[i] * sigmoid(x[i])
   var lowering = Lowering(dimensions: ["n": 256])
