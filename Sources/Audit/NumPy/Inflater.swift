@@ -13,7 +13,9 @@ struct Inflater {
   /// - Throws: `AuditError.corruptEntry` for a malformed or truncated stream.
   static func inflate(_ data: ArraySlice<UInt8>, expectedSize: Int, member: String) throws(AuditError) -> [UInt8] {
     var inflater = Inflater(input: data, position: data.startIndex, member: member)
-    inflater.output.reserveCapacity(expectedSize)
+    // The announced size is the file's claim: reserve no more than DEFLATE can expand `data` to
+    // (1,032 to 1 at most), so a false size cannot make us allocate.
+    inflater.output.reserveCapacity(min(expectedSize, 1032 * data.count))
     var last = false
     while !last {
       last = try inflater.bits(1) == 1
