@@ -123,6 +123,7 @@ if Context.environment["CERTIFY_FUZZ"] != nil {
     ("FuzzCertificate", "Certificate", "Certificates"),
     ("FuzzCheckpoint", "Checkpoint", "Train"),
     ("FuzzNumPy", "NumPy", "Audit"),
+    ("FuzzNPY", "NPY", "Audit"),
   ]
   package.targets.append(.systemLibrary(name: "CLibFuzzer", path: "Sources/Fuzz/CLibFuzzer"))
   for target in fuzzTargets {
