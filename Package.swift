@@ -121,6 +121,7 @@ if Context.environment["CERTIFY_FUZZ"] != nil {
     ("FuzzTheoremParser", "TheoremParser", "Algebra"),
     ("FuzzModelSpec", "ModelSpec", "Train"),
     ("FuzzCertificate", "Certificate", "Certificates"),
+    ("FuzzSExpression", "SExpression", "Certificates"),
     ("FuzzCheckpoint", "Checkpoint", "Train"),
     ("FuzzNumPy", "NumPy", "Audit"),
     ("FuzzNPY", "NPY", "Audit"),
