@@ -37,6 +37,15 @@ struct NumPyFuzzTests {
     }
   }
 
+  /// A deflated member announcing 10 bytes whose one block inflates to a megabyte: refused at the
+  /// eleventh byte, not after the block (a long block could otherwise grow memory without bound).
+  @Test func deflateLongerThanAnnouncedIsRefused() {
+    #expect { _ = try read("deflate-longer-than-announced.npz") } throws: { error in
+      guard case AuditError.corruptEntry(name: "a.npy", let reason) = error else { return false }
+      return reason.contains("more data than the directory announces")
+    }
+  }
+
   /// Shape (2^32, 2^32, 16): the element count overflowed.
   @Test func shapeWhoseProductOverflowsIsMalformed() {
     #expect { _ = try read("shape-product-overflows.npz") } throws: { error in

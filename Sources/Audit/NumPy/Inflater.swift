@@ -8,11 +8,14 @@ struct Inflater {
   private var bitCount = 0
   private var output: [UInt8] = []
   private let member: String
+  /// The size the directory announces: output past it is refused as it is produced, so one long
+  /// block cannot grow memory beyond what the file claims.
+  private let limit: Int
 
   /// The decompressed bytes of a raw DEFLATE stream.
   /// - Throws: `AuditError.corruptEntry` for a malformed or truncated stream.
   static func inflate(_ data: ArraySlice<UInt8>, expectedSize: Int, member: String) throws(AuditError) -> [UInt8] {
-    var inflater = Inflater(input: data, position: data.startIndex, member: member)
+    var inflater = Inflater(input: data, position: data.startIndex, member: member, limit: expectedSize)
     // The announced size is the file's claim: reserve no more than DEFLATE can expand `data` to
     // (1,032 to 1 at most), so a false size cannot make us allocate.
     inflater.output.reserveCapacity(min(expectedSize, 1032 * data.count))
@@ -27,15 +30,20 @@ struct Inflater {
         try inflater.huffmanBlock(lengths, distances)
       default: throw inflater.fail("a block of reserved type 3")
       }
-      guard inflater.output.count <= expectedSize else { throw inflater.fail("more data than the directory announces") }
     }
     return inflater.output
   }
 
-  private init(input: ArraySlice<UInt8>, position: Int, member: String) {
+  private init(input: ArraySlice<UInt8>, position: Int, member: String, limit: Int) {
     self.input = input
     self.position = position
     self.member = member
+    self.limit = limit
+  }
+
+  /// Refuses output growing by `count` past the announced size.
+  private func reserve(_ count: Int) throws(AuditError) {
+    guard count <= limit - output.count else { throw fail("more data than the directory announces") }
   }
 
   private func fail(_ reason: String) -> AuditError { .corruptEntry(name: member, reason: "bad deflate data: \(reason)") }
@@ -62,6 +70,7 @@ struct Inflater {
     guard length == ~complement & 0xFFFF else { throw fail("a stored block's length check fails") }
     position += 4
     guard position + length <= input.endIndex else { throw fail("a stored block ends early") }
+    try reserve(length)
     output += input[position..<(position + length)]
     position += length
   }
@@ -119,6 +128,7 @@ struct Inflater {
     while true {
       let symbol = try decode(lengths)
       if symbol < 256 {
+        try reserve(1)
         output.append(UInt8(symbol))
       } else if symbol == 256 {
         return
@@ -130,6 +140,7 @@ struct Inflater {
         guard d < 30 else { throw fail("distance symbol \(d)") }
         let distance = Inflater.distanceBase[d] + (try bits(Inflater.distanceExtra[d]))
         guard distance <= output.count else { throw fail("a distance reaching before the start") }
+        try reserve(length)
         let from = output.count - distance
         for k in 0..<length { output.append(output[from + k]) }  // copies may overlap
       }
