@@ -2,9 +2,10 @@ import Foundation
 import Testing
 @testable import Train
 
-/// The checkpoint fuzzer's seeds (Tests/FuzzCorpus/checkpoint) and the inputs it found
-/// (Docs/Fuzzing.md): every found input is refused with `TrainingError.badCheckpoint`.
-@Suite("Checkpoint fuzz seeds and findings")
+/// The checkpoint fuzzer's seeds (Tests/FuzzCorpus/checkpoint, Docs/Fuzzing.md). Its first
+/// ten-minute run found nothing; an input it finds later belongs here, expecting
+/// `TrainingError.badCheckpoint`.
+@Suite("Checkpoint fuzz seeds")
 struct CheckpointFuzzTests {
   /// A seed that no longer decodes would leave the fuzzer stuck at the header checks.
   @Test(arguments: ["mlp-3-2-2.ckpt", "swish-3-2-2.ckpt"])
