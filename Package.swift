@@ -134,3 +134,23 @@ let package = Package(
       ]),
   ]
 )
+
+// libFuzzer targets (Docs/Fuzzing.md), declared only when scripts/fuzz builds them (it sets
+// CERTIFY_FUZZ and passes `-sanitize=fuzzer`): without the sanitizer they have no `main`, so they
+// would not link, and the normal build and tests do not pay for them.
+if Context.environment["CERTIFY_FUZZ"] != nil {
+  let fuzzTargets: [(name: String, folder: String, module: Target.Dependency)] = [
+    ("FuzzTheoremParser", "TheoremParser", "Algebra"),
+    ("FuzzModelSpec", "ModelSpec", "Train"),
+    ("FuzzCertificate", "Certificate", "Certificates"),
+    ("FuzzSExpression", "SExpression", "Certificates"),
+    ("FuzzCheckpoint", "Checkpoint", "Train"),
+    ("FuzzNumPy", "NumPy", "Audit"),
+    ("FuzzNPY", "NPY", "Audit"),
+  ]
+  package.targets.append(.systemLibrary(name: "CLibFuzzer", path: "Sources/Fuzz/CLibFuzzer"))
+  for target in fuzzTargets {
+    package.targets.append(.executableTarget(name: target.name, dependencies: [target.module, "CLibFuzzer"], path: "Sources/Fuzz/\(target.folder)"))
+    package.products.append(.executable(name: target.name, targets: [target.name]))
+  }
+}

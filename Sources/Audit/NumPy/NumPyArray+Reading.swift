@@ -50,7 +50,9 @@ extension NumPyArray {
     let header = try NPYHeader(parsing: text, array: name)
 
     let dataStart = headerStart + headerLength
-    let count = header.shape.reduce(1, *)
+    guard let count = NumPyArray.elementCount(of: header.shape) else {
+      throw AuditError.malformedHeader(array: name, reason: "the shape \(header.shape) holds more elements than an Int counts")
+    }
     let itemSize = header.descr == "|u1" ? 1 : header.descr == "<f4" ? 4 : 8
     let (expected, overflow) = count.multipliedReportingOverflow(by: itemSize)
     let available = bytes.count - dataStart
@@ -90,8 +92,9 @@ extension NumPyArray {
   /// Elements stored in Fortran (column-major) order for `shape`, rearranged into C order.
   private static func cOrder(_ elements: Elements, fortranShape shape: [Int]) -> Elements {
     // Element with C-order index i has multi-index (i_0, ..., i_{d-1}); in Fortran order it is at
-    // sum_k i_k * prod_{m<k} shape[m].
-    let count = shape.reduce(1, *)
+    // sum_k i_k * prod_{m<k} shape[m]. The caller has checked that the product of the nonzero
+    // extents fits in Int, so no stride overflows.
+    let count = elements.count
     var fortranStride = [Int](repeating: 1, count: shape.count)
     for k in 1..<shape.count { fortranStride[k] = fortranStride[k - 1] * shape[k - 1] }
     var source = [Int](repeating: 0, count: count)

@@ -61,7 +61,7 @@ public struct NumPyArray: Sendable, Equatable {
   /// An array from its parts.
   /// - Throws: `AuditError.shapeMismatch` when `shape` does not hold `elements.count` elements.
   public init(name: String, shape: [Int], elements: Elements) throws(AuditError) {
-    guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == elements.count else {
+    guard NumPyArray.elementCount(of: shape) == elements.count else {
       throw AuditError.shapeMismatch(
         array: name, shape: shape, expected: "a shape holding its \(elements.count) elements")
     }
@@ -72,6 +72,20 @@ public struct NumPyArray: Sendable, Equatable {
 
   /// The number of elements.
   public var count: Int { elements.count }
+
+  /// The product of `shape`, or nil for a negative extent or when the product of the nonzero
+  /// extents exceeds `Int`: then no partial product, in any order, can overflow where the shape is
+  /// used (a shape read from a file may claim anything, and must not trap).
+  static func elementCount(of shape: [Int]) -> Int? {
+    var product = 1
+    for extent in shape where extent != 0 {
+      guard extent > 0 else { return nil }
+      let (next, overflow) = product.multipliedReportingOverflow(by: extent)
+      guard !overflow else { return nil }
+      product = next
+    }
+    return shape.contains(0) ? 0 : product
+  }
 
   /// The elements as Doubles (exactly: every element type converts without rounding except
   /// `'<i8'` beyond 2^53).

@@ -112,8 +112,9 @@ private struct ByteReader {
 
   func integer<T: FixedWidthInteger>(_: T.Type, at offset: Int) throws(AuditError) -> T {
     let size = MemoryLayout<T>.size
-    guard offset >= 0, offset + size <= bytes.count else {
-      throw fail("the data ends at byte \(bytes.count), a record needs byte \(offset + size)")
+    // `offset` may be any value a record claims (up to Int.max): compare without adding to it.
+    guard offset >= 0, offset <= bytes.count - size else {
+      throw fail("a \(size)-byte record at byte \(offset) runs past the end of the data (\(bytes.count) bytes)")
     }
     var value: T = 0
     for k in (0..<size).reversed() { value = value << 8 | T(bytes[offset + k]) }
@@ -198,7 +199,7 @@ private struct ByteReader {
       throw AuditError.corruptEntry(name: entry.name, reason: "encrypted members are not supported")
     }
     let start = offset + 30 + Int(try integer(UInt16.self, at: offset + 26)) + Int(try integer(UInt16.self, at: offset + 28))
-    guard start + entry.compressedSize <= bytes.count else {
+    guard start <= bytes.count, entry.compressedSize <= bytes.count - start else {
       throw AuditError.corruptEntry(
         name: entry.name, reason: "truncated: \(entry.compressedSize) bytes of data announced, \(max(0, bytes.count - start)) present")
     }
