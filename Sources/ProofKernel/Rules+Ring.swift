@@ -41,6 +41,15 @@ struct Polynomial: Equatable {
   var terms: [Monomial: Rational]
 
   static let limit = 100_000  // monomials: beyond this the rule refuses rather than run away
+  static let coefficientBits = 1 << 16  // the same for a coefficient's numerator or denominator
+
+  /// Refuses a coefficient too large to compute with, rather than exhaust memory.
+  static func checked(_ c: Rational) throws -> Rational {
+    guard c.numerator.bitWidth <= coefficientBits, c.denominator.bitWidth <= coefficientBits else {
+      throw KernelError.ruleMismatch(rule: "ring", reason: "a coefficient has more than \(coefficientBits) bits")
+    }
+    return c
+  }
 
   init(terms: [Monomial: Rational]) { self.terms = terms }
   init(constant: Rational) { self.init(terms: constant.isZero ? [:] : [Monomial(): constant]) }
@@ -76,6 +85,9 @@ struct Polynomial: Equatable {
       } else if case let .dimension(d) = base.node {
         self.init(terms: [Monomial(dimensions: [d: q]): Rational(1)])
       } else if case let .constant(c) = base.node, q.isInteger, !c.isZero, let n = Int(exactly: q.numerator), n.magnitude <= 64 {
+        guard max(c.numerator.bitWidth, c.denominator.bitWidth) * Int(n.magnitude) <= Polynomial.coefficientBits else {
+          throw KernelError.ruleMismatch(rule: "ring", reason: "a power of a constant has more than \(Polynomial.coefficientBits) bits")
+        }
         self.init(constant: try c.power(n))
       } else {
         self.init(atom: key(t))
@@ -100,7 +112,7 @@ struct Polynomial: Equatable {
 
   mutating func add(_ p: Polynomial) throws {
     for (m, c) in p.terms {
-      let s = (terms[m] ?? Rational(0)) + c
+      let s = try Polynomial.checked((terms[m] ?? Rational(0)) + c)
       terms[m] = s.isZero ? nil : s
     }
     guard terms.count <= Polynomial.limit else { throw KernelError.ruleMismatch(rule: "ring", reason: "polynomial too large") }

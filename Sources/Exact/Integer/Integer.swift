@@ -44,6 +44,9 @@ public struct Integer: Sendable {
 
   /// -1, 0 or 1.
   public var signum: Int { Int(certify_mpz_sgn(storage.pointer)) }
+
+  /// The number of bits of the magnitude (1 for 0): how large the value is, for limits.
+  public var bitWidth: Int { Int(__gmpz_sizeinbase(storage.pointer, 2)) }
 }
 
 extension Integer {
