@@ -1,7 +1,7 @@
 public import Certificates
 import Dispatch
 public import Exact
-public import Intervals
+import Intervals
 public import Train
 
 /// The gradient audit (Docs/Audits.md, "Gradient audit"): for one batch, the exact gradient of the
