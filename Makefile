@@ -30,7 +30,8 @@ run: build
 
 # The documents' Swift examples are current copies (the suite compiles them), the whole test
 # suite, then: the checked-in certificates and catalogue are what `certify prove
-# --all` produces, and every certificate replays through the kernel.
+# --all` produces, and every certificate replays through the kernel; then the client packages of
+# Examples/ are built against this checkout and run (the public API's contract tests).
 test: deps
 	@# Only the kernel's own tests may reach its internals (Docs/Semantics.md, "The build").
 	@! grep -rln '@testable import ProofKernel' Sources Tests --include='*.swift' | grep -v '^Tests/ProofKernelTests/'
@@ -39,6 +40,7 @@ test: deps
 	swift build --product certify
 	.build/debug/certify prove --all --check
 	.build/debug/certify check
+	scripts/run-examples
 
 bench: deps
 	scripts/bench-exact
