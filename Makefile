@@ -3,7 +3,7 @@ SYSTEM_PACKAGES := libgmp-dev libmpfr-dev libmpfi-dev libopenblas-dev zlib1g-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CERTIFY := .build/release/certify
 
-.PHONY: deps build run test bench clean
+.PHONY: deps build run test bench docs clean
 
 # Installs the Debian packages Certify links against (and the Fashion-MNIST data set), if missing.
 deps:
@@ -47,6 +47,17 @@ bench: deps
 	scripts/bench-engine
 	scripts/bench-train
 	scripts/bench-audit
+
+# The API documentation of the library products, from their DocC catalogs (Sources/*/*.docc), as a
+# static site in .build/docs/<Module>/ (open index.html through a web server, or see Docs/README.md).
+DOC_MODULES := Train Audit Algebra Certificates
+docs: deps
+	@mkdir -p .build/docs
+	@for m in $(DOC_MODULES); do \
+	  swift package --allow-writing-to-directory .build/docs generate-documentation --target $$m \
+	    --output-path .build/docs/$$m --transform-for-static-hosting --hosting-base-path $$m || exit 1; \
+	done
+	@echo "documentation: .build/docs/{$$(echo $(DOC_MODULES) | tr ' ' ',')}/"
 
 clean:
 	rm -rf .build
