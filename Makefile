@@ -3,7 +3,7 @@ SYSTEM_PACKAGES := libgmp-dev libmpfr-dev libmpfi-dev libopenblas-dev zlib1g-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CERTIFY := .build/release/certify
 
-.PHONY: deps build run test bench clean
+.PHONY: deps build run test bench docs clean
 
 # Installs the Debian packages Certify links against (and the Fashion-MNIST data set), if missing.
 deps:
@@ -30,7 +30,8 @@ run: build
 
 # The documents' Swift examples are current copies (the suite compiles them), the whole test
 # suite, then: the checked-in certificates and catalogue are what `certify prove
-# --all` produces, and every certificate replays through the kernel.
+# --all` produces, and every certificate replays through the kernel; then the client packages of
+# Examples/ are built against this checkout and run (the public API's contract tests).
 test: deps
 	@# Only the kernel's own tests may reach its internals (Docs/Semantics.md, "The build").
 	@! grep -rln '@testable import ProofKernel' Sources Tests --include='*.swift' | grep -v '^Tests/ProofKernelTests/'
@@ -39,12 +40,24 @@ test: deps
 	swift build --product certify
 	.build/debug/certify prove --all --check
 	.build/debug/certify check
+	scripts/run-examples
 
 bench: deps
 	scripts/bench-exact
 	scripts/bench-engine
 	scripts/bench-train
 	scripts/bench-audit
+
+# The API documentation of the library products, from their DocC catalogs (Sources/*/*.docc), as a
+# static site in .build/docs/<Module>/ (open index.html through a web server, or see Docs/README.md).
+DOC_MODULES := Train Audit Algebra Certificates
+docs: deps
+	@mkdir -p .build/docs
+	@for m in $(DOC_MODULES); do \
+	  swift package --allow-writing-to-directory .build/docs generate-documentation --target $$m \
+	    --output-path .build/docs/$$m --transform-for-static-hosting --hosting-base-path $$m || exit 1; \
+	done
+	@echo "documentation: .build/docs/{$$(echo $(DOC_MODULES) | tr ' ' ',')}/"
 
 clean:
 	rm -rf .build

@@ -21,6 +21,9 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    // `make docs`: the DocC catalogs (Sources/*/*.docc) as a static site. A plugin only: nothing
+    // of it is linked into Certify.
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
   ],
   targets: [
     // System libraries. GMP and MPFR ship pkg-config files; MPFI does not, so its module map links
@@ -89,11 +92,11 @@ let package = Package(
     // Times the robustness audit on Fashion-MNIST; compared with NumPy and mpmath by scripts/bench-audit.
     .executableTarget(name: "AuditBenchmarks", dependencies: ["Audit", "Exact", "Intervals"], path: "Sources/AuditBenchmarks"),
 
-    // The Swift examples of README.md and Docs/*.md, copied into Generated/ by
+    // The Swift examples of README.md, Docs/*.md and the DocC articles, copied into Generated/ by
     // scripts/check-doc-examples: building the tests compiles them (Docs/README.md, "Examples").
     .testTarget(
       name: "DocExamplesTests",
-      dependencies: ["Train", "Audit", "Certificates", "Exact", "Intervals", "Evaluation", "ProofKernel"]),
+      dependencies: ["Train", "Audit", "Algebra", "Certificates", "Exact", "Intervals", "Evaluation", "ProofKernel"]),
     // Runs the built `certify` binary.
     .testTarget(name: "CertifyCLITests", dependencies: ["certify"]),
     // The command line's parsing and work, in the process (`@testable import certify`).
