@@ -48,6 +48,8 @@ enum Stylesheet {
     .side-by-side > div { border: 1px solid var(--line); border-radius: 4px; padding: .5rem; overflow-x: auto; }
     .failure { border-left: 4px solid #8e1116; padding-left: 1rem; }
     #search { font: inherit; padding: .4rem .6rem; width: min(30rem, 100%); border: 1px solid var(--muted); border-radius: 4px; }
+    tr:target, li:target, p:target { background: var(--focus-bg); }
+    dl.equations math[display="block"] { display: math; }
     [hidden] { display: none !important; }
     @media (max-width: 50rem) { .side-by-side { grid-template-columns: 1fr; } }
 

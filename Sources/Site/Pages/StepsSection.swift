@@ -4,11 +4,11 @@ import ProofKernel
 /// its premises, where it applied, and the equation before and after with that position highlighted.
 ///
 /// Size limits keep a page readable and its file small: a step whose two equations would take more
-/// than `SizeLimits.stepMath` characters of MathML shows the rewritten subterm before and after
-/// instead of the whole equations, and once a page holds `SizeLimits.pageMath` characters of step
+/// than `limits.stepMath` characters of MathML shows the rewritten subterm before and after
+/// instead of the whole equations, and once a page holds `limits.pageMath` characters of step
 /// mathematics, the remaining steps are shown in the kernel's text form only.
 enum StepsSection {
-  static func render(_ proof: StatementProof, root: String) -> String {
+  static func render(_ proof: StatementProof, root: String, limits: SizeLimits = .standard) -> String {
     let d = proof.derivation
     var out = "<section aria-labelledby=\"proof\"><h2 id=\"proof\">Proof (\(d.steps.count) steps)</h2>\n"
     out += """
@@ -17,13 +17,16 @@ enum StepsSection {
       <ol class="steps">
 
       """
-    var budget = SizeLimits.pageMath
+    var budget = limits.pageMath
     for (k, step) in d.steps.enumerated() {
-      let (html, used) = item(k, step, d, root: root, budget: budget)
+      let (html, used) = item(k, step, d, root: root, budget: budget, limit: limits.stepMath)
       budget -= used
       out += html
     }
     out += "</ol>\n"
+    if budget <= 0 {
+      out += "<p class=\"note\">This page reached its size limit (\(limits.pageMath / 1000) kB of mathematics): the later steps are shown in the kernel's text form.</p>\n"
+    }
     if let failure = proof.replayFailure {
       out += "<p class=\"failure\">The recorded steps stop replaying at \(HTML.escape(failure)).</p>\n"
     } else if let failure = proof.outcome.failure, !d.steps.isEmpty {
@@ -35,7 +38,7 @@ enum StepsSection {
   private static func headline(_ failure: Any) -> String { String(describing: failure).split(separator: "\n").first.map(String.init) ?? "" }
 
   /// One step; returns its HTML and the characters of mathematics it used.
-  private static func item(_ k: Int, _ step: Step, _ d: Derivation, root: String, budget: Int) -> (String, Int) {
+  private static func item(_ k: Int, _ step: Step, _ d: Derivation, root: String, budget: Int, limit: Int) -> (String, Int) {
     let result = d.theorems[k]
     let rule = "<a href=\"\(root)rules.html#\(RulesDocument.anchor(for: step.ruleName))\"><code>\(step.ruleName)</code></a>"
     var head = "<span class=\"number\">\(k).</span>\(rule)"
@@ -54,7 +57,7 @@ enum StepsSection {
       if budget <= 0 {
         lines.append(text("before", (try? premise.rhs.subterm(at: path))?.description ?? "?"))
         lines.append(text("after", (try? result.rhs.subterm(at: path))?.description ?? "?"))
-      } else if before.utf8.count + after.utf8.count > SizeLimits.stepMath {
+      } else if before.utf8.count + after.utf8.count > limit {
         let s = (try? premise.rhs.subterm(at: path)).map { writer.term($0) } ?? "", t = (try? result.rhs.subterm(at: path)).map { writer.term($0) } ?? ""
         lines.append(math("the subterm before", s, alt: (try? premise.rhs.subterm(at: path))?.description ?? ""))
         lines.append(math("after", t, alt: (try? result.rhs.subterm(at: path))?.description ?? ""))
@@ -72,18 +75,18 @@ enum StepsSection {
       }
     case let .assume(h, _):
       lines.append(math("assumes", writer.formula(h), alt: h.description))
-      lines.append(sequent(result, writer, budget: budget, used: &used))
+      lines.append(sequent(result, writer, budget: budget, limit: limit, used: &used))
     case .discharge:
       head += ": every hypothesis of the premise follows from the stated ones"
-      lines.append(sequent(result, writer, budget: budget, used: &used))
+      lines.append(sequent(result, writer, budget: budget, limit: limit, used: &used))
     case .vjpIntro:
       head += ": the adjoint identity holds for every direction, so its right side is the vector–Jacobian product"
-      lines.append(sequent(result, writer, budget: budget, used: &used))
+      lines.append(sequent(result, writer, budget: budget, limit: limit, used: &used))
     case .refl:
       head += ": start from"
-      lines.append(sequent(result, writer, budget: budget, used: &used))
+      lines.append(sequent(result, writer, budget: budget, limit: limit, used: &used))
     case .sym, .trans, .alpha:
-      lines.append(sequent(result, writer, budget: budget, used: &used))
+      lines.append(sequent(result, writer, budget: budget, limit: limit, used: &used))
     }
     let html = "<li id=\"step-\(k)\"><div class=\"step-head\">\(head)</div>\n<dl class=\"equations\">\(lines.joined())</dl></li>\n"
     return (html, used)
@@ -97,9 +100,9 @@ enum StepsSection {
     }
   }
 
-  private static func sequent(_ th: Theorem, _ w: MathWriter, budget: Int, used: inout Int) -> String {
+  private static func sequent(_ th: Theorem, _ w: MathWriter, budget: Int, limit: Int, used: inout Int) -> String {
     let m = w.sequent(th)
-    if budget <= 0 || m.utf8.count > SizeLimits.stepMath { return text("gives", th.description) }
+    if budget <= 0 || m.utf8.count > limit { return text("gives", th.description) }
     used += m.utf8.count
     return math("gives", m, alt: th.description)
   }
@@ -115,7 +118,11 @@ enum StepsSection {
 
 /// How much mathematics a page may hold (characters of MathML), so that the largest proof's page
 /// stays a few megabytes at most and opens quickly.
-enum SizeLimits {
-  static let stepMath = 60_000
-  static let pageMath = 3_000_000
+struct SizeLimits {
+  /// The most a step's two equations may take before only the rewritten part is shown.
+  var stepMath: Int
+  /// The most all steps of a page may take before the rest are shown as text.
+  var pageMath: Int
+
+  static let standard = SizeLimits(stepMath: 60_000, pageMath: 3_000_000)
 }

@@ -2,7 +2,7 @@ import Foundation
 
 /// The subset of Markdown that `Docs/Rules.md` uses, as HTML: headings, paragraphs, bullet lists
 /// (with continuation lines), tables, fenced code, and inline code, bold and links (a link to
-/// another document becomes its text: the site has only the rule reference).
+/// another document becomes its text: the site has only the rule reference), emphasis.
 ///
 /// A table row whose first cell is a name in backticks (`` `sum-count` ``), and a paragraph that
 /// begins with one followed by a colon, get the id `rule-NAME`; a bullet that begins with bold
@@ -10,10 +10,13 @@ import Foundation
 struct Markdown {
   /// The ids given, in order.
   private(set) var anchors: [String] = []
+  /// The names that a soundness bullet argues for: their table rows link to it.
+  private var soundNames: Set<String> = []
 
   mutating func html(_ text: String) -> String {
     var out = ""
     let lines = text.components(separatedBy: "\n")
+    soundNames = Set(lines.filter { $0.hasPrefix("- **") }.flatMap { Markdown.boldNames(String($0.dropFirst(2))) })
     var k = 0
     while k < lines.count {
       let line = lines[k]
@@ -44,7 +47,8 @@ struct Markdown {
             item += " " + lines[k].trimmingCharacters(in: .whitespaces)
             k += 1
           }
-          out += "<li\(soundnessIDs(item))>\(inline(item))</li>\n"
+          let (id, extra) = soundnessIDs(item)
+          out += "<li\(id)>\(extra)\(inline(item))</li>\n"
         }
         out += "</ul>\n"
       } else {
@@ -67,7 +71,11 @@ struct Markdown {
     var out = "<table>\n<thead><tr>" + header.map { "<th scope=\"col\">\(inline($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
     for row in cells.dropFirst() where !row.allSatisfy({ $0.allSatisfy { "-: ".contains($0) } }) {
       let id = row.first.flatMap(leadingName).flatMap { row.first!.trimmingCharacters(in: .whitespaces) == "`\($0)`" ? ruleID($0) : nil }
-      out += "<tr\(id.map { " id=\"\($0)\"" } ?? "")>" + row.map { "<td>\(inline($0))</td>" }.joined() + "</tr>\n"
+      var cells = row.map { "<td>\(inline($0))</td>" }
+      if id != nil, let name = leadingName(row[0]), soundNames.contains(name) {
+        cells[cells.count - 1] = cells[cells.count - 1].dropLast(5) + " <a href=\"#sound-\(HTML.identifier(name))\">why it is sound</a></td>"
+      }
+      out += "<tr\(id.map { " id=\"\($0)\"" } ?? "")>" + cells.joined() + "</tr>\n"
     }
     return out + "</tbody></table>\n"
   }
@@ -98,15 +106,21 @@ struct Markdown {
     return id
   }
 
-  /// ` id="sound-a"` for a bullet `**a, b.** ...` (further names get hidden anchors in `inline`).
-  private mutating func soundnessIDs(_ item: String) -> String {
-    guard item.hasPrefix("**"), let end = item.dropFirst(2).range(of: "**") else { return "" }
+  /// The names in bold at the start of a bullet: `**pow-merge, pow-pow.** ...` gives both.
+  static func boldNames(_ item: String) -> [String] {
+    guard item.hasPrefix("**"), let end = item.dropFirst(2).range(of: "**") else { return [] }
     let names = item[item.index(item.startIndex, offsetBy: 2)..<end.lowerBound]
       .trimmingCharacters(in: CharacterSet(charactersIn: ". ")).components(separatedBy: ", ")
-    guard let first = names.first, !first.contains(" ") else { return "" }
-    let id = "sound-" + HTML.identifier(first)
-    anchors.append(id)
-    return " id=\"\(id)\""
+    return names.allSatisfy { !$0.contains(" ") && !$0.isEmpty } ? names : []
+  }
+
+  /// The id `sound-NAME` of a bullet's first bold name, and an empty anchor for each other one.
+  private mutating func soundnessIDs(_ item: String) -> (id: String, extra: String) {
+    let names = Markdown.boldNames(item)
+    guard !names.isEmpty else { return ("", "") }
+    let ids = names.map { "sound-" + HTML.identifier($0) }
+    anchors += ids
+    return (" id=\"\(ids[0])\"", ids.dropFirst().map { "<span id=\"\($0)\"></span>" }.joined())
   }
 
   /// Inline code, bold and links; everything else escaped.
@@ -116,6 +130,7 @@ struct Markdown {
       if k % 2 == 1 { out += "<code>\(HTML.escape(part))</code>"; continue }
       var s = HTML.escape(part)
       s = s.replacingOccurrences(of: #"\*\*(.+?)\*\*"#, with: "<strong>$1</strong>", options: .regularExpression)
+      s = s.replacingOccurrences(of: #"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])"#, with: "<em>$1</em>", options: .regularExpression)
       s = s.replacingOccurrences(of: #"\[([^\]]+)\]\(([^)]+)\)"#, with: "$1", options: .regularExpression)
       out += s
     }
