@@ -1,7 +1,8 @@
 import Foundation
 
 /// A page, written beside the site by the tests (never part of it), that loads every page of the
-/// site in an iframe in headless Chromium and checks its DOM: a title, a language, a main heading,
+/// site in an iframe in headless Chromium and checks its DOM: a title, a language, one main heading,
+/// a skip link and labelled navigation, headings that skip no level, labelled inputs,
 /// the stylesheet applied, every `<math>` laid out with a size, every fraction's numerator above its
 /// denominator (MathML really rendered), every link naming a page of the site and an anchor in it,
 /// and the search box filtering the index. It writes its findings as JSON into `<pre id="result">`.
@@ -21,7 +22,17 @@ enum BrowserHarness {
         result.pages += 1;
         if (!d.title) { fail(url, "no title"); }
         if (d.documentElement.lang !== "en") { fail(url, "no lang"); }
-        if (!d.querySelector("main h1")) { fail(url, "no h1 in main"); }
+        if (d.querySelectorAll("h1").length !== 1 || !d.querySelector("main h1")) { fail(url, "not exactly one h1, in main"); }
+        if (!d.querySelector("a.skip[href='#main']") || !d.querySelector("nav[aria-label]")) { fail(url, "no skip link or labelled navigation"); }
+        var level = 1;
+        d.querySelectorAll("h1, h2, h3, h4, h5, h6").forEach(function (h) {
+          var next = Number(h.tagName.substring(1));
+          if (next > level + 1) { fail(url, "heading " + h.tagName + " skips a level: " + h.textContent); }
+          level = next;
+        });
+        d.querySelectorAll("input").forEach(function (i) {
+          if (!d.querySelector("label[for='" + i.id + "']")) { fail(url, "an input without a label"); }
+        });
         if (w.getComputedStyle(d.body).marginTop !== "0px") { fail(url, "the stylesheet is not applied"); }
         ids[url] = {};
         d.querySelectorAll("[id]").forEach(function (e) { ids[url][e.id] = true; });
@@ -30,6 +41,7 @@ enum BrowserHarness {
           result.maths += 1;
           var r = m.getBoundingClientRect();
           if (!(r.width > 0 && r.height > 0)) { fail(url, "a formula has no size: " + m.getAttribute("alttext")); }
+          if (!m.getAttribute("alttext")) { fail(url, "a formula without alttext"); }
         });
         Array.prototype.slice.call(d.querySelectorAll("mfrac"), 0, 30).forEach(function (f) {
           result.fractions += 1;
