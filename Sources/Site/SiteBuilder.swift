@@ -10,6 +10,7 @@ enum SiteBuilder {
     let store = CertificateStore(directory: URL(fileURLWithPath: request.certificates))
     let folder = request.theoremsFolder.hasSuffix("/") ? String(request.theoremsFolder.dropLast()) : request.theoremsFolder
     var files: [SiteContent.TheoremFile] = []
+    var jobs: [(file: Int, statement: Statement, kind: String, source: String?)] = []
     for path in request.theoremFiles {
       guard let data = FileManager.default.contents(atPath: path) else {
         throw SiteError.unreadable(path, FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
@@ -21,12 +22,14 @@ enum SiteBuilder {
       while files.contains(where: { $0.stem == stem }) { stem += "_" }  // two outside files of one name
       let source = below.map { _ in CertificateStore.theoremsFolder + path.dropFirst(folder.count) }
       let theorems = Set(document.theorems.map(\.name))
-      let proofs = document.statements.map {
-        StatementProof.prove($0, file: path, kind: theorems.contains($0.name) ? "theorem" : "layer rule",
-                             certificateSource: source, store: store)
-      }
-      files.append(.init(path: path, stem: stem, document: document, proofs: proofs))
+      jobs += document.statements.map { (files.count, $0, theorems.contains($0.name) ? "theorem" : "layer rule", source) }
+      files.append(.init(path: path, stem: stem, document: document, proofs: []))
     }
+    let paths = files.map(\.path)
+    let proofs = jobs.concurrentMap { job in
+      StatementProof.prove(job.statement, file: paths[job.file], kind: job.kind, certificateSource: job.source, store: store)
+    }
+    for (job, proof) in zip(jobs, proofs) { files[job.file].proofs.append(proof) }
     let models = ModelSummary.specs(in: request.models).map { ModelSummary.load($0, store: store) }
     return SiteContent(files: files, models: models, rules: rules)
   }
@@ -38,12 +41,11 @@ enum SiteBuilder {
       SiteFile(path: "site.css", text: Stylesheet.text),
       SiteFile(path: "site.js", text: Script.text),
     ]
-    for file in site.files {
-      for proof in file.proofs {
-        let path = site.pagePath(proof)
-        out.append(SiteFile(path: path, text: TheoremPage.render(proof, path: path, site: site)))
-      }
+    let pages = site.files.flatMap(\.proofs).concurrentMap { proof in
+      let path = site.pagePath(proof)
+      return SiteFile(path: path, text: TheoremPage.render(proof, path: path, site: site))
     }
+    out += pages
     for model in site.models { out.append(SiteFile(path: model.pagePath, text: ModelPage.render(model, site: site))) }
     return out
   }

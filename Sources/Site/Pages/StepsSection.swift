@@ -53,7 +53,10 @@ enum StepsSection {
       let premise = d.theorems[a]
       var w = writer
       w.focus = path
-      let before = w.equation(premise.lhs, premise.rhs), after = w.equation(result.lhs, result.rhs)
+      // The left side is the premise's (cong and the rewrites change the right side only): written once.
+      let left = writer.term(premise.lhs), leftText = premise.lhs.description
+      let before = "<mrow>\(left)<mo>=</mo>\(w.term(premise.rhs))</mrow>"
+      let after = result.lhs == premise.lhs ? "<mrow>\(left)<mo>=</mo>\(w.term(result.rhs))</mrow>" : w.equation(result.lhs, result.rhs)
       if budget <= 0 {
         lines.append(text("before", (try? premise.rhs.subterm(at: path))?.description ?? "?"))
         lines.append(text("after", (try? result.rhs.subterm(at: path))?.description ?? "?"))
@@ -64,8 +67,8 @@ enum StepsSection {
         lines.append("<dt>note</dt><dd class=\"note\">the whole equations (\((before.utf8.count + after.utf8.count) / 1000) kB of mathematics) are not shown: only the rewritten part</dd>")
         used = s.utf8.count + t.utf8.count
       } else {
-        lines.append(math("before", before, alt: "\(premise.lhs) = \(premise.rhs)"))
-        lines.append(math("after", after, alt: "\(result.lhs) = \(result.rhs)"))
+        lines.append(math("before", before, alt: "\(leftText) = \(premise.rhs)"))
+        lines.append(math("after", after, alt: "\(result.lhs == premise.lhs ? leftText : result.lhs.description) = \(result.rhs)"))
         used = before.utf8.count + after.utf8.count
       }
       let known = Set(premise.hypotheses.map(\.alphaKey))
