@@ -15,7 +15,10 @@ struct SiteCLITests {
     """
 
   func run(_ folder: URL, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-    try certify(["site", folder.appendingPathComponent("scale.thm").path, "--models", folder.appendingPathComponent("none").path] + arguments)
+    // An empty models folder: no model pages, which keeps these runs short.
+    let models = folder.appendingPathComponent("models")
+    try FileManager.default.createDirectory(at: models, withIntermediateDirectories: true)
+    return try certify(["site", folder.appendingPathComponent("scale.thm").path, "--models", models.path] + arguments)
   }
 
   @Test func aFailedStatementsSiteIsWrittenAndReplacedOnTheNextRun() throws {
@@ -57,7 +60,9 @@ struct SiteCLITests {
     #expect(!FileManager.default.fileExists(atPath: out.path))
   }
 
-  @Test func theOutputFolderIsRequired() throws {
+  @Test func theOutputFolderIsRequiredAndAModelsFolderMustExist() throws {
     #expect(try certify(["site"]).status == 64)
+    let missing = try certify(["site", "--out", "x", "--models", "/no/such/models"])
+    #expect(missing.status == 64 && missing.err.contains("--models /no/such/models: no such folder"))
   }
 }

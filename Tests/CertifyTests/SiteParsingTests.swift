@@ -6,9 +6,11 @@ import Testing
 // `certify site`: its options, each accepted input with a refused twin, and the request it makes.
 @Suite struct SiteParsingTests {
   @Test func siteNeedsAnOutputFolder() throws {
-    let command = try SiteCommand.parse(["--out", "site", "a.thm", "./b.thm", "--force", "--models", "M", "--rules", "R.md"])
+    let models = packageFolder("Models")
+    let command = try SiteCommand.parse(["--out", "site", "a.thm", "./b.thm", "--force", "--models", models, "--rules", "R.md"])
     let request = try command.request()
-    #expect(request.output == "site" && request.force && request.models == "M" && request.rules == "R.md")
+    #expect(request.output == "site" && request.force && request.models == models && request.rules == "R.md")
+    #expect(throws: (any Error).self) { try SiteCommand.parse(["--out", "site", "--models", packageFolder("NoSuchModels")]) }
     #expect(request.theoremFiles == ["a.thm", "b.thm"])
     #expect(throws: (any Error).self) { try SiteCommand.parse(["a.thm"]) }
     #expect(throws: (any Error).self) { try SiteCommand.parse(["--out", ""]) }

@@ -55,7 +55,8 @@ struct BrowserTests {
   }
 
   private func screenshot(_ url: URL, name: String) throws -> PNGImage {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("certify-site-screenshots")
+    // Kept after the run, to look at: one folder per test process.
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("certify-site-screenshots-\(ProcessInfo.processInfo.processIdentifier)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let file = folder.appendingPathComponent(name.replacingOccurrences(of: "/", with: "_") + ".png")
     try? FileManager.default.removeItem(at: file)

@@ -3,7 +3,9 @@ import ProofKernel
 // Affine index expressions, guards (ranges of sums, Iverson brackets), formulas and sequents.
 extension MathWriter {
   /// `2p + u − 1`.
-  func affine(_ a: Affine) -> String {
+  func affine(_ a: Affine) -> String { linear(Linear(a)) }
+
+  func linear(_ a: Linear) -> String {
     var out = ""
     for (v, c) in a.terms {
       let name = Math.identifier(v.name)
@@ -19,11 +21,9 @@ extension MathWriter {
   /// negative ones on the right: `n - j - 1 >= 0` is `n ≥ j + 1`.
   func constraint(_ c: Constraint) -> String {
     let e = c.expression
-    let positive = e.terms.filter { $0.coefficient > 0 }, negative = e.terms.filter { $0.coefficient < 0 }
-    let left = try? Affine(constant: max(e.constant, 0), positive.map { ($0.variable, $0.coefficient) })
-    let right = try? Affine(constant: max(-e.constant, 0), negative.map { ($0.variable, -$0.coefficient) })
-    guard let left, let right else { return "<mrow>\(affine(e))<mo>\(c.relation == .equal ? "=" : "&#x2265;")</mo><mn>0</mn></mrow>" }
-    return "<mrow>\(affine(left))<mo>\(c.relation == .equal ? "=" : "&#x2265;")</mo>\(affine(right))</mrow>"
+    let left = Linear(terms: e.terms.filter { $0.coefficient > 0 }, constant: max(e.constant, 0))
+    let right = Linear(terms: e.terms.filter { $0.coefficient < 0 }.map { ($0.variable, -$0.coefficient) }, constant: max(-e.constant, 0))
+    return "<mrow>\(linear(left))<mo>\(c.relation == .equal ? "=" : "&#x2265;")</mo>\(linear(right))</mrow>"
   }
 
   /// The constraints of `g`, a plain range `0 <= i <= n - 1` written `0 ≤ i < n`, the others one
@@ -34,8 +34,10 @@ extension MathWriter {
     return ranges.map { range($0.index, $0.size) } + rest.map(constraint)
   }
 
-  func range(_ index: String, _ size: Affine) -> String {
-    "<mrow><mn>0</mn><mo>&#x2264;</mo>\(Math.identifier(index))<mo>&lt;</mo>\(affine(size))</mrow>"
+  func range(_ index: String, _ size: Affine) -> String { range(index, Linear(size)) }
+
+  func range(_ index: String, _ size: Linear) -> String {
+    "<mrow><mn>0</mn><mo>&#x2264;</mo>\(Math.identifier(index))<mo>&lt;</mo>\(linear(size))</mrow>"
   }
 
   /// An Iverson bracket `[G]`, or δ with two subscripts for `i - j == 0`.
@@ -53,7 +55,8 @@ extension MathWriter {
     let sizes = Dictionary(ranges.map { ($0.index, $0.size) }, uniquingKeysWith: { a, _ in a })
     if bs.allSatisfy({ sizes[$0] != nil }) {
       let sums = bs.map { b in
-        let upper = (try? sizes[b]!.plus(.constant(-1))).map(affine) ?? affine(sizes[b]!)
+        let size = sizes[b]!
+        let upper = linear(Linear(terms: size.terms, constant: size.constant - 1))
         return "<munderover><mo>&#x2211;</mo><mrow>\(Math.identifier(b))<mo>=</mo><mn>0</mn></mrow>\(upper)</munderover>"
       }.joined()
       // Ranges of indices that are not binders of this sum stay in the bracket.
@@ -100,8 +103,8 @@ extension MathWriter {
 /// Reading plain ranges and Kronecker deltas out of a guard.
 enum GuardRanges {
   /// The ranges `0 <= i <= n - 1` of `g` (by index, in constraint order) and the other constraints.
-  static func split(_ g: Guard) -> (ranges: [(index: String, size: Affine)], rest: [Constraint]) {
-    var ranges: [(String, Affine)] = [], used = Set<Int>()
+  static func split(_ g: Guard) -> (ranges: [(index: String, size: Linear)], rest: [Constraint]) {
+    var ranges: [(String, Linear)] = [], used = Set<Int>()
     for (k, c) in g.constraints.enumerated() where c.relation == .nonNegative {
       guard c.expression.constant == 0, c.expression.terms.count == 1, c.expression.terms[0].coefficient == 1,
         case let .index(i) = c.expression.terms[0].variable
@@ -109,10 +112,11 @@ enum GuardRanges {
       // The upper bound: -i + size - 1 >= 0 with a size of dimensions only.
       guard let u = g.constraints.indices.first(where: { u in
         let e = g.constraints[u].expression
-        return !used.contains(u) && g.constraints[u].relation == .nonNegative && e.coefficient(of: .index(i)) == -1 && e.indices == [i]
-      }), let size = try? g.constraints[u].expression.plus(.index(i)).plus(.constant(1)), size.isKnownNonNegative || !size.terms.isEmpty
-      else { continue }
-      ranges.append((i, size))
+        return !used.contains(u) && g.constraints[u].relation == .nonNegative && e.coefficient(of: .index(i)) == -1
+          && e.terms.allSatisfy { $0.variable == .index(i) || !$0.variable.isIndex }
+      }) else { continue }
+      let upper = g.constraints[u].expression
+      ranges.append((i, Linear(terms: upper.terms.filter { $0.variable != .index(i) }, constant: upper.constant + 1)))
       used.formUnion([k, u])
     }
     return (ranges, g.constraints.enumerated().filter { !used.contains($0.offset) }.map(\.element))
@@ -125,4 +129,22 @@ enum GuardRanges {
     else { return nil }
     return (c.expression.terms[0].variable.name, c.expression.terms[1].variable.name)
   }
+}
+
+/// An affine expression as plain parts, `terms + constant`, for writing: no validation, so sizes
+/// and bounds derived from a guard cost nothing to form.
+struct Linear {
+  var terms: [(variable: Variable, coefficient: Int)]
+  var constant: Int
+
+  init(terms: [(variable: Variable, coefficient: Int)], constant: Int) {
+    self.terms = terms
+    self.constant = constant
+  }
+
+  init(_ a: Affine) { self.init(terms: a.terms, constant: a.constant) }
+}
+
+extension Variable {
+  var isIndex: Bool { if case .index = self { return true } else { return false } }
 }

@@ -28,14 +28,20 @@ struct SiteCommand: ParsableCommand {
   @OptionGroup var theoremFolder: TheoremFolderOptions
   @OptionGroup var certificateFolder: CertificateFolderOptions
 
-  @Option(help: "The folder of model specs (.spec) to give pages.")
-  var models = "Models"
+  static let defaultModels = "Models"
+
+  @Option(help: "The folder of model specs (.spec) to give pages (the default may be absent: no model pages).")
+  var models = SiteCommand.defaultModels
 
   @Option(help: "The kernel's rule reference that proof steps link to.")
   var rules = "Docs/Rules.md"
 
   func validate() throws {
     if out.isEmpty { throw ValidationError("--out needs a folder") }
+    var isFolder: ObjCBool = false
+    if models != SiteCommand.defaultModels, !(FileManager.default.fileExists(atPath: models, isDirectory: &isFolder) && isFolder.boolValue) {
+      throw ValidationError("--models \(models): no such folder")
+    }
   }
 
   /// The site's request: the files named, or every theorem file of the folder.
