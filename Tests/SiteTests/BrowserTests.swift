@@ -8,7 +8,8 @@ import Testing
 // except in CI (`CI` set), where that is a failure.
 @Suite(.enabled(if: Chromium.path != nil || Chromium.required, "headless Chromium is not installed (apt-get install chromium, or make deps)"))
 struct BrowserTests {
-  @Test func everyPageLoadsWithItsMathematicsLinksAndSearchAndNoConsoleMessage() throws {
+  @Test func everyPageLoadsWithItsMathematicsLinksAndSearchAndNoConsoleMessage() async throws {
+    try await SiteFixture.ready()
     let files = try SiteFixture.files().filter { $0.hasSuffix(".html") }
     let pages = files.map { SiteFixture.output.appendingPathComponent($0) }
     let harness = FileManager.default.temporaryDirectory.appendingPathComponent("certify-harness-\(UUID().uuidString).html")
@@ -16,7 +17,7 @@ struct BrowserTests {
     try BrowserHarness.page(pages: pages).write(to: harness, atomically: true, encoding: .utf8)
     // file:// pages are each their own origin; the harness reads the iframes' DOM with this flag
     // (the site itself needs no flag).
-    let run = try Chromium.run(["--allow-file-access-from-files", "--enable-logging=stderr", "--v=0",
+    let run = try await Chromium.run(["--allow-file-access-from-files", "--enable-logging=stderr", "--v=0",
                                 "--virtual-time-budget=600000", "--dump-dom"], url: harness)
     let json = try #require(run.stdout.components(separatedBy: "<pre id=\"result\">").dropFirst().first?.components(separatedBy: "</pre>").first,
                             "the harness did not finish: \(run.stderr.suffix(2000))")
@@ -38,29 +39,29 @@ struct BrowserTests {
   }
 
   @Test(arguments: ["index.html", "theorems/mlp_mse/grad_W1.html", "theorems/other/wrong/square.x.html"])
-  func aScreenshotShowsThePage(page: String) throws {
-    _ = try SiteFixture.summary.get()
-    let image = try screenshot(SiteFixture.output.appendingPathComponent(page), name: page)
+  func aScreenshotShowsThePage(page: String) async throws {
+    try await SiteFixture.ready()
+    let image = try await screenshot(SiteFixture.output.appendingPathComponent(page), name: page)
     #expect(image.inkFraction > 0.02, "\(page): \(image.inkFraction) of the pixels differ from the background")
     #expect(image.distinctColours > 16)
   }
 
   /// The failing twin: a blank page's screenshot is blank by the same measure.
-  @Test func aBlankPageIsSeenAsBlank() throws {
+  @Test func aBlankPageIsSeenAsBlank() async throws {
     let blank = FileManager.default.temporaryDirectory.appendingPathComponent("certify-blank-\(UUID().uuidString).html")
     defer { try? FileManager.default.removeItem(at: blank) }
     try "<!DOCTYPE html><html lang=\"en\"><title>blank</title><body></body></html>".write(to: blank, atomically: true, encoding: .utf8)
-    let image = try screenshot(blank, name: "blank")
+    let image = try await screenshot(blank, name: "blank")
     #expect(image.inkFraction < 0.001)
   }
 
-  private func screenshot(_ url: URL, name: String) throws -> PNGImage {
+  private func screenshot(_ url: URL, name: String) async throws -> PNGImage {
     // Kept after the run, to look at: one folder per test process.
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("certify-site-screenshots-\(ProcessInfo.processInfo.processIdentifier)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let file = folder.appendingPathComponent(name.replacingOccurrences(of: "/", with: "_") + ".png")
     try? FileManager.default.removeItem(at: file)
-    let run = try Chromium.run(["--window-size=1200,1500", "--screenshot=\(file.path)"], url: url)
+    let run = try await Chromium.run(["--window-size=1200,1500", "--screenshot=\(file.path)"], url: url)
     #expect(FileManager.default.fileExists(atPath: file.path), "no screenshot: \(run.stderr.suffix(1000))")
     return try PNGImage(contentsOf: file)
   }

@@ -6,7 +6,8 @@ import Testing
 // The generated site of the whole catalogue, read as files: every statement has its page, every
 // link resolves, nothing is fetched, failures show why, models show their certificates.
 @Suite struct SitePagesTests {
-  @Test func everyStatementOfTheTheoremsFolderHasAPage() throws {
+  @Test func everyStatementOfTheTheoremsFolderHasAPage() async throws {
+    try await SiteFixture.ready()
     let index = try SiteFixture.text("index.html")
     var count = 0
     for file in SiteFixture.theoremFiles {
@@ -22,15 +23,17 @@ import Testing
       }
     }
     #expect(count >= 40)
-    #expect(try SiteFixture.summary.get().statements == count + 4)  // and the four of wrong.thm
+    #expect(try await SiteFixture.ready().statements == count + 4)  // and the four of wrong.thm
   }
 
   /// The failing twin: a statement that does not exist has no page.
-  @Test func noPageForAStatementThatDoesNotExist() throws {
+  @Test func noPageForAStatementThatDoesNotExist() async throws {
+    try await SiteFixture.ready()
     #expect(throws: (any Error).self) { try SiteFixture.text("theorems/layers/no_such_rule.x.html") }
   }
 
-  @Test func everyLinkResolvesAndNothingIsFetched() throws {
+  @Test func everyLinkResolvesAndNothingIsFetched() async throws {
+    try await SiteFixture.ready()
     let files = try SiteFixture.files()
     #expect(files.count > 50)
     var checked = 0
@@ -57,9 +60,10 @@ import Testing
     #expect(checked > 1000)
   }
 
-  @Test func theCatalogueIsCertifiedAndTheWrongFileIsNot() throws {
+  @Test func theCatalogueIsCertifiedAndTheWrongFileIsNot() async throws {
+    try await SiteFixture.ready()
     let index = try SiteFixture.text("index.html")
-    let summary = try SiteFixture.summary.get()
+    let summary = try await SiteFixture.ready()
     #expect(summary.failed == 3)  // square.x, relu.x, softmax_cross_entropy.z of wrong.thm
     #expect(summary.certified == summary.statements - 4)
     #expect(index.contains("\(summary.statements) statements"))
@@ -67,7 +71,8 @@ import Testing
     #expect(scale.contains("status proved") && scale.contains("not under the theorems folder"))
   }
 
-  @Test func aWrongRuleShowsBothNormalFormsAndACounterexample() throws {
+  @Test func aWrongRuleShowsBothNormalFormsAndACounterexample() async throws {
+    try await SiteFixture.ready()
     let page = try SiteFixture.text("theorems/other/wrong/square.x.html")
     #expect(page.contains("status failed"))
     #expect(page.contains("The two sides differ"))
@@ -79,7 +84,8 @@ import Testing
     #expect(page.contains("Left side = <code>") && page.contains("(dimension)"))
   }
 
-  @Test func aMissingSideConditionIsNamed() throws {
+  @Test func aMissingSideConditionIsNamed() async throws {
+    try await SiteFixture.ready()
     let relu = try SiteFixture.text("theorems/other/wrong/relu.x.html")
     #expect(relu.contains("could not be discharged"))
     #expect(relu.contains("&#x2260;"))  // x[k] ≠ 0, as mathematics
@@ -87,7 +93,8 @@ import Testing
     #expect(softmax.contains("vanishes under the assumption"))
   }
 
-  @Test func aProvedPageShowsHashStepsAndRuleLinks() throws {
+  @Test func aProvedPageShowsHashStepsAndRuleLinks() async throws {
+    try await SiteFixture.ready()
     let page = try SiteFixture.text("theorems/layers/relu.x.html")
     let certificate = try String(contentsOf: SiteFixture.root.appendingPathComponent("Certificates/layers/relu.x.json"), encoding: .utf8)
     let hash = try #require(certificate.components(separatedBy: "\"sha256\": \"").dropFirst().first?.prefix(64))
@@ -100,7 +107,8 @@ import Testing
     #expect(page.contains("Proof (\(steps) steps)"))
   }
 
-  @Test func aModelPageNamesTheCertificatesItRestsOn() throws {
+  @Test func aModelPageNamesTheCertificatesItRestsOn() async throws {
+    try await SiteFixture.ready()
     let page = try SiteFixture.text("models/mlp.html")
     for rule in ["dense.x", "dense.W", "dense.b", "relu.x", "softmax_cross_entropy.z"] {
       #expect(page.contains("href=\"../theorems/layers/\(rule).html\""), "\(rule)")
@@ -112,7 +120,8 @@ import Testing
     #expect(swish.contains("swish.x") && swish.contains("proved when the model is built"))
   }
 
-  @Test func theRulesPageHasAnEntryForEveryRuleTheProofsUse() throws {
+  @Test func theRulesPageHasAnEntryForEveryRuleTheProofsUse() async throws {
+    try await SiteFixture.ready()
     let rules = Set(LinkScan.attributes("id", in: try SiteFixture.text("rules.html")))
     for file in try SiteFixture.files() where file.hasPrefix("theorems/") {
       for href in LinkScan.attributes("href", in: try SiteFixture.text(file)) where href.contains("rules.html#") {
@@ -124,9 +133,22 @@ import Testing
 
 /// Reading attributes out of the generated HTML (which escapes every value it writes).
 enum LinkScan {
+  /// The values of ` NAME="..."` in `text`, found by a scan of its bytes (pages are large).
   static func attributes(_ name: String, in text: String) -> [String] {
-    text.components(separatedBy: " \(name)=\"").dropFirst().compactMap { $0.split(separator: "\"", maxSplits: 1).first.map(String.init) }
-      .map { $0.replacingOccurrences(of: "&amp;", with: "&") }
+    let pattern = Array(" \(name)=\"".utf8), bytes = Array(text.utf8)
+    var values: [String] = [], k = 0
+    while k + pattern.count <= bytes.count {
+      if bytes[k] == pattern[0], bytes[k..<k + pattern.count].elementsEqual(pattern) {
+        let start = k + pattern.count
+        var end = start
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\"") { end += 1 }
+        values.append(String(decoding: bytes[start..<end], as: UTF8.self).replacingOccurrences(of: "&amp;", with: "&"))
+        k = end
+      } else {
+        k += 1
+      }
+    }
+    return values
   }
 
   static func split(_ href: String) -> (String, String?) {

@@ -22,7 +22,7 @@ enum Stylesheet {
     table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
     th, td { border: 1px solid var(--line); padding: .35rem .5rem; text-align: left; vertical-align: top; }
     th { background: #f6f8fa; }
-    td.claim { overflow-x: auto; max-width: 40rem; }
+    td.claim { max-width: 40rem; }
     td.time { text-align: right; white-space: nowrap; }
     .status { display: inline-block; padding: 0 .45rem; border-radius: 3px; font-weight: 600; font-size: .875rem; border: 1px solid; }
     .status.certified { color: #0f5323; background: #e6f4ea; border-color: #0f5323; }
@@ -32,7 +32,7 @@ enum Stylesheet {
     .breadcrumb { color: var(--muted); font-size: .9rem; }
     math { font-size: 1.1em; }
     math[display="block"] { overflow-x: auto; overflow-y: hidden; padding: .25rem 0; }
-    .math-scroll { overflow-x: auto; }
+    .math-scroll { overflow-x: auto; max-width: 40rem; padding-bottom: .2rem; }
     mrow.focus { background: var(--focus-bg); outline: 2px dashed var(--focus-line); outline-offset: 1px; }
     mi.def { color: #5b2a86; }
     .hash { font-family: ui-monospace, monospace; word-break: break-all; }

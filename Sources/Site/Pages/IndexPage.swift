@@ -36,7 +36,8 @@ enum IndexPage {
         body += "<th scope=\"row\">\(HTML.link(site.pagePath(proof), proof.name))</th>"
         body += "<td>\(proof.kind)</td><td>\(PageLayout.badge(proof.status))</td>"
         body += "<td class=\"time\">\(PageLayout.milliseconds(proof.milliseconds))</td>"
-        body += "<td class=\"claim\">\(MathWriter.inline(writer.equation(proof.statement.lhs, proof.statement.rhs), alt: claim))</td></tr>\n"
+        // A long claim scrolls inside its cell rather than widening the table.
+        body += "<td class=\"claim\"><div class=\"math-scroll\">\(MathWriter.inline(writer.equation(proof.statement.lhs, proof.statement.rhs), alt: claim))</div></td></tr>\n"
       }
       body += "</tbody>\n</table>\n</section>\n"
     }

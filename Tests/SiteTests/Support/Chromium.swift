@@ -14,8 +14,9 @@ enum Chromium {
     var stderr: String
   }
 
-  /// Runs the browser headless with `arguments` on `url`; killed after `seconds`.
-  static func run(_ arguments: [String], url: URL, seconds: Double = 120) throws -> Run {
+  /// Runs the browser headless with `arguments` on `url`; killed after `seconds`. The caller
+  /// awaits the browser's exit without holding a thread.
+  static func run(_ arguments: [String], url: URL, seconds: Double = 120) async throws -> Run {
     guard let path else { throw CocoaError(.fileNoSuchFile) }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
@@ -32,11 +33,13 @@ enum Chromium {
     let out = try FileHandle(forWritingTo: outFile), err = try FileHandle(forWritingTo: errFile)
     process.standardOutput = out
     process.standardError = err
-    try process.run()
-    let deadline = Date().addingTimeInterval(seconds)
-    while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-    if process.isRunning { process.terminate() }
-    process.waitUntilExit()
+    var launchError: (any Error)? = nil
+    await withCheckedContinuation { (exited: CheckedContinuation<Void, Never>) in
+      process.terminationHandler = { _ in exited.resume() }
+      do { try process.run() } catch { process.terminationHandler = nil; launchError = error; exited.resume(); return }
+      DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { if process.isRunning { process.terminate() } }
+    }
+    if let launchError { throw launchError }
     try? out.close()
     try? err.close()
     let stdout = (try? Data(contentsOf: outFile)) ?? Data(), stderr = (try? Data(contentsOf: errFile)) ?? Data()

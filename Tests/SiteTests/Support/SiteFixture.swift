@@ -22,18 +22,25 @@ enum SiteFixture {
                  output: output.path)
   }
 
-  /// Generated on first use.
-  static let summary: Result<Site.Summary, any Error> = Result { try Site.generate(request(files: theoremFiles + [wrong], output: output)) }
-
-  /// The text of a generated file (relative path).
-  static func text(_ path: String) throws -> String {
-    _ = try summary.get()
-    return try String(contentsOf: output.appendingPathComponent(path), encoding: .utf8)
+  /// Generated once, on a thread of its own: tests await it without holding one of the few
+  /// threads Swift Testing runs tests on.
+  private static let generation = Task {
+    await withCheckedContinuation { (done: CheckedContinuation<Result<Site.Summary, any Error>, Never>) in
+      Thread.detachNewThread { done.resume(returning: Result { try Site.generate(request(files: theoremFiles + [wrong], output: output)) }) }
+    }
   }
 
-  /// Every file of the generated site, relative paths.
+  /// The site's summary, once it is written.
+  @discardableResult
+  static func ready() async throws -> Site.Summary { try await generation.value.get() }
+
+  /// The text of a generated file (relative path); call `ready()` first.
+  static func text(_ path: String) throws -> String {
+    try String(contentsOf: output.appendingPathComponent(path), encoding: .utf8)
+  }
+
+  /// Every file of the generated site, relative paths; call `ready()` first.
   static func files() throws -> [String] {
-    _ = try summary.get()
     let walker = FileManager.default.enumerator(atPath: output.path)
     return (walker?.compactMap { $0 as? String } ?? []).filter { !$0.hasSuffix("/") && FileManager.default.isReadableFile(atPath: output.appendingPathComponent($0).path) }
       .filter { var d: ObjCBool = false; FileManager.default.fileExists(atPath: output.appendingPathComponent($0).path, isDirectory: &d); return !d.boolValue }
