@@ -38,7 +38,7 @@ struct BrowserTests {
     #expect(run.stderr.contains("certify-harness: done"), "the console was not captured")
   }
 
-  @Test(arguments: ["index.html", "theorems/mlp_mse/grad_W1.html", "theorems/other/wrong/square.x.html"])
+  @Test(arguments: ["index.html", "theorems/layers/relu.x.html", "theorems/other/wrong/square.x.html"])
   func aScreenshotShowsThePage(page: String) async throws {
     try await SiteFixture.ready()
     let image = try await screenshot(SiteFixture.output.appendingPathComponent(page), name: page)
