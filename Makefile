@@ -1,9 +1,10 @@
 # Set-up and everyday commands. `make run` and `make test` each install what they need first.
-SYSTEM_PACKAGES := libgmp-dev libmpfr-dev libmpfi-dev libopenblas-dev zlib1g-dev dataset-fashion-mnist pkg-config
+# chromium: the headless browser the site's tests load every page in (Tests/SiteTests, Docs/Site.md).
+SYSTEM_PACKAGES := libgmp-dev libmpfr-dev libmpfi-dev libopenblas-dev zlib1g-dev dataset-fashion-mnist pkg-config chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CERTIFY := .build/release/certify
 
-.PHONY: deps build run test bench docs clean
+.PHONY: deps build run test bench docs site clean
 
 # Installs the Debian packages Certify links against (and the Fashion-MNIST data set), if missing.
 deps:
@@ -41,6 +42,11 @@ test: deps
 	.build/debug/certify prove --all --check
 	.build/debug/certify check
 	scripts/run-examples
+
+# The proof explorer: every statement, its proof step by step, the models (Docs/Site.md). Open
+# .build/site/index.html in a browser; no server is needed.
+site: build
+	$(CERTIFY) site --out .build/site
 
 bench: deps
 	scripts/bench-exact

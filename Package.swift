@@ -75,10 +75,13 @@ let package = Package(
       name: "Audit",
       dependencies: ["Exact", "Intervals", "COpenBLAS", "CZlib", "ProofKernel", "Evaluation", "Certificates", "Train"]),
 
+    // The static HTML proof explorer `certify site` writes (Docs/Site.md): pages in MathML, no network.
+    .target(name: "Site", dependencies: ["Exact", "ProofKernel", "Algebra", "Evaluation", "Certificates", "Train"]),
+
     .executableTarget(
       name: "certify",
       dependencies: [
-        "Exact", "Intervals", "ProofKernel", "Algebra", "Certificates", "Evaluation", "Train", "Audit",
+        "Exact", "Intervals", "ProofKernel", "Algebra", "Certificates", "Evaluation", "Train", "Audit", "Site",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -104,6 +107,10 @@ let package = Package(
       name: "CertifyTests",
       dependencies: ["certify", "Algebra", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       exclude: ["Help"]),
+    // The site's pages in the process, and in headless Chromium (Docs/Site.md, "Tests").
+    .testTarget(
+      name: "SiteTests",
+      dependencies: ["Site", "Algebra", "Certificates", "ProofKernel", "Exact", "CZlib"]),
     .testTarget(
       name: "ProofKernelTests",
       dependencies: ["ProofKernel", "Exact"]),
