@@ -53,6 +53,7 @@ bench: deps
 	scripts/bench-engine
 	scripts/bench-train
 	scripts/bench-audit
+	scripts/bench-site
 
 # The API documentation of the library products, from their DocC catalogs (Sources/*/*.docc), as a
 # static site in .build/docs/<Module>/ (open index.html through a web server, or see Docs/README.md).
