@@ -44,6 +44,11 @@ struct AuditGradients: ParsableCommand {
   @Flag(help: "Print the results as one line of JSON instead of a table.")
   var json = false
 
+  @Option(help: ArgumentHelp(
+    "Write every gradient entry's enclosure (<tensor>_lo, <tensor>_hi), the Float32 gradient and the batch to this .npz file.",
+    discussion: "Docs/Audits.md, \"Enclosures file\", lists the arrays and compares them with a JAX gradient."))
+  var enclosures: String?
+
   func validate() throws {
     guard batch >= 1 else { throw ValidationError("--batch must be at least 1, not \(batch).") }
     guard batch <= 60_000 else { throw ValidationError("--batch must be at most 60000 (the test set has 10000 images), not \(batch).") }
@@ -60,6 +65,7 @@ struct AuditGradients: ParsableCommand {
 
   func run() throws {
     try reportingFailure {
+      if let enclosures { try AuditOutputFile.check(enclosures) }
       let store = certificateOptions.store
       let loaded = try GradientAuditModel(contentsOf: model, certificates: store)
       let data = try GradientBatch(fashionMNISTIn: dataOptions.data, offset: offset, size: batch)
@@ -69,6 +75,9 @@ struct AuditGradients: ParsableCommand {
         print("dropout at layer\(loaded.removedDropout.count > 1 ? "s" : "") \(loaded.removedDropout.map(String.init).joined(separator: ", ")) removed (the identity at evaluation)")
       }
       let report = try audit.run(loaded.model, on: data, certificates: store)
+      if let enclosures {
+        try AuditOutputFile.write(report.arrays.archive().zipData(), to: enclosures)
+      }
       print(json ? report.json() : report.table())
       if !report.passed { throw ExitCode.failure }
     }
