@@ -41,3 +41,16 @@ protocol FastLinearization {
   /// whose bound is lost (overflow) gets `γ = NaN`.
   func substitute(rows: ArraySlice<Int>, gamma: inout [Double], _ workspace: FastWorkspace)
 }
+
+/// The Float64 transformers of `layers` (numbered from 1 in errors).
+/// - Throws: `AuditError.unsupportedLayer` for the first layer without one.
+func fastTransformers(_ layers: some Sequence<any BoundLayer>) throws(AuditError) -> [any FastTransformer] {
+  var result: [any FastTransformer] = []
+  for (k, layer) in layers.enumerated() {
+    guard let fast = layer as? any FastBoundLayer else {
+      throw AuditError.unsupportedLayer(position: k + 1, kind: layer.kind, tier: "Float64")
+    }
+    result.append(fast.fastTransformer())
+  }
+  return result
+}

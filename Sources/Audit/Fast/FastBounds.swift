@@ -28,15 +28,8 @@ public struct FastBounds: Sendable {
   /// The fast tier for `network`.
   /// - Throws: `AuditError.unsupportedLayer` for a layer with no Float64 transformer.
   public init(network: LayerNetwork) throws(AuditError) {
-    var body: [any FastTransformer] = []
-    for (k, layer) in network.body.enumerated() {
-      guard let fast = layer as? any FastBoundLayer else {
-        throw AuditError.unsupportedLayer(position: k + 1, kind: layer.kind, tier: "Float64")
-      }
-      body.append(fast.fastTransformer())
-    }
+    body = try fastTransformers(network.body)
     self.network = network
-    self.body = body
     margins = FastAffine(foldedLastLayerOf: network.head)
     head = FastAffine(layer: network.head)
   }

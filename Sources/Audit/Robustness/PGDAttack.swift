@@ -46,14 +46,7 @@ public struct PGDAttack: Sendable {
     self.restarts = restarts
     self.stepSize = stepSize ?? 2.5 / Double(steps)
     self.seed = seed
-    var layers: [any FastTransformer] = []
-    for (k, layer) in network.layers.enumerated() {
-      guard let fast = layer as? any FastBoundLayer else {
-        throw AuditError.unsupportedLayer(position: k + 1, kind: layer.kind, tier: "Float64")
-      }
-      layers.append(fast.fastTransformer())
-    }
-    self.layers = layers
+    layers = try fastTransformers(network.layers)
     checker = IntervalBounds(network: network, arithmetic: MPFIArithmetic(precision: 128))
   }
 
