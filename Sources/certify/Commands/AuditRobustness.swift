@@ -68,10 +68,10 @@ struct AuditRobustness: ParsableCommand {
 
   @Option(help: ArgumentHelp(
     "Write each image's verdicts as JSON Lines: label, prediction, each method's verdict and margin bound, the attack's result.",
-    discussion: "One line per image and eps (Docs/Audits.md, \"Per-image results\")."))
+    discussion: "One line per image and eps (Docs/Audits.md, \"Per-image results\").", valueName: "file.jsonl"))
   var perImage: String?
 
-  @Option(help: "With --attack: save each adversarial example found as .npy (exact) and .png in this directory.")
+  @Option(help: ArgumentHelp("With --attack: save each adversarial example found as .npy (exact) and .png in this directory.", valueName: "dir"))
   var saveAdversarial: String?
 
   func validate() throws {
