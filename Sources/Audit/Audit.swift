@@ -1,4 +1,4 @@
-/// # Audit: sound robustness bounds for dense/ReLU networks
+/// # Audit: sound robustness bounds and gradient audits
 ///
 /// A trained network is certified robust at an input when no point of the L∞ ball of radius ε
 /// around it (clipped to the pixel range [0, 1]) can change its class. This module computes lower
@@ -11,10 +11,11 @@
 /// | file | what it holds |
 /// |---|---|
 /// | `NumPy/` | `NumPyArray` (`.npy`) and `NumPyArchive` (`.npz`: our zip reader, zlib's inflate and CRC-32) |
-/// | `Network/` | `DenseLayer`, `DenseNetwork` (Float32 weights, `[out, in]`), exact evaluation, margins |
+/// | `Network/` | `DenseLayer`, `DenseNetwork` (Float32 weights, `[out, in]`), `LayerNetwork` (bound layers, a dense head), exact evaluation |
+/// | `Layers/` | `BoundLayer`: each layer kind's exact meaning, IBP and CROWN step (dense, relu, sparse affine — conv2d, pooling, batch norm, flatten — and max pool) |
 /// | `Robustness/InputBox.swift` | the clipped ball as an exact box of rationals |
 /// | `Bounds/` | the exact (`Rational`) and MPFI tiers: `BoundArithmetic`, IBP and CROWN over it |
-/// | `Fast/` | the Float64 tier on BLAS with rigorous rounding-error terms: `FastBounds` |
+/// | `Fast/` | the Float64 tier on BLAS with rigorous rounding-error terms: `FastBounds`, each layer's `FastTransformer` |
 /// | `Robustness/` | `AuditDataset`, `RobustnessAudit` (certified accuracy per ε), the report |
 ///
 /// Errors are `AuditError`.

@@ -4,6 +4,8 @@ import Exact
 public enum AuditError: Error, Equatable, Sendable {
   /// The file could not be read at all.
   case unreadableFile(path: String, reason: String)
+  /// An output file or directory could not be written.
+  case unwritableFile(path: String, reason: String)
   /// The file is not a zip archive (an `.npz` is one).
   case notAnArchive(path: String, reason: String)
   /// An archive member could not be extracted: bad compression or checksum.
@@ -28,6 +30,8 @@ public enum AuditError: Error, Equatable, Sendable {
   case notFloat32(array: String, index: Int, value: Double)
   /// A weight or bias that is infinite or NaN.
   case nonFiniteWeight(array: String, index: Int)
+  /// A layer with no bound transformer for the tier asked (`position` counts from 1).
+  case unsupportedLayer(position: Int, kind: String, tier: String)
   /// A network, data set or audit parameter that does not fit (widths, labels, ε).
   case invalidArgument(String)
 }
@@ -39,6 +43,8 @@ extension AuditError: CustomStringConvertible {
     switch self {
     case let .unreadableFile(path, reason):
       return "cannot read \(cut(path)): \(reason)"
+    case let .unwritableFile(path, reason):
+      return "cannot write \(cut(path)): \(reason)"
     case let .notAnArchive(path, reason):
       return "\(cut(path)) is not a zip archive (.npz): \(reason)"
     case let .corruptEntry(name, reason):
@@ -65,6 +71,8 @@ extension AuditError: CustomStringConvertible {
       return "\(cut(array))[\(index)] = \(value) has no exact Float32 value: Certify audits Float32 networks"
     case let .nonFiniteWeight(array, index):
       return "\(cut(array))[\(index)] is infinite or NaN"
+    case let .unsupportedLayer(position, kind, tier):
+      return "layer \(position) (\(cut(kind))) has no \(tier) bound transformer, so the audit cannot bound it"
     case let .invalidArgument(message):
       return message
     }

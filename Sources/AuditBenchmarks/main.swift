@@ -90,6 +90,7 @@ do {
       ("kind", quoted("gradients")), ("batch", "\(report.batch)"), ("precision", "\(report.precision)"),
       ("directions", "\(report.checks.count)"), ("enclose_seconds", "\(report.encloseSeconds)"),
       ("total_seconds", "\(report.totalSeconds)"), ("passed", "\(report.passed)"), ("max_ulps", "\(worst)"),
+      ("max_rss_megabytes", "\(peakResidentMegabytes())"),
     ])
     if options.npz.isEmpty { exit(0) }
   }
@@ -154,4 +155,11 @@ func processCPUSeconds() -> Double {
   var time = timespec()
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
   return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
+
+/// The process's peak resident memory so far, in MiB (`getrusage`: kilobytes on Linux).
+func peakResidentMegabytes() -> Double {
+  var usage = rusage()
+  getrusage(RUSAGE_SELF.rawValue, &usage)
+  return Double(usage.ru_maxrss) / 1024
 }

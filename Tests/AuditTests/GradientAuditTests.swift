@@ -117,6 +117,48 @@ struct GradientAuditTests {
     #expect(tensors.allSatisfy { $0["within_bound"] as! Bool && $0["max_ulps"] != nil && $0["max_rel_error"] != nil })
   }
 
+  /// The report a newcomer reads: the verdict first, the input convention, errors against the
+  /// tensor's scale and norm; and the enclosure arrays `--enclosures` writes, entry by entry.
+  @Test func reportAndEnclosureArrays() throws {
+    let model = try Self.model(Self.specs[1])
+    let batch = try Self.batch(width: 4, count: 6, classes: 3)
+    let report = try GradientAudit(precision: 128, directions: 1).run(model, on: batch, certificates: Self.store)
+    let lines = report.table().split(separator: "\n")
+    #expect(lines[0].hasPrefix("PASSED: every entry of the trainer's Float32 gradient is within the a priori rounding bound"))
+    #expect(lines[2].hasPrefix("inputs: the trainer's Float32 features"))
+    #expect(report.table().contains("a priori bound: a worst case over every summation order"))
+    let archive = report.arrays.archive()
+    for (p, (parameter, t)) in zip(model.parameters, report.tensors).enumerated() {
+      func values(_ suffix: String) throws -> [Double] {
+        let array = try #require(archive[parameter.name + suffix])
+        #expect(array.shape == parameter.shape)
+        switch array.elements {
+        case let .float64(v): return v
+        case let .float32(v): return v.map(Double.init)
+        default: Issue.record("\(parameter.name + suffix): unexpected dtype"); return []
+        }
+      }
+      let lo = try values("_lo"), hi = try values("_hi"), float = try values("_float32"), bound = try values("_bound")
+      #expect(try values("_value") == parameter.value.scalars.map(Double.init))
+      #expect(zip(lo, hi).allSatisfy { $0 <= $1 })
+      #expect(float.indices.allSatisfy { abs(float[$0] - lo[$0]) <= bound[$0] && abs(float[$0] - hi[$0]) <= bound[$0] })
+      #expect(report.arrays.tensors[p].float == model.parameters[p].gradient.scalars)
+      // The figures, recomputed from the arrays (they are sound bounds, so ≥ or ≤ these).
+      let scale = zip(lo, hi).map { max(abs($0), abs($1)) }.max()!
+      #expect(t.scale >= scale)
+      let smallest = zip(lo, hi).map { $0 > 0 ? $0 : $1 < 0 ? -$1 : 0 }
+      #expect(t.norm <= smallest.map { $0 * $0 }.reduce(0, +).squareRoot() * (1 + 1e-12))
+      let errors = float.indices.map { max(abs(float[$0] - lo[$0]), abs(float[$0] - hi[$0])) }
+      #expect(t.normError >= errors.map { $0 * $0 }.reduce(0, +).squareRoot() * (1 - 1e-12))
+      #expect(t.maxRelErrorAwayFromZero <= t.maxRelError)
+      #expect(t.norm > 0 && t.normError / t.norm < 1e-5)
+    }
+    #expect(archive["inputs"]?.shape == [6, 4] && archive["labels"]?.shape == [6])
+    if case let .float32(inputs) = archive["inputs"]?.elements { #expect(inputs == batch.features) } else { Issue.record("inputs") }
+    let json = try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as! [String: Any]
+    #expect((json["verdict"] as! String).hasPrefix("PASSED"))
+  }
+
   /// A gradient entry moved well outside its bound is flagged, in the right tensor.
   @Test func perturbedGradientIsFlagged() throws {
     let model = try Self.model(Self.specs[1])
@@ -127,6 +169,7 @@ struct GradientAuditTests {
     #expect(!report.tensors[2].withinBound && report.tensors[2].outside == 1)
     #expect(report.tensors.enumerated().allSatisfy { $0.offset == 2 || $0.element.withinBound })
     #expect(!report.passed && report.table().contains("NO (1 outside"))
+    #expect(report.verdict == "FAILED: entries not certainly within the a priori bound in \(report.tensors[2].name)")
   }
 
   /// Relu inputs exactly 0 are counted as kinks: a zero bias and an all-zero example make every

@@ -48,6 +48,36 @@ struct AuditRobustnessCLITests {
     #expect(try String(contentsOfFile: notes, encoding: .utf8) == "mine")
   }
 
+  /// `--per-image` writes one JSON line per image and eps whose counts agree with the summary;
+  /// `--save-adversarial` saves each broken image's example as .npy and .png.
+  @Test func writesPerImageVerdictsAndAdversarialExamples() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let model = try Self.trainedCheckpoint(in: dir)
+    let perImage = dir.appendingPathComponent("images.jsonl").path, examples = dir.appendingPathComponent("adversarial")
+    let run = try certify([
+      "audit", "robustness", "--model", model, "--limit", "40", "--eps", "0.003,0.05", "--json", "--attack", "--attack-steps", "20",
+      "--per-image", perImage, "--save-adversarial", examples.path,
+    ])
+    #expect(run.status == 0, "\(run.err)")
+    let summary = try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as! [String: Any]
+    let lines = try String(contentsOfFile: perImage, encoding: .utf8).split(separator: "\n")
+    #expect(lines.count == 80)
+    let objects = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+    for row in summary["results"] as! [[String: Any]] {
+      let method = row["method"] as! String, eps = row["eps"] as! Double
+      let certified = objects.filter { ($0["eps"] as! Double) == eps && (($0[method] as! [String: Any])["certified"] as! Bool) }
+      #expect(certified.count == row["certified"] as! Int)
+      #expect(certified.allSatisfy { ((($0[method] as! [String: Any])["margin_lower"] as? Double) ?? -1) > 0 })
+    }
+    let saved = objects.compactMap { ($0["pgd"] as! [String: Any])["example"] as? String }
+    #expect(!saved.isEmpty)
+    for name in saved {
+      #expect(FileManager.default.fileExists(atPath: examples.appendingPathComponent(name).path))
+      #expect(FileManager.default.fileExists(atPath: examples.appendingPathComponent(name.replacingOccurrences(of: ".npy", with: ".png")).path))
+    }
+  }
+
   @Test func mpfiTierAgreesWithTheFastTierOnItsImages() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -69,6 +99,8 @@ struct AuditRobustnessCLITests {
     (["--method", "lp"], "not one of ibp, crown"),
     (["--precision", "12"], "at least 24 bits"),
     (["--fast", "--exact"], "choose one tier"),
+    (["--save-adversarial", "adv"], "--save-adversarial needs --attack"),
+    (["--per-image", "/nonexistent/dir/images.jsonl"], "cannot write /nonexistent/dir/images.jsonl"),
   ])
   func refusesBadOptions(options: [String], message: String) throws {
     let run = try certify(["audit", "robustness", "--model", "missing.ckpt"] + options)
@@ -80,5 +112,32 @@ struct AuditRobustnessCLITests {
     let run = try certify(["audit", "robustness", "--model", "/nonexistent/m.ckpt"])
     #expect(run.status != 0)
     #expect(run.err.contains("cannot read /nonexistent/m.ckpt"))
+  }
+}
+
+/// `certify audit gradients --enclosures`: the file's enclosures hold a JAX gradient computed from
+/// the file's own parameters, inputs and labels (scripts/compare-enclosures-jax.py), and a
+/// tampered file fails the same comparison.
+@Suite("certify audit gradients --enclosures")
+struct AuditGradientsEnclosuresCLITests {
+  @Test func enclosuresHoldJAXsGradient() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let model = try AuditRobustnessCLITests.trainedCheckpoint(in: dir)
+    let file = dir.appendingPathComponent("enclosures.npz").path
+    let run = try certify(["audit", "gradients", "--model", model, "--batch", "16", "--directions", "0", "--enclosures", file])
+    #expect(run.status == 0, "\(run.err)")
+    let python = URL(fileURLWithPath: "/usr/bin/env")
+    let script = packageRoot.appendingPathComponent("scripts/compare-enclosures-jax.py").path
+    let compared = try runProcess(python, ["python3", script, file])
+    #expect(compared.status == 0, "\(compared.out)\(compared.err)")
+    #expect(compared.out.split(separator: "\n").count == 8)  // 4 tensors, float64 and float32
+    let tampered = dir.appendingPathComponent("tampered.npz").path
+    let edit = "import numpy as np, sys; f = dict(np.load(sys.argv[1])); f['dense1.W_lo'] = f['dense1.W_lo'] + 1e-3; "
+      + "f['dense1.W_hi'] = f['dense1.W_hi'] + 1e-3; np.savez(sys.argv[2], **f)"
+    #expect(try runProcess(python, ["python3", "-c", edit, file, tampered]).status == 0)
+    let refused = try runProcess(python, ["python3", script, tampered])
+    #expect(refused.status == 1)
+    #expect(refused.out.contains("dense1.W float64") && refused.out.contains("FAIL"))
   }
 }

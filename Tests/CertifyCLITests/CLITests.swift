@@ -4,8 +4,13 @@ import Testing
 /// Runs the built `certify` binary (a sibling of the test bundle) and returns its exit status and
 /// output.
 func certify(_ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, out: String, err: String) {
+  try runProcess(try certifyExecutable(), arguments, in: directory)
+}
+
+/// Runs `executable` with `arguments` and returns its exit status and output.
+func runProcess(_ executable: URL, _ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, out: String, err: String) {
   let process = Process()
-  process.executableURL = try certifyExecutable()
+  process.executableURL = executable
   process.arguments = arguments
   process.currentDirectoryURL = directory ?? packageRoot
   // Output goes to files, not pipes: reading a pipe while other tests' children exit can fail with

@@ -2,7 +2,7 @@
 /// allocate (and fault in) fresh pages each time. One per computation; not shared between threads.
 final class FastWorkspace {
   enum Slot: Int, CaseIterable {
-    case center, radius, centerProduct, radiusProduct, lambda, coefficients, product
+    case center, radius, centerProduct, radiusProduct, lambda, product
   }
 
   private var buffers: [UnsafeMutableBufferPointer<Double>]

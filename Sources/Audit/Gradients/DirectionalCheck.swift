@@ -1,3 +1,4 @@
+import Dispatch
 import Exact
 import Intervals
 import Evaluation
@@ -19,6 +20,9 @@ import Train
 /// factor) gives a gap of the order of the derivative itself. It is a check of the formulas and
 /// their composition against the loss, not a proof: the remainder is not bounded rigorously.
 public struct DirectionalCheck: Sendable, Equatable {
+  /// The MPFI precision of the difference quotients' forward passes.
+  public static let precision = 53
+
   public var seed: UInt64
   public var step: Double
   public var quotient: (lower: Double, upper: Double)
@@ -40,38 +44,65 @@ public struct DirectionalCheck: Sendable, Equatable {
     return counts.map { n in (0..<n).map { _ in Float(Double.random(in: -1...1, using: &random) * scale) } }
   }
 
-  /// Runs the check on `enclosure`, whose gradients must be computed; restores its parameters.
+  /// Runs one check per seed. The directional derivatives come from `enclosure`'s gradients
+  /// (which must be computed); the difference quotients from `workers` (enclosures of the same
+  /// model and batch, one per thread, usually at a lower precision: the check is not a proof, and
+  /// 53 bits keep the quotient's enclosure far narrower than the tolerance), in parallel.
   static func run(
-    enclosure: GradientEnclosure, weights: [[Float]], seed: UInt64, step h: Rational
-  ) throws(GradientAuditError) -> DirectionalCheck {
-    let v = direction(counts: weights.map(\.count), seed: seed)
-    let precision = enclosure.precision
-    // The enclosed directional derivative.
-    let total = IntervalVector(count: 2, precision: precision)
+    enclosure: GradientEnclosure, workers: [GradientEnclosure], weights: [[Float]], seeds: [UInt64], step h: Rational
+  ) throws(GradientAuditError) -> [DirectionalCheck] {
+    precondition(!workers.isEmpty, "finite differences need at least one worker")
+    let directions = seeds.map { direction(counts: weights.map(\.count), seed: $0) }
+    let quotients = ResultSlots<Result<(Double, Double), GradientAuditError>?>(count: seeds.count, initial: nil)
+    let shared = UncheckedBox((workers, weights, directions))
+    DispatchQueue.concurrentPerform(iterations: min(workers.count, seeds.count)) { worker in
+      let (workers, weights, directions) = shared.value
+      for d in stride(from: worker, to: directions.count, by: workers.count) {
+        quotients.set(d, Result { () throws(GradientAuditError) in try quotient(workers[worker], weights, directions[d], h) })
+      }
+    }
+    var checks: [DirectionalCheck] = []
+    for (d, seed) in seeds.enumerated() {
+      let (ql, qu) = try quotients.values[d]!.get()
+      let (dl, du) = derivative(enclosure, directions[d])
+      let gap = max(qu - dl, du - ql).nextUp
+      let step = Double(h)
+      let tolerance = step * max(1, abs(dl), abs(du))
+      checks.append(DirectionalCheck(
+        seed: seed, step: step, quotient: (ql, qu), derivative: (dl, du), gap: gap, tolerance: tolerance,
+        consistent: gap <= tolerance))
+    }
+    return checks
+  }
+
+  /// `Σ_P ⟨dP, v_P⟩` enclosed from the gradients.
+  private static func derivative(_ enclosure: GradientEnclosure, _ v: [[Float]]) -> (Double, Double) {
+    let total = IntervalVector(count: 2, precision: enclosure.precision)
     for (gradient, entries) in zip(enclosure.gradients, v) {
-      let direction = IntervalVector(count: entries.count, precision: precision)
+      let direction = IntervalVector(count: entries.count, precision: enclosure.precision)
       for (k, x) in entries.enumerated() { direction.set(k, to: x) }
       total.dot(into: 1, gradient, start: 0, direction, start: 0, length: entries.count)
       total.add(0, total, 1)
     }
-    let derivative = total[0]
-    // The central difference quotient.
-    enclosure.setParameters(weights, plus: h, times: v)
-    try enclosure.forward()
-    let plus = try enclosure.meanLoss()
-    enclosure.setParameters(weights, plus: Rational(0) - h, times: v)
-    try enclosure.forward()
-    let minus = try enclosure.meanLoss()
-    enclosure.setParameters(weights)
-    let quotient = (plus - minus) / Interval(h * 2, precision: precision)
-
-    let (ql, qu) = quotient.doubleBounds
-    let (dl, du) = derivative.doubleBounds
-    let gap = max(qu - dl, du - ql).nextUp
-    let step = Double(h)
-    let tolerance = step * max(1, abs(dl), abs(du))
-    return DirectionalCheck(
-      seed: seed, step: step, quotient: (ql, qu), derivative: (dl, du), gap: gap, tolerance: tolerance,
-      consistent: gap <= tolerance)
+    return total[0].doubleBounds
   }
+
+  /// `(L(w + h v) − L(w − h v)) / 2h` enclosed by two forward passes of `worker`, whose parameters
+  /// are restored.
+  private static func quotient(_ worker: GradientEnclosure, _ weights: [[Float]], _ v: [[Float]], _ h: Rational) throws(GradientAuditError) -> (Double, Double) {
+    worker.setParameters(weights, plus: h, times: v)
+    try worker.forward()
+    let plus = try worker.meanLoss()
+    worker.setParameters(weights, plus: Rational(0) - h, times: v)
+    try worker.forward()
+    let minus = try worker.meanLoss()
+    worker.setParameters(weights)
+    return ((plus - minus) / Interval(h * 2, precision: worker.precision)).doubleBounds
+  }
+}
+
+/// A value handed to worker threads that each use their own part of it (`DirectionalCheck.run`).
+final class UncheckedBox<Value>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
 }

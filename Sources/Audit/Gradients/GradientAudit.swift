@@ -1,5 +1,6 @@
 public import Certificates
 import Dispatch
+import Foundation
 public import Exact
 import Intervals
 public import Train
@@ -27,6 +28,8 @@ public struct GradientAudit: Sendable {
   public var step: Rational
   /// Called with a line of progress at each stage.
   public var progress: (@Sendable (String) -> Void)?
+  /// Threads for the finite-difference checks (one direction each at a time).
+  public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
   public init(precision: Int = 128, directions: Int = 3, seed: UInt64 = 1, step: Rational = Rational(1, 1024)) {
     self.precision = precision
@@ -92,18 +95,30 @@ public struct GradientAudit: Sendable {
     }
 
     var checks: [DirectionalCheck] = []
-    let weights = model.parameters.map(\.value.scalars)
-    for d in 0..<directions {
-      progress?("finite-difference check \(d + 1) of \(directions)")
-      checks.append(try DirectionalCheck.run(enclosure: enclosure, weights: weights, seed: seed &+ UInt64(d), step: step))
+    if directions > 0 {
+      progress?("\(directions) finite-difference check\(directions == 1 ? "" : "s") at \(DirectionalCheck.precision) bits, \(threads) thread\(threads == 1 ? "" : "s")")
+      let workers = try (0..<min(threads, directions)).map { _ throws(GradientAuditError) in
+        try GradientEnclosure(model: model, rules: rules, batch: batch, precision: DirectionalCheck.precision)
+      }
+      checks = try DirectionalCheck.run(
+        enclosure: enclosure, workers: workers, weights: model.parameters.map(\.value.scalars),
+        seeds: (0..<directions).map { seed &+ UInt64($0) }, step: step)
     }
     var kinks: [String: GradientReport.Kinks] = [:]
     for (k, found) in enclosure.kinks { kinks[model.layers[k].name] = .init(exact: found.exact, undecided: found.undecided) }
     if !floatLoss.isFinite { floatLoss = .nan }
+    let arrays = GradientEnclosureArrays(
+      tensors: model.parameters.enumerated().map { p, parameter in
+        let enclosed = (0..<parameter.value.count).map { enclosure.gradients[p].doubleBounds($0) }
+        return .init(
+          name: parameter.name, shape: parameter.value.shape, lower: enclosed.map { $0.lower }, upper: enclosed.map { $0.upper },
+          float: floats[p], bound: bounds[p], value: parameter.value.scalars)
+      },
+      inputs: batch.features, width: batch.width, labels: batch.labels)
     return GradientReport(
       batch: batch.count, precision: precision, tensors: tensors, kinks: kinks, checks: checks,
       loss: loss.doubleBounds, floatLoss: floatLoss,
-      encloseSeconds: seconds(start, enclosed), totalSeconds: seconds(start, DispatchTime.now()))
+      encloseSeconds: seconds(start, enclosed), totalSeconds: seconds(start, DispatchTime.now()), arrays: arrays)
   }
 
   /// An upper bound of the MPFI memory of the enclosure: per example each layer's output and seed

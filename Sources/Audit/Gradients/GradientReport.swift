@@ -24,27 +24,54 @@ public struct GradientReport: Sendable {
   public var encloseSeconds: Double
   /// Seconds for everything, finite differences included.
   public var totalSeconds: Double
+  /// Every entry's enclosure, Float32 value and bound, with the batch (`--enclosures`).
+  public var arrays: GradientEnclosureArrays
 
   /// Every tensor within its bound and every finite-difference check consistent.
   public var passed: Bool { tensors.allSatisfy(\.withinBound) && checks.allSatisfy(\.consistent) }
 
-  /// A table for the terminal.
+  /// The one-line verdict the table starts with.
+  public var verdict: String {
+    let outside = tensors.filter { !$0.withinBound }.map(\.name)
+    let inconsistent = checks.filter { !$0.consistent }.count
+    if passed {
+      let fd = checks.isEmpty ? "" : "; \(checks.count) finite-difference check\(checks.count == 1 ? "" : "s") consistent"
+      return "PASSED: every entry of the trainer's Float32 gradient is within the a priori rounding bound of the exact gradient\(fd)"
+    }
+    var reasons: [String] = []
+    if !outside.isEmpty { reasons.append("entries not certainly within the a priori bound in \(outside.joined(separator: ", "))") }
+    if inconsistent > 0 { reasons.append("\(inconsistent) finite-difference check\(inconsistent == 1 ? "" : "s") inconsistent") }
+    return "FAILED: " + reasons.joined(separator: "; ")
+  }
+
+  /// A table for the terminal: the verdict, the input convention, then per tensor the absolute
+  /// error beside the tensor's scale, the error relative to the gradient's norm, the relative error
+  /// where the exact value is away from zero, and the a priori bound.
   public func table() -> String {
-    var lines = ["gradient audit: batch \(batch), MPFI \(precision) bits, loss \(number(loss.lower))..\(number(loss.upper)) (Float32 \(number(floatLoss)))", ""]
-    let header = ["tensor", "entries", "max abs error", "max rel error", "max ulps", "max bound", "within bound"]
+    var lines = [
+      verdict,
+      "batch \(batch), MPFI \(precision) bits; loss \(number(loss.lower))..\(number(loss.upper)) (Float32 \(number(floatLoss)))",
+      "inputs: the trainer's Float32 features (pixel / 255 rounded to Float32, not the exact quotient) and the Float32 weights as stored",
+      "",
+    ]
+    let header = ["tensor", "entries", "scale max|g|", "max abs error", "abs error/scale", "‖error‖/‖g‖", "rel error, |g|≥scale/1000", "a priori bound", "within bound"]
     var rows = [header]
     for t in tensors {
       let within = t.withinBound ? "yes" : "NO (\(t.outside) outside, \(t.undecided) undecided)"
-      rows.append([t.name, "\(t.count)", number(t.maxAbsError), number(t.maxRelError), number(t.maxUlps), number(t.maxBound), within])
+      rows.append([
+        t.name, "\(t.count)", number(t.scale), number(t.maxAbsError), number(ratio(t.maxAbsError, t.scale)),
+        number(ratio(t.normError, t.norm)), number(t.maxRelErrorAwayFromZero), number(t.maxBound), within,
+      ])
     }
     let widths = header.indices.map { c in rows.map { $0[c].count }.max()! }
     for (r, row) in rows.enumerated() {
       lines.append(row.enumerated().map { c, cell in c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[c] - cell.count) + cell }.joined(separator: "  "))
       if r == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
     }
-    if tensors.contains(where: { $0.relativeUndefined > 0 }) {
-      lines.append("(relative errors leave out entries whose exact value may be 0: \(tensors.map { "\($0.name) \($0.relativeUndefined)" }.joined(separator: ", ")))")
-    }
+    let actual = tensors.map(\.maxAbsError).max() ?? 0, bound = tensors.map(\.maxBound).max() ?? 0
+    lines.append(
+      "a priori bound: a worst case over every summation order, blocking and thread count, which proves no entry can be worse; "
+        + "it is not an estimate\(actual > 0 && bound.isFinite ? " (here \(number(bound / actual)) times the largest actual error)" : "").")
     lines.append("")
     let kinkText = kinks.keys.sorted().map { "\($0): \(kinks[$0]!.exact) exactly 0, \(kinks[$0]!.undecided) undecided" }
     lines.append("relu kinks (inputs where the certified rule's x != 0 fails): " + (kinkText.isEmpty ? "none checked" : kinkText.joined(separator: "; ")))
@@ -62,6 +89,8 @@ public struct GradientReport: Sendable {
     let tensorsJSON = tensors.map { t in
       "{\"name\":\(quoted(t.name)),\"entries\":\(t.count),\"max_abs_error\":\(jsonNumber(t.maxAbsError)),\"max_rel_error\":\(jsonNumber(t.maxRelError)),"
         + "\"relative_undefined\":\(t.relativeUndefined),\"max_ulps\":\(jsonNumber(t.maxUlps)),\"max_bound\":\(jsonNumber(t.maxBound)),"
+        + "\"scale\":\(jsonNumber(t.scale)),\"norm\":\(jsonNumber(t.norm)),\"norm_error\":\(jsonNumber(t.normError)),"
+        + "\"max_rel_error_away_from_zero\":\(jsonNumber(t.maxRelErrorAwayFromZero)),"
         + "\"within_bound\":\(t.withinBound),\"outside\":\(t.outside),\"undecided\":\(t.undecided)}"
     }.joined(separator: ",")
     let kinksJSON = kinks.keys.sorted().map { "\(quoted($0)):{\"exact\":\(kinks[$0]!.exact),\"undecided\":\(kinks[$0]!.undecided)}" }.joined(separator: ",")
@@ -70,10 +99,15 @@ public struct GradientReport: Sendable {
         + "\"derivative\":[\(jsonNumber(c.derivative.lower)),\(jsonNumber(c.derivative.upper))],\"gap\":\(jsonNumber(c.gap)),"
         + "\"tolerance\":\(jsonNumber(c.tolerance)),\"consistent\":\(c.consistent)}"
     }.joined(separator: ",")
-    return "{\"batch\":\(batch),\"precision\":\(precision),\"loss\":[\(jsonNumber(loss.lower)),\(jsonNumber(loss.upper))],\"float_loss\":\(jsonNumber(floatLoss)),"
+    return "{\"verdict\":\(quoted(verdict)),\"inputs\":\"float32 features as the trainer computes them\",\"batch\":\(batch),\"precision\":\(precision),\"loss\":[\(jsonNumber(loss.lower)),\(jsonNumber(loss.upper))],\"float_loss\":\(jsonNumber(floatLoss)),"
       + "\"tensors\":[\(tensorsJSON)],\"kinks\":{\(kinksJSON)},\"finite_differences\":[\(checksJSON)],"
       + "\"passed\":\(passed),\"seconds\":{\"enclose\":\(jsonNumber(encloseSeconds)),\"total\":\(jsonNumber(totalSeconds))}}"
   }
+}
+
+/// `a / b`, or infinity when `b` is 0 and `a` is not.
+private func ratio(_ a: Double, _ b: Double) -> Double {
+  a == 0 ? 0 : b > 0 ? (a / b).nextUp : .infinity
 }
 
 private func number(_ x: Double) -> String {
@@ -82,10 +116,4 @@ private func number(_ x: Double) -> String {
   return String(format: abs(x) >= 1e-3 && abs(x) < 1e5 ? "%.4g" : "%.3e", x)
 }
 
-private func jsonNumber(_ x: Double) -> String {
-  x.isFinite ? "\(x)" : "null"
-}
 
-private func quoted(_ s: String) -> String {
-  "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-}

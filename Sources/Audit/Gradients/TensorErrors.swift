@@ -15,6 +15,16 @@ public struct TensorErrors: Sendable, Equatable {
   public var relativeUndefined: Int
   /// An upper bound of `max |ĝ − g| / ulp(g)`, the distance in Float32 ulps at the exact value.
   public var maxUlps: Double
+  /// The tensor's scale: an upper bound of `max |g|` over its exact entries.
+  public var scale: Double
+  /// A lower bound of the exact gradient's Euclidean norm `‖g‖₂`.
+  public var norm: Double
+  /// An upper bound of `‖ĝ − g‖₂`: the error as a vector, to be read against `norm`.
+  public var normError: Double
+  /// An upper bound of `|ĝ − g| / |g|` over the entries away from zero, `|g| ≥ scale / 1000`:
+  /// the relative error where it means something (near-zero entries are cancellations, whose
+  /// relative error is large and whose absolute error is tiny).
+  public var maxRelErrorAwayFromZero: Double
   /// The largest a priori bound of an entry.
   public var maxBound: Double
   /// Every entry is certainly within its a priori bound of the exact value.
@@ -28,7 +38,15 @@ public struct TensorErrors: Sendable, Equatable {
   static func measure(name: String, float: [Float], exact: IntervalVector, bound: [Double]) -> TensorErrors {
     var result = TensorErrors(
       name: name, count: float.count, maxAbsError: 0, maxRelError: 0, relativeUndefined: 0, maxUlps: 0,
-      maxBound: 0, withinBound: true, outside: 0, undecided: 0)
+      scale: 0, norm: 0, normError: 0, maxRelErrorAwayFromZero: 0, maxBound: 0, withinBound: true, outside: 0, undecided: 0)
+    var scale = 0.0
+    for k in float.indices {
+      let (lo, hi) = exact.doubleBounds(k)
+      scale = max(scale, lo.magnitude, hi.magnitude)
+    }
+    result.scale = scale
+    let threshold = scale / 1000
+    var squares = 0.0, errorSquares = 0.0  // Σ smallest², Σ absolute², rounded below and above
     for k in float.indices {
       let f = Double(float[k])
       let (lo, hi) = exact.doubleBounds(k)
@@ -45,8 +63,12 @@ public struct TensorErrors: Sendable, Equatable {
       let absolute = max(abs(f - lo), abs(f - hi)).nextUp
       result.maxAbsError = max(result.maxAbsError, absolute)
       let smallest = lo > 0 ? lo : hi < 0 ? -hi : 0  // ≤ |g| for every g in the enclosure
+      squares = max(0, (squares + (smallest * smallest).nextDown).nextDown)
+      errorSquares = (errorSquares + (absolute * absolute).nextUp).nextUp
       if smallest > 0 {
-        result.maxRelError = max(result.maxRelError, (absolute / smallest).nextUp)
+        let relative = (absolute / smallest).nextUp
+        result.maxRelError = max(result.maxRelError, relative)
+        if smallest >= threshold { result.maxRelErrorAwayFromZero = max(result.maxRelErrorAwayFromZero, relative) }
       } else if absolute > 0 {
         result.relativeUndefined += 1
       }
@@ -57,6 +79,8 @@ public struct TensorErrors: Sendable, Equatable {
       result.withinBound = false
       if f < (lo - e).nextDown || f > (hi + e).nextUp { result.outside += 1 } else { result.undecided += 1 }
     }
+    result.norm = max(0, squares.squareRoot().nextDown)
+    result.normError = result.maxAbsError.isFinite ? errorSquares.squareRoot().nextUp : .infinity
     return result
   }
 }

@@ -59,15 +59,7 @@ extension DenseNetwork {
     var h = input
     var result: [[Rational]] = []
     for layer in layers {
-      var z = [Rational](repeating: 0, count: layer.outputWidth)
-      for o in 0..<layer.outputWidth {
-        var sum = Rational(exactlyFloat: layer.bias[o])
-        for i in 0..<layer.inputWidth {
-          let w = layer.weight(output: o, input: i)
-          if w != 0, !h[i].isZero { sum += Rational(exactlyFloat: w) * h[i] }
-        }
-        z[o] = sum
-      }
+      let z = layer.output(at: h)
       result.append(z)
       h = z.map { $0.signum > 0 ? $0 : 0 }
     }
@@ -107,9 +99,7 @@ extension DenseNetwork {
   /// The class with the largest logit at `input` in the exact network, or nil when the largest
   /// logit is shared (a tie has no class).
   public func predictedClass(at input: [Rational]) -> Int? {
-    let z = logits(at: input)
-    guard let best = z.indices.max(by: { z[$0] < z[$1] }) else { return nil }
-    return z.indices.contains { $0 != best && z[$0] == z[best] } ? nil : best
+    layerNetwork.predictedClass(at: input)
   }
 }
 

@@ -1,6 +1,6 @@
 internal import CZlib
 
-/// What the zip reader needs from zlib: DEFLATE decompression (RFC 1951) and CRC-32.
+/// What the zip reader and the PNG writer need from zlib: DEFLATE (RFC 1951) and CRC-32.
 enum Zlib {
   /// The decompressed bytes of a raw DEFLATE stream: a zip member of method 8, which carries no
   /// zlib header or trailer (hence negative window bits). Bytes after the stream's last block are
@@ -59,5 +59,16 @@ enum Zlib {
     bytes.withUnsafeBufferPointer { buffer in
       UInt32(truncatingIfNeeded: CZlib.crc32_z(CZlib.crc32(0, nil, 0), buffer.baseAddress, buffer.count))
     }
+  }
+
+  /// `bytes` as a zlib stream (RFC 1950: header, DEFLATE, Adler-32), as PNG's image data needs.
+  static func compressed(_ bytes: [UInt8]) -> [UInt8] {
+    var length = compressBound(uLong(bytes.count))
+    var output = [UInt8](repeating: 0, count: Int(length))
+    let status = output.withUnsafeMutableBufferPointer { out in
+      bytes.withUnsafeBufferPointer { compress(out.baseAddress, &length, $0.baseAddress, uLong(bytes.count)) }
+    }
+    precondition(status == Z_OK, "zlib compress failed with \(status) (out of memory)")
+    return Array(output.prefix(Int(length)))
   }
 }

@@ -8,6 +8,9 @@ public struct EpsilonResult: Sendable {
   public let epsilon: Rational
   /// Per image: every margin provably positive on the clipped ball.
   public let certified: [Bool]
+  /// Per image: a lower bound of the worst margin `min_j (z_true − z_j)` over the clipped ball,
+  /// rounded down to a Double (`−∞` where an overflow left none).
+  public let worstMarginLower: [Double]
   /// Wall-clock seconds for all images.
   public let seconds: Double
 

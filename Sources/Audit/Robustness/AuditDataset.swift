@@ -75,6 +75,11 @@ public struct AuditDataset: Sendable {
     return try! AuditDataset(pixels: Array(pixels[0..<(kept * features)]), features: features, labels: Array(labels[0..<kept]))
   }
 
+  /// The images at `indices`, in that order.
+  func subset(_ indices: some Collection<Int>) -> AuditDataset {
+    try! AuditDataset(pixels: indices.flatMap { image($0) }, features: features, labels: indices.map { labels[$0] })  // sizes agree
+  }
+
   /// Image `index`'s pixels.
   public func image(_ index: Int) -> ArraySlice<UInt8> { pixels[(index * features)..<((index + 1) * features)] }
 

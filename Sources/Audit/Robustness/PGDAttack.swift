@@ -1,9 +1,8 @@
-internal import COpenBLAS
 import Exact
 import Intervals
 import Train
 
-/// A projected gradient attack (Madry et al., 2018) on the margins of a `DenseNetwork`: a search
+/// A projected gradient attack (Madry et al., 2018) on the margins of a `LayerNetwork`: a search
 /// for a point of the clipped L∞ ball that the exact network misclassifies.
 ///
 /// It is the other side of a robustness certificate. A certificate proves no such point exists; an
@@ -18,7 +17,7 @@ import Train
 /// margin `z_j − z_true`, then projects back onto the ball (Carlini–Wagner's margin loss, which
 /// needs no softmax). The first start is the image itself, the others uniform in the ball.
 public struct PGDAttack: Sendable {
-  public let network: DenseNetwork
+  public let network: LayerNetwork
   /// Gradient steps per start (100 by default).
   public var steps: Int
   /// Starts per image: the image itself, then random points of the ball.
@@ -27,20 +26,27 @@ public struct PGDAttack: Sendable {
   public var stepSize: Double
   /// Seeds the random starts; the same seed finds the same points.
   public var seed: UInt64
-  /// Each layer's weights and bias widened to Double once, for the search's products.
-  private let weights: [[Double]], biases: [[Double]]
+  /// Each layer's Float64 transformer (its forward map and pullback), head included.
+  private let layers: [any FastTransformer]
   /// Decides most candidate points in MPFI (a point box), rationals only the near-ties.
   private let checker: IntervalBounds<MPFIArithmetic>
 
+  /// An attack on a dense/ReLU network (`DenseNetwork.layerNetwork`).
   public init(network: DenseNetwork, steps: Int = 100, restarts: Int = 1, stepSize: Double? = nil, seed: UInt64 = 0) {
+    try! self.init(network: network.layerNetwork, steps: steps, restarts: restarts, stepSize: stepSize, seed: seed)
+  }
+
+  /// An attack on `network`.
+  /// - Throws: `AuditError.unsupportedLayer` for a layer without a Float64 transformer (the
+  ///   search runs through its forward map and pullback).
+  public init(network: LayerNetwork, steps: Int = 100, restarts: Int = 1, stepSize: Double? = nil, seed: UInt64 = 0) throws(AuditError) {
     precondition(steps >= 1 && restarts >= 1, "an attack needs at least one step and one start")
     self.network = network
     self.steps = steps
     self.restarts = restarts
     self.stepSize = stepSize ?? 2.5 / Double(steps)
     self.seed = seed
-    weights = network.layers.map { $0.weights.map(Double.init) }
-    biases = network.layers.map { $0.bias.map(Double.init) }
+    layers = try fastTransformers(network.layers)
     checker = IntervalBounds(network: network, arithmetic: MPFIArithmetic(precision: 128))
   }
 
@@ -92,31 +98,19 @@ public struct PGDAttack: Sendable {
 
   /// The largest wrong margin `max_j z_j − z_label` in Float64 and its gradient in `x`.
   public func worstMarginGradient(_ x: [Double], _ label: Int) -> (margin: Double, gradient: [Double]) {
-    var activations: [[Double]] = [x]
+    var inputs: [[Double]] = []  // each layer's input
     var h = x
-    for (k, layer) in network.layers.enumerated() {
-      var z = biases[k]  // z = W h + b, by BLAS (the search needs no particular rounding)
-      cblas_dgemv(
-        CblasRowMajor, CblasNoTrans, Int32(layer.outputWidth), Int32(layer.inputWidth), 1, weights[k], Int32(layer.inputWidth),
-        h, 1, 1, &z, 1)
-      h = k + 1 < network.layers.count ? z.map { max($0, 0) } : z
-      activations.append(h)
+    for layer in layers {
+      inputs.append(h)
+      h = layer.forward(h)
     }
     let logits = h
     let worst = logits.indices.filter { $0 != label }.max { logits[$0] < logits[$1] }!
     var delta = [Double](repeating: 0, count: logits.count)
     delta[worst] = 1
     delta[label] = -1
-    for k in stride(from: network.layers.count - 1, through: 0, by: -1) {
-      let layer = network.layers[k]
-      var previous = [Double](repeating: 0, count: layer.inputWidth)  // Wᵀ delta
-      cblas_dgemv(
-        CblasRowMajor, CblasTrans, Int32(layer.outputWidth), Int32(layer.inputWidth), 1, weights[k], Int32(layer.inputWidth),
-        delta, 1, 0, &previous, 1)
-      if k > 0 {  // through the ReLU that produced this layer's input
-        for i in previous.indices where activations[k][i] <= 0 { previous[i] = 0 }
-      }
-      delta = previous
+    for k in stride(from: layers.count - 1, through: 0, by: -1) {
+      delta = layers[k].pullback(delta, at: inputs[k])
     }
     return (logits[worst] - logits[label], delta)
   }

@@ -42,7 +42,7 @@ public enum AuditTier: Sendable, Equatable, CustomStringConvertible {
 /// print(report.table())
 /// ```
 public struct RobustnessAudit: Sendable {
-  public let network: DenseNetwork
+  public let network: LayerNetwork
   public let method: BoundMethod
   public let tier: AuditTier
   /// Images bounded at once by the exact and MPFI tiers (the Float64 tier uses OpenBLAS's threads).
@@ -55,16 +55,23 @@ public struct RobustnessAudit: Sendable {
   /// number done and the total, from worker threads; the Float64 tier is fast and does not call it.
   public var progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
 
-  private let fast: FastBounds
+  let fast: FastBounds
   /// The enclosure engine of the exact or MPFI tier, built once: converting every weight (and
   /// preparing MPFI's layer maps) costs as much as bounding a few images.
   private let exactEngine: IntervalBounds<ExactArithmetic>?
   private let mpfiEngine: IntervalBounds<MPFIArithmetic>?
 
+  /// An audit of a dense/ReLU `network` (`DenseNetwork.layerNetwork`).
+  /// - Throws: as `init(network:method:tier:threads:)` for a `LayerNetwork`.
+  public init(network: DenseNetwork, method: BoundMethod = .crown, tier: AuditTier = .float64, threads: Int? = nil) throws(AuditError) {
+    try self.init(network: network.layerNetwork, method: method, tier: tier, threads: threads)
+  }
+
   /// An audit of `network`.
   /// - Throws: `AuditError.invalidArgument` for fewer than 1 thread or an MPFI precision outside
-  ///   `AuditPrecision`'s range.
-  public init(network: DenseNetwork, method: BoundMethod = .crown, tier: AuditTier = .float64, threads: Int? = nil) throws(AuditError) {
+  ///   `AuditPrecision`'s range; `.unsupportedLayer` for a layer without a Float64 transformer
+  ///   (every tier decides clean accuracy in Float64 first).
+  public init(network: LayerNetwork, method: BoundMethod = .crown, tier: AuditTier = .float64, threads: Int? = nil) throws(AuditError) {
     if case let .mpfi(precision) = tier { try AuditPrecision.check(precision) }
     let threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
     guard threads >= 1 else { throw AuditError.invalidArgument("an audit needs at least one thread") }
@@ -72,7 +79,7 @@ public struct RobustnessAudit: Sendable {
     self.method = method
     self.tier = tier
     self.threads = threads
-    fast = FastBounds(network: network)
+    fast = try FastBounds(network: network)
     exactEngine = tier == .exact ? IntervalBounds(network: network, arithmetic: ExactArithmetic()) : nil
     if case let .mpfi(precision) = tier {
       mpfiEngine = IntervalBounds(network: network, arithmetic: MPFIArithmetic(precision: precision))
@@ -81,7 +88,7 @@ public struct RobustnessAudit: Sendable {
     }
   }
 
-  private func check(_ data: AuditDataset) throws(AuditError) {
+  func check(_ data: AuditDataset) throws(AuditError) {
     guard data.features == network.inputWidth else {
       throw AuditError.invalidArgument("the images have \(data.features) pixels, the network \(network.inputWidth) inputs")
     }
@@ -98,17 +105,19 @@ public struct RobustnessAudit: Sendable {
     try check(data)
     let table = try PixelBounds(epsilon: epsilon)
     let start = DispatchTime.now()
-    let certified: [Bool]
+    let results: [(certified: Bool, worst: Double)]
     switch tier {
     case .float64:
-      certified = fastMarginLowerBounds(data, table: table, method: method, onlyUndecided: skipsSettledMargins).map { bounds in bounds.allSatisfy { $0 > 0 } }
+      results = fastMarginLowerBounds(data, table: table, method: method, onlyUndecided: skipsSettledMargins).map { bounds in
+        (bounds.allSatisfy { $0 > 0 }, bounds.reduce(Double.infinity) { $1.isNaN ? -.infinity : min($0, $1) })
+      }
     case .exact:
-      certified = certifyEach(data, table: table, engine: exactEngine!)
+      results = certifyEach(data, table: table, engine: exactEngine!)
     case .mpfi:
-      certified = certifyEach(data, table: table, engine: mpfiEngine!)
+      results = certifyEach(data, table: table, engine: mpfiEngine!)
     }
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-    return EpsilonResult(epsilon: epsilon, certified: certified, seconds: seconds)
+    return EpsilonResult(epsilon: epsilon, certified: results.map { $0.certified }, worstMarginLower: results.map { $0.worst }, seconds: seconds)
   }
 
   /// Margin lower bounds from the Float64 tier for every image, in batches.
@@ -134,9 +143,12 @@ public struct RobustnessAudit: Sendable {
     return result
   }
 
-  /// Certifies image by image in an enclosure arithmetic, `threads` images at a time.
-  private func certifyEach<A: BoundArithmetic>(_ data: AuditDataset, table: PixelBounds, engine: IntervalBounds<A>) -> [Bool] {
-    let results = ResultSlots(count: data.count)
+  /// Bounds image by image in an enclosure arithmetic, `threads` images at a time: per image,
+  /// whether it is certified and a lower bound of its worst margin rounded down to a Double.
+  private func certifyEach<A: BoundArithmetic>(
+    _ data: AuditDataset, table: PixelBounds, engine: IntervalBounds<A>
+  ) -> [(certified: Bool, worst: Double)] {
+    let results = ResultSlots(count: data.count, initial: (certified: false, worst: -Double.infinity))
     let method = self.method, progress = self.progress
     DispatchQueue.concurrentPerform(iterations: min(threads, max(1, data.count))) { worker in
       var index = worker
@@ -145,7 +157,7 @@ public struct RobustnessAudit: Sendable {
         let bounds = method == .ibp
           ? engine.intervalBoundPropagation(over: box, trueClass: data.labels[index])
           : engine.crown(over: box, trueClass: data.labels[index])
-        results.set(index, bounds.isCertified)
+        results.set(index, (bounds.isCertified, Rounding.down(bounds.marginLower.min()!)))
         if let progress { progress(results.finish(), data.count) }
         index += threads
       }
@@ -197,14 +209,14 @@ public struct RobustnessAudit: Sendable {
 }
 
 /// Per-image results written from several threads, each index by one thread only.
-final class ResultSlots: @unchecked Sendable {
-  private let storage: UnsafeMutableBufferPointer<Bool>
+final class ResultSlots<Value>: @unchecked Sendable {
+  private let storage: UnsafeMutableBufferPointer<Value>
   private let lock = NSLock()
   private var finished = 0
-  init(count: Int) { storage = .allocate(capacity: count); storage.initialize(repeating: false) }
-  deinit { storage.deallocate() }
-  func set(_ index: Int, _ value: Bool) { storage[index] = value }
+  init(count: Int, initial: Value) { storage = .allocate(capacity: count); storage.initialize(repeating: initial) }
+  deinit { storage.deinitialize(); storage.deallocate() }
+  func set(_ index: Int, _ value: Value) { storage[index] = value }
   /// Counts one more finished image; returns how many are done.
   func finish() -> Int { lock.withLock { finished += 1; return finished } }
-  var values: [Bool] { Array(storage) }
+  var values: [Value] { Array(storage) }
 }

@@ -12,12 +12,14 @@ struct AuditGradients: ParsableCommand {
     discussion: """
       For a batch of test images, encloses the exact gradient of the batch-mean loss at the \
       Float32 weights and inputs by evaluating the certified rules in MPFI, computes the \
-      trainer's own Float32 gradient on the same batch, and reports per parameter tensor the \
-      largest absolute, relative and ulp error and whether every entry lies within the a priori \
-      rounding bound (any summation order). Dropout is removed (the identity at evaluation). \
-      Finite-difference checks compare random directional derivatives with enclosed difference \
-      quotients. --model takes a checkpoint of 'certify train' or a NumPy .npz (dense/ReLU, \
-      softmax cross-entropy). Docs/Audits.md, "Gradient audit".
+      trainer's own Float32 gradient on the same batch, and reports a one-line verdict, then per \
+      parameter tensor the absolute error beside the tensor's scale, the error relative to its \
+      norm, the relative error where the exact value is away from zero, and whether every entry \
+      lies within the a priori rounding bound (a worst case over any summation order). The \
+      inputs are the trainer's Float32 features (pixel / 255 rounded to Float32). Dropout is \
+      removed (the identity at evaluation). Finite-difference checks compare random directional \
+      derivatives with enclosed difference quotients. --model takes a checkpoint of 'certify \
+      train' or a NumPy .npz (dense/ReLU, softmax cross-entropy). Docs/Audits.md, "Gradient audit".
       """)
 
   @Option(help: "The network: a checkpoint written by 'certify train --out', or a NumPy .npz.")
@@ -44,6 +46,12 @@ struct AuditGradients: ParsableCommand {
   @Flag(help: "Print the results as one line of JSON instead of a table.")
   var json = false
 
+  @Option(help: ArgumentHelp(
+    "Write every gradient entry's enclosure (<tensor>_lo, <tensor>_hi), the Float32 gradient and the batch to this .npz file.",
+    discussion: "Docs/Audits.md, \"Enclosures file\", lists the arrays and compares them with a JAX gradient.",
+    valueName: "file.npz"))
+  var enclosures: String?
+
   func validate() throws {
     guard batch >= 1 else { throw ValidationError("--batch must be at least 1, not \(batch).") }
     guard batch <= 60_000 else { throw ValidationError("--batch must be at most 60000 (the test set has 10000 images), not \(batch).") }
@@ -60,6 +68,7 @@ struct AuditGradients: ParsableCommand {
 
   func run() throws {
     try reportingFailure {
+      if let enclosures { try AuditOutputFile.check(enclosures) }
       let store = certificateOptions.store
       let loaded = try GradientAuditModel(contentsOf: model, certificates: store)
       let data = try GradientBatch(fashionMNISTIn: dataOptions.data, offset: offset, size: batch)
@@ -69,6 +78,9 @@ struct AuditGradients: ParsableCommand {
         print("dropout at layer\(loaded.removedDropout.count > 1 ? "s" : "") \(loaded.removedDropout.map(String.init).joined(separator: ", ")) removed (the identity at evaluation)")
       }
       let report = try audit.run(loaded.model, on: data, certificates: store)
+      if let enclosures {
+        try AuditOutputFile.write(report.arrays.archive().zipData(), to: enclosures)
+      }
       print(json ? report.json() : report.table())
       if !report.passed { throw ExitCode.failure }
     }

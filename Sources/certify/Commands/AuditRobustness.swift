@@ -66,6 +66,14 @@ struct AuditRobustness: ParsableCommand {
   @Flag(help: "Print the results as one line of JSON instead of a table.")
   var json = false
 
+  @Option(help: ArgumentHelp(
+    "Write each image's verdicts as JSON Lines: label, prediction, each method's verdict and margin bound, the attack's result.",
+    discussion: "One line per image and eps (Docs/Audits.md, \"Per-image results\").", valueName: "file.jsonl"))
+  var perImage: String?
+
+  @Option(help: ArgumentHelp("With --attack: save each adversarial example found as .npy (exact) and .png in this directory.", valueName: "dir"))
+  var saveAdversarial: String?
+
   func validate() throws {
     if [precision != nil, fast, exact].filter({ $0 }).count > 1 {
       throw ValidationError("choose one tier: --fast, --precision BITS or --exact.")
@@ -80,6 +88,7 @@ struct AuditRobustness: ParsableCommand {
     }
     if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, not \(limit).") }
     if let threads, threads < 1 || threads > 1024 { throw ValidationError("--threads must be in 1...1024, not \(threads).") }
+    if saveAdversarial != nil && !attack { throw ValidationError("--save-adversarial needs --attack.") }
     if attackSteps < 1 || attackRestarts < 1 { throw ValidationError("--attack-steps and --attack-restarts must be at least 1.") }
     if attackSteps > 1_000_000 || attackRestarts > 1_000_000 {
       throw ValidationError("--attack-steps and --attack-restarts must be at most 1000000.")
@@ -122,6 +131,7 @@ struct AuditRobustness: ParsableCommand {
     if tier == .float64, let threads { BLAS.threads = threads }
     try reportingFailure {
       let plotFile = try plot.map { try PlotFile.check($0, overwrite: overwrite) }
+      if let perImage { try AuditOutputFile.check(perImage) }
       let network = try DenseNetwork(contentsOf: model)
       var test = try FashionMNIST.load(.test, from: dataOptions.data)
       if let limit { test = test.prefix(limit) }
@@ -145,6 +155,17 @@ struct AuditRobustness: ParsableCommand {
         }
       }
       let summary = RobustnessSummary(reports: reports, attacks: attacks)
+      var saved: [[String?]] = []
+      if let saveAdversarial {
+        let side = Int(Double(data.features).squareRoot())
+        let shape = side * side == data.features ? [side, side] : [data.features]
+        saved = try attacks.map { try AdversarialFiles.write($0, shape: shape, to: URL(fileURLWithPath: saveAdversarial)) }
+      }
+      if let perImage {
+        let audit = try RobustnessAudit(network: network)
+        let report = PerImageReport(summary: summary, labels: data.labels, predictions: try audit.predictions(data), savedExamples: saved)
+        try AuditOutputFile.write(Data(report.jsonLines().utf8), to: perImage)
+      }
       print(json ? summary.json() : summary.table())
       if let plot, let plotFile {
         try PlotFile.write(summary.svg(), to: plotFile)

@@ -1,0 +1,110 @@
+extension MaxPoolLayer: FastBoundLayer {
+  func fastTransformer() -> any FastTransformer { FastMaxPool(layer: self) }
+}
+
+/// Max pooling in Float64: on boxes `[max_i l_i, max_i u_i]` (exact: a maximum of Doubles is one of
+/// them); the CROWN relaxation of `MaxPoolEnclosure`, its roundings bounded.
+struct FastMaxPool: FastTransformer {
+  let layer: MaxPoolLayer
+  var inputWidth: Int { layer.inputWidth }
+  var outputWidth: Int { layer.outputWidth }
+
+  func propagate(_ input: BoxBatch, _ workspace: FastWorkspace) -> BoxBatch {
+    let n = input.width, m = layer.outputWidth
+    var lower = [Double](repeating: 0, count: input.count * m), upper = lower
+    for b in 0..<input.count {
+      for (o, window) in layer.windows.enumerated() {
+        var l = -Double.infinity, u = -Double.infinity
+        for i in window {
+          l = maximumPropagatingNaN(l, input.lower[b * n + i])
+          u = maximumPropagatingNaN(u, input.upper[b * n + i])
+        }
+        let finite = l.isFinite && u.isFinite
+        lower[b * m + o] = finite ? l : -.infinity
+        upper[b * m + o] = finite ? u : .infinity
+      }
+    }
+    return BoxBatch(count: input.count, width: m, lower: lower, upper: upper)
+  }
+
+  func linearization(on input: BoxBatch) -> any FastLinearization { MaxPoolLinearization(layer: layer, input: input) }
+
+  func forward(_ x: [Double]) -> [Double] { layer.windows.map { window in window.map { x[$0] }.max()! } }
+
+  /// The derivative flows to the first largest input of each window.
+  func pullback(_ dy: [Double], at x: [Double]) -> [Double] {
+    var dx = [Double](repeating: 0, count: layer.inputWidth)
+    for (o, window) in layer.windows.enumerated() {
+      let best = window.max { x[$0] < x[$1] }!
+      dx[best] += dy[o]
+    }
+    return dx
+  }
+}
+
+/// The relaxation per box and window (`MaxPoolEnclosure`'s, in Doubles, whose comparisons are
+/// exact): `λ ≥ 0`, or `λ < 0` where `j*` dominates, moves `λ` onto `x_{j*}`; else `λ max_i u_i` goes
+/// into the constant, a dot product over the outputs bounded by `γ_m Σ|λ_o u_o| + τ_m`. Where
+/// windows overlap, an input collects up to `k` coefficients, a sum off by at most
+/// `γ_k Σ_o |λ_o| H + τ_k n H`.
+struct MaxPoolLinearization: FastLinearization {
+  let layer: MaxPoolLayer
+  /// Per box and window: the input of the largest lower bound, whether it dominates, the largest upper bound.
+  let best: [Int], dominates: [Bool], upper: [Double]
+  /// Per box: all bounds finite, and `H ≥ max|x_i|`.
+  let finite: [Bool], largest: [Double]
+  /// The most windows an input belongs to.
+  let overlap: Int
+
+  init(layer: MaxPoolLayer, input: BoxBatch) {
+    self.layer = layer
+    let n = input.width
+    var best: [Int] = [], dominates: [Bool] = [], upper: [Double] = [], finite: [Bool] = []
+    for b in 0..<input.count {
+      finite.append((b * n..<(b + 1) * n).allSatisfy { input.lower[$0].isFinite && input.upper[$0].isFinite })
+      for window in layer.windows {
+        let k = window.max { input.lower[b * n + $0] < input.lower[b * n + $1] }!
+        best.append(k)
+        dominates.append(window.allSatisfy { $0 == k || input.upper[b * n + $0] <= input.lower[b * n + k] })
+        upper.append(window.map { input.upper[b * n + $0] }.max()!)
+      }
+    }
+    self.best = best
+    self.dominates = dominates
+    self.upper = upper
+    self.finite = finite
+    largest = largestMagnitudes(input)
+    var counts = [Int](repeating: 0, count: layer.inputWidth)
+    for window in layer.windows { for i in window { counts[i] += 1 } }
+    overlap = counts.max() ?? 1
+  }
+
+  func substitute(rows: ArraySlice<Int>, gamma: inout [Double], _ workspace: FastWorkspace) {
+    let m = layer.outputWidth, n = layer.inputWidth
+    let lambda = UnsafePointer(workspace.existing(.lambda, count: rows.count * m))
+    let product = workspace.buffer(.product, count: rows.count * n)
+    let outputs = DotProductError(length: m), sums = DotProductError(length: max(1, overlap))
+    for (s, b) in rows.enumerated() {
+      let row = lambda + s * m, out = product + s * n
+      for i in 0..<n { out[i] = 0 }
+      var constant = 0.0, constantAbsolute = 0.0, moved = 0.0
+      for o in 0..<m {
+        let l = row[o], q = b * m + o
+        if l >= 0 || dominates[q] {
+          out[best[q]] += l
+          moved += l.magnitude
+        } else {
+          constant += l * upper[q]
+          constantAbsolute += (l * upper[q]).magnitude
+        }
+      }
+      let constantTerm = (constant - outputs.error(absoluteSum: outputs.upperBoundOfNonnegative(constantAbsolute))).nextDown
+      let sumTerm = overlap > 1
+        ? (((sums.gamma * outputs.upperBoundOfNonnegative(moved)).nextUp * largest[b]).nextUp + (sums.tail * Double(n) * largest[b]).nextUp).nextUp
+        : 0
+      let g = ((gamma[s] + constantTerm).nextDown - sumTerm).nextDown
+      gamma[s] = finite[b] && g.isFinite ? g : .nan
+    }
+    workspace.swap(.lambda, .product)
+  }
+}

@@ -1,0 +1,153 @@
+import Exact
+
+extension SparseAffineLayer: FastBoundLayer {
+  func fastTransformer() -> any FastTransformer { FastSparseAffine(layer: self) }
+}
+
+/// A sparse affine layer in Float64. Coefficients are rounded to the nearest Double `Ŵ`; the
+/// exact `W` is within the row's slack: `Σ_j |W_ij − Ŵ_ij| ≤ ρ_i` (computed exactly, rounded up), so
+/// `|(W − Ŵ) x| ≤ ρ_i max|x_j|`. The bias is enclosed by one Double each way where inexact. A row
+/// of `k` entries is a dot product of `k` terms (`γ_k`); the error models use the longest row
+/// (forward) and the longest column (backward).
+struct FastSparseAffine: FastTransformer {
+  let inputWidth: Int
+  let outputWidth: Int
+  let rowStart: [Int], columns: [Int]
+  let weights: [Double], absoluteWeights: [Double]
+  let biasLower: [Double], biasUpper: [Double]
+  /// `A_i ≥ Σ_j |Ŵ_ij|` and `ρ_i`.
+  let rowAbsoluteSum: [Double], slack: [Double]
+  /// `g_i ≥ γ_k A_i + ρ_i`: as `FastAffine.boxErrorCoefficient`.
+  let boxErrorCoefficient: [Double]
+  /// Dot products along a row (forward), along a column (the backward `P W`), and over all
+  /// outputs (the backward `Σ P_i b_i`).
+  let rowError: DotProductError, columnError: DotProductError, outputError: DotProductError
+
+  init(layer: SparseAffineLayer) {
+    inputWidth = layer.inputWidth
+    outputWidth = layer.outputWidth
+    rowStart = layer.rowStart
+    columns = layer.columns
+    weights = layer.coefficients.map { Double($0) }  // nearest
+    absoluteWeights = weights.map(\.magnitude)
+    biasLower = layer.bias.map(Rounding.down)
+    biasUpper = layer.bias.map(Rounding.up)
+    let longestRow = (0..<layer.outputWidth).map { layer.row($0).count }.max() ?? 1
+    var columnCounts = [Int](repeating: 0, count: layer.inputWidth)
+    for j in layer.columns { columnCounts[j] += 1 }
+    rowError = DotProductError(length: max(1, longestRow))
+    columnError = DotProductError(length: max(1, columnCounts.max() ?? 1))
+    outputError = DotProductError(length: layer.outputWidth)
+    var sums: [Double] = [], slack: [Double] = []
+    for o in 0..<layer.outputWidth {
+      var sum = 0.0, difference = Rational(0)
+      for e in layer.row(o) {
+        sum += absoluteWeights[e]
+        let rounded = try! Rational(exactly: weights[e])  // finite: coefficients come from Float32 and small fractions
+        difference += rounded > layer.coefficients[e] ? rounded - layer.coefficients[e] : layer.coefficients[e] - rounded
+      }
+      sums.append(rowError.upperBoundOfNonnegative(sum))
+      slack.append(Rounding.up(difference))
+    }
+    let gamma = rowError.gamma
+    rowAbsoluteSum = sums
+    self.slack = slack
+    boxErrorCoefficient = (0..<layer.outputWidth).map { ((gamma * sums[$0]).nextUp + slack[$0]).nextUp }
+  }
+
+  /// Midpoint-radius as `FastAffine.propagate`, the products row by row over the stored entries.
+  func propagate(_ input: BoxBatch, _ workspace: FastWorkspace) -> BoxBatch {
+    precondition(input.width == inputWidth, "\(inputWidth)-input sparse layer given \(input.width) inputs")
+    let (center, radius, magnitude) = FastAffine.midpointRadius(input, workspace)
+    let count = input.count, n = inputWidth, m = outputWidth
+    let centerProduct = workspace.buffer(.centerProduct, count: count * m)
+    let radiusProduct = workspace.buffer(.radiusProduct, count: count * m)
+    for b in 0..<count {
+      for o in 0..<m {
+        var c = 0.0, r = 0.0
+        for e in rowStart[o]..<rowStart[o + 1] {
+          c += weights[e] * center[b * n + columns[e]]
+          r += absoluteWeights[e] * radius[b * n + columns[e]]
+        }
+        centerProduct[b * m + o] = c
+        radiusProduct[b * m + o] = r
+      }
+    }
+    return FastAffine.outwardBoxes(
+      count: count, width: m, centerProduct: centerProduct, radiusProduct: radiusProduct, magnitude: magnitude,
+      errorCoefficient: boxErrorCoefficient, tail: rowError.tail, biasLower: biasLower, biasUpper: biasUpper)
+  }
+
+  func linearization(on input: BoxBatch) -> any FastLinearization {
+    SparseAffineLinearization(map: self, largest: largestMagnitudes(input))
+  }
+
+  func forward(_ x: [Double]) -> [Double] {
+    (0..<outputWidth).map { o in
+      (rowStart[o]..<rowStart[o + 1]).reduce(biasLower[o]) { $0 + weights[$1] * x[columns[$1]] }
+    }
+  }
+
+  func pullback(_ dy: [Double], at x: [Double]) -> [Double] {
+    var dx = [Double](repeating: 0, count: inputWidth)
+    for o in 0..<outputWidth where dy[o] != 0 {
+      for e in rowStart[o]..<rowStart[o + 1] { dx[columns[e]] += dy[o] * weights[e] }
+    }
+    return dx
+  }
+}
+
+/// Per box, `H ≥ max_i |x_i|` over the box.
+func largestMagnitudes(_ input: BoxBatch) -> [Double] {
+  let n = input.width
+  return (0..<input.count).map { b in
+    var value = 0.0
+    for i in (b * n)..<((b + 1) * n) {
+      value = maximumPropagatingNaN(value, maximumPropagatingNaN(input.lower[i].magnitude, input.upper[i].magnitude))
+    }
+    return value
+  }
+}
+
+/// The substitution `z = W x + b` for a sparse `W`, with `P` the coefficients on `z`:
+/// - `Σ_o P_o b_o ≥ Σ_o P_o b̃_o` with `b̃_o` the bias's lower Double where `P_o ≥ 0`, else its upper
+///   one: a dot product over the outputs, lower-bounded by its computed value minus `γ_m Σ|P_o b̃_o| + τ_m`;
+/// - `Λ' = fl(P Ŵ)` column by column: each entry a dot product of at most `c` terms (the longest
+///   column), off by at most `γ_c Σ_o |P_o| |Ŵ_oi| + τ_c`; with `|x_i| ≤ H` that costs
+///   `γ_c H Σ_o |P_o| A_o + τ_c n' H`;
+/// - the rounded coefficients: `|P (W − Ŵ) x| ≤ H Σ_o |P_o| ρ_o`.
+struct SparseAffineLinearization: FastLinearization {
+  let map: FastSparseAffine
+  let largest: [Double]
+
+  func substitute(rows: ArraySlice<Int>, gamma: inout [Double], _ workspace: FastWorkspace) {
+    let m = map.outputWidth, n = map.inputWidth
+    let p = UnsafePointer(workspace.existing(.lambda, count: rows.count * m))
+    let product = workspace.buffer(.product, count: rows.count * n)
+    let columnTail = (map.columnError.tail * Double(n)).nextUp
+    for (s, b) in rows.enumerated() {
+      let row = p + s * m, out = product + s * n
+      for i in 0..<n { out[i] = 0 }
+      var dot = 0.0, dotAbsolute = 0.0, weighted = 0.0, slack = 0.0
+      for o in 0..<m {
+        let po = row[o]
+        if po == 0 { continue }
+        let bias = po >= 0 ? map.biasLower[o] : map.biasUpper[o]
+        dot += po * bias
+        dotAbsolute += (po * bias).magnitude
+        weighted += po.magnitude * map.rowAbsoluteSum[o]
+        slack += po.magnitude * map.slack[o]
+        for e in map.rowStart[o]..<map.rowStart[o + 1] { out[map.columns[e]] += po * map.weights[e] }
+      }
+      let h = largest[b]
+      let error = map.outputError
+      let biasTerm = (dot - error.error(absoluteSum: error.upperBoundOfNonnegative(dotAbsolute))).nextDown
+      let productTerm = (((map.columnError.gamma * error.upperBoundOfNonnegative(weighted)).nextUp * h).nextUp
+        + (columnTail * h).nextUp).nextUp
+      let slackTerm = (error.upperBoundOfNonnegative(slack) * h).nextUp
+      let g = (((gamma[s] + biasTerm).nextDown - productTerm).nextDown - slackTerm).nextDown
+      gamma[s] = g.isFinite ? g : .nan
+    }
+    workspace.swap(.lambda, .product)
+  }
+}
