@@ -4,7 +4,7 @@ SYSTEM_PACKAGES := libgmp-dev libmpfr-dev libmpfi-dev libopenblas-dev zlib1g-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CERTIFY := .build/release/certify
 
-.PHONY: deps build run test bench docs site clean
+.PHONY: deps python-deps build run test bench docs site clean
 
 # Installs the Debian packages Certify links against (and the Fashion-MNIST data set), if missing.
 deps:
@@ -12,6 +12,12 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  echo "installing: $$missing"; $(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; \
 	else echo "system packages: present"; fi
+
+# Python packages the tests compare against: NumPy, and JAX (the gradient enclosures are checked
+# against its float64 gradient, scripts/compare-enclosures-jax.py). Installed with pip if missing.
+PYTHON_PACKAGES := numpy jax
+python-deps:
+	@python3 -c 'import numpy, jax' 2>/dev/null && echo "python packages: present" || python3 -m pip install --quiet $(PYTHON_PACKAGES)
 
 build: deps
 	swift build -c release --product certify
@@ -33,7 +39,7 @@ run: build
 # suite, then: the checked-in certificates and catalogue are what `certify prove
 # --all` produces, and every certificate replays through the kernel; then the client packages of
 # Examples/ are built against this checkout and run (the public API's contract tests).
-test: deps
+test: deps python-deps
 	@# Only the kernel's own tests may reach its internals (Docs/Semantics.md, "The build").
 	@! grep -rln '@testable import ProofKernel' Sources Tests --include='*.swift' | grep -v '^Tests/ProofKernelTests/'
 	scripts/check-doc-examples --check
