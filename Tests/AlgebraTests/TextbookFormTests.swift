@@ -133,4 +133,69 @@ struct TextbookFormTests {
     guard case let .different(_, _, counterexample, _)? = Prover.prove(s[1]).failure else { Issue.record("wrong proved"); return }
     #expect(counterexample != nil)
   }
+
+  /// The max-pooling window with the gradient sent to the wrong cell of the bottom row, and the L1
+  /// gradient without its negative part: each refused with a point where the sides differ.
+  @Test func wrongMaxAndAbsRulesAreRefused() throws {
+    let s = try statements("""
+      dim n, C, H, W
+      tensor x[n], t[n], p[C, 2 * H, 2 * W], dp[C, H, W]
+      def l1 = sum(i: n) abs(x[i] - t[i])
+      theorem grad_l1_half: grad(l1, x)[k] = step(x[k] - t[k])
+        assume forall k: n. x[k] != t[k]
+      def top[c: C, i: H, j: W] = max(p[c, 2 * i, 2 * j], p[c, 2 * i, 2 * j + 1])
+      def bottom[c: C, i: H, j: W] = max(p[c, 2 * i + 1, 2 * j], p[c, 2 * i + 1, 2 * j + 1])
+      def pooled[c: C, i: H, j: W] = max(top[c, i, j], bottom[c, i, j])
+      def top_wins[c: C, i: H, j: W] = step(top[c, i, j] - bottom[c, i, j])
+      def left_top[c: C, i: H, j: W] = step(p[c, 2 * i, 2 * j] - p[c, 2 * i, 2 * j + 1])
+      def left_bottom[c: C, i: H, j: W] = step(p[c, 2 * i + 1, 2 * j] - p[c, 2 * i + 1, 2 * j + 1])
+      theorem maxpool2_swapped: vjp(e: C, r: H, s: W -> pooled[e, r, s], p, dp)[c, h, w] = sum(i: H, j: W) dp[c, i, j] * (delta(h, 2 * i) * top_wins[c, i, j] * (delta(w, 2 * j) * left_top[c, i, j] + delta(w, 2 * j + 1) * (1 - left_top[c, i, j])) + delta(h, 2 * i + 1) * (1 - top_wins[c, i, j]) * (delta(w, 2 * j) * (1 - left_bottom[c, i, j]) + delta(w, 2 * j + 1) * left_bottom[c, i, j]))
+        assume forall c: C, i: H, j: W. p[c, 2 * i, 2 * j] != p[c, 2 * i, 2 * j + 1]
+        assume forall c: C, i: H, j: W. p[c, 2 * i + 1, 2 * j] != p[c, 2 * i + 1, 2 * j + 1]
+        assume forall c: C, i: H, j: W. top[c, i, j] != bottom[c, i, j]
+      layer min_as_max(n)
+        input a[n], b[n]
+        output y[i: n] = min(a[i], b[i])
+        assume forall k: n. a[k] != b[k]
+        vjp a[i] = step(a[i] - b[i]) * dy[i]
+      """)
+    for statement in s {
+      let outcome = Prover.prove(statement)
+      guard case let .different(_, _, counterexample?, _)? = outcome.failure else {
+        Issue.record("\(statement.name): \(outcome.failure.map(String.init(describing:)) ?? "proved")"); continue
+      }
+      #expect("\(outcome.failure!)".hasPrefix("the two sides differ"), "\(counterexample)")
+    }
+  }
+
+  /// A max without its tie condition: the missing assumption is the arguments differing, written as
+  /// a user would state it, with what it is for; abs needs its argument nonzero.
+  @Test func aMissingTieConditionIsNamed() throws {
+    let s = try statements("""
+      dim n
+      tensor x[n], t[n]
+      layer maximum(n)
+        input a[n], b[n]
+        output y[i: n] = max(a[i], b[i])
+        vjp a[i] = step(a[i] - b[i]) * dy[i]
+      def l1 = sum(i: n) abs(x[i])
+      theorem grad_l1: grad(l1, x)[k] = step(x[k]) - step(-x[k])
+      """)
+    let tie = Prover.prove(s[1])
+    guard case let .missingHypothesis(h)? = tie.failure else { Issue.record("\(tie)"); return }
+    #expect(h == "forall i: n. a[i] != b[i]")
+    #expect("\(tie.failure!)".contains("has no derivative where they are equal"))
+    guard case let .missingHypothesis(zero)? = Prover.prove(s[0]).failure else { Issue.record("\(Prover.prove(s[0]))"); return }
+    #expect(zero.hasSuffix(". x[i] != 0") || zero.hasSuffix(". -x[i] != 0"), "\(zero)")
+    // The printed assumption, stated, proves the rule.
+    let stated = try statements("""
+      dim n
+      layer maximum(n)
+        input a[n], b[n]
+        output y[i: n] = max(a[i], b[i])
+        assume \(h)
+        vjp a[i] = step(a[i] - b[i]) * dy[i]
+      """)
+    #expect(Prover.prove(stated[0]).proved)
+  }
 }

@@ -8,7 +8,8 @@ internal import ProofKernel
 /// number for a number, `(-1) * f1 * ... * fk` for a product `f1 * ... * fk`, and `(-1) * e`
 /// otherwise; `a / b` is `a * b ^ (-1)`, except that dividing by a number multiplies the leading
 /// numeric factor (inserted if absent) by its reciprocal, so `x / 2` is `(1/2) * x` and `2 / 3` is the
-/// number 2/3; `1 / b` alone is `b ^ (-1)`; `sqrt(e)` is `e ^ (1/2)`.
+/// number 2/3; `1 / b` alone is `b ^ (-1)`; `sqrt(e)` is `e ^ (1/2)`; `max`, `min` and `abs` are
+/// written with `relu` (Elaborator+Sugar.swift).
 struct Elaborator {
   let source: Source
 
@@ -51,11 +52,11 @@ struct Elaborator {
     case let .delta(a, b):
       let difference = try kernel(at: e.token) { try affine(a, scope).plus(try affine(b, scope).scaled(by: -1)) }
       return .bracket(try kernel(at: e.token) { try Guard(equal: [difference]) })
-    case let .call(f, argument):
-      let a = try term(argument, scope)
-      if f.text == "sqrt" { return .power(a, Rational(1, 2)) }
-      guard let function = ScalarFunction(rawValue: f.text) else { throw error("unknown function '\(f.text)'", at: f.token) }
-      return .apply(function, a)
+    case let .call(f, arguments):
+      let a = try arguments.map { try term($0, scope) }
+      if let sugar = try Elaborator.sugar(f.text, a) { return sugar }
+      guard let function = ScalarFunction(rawValue: f.text), a.count == 1 else { throw error("unknown function '\(f.text)'", at: f.token) }
+      return .apply(function, a[0])
     case let .sum(list, body):
       let (names, g, inner) = try bind(list, scope)
       let b = try term(body, inner)

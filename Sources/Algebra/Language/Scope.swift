@@ -43,6 +43,7 @@ struct Scope {
   /// Names the grammar uses (functions, `sum`, `forall`, ...): not allowed as declared names or
   /// index names. `pi` is declared as a constant from the start.
   static let reserved: Set<String> = Set(["sum", "grad", "vjp", "delta", "sqrt", "forall", "and", "true", "false"])
+    .union(Elaborator.sugarArity.keys)
     .union(ScalarFunction.allCases.map(\.rawValue))
 
   /// The scope at the top of a file: only `pi`.

@@ -32,7 +32,12 @@ public enum ProofFailure: Error, Sendable, CustomStringConvertible {
       if let missing { s += "\n  the difference vanishes under the assumption \(missing), which is not stated" }
       if let counterexample { s += "\n  counterexample: \(counterexample)" }
       return s
-    case let .missingHypothesis(h): return "missing assumption: \(h)"
+    case let .missingHypothesis(h):
+      // `a != b` (not `a - b != 0`) is how the engine prints a kink of relu(a - b): the tie of a
+      // max or min of `a` and `b`.
+      guard h.contains(" != "), !h.hasSuffix(" != 0") else { return "missing assumption: \(h)" }
+      return "missing assumption: \(h)\n  (a max or min of these two, or a relu of their difference, has no derivative "
+        + "where they are equal: assume that they differ)"
     case let .unsupported(what): return what
     case let .kernel(why): return "kernel: \(why)"
     }
@@ -86,7 +91,9 @@ public enum Prover {
     do {
       done = try builder.apply(.discharge(equation, stating: stated))
     } catch let KernelError.undischarged(_, hypothesis) {
-      throw ProofFailure.missingHypothesis(hypothesis)
+      // The kernel names the hypothesis in its own printing; the user reads the theorem language.
+      let h = builder.theorem(equation).hypotheses.first { $0.description == hypothesis }
+      throw ProofFailure.missingHypothesis(h.map(TermPrinter.assumptionText) ?? hypothesis)
     }
     let theorem = builder.theorem(done)
     guard theorem.lhs == statement.lhs, theorem.rhs == statement.rhs else {
