@@ -37,11 +37,17 @@ struct CatalogueTests {
           guard case let .vjp(v) = stated.lhs.node else { continue }
           let derived = try Deriver.derive(layer, wrt: v.wrt)
           #expect(derived.outcome.proved, "\(derived.text)")
-          // Rename the derived rule's indices to the stated ones and compare the right sides.
+          // Rename the derived rule's indices to the stated ones and compare the right sides, paired
+          // with a free direction and summed over the shape (equal for every direction is equal at
+          // every index), so side conditions are met under the sum, where the layer states them.
           let map = Dictionary(uniqueKeysWithValues: zip(derived.statement.indices.map(\.name), v.at))
+          let direction = try TensorSymbol("direction", shape: v.wrt.shape)
+          func paired(_ g: Term) throws -> Term {
+            try .sum(stated.indices.map(\.name), try v.wrt.shapeGuard(v.at), .mul([try .access(direction, v.at), g]))
+          }
           let same = Statement(name: "\(stated.name) (derived)", location: stated.location,
-                               lhs: try derived.statement.rhs.substituting(map), rhs: stated.rhs,
-                               assumptions: stated.assumptions, indices: stated.indices)
+                               lhs: try paired(try derived.statement.rhs.substituting(map)), rhs: try paired(stated.rhs),
+                               assumptions: stated.assumptions, indices: [])
           let outcome = Prover.prove(same)
           #expect(outcome.proved, "\(stated.name): derived \(derived.text)\n\(outcome.failure.map { "\($0)" } ?? "")")
           count += 1

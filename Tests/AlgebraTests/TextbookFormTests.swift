@@ -76,16 +76,17 @@ struct TextbookFormTests {
     #expect(h.contains("eps") && h.hasSuffix("> 0"), "\(h)")
   }
 
-  /// A counterexample is printed only when it is one, with the real functions: softplus's correct
-  /// rule with `sigmoid` (the engine does not know sigmoid in terms of exp) is "not proved", never
-  /// shown a point; the wrong rule gets a point where the enclosures of the sides are disjoint.
+  /// A counterexample is printed only when it is one, with the real functions: tanh's correct
+  /// rule written through exp (equal to the table's 1 - tanh^2 only over a common denominator, which
+  /// the normal form does not form) is "not proved", never shown a point; the wrong softplus rule
+  /// gets a point where the enclosures of the sides are disjoint.
   @Test func aCounterexampleIsATrueOne() throws {
     let s = try statements("""
       dim n
-      layer softplus(n)
+      layer tanh_exp(n)
         input x[n]
-        output y[i: n] = log(1 + exp(x[i]))
-        vjp x[i] = sigmoid(x[i]) * dy[i]
+        output y[i: n] = tanh(x[i])
+        vjp x[i] = 4 * exp(2 * x[i]) / (exp(2 * x[i]) + 1) ^ 2 * dy[i]
       layer softplus_wrong(n)
         input x[n]
         output y[i: n] = log(1 + exp(x[i]))
@@ -197,5 +198,47 @@ struct TextbookFormTests {
         vjp a[i] = step(a[i] - b[i]) * dy[i]
       """)
     #expect(Prover.prove(stated[0]).proved)
+  }
+
+  /// The identities between functions, each refused without its condition or with a wrong rule:
+  /// softplus's derivative is the sigmoid (and not the sigmoid of -x), cross-entropy as written is
+  /// log-sum-exp minus <t, z> only under sum t = 1 (named), step(relu(x)) = step(x) needs x > 0
+  /// (at x < 0 the left side is the unspecified step(0), so x != 0 is not enough).
+  @Test func identitiesBetweenFunctions() throws {
+    let s = try statements("""
+      dim n
+      tensor z[n], t[n], u[n]
+      layer softplus(n)
+        input x[n]
+        output y[i: n] = log(1 + exp(x[i]))
+        vjp x[i] = sigmoid(x[i]) * dy[i]
+      layer softplus_flipped(n)
+        input x[n]
+        output y[i: n] = log(1 + exp(x[i]))
+        vjp x[i] = sigmoid(-x[i]) * dy[i]
+      layer gelu_wrong(n)
+        input x[n]
+        output y[i: n] = gelu(x[i])
+        vjp x[i] = (1 / 2) * (1 + erf(x[i] / sqrt(2))) * dy[i]
+      def softmax[i: n] = exp(z[i]) / sum(j: n) exp(z[j])
+      theorem ce_unstated: -sum(i: n) t[i] * log(softmax[i]) = log(sum(j: n) exp(z[j])) - sum(i: n) t[i] * z[i]
+      theorem step_relu_unstated[k: n]: step(relu(u[k])) = step(u[k])
+      theorem step_relu_positive[k: n]: step(relu(u[k])) = step(u[k])
+        assume u[k] > 0
+      theorem step_relu_nonzero[k: n]: step(relu(u[k])) = step(u[k])
+        assume u[k] != 0
+      """)
+    let outcomes = Dictionary(uniqueKeysWithValues: s.map { ($0.name, Prover.prove($0)) })
+    #expect(outcomes["softplus.x"]!.proved && outcomes["step_relu_positive"]!.proved)
+    for name in ["softplus_flipped.x", "gelu_wrong.x"] {
+      guard case let .different(_, _, found?, _)? = outcomes[name]!.failure else { Issue.record("\(name): \(outcomes[name]!)"); continue }
+      guard case let .enclosure(l) = found.lhs, case let .enclosure(r) = found.rhs else { Issue.record("\(found)"); continue }
+      #expect(l.isDisjoint(from: r))
+    }
+    guard case let .different(_, _, _, missing)? = outcomes["ce_unstated"]!.failure else { Issue.record("\(outcomes["ce_unstated"]!)"); return }
+    #expect(missing?.hasPrefix("sum(") == true && missing?.contains("t[") == true && missing?.hasSuffix("] = 1") == true, "\(String(describing: missing))")
+    guard case let .missingHypothesis(h)? = outcomes["step_relu_unstated"]!.failure else { Issue.record("\(outcomes["step_relu_unstated"]!)"); return }
+    #expect(h == "u[k] > 0")
+    #expect(!outcomes["step_relu_nonzero"]!.proved)
   }
 }

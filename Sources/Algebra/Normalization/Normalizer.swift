@@ -181,6 +181,13 @@ struct Normalizer {
       m.dimensions[d] = q
       return [m]
     }
+    // An integer power of a rational (`2 ^ (-1)`, what `(2 ^ (-1/2)) ^ 2` folds to) is a number:
+    // the ring computes it (within its 64-power limit).
+    if case let .constant(c) = base.node, !c.isZero, q.isInteger, let n = Int(exactly: q.numerator), n.magnitude <= 64 {
+      let value = try c.power(n)
+      try chain.ring(at: p, to: .constant(value))
+      return value.isZero ? [] : [Monomial(coefficient: value)]
+    }
     guard q.isInteger, q.signum >= 0, let n = Int(exactly: q.numerator), n <= 16 else {
       // A negative or fractional power of a normalized base is an atom.
       let inner = try normalize(&chain, at: p + [0])

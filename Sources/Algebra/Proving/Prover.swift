@@ -113,15 +113,27 @@ public enum Prover {
       l = try straighten(&left, l, along: dx, keeping: seed, &normalizer)
       r = try straighten(&right, r, along: dx, keeping: seed, &normalizer)
     }
-    if (try? left.apply(.ring(right.current), at: [])) == nil {
+    var closed = (try? left.apply(.ring(right.current), at: [])) != nil
+    if !closed {
       l = try useHypotheses(&left, l, statement, &normalizer)
       r = try useHypotheses(&right, r, statement, &normalizer)
-      do {
-        try left.apply(.ring(right.current), at: [])
-      } catch KernelError.ruleMismatch {
-        throw try Diagnosis.difference(l, r, statement: statement)
-      }
+      closed = (try? left.apply(.ring(right.current), at: [])) != nil
     }
+    // Identities between functions, condition-free ones first; the failure shows the forms before.
+    var (l1, r1) = (l, r)
+    for tier in IdentityTier.allCases where !closed {
+      let changedLeft = try applyIdentities(&left, tier, &normalizer), changedRight = try applyIdentities(&right, tier, &normalizer)
+      guard changedLeft != nil || changedRight != nil else { continue }
+      (l1, r1) = (changedLeft ?? l1, changedRight ?? r1)
+      if let dx = direction {
+        l1 = try straighten(&left, l1, along: dx, keeping: seed, &normalizer)
+        r1 = try straighten(&right, r1, along: dx, keeping: seed, &normalizer)
+      }
+      l1 = try useHypotheses(&left, l1, statement, &normalizer)
+      r1 = try useHypotheses(&right, r1, statement, &normalizer)
+      closed = (try? left.apply(.ring(right.current), at: [])) != nil
+    }
+    guard closed else { throw try Diagnosis.difference(l, r, statement: statement, rewritten: (l1, r1)) }
     return try builder.apply(.trans(left.step, try builder.apply(.sym(right.step))))
   }
 
