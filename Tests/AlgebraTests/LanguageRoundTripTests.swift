@@ -100,6 +100,15 @@ struct LanguageRoundTripTests {
     #expect(TheoremLanguage.print(back) == text)
   }
 
+  /// A layer's local definitions print in their place, before or after the output line.
+  @Test func localDefinitionsRoundTrip() throws {
+    let document = try TheoremLanguage.parse(LanguageDocumentTests.normalization, file: "norm.thm")
+    let text = TheoremLanguage.print(document)
+    let back = try TheoremLanguage.parse(text, file: "printed.thm")
+    try LanguageRoundTripTests.expectEqual(back, document)
+    #expect(TheoremLanguage.print(back) == text)
+  }
+
   // MARK: - Comparing documents
 
   static func expectEqual(_ a: Statement, _ b: Statement) {
@@ -127,6 +136,7 @@ struct LanguageRoundTripTests {
       #expect(k.output == l.output)
       #expect(k.seed == l.seed)
       #expect(k.assumptions == l.assumptions)
+      #expect(k.definitions == l.definitions && k.definitionsBeforeOutput == l.definitionsBeforeOutput)
       try #require(k.rules.count == l.rules.count)
       for (s, t) in zip(k.rules, l.rules) { expectEqual(s, t) }
     }

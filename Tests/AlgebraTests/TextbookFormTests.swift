@@ -241,4 +241,49 @@ struct TextbookFormTests {
     #expect(h == "u[k] > 0")
     #expect(!outcomes["step_relu_nonzero"]!.proved)
   }
+
+  /// Layer norm with the mean of g * dy left out of the input rule, batch norm's scale rule
+  /// without the normalized input: refused with a true counterexample. Without eps > 0, the
+  /// condition named is the written variance plus eps being positive.
+  @Test func wrongNormalizationRulesAreRefused() throws {
+    let s = try statements("""
+      dim n, B, F
+      const eps
+      layer layer_norm(n)
+        input x[n]
+        param g[n], b[n]
+        def mu = (1 / n) * sum(j: n) x[j]
+        def var = (1 / n) * sum(j: n) (x[j] - mu) ^ 2
+        def rstd = (var + eps) ^ (-1/2)
+        def xhat[i: n] = (x[i] - mu) * rstd
+        output y[i: n] = g[i] * xhat[i] + b[i]
+        assume eps > 0
+        vjp x[i] = rstd * (g[i] * dy[i] - xhat[i] * (1 / n) * sum(j: n) g[j] * dy[j] * xhat[j])
+      layer batch_norm(B, F)
+        input x[B, F]
+        param g[F], b[F]
+        def mu[c: F] = (1 / B) * sum(s: B) x[s, c]
+        def var[c: F] = (1 / B) * sum(s: B) (x[s, c] - mu[c]) ^ 2
+        def xhat[s: B, c: F] = (x[s, c] - mu[c]) * (var[c] + eps) ^ (-1/2)
+        output y[s: B, c: F] = g[c] * xhat[s, c] + b[c]
+        assume eps > 0
+        vjp g[c] = sum(s: B) dy[s, c]
+      layer no_eps(n)
+        input x[n]
+        param g[n]
+        def mu = (1 / n) * sum(j: n) x[j]
+        def rstd = ((1 / n) * sum(j: n) (x[j] - mu) ^ 2 + eps) ^ (-1/2)
+        def xhat[i: n] = (x[i] - mu) * rstd
+        output y[i: n] = g[i] * xhat[i]
+        vjp x[i] = rstd * (g[i] * dy[i] - (1 / n) * sum(j: n) g[j] * dy[j] - xhat[i] * (1 / n) * sum(j: n) g[j] * dy[j] * xhat[j])
+      """)
+    for statement in s.prefix(2) {
+      let outcome = Prover.prove(statement)
+      guard case .different(_, _, _?, _)? = outcome.failure else {
+        Issue.record("\(statement.name): \(outcome.failure.map(String.init(describing:)) ?? "proved")"); continue
+      }
+    }
+    guard case let .missingHypothesis(h)? = Prover.prove(s[2]).failure else { Issue.record("\(Prover.prove(s[2]))"); return }
+    #expect(h.contains("eps") && h.hasSuffix("> 0"), "\(h)")
+  }
 }

@@ -78,9 +78,16 @@ public struct LayerDeclaration: Sendable {
   /// One statement per `vjp` line: `vjp(o: O -> y[o], x, dy)[i] = ...` (or `grad(y, x)[i] = ...`
   /// for a scalar output), named `name.x`.
   public var rules: [Statement]
+  /// The layer's own `def` lines, in order (the output and the rules refer to them by reference).
+  public var definitions: [Definition]
+  /// How many of `definitions` come before the output line (the others may use the output and `dy`).
+  public var definitionsBeforeOutput: Int
 
   public init(name: String, location: SourceLocation, dimensions: [String], inputs: [TensorSymbol], parameters: [TensorSymbol],
-              output: Definition, seed: TensorSymbol?, assumptions: [Proposition], rules: [Statement]) {
+              output: Definition, seed: TensorSymbol?, assumptions: [Proposition], rules: [Statement],
+              definitions: [Definition] = [], definitionsBeforeOutput: Int = 0) {
+    self.definitions = definitions
+    self.definitionsBeforeOutput = definitionsBeforeOutput
     self.name = name
     self.location = location
     self.dimensions = dimensions

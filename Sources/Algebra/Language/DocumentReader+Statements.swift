@@ -93,7 +93,7 @@ extension DocumentReader {
 
   // MARK: - Layers
 
-  /// `layer name(dims)` and its indented lines: `input`, `param`, `output`, `assume`, `vjp`.
+  /// `layer name(dims)` and its indented lines: `input`, `param`, `def`, `output`, `assume`, `vjp`.
   mutating func layer() throws -> LayerDeclaration {
     let keyword = parser.advance()
     let name = try parser.identifier("a layer name")
@@ -123,6 +123,7 @@ extension DocumentReader {
     var output: Definition?, seed: TensorSymbol?
     var assumptions: [Proposition] = []
     var rules: [(Statement, Token)] = []
+    var definitions: [Definition] = [], definitionsBeforeOutput = 0
     while parser.peek.indented, parser.peek.kind == .identifier {
       let line = parser.peek
       switch line.text {
@@ -146,13 +147,18 @@ extension DocumentReader {
           scope.declare("dy", .tensor(dy), at: nil)
           seed = dy
         }
+      case "def":
+        // A local definition (a mean, a variance) written once and used by the output and rules.
+        parser.advance()
+        definitions.append(try definition())
+        if output == nil { definitionsBeforeOutput = definitions.count }
       case "assume":
         assumptions += try assumeLines().flatMap { try elaborator.formulas($0, scope) }
       case "vjp":
         guard let output else { throw parser.error("a vjp line must come after the output line", at: line) }
         rules.append((try rule(layer: name.text, output: output, seed: seed, inputs: inputs + parameters), line))
       default:
-        throw parser.expected("a layer line (input, param, output, assume or vjp)")
+        throw parser.expected("a layer line (input, param, def, output, assume or vjp)")
       }
     }
     guard let output else { throw parser.error("layer '\(name.text)' has no output line", at: keyword) }
@@ -163,7 +169,8 @@ extension DocumentReader {
       statements.append(rule)
     }
     return LayerDeclaration(name: name.text, location: source.location(keyword), dimensions: dimensions, inputs: inputs,
-                 parameters: parameters, output: output, seed: seed, assumptions: assumptions, rules: statements)
+                 parameters: parameters, output: output, seed: seed, assumptions: assumptions, rules: statements,
+                 definitions: definitions, definitionsBeforeOutput: definitionsBeforeOutput)
   }
 
   /// `vjp x[i] = expr`: the statement `vjp(o: O -> y[o], x, dy)[i] = expr` (or `grad(y, x)[i]`).

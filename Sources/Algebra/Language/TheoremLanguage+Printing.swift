@@ -45,7 +45,9 @@ extension TheoremLanguage {
     var s = "layer \(layer.name)(\(layer.dimensions.joined(separator: ", ")))\n"
     if !layer.inputs.isEmpty { s += "  input " + layer.inputs.map(declaration).joined(separator: ", ") + "\n" }
     if !layer.parameters.isEmpty { s += "  param " + layer.parameters.map(declaration).joined(separator: ", ") + "\n" }
+    for d in layer.definitions.prefix(layer.definitionsBeforeOutput) { s += "  def " + definition(d) + "\n" }
     s += "  output " + definition(layer.output) + "\n"
+    for d in layer.definitions.dropFirst(layer.definitionsBeforeOutput) { s += "  def " + definition(d) + "\n" }
     for a in layer.assumptions { s += "  assume \(print(a))\n" }
     for rule in layer.rules {
       guard case let .vjp(v) = rule.lhs.node else { continue }
