@@ -286,4 +286,40 @@ struct TextbookFormTests {
     guard case let .missingHypothesis(h)? = Prover.prove(s[2]).failure else { Issue.record("\(Prover.prove(s[2]))"); return }
     #expect(h.contains("eps") && h.hasSuffix("> 0"), "\(h)")
   }
+
+  /// Wrong variants of the norm, log-softmax, attention and flipped-convolution rules: each
+  /// refused with a point where the two sides, evaluated with the real functions, differ.
+  @Test func wrongShiftedAndAttentionRulesAreRefused() throws {
+    let s = try statements("""
+      dim n
+      layer euclidean_norm(n)
+        input x[n]
+        output y = sqrt(sum(j: n) x[j] ^ 2)
+        assume sum(j: n) x[j] ^ 2 > 0
+        vjp x[i] = x[i] / (sum(j: n) x[j] ^ 2)
+      layer log_softmax(n)
+        input z[n]
+        output y[i: n] = z[i] - log(sum(k: n) exp(z[k]))
+        vjp z[i] = dy[i] - exp(z[i]) / (sum(k: n) exp(z[k])) * dy[i]
+      layer attention(T, d)
+        input Q[T, d], K[T, d], V[T, d]
+        def S[t: T, s: T] = (1 / sqrt(d)) * sum(e: d) Q[t, e] * K[s, e]
+        def A[t: T, s: T] = exp(S[t, s]) / sum(r: T) exp(S[t, r])
+        output O[t: T, e: d] = sum(s: T) A[t, s] * V[s, e]
+        def dA[t: T, s: T] = sum(e: d) dy[t, e] * V[s, e]
+        def dS[t: T, s: T] = A[t, s] * (dA[t, s] - sum(r: T) A[t, r] * dA[t, r])
+        vjp Q[t, e] = sum(s: T) dS[t, s] * K[s, e]
+      layer conv2d_unflipped(C, D, H, W, R, OH, OW, P)
+        input x[C, H, W]
+        param w[D, C, R, R]
+        output y[e: D, p: OH, q: OW] = sum(c: C, u: R, v: R) w[e, c, u, v] * x[c, p + u - P + 1, q + v - P + 1]
+        vjp x[c, h, s] = sum(e: D, u: R, v: R) w[e, c, u, v] * dy[e, h + u - R + P, s + v - R + P]
+      """)
+    for statement in s {
+      let outcome = Prover.prove(statement)
+      guard case .different(_, _, _?, _)? = outcome.failure else {
+        Issue.record("\(statement.name): \(outcome.failure.map(String.init(describing:)) ?? "proved")"); continue
+      }
+    }
+  }
 }
