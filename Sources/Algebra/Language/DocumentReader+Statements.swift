@@ -34,7 +34,7 @@ extension DocumentReader {
       indices.append((index.text, try elaborator.dimensionAffine(size, scope, what: "the range of '\(index.text)'")))
     }
     indices += inferredIndices(lhs, declared: indices.map(\.name))
-    inner.bind(indices.map(\.name))
+    inner.bind(indices.map(\.name), ranges: indices.map(\.size))
     let statement = Statement(
       name: name.text, location: source.location(keyword),
       lhs: try elaborator.term(lhs, inner), rhs: try elaborator.term(rhs, inner),
@@ -196,7 +196,7 @@ extension DocumentReader {
     let rhs = try parser.expression()
     try parser.endLine()
     var inner = scope
-    inner.bind(indices.map(\.text))
+    inner.bind(indices.map(\.text), ranges: x.shape)
     let at = try indices.map { i in try elaborator.kernel(at: i.token) { try Affine.index(i.text) } }
     let lhs = try elaborator.kernel(at: keyword) {
       let binders = seed == nil ? [] : output.parameters

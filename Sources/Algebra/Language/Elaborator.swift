@@ -12,6 +12,8 @@ internal import ProofKernel
 /// written with `relu` (Elaborator+Sugar.swift).
 struct Elaborator {
   let source: Source
+  /// Whether an index is checked against the slot it is used in (`checkSlots`).
+  var checksShapes = false
 
   func error(_ message: String, at token: Token) -> ParseError { ParseError(message, at: source.location(token)) }
 
@@ -138,12 +140,14 @@ struct Elaborator {
     case let .tensor(t):
       guard indices.count == t.shape.count else { throw rankError("tensor", name, expected: t.shape.count, given: indices.count) }
       let idx = try indices.map { try affine($0, scope) }
+      try checkSlots(indices, idx, t.shape, of: "tensor '\(name.text)'", scope)
       return try kernel(at: name.token) { try Term.access(t, idx) }
     case let .definition(d):
       guard indices.count == d.parameters.count else {
         throw rankError("definition", name, expected: d.parameters.count, given: indices.count)
       }
       let idx = try indices.map { try affine($0, scope) }
+      try checkSlots(indices, idx, d.shape, of: "definition '\(name.text)'", scope)
       return try kernel(at: name.token) { try Term.reference(d, idx) }
     case let other?:
       throw error("'\(name.text)' is \(other.article), not a tensor", at: name.token)
@@ -186,7 +190,7 @@ struct Elaborator {
       names.append(name.text)
       shape.append(try dimensionAffine(size, scope, what: "the range of '\(name.text)'"))
     }
-    inner.bind(names)
+    inner.bind(names, ranges: shape)
     let y = try term(output, inner)
     if let i = y.freeIndices.subtracting(names).sorted().first {
       throw error("the output of vjp may mention only its binders, not '\(i)'", at: output.token)

@@ -61,7 +61,15 @@ struct Scope {
     declarations[name] = (entity, location, level)
   }
 
-  mutating func bind(_ names: [String]) { indices.append(contentsOf: names) }
+  /// The range of each bound index that has one (`sum(i: n)`, `theorem t[i: n]`, a definition's
+  /// parameters, a `vjp` line's indices), for the shape check.
+  private(set) var ranges: [String: Affine] = [:]
+
+  /// Binds `names`, with their ranges where known (a name bound again forgets its old range).
+  mutating func bind(_ names: [String], ranges sizes: [Affine?] = []) {
+    indices.append(contentsOf: names)
+    for (k, name) in names.enumerated() { ranges[name] = k < sizes.count ? sizes[k] : nil }
+  }
 
   /// The message for an unknown name `name` written where an index is expected.
   func unboundIndexMessage(_ name: String) -> String {
