@@ -136,8 +136,8 @@ struct LanguageDocumentTests {
   @Test func localDefinitionsInALayer() throws {
     let document = try TheoremLanguage.parse(Self.normalization, file: "norm.thm")
     let layer = document.layers[0]
-    #expect(layer.definitions.map(\.name) == ["mu", "xc", "scaled"])
-    #expect(layer.definitionsBeforeOutput == 2)
+    #expect(document.layerDefinitions[layer.name]?.all.map(\.name) == ["mu", "xc", "scaled"])
+    #expect(document.layerDefinitions[layer.name]?.beforeOutput.map(\.name) == ["mu", "xc"])
     #expect(document.definitions.isEmpty)
     #expect(TheoremLanguage.print(layer.output.body) == "xc[i] * eps")
     #expect(TheoremLanguage.print(layer.rules[0].rhs) == "scaled[i] - (1 / n) * (sum(j: n) scaled[j])"

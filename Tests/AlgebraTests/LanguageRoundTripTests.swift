@@ -127,6 +127,7 @@ struct LanguageRoundTripTests {
     #expect(a.constants == b.constants)
     #expect(a.tensors == b.tensors)
     #expect(a.definitions == b.definitions)
+    #expect(a.layerDefinitions == b.layerDefinitions)
     try #require(a.theorems.count == b.theorems.count)
     for (s, t) in zip(a.theorems, b.theorems) { expectEqual(s, t) }
     try #require(a.layers.count == b.layers.count)
@@ -138,7 +139,6 @@ struct LanguageRoundTripTests {
       #expect(k.output == l.output)
       #expect(k.seed == l.seed)
       #expect(k.assumptions == l.assumptions)
-      #expect(k.definitions == l.definitions && k.definitionsBeforeOutput == l.definitionsBeforeOutput)
       try #require(k.rules.count == l.rules.count)
       for (s, t) in zip(k.rules, l.rules) { expectEqual(s, t) }
     }

@@ -24,6 +24,10 @@ public struct Document: Sendable {
   public var definitions: [Definition] = []
   public var theorems: [Statement] = []
   public var layers: [LayerDeclaration] = []
+  /// The `def` lines of each layer (by name), before and after its output line: local definitions,
+  /// which its output and rules refer to. Kept here rather than in `LayerDeclaration`, whose layout
+  /// the trainer's `LayerSpec` enum embeds (growing it broke that enum's payloads, issue 17 notes).
+  public var layerDefinitions: [String: LocalDefinitions] = [:]
 
   public init(file: String) { self.file = file }
 
@@ -78,16 +82,9 @@ public struct LayerDeclaration: Sendable {
   /// One statement per `vjp` line: `vjp(o: O -> y[o], x, dy)[i] = ...` (or `grad(y, x)[i] = ...`
   /// for a scalar output), named `name.x`.
   public var rules: [Statement]
-  /// The layer's own `def` lines, in order (the output and the rules refer to them by reference).
-  public var definitions: [Definition]
-  /// How many of `definitions` come before the output line (the others may use the output and `dy`).
-  public var definitionsBeforeOutput: Int
 
   public init(name: String, location: SourceLocation, dimensions: [String], inputs: [TensorSymbol], parameters: [TensorSymbol],
-              output: Definition, seed: TensorSymbol?, assumptions: [Proposition], rules: [Statement],
-              definitions: [Definition] = [], definitionsBeforeOutput: Int = 0) {
-    self.definitions = definitions
-    self.definitionsBeforeOutput = definitionsBeforeOutput
+              output: Definition, seed: TensorSymbol?, assumptions: [Proposition], rules: [Statement]) {
     self.name = name
     self.location = location
     self.dimensions = dimensions
@@ -98,4 +95,12 @@ public struct LayerDeclaration: Sendable {
     self.assumptions = assumptions
     self.rules = rules
   }
+}
+
+/// A layer's `def` lines: those before its output line, then those after it (which may use the
+/// output and `dy`).
+public struct LocalDefinitions: Sendable, Equatable {
+  public var beforeOutput: [Definition] = []
+  public var afterOutput: [Definition] = []
+  public var all: [Definition] { beforeOutput + afterOutput }
 }

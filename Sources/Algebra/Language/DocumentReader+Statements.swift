@@ -123,7 +123,7 @@ extension DocumentReader {
     var output: Definition?, seed: TensorSymbol?
     var assumptions: [Proposition] = []
     var rules: [(Statement, Token)] = []
-    var definitions: [Definition] = [], definitionsBeforeOutput = 0
+    var before: [Definition] = [], after: [Definition] = []
     while parser.peek.indented, parser.peek.kind == .identifier {
       let line = parser.peek
       switch line.text {
@@ -150,8 +150,8 @@ extension DocumentReader {
       case "def":
         // A local definition (a mean, a variance) written once and used by the output and rules.
         parser.advance()
-        definitions.append(try definition())
-        if output == nil { definitionsBeforeOutput = definitions.count }
+        let d = try definition()
+        if output == nil { before.append(d) } else { after.append(d) }
       case "assume":
         assumptions += try assumeLines().flatMap { try elaborator.formulas($0, scope) }
       case "vjp":
@@ -162,6 +162,7 @@ extension DocumentReader {
       }
     }
     guard let output else { throw parser.error("layer '\(name.text)' has no output line", at: keyword) }
+    if !before.isEmpty || !after.isEmpty { document.layerDefinitions[name.text] = LocalDefinitions(beforeOutput: before, afterOutput: after) }
     var statements: [Statement] = []
     for (var rule, token) in rules {
       rule.assumptions = assumptions
@@ -169,8 +170,7 @@ extension DocumentReader {
       statements.append(rule)
     }
     return LayerDeclaration(name: name.text, location: source.location(keyword), dimensions: dimensions, inputs: inputs,
-                 parameters: parameters, output: output, seed: seed, assumptions: assumptions, rules: statements,
-                 definitions: definitions, definitionsBeforeOutput: definitionsBeforeOutput)
+                 parameters: parameters, output: output, seed: seed, assumptions: assumptions, rules: statements)
   }
 
   /// `vjp x[i] = expr`: the statement `vjp(o: O -> y[o], x, dy)[i] = expr` (or `grad(y, x)[i]`).
