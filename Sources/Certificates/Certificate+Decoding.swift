@@ -63,6 +63,7 @@ extension Certificate {
     "ring", "sum-linear", "sum-prenex", "sum-merge", "sum-split", "sum-guard", "bracket-merge", "delta-elim",
     "change-of-variables", "sum-swap", "sum-count", "zero-ext", "unfold", "jvp",
     "pow-merge", "pow-pow", "pow-mul", "log-exp", "exp-log", "exp-add",
+    "sigmoid-exp", "tanh-sigmoid", "gelu-erf", "log-mul", "log-pow", "step-relu", "step-neg",
   ]
 
   /// One step: its rule name decides which fields it has (`Docs/CertificateFormat.md`, "Steps").
@@ -142,6 +143,13 @@ extension Certificate {
       case "log-exp": rewrite = .logExp
       case "exp-log": rewrite = .expLog
       case "exp-add": rewrite = .expAdd
+      case "sigmoid-exp": rewrite = .sigmoidExp
+      case "tanh-sigmoid": rewrite = .tanhSigmoid
+      case "gelu-erf": rewrite = .geluErf
+      case "log-mul": rewrite = .logMul
+      case "log-pow": rewrite = .logPow
+      case "step-relu": rewrite = .stepRelu
+      case "step-neg": rewrite = .stepNeg
       default: throw f.error("rule", "unknown rule \"\(rule)\"")
       }
       step = .rewrite(p[0], path: path, rewrite)

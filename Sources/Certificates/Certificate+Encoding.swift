@@ -59,7 +59,8 @@ extension Certificate {
                    ("offset", JSONText.quoted(SExpression.text(of: e)))]
       case let .sumSwap(order): fields.append(("order", JSONText.strings(order)))
       case .sumLinear, .sumMerge, .sumGuard, .bracketMerge, .zeroExt, .unfold, .jvp,
-        .powMerge, .powPow, .powMul, .logExp, .expLog, .expAdd:
+        .powMerge, .powPow, .powMul, .logExp, .expLog, .expAdd,
+        .sigmoidExp, .tanhSigmoid, .geluErf, .logMul, .logPow, .stepRelu, .stepNeg:
         break
       }
     case let .assume(h, instance):

@@ -79,6 +79,10 @@ print("{\"benchmark\": \"prove_all\", \"statements\": \(proveTimes.count), \"ms\
 print("{\"benchmark\": \"prove_mlp_mse\", \"statements\": 5, \"ms\": \(mlp)}")
 print("{\"benchmark\": \"prove_conv2d_vjps\", \"statements\": 3, \"ms\": \(conv)}")
 print("{\"benchmark\": \"derive_all\", \"rules\": \(deriveCount), \"ms\": \(deriveMs)}")
+// The slowest ten statements (issue 17 asks for none over 200 ms, the catalogue under 1 s).
+let slowest = proveTimes.sorted { $0.ms > $1.ms }.prefix(10)
+  .map { "{\"statement\": \"\($0.name)\", \"file\": \"\($0.file)\", \"ms\": \(String(format: "%.1f", $0.ms))}" }
+print("{\"benchmark\": \"slowest_statements\", \"statements\": [\(slowest.joined(separator: ", "))]}")
 
 // Replay every certificate.
 let store = CertificateStore(directory: URL(fileURLWithPath: root + "/Certificates"))

@@ -36,6 +36,7 @@ public enum Rewrite: Hashable, Sendable {
   case deltaElim(String), changeOfVariables(String, to: String, sign: Int, offset: Affine)
   case sumSwap([String]), sumCount(String), zeroExt, unfold, jvp
   case powMerge, powPow, powMul, logExp, expLog, expAdd
+  case sigmoidExp, tanhSigmoid, geluErf, logMul, logPow, stepRelu, stepNeg
 
   /// The rule's name in `Docs/Rules.md` and in certificates.
   public var name: String {
@@ -60,6 +61,13 @@ public enum Rewrite: Hashable, Sendable {
     case .logExp: return "log-exp"
     case .expLog: return "exp-log"
     case .expAdd: return "exp-add"
+    case .sigmoidExp: return "sigmoid-exp"
+    case .tanhSigmoid: return "tanh-sigmoid"
+    case .geluErf: return "gelu-erf"
+    case .logMul: return "log-mul"
+    case .logPow: return "log-pow"
+    case .stepRelu: return "step-relu"
+    case .stepNeg: return "step-neg"
     }
   }
 
@@ -85,6 +93,13 @@ public enum Rewrite: Hashable, Sendable {
     case .logExp: return try .logExp(t)
     case .expLog: return try .expLog(t)
     case .expAdd: return try .expAdd(t)
+    case .sigmoidExp: return try .sigmoidExp(t)
+    case .tanhSigmoid: return try .tanhSigmoid(t)
+    case .geluErf: return try .geluErf(t)
+    case .logMul: return try .logMul(t)
+    case .logPow: return try .logPow(t)
+    case .stepRelu: return try .stepRelu(t)
+    case .stepNeg: return try .stepNeg(t)
     }
   }
 }
@@ -93,7 +108,7 @@ public enum Rewrite: Hashable, Sendable {
 /// from its steps; the last theorem is what was proved.
 public struct Derivation: Sendable {
   /// The version of the rule set; certificates record it.
-  public static let ruleSetVersion = "certify-rules-2"
+  public static let ruleSetVersion = "certify-rules-3"
 
   public private(set) var steps: [Step] = []
   public private(set) var theorems: [Theorem] = []

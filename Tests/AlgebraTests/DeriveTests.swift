@@ -39,4 +39,35 @@ struct DeriveTests {
     #expect(rule.outcome.proved, "\(rule.text)")
     #expect(rule.text.hasPrefix("vjp y[i] = "))
   }
+
+  /// A param read at a constant index (`b[0]`), an input read at a stride (`x[2 * i]`) and on a
+  /// repeated index: the share of such a read carries the constraint that the rule's index equals
+  /// it, and the rule is proved.
+  @Test func readsAtConstantsAndStridesGiveConstraints() throws {
+    let document = try TheoremLanguage.parse("""
+      layer shift(n)
+        input x[n]
+        param b[n]
+        output y[i: n] = x[i] + b[0]
+      layer pick(n)
+        input x[n]
+        output y = x[0] * x[1]
+      layer subsample(n)
+        input x[2 * n]
+        output y[i: n] = x[2 * i] * x[2 * i + 1]
+      layer trace(n)
+        input A[n, n]
+        output y = sum(i: n) A[i, i]
+      """, file: "reads.thm")
+    let expected = [
+      "shift": "vjp b[i] = sum(o: n | i == 0) dy[o]",
+      "pick": "vjp x[i] = [i == 0] * x[1] + [i - 1 == 0] * x[0]",
+    ]
+    for layer in document.layers {
+      let x = layer.parameters.first ?? layer.inputs[0]
+      let rule = try Deriver.derive(layer, wrt: x)
+      #expect(rule.outcome.proved, "\(layer.name): \(rule.text): \(String(describing: rule.outcome.failure))")
+      if let text = expected[layer.name] { #expect(rule.text == text) }
+    }
+  }
 }

@@ -119,6 +119,36 @@ struct LanguageDocumentTests {
     #expect(document.statements.count == document.theorems.count + 5)
   }
 
+  static let normalization = """
+    dim n
+    const eps
+    layer centre(n)
+      input x[n]
+      def mu = (1 / n) * sum(j: n) x[j]
+      def xc[i: n] = x[i] - mu
+      output y[i: n] = xc[i] * eps
+      def scaled[i: n] = eps * dy[i]
+      vjp x[i] = scaled[i] - (1 / n) * sum(j: n) scaled[j]
+    """
+
+  /// `def` lines in a layer: local to it, usable by the output (before it) and the rules (after it,
+  /// with `dy` in scope), and not visible outside it.
+  @Test func localDefinitionsInALayer() throws {
+    let document = try TheoremLanguage.parse(Self.normalization, file: "norm.thm")
+    let layer = document.layers[0]
+    #expect(document.layerDefinitions[layer.name]?.all.map(\.name) == ["mu", "xc", "scaled"])
+    #expect(document.layerDefinitions[layer.name]?.beforeOutput.map(\.name) == ["mu", "xc"])
+    #expect(document.definitions.isEmpty)
+    #expect(TheoremLanguage.print(layer.output.body) == "xc[i] * eps")
+    #expect(TheoremLanguage.print(layer.rules[0].rhs) == "scaled[i] - (1 / n) * (sum(j: n) scaled[j])"
+      || TheoremLanguage.print(layer.rules[0].rhs).hasPrefix("scaled[i] - "))
+    #expect(Prover.prove(layer.rules[0]).proved, "\(Prover.prove(layer.rules[0]))")
+    #expect(throws: ParseError.self) { try TheoremLanguage.parse(Self.normalization + "theorem t: mu = 0\n", file: "norm.thm") }
+    #expect(throws: ParseError.self) {
+      try TheoremLanguage.parse("dim n\nlayer l(n)\n  input x[n]\n  def x = 1\n  output y = x\n", file: "dup.thm")
+    }
+  }
+
   @Test func scalarLayerRulesAreGradients() throws {
     let mse = document.layers[1]
     #expect(mse.seed == nil)

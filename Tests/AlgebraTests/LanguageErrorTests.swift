@@ -75,6 +75,18 @@ struct LanguageErrorTests {
     #expect(failure("tensor y[n]]") == "model.thm:3:12: expected end of line but found ']'")
   }
 
+  /// An index used in a slot of another dimension is an error at the index; affine slots (padding,
+  /// strides) and matching ones are not.
+  @Test func indicesAreCheckedAgainstShapes() throws {
+    #expect(failure("def f = sum(i: n, j: m) W[j, i]") == "model.thm:3:27: the index 'j' ranges over m, but slot 1 of tensor 'W' has size n")
+    #expect(failure("theorem t[i: m]: x[i] = 0") == "model.thm:3:20: the index 'i' ranges over m, but slot 1 of tensor 'x' has size n")
+    #expect(failure("def g[i: n] = x[i]\ndef h = sum(j: m) g[j]") == "model.thm:4:21: the index 'j' ranges over m, but slot 1 of definition 'g' has size n")
+    #expect(failure("layer l(k)\n  input z[k]\n  param b[m]\n  output y[i: k] = z[i] * b[i]") == "model.thm:6:29: the index 'i' ranges over k, but slot 1 of tensor 'b' has size m")
+    #expect(failure("def f = sum(i: n, j: m) W[i, j] + sum(p: m, u: n) x[p + u - 1] + sum(i: n) x[n - 1 - i]") == nil)
+    let text = LanguageErrorTests.header + "def f = sum(i: n, j: m) W[j, i]\n"
+    #expect(throws: Never.self) { try TheoremLanguage.parse(text, file: "unchecked.thm", checkingShapes: false) }
+  }
+
   @Test func otherErrors() {
     #expect(failure("def f = sum(k) x[k]") == "model.thm:3:9: sum: the guard true does not bound every index of [\"k\"]")
     #expect(failure("def f[n: m] = 1") == "model.thm:3:7: the index 'n' would shadow the dimension 'n'")
@@ -82,6 +94,10 @@ struct LanguageErrorTests {
     #expect(failure("theorem t[i: n]: x[i] ^ n = 0") == "model.thm:3:25: expected an exponent (a number or a parenthesized rational) but found 'n'")
     #expect(failure("theorem t[i: n]: x[i] ^ (n) = 0") == "model.thm:3:25: an exponent must be a rational number, found '(n)'")
     #expect(failure("theorem t[i: n]: foo(x[i]) = 0") == "model.thm:3:18: unknown function 'foo'")
+    #expect(failure("theorem t[i: n]: max(x[i]) = 0") == "model.thm:3:26: expected ',' but found ')'")
+    #expect(failure("theorem t[i: n]: abs(x[i], x[i]) = 0") == "model.thm:3:26: expected ')' but found ','")
+    #expect(failure("dim max") == "model.thm:3:5: 'max' is reserved and cannot be declared")
+    #expect(failure("theorem t[i: n]: min = 0") == "model.thm:3:18: 'min' is reserved: write min(...)")
     #expect(failure("theorem t[i: n]: grad(x[i], x)[i] = 0") == "model.thm:3:23: the expression inside grad may not mention the free index 'i'")
     #expect(failure("tensor z[i]") == "model.thm:3:10: unknown name 'i'")
     #expect(failure("layer l(k)\n  input z[k]\n  vjp z[i] = 1") == "model.thm:5:3: a vjp line must come after the output line")

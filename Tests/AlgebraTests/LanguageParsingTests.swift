@@ -106,6 +106,18 @@ struct LanguageParsingTests {
     }
   }
 
+  /// `max`, `min`, `abs` are written with `relu`, so their kink is the relu's (`a - b != 0`).
+  @Test func maxMinAndAbsAreRelu() throws {
+    let (xi, yj) = (F.at("x", i), F.at("y", j))
+    let difference = Term.add([xi, F.negate(yj)])
+    #expect(try F.parse("max(x[i], y[j])") == .add([yj, .apply(.relu, difference)]))
+    #expect(try F.parse("min(x[i], y[j])") == .add([xi, F.negate(.apply(.relu, difference))]))
+    #expect(try F.parse("abs(x[i])") == .add([.apply(.relu, xi), .apply(.relu, F.negate(xi))]))
+    #expect(try F.parse("abs(x[i] - y[j])") == .add([.apply(.relu, difference), .apply(.relu, F.negate(difference))]))
+    #expect(try F.parse("max(x[i], max(x[i], y[j]))") == .add([.add([yj, .apply(.relu, difference)]),
+      .apply(.relu, .add([xi, F.negate(.add([yj, .apply(.relu, difference)]))]))]))
+  }
+
   @Test func gradVjpAndDerivative() throws {
     let (x, dy, dx, A) = (F.tensor("x"), F.tensor("dy"), F.tensor("dx"), F.tensor("A"))
     let g = try Term.reference(F.definition("g"), [])

@@ -225,6 +225,46 @@ struct RuleTests {
     expectRefusal("exp-add") { try .expAdd(.apply(.exp, a)) }
   }
 
+  /// The identities between functions: each gives its right side, refuses another form, and
+  /// carries its condition, which `discharge` does not drop unstated.
+  @Test func identitiesBetweenFunctions() throws {
+    let a = at(x, i("j")), b = at(y, i("j"))
+    let e = Term.apply(.exp, a)
+    #expect(try Theorem.sigmoidExp(.apply(.sigmoid, a)).rhs == e * pow(q(1) + e, -1))
+    #expect(try Theorem.sigmoidExp(.apply(.sigmoid, a)).hypotheses.isEmpty)
+    #expect(try Theorem.tanhSigmoid(.apply(.tanh, a)).rhs == q(2) * .apply(.sigmoid, q(2) * a) + q(-1))
+    #expect(try Theorem.geluErf(.apply(.gelu, a)).rhs == .mul([q(1, 2), a, q(1) + .apply(.erf, a * pow(q(2), -1, 2))]))
+    expectRefusal("sigmoid-exp") { try .sigmoidExp(.apply(.tanh, a)) }
+    expectRefusal("tanh-sigmoid") { try .tanhSigmoid(.apply(.sigmoid, a)) }
+    expectRefusal("gelu-erf") { try .geluErf(.apply(.erf, a)) }
+
+    let product = try Theorem.logMul(.apply(.log, a * b))
+    #expect(product.rhs == .apply(.log, a) + .apply(.log, b) && product.hypotheses == [.positive(a), .positive(b)])
+    expectRefusal("discharge") { try .discharge(product, stating: [.positive(a)]) }
+    _ = try Theorem.discharge(product, stating: [.positive(a), .positive(b)])
+    expectRefusal("log-mul") { try .logMul(.apply(.log, a + b)) }
+    let power = try Theorem.logPow(.apply(.log, pow(a, -1)))
+    #expect(power.rhs == q(-1) * .apply(.log, a) && power.hypotheses == [.positive(a)])
+    expectRefusal("discharge") { try .discharge(power, stating: [.nonZero(a)]) }
+    expectRefusal("log-pow") { try .logPow(.apply(.log, a)) }
+    // exp(b) > 0 by the positivity check: log(exp(b) * exp(b)^-1) splits with nothing stated.
+    _ = try Theorem.discharge(try Theorem.logMul(.apply(.log, .apply(.exp, b) * pow(.apply(.exp, b), -1))), stating: [])
+
+    // step(relu(a)) = step(a) only for a > 0: at a < 0 the left side is the unspecified step(0).
+    let kink = try Theorem.stepRelu(.apply(.step, .apply(.relu, a)))
+    #expect(kink.rhs == .apply(.step, a) && kink.hypotheses == [.positive(a)])
+    expectRefusal("discharge") { try .discharge(kink, stating: []) }
+    expectRefusal("discharge") { try .discharge(kink, stating: [.nonZero(a)]) }
+    expectRefusal("discharge") { try .discharge(kink, stating: [.positive(b)]) }
+    _ = try Theorem.discharge(kink, stating: [.positive(a)])
+    expectRefusal("step-relu") { try .stepRelu(.apply(.relu, .apply(.step, a))) }
+    let flip = try Theorem.stepNeg(.apply(.step, a))
+    #expect(flip.rhs == q(1) + q(-1) * .apply(.step, q(-1) * a) && flip.hypotheses == [.nonZero(a)])
+    expectRefusal("discharge") { try .discharge(flip, stating: []) }
+    _ = try Theorem.discharge(flip, stating: [.nonZero(a)])
+    expectRefusal("step-neg") { try .stepNeg(.apply(.relu, a)) }
+  }
+
   // MARK: - Hypotheses
 
   @Test func assumeAndInstantiate() throws {

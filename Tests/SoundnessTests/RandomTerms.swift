@@ -7,6 +7,9 @@ import ProofKernel
 /// `A[n, m]`, a scalar `s`; free indices `i`, `j`; bound indices `k`, `l`; two definitions; guards
 /// with ranges that may be empty, reversed or shifted; deltas; powers; every scalar function.
 struct RandomTerms {
+  /// The identities between functions (Rules+FunctionIdentities.swift).
+  static let identities: [Rewrite] = [.sigmoidExp, .tanhSigmoid, .geluErf, .logMul, .logPow, .stepRelu, .stepNeg]
+
   var random: SplitMix64
 
   let x = try! TensorSymbol("x", shape: [try! .dimension("n")])
@@ -112,7 +115,8 @@ struct RandomTerms {
     case 6: return .power(term(scope, depth: d), pick([Rational(2), Rational(3), Rational(-1), Rational(1, 2), Rational(-1, 2), Rational(0)]))
     case 7: return .apply(pick(ScalarFunction.allCases), term(scope, depth: d))
     case 8: return .apply(.log, .apply(.exp, term(scope, depth: d)))
-    case 9: return .apply(.exp, .apply(.log, term(scope, depth: d)))
+    case 9 where chance(50): return .apply(.exp, .apply(.log, term(scope, depth: d)))
+    case 9: return .apply(.step, .apply(pick([.relu, .step]), term(scope, depth: d)))  // step-relu, step-neg
     case 10 where chance(50):
       // A sum with a delta on its index, or a product with a sum (prenex, merge), or x^a * x^b.
       let inner = scope + ["k"]
@@ -165,7 +169,7 @@ struct RandomTerms {
                      .sumSwap(binders.shuffled(using: &random)), .changeOfVariables(b, to: pick([b, "u"]), sign: pick([1, -1]), offset: affine(scope + binders))])
       case .mul: return pick([.sumPrenex(factor: below(3)), .bracketMerge, .powMerge, .ring(ringTarget(t, scope: scope))])
       case .power: return pick([.powPow, .powMul, .ring(ringTarget(t, scope: scope))])
-      case .apply: return pick([.logExp, .expLog, .expAdd])
+      case .apply: return pick([.logExp, .expLog, .expAdd] + RandomTerms.identities)
       case .access: return .zeroExt
       case .reference: return .unfold
       default: break
@@ -189,7 +193,7 @@ struct RandomTerms {
     case 17: return .powMerge
     case 18: return .powPow
     case 19: return .powMul
-    default: return pick([.logExp, .expLog, .expAdd])
+    default: return pick([.logExp, .expLog, .expAdd] + RandomTerms.identities)
     }
   }
 

@@ -55,7 +55,7 @@ struct FormulaLayerSpecTests {
      "unexpected 'twice' after 'f'; expected the end of the line"),
     ("input 4\nlayer f(n)\ndense 3\nloss mse", 2, 1, "layer 'f' has no output line"),
     ("input 4\nlayer f(n)\n  input x[n]\n  output y[i: n] = x[i]\n  dense 3\nloss mse", 5, 3,
-     "expected a layer line (input, param, output, assume or vjp) but found 'dense'"),
+     "expected a layer line (input, param, def, output, assume or vjp) but found 'dense'"),
   ])
   func errorsInBlocksNameLineAndColumn(text: String, line: Int, column: Int, message: String) {
     #expect(throws: SpecError(file: "f.spec", line: line, column: column, message: message)) {

@@ -24,6 +24,10 @@ public struct Document: Sendable {
   public var definitions: [Definition] = []
   public var theorems: [Statement] = []
   public var layers: [LayerDeclaration] = []
+  /// The `def` lines of each layer (by name), before and after its output line: local definitions,
+  /// which its output and rules refer to. Kept here rather than in `LayerDeclaration`, whose layout
+  /// the trainer's `LayerSpec` enum embeds (growing it broke that enum's payloads, issue 17 notes).
+  public var layerDefinitions: [String: LocalDefinitions] = [:]
 
   public init(file: String) { self.file = file }
 
@@ -91,4 +95,12 @@ public struct LayerDeclaration: Sendable {
     self.assumptions = assumptions
     self.rules = rules
   }
+}
+
+/// A layer's `def` lines: those before its output line, then those after it (which may use the
+/// output and `dy`).
+public struct LocalDefinitions: Sendable, Equatable {
+  public var beforeOutput: [Definition] = []
+  public var afterOutput: [Definition] = []
+  public var all: [Definition] { beforeOutput + afterOutput }
 }

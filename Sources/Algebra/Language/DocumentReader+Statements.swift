@@ -34,7 +34,7 @@ extension DocumentReader {
       indices.append((index.text, try elaborator.dimensionAffine(size, scope, what: "the range of '\(index.text)'")))
     }
     indices += inferredIndices(lhs, declared: indices.map(\.name))
-    inner.bind(indices.map(\.name))
+    inner.bind(indices.map(\.name), ranges: indices.map(\.size))
     let statement = Statement(
       name: name.text, location: source.location(keyword),
       lhs: try elaborator.term(lhs, inner), rhs: try elaborator.term(rhs, inner),
@@ -93,7 +93,7 @@ extension DocumentReader {
 
   // MARK: - Layers
 
-  /// `layer name(dims)` and its indented lines: `input`, `param`, `output`, `assume`, `vjp`.
+  /// `layer name(dims)` and its indented lines: `input`, `param`, `def`, `output`, `assume`, `vjp`.
   mutating func layer() throws -> LayerDeclaration {
     let keyword = parser.advance()
     let name = try parser.identifier("a layer name")
@@ -123,6 +123,7 @@ extension DocumentReader {
     var output: Definition?, seed: TensorSymbol?
     var assumptions: [Proposition] = []
     var rules: [(Statement, Token)] = []
+    var before: [Definition] = [], after: [Definition] = []
     while parser.peek.indented, parser.peek.kind == .identifier {
       let line = parser.peek
       switch line.text {
@@ -146,16 +147,22 @@ extension DocumentReader {
           scope.declare("dy", .tensor(dy), at: nil)
           seed = dy
         }
+      case "def":
+        // A local definition (a mean, a variance) written once and used by the output and rules.
+        parser.advance()
+        let d = try definition()
+        if output == nil { before.append(d) } else { after.append(d) }
       case "assume":
         assumptions += try assumeLines().flatMap { try elaborator.formulas($0, scope) }
       case "vjp":
         guard let output else { throw parser.error("a vjp line must come after the output line", at: line) }
         rules.append((try rule(layer: name.text, output: output, seed: seed, inputs: inputs + parameters), line))
       default:
-        throw parser.expected("a layer line (input, param, output, assume or vjp)")
+        throw parser.expected("a layer line (input, param, def, output, assume or vjp)")
       }
     }
     guard let output else { throw parser.error("layer '\(name.text)' has no output line", at: keyword) }
+    if !before.isEmpty || !after.isEmpty { document.layerDefinitions[name.text] = LocalDefinitions(beforeOutput: before, afterOutput: after) }
     var statements: [Statement] = []
     for (var rule, token) in rules {
       rule.assumptions = assumptions
@@ -189,7 +196,7 @@ extension DocumentReader {
     let rhs = try parser.expression()
     try parser.endLine()
     var inner = scope
-    inner.bind(indices.map(\.text))
+    inner.bind(indices.map(\.text), ranges: x.shape)
     let at = try indices.map { i in try elaborator.kernel(at: i.token) { try Affine.index(i.text) } }
     let lhs = try elaborator.kernel(at: keyword) {
       let binders = seed == nil ? [] : output.parameters

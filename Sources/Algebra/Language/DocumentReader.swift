@@ -11,10 +11,10 @@ struct DocumentReader {
   var statementNames: [String: SourceLocation] = [:]
   var layerNames: [String: SourceLocation] = [:]
 
-  init(_ text: String, file: String) throws {
+  init(_ text: String, file: String, checkingShapes: Bool = true) throws {
     let source = Source(text, file: file)
     parser = try Parser(source)
-    elaborator = Elaborator(source: source)
+    elaborator = Elaborator(source: source, checksShapes: checkingShapes)
     document = Document(file: file)
   }
 
@@ -122,7 +122,7 @@ struct DocumentReader {
     let body = try parser.expression()
     try parser.endLine()
     var inner = scope
-    inner.bind(names)
+    inner.bind(names, ranges: shape)
     let b = try elaborator.term(body, inner)
     let d = try elaborator.kernel(at: equals) { try Definition(name.text, parameters: names, shape: shape, body: b) }
     return (name, d)

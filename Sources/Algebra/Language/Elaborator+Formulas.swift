@@ -46,9 +46,9 @@ extension Elaborator {
     let (s, t) = (try term(a, scope), try term(b, scope))
     switch relations[0] {
     case .equal: return .equal(s, t)
-    case .notEqual: return .nonZero(isZero(b) ? s : difference(s, t))
-    case .greater: return .positive(isZero(b) ? s : difference(s, t))
-    default: return .positive(isZero(a) ? t : difference(t, s))
+    case .notEqual: return .nonZero(isZero(b) ? s : Elaborator.difference(s, t))
+    case .greater: return .positive(isZero(b) ? s : Elaborator.difference(s, t))
+    default: return .positive(isZero(a) ? t : Elaborator.difference(t, s))
     }
   }
 
@@ -62,6 +62,4 @@ extension Elaborator {
     if case let .number(q) = e.ungrouped.kind { return q.isZero }
     return false
   }
-
-  private func difference(_ a: Term, _ b: Term) -> Term { .add([a, Elaborator.negate(b)]) }
 }

@@ -131,21 +131,41 @@ extension Elaborator {
   /// binders in scope), and the scope inside.
   func bind(_ list: BinderList, _ scope: Scope) throws -> (names: [String], guard: Guard, inner: Scope) {
     var names: [String] = []
+    var sizes: [Affine?] = []
     var g = Guard.true
     for (name, size) in list.binders {
       try checkIndexName(name, scope, alreadyBound: names)
       names.append(name.text)
+      sizes.append(nil)
       if let size {
         let n = try affine(size, scope)
+        sizes[sizes.count - 1] = n
         g = try kernel(at: size.token) { try g.and(Guard.axis(name.text, size: n)) }
       }
     }
     var inner = scope
-    inner.bind(names)
+    inner.bind(names, ranges: sizes)
     if !list.constraints.isEmpty {
       let extra = try guardOf(list.constraints, inner)
       g = try kernel(at: list.constraints[0].token) { try g.and(extra) }
     }
     return (names, g, inner)
+  }
+
+  /// The shape check: an index written alone in a slot, whose range is a single dimension, must
+  /// range over that slot's dimension (`sum(j: m) W[j, i]` for `W[n, m]` is an index-order slip).
+  /// Affine slots (`p + u - P`, `2 * i`) and other sizes are left alone: reading outside a shape
+  /// gives 0, which padding relies on.
+  func checkSlots(_ written: [Expression], _ idx: [Affine], _ shape: [Affine], of what: String, _ scope: Scope) throws {
+    guard checksShapes else { return }
+    func dimension(_ a: Affine) -> String? {
+      guard a.constant == 0, a.terms.count == 1, a.terms[0].coefficient == 1, case let .dimension(d) = a.terms[0].variable else { return nil }
+      return d
+    }
+    for (k, (e, size)) in zip(idx, shape).enumerated() {
+      guard e.constant == 0, e.terms.count == 1, e.terms[0].coefficient == 1, case let .index(i) = e.terms[0].variable,
+            let range = scope.ranges[i], let r = dimension(range), let s = dimension(size), r != s else { continue }
+      throw error("the index '\(i)' ranges over \(r), but slot \(k + 1) of \(what) has size \(s)", at: written[k].token)
+    }
   }
 }

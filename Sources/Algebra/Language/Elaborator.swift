@@ -8,9 +8,12 @@ internal import ProofKernel
 /// number for a number, `(-1) * f1 * ... * fk` for a product `f1 * ... * fk`, and `(-1) * e`
 /// otherwise; `a / b` is `a * b ^ (-1)`, except that dividing by a number multiplies the leading
 /// numeric factor (inserted if absent) by its reciprocal, so `x / 2` is `(1/2) * x` and `2 / 3` is the
-/// number 2/3; `1 / b` alone is `b ^ (-1)`; `sqrt(e)` is `e ^ (1/2)`.
+/// number 2/3; `1 / b` alone is `b ^ (-1)`; `sqrt(e)` is `e ^ (1/2)`; `max`, `min` and `abs` are
+/// written with `relu` (Elaborator+Sugar.swift).
 struct Elaborator {
   let source: Source
+  /// Whether an index is checked against the slot it is used in (`checkSlots`).
+  var checksShapes = false
 
   func error(_ message: String, at token: Token) -> ParseError { ParseError(message, at: source.location(token)) }
 
@@ -51,11 +54,11 @@ struct Elaborator {
     case let .delta(a, b):
       let difference = try kernel(at: e.token) { try affine(a, scope).plus(try affine(b, scope).scaled(by: -1)) }
       return .bracket(try kernel(at: e.token) { try Guard(equal: [difference]) })
-    case let .call(f, argument):
-      let a = try term(argument, scope)
-      if f.text == "sqrt" { return .power(a, Rational(1, 2)) }
-      guard let function = ScalarFunction(rawValue: f.text) else { throw error("unknown function '\(f.text)'", at: f.token) }
-      return .apply(function, a)
+    case let .call(f, arguments):
+      let a = try arguments.map { try term($0, scope) }
+      if let sugar = try Elaborator.sugar(f.text, a) { return sugar }
+      guard let function = ScalarFunction(rawValue: f.text), a.count == 1 else { throw error("unknown function '\(f.text)'", at: f.token) }
+      return .apply(function, a[0])
     case let .sum(list, body):
       let (names, g, inner) = try bind(list, scope)
       let b = try term(body, inner)
@@ -137,12 +140,14 @@ struct Elaborator {
     case let .tensor(t):
       guard indices.count == t.shape.count else { throw rankError("tensor", name, expected: t.shape.count, given: indices.count) }
       let idx = try indices.map { try affine($0, scope) }
+      try checkSlots(indices, idx, t.shape, of: "tensor '\(name.text)'", scope)
       return try kernel(at: name.token) { try Term.access(t, idx) }
     case let .definition(d):
       guard indices.count == d.parameters.count else {
         throw rankError("definition", name, expected: d.parameters.count, given: indices.count)
       }
       let idx = try indices.map { try affine($0, scope) }
+      try checkSlots(indices, idx, d.shape, of: "definition '\(name.text)'", scope)
       return try kernel(at: name.token) { try Term.reference(d, idx) }
     case let other?:
       throw error("'\(name.text)' is \(other.article), not a tensor", at: name.token)
@@ -185,7 +190,7 @@ struct Elaborator {
       names.append(name.text)
       shape.append(try dimensionAffine(size, scope, what: "the range of '\(name.text)'"))
     }
-    inner.bind(names)
+    inner.bind(names, ranges: shape)
     let y = try term(output, inner)
     if let i = y.freeIndices.subtracting(names).sorted().first {
       throw error("the output of vjp may mention only its binders, not '\(i)'", at: output.token)

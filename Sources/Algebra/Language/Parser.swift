@@ -192,7 +192,7 @@ struct Parser {
     }
   }
 
-  /// `delta(a, b)`, `f(e)`, `sqrt(e)`, `grad(e, W)[...]`, `vjp(o: O -> e, x, dy)[...]`, `D(e)[x := dx]`.
+  /// `delta(a, b)`, `f(e)`, `sqrt(e)`, `abs(e)`, `max(a, b)`, `min(a, b)`, `grad(e, W)[...]`, `vjp(o: O -> e, x, dy)[...]`, `D(e)[x := dx]`.
   private mutating func call() throws -> Expression {
     let name = try identifier()
     let start = name.token
@@ -204,10 +204,16 @@ struct Parser {
       let b = try expression()
       try expect(")")
       return node(.delta(a, b), from: start)
-    case _ where name.text == "sqrt" || ScalarFunction(rawValue: name.text) != nil:
+    case _ where Elaborator.sugarArity[name.text] == 1 || ScalarFunction(rawValue: name.text) != nil:
       let argument = try expression()
       try expect(")")
-      return node(.call(name, argument), from: start)
+      return node(.call(name, [argument]), from: start)
+    case _ where Elaborator.sugarArity[name.text] == 2:
+      let a = try expression()
+      try expect(",")
+      let b = try expression()
+      try expect(")")
+      return node(.call(name, [a, b]), from: start)
     case "grad":
       let output = try expression()
       try expect(",")

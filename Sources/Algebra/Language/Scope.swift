@@ -43,6 +43,7 @@ struct Scope {
   /// Names the grammar uses (functions, `sum`, `forall`, ...): not allowed as declared names or
   /// index names. `pi` is declared as a constant from the start.
   static let reserved: Set<String> = Set(["sum", "grad", "vjp", "delta", "sqrt", "forall", "and", "true", "false"])
+    .union(Elaborator.sugarArity.keys)
     .union(ScalarFunction.allCases.map(\.rawValue))
 
   /// The scope at the top of a file: only `pi`.
@@ -60,7 +61,15 @@ struct Scope {
     declarations[name] = (entity, location, level)
   }
 
-  mutating func bind(_ names: [String]) { indices.append(contentsOf: names) }
+  /// The range of each bound index that has one (`sum(i: n)`, `theorem t[i: n]`, a definition's
+  /// parameters, a `vjp` line's indices), for the shape check.
+  private(set) var ranges: [String: Affine] = [:]
+
+  /// Binds `names`, with their ranges where known (a name bound again forgets its old range).
+  mutating func bind(_ names: [String], ranges sizes: [Affine?] = []) {
+    indices.append(contentsOf: names)
+    for (k, name) in names.enumerated() { ranges[name] = k < sizes.count ? sizes[k] : nil }
+  }
 
   /// The message for an unknown name `name` written where an index is expected.
   func unboundIndexMessage(_ name: String) -> String {

@@ -22,8 +22,8 @@ struct Expression: Sendable {
     /// `[c1 and c2]`.
     case bracket([ConstraintSyntax])
     case delta(Expression, Expression)
-    /// `relu(e)`, `sqrt(e)`, ...
-    case call(Name, Expression)
+    /// `relu(e)`, `sqrt(e)`, `abs(e)`, `max(a, b)`, ...: a function name and its arguments.
+    case call(Name, [Expression])
     case sum(BinderList, Expression)
     case grad(Expression, wrt: Name, at: [Expression])
     case vjp(binders: [(Name, Expression)], Expression, wrt: Name, seed: Name, at: [Expression])

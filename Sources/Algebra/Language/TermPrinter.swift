@@ -140,6 +140,19 @@ enum TermPrinter {
 
   // MARK: - Formulas
 
+  /// A formula as a user would state it on an `assume` line: as `text(_:)`, except that
+  /// `a - b != 0` prints `a != b` (which the parser reads back to the same formula), so the tie
+  /// condition of `max(a, b)` reads as the arguments differing.
+  static func assumptionText(_ f: Proposition) -> String {
+    switch f {
+    case let .nonZero(t):
+      guard case let .add(ts) = t.node, ts.count == 2, case let s = laterOperand(ts[1]), s.hasPrefix(" - ") else { return text(f) }
+      return "\(text(ts[0], .operand)) != \(s.dropFirst(3))"
+    case let .forAll(bs, g, body): return "forall \(binderText(bs, g)). \(assumptionText(body))"
+    default: return text(f)
+    }
+  }
+
   static func text(_ f: Proposition) -> String {
     switch f {
     case let .equal(a, b): return "\(text(a)) = \(text(b))"

@@ -36,16 +36,18 @@ extension TheoremLanguage {
     for d in document.definitions { lines.append("def " + definition(d)) }
     var s = lines.map { $0 + "\n" }.joined()
     for t in document.theorems { s += "\n" + print(t) }
-    for layer in document.layers { s += "\n" + print(layer) }
+    for layer in document.layers { s += "\n" + print(layer, document.layerDefinitions[layer.name] ?? LocalDefinitions()) }
     return s
   }
 
   /// `layer name(dims)` and its indented lines.
-  static func print(_ layer: LayerDeclaration) -> String {
+  static func print(_ layer: LayerDeclaration, _ local: LocalDefinitions = LocalDefinitions()) -> String {
     var s = "layer \(layer.name)(\(layer.dimensions.joined(separator: ", ")))\n"
     if !layer.inputs.isEmpty { s += "  input " + layer.inputs.map(declaration).joined(separator: ", ") + "\n" }
     if !layer.parameters.isEmpty { s += "  param " + layer.parameters.map(declaration).joined(separator: ", ") + "\n" }
+    for d in local.beforeOutput { s += "  def " + definition(d) + "\n" }
     s += "  output " + definition(layer.output) + "\n"
+    for d in local.afterOutput { s += "  def " + definition(d) + "\n" }
     for a in layer.assumptions { s += "  assume \(print(a))\n" }
     for rule in layer.rules {
       guard case let .vjp(v) = rule.lhs.node else { continue }

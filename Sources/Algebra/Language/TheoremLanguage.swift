@@ -12,10 +12,11 @@ public import ProofKernel
 /// Printing and parsing are inverse: `parseTerm(print(t), in: d) == t` for every term `t` over the
 /// names of `d` (with its free indices passed as `indices`).
 public enum TheoremLanguage {
-  /// Reads a whole file.
+  /// Reads a whole file. With `checkingShapes` (the default), an index whose range is one dimension
+  /// used in a slot declared with another (`sum(j: m) W[j, i]` for `W[n, m]`) is an error.
   /// - Throws: `ParseError` with the file, line and column of the offending token.
-  public static func parse(_ text: String, file: String) throws -> Document {
-    var reader = try DocumentReader(text, file: file)
+  public static func parse(_ text: String, file: String, checkingShapes: Bool = true) throws -> Document {
+    var reader = try DocumentReader(text, file: file, checkingShapes: checkingShapes)
     return try reader.read()
   }
 

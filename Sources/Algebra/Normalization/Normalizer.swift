@@ -30,6 +30,10 @@ struct Normalizer {
   /// Whether a power of a power is folded by `pow-pow` (`(s^-1)^2` to `s^-2`), which records the
   /// rule's condition (`s != 0`, or `s > 0` for a fractional exponent) as a hypothesis.
   var foldsPowers: Bool
+  /// The base of a non-natural power as written, by the key of its normal form: a fold's
+  /// condition is stated on it (`var + eps > 0`, which positivity sees) rather than on the
+  /// expansion (`(1/n) sum x^2 - (1/n^2) sum sum x x + eps > 0`, which it cannot).
+  var writtenBases: [String: Term] = [:]
 
   init(avoiding names: Set<String>, foldsPowers: Bool = true) {
     used = names
@@ -57,7 +61,10 @@ struct Normalizer {
     guard foldsPowers else { return result }
     var folded = result
     if Normalizer.firstPath(in: try chain.subterm(at: root), where: isPowerOfPower) != nil {
-      try rewriteAll(&chain, root, rule: .powPow, where: isPowerOfPower)
+      while let p = Normalizer.firstPath(in: try chain.subterm(at: root), where: isPowerOfPower) {
+        try restoreWrittenBases(&chain, at: root + p)
+        try chain.apply(.powPow, at: root + p)
+      }
       folded = try finish(&chain, at: root, try expand(&chain, at: root))
     }
     // Powers of one base in one product (`exp(z) * exp(z)^-1`, `S * S^-1`) merged by `pow-merge`,
@@ -68,6 +75,7 @@ struct Normalizer {
       guard case let .mul(fs) = try chain.subterm(at: at).node else { break }
       let others = fs.indices.filter { $0 != j && $0 != k }.map { fs[$0] }
       try chain.ring(at: at, to: .mul([.mul([fs[j], fs[k]])] + others))
+      try restoreWrittenBases(&chain, at: others.isEmpty ? at : at + [0])
       try chain.apply(.powMerge, at: others.isEmpty ? at : at + [0])
       folded = try finish(&chain, at: root, try expand(&chain, at: root))
     }
@@ -95,6 +103,32 @@ struct Normalizer {
       if let (p, j, k) = samePowers(in: child) { return ([c] + p, j, k) }
     }
     return nil
+  }
+
+  // MARK: - Written bases
+
+  /// Rewrites every power base below `path` whose normal form came from a written base back to that
+  /// base (proved by normalizing the written base again, in a chain of its own), so that the power
+  /// rule applied next records its condition on the written form.
+  mutating func restoreWrittenBases(_ chain: inout Chain, at path: [Int]) throws {
+    guard !writtenBases.isEmpty else { return }
+    var paths: [([Int], Term)] = []
+    func collect(_ t: Term, _ p: [Int]) {
+      if case let .power(b, _) = t.node, let written = writtenBases[b.alphaKey] { paths.append((p + [0], written)); return }
+      for (k, c) in t.children.enumerated() { collect(c, p + [k]) }
+    }
+    collect(try chain.subterm(at: path), path)
+    for (p, written) in paths {
+      var side = try chain.builder.start(written)
+      _ = try normalize(&side, at: [])
+      guard side.current.isAlphaEquivalent(to: try chain.subterm(at: p)) else { continue }
+      try chain.rewrite(at: p, by: try chain.builder.apply(.sym(side.step)))
+    }
+  }
+
+  static func hasDerivative(_ t: Term) -> Bool {
+    if case .derivative = t.node { return true }
+    return t.children.contains(where: hasDerivative)
   }
 
   // MARK: - Preparation
@@ -168,6 +202,7 @@ struct Normalizer {
 
   private mutating func expandPower(_ chain: inout Chain, at p: [Int], base: Term, _ q: Rational) throws -> [Monomial] {
     if foldsPowers, case .power = base.node {
+      try restoreWrittenBases(&chain, at: p)
       try chain.apply(.powPow, at: p)
       return try expand(&chain, at: p)
     }
@@ -181,9 +216,19 @@ struct Normalizer {
       m.dimensions[d] = q
       return [m]
     }
+    // An integer power of a rational (`2 ^ (-1)`, what `(2 ^ (-1/2)) ^ 2` folds to) is a number:
+    // the ring computes it (within its 64-power limit).
+    if case let .constant(c) = base.node, !c.isZero, q.isInteger, let n = Int(exactly: q.numerator), n.magnitude <= 64 {
+      let value = try c.power(n)
+      try chain.ring(at: p, to: .constant(value))
+      return value.isZero ? [] : [Monomial(coefficient: value)]
+    }
     guard q.isInteger, q.signum >= 0, let n = Int(exactly: q.numerator), n <= 16 else {
       // A negative or fractional power of a normalized base is an atom.
+      let written = try chain.subterm(at: p + [0])
       let inner = try normalize(&chain, at: p + [0])
+      let key = try chain.subterm(at: p + [0]).alphaKey
+      if writtenBases[key] == nil, written.alphaKey != key, !Normalizer.hasDerivative(written) { writtenBases[key] = written }
       if inner.isEmpty { throw NormalizationError.unsupported("a negative or fractional power of 0") }
       return [.atom(try chain.subterm(at: p))]
     }

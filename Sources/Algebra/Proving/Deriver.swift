@@ -61,20 +61,27 @@ public enum Deriver {
           m.factors[k].exponent == 1, case let .access(_, idx) = m.factors[k].atom.node else {
       throw ProofFailure.unsupported("a term of the derivative is not linear in \(dx.name)")
     }
-    let slots = try idx.map { e -> String in
-      guard e.constant == 0, e.terms.count == 1, e.terms[0].coefficient == 1, case let .index(h) = e.terms[0].variable,
-            m.binders.contains(h) else {
-        throw ProofFailure.unsupported("\(dx.name) is read at \(e), which no change of variables makes a plain index")
+    // A slot that is a bound index (its first occurrence) becomes the rule's free index; any other
+    // slot — a constant (`b[0]`), a stride (`x[2 * i]`), a repeated index — becomes the constraint
+    // that the free index equals it, `[k == 0] * ...`.
+    var map: [String: Affine] = [:]
+    var others: [(Affine, Affine)] = []
+    for (e, free) in zip(idx, at) {
+      if e.constant == 0, e.terms.count == 1, e.terms[0].coefficient == 1, case let .index(h) = e.terms[0].variable,
+         m.binders.contains(h), map[h] == nil {
+        map[h] = free
+      } else {
+        others.append((e, free))
       }
-      return h
     }
-    guard Set(slots).count == slots.count else { throw ProofFailure.unsupported("\(dx.name) is read on a diagonal") }
-    let map = Dictionary(uniqueKeysWithValues: zip(slots, at))
     var share = m
     share.factors.remove(at: k)
-    share.binders = m.binders.filter { !slots.contains($0) }
+    share.binders = m.binders.filter { map[$0] == nil }
     share.factors = try share.factors.map { (try $0.atom.substituting(map), $0.exponent) }
-    let substituted = try m.guardTerm.substituting(map)
+    var substituted = try m.guardTerm.substituting(map)
+    for (e, free) in others {
+      substituted = try substituted.and(try Guard(equal: [try free.plus(try e.substituting(map).scaled(by: -1))]))
+    }
     let kept = substituted.constraints.filter { !shape.constraints.contains($0) }
     share.guardTerm = try Guard(kept)
     if share.binders.isEmpty {

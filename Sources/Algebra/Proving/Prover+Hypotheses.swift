@@ -21,8 +21,8 @@ extension Prover {
       while rounds < 8, let (k, m, part) = try firstMatch(current, key) {
         rounds += 1
         let p = current.count == 1 ? [] : [k]
-        try splitOff(&chain, at: p, m, part)
-        try chain.rewrite(at: p + m.sumPath + (m.binders.count > part.binders.count ? [0, 1] : []), by: rewrite)
+        let product = try splitOff(&chain, at: p, m, part)
+        try chain.rewrite(at: product.map { $0 + [1] } ?? p + m.sumPath, by: rewrite)
         current = try normalizer.normalize(&chain, at: [])
       }
     }
@@ -41,23 +41,30 @@ extension Prover {
   }
 
   /// Rewrites the monomial `m` at `p` so that `part` (a group of its bound indices with their
-  /// factors and constraints) is a sum of its own: `prefix * sum(rest) (rest factors * sum(part))`.
-  static func splitOff(_ chain: inout Chain, at p: [Int], _ m: Monomial, _ part: Monomial) throws {
-    guard m.binders.count > part.binders.count else { return }  // the whole monomial is the sum
+  /// factors and constraints) is a sum of its own: `prefix * sum(rest) (rest factors * sum(part))`,
+  /// or `prefix * (rest factors * sum(part))` when `part` has all the bound indices and the rest
+  /// factors mention none. Returns the path of `rest factors * sum(part)`, nil when the whole
+  /// monomial is the sum.
+  @discardableResult
+  static func splitOff(_ chain: inout Chain, at p: [Int], _ m: Monomial, _ part: Monomial) throws -> [Int]? {
     let outer = m.binders.filter { !part.binders.contains($0) }
-    let s = p + m.sumPath
-    try chain.apply(.sumSwap(outer + part.binders), at: s)
-    try chain.apply(.sumSplit(outer.count), at: s)
-    // The inner sum's body as (rest factors) * (part factors), then the rest pulled out of it.
     let restFactors = m.factors.filter { f in !part.factors.contains { $0.atom.isAlphaEquivalent(to: f.atom) } }
+    guard !outer.isEmpty || !restFactors.isEmpty else { return nil }  // the whole monomial is the sum
+    let s = p + m.sumPath
+    if !outer.isEmpty {
+      try chain.apply(.sumSwap(outer + part.binders), at: s)
+      try chain.apply(.sumSplit(outer.count), at: s)
+    }
+    // The inner sum's body as (rest factors) * (part factors), then the rest pulled out of it.
     let restTerm = Term.mul(restFactors.map { $0.exponent == 1 ? $0.atom : .power($0.atom, Rational($0.exponent)) })
-    let inner = s + [0]
+    let inner = outer.isEmpty ? s : s + [0]
     try chain.ring(at: inner + [0], to: .mul([restTerm, .mul(part.factorTerms)]))
-    guard case let .sum(cs, g, _) = try chain.subterm(at: inner).node else { return }
+    guard case let .sum(cs, g, _) = try chain.subterm(at: inner).node else { return nil }
     let pulledOut = Term.mul([restTerm, try .sum(cs, g, .mul(part.factorTerms))])
     var side = try chain.builder.start(pulledOut)
     try side.apply(.sumPrenex(factor: 1), at: [])
     try chain.rewrite(at: inner, by: try chain.builder.apply(.sym(side.step)))
+    return inner
   }
 }
 
@@ -72,9 +79,8 @@ extension Prover {
     for _ in 0..<8 {
       guard let (k, m, part, base) = try firstPowerOfComponent(current) else { break }
       let p = current.count == 1 ? [] : [k]
-      try splitOff(&chain, at: p, m, part)
       // The inner body is (rest factors) * sum(part): flatten it, then put S^q beside sum(part).
-      let body = p + m.sumPath + (m.binders.count > part.binders.count ? [0] : [])
+      let body = try splitOff(&chain, at: p, m, part) ?? p + m.sumPath
       guard case let .mul(pair) = try chain.subterm(at: body).node, pair.count == 2, case let .mul(rest) = pair[0].node else { break }
       guard let j = rest.firstIndex(where: { if case let .power(b, _) = $0.node { b.isAlphaEquivalent(to: base) } else { false } }) else { break }
       let others = rest.indices.filter { $0 != j }.map { rest[$0] }

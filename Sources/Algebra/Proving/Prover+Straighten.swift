@@ -20,13 +20,24 @@ extension Prover {
         try chain.apply(.changeOfVariables(b, to: h, sign: s, offset: try rest.scaled(by: -s)), at: p + m.sumPath)
         changed = true
       }
+      // Then the seed, with dx's indices left alone: a full correlation written with the flipped
+      // kernel, `w[K - 1 - u] * dy[h + u - K + 1]`, becomes `w[h - p] * dy[p]`, the form the
+      // derivative gives (sums equal after an index shift meet).
+      guard let keep else { continue }
+      while let m = try readMonomial(chain.subterm(at: p)), !m.binders.isEmpty,
+            let (b, s, rest) = bendableSlot(m, keep, dx, leavingOthers: true) {
+        let h = normalizer.fresh()
+        try chain.apply(.changeOfVariables(b, to: h, sign: s, offset: try rest.scaled(by: -s)), at: p + m.sumPath)
+        changed = true
+      }
     }
     return changed ? try normalizer.normalize(&chain, at: []) : ms
   }
 
   /// The first slot of `dx` in `m` that is not a plain bound index but has a bound index `b` with
-  /// coefficient `s = ±1` that is not itself a plain slot: `(b, s, slot - s*b)`.
-  private static func bendableSlot(_ m: Monomial, _ dx: TensorSymbol, _ keep: TensorSymbol?) -> (String, Int, Affine)? {
+  /// coefficient `s = ±1` that is not itself a plain slot: `(b, s, slot - s*b)`. One that is a plain
+  /// slot of `keep` is taken last, or, with `leavingOthers`, never.
+  private static func bendableSlot(_ m: Monomial, _ dx: TensorSymbol, _ keep: TensorSymbol?, leavingOthers: Bool = false) -> (String, Int, Affine)? {
     func plainSlots(of t: TensorSymbol?) -> Set<String> {
       guard let t, let f = m.factors.first(where: { if case let .access(x, _) = $0.atom.node { return x == t } else { return false } }),
             case let .access(_, idx) = f.atom.node else { return [] }
@@ -45,7 +56,7 @@ extension Prover {
         guard s.magnitude == 1, case let .index(b) = v, m.binders.contains(b), !plain.contains(b) else { return nil }
         return (b, s)
       }
-      guard let (b, s) = candidates.first(where: { !kept.contains($0.0) }) ?? candidates.first,
+      guard let (b, s) = candidates.first(where: { !kept.contains($0.0) }) ?? (leavingOthers ? nil : candidates.first),
             let rest = try? e.plus(Affine([(.index(b), -s)])) else { continue }
       return (b, s, rest)
     }

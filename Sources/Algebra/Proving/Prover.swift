@@ -32,7 +32,12 @@ public enum ProofFailure: Error, Sendable, CustomStringConvertible {
       if let missing { s += "\n  the difference vanishes under the assumption \(missing), which is not stated" }
       if let counterexample { s += "\n  counterexample: \(counterexample)" }
       return s
-    case let .missingHypothesis(h): return "missing assumption: \(h)"
+    case let .missingHypothesis(h):
+      // `a != b` (not `a - b != 0`) is how the engine prints a kink of relu(a - b): the tie of a
+      // max or min of `a` and `b`.
+      guard h.contains(" != "), !h.hasSuffix(" != 0") else { return "missing assumption: \(h)" }
+      return "missing assumption: \(h)\n  (a max or min of these two, or a relu of their difference, has no derivative "
+        + "where they are equal: assume that they differ)"
     case let .unsupported(what): return what
     case let .kernel(why): return "kernel: \(why)"
     }
@@ -86,7 +91,9 @@ public enum Prover {
     do {
       done = try builder.apply(.discharge(equation, stating: stated))
     } catch let KernelError.undischarged(_, hypothesis) {
-      throw ProofFailure.missingHypothesis(hypothesis)
+      // The kernel names the hypothesis in its own printing; the user reads the theorem language.
+      let h = builder.theorem(equation).hypotheses.first { $0.description == hypothesis }
+      throw ProofFailure.missingHypothesis(h.map(TermPrinter.assumptionText) ?? hypothesis)
     }
     let theorem = builder.theorem(done)
     guard theorem.lhs == statement.lhs, theorem.rhs == statement.rhs else {
@@ -106,15 +113,27 @@ public enum Prover {
       l = try straighten(&left, l, along: dx, keeping: seed, &normalizer)
       r = try straighten(&right, r, along: dx, keeping: seed, &normalizer)
     }
-    if (try? left.apply(.ring(right.current), at: [])) == nil {
+    var closed = (try? left.apply(.ring(right.current), at: [])) != nil
+    if !closed {
       l = try useHypotheses(&left, l, statement, &normalizer)
       r = try useHypotheses(&right, r, statement, &normalizer)
-      do {
-        try left.apply(.ring(right.current), at: [])
-      } catch KernelError.ruleMismatch {
-        throw try Diagnosis.difference(l, r, statement: statement)
-      }
+      closed = (try? left.apply(.ring(right.current), at: [])) != nil
     }
+    // Identities between functions, condition-free ones first; the failure shows the forms before.
+    var (l1, r1) = (l, r)
+    for tier in IdentityTier.allCases where !closed {
+      let changedLeft = try applyIdentities(&left, tier, &normalizer), changedRight = try applyIdentities(&right, tier, &normalizer)
+      guard changedLeft != nil || changedRight != nil else { continue }
+      (l1, r1) = (changedLeft ?? l1, changedRight ?? r1)
+      if let dx = direction {
+        l1 = try straighten(&left, l1, along: dx, keeping: seed, &normalizer)
+        r1 = try straighten(&right, r1, along: dx, keeping: seed, &normalizer)
+      }
+      l1 = try useHypotheses(&left, l1, statement, &normalizer)
+      r1 = try useHypotheses(&right, r1, statement, &normalizer)
+      closed = (try? left.apply(.ring(right.current), at: [])) != nil
+    }
+    guard closed else { throw try Diagnosis.difference(l, r, statement: statement, rewritten: (l1, r1)) }
     return try builder.apply(.trans(left.step, try builder.apply(.sym(right.step))))
   }
 

@@ -4,11 +4,15 @@ internal import ProofKernel
 /// Explains a failed comparison: both normal forms, a counterexample, and, where the difference
 /// is `(S - c) * P` for a sum `S` that is a factor of its own, the assumption `S = c` it lacks.
 enum Diagnosis {
-  static func difference(_ l: [Monomial], _ r: [Monomial], statement: Statement) throws -> ProofFailure {
+  /// `rewritten`: the forms after the identities between functions, where an assumption may show
+  /// that the first forms hide (`sum(k) t[k] * log(S)` only once the log of a softmax is split).
+  static func difference(_ l: [Monomial], _ r: [Monomial], statement: Statement,
+                         rewritten: ([Monomial], [Monomial])? = nil) throws -> ProofFailure {
     let left = try l.term(), right = try r.term()
     let counterexample = Counterexample.search(left, right, hypotheses: statement.assumptions)
-    return .different(lhs: left.description, rhs: right.description, counterexample: counterexample,
-                      missing: try missingAssumption(l, r))
+    var missing = try missingAssumption(l, r)
+    if missing == nil, let (l1, r1) = rewritten { missing = try missingAssumption(l1, r1) }
+    return .different(lhs: left.description, rhs: right.description, counterexample: counterexample, missing: missing)
   }
 
   /// `S = c` when the difference `l - r` is `S * P - c * P` for a sum `S` over indices that occur
@@ -36,9 +40,11 @@ enum Diagnosis {
   }
 
   /// The sums made of a group of bound indices that share no factor or constraint with the other
-  /// bound indices, each with the monomial that remains without it.
+  /// bound indices, each with the monomial that remains without it. The group may be all of them
+  /// when some factor mentions none (`sum(k) t[k] * log(S)` has the sum `sum(k) t[k]`).
   static func components(_ m: Monomial) throws -> [String: (sum: Term, rest: Monomial)] {
-    guard m.binders.count > 1 else { return [:] }
+    guard !m.binders.isEmpty else { return [:] }
+    let hasOuterFactor = m.factors.contains { $0.atom.freeIndices.isDisjoint(with: m.binders) }
     var result: [String: (Term, Monomial)] = [:]
     for b in m.binders {
       // The group of b: closed under sharing a factor or a constraint.
@@ -52,7 +58,7 @@ enum Diagnosis {
           if !add.isEmpty { group.formUnion(add); grew = true }
         }
       }
-      guard group.count < m.binders.count else { continue }
+      guard group.count < m.binders.count || hasOuterFactor else { continue }
       let inner = m.binders.filter(group.contains)
       let (outerConstraints, innerConstraints) = (m.guardTerm.constraints.filter { $0.expression.indices.isDisjoint(with: group) },
                                                   m.guardTerm.constraints.filter { !$0.expression.indices.isDisjoint(with: group) })
