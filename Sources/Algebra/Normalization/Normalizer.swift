@@ -30,6 +30,9 @@ struct Normalizer {
   /// Whether a power of a power is folded by `pow-pow` (`(s^-1)^2` to `s^-2`), which records the
   /// rule's condition (`s != 0`, or `s > 0` for a fractional exponent) as a hypothesis.
   var foldsPowers: Bool
+  /// Whether definitions are unfolded; when not, a reference is an atom (the chain strategy compares
+  /// one layer's terms with the next layer's definitions kept folded, Docs/Engine.md).
+  var unfoldsDefinitions = true
 
   init(avoiding names: Set<String>, foldsPowers: Bool = true) {
     used = names
@@ -47,7 +50,9 @@ struct Normalizer {
   /// Normalizes the subterm at `root` of the chain's current term, and returns its monomials.
   mutating func normalize(_ chain: inout Chain, at root: [Int]) throws -> [Monomial] {
     try rewriteAll(&chain, root, rule: .jvp) { if case .derivative = $0.node { return true } else { return false } }
-    try rewriteAll(&chain, root, rule: .unfold) { if case .reference = $0.node { return true } else { return false } }
+    if unfoldsDefinitions {
+      try rewriteAll(&chain, root, rule: .unfold) { if case .reference = $0.node { return true } else { return false } }
+    }
     try renameApart(&chain, root)
     let expanded = try expand(&chain, at: root)
     let result = try finish(&chain, at: root, expanded)
@@ -146,6 +151,7 @@ struct Normalizer {
       m.guardTerm = g
       return [m]
     case .named, .access: return [.atom(t)]
+    case .reference where !unfoldsDefinitions: return [.atom(t)]
     case .apply:
       _ = try normalize(&chain, at: p + [0])
       return [.atom(try chain.subterm(at: p))]
