@@ -24,13 +24,18 @@ extension ChainProof {
           guard c.parameters.count == place.at.count else { return false }
           return last.map { l in refs.contains { $0 === l } } ?? !refs.contains { isBackward.contains(ObjectIdentifier($0)) }
         }
-        for c in candidates {
-          let target = try Term.reference(c, place.at)
+        // A definition outside its shape is its body, not 0: where the cotangent carries the range
+        // of its index (left by a delta), it is the definition times that range.
+        let targets = try candidates.flatMap { c -> [(Definition, Term, [Int])] in
+          let named = try Term.reference(c, place.at)
+          return [(c, named, []), (c, .mul([.bracket(try Self.range(of: c, at: place.at)), named]), [1])]
+        }
+        for (c, target, inside) in targets {
           var unfolded = try ProofBuilder().start(target)
-          try unfolded.apply(.unfold, at: [])
+          try unfolded.apply(.unfold, at: inside)
           guard (try? equal(content, unfolded.current, in: ProofBuilder())) != nil else { continue }
           var named = try builder.start(target)
-          try named.apply(.unfold, at: [])
+          try named.apply(.unfold, at: inside)
           let same = try builder.apply(.trans(try equal(content, named.current, in: builder), try builder.apply(.sym(named.step))))
           current = try builder.apply(.cong(current, path: path, by: same))
           recognised = c
@@ -40,5 +45,12 @@ extension ChainProof {
       if let recognised { last = recognised }
     }
     return current
+  }
+
+  /// `0 <= at < shape` of a definition's parameters.
+  static func range(of d: Definition, at: [Affine]) throws -> Guard {
+    try zip(at, d.shape).reduce(Guard.true) { g, pair in
+      try g.and(Guard(nonNegative: [pair.0, try pair.1.plus(.constant(-1)).plus(pair.0.scaled(by: -1))]))
+    }
   }
 }
