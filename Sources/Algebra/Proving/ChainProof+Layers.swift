@@ -71,6 +71,7 @@ extension ChainProof {
   mutating func adjointIdentity(_ y: Term, binders: [String], seed: TensorSymbol?, variable x: TensorSymbol, direction dx: TensorSymbol,
                                 seedOnce: Bool) throws -> Int {
     var normalizer = Normalizer(avoiding: taken)
+    normalizer.unfoldsDefinitions = false  // `jvp` unfolds what depends on the variable; the rest stays named
     defer { taken.formUnion(normalizer.used) }
     var left = try builder.start(try sd(y, binders, seed, x, dx))
     var ms = try normalizer.normalize(&left, at: [])
