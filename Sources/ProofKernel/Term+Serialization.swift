@@ -28,6 +28,10 @@ struct Printer {
   let inlineDefinitions: Bool
   var out = ""
   var bound: [String] = []  // innermost last
+  /// In keys (`deBruijn`), definitions already written out in full, numbered in order: a second
+  /// reference prints `@k`. The key stays faithful (the k-th body printed is the one meant), and a
+  /// definition shared by many paths of a network is printed once, not once per path.
+  var written: [ObjectIdentifier: Int] = [:]
 
   init(deBruijn: Bool, inlineDefinitions: Bool) {
     self.deBruijn = deBruijn
@@ -86,7 +90,12 @@ struct Printer {
     case let .apply(f, a): out += "(f \(f.rawValue) "; write(a); out += ")"
     case let .reference(d, args):
       out += "(R \(d.name) "
-      if inlineDefinitions { definition(d) }
+      if inlineDefinitions {
+        if deBruijn, let k = written[ObjectIdentifier(d)] { out += "@\(k) " } else {
+          written[ObjectIdentifier(d)] = written.count
+          definition(d)
+        }
+      }
       out += "\(affines(args)))"
     case let .derivative(body, x, dx): out += "(D \(tensor(x)) \(tensor(dx)) "; write(body); out += ")"
     case let .vjp(v):

@@ -220,7 +220,7 @@ struct TamperTests {
     let format = rejection(replacingFirst(text, "certify-certificate-1", "certify-certificate-2"), "format")
     #expect(format?.reason.hasPrefix("format: unknown version \"certify-certificate-2\"") == true)
     #expect(format?.step == nil)
-    #expect(rejection(replacingFirst(text, "certify-rules-2", "certify-rules-1"), "rule set")?.reason.hasPrefix("ruleSet: ") == true)
+    #expect(rejection(replacingFirst(text, "certify-rules-3", "certify-rules-2"), "rule set")?.reason.hasPrefix("ruleSet: ") == true)
     #expect(rejection(replacingFirst(text, "certify-functions-1", "certify-functions-9"), "function table")?.reason.hasPrefix("functionTable: ") == true)
   }
 
