@@ -23,6 +23,12 @@ func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
 let renamed = try ringMonomial(["f", "c", "a", "e", "b", "d"])
 let original = try ringMonomial(["a", "b", "c", "d", "e", "f"])
 let runs = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 2_000
+// `EngineBenchmarks deep [DEPTHS...]`: only the composed networks (scripts/bench-engine --deep).
+if CommandLine.arguments.dropFirst().first == "deep" {
+  let depths = CommandLine.arguments.dropFirst(2).compactMap { Int($0) }
+  for row in try deepNetworkRows(depths: depths.isEmpty ? [2, 4, 8, 16, 32] : depths, runs: 3) { print(row) }
+  exit(0)
+}
 var ordering: [Double] = [], withReading: [Double] = []
 let prepared = try CanonicalForm.Prepared(renamed)
 for _ in 0..<runs {
@@ -95,4 +101,5 @@ for entry in try store.entries() {
   _ = try Replay.replay(encoded: text)
   replayTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
 }
+for row in try deepNetworkRows(depths: [2, 4, 8, 16, 32], runs: 3) { print(row) }
 print("{\"benchmark\": \"check_all\", \"certificates\": \(replayTimes.count), \"ms\": \(replayTimes.reduce(0, +)), \"slowest_ms\": \(replayTimes.max() ?? 0), \"bytes\": \(bytes)}")

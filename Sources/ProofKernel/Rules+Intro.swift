@@ -13,32 +13,16 @@ extension Theorem {
   /// `dy` by their form. `at` are the indices the conclusion is stated at.
   public static func vjpIntro(_ th: Theorem, at: [String]) throws -> Theorem {
     func fail(_ reason: String) -> KernelError { .ruleMismatch(rule: "vjp-intro", reason: reason) }
-    // Left side: the seeded derivative.
-    var outputBinders: [String] = []
-    var seed: TensorSymbol? = nil
-    var derivative = th.lhs
-    if case let .sum(os, gy, body) = th.lhs.node {
-      guard case let .mul(fs) = body.node, fs.count == 2, case let .access(dy, idx) = fs[0].node,
-        idx == (try os.map { try Affine.index($0) }), try gy == dy.shapeGuard(idx)
-      else { throw fail("the left side is not sum(o)[shape of dy] dy[o] * D y [x := dx]") }
-      (outputBinders, seed, derivative) = (os, dy, fs[1])
-    }
-    guard case let .derivative(y, x, dx) = derivative.node else { throw fail("no D y [x := dx] on the left") }
-    // Right side: the pairing with dx.
-    guard case let .sum(is_, gx, body) = th.rhs.node, case let .mul(fs) = body.node, fs.count == 2,
-      case let .access(direction, idx) = fs[0].node, direction == dx,
-      idx == (try is_.map { try Affine.index($0) }), try gx == x.shapeGuard(idx)
-    else { throw fail("the right side is not sum(i)[shape of x] dx[i] * g(i)") }
-    let g = fs[1]
+    let a = try AdjointIdentity(th, rule: "vjp-intro")
+    let (y, x, dx, g, is_) = (a.output, a.variable, a.direction, a.gradient, a.binders)
     guard !y.mentions(dx.name), !g.mentions(dx.name), !th.hypotheses.contains(where: { $0.mentions(dx.name) }) else {
       throw fail("\(dx.name) is not fresh: it occurs in the output, the gradient or a hypothesis")
     }
-    if let seed { guard seed.name != dx.name, !y.mentions(seed.name) else { throw fail("the seed \(seed.name) is not fresh") } }
-    guard !g.containsDerivative else { throw fail("the gradient still contains D") }
+    if let seed = a.seed { guard seed.name != dx.name, !y.mentions(seed.name) else { throw fail("the seed \(seed.name) is not fresh") } }
     guard at.count == is_.count, Set(at).count == at.count else { throw fail("\(at.count) indices for rank \(is_.count)") }
     let map = Dictionary(uniqueKeysWithValues: try zip(is_, at).map { ($0, try Affine.index($1)) })
     let atAffine = try at.map { try Affine.index($0) }
-    let lhs = try Term.vjp(y, binders: outputBinders, shape: seed?.shape ?? [], wrt: x, seed: seed, at: atAffine)
+    let lhs = try Term.vjp(y, binders: a.outputBinders, shape: a.seed?.shape ?? [], wrt: x, seed: a.seed, at: atAffine)
     return Theorem(th.hypotheses + [.holds(try x.shapeGuard(atAffine))], lhs, try g.substituting(map))
   }
 }

@@ -60,6 +60,7 @@ struct Polynomial: Equatable {
   init(_ t: Term, bound: [String]) throws {
     func key(_ t: Term) -> String {
       var p = Printer(deBruijn: true, inlineDefinitions: true)
+      p.identifiesDefinitions = true
       p.bound = bound
       p.write(t)
       return p.out

@@ -13,6 +13,9 @@ public enum Step: Hashable, Sendable {
   case assume(Proposition, instance: [Affine])
   case discharge(Int, stating: [Proposition])
   case vjpIntro(Int, at: [String])
+  /// `chain(outer, inner)` and `fan-out(first, second)` (Rules+Composition.swift).
+  case chain(Int, Int)
+  case fanOut(Int, Int)
 
   public var ruleName: String {
     switch self {
@@ -25,6 +28,8 @@ public enum Step: Hashable, Sendable {
     case .assume: return "assume"
     case .discharge: return "discharge"
     case .vjpIntro: return "vjp-intro"
+    case .chain: return "chain"
+    case .fanOut: return "fan-out"
     }
   }
 }
@@ -145,6 +150,8 @@ public struct Derivation: Sendable {
     case let .assume(h, instance): return try .assume(h, instance: instance)
     case let .discharge(a, stated): return try .discharge(premise(a), stating: stated)
     case let .vjpIntro(a, at): return try .vjpIntro(premise(a), at: at)
+    case let .chain(a, b): return try .chain(premise(a), premise(b))
+    case let .fanOut(a, b): return try .fanOut(premise(a), premise(b))
     }
   }
 }

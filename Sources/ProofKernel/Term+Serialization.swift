@@ -28,6 +28,14 @@ struct Printer {
   let inlineDefinitions: Bool
   var out = ""
   var bound: [String] = []  // innermost last
+  /// In keys (`deBruijn`), definitions already written out in full, numbered in order: a second
+  /// reference prints `@k`. The key stays faithful (the k-th body printed is the one meant), and a
+  /// definition shared by many paths of a network is printed once, not once per path.
+  var written: [ObjectIdentifier: Int] = [:]
+  /// Whether a definition prints as the object it is (the `ring` rule's atoms, compared within one
+  /// call while every definition is alive): equal only for the same definition, and as short as
+  /// its name however deep the network below it.
+  var identifiesDefinitions = false
 
   init(deBruijn: Bool, inlineDefinitions: Bool) {
     self.deBruijn = deBruijn
@@ -86,7 +94,12 @@ struct Printer {
     case let .apply(f, a): out += "(f \(f.rawValue) "; write(a); out += ")"
     case let .reference(d, args):
       out += "(R \(d.name) "
-      if inlineDefinitions { definition(d) }
+      if identifiesDefinitions { out += "\(ObjectIdentifier(d)) " } else if inlineDefinitions {
+        if deBruijn, let k = written[ObjectIdentifier(d)] { out += "@\(k) " } else {
+          written[ObjectIdentifier(d)] = written.count
+          definition(d)
+        }
+      }
       out += "\(affines(args)))"
     case let .derivative(body, x, dx): out += "(D \(tensor(x)) \(tensor(dx)) "; write(body); out += ")"
     case let .vjp(v):

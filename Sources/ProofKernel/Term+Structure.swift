@@ -24,23 +24,41 @@ extension Term {
 
   /// True when the value may depend on tensor `x`: it occurs, directly or in a definition's body.
   public func dependsOn(_ x: TensorSymbol) -> Bool {
-    switch node {
-    case let .access(t, _): return t == x
-    case let .reference(d, _): return d.body.dependsOn(x)
-    case let .derivative(t, v, dx): return v == x || dx == x || t.dependsOn(x)
-    case let .vjp(v): return v.wrt == x || v.seed == x || v.output.dependsOn(x)
-    default: return children.contains { $0.dependsOn(x) }
+    var seen = Set<ObjectIdentifier>()
+    return reaches(&seen) { t in
+      switch t.node {
+      case let .access(a, _): return a == x
+      case let .derivative(_, v, dx): return v == x || dx == x
+      case let .vjp(v): return v.wrt == x || v.seed == x
+      default: return false
+      }
     }
   }
 
   /// True when tensor `x` occurs, directly or in a definition's body.
   func mentions(_ name: String) -> Bool {
+    var seen = Set<ObjectIdentifier>()
+    return reaches(&seen) { t in
+      switch t.node {
+      case let .access(a, _): return a.name == name
+      case let .derivative(_, v, dx): return v.name == name || dx.name == name
+      case let .vjp(v): return v.wrt.name == name || v.seed?.name == name
+      default: return false
+      }
+    }
+  }
+
+  /// Whether `hit` holds at a subterm, looking into definitions' bodies and `vjp` outputs. Each
+  /// definition is looked into once (`seen`): a second visit would find nothing new, and a network
+  /// that shares values (a residual stack) would otherwise be walked once per path.
+  private func reaches(_ seen: inout Set<ObjectIdentifier>, _ hit: (Term) -> Bool) -> Bool {
+    if hit(self) { return true }
     switch node {
-    case let .access(t, _): return t.name == name
-    case let .reference(d, _): return d.body.mentions(name)
-    case let .derivative(t, v, dx): return v.name == name || dx.name == name || t.mentions(name)
-    case let .vjp(v): return v.wrt.name == name || v.seed?.name == name || v.output.mentions(name)
-    default: return children.contains { $0.mentions(name) }
+    case let .reference(d, _): return seen.insert(ObjectIdentifier(d)).inserted && d.body.reaches(&seen, hit)
+    case let .vjp(v): return v.output.reaches(&seen, hit)
+    default:
+      for c in children where c.reaches(&seen, hit) { return true }
+      return false
     }
   }
 

@@ -125,6 +125,10 @@ struct CertificateMutations {
       return .discharge(random.chance(20) ? premise(a) : a, stating: changed)
     case let .vjpIntro(a, at):
       return random.chance(50) ? .vjpIntro(premise(a), at: at) : .vjpIntro(a, at: at.map { _ in random.pick(["i", "j", "o", "k"]) })
+    case let .chain(a, b):
+      return random.chance(50) ? .chain(premise(a), b) : random.chance(50) ? .chain(a, premise(b)) : .chain(b, a)
+    case let .fanOut(a, b):
+      return random.chance(50) ? .fanOut(premise(a), b) : .fanOut(a, premise(b))
     }
   }
 

@@ -17,7 +17,7 @@ struct KernelFuzzTests {
     // The run must have exercised the kernel: theorems beyond refl, checked at evaluated points.
     #expect(report.accepted > report.derivations)
     #expect(report.evaluated > 0)
-    for rule in ["ring", "assume", "discharge", "cong", "jvp", "zero-ext", "unfold", "sum-linear"] {
+    for rule in ["ring", "assume", "discharge", "cong", "jvp", "zero-ext", "unfold", "sum-linear", "chain", "fan-out"] {
       #expect((report.acceptedByRule[rule] ?? 0) > 0, "no \(rule) step was accepted")
     }
   }

@@ -53,6 +53,7 @@ struct KernelFuzzer {
     var proof = Derivation()
     report.derivations += 1
     if random.chance(25) { adjoint(&proof) }
+    if random.chance(20) { composition(&proof) }
     for _ in 0..<stepsPerDerivation {
       let step = nextStep(proof)
       report.attempts += 1
@@ -143,6 +144,7 @@ struct KernelFuzzer {
     case 2, 3: return matching(pool, a) ?? .refl(random.term(free))
     case 4, 5: return .discharge(a, stating: stated(pool[a]))
     case 6: return .vjpIntro(a, at: [random.pick(["i", "j", "u"])])
+    case 8: return random.chance(50) ? .chain(a, random.below(pool.count)) : .fanOut(a, random.below(pool.count))
     case 7:
       let t = pool[a].rhs
       return .alpha(a, lhs: pool[a].lhs, rhs: renamed(t))

@@ -116,7 +116,7 @@ func readMonomial(_ t: Term) throws -> Monomial? {
       } else {
         m.multiply(atom: t, exponent: 1)
       }
-    case .add, .derivative, .reference: return false
+    case .add, .derivative: return false
     default: m.multiply(atom: t, exponent: 1)
     }
     return true

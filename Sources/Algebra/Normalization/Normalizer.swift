@@ -34,6 +34,9 @@ struct Normalizer {
   /// condition is stated on it (`var + eps > 0`, which positivity sees) rather than on the
   /// expansion (`(1/n) sum x^2 - (1/n^2) sum sum x x + eps > 0`, which it cannot).
   var writtenBases: [String: Term] = [:]
+  /// Whether definitions are unfolded; when not, a reference is an atom (the chain strategy compares
+  /// one layer's terms with the next layer's definitions kept folded, Docs/Engine.md).
+  var unfoldsDefinitions = true
 
   init(avoiding names: Set<String>, foldsPowers: Bool = true) {
     used = names
@@ -51,7 +54,9 @@ struct Normalizer {
   /// Normalizes the subterm at `root` of the chain's current term, and returns its monomials.
   mutating func normalize(_ chain: inout Chain, at root: [Int]) throws -> [Monomial] {
     try rewriteAll(&chain, root, rule: .jvp) { if case .derivative = $0.node { return true } else { return false } }
-    try rewriteAll(&chain, root, rule: .unfold) { if case .reference = $0.node { return true } else { return false } }
+    if unfoldsDefinitions {
+      try rewriteAll(&chain, root, rule: .unfold) { if case .reference = $0.node { return true } else { return false } }
+    }
     try renameApart(&chain, root)
     let expanded = try expand(&chain, at: root)
     let result = try finish(&chain, at: root, expanded)
@@ -180,6 +185,7 @@ struct Normalizer {
       m.guardTerm = g
       return [m]
     case .named, .access: return [.atom(t)]
+    case .reference where !unfoldsDefinitions: return [.atom(t)]
     case .apply:
       _ = try normalize(&chain, at: p + [0])
       return [.atom(try chain.subterm(at: p))]

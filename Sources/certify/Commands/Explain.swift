@@ -49,6 +49,8 @@ struct Explain: ParsableCommand {
     case let .discharge(k, _): return "discharge the hypotheses of (\(k)) against the stated ones: \(result.hypotheses.map(\.description).joined(separator: "; "))"
     case let .vjpIntro(k, _): return "vjp-intro from the adjoint identity (\(k)): \(result.lhs) = \(result.rhs)"
     case let .alpha(k, _, _): return "rename bound indices of (\(k))"
+    case let .chain(a, b): return "chain rule: the outer identity (\(a)) through the inner (\(b)): \(result.lhs) = \(result.rhs)"
+    case let .fanOut(a, b): return "fan-out: the paths (\(a)) and (\(b)) add their cotangents: \(result.lhs) = \(result.rhs)"
     }
   }
 }

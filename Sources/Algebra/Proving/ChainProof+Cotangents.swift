@@ -1,0 +1,56 @@
+internal import ProofKernel
+
+extension ChainProof {
+  /// Rewrites the composed gradient (step `k`) so that the cotangent each layer passes down reads
+  /// as the statement's backward definition for it, top layer first: the entries of a layer's
+  /// seed hold the layer above's cotangent with the one above that already recognised, so each
+  /// comparison is one layer's terms against one definition unfolded once (definitions otherwise
+  /// kept folded). A cotangent no definition names (between a dense layer and its activation)
+  /// stays as it is, inside the next. Returns the step of the rewritten identity.
+  mutating func recogniseCotangents(in k: Int) throws -> Int {
+    let forward = Set(ChainPlan.reachable(from: [vjp.output]).map(ObjectIdentifier.init))
+    let backward = ChainPlan.reachable(from: [statement.rhs]).filter { !forward.contains(ObjectIdentifier($0)) }
+    let isBackward = Set(backward.map(ObjectIdentifier.init))
+    var current = k
+    var last: Definition? = nil
+    for level in holes.reversed() {
+      var recognised: Definition? = nil
+      for place in level.places {
+        var path = [0, 1] + place.path
+        var content = try builder.theorem(current).rhs.subterm(at: path)
+        if case let .mul(fs) = content.node, fs.count == 2, case .bracket = fs[0].node { (path, content) = (path + [1], fs[1]) }
+        let candidates = backward.filter { c in
+          let refs = plan.references(in: c.body)
+          guard c.parameters.count == place.at.count else { return false }
+          return last.map { l in refs.contains { $0 === l } } ?? !refs.contains { isBackward.contains(ObjectIdentifier($0)) }
+        }
+        // A definition outside its shape is its body, not 0: where the cotangent carries the range
+        // of its index (left by a delta), it is the definition times that range.
+        let targets = try candidates.flatMap { c -> [(Definition, Term, [Int])] in
+          let named = try Term.reference(c, place.at)
+          return [(c, named, []), (c, .mul([.bracket(try Self.range(of: c, at: place.at)), named]), [1])]
+        }
+        for (c, target, inside) in targets {
+          var unfolded = try ProofBuilder().start(target)
+          try unfolded.apply(.unfold, at: inside)
+          guard (try? equal(content, unfolded.current, in: ProofBuilder())) != nil else { continue }
+          var named = try builder.start(target)
+          try named.apply(.unfold, at: inside)
+          let same = try builder.apply(.trans(try equal(content, named.current, in: builder), try builder.apply(.sym(named.step))))
+          current = try builder.apply(.cong(current, path: path, by: same))
+          recognised = c
+          break
+        }
+      }
+      if let recognised { last = recognised }
+    }
+    return current
+  }
+
+  /// `0 <= at < shape` of a definition's parameters.
+  static func range(of d: Definition, at: [Affine]) throws -> Guard {
+    try zip(at, d.shape).reduce(Guard.true) { g, pair in
+      try g.and(Guard(nonNegative: [pair.0, try pair.1.plus(.constant(-1)).plus(pair.0.scaled(by: -1))]))
+    }
+  }
+}

@@ -1,0 +1,116 @@
+internal import Exact
+internal import ProofKernel
+
+/// Proves a `grad` or `vjp` of a composed definition by the chain rule, one layer at a time
+/// (Docs/Engine.md, "Composition"), instead of normalizing the whole network: each layer's adjoint
+/// identity is proved on its own with the layer below as a fresh tensor `u`, the kernel's `chain`
+/// rule puts the layer below back in, and the cotangents the layers pass down are then recognised
+/// as the statement's own backward definitions, one layer at a time. Proof time and certificate
+/// size grow linearly with depth.
+struct ChainProof {
+  let statement: Statement
+  let vjp: VectorJacobianProduct
+  let builder = ProofBuilder()
+  var plan: ChainPlan
+  /// The direction of `x` shared by every layer.
+  let dx: TensorSymbol
+  /// Names in the statement, and those given out since.
+  var taken: Set<String>
+  var counter = 0
+  /// For each seed tensor, bottom layer first: where its entries sit in the final gradient and the
+  /// indices they are read at.
+  var holes: [(seed: TensorSymbol, places: [(path: [Int], at: [Affine])])] = []
+
+  /// The proof, or nil when the statement is not a composition (then, and when this strategy
+  /// fails, the prover normalizes the whole statement as before).
+  static func prove(_ statement: Statement) -> ProofOutcome? {
+    try? attempt(statement)
+  }
+
+  /// As `prove`, throwing why the strategy does not apply or failed (nil: not a composition).
+  static func attempt(_ statement: Statement) throws -> ProofOutcome? {
+    guard case let .vjp(v) = statement.lhs.node, case let .reference(top, _) = v.output.node else { return nil }
+    var plan = ChainPlan(wrt: v.wrt)
+    guard !plan.dominators(of: top).isEmpty else { return nil }
+    var proof = try ChainProof(statement, v, plan)
+    let theorem = try proof.run()
+    return ProofOutcome(statement: statement.name, theorem: theorem, steps: proof.builder.derivation.steps, failure: nil)
+  }
+
+  private init(_ statement: Statement, _ v: VectorJacobianProduct, _ plan: ChainPlan) throws {
+    self.statement = statement
+    self.vjp = v
+    self.plan = plan
+    var names = Set<String>()
+    func collect(_ t: Term) {
+      names.formUnion(t.freeIndices)
+      switch t.node {
+      case let .access(x, _): names.insert(x.name)
+      case let .sum(bs, _, _): names.formUnion(bs)
+      case let .vjp(w): names.formUnion(w.binders); names.insert(w.wrt.name); if let s = w.seed { names.insert(s.name) }; collect(w.output)
+      default: break
+      }
+      t.children.forEach(collect)
+    }
+    [statement.lhs, statement.rhs].forEach(collect)
+    for d in ChainPlan.reachable(from: [statement.lhs, statement.rhs]) { names.insert(d.name); names.formUnion(d.parameters); collect(d.body) }
+    func collect(_ h: Proposition) {
+      switch h {
+      case let .equal(a, b): collect(a); collect(b)
+      case let .nonZero(t), let .positive(t): collect(t)
+      case let .holds(g): names.formUnion(g.indices)
+      case let .forAll(bs, _, f): names.formUnion(bs); collect(f)
+      }
+    }
+    statement.assumptions.forEach(collect)
+    taken = names
+    var direction = "d" + v.wrt.name
+    while taken.contains(direction) { direction += "_" }
+    taken.insert(direction)
+    dx = try TensorSymbol(direction, shape: v.wrt.shape)
+  }
+
+  /// A name not used anywhere yet (`c1`, `u2`, ...).
+  mutating func fresh(_ prefix: String) -> String {
+    while true {
+      counter += 1
+      let name = "\(prefix)\(counter)"
+      if taken.insert(name).inserted { return name }
+    }
+  }
+
+  /// The whole proof: the composed adjoint identity, the cotangents recognised, the statement's
+  /// right side reached, `vjp-intro`, and `discharge` against the stated hypotheses.
+  mutating func run() throws -> Theorem {
+    let composed = try identity(of: vjp.output, binders: vjp.binders, seed: vjp.seed)
+    let matched = try recogniseCotangents(in: composed)
+    let at = try vjp.at.map { a -> String in
+      guard a.terms.count == 1, a.constant == 0, a.terms[0].coefficient == 1, case let .index(n) = a.terms[0].variable else {
+        throw ProofFailure.unsupported("a vjp or grad must be read at plain indices")
+      }
+      return n
+    }
+    let names = at.map { _ in fresh("c") }
+    let indices = try names.map { try Affine.index($0) }
+    let g = try statement.rhs.substituting(Dictionary(uniqueKeysWithValues: zip(at, indices)))
+    let target = try Term.sum(names, vjp.wrt.shapeGuard(indices), .mul([try .access(dx, indices), g]))
+    let equation = try builder.apply(.trans(matched, try equal(builder.theorem(matched).rhs, target, in: builder)))
+    let introduced = try builder.apply(.vjpIntro(equation, at: at))
+    let done = try builder.apply(.discharge(introduced, stating: try statement.hypotheses))
+    let theorem = builder.theorem(done)
+    guard theorem.lhs == statement.lhs, theorem.rhs == statement.rhs else { throw ProofFailure.kernel("not the statement") }
+    return theorem
+  }
+
+  /// `⊢ a = b` with definitions kept folded: both normalized, compared by `ring`.
+  mutating func equal(_ a: Term, _ b: Term, in builder: ProofBuilder) throws -> Int {
+    var normalizer = Normalizer(avoiding: taken)
+    normalizer.unfoldsDefinitions = false
+    defer { taken.formUnion(normalizer.used) }  // bound names given out, never to be given again
+    var left = try builder.start(a), right = try builder.start(b)
+    _ = try normalizer.normalize(&left, at: [])
+    _ = try normalizer.normalize(&right, at: [])
+    try left.apply(.ring(right.current), at: [])
+    return try builder.apply(.trans(left.step, try builder.apply(.sym(right.step))))
+  }
+}

@@ -1,0 +1,51 @@
+// Instantiating a tensor variable with a term: how `chain` puts the inner function into the outer.
+
+/// `u := (params -> value)`: every access `u[e]` becomes `value[params := e]`, times the bracket
+/// `[0 <= e < shape(u)]` unless the guards around the access already state it. A tensor variable
+/// is zero outside its shape and `value` need not be, so the bracket is what makes the result the
+/// outer term evaluated at the tensor whose entries are `value` on the shape of `u`.
+struct TensorInstance {
+  let tensor: TensorSymbol
+  let parameters: [String]
+  let value: Term
+  let rule: String
+
+  /// `t` instantiated; `known` are the constraints that hold where `t` is evaluated.
+  /// - Throws: where `u` occurs inside a definition, a `D` or a `vjp` (no plain substitution
+  ///   reaches it there), or under its name with another shape.
+  func apply(_ t: Term, known: Set<Constraint>) throws -> Term {
+    switch t.node {
+    case let .access(x, idx) where x.name == tensor.name:
+      guard x == tensor else { throw refusal("\(x.name) occurs with two shapes") }
+      let entry = try value.substituting(Dictionary(uniqueKeysWithValues: zip(parameters, idx)))
+      let inShape = try tensor.shapeGuard(idx)
+      if !inShape.isFalse, inShape.constraints.allSatisfy(known.contains) { return entry }
+      return .mul([.bracket(inShape), entry])
+    case let .sum(bs, g, body):
+      return try .sum(bs, g, apply(body, known: Self.entering(bs, g, known)))
+    case .reference, .derivative, .vjp:
+      guard !t.mentions(tensor.name) else { throw refusal("\(tensor.name) occurs inside \(t)") }
+      return t
+    default:
+      return try t.replacingChildren(t.children.map { try apply($0, known: known) })
+    }
+  }
+
+  func apply(_ h: Proposition, known: Set<Constraint> = []) throws -> Proposition {
+    switch h {
+    case let .equal(a, b): return .equal(try apply(a, known: known), try apply(b, known: known))
+    case let .nonZero(t): return .nonZero(try apply(t, known: known))
+    case let .positive(t): return .positive(try apply(t, known: known))
+    case .holds: return h
+    case let .forAll(bs, g, body): return .forAll(bs, g, try apply(body, known: Self.entering(bs, g, known)))
+    }
+  }
+
+  /// The constraints known under binders `bs` with guard `g`: the outer ones that do not speak of
+  /// an index `bs` rebinds, and `g`'s.
+  static func entering(_ bs: [String], _ g: Guard, _ known: Set<Constraint>) -> Set<Constraint> {
+    known.filter { $0.expression.indices.isDisjoint(with: bs) }.union(g.isFalse ? [] : g.constraints)
+  }
+
+  private func refusal(_ reason: String) -> KernelError { .ruleMismatch(rule: rule, reason: reason) }
+}
