@@ -88,6 +88,12 @@ enum StepsSection {
     case .refl:
       head += ": start from"
       lines.append(sequent(result, writer, budget: budget, limit: limit, used: &used))
+    case .chain:
+      head += ": the chain rule — the inner identity's cotangent is the outer identity's gradient"
+      lines.append(sequent(result, writer, budget: budget, limit: limit, used: &used))
+    case .fanOut:
+      head += ": fan-out — a value used by two paths receives the sum of their cotangents"
+      lines.append(sequent(result, writer, budget: budget, limit: limit, used: &used))
     case .sym, .trans, .alpha:
       lines.append(sequent(result, writer, budget: budget, limit: limit, used: &used))
     }
@@ -99,7 +105,7 @@ enum StepsSection {
     switch step {
     case .refl, .assume: return []
     case let .sym(a), let .alpha(a, _, _), let .rewrite(a, _, _), let .discharge(a, _), let .vjpIntro(a, _): return [a]
-    case let .trans(a, b), let .cong(a, _, b): return [a, b]
+    case let .trans(a, b), let .cong(a, _, b), let .chain(a, b), let .fanOut(a, b): return [a, b]
     }
   }
 
