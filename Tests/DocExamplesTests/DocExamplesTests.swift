@@ -31,7 +31,12 @@ private func runScript(_ arguments: [String]) throws -> (status: Int32, stderr: 
   @Test func anEditedExampleIsNoticed() throws {
     let copy = FileManager.default.temporaryDirectory.appendingPathComponent("doc-examples-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: copy) }
-    for folder in ["Docs", "Tests/DocExamplesTests"] {
+    // The documents with examples: Docs, the README and the DocC articles (Sources/*/*.docc).
+    let catalogs = try FileManager.default.contentsOfDirectory(atPath: packageRoot.appendingPathComponent("Sources").path)
+      .map { "Sources/\($0)/\($0).docc" }
+      .filter { FileManager.default.fileExists(atPath: packageRoot.appendingPathComponent($0).path) }
+    #expect(!catalogs.isEmpty)
+    for folder in ["Docs", "Tests/DocExamplesTests"] + catalogs {
       try FileManager.default.createDirectory(
         at: copy.appendingPathComponent(folder).deletingLastPathComponent(), withIntermediateDirectories: true)
       try FileManager.default.copyItem(at: packageRoot.appendingPathComponent(folder), to: copy.appendingPathComponent(folder))
