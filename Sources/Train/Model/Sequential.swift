@@ -70,15 +70,24 @@ public final class Sequential {
     var random = RandomSource(seed: seed)
     var counts: [String: Int] = [:]
     var layers: [any LayerKernels] = []
-    var width = spec.inputWidth
+    var shape = spec.inputShape
+    // The image a vector was flattened from, kept through elementwise layers: a dense layer
+    // reading it is certified on the image's indices (`DenseOverImage`).
+    var flattenedImage: [Int]?
     for (position, layerSpec) in spec.layers.enumerated() {
       let next = position + 1 < spec.layers.count ? spec.layers[position + 1] : nil
       let layer = Sequential.makeLayer(
-        layerSpec, inputWidth: width, counts: &counts, followedBy: next,
+        layerSpec, input: shape, flattenedImage: flattenedImage, counts: &counts, followedBy: next,
         seed: RandomSource.mix(seed ^ UInt64(position + 1)), random: &random)
       layers.append(layer)
-      width = layer.outputWidth
+      switch layerSpec {
+      case .flatten: flattenedImage = shape
+      case .relu, .sigmoid, .tanh, .dropout: break
+      default: flattenedImage = nil
+      }
+      shape = layer.outputShape
     }
+    let width = shape.reduce(1, *)
     self.kernels = layers
     self.layers = layers
     switch spec.loss {
@@ -90,23 +99,38 @@ public final class Sequential {
 
   /// Builds the layer for one spec statement: the one place a new layer kind is wired in.
   static func makeLayer(
-    _ spec: LayerSpec, inputWidth: Int, counts: inout [String: Int], followedBy next: LayerSpec?,
+    _ spec: LayerSpec, input: [Int], flattenedImage: [Int]?, counts: inout [String: Int], followedBy next: LayerSpec?,
     seed: UInt64, random: inout RandomSource
   ) -> any LayerKernels {
     func name(_ kind: String) -> String {
       counts[kind, default: 0] += 1
       return kind + String(counts[kind]!)
     }
+    let inputWidth = input.reduce(1, *)
+    // He before a relu (or a batch norm and then a relu), Glorot otherwise.
+    let scheme: Initialization = next == .relu ? .he : .glorot
     switch spec {
     case .dense(let units):
-      let dense = Dense(name: name("dense"), inputWidth: inputWidth, outputWidth: units)
-      dense.initialize(next == .relu ? .he : .glorot, using: &random)
+      let dense = flattenedImage.map { DenseOverImage(name: name("dense"), image: $0, outputWidth: units) }
+        ?? Dense(name: name("dense"), inputWidth: inputWidth, outputWidth: units)
+      dense.initialize(scheme, using: &random)
       return dense
-    case .relu: return ReLU(name: name("relu"), width: inputWidth)
-    case .sigmoid: return Sigmoid(name: name("sigmoid"), width: inputWidth)
-    case .tanh: return Tanh(name: name("tanh"), width: inputWidth)
+    case let .conv2d(channels, kernel, stride, padding):
+      let kind: Conv2D.Type = stride == 2 ? Conv2DStride2.self : Conv2D.self
+      let conv = kind.init(name: name("conv2d"), input: input, channels: channels, kernel: kernel, padding: padding)
+      conv.initialize(scheme, using: &random)
+      return conv
+    case .maxpool: return MaxPool(name: name("maxpool"), input: input)
+    case let .avgpool(kernel, stride):
+      let kind: AvgPool.Type = stride == 2 ? AvgPoolStride2.self : AvgPool.self
+      return kind.init(name: name("avgpool"), input: input, kernel: kernel)
+    case .globalAvgpool: return GlobalAvgPool(name: name("global_avgpool"), input: input)
+    case .flatten: return Flatten(name: name("flatten"), input: input)
+    case .relu: return ReLU(name: name("relu"), width: inputWidth, shape: input)
+    case .sigmoid: return Sigmoid(name: name("sigmoid"), width: inputWidth, shape: input)
+    case .tanh: return Tanh(name: name("tanh"), width: inputWidth, shape: input)
     case .dropout(let keep):
-      return Dropout(name: name("dropout"), width: inputWidth, keepProbability: Float(keep), seed: seed)
+      return Dropout(name: name("dropout"), width: inputWidth, keepProbability: Float(keep), seed: seed, shape: input)
     case .formula(let formula):
       return FormulaLayer(name: name(formula.name), spec: formula, inputWidth: inputWidth)
     }
@@ -115,6 +139,7 @@ public final class Sequential {
   // MARK: - Description
 
   public var inputWidth: Int { spec.inputWidth }
+  public var inputShape: [Int] { spec.inputShape }
   public var outputWidth: Int { loss.width }
 
   /// Every trainable tensor, layer by layer (the checkpoint's order).
@@ -143,14 +168,29 @@ public final class Sequential {
   public var kinks: [String: Int] {
     var result: [String: Int] = [:]
     for case let relu as ReLU in layers { result[relu.name] = relu.kinks }
+    for case let pool as MaxPool in layers { result[pool.name] = pool.ties }
     for case let formula as FormulaLayer in layers where formula.parts?.hypotheses.isEmpty == false {
       result[formula.name] = formula.kinks
     }
     return result
   }
 
+  /// For each layer of `kinks`, what the trainer does where the side condition fails.
+  public var kinkHandling: [String: String] {
+    var result: [String: String] = [:]
+    for case let relu as ReLU in layers { result[relu.name] = "relu'(0) = 0: no gradient passes an input that is exactly 0" }
+    for case let pool as MaxPool in layers {
+      result[pool.name] = "the window's gradient goes to its first maximum in row-major order (a subgradient)"
+    }
+    for case let formula as FormulaLayer in layers where formula.parts?.hypotheses.isEmpty == false {
+      result[formula.name] = "the rule's formula evaluated as written (step(0) = 0)"
+    }
+    return result
+  }
+
   public func resetKinks() {
     for case let relu as ReLU in layers { relu.resetKinks() }
+    for case let pool as MaxPool in layers { pool.resetKinks() }
     for case let formula as FormulaLayer in layers { formula.resetKinks() }
   }
 
