@@ -53,4 +53,16 @@ extension ConformanceTests {
                 shapes: ["x": ["C", "H", "L"], "W": ["O", "C", "H", "L"], "b": ["O"], "dy": ["O"]], seed: seed)
     }
   }
+
+  @Test func batchNormalization() throws {
+    for seed in 0..<3 as Range<UInt64> {
+      // Training: the batch is the input; eps = 1/4 (any eps > 0).
+      try check(BatchNorm.self, dims: ["N": 3, "C": 2, "H": 2, "L": 2],
+                shapes: ["x": ["N", "C", "H", "L"], "g": ["C"], "b": ["C"], "dy": ["N", "C", "H", "L"]], constants: ["eps": 0.25], seed: seed)
+      // Evaluation: running statistics as constants, v >= 0 as the trainer keeps it.
+      try check(BatchNormEvaluation.self, dims: ["C": 2, "H": 2, "W": 3],
+                shapes: ["x": ["C", "H", "W"], "m": ["C"], "v": ["C"], "g": ["C"], "b": ["C"], "dy": ["C", "H", "W"]],
+                constants: ["eps": 0.25], seed: seed) { v in v["v"] = v["v"]!.map(abs) }
+    }
+  }
 }

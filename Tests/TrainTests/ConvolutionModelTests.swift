@@ -97,6 +97,24 @@ struct ConvolutionModelTests {
     #expect(layer.ties == 1)
   }
 
+  @Test func batchNormTrainsAndItsStatisticsAreCheckpointed() throws {
+    let spec = try ModelSpec(parsing: "input 1x6x6\nconv2d 4 3 pad 1\nbatchnorm\nrelu\nmaxpool 2\nflatten\ndense 4\nloss softmax_cross_entropy")
+    let data = try separableDataset(count: 400, features: 36, classes: 4, seed: 12)
+    let test = try separableDataset(count: 200, features: 36, classes: 4, seed: 12).prefix(200)
+    let model = try Sequential(spec, seed: 1, certificates: testStore)
+    #expect(model.ruleNames.contains("batchnorm.x") && model.ruleNames.contains("batchnorm_eval.x"))
+    let configuration = TrainingConfiguration(epochs: 3, batchSize: 32, learningRate: 0.05, optimizer: .sgd(momentum: 0.9), seed: 1)
+    let report = try Trainer(configuration).train(model, on: data, test: test)
+    #expect(report.epochs.last!.testAccuracy! > 0.9)
+    let norm = try #require(model.layers[1] as? BatchNorm)
+    #expect(norm.runningMean.value.scalars != [0, 0, 0, 0])  // moved by training
+    #expect(model.parameters.count == 6)  // the statistics are not trained
+    let read = try Checkpoint(decoding: Checkpoint(model: model).encoded())
+    #expect(read.arrays.map(\.name) == ["conv2d1.w", "conv2d1.b", "batchnorm1.g", "batchnorm1.b", "batchnorm1.m", "batchnorm1.v", "dense1.W", "dense1.b"])
+    let rebuilt = try read.makeModel(certificates: testStore)
+    #expect((rebuilt.layers[1] as! BatchNorm).runningVariance.value == norm.runningVariance.value)
+  }
+
   @Test func aCNNCheckpointRoundTripsWithItsShapes() throws {
     let model = try Sequential(ModelSpec(parsing: Self.small), seed: 2, certificates: testStore)
     let bytes = Checkpoint(model: model).encoded()

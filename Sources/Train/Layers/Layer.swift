@@ -13,9 +13,13 @@ public protocol Layer: AnyObject, CertifiedBlock {
   var outputShape: [Int] { get }
   /// The trainable tensors, in a fixed order (the checkpoint's order).
   var parameters: [Parameter] { get }
+  /// Tensors a layer keeps but does not train (batch norm's running statistics): stored in
+  /// checkpoints after its parameters, never given to an optimizer.
+  var statistics: [Parameter] { get }
 }
 
 extension Layer {
+  public var statistics: [Parameter] { [] }
   public var inputShape: [Int] { [inputWidth] }
   public var outputShape: [Int] { [outputWidth] }
 }

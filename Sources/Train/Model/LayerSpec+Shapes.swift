@@ -63,11 +63,12 @@ extension LayerSpec {
       return spatial("avgpool", kernel: kernel, stride: stride, padding: 0).map { [$0.c, $0.oh, $0.ow] }
     case .globalAvgpool: return image("global_avgpool").map { [$0.c] }
     case .flatten: return image("flatten").map { _ in [width] }
+    case .batchnorm: return image("batchnorm").map { _ in input }
     }
   }
 
-  /// The number of trainable scalars for an input of `input` (0 for a layer without parameters),
-  /// or nil when it overflows `Int`.
+  /// The number of scalars stored for an input of `input` (trainable ones and batch norm's
+  /// running statistics; 0 for a layer without), or nil when it overflows `Int`.
   public func parameterCount(input: [Int]) -> Int? {
     func count(_ factors: [Int], plus bias: Int) -> Int? {
       var product = 1
@@ -83,6 +84,7 @@ extension LayerSpec {
     switch self {
     case .dense(let units): return count([units] + input, plus: units)
     case let .conv2d(d, k, _, _): return count([d, channels, k, k], plus: d)
+    case .batchnorm: return count([4, channels], plus: 0)  // g, b, and the running m, v
     case .relu, .sigmoid, .tanh, .dropout, .formula, .maxpool, .avgpool, .globalAvgpool, .flatten: return 0
     }
   }

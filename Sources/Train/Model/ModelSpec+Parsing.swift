@@ -52,6 +52,7 @@ extension ModelSpec {
     },
     "global_avgpool": { _ in .globalAvgpool },
     "flatten": { _ in .flatten },
+    "batchnorm": { _ in .batchnorm },
   ]
 }
 

@@ -61,7 +61,8 @@ public struct ModelSpec: Equatable, Sendable {
   /// The width of each layer's output (the product of its shape), in order.
   public var widths: [Int] { shapes.map { $0.reduce(1, *) } }
 
-  /// The number of trainable scalars, or nil if it overflows `Int`.
+  /// The number of scalars a checkpoint stores: the trainable ones and batch norm's running
+  /// statistics; nil if it overflows `Int`.
   public var parameterCount: Int? {
     var total = 0
     for (layer, shape) in zip(layers, [inputShape] + shapes) {
@@ -114,6 +115,8 @@ public enum LayerSpec: Equatable, Sendable {
   case avgpool(kernel: Int, stride: Int)
   /// The mean of each channel: `[C, H, W]` to `[C]`.
   case globalAvgpool
+  /// Batch normalization per channel (batch statistics in training, running ones at evaluation).
+  case batchnorm
   /// `[C, H, W]` read as the vector of its `C H W` values in storage order.
   case flatten
 
@@ -131,6 +134,7 @@ public enum LayerSpec: Equatable, Sendable {
     case let .maxpool(kernel, stride): return "maxpool \(kernel)" + (stride == kernel ? "" : " stride \(stride)")
     case let .avgpool(kernel, stride): return "avgpool \(kernel)" + (stride == kernel ? "" : " stride \(stride)")
     case .globalAvgpool: return "global_avgpool"
+    case .batchnorm: return "batchnorm"
     case .flatten: return "flatten"
     }
   }

@@ -50,7 +50,7 @@ public final class Sequential {
     try spec.checkMemory(batch: 1)
     self.init(uncheckedSpec: spec, seed: seed)
     // Formula layers have no certificate in the store: they are certified from their formula below.
-    let layers = self.layers.map { (name: $0.name, rules: $0 is FormulaLayer ? [] : type(of: $0).ruleNames) }
+    let layers = self.layers.map { (name: $0.name, rules: $0 is FormulaLayer ? [] : Sequential.rules(of: $0)) }
       + [(name: "loss", rules: type(of: loss).ruleNames)]
     certifiedTheorems = try RuleCertification.verify(layers, store: store)
     certificateHashes = certifiedTheorems.mapValues(\.sha256)
@@ -82,7 +82,7 @@ public final class Sequential {
       layers.append(layer)
       switch layerSpec {
       case .flatten: flattenedImage = shape
-      case .relu, .sigmoid, .tanh, .dropout: break
+      case .relu, .sigmoid, .tanh, .dropout, .batchnorm: break
       default: flattenedImage = nil
       }
       shape = layer.outputShape
@@ -108,7 +108,7 @@ public final class Sequential {
     }
     let inputWidth = input.reduce(1, *)
     // He before a relu (or a batch norm and then a relu), Glorot otherwise.
-    let scheme: Initialization = next == .relu ? .he : .glorot
+    let scheme: Initialization = next == .relu || next == .batchnorm ? .he : .glorot
     switch spec {
     case .dense(let units):
       let dense = flattenedImage.map { DenseOverImage(name: name("dense"), image: $0, outputWidth: units) }
@@ -126,6 +126,7 @@ public final class Sequential {
       return kind.init(name: name("avgpool"), input: input, kernel: kernel)
     case .globalAvgpool: return GlobalAvgPool(name: name("global_avgpool"), input: input)
     case .flatten: return Flatten(name: name("flatten"), input: input)
+    case .batchnorm: return BatchNorm(name: name("batchnorm"), input: input)
     case .relu: return ReLU(name: name("relu"), width: inputWidth, shape: input)
     case .sigmoid: return Sigmoid(name: name("sigmoid"), width: inputWidth, shape: input)
     case .tanh: return Tanh(name: name("tanh"), width: inputWidth, shape: input)
@@ -142,8 +143,17 @@ public final class Sequential {
   public var inputShape: [Int] { spec.inputShape }
   public var outputWidth: Int { loss.width }
 
-  /// Every trainable tensor, layer by layer (the checkpoint's order).
+  /// Every trainable tensor, layer by layer.
   public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+
+  /// What a checkpoint stores, layer by layer: each layer's parameters, then its statistics.
+  public var storedTensors: [Parameter] { layers.flatMap { $0.parameters + $0.statistics } }
+
+  /// The certified rules a built-in layer runs: its block's, and for batch norm the evaluation
+  /// form's as well (it runs that form at evaluation).
+  static func rules(of layer: any Layer) -> [String] {
+    type(of: layer).ruleNames + (layer is BatchNorm ? BatchNormEvaluation.ruleNames : [])
+  }
 
   /// The certified blocks the model runs, each once, in order of first use (the loss last); a
   /// formula layer's block is its own name (`swish`).
@@ -157,7 +167,7 @@ public final class Sequential {
   /// is certified when the model is built).
   public var ruleNames: [String] {
     var seen: Set<String> = []
-    return (layers.flatMap { ($0 as? FormulaLayer).map { [$0.rule] } ?? type(of: $0).ruleNames } + type(of: loss).ruleNames)
+    return (layers.flatMap { ($0 as? FormulaLayer).map { [$0.rule] } ?? Sequential.rules(of: $0) } + type(of: loss).ruleNames)
       .filter { seen.insert($0).inserted }
   }
 
