@@ -64,10 +64,10 @@ public class Conv2D: LayerKernels {
   }
 
   package func reserve(batchCapacity: Int) {
+    // The gradients' workspaces grow in `backward`: evaluation batches (1,000 examples) need
+    // none, and the unfolded columns are the largest buffers a model has.
     output.reserve(rows: batchCapacity)
-    inputGradient.reserve(rows: batchCapacity)
     columns.reserve(rows: batchCapacity)
-    columnGradient.reserve(rows: batchCapacity)
     product.reserve(rows: batchCapacity)
   }
 
@@ -89,14 +89,20 @@ public class Conv2D: LayerKernels {
     guard let x = lastInput, x.rows == outputGradient.rows else {
       preconditionFailure("\(name): backward without a matching forward")
     }
+    if needsInputGradient {
+      inputGradient.reserve(rows: x.rows)
+      columnGradient.reserve(rows: x.rows)
+    }
     let dx = needsInputGradient ? inputGradient.matrix(rows: x.rows) : nil
+    // Read only when the input gradient is computed.
+    let dcols = needsInputGradient ? columnGradient.matrix(rows: x.rows).base : columns.matrix(rows: x.rows).base
     weight.value.withUnsafeBufferPointer { w in
       weight.gradient.withUnsafeMutableBufferPointer { dw in
         bias.gradient.withUnsafeMutableBufferPointer { db in
           Self.backward(
             batch: x.rows, weight: w.baseAddress!, geometry: geometry, outputChannels: outputChannels,
             outputGradient: outputGradient, columns: columns.matrix(rows: x.rows).base,
-            product: product.matrix(rows: x.rows).base, columnGradient: columnGradient.matrix(rows: x.rows).base,
+            product: product.matrix(rows: x.rows).base, columnGradient: dcols,
             weightGradient: dw.baseAddress!, biasGradient: db.baseAddress!, inputGradient: dx,
             accumulateWeight: weight.accumulatesGradient, accumulateBias: bias.accumulatesGradient)
         }

@@ -18,13 +18,18 @@ enum Im2Col {
         for v in 0..<k {
           let dst = cols + ((c * k + u) * k + v) * ld + offset
           let columns = g.validOutputs(offset: v, size: g.width, outputs: ow)
+          // Plain loops rather than memset/memcpy calls: a row is a few dozen values, too short
+          // for a library call to pay off.
           for p in 0..<oh {
             let out = dst + p * ow
-            guard rows.contains(p) else { out.update(repeating: 0, count: ow); continue }
+            guard rows.contains(p) else {
+              for q in 0..<ow { out[q] = 0 }
+              continue
+            }
             let src = plane + (s * p + u - g.padding) * g.width + (v - g.padding)
             for q in 0..<columns.lowerBound { out[q] = 0 }
             if s == 1 {
-              (out + columns.lowerBound).update(from: src + columns.lowerBound, count: columns.count)
+              for q in columns { out[q] = src[q] }
             } else {
               for q in columns { out[q] = src[s * q] }
             }
