@@ -27,6 +27,15 @@ extension ConformanceTests {
     }
   }
 
+  @Test func depthwiseConvolution() throws {
+    for seed in 0..<3 as Range<UInt64> {
+      try check(DepthwiseConv2D.self, dims: ["C": 2, "H": 4, "W": 5, "K": 3, "OH": 4, "OW": 5, "P": 2],
+                shapes: ["x": ["C", "H", "W"], "w": ["C", "K", "K"], "b": ["C"], "dy": ["C", "OH", "OW"]], sizes: ["P"], seed: seed)
+      try check(DepthwiseConv2DStride2.self, dims: ["C": 2, "H": 5, "W": 6, "K": 3, "OH": 3, "OW": 3, "P": 2],
+                shapes: ["x": ["C", "H", "W"], "w": ["C", "K", "K"], "b": ["C"], "dy": ["C", "OH", "OW"]], sizes: ["P"], seed: seed)
+    }
+  }
+
   @Test func maxpool() throws {
     // An odd width: the last column is in no window. Distinct entries: no tie, so the rule holds.
     let dims = ["C": 2, "H": 4, "W": 5, "OH": 2, "OW": 2]

@@ -54,6 +54,8 @@ extension LayerSpec {
       return .success([max(formula.outputWidth(forInput: width) ?? 0, 0)])
     case let .conv2d(channels, kernel, stride, padding):
       return spatial("conv2d", kernel: kernel, stride: stride, padding: padding).map { [channels, $0.oh, $0.ow] }
+    case let .depthwiseConv2d(kernel, stride, padding):
+      return spatial("depthwise_conv2d", kernel: kernel, stride: stride, padding: padding).map { [$0.c, $0.oh, $0.ow] }
     case let .maxpool(kernel, stride):
       guard kernel == 2, stride == 2 else {
         return .failure(ShapeError("maxpool \(kernel) stride \(stride) is not supported; the certified rule is for 2x2 windows with stride 2 ('maxpool 2')"))
@@ -84,6 +86,7 @@ extension LayerSpec {
     switch self {
     case .dense(let units): return count([units] + input, plus: units)
     case let .conv2d(d, k, _, _): return count([d, channels, k, k], plus: d)
+    case let .depthwiseConv2d(k, _, _): return count([channels, k, k], plus: channels)
     case .batchnorm: return count([4, channels], plus: 0)  // g, b, and the running m, v
     case .relu, .sigmoid, .tanh, .dropout, .formula, .maxpool, .avgpool, .globalAvgpool, .flatten: return 0
     }

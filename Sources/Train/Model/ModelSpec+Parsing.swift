@@ -42,6 +42,11 @@ extension ModelSpec {
       let (stride, padding) = try line.windowOptions(allowed: ["stride", "pad"], defaultStride: 1)
       return .conv2d(channels: channels, kernel: kernel, stride: stride, padding: padding)
     },
+    "depthwise_conv2d": { line in
+      let kernel = try line.positiveInteger(what: "the kernel size")
+      let (stride, padding) = try line.windowOptions(allowed: ["stride", "pad"], defaultStride: 1)
+      return .depthwiseConv2d(kernel: kernel, stride: stride, padding: padding)
+    },
     "maxpool": { line in
       let kernel = try line.positiveInteger(what: "the window size")
       return .maxpool(kernel: kernel, stride: try line.windowOptions(allowed: ["stride"], defaultStride: kernel).stride)

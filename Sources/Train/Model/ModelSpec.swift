@@ -109,6 +109,8 @@ public enum LayerSpec: Equatable, Sendable {
   case formula(FormulaLayerSpec)
   /// 2-D convolution to `channels` output channels, `kernel` x `kernel`, with bias.
   case conv2d(channels: Int, kernel: Int, stride: Int, padding: Int)
+  /// One `kernel` x `kernel` filter per channel, with bias.
+  case depthwiseConv2d(kernel: Int, stride: Int, padding: Int)
   /// The maximum of each `kernel` x `kernel` window.
   case maxpool(kernel: Int, stride: Int)
   /// The mean of each `kernel` x `kernel` window.
@@ -131,6 +133,8 @@ public enum LayerSpec: Equatable, Sendable {
     case .formula(let formula): return formula.text
     case let .conv2d(channels, kernel, stride, padding):
       return "conv2d \(channels) \(kernel)" + Self.options(stride: stride, padding: padding)
+    case let .depthwiseConv2d(kernel, stride, padding):
+      return "depthwise_conv2d \(kernel)" + Self.options(stride: stride, padding: padding)
     case let .maxpool(kernel, stride): return "maxpool \(kernel)" + (stride == kernel ? "" : " stride \(stride)")
     case let .avgpool(kernel, stride): return "avgpool \(kernel)" + (stride == kernel ? "" : " stride \(stride)")
     case .globalAvgpool: return "global_avgpool"

@@ -120,6 +120,11 @@ public final class Sequential {
       let conv = kind.init(name: name("conv2d"), input: input, channels: channels, kernel: kernel, padding: padding)
       conv.initialize(scheme, using: &random)
       return conv
+    case let .depthwiseConv2d(kernel, stride, padding):
+      let kind: DepthwiseConv2D.Type = stride == 2 ? DepthwiseConv2DStride2.self : DepthwiseConv2D.self
+      let conv = kind.init(name: name("depthwise_conv2d"), input: input, kernel: kernel, padding: padding)
+      conv.initialize(scheme, using: &random)
+      return conv
     case .maxpool: return MaxPool(name: name("maxpool"), input: input)
     case let .avgpool(kernel, stride):
       let kind: AvgPool.Type = stride == 2 ? AvgPoolStride2.self : AvgPool.self
