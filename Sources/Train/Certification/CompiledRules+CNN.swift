@@ -72,15 +72,6 @@ extension CompiledRules {
         vjp W[o, c, h, s] = dy[o] * x[c, h, s]
         vjp b[o] = dy[o]
       """,
-    "maxpool2_s2": """
-      layer maxpool2_s2(C, H, W, OH, OW)
-        input x[C, H, W]
-        output y[c: C, p: OH, q: OW] = (x[c, 2*p + 1, 2*q + 1] + relu(x[c, 2*p + 1, 2*q] - x[c, 2*p + 1, 2*q + 1])) + relu((x[c, 2*p, 2*q + 1] + relu(x[c, 2*p, 2*q] - x[c, 2*p, 2*q + 1])) - (x[c, 2*p + 1, 2*q + 1] + relu(x[c, 2*p + 1, 2*q] - x[c, 2*p + 1, 2*q + 1])))
-        assume forall c: C, p: OH, q: OW. x[c, 2*p, 2*q] - x[c, 2*p, 2*q + 1] != 0
-        assume forall c: C, p: OH, q: OW. x[c, 2*p + 1, 2*q] - x[c, 2*p + 1, 2*q + 1] != 0
-        assume forall c: C, p: OH, q: OW. (x[c, 2*p, 2*q + 1] + relu(x[c, 2*p, 2*q] - x[c, 2*p, 2*q + 1])) - (x[c, 2*p + 1, 2*q + 1] + relu(x[c, 2*p + 1, 2*q] - x[c, 2*p + 1, 2*q + 1])) != 0
-        vjp x[c, h, s] = sum(p: OH, q: OW | h == 2*p, s == 2*q) dy[c, p, q] * step((x[c, 2*p, 2*q + 1] + relu(x[c, 2*p, 2*q] - x[c, 2*p, 2*q + 1])) - (x[c, 2*p + 1, 2*q + 1] + relu(x[c, 2*p + 1, 2*q] - x[c, 2*p + 1, 2*q + 1]))) * step(x[c, 2*p, 2*q] - x[c, 2*p, 2*q + 1]) + sum(p: OH, q: OW | h == 2*p, s == 2*q + 1) dy[c, p, q] * step((x[c, 2*p, 2*q + 1] + relu(x[c, 2*p, 2*q] - x[c, 2*p, 2*q + 1])) - (x[c, 2*p + 1, 2*q + 1] + relu(x[c, 2*p + 1, 2*q] - x[c, 2*p + 1, 2*q + 1]))) * (1 - step(x[c, 2*p, 2*q] - x[c, 2*p, 2*q + 1])) + sum(p: OH, q: OW | h == 2*p + 1, s == 2*q) dy[c, p, q] * (1 - step((x[c, 2*p, 2*q + 1] + relu(x[c, 2*p, 2*q] - x[c, 2*p, 2*q + 1])) - (x[c, 2*p + 1, 2*q + 1] + relu(x[c, 2*p + 1, 2*q] - x[c, 2*p + 1, 2*q + 1])))) * step(x[c, 2*p + 1, 2*q] - x[c, 2*p + 1, 2*q + 1]) + sum(p: OH, q: OW | h == 2*p + 1, s == 2*q + 1) dy[c, p, q] * (1 - step((x[c, 2*p, 2*q + 1] + relu(x[c, 2*p, 2*q] - x[c, 2*p, 2*q + 1])) - (x[c, 2*p + 1, 2*q + 1] + relu(x[c, 2*p + 1, 2*q] - x[c, 2*p + 1, 2*q + 1])))) * (1 - step(x[c, 2*p + 1, 2*q] - x[c, 2*p + 1, 2*q + 1]))
-      """,
     "batchnorm": """
       layer batchnorm(N, C, H, L)
         input x[N, C, H, L]
@@ -102,4 +93,18 @@ extension CompiledRules {
         vjp b[c] = sum(h: H, s: W) dy[c, h, s]
       """,
   ]
+
+  /// The max-pooling rule of `Theorems/maxpool.thm` (a theorem with its declarations, not a
+  /// layer block: see the file).
+  static let maxpoolSource = "Theorems/maxpool.thm"
+
+  static let maxpoolText = """
+    dim C, H, W, OH, OW
+    tensor x[C, H, W], dy[C, OH, OW]
+    def y[c: C, p: OH, q: OW] = (x[c, 2*p + 1, 2*q + 1] + relu(x[c, 2*p + 1, 2*q] - x[c, 2*p + 1, 2*q + 1])) + relu((x[c, 2*p, 2*q + 1] + relu(x[c, 2*p, 2*q] - x[c, 2*p, 2*q + 1])) - (x[c, 2*p + 1, 2*q + 1] + relu(x[c, 2*p + 1, 2*q] - x[c, 2*p + 1, 2*q + 1])))
+    theorem maxpool2_s2.x: vjp(c: C, p: OH, q: OW -> y[c, p, q], x, dy)[c, h, s] = sum(p: OH, q: OW | h == 2*p, s == 2*q) dy[c, p, q] * step((x[c, 2*p, 2*q + 1] + relu(x[c, 2*p, 2*q] - x[c, 2*p, 2*q + 1])) - (x[c, 2*p + 1, 2*q + 1] + relu(x[c, 2*p + 1, 2*q] - x[c, 2*p + 1, 2*q + 1]))) * step(x[c, 2*p, 2*q] - x[c, 2*p, 2*q + 1]) + sum(p: OH, q: OW | h == 2*p, s == 2*q + 1) dy[c, p, q] * step((x[c, 2*p, 2*q + 1] + relu(x[c, 2*p, 2*q] - x[c, 2*p, 2*q + 1])) - (x[c, 2*p + 1, 2*q + 1] + relu(x[c, 2*p + 1, 2*q] - x[c, 2*p + 1, 2*q + 1]))) * (1 - step(x[c, 2*p, 2*q] - x[c, 2*p, 2*q + 1])) + sum(p: OH, q: OW | h == 2*p + 1, s == 2*q) dy[c, p, q] * (1 - step((x[c, 2*p, 2*q + 1] + relu(x[c, 2*p, 2*q] - x[c, 2*p, 2*q + 1])) - (x[c, 2*p + 1, 2*q + 1] + relu(x[c, 2*p + 1, 2*q] - x[c, 2*p + 1, 2*q + 1])))) * step(x[c, 2*p + 1, 2*q] - x[c, 2*p + 1, 2*q + 1]) + sum(p: OH, q: OW | h == 2*p + 1, s == 2*q + 1) dy[c, p, q] * (1 - step((x[c, 2*p, 2*q + 1] + relu(x[c, 2*p, 2*q] - x[c, 2*p, 2*q + 1])) - (x[c, 2*p + 1, 2*q + 1] + relu(x[c, 2*p + 1, 2*q] - x[c, 2*p + 1, 2*q + 1])))) * (1 - step(x[c, 2*p + 1, 2*q] - x[c, 2*p + 1, 2*q + 1]))
+      assume forall c: C, p: OH, q: OW. x[c, 2*p, 2*q] - x[c, 2*p, 2*q + 1] != 0
+      assume forall c: C, p: OH, q: OW. x[c, 2*p + 1, 2*q] - x[c, 2*p + 1, 2*q + 1] != 0
+      assume forall c: C, p: OH, q: OW. (x[c, 2*p, 2*q + 1] + relu(x[c, 2*p, 2*q] - x[c, 2*p, 2*q + 1])) - (x[c, 2*p + 1, 2*q + 1] + relu(x[c, 2*p + 1, 2*q] - x[c, 2*p + 1, 2*q + 1])) != 0
+    """
 }

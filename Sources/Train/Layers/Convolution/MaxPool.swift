@@ -1,5 +1,6 @@
-/// Max pooling over 2 x 2 windows with stride 2, certified block `maxpool2_s2` of
-/// `Theorems/cnn.thm`: the window's maximum as nested binary maxima,
+/// Max pooling over 2 x 2 windows with stride 2, certified rule `maxpool2_s2.x` of
+/// `Theorems/maxpool.thm` (a theorem, not a layer block: `certify derive` cannot invert its
+/// reads at `2p`, so the rule is stated and proved): the window's maximum as nested binary maxima,
 ///
 ///     y[c, p, q] = max(max(x[c, 2p, 2q], x[c, 2p, 2q + 1]), max(x[c, 2p + 1, 2q], x[c, 2p + 1, 2q + 1]))
 ///
