@@ -7,21 +7,30 @@ import Testing
 /// and models build over it.
 @Suite("Built-in certificates")
 struct BuiltInCertificatesTests {
-  static let layers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("Certificates/layers")
+  static let certificates = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Certificates")
+
+  /// The certificates of the trainer's theorem files (`layers/…`, `cnn/…`, `maxpool/…`), relative
+  /// to the store.
+  static func checkedIn() throws -> [String] {
+    try ["layers", "cnn", "maxpool"].flatMap { folder in
+      try FileManager.default.contentsOfDirectory(atPath: certificates.appendingPathComponent(folder).path)
+        .filter { $0.hasSuffix(".json") }.map { folder + "/" + $0 }
+    }.sorted()
+  }
 
   @Test func theBuiltInCopyIsTheCheckedInOne() throws {
-    let files = try FileManager.default.contentsOfDirectory(atPath: Self.layers.path).filter { $0.hasSuffix(".json") }.sorted()
-    #expect(files.count >= 9)
-    #expect(BuiltInCertificates.files.keys.sorted() == files.map { "layers/" + $0 })
+    let files = try Self.checkedIn()
+    #expect(files.count >= 9 + 25)
+    #expect(BuiltInCertificates.files.keys.sorted() == files)
     for file in files {
-      let onDisk = try String(contentsOf: Self.layers.appendingPathComponent(file), encoding: .utf8)
-      #expect(BuiltInCertificates.files["layers/" + file] == onDisk, "\(file) differs: run certify prove --all and rebuild")
+      let onDisk = try String(contentsOf: Self.certificates.appendingPathComponent(file), encoding: .utf8)
+      #expect(BuiltInCertificates.files[file] == onDisk, "\(file) differs: run certify prove --all and rebuild")
     }
   }
 
   @Test func everyRuleOfTheTrainerVerifiesAgainstTheBuiltInStore() throws {
-    let layers = CompiledRules.blocks.keys.sorted().map { block in (name: block, rules: RuleCertification.statements.keys.filter { $0.hasPrefix(block + ".") }.sorted()) }
+    let layers = CompiledRules.allBlocks.keys.sorted().map { block in (name: block, rules: RuleCertification.statements.keys.filter { $0.hasPrefix(block + ".") }.sorted()) }
     let hashes = try RuleCertification.verify(layers, store: .builtIn)
     #expect(hashes.count == RuleCertification.statements.count)
     #expect(throws: CertificateError.self) { try CertificateStore.builtIn.write(try CertificateStore.builtIn.load(named: "dense.x")) }

@@ -15,11 +15,16 @@ struct CertificationTests {
     ("dense1", Dense.ruleNames), ("relu1", ReLU.ruleNames), ("dense2", Dense.ruleNames), ("loss", SoftmaxCrossEntropy.ruleNames),
   ]
 
-  /// The compiled-in statements are those of Theorems/layers.thm.
+  /// The compiled-in statements are those of Theorems/layers.thm and Theorems/cnn.thm.
   @Test func compiledRulesAreTheCatalogues() throws {
-    let text = try String(contentsOf: Self.root.appendingPathComponent("Theorems/layers.thm"), encoding: .utf8)
-    let document = try TheoremLanguage.parse(text, file: "Theorems/layers.thm")
-    let catalogue = Dictionary(uniqueKeysWithValues: document.statements.map { ($0.name, $0) })
+    var catalogue: [String: Statement] = [:]
+    for file in CompiledRules.sources {
+      let text = try String(contentsOf: Self.root.appendingPathComponent(file), encoding: .utf8)
+      for s in try TheoremLanguage.parse(text, file: file).statements {
+        #expect(catalogue.updateValue(s, forKey: s.name) == nil, "\(s.name) is stated twice")
+        #expect(RuleCertification.source(of: s.name) == file)
+      }
+    }
     #expect(Set(catalogue.keys) == Set(RuleCertification.statements.keys))
     for (name, s) in catalogue {
       let expected = try #require(try RuleCertification.expected(name))

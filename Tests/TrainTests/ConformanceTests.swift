@@ -15,7 +15,7 @@ import Testing
 struct ConformanceTests {
   /// Replays the certificate of `rule` (from the repository's store) and returns its theorem.
   func certified(_ rule: String) throws -> Theorem {
-    let entry = try #require(try testStore.entries().first { $0.name == rule && $0.source == CompiledRules.source })
+    let entry = try #require(try testStore.entries().first { $0.name == rule && $0.source == RuleCertification.source(of: rule) })
     return try Replay.replay(testStore.load(entry)).theorem
   }
 
@@ -37,8 +37,9 @@ struct ConformanceTests {
 
   /// Runs `block`'s forward and backward on random operands of the given shapes and compares with
   /// the certificates of its rules.
+  /// `sizes` are dimensions the block's kernels take as scalar operands too (a convolution's `P`).
   func check<B: CertifiedBlock>(_ block: B.Type, dims: [String: Int], shapes: [String: [String]], constants: [String: Double] = [:],
-                                seed: UInt64, adjust: (inout [String: [Double]]) -> Void = { _ in }) throws {
+                                sizes: [String] = [], seed: UInt64, adjust: (inout [String: [Double]]) -> Void = { _ in }) throws {
     var rng = SplitMix64(seed: seed)
     var values: [String: [Double]] = [:]
     for (name, shape) in shapes.sorted(by: { $0.key < $1.key }) {
@@ -49,6 +50,7 @@ struct ConformanceTests {
     var operands: [String: Train.Tensor<Double>] = [:]
     for (name, shape) in shapes { operands[name] = Train.Tensor(shape: shape.map { dims[$0]! }, scalars: values[name]!) }
     for (name, c) in constants { operands[name] = Train.Tensor(shape: [], scalars: [c]) }
+    for name in sizes { operands[name] = Train.Tensor(shape: [], scalars: [Double(dims[name]!)]) }
     var env = Environment(dimensions: dims)
     for (name, shape) in shapes {
       env.tensors[name] = try TensorValue(shape: shape.map { dims[$0]! }, values: values[name]!.map { try Rational(exactly: $0) })

@@ -44,13 +44,20 @@ package enum RuleCertification {
   /// The compiled-in statement of every rule, by name (`dense.W`).
   static let statements: [String: Statement] = {
     var out: [String: Statement] = [:]
-    for (name, block) in CompiledRules.blocks {
+    for (name, block) in CompiledRules.allBlocks {
       // Compiled-in text: a parse failure is a programming error the tests catch.
-      guard let document = try? TheoremLanguage.parse(CompiledRules.prelude + "\n" + block, file: "<compiled rule \(name)>") else { continue }
+      let prelude = (block.source == CompiledRules.source ? CompiledRules.prelude : CompiledRules.cnnPrelude) + "\n"
+      guard let document = try? TheoremLanguage.parse(prelude + block.text, file: "<compiled rule \(name)>") else { continue }
       for s in document.statements { out[s.name] = s }
     }
     return out
   }()
+
+  /// The theorem file a rule's block comes from (`dense.W`: `Theorems/layers.thm`).
+  package static func source(of rule: String) -> String {
+    let block = String(rule.prefix { $0 != "." })
+    return CompiledRules.allBlocks[block]?.source ?? CompiledRules.source
+  }
 
   /// The kernel serialization and its SHA-256 of the theorem this code implements for `rule`.
   package static func expected(_ rule: String) throws -> (serialization: String, sha256: String)? {
@@ -71,7 +78,7 @@ package enum RuleCertification {
           CertificationError(layer: layer.name, position: position, rule: rule, reason: reason)
         }
         guard let (serialization, _) = try expected(rule) else { throw refuse(.unknownRule) }
-        switch store.status(of: rule, source: CompiledRules.source, expecting: serialization) {
+        switch store.status(of: rule, source: source(of: rule), expecting: serialization) {
         case let .missing(looked): throw refuse(.missing(looked: looked))
         case let .rejected(r): throw refuse(.rejected(step: r.step, rule: r.rule, reason: r.reason))
         case let .stale(replayed): throw refuse(.stale(certified: replayed.theorem.description))

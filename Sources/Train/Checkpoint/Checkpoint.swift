@@ -58,7 +58,7 @@ public struct Checkpoint: Sendable {
   }
 
   public var spec: ModelSpec
-  /// The parameters in the model's order.
+  /// The parameters in the model's order (with batch norm's running statistics after its own).
   public var arrays: [StoredTensor]
   /// Rule name → SHA-256 (64 lowercase hex digits) of the certified theorem the rule was bound to.
   public var certificates: [String: String]
@@ -70,7 +70,7 @@ public struct Checkpoint: Sendable {
   /// The current parameters of `model`, recording the certificates it was built under.
   public init(model: Sequential, training: Training? = nil, state: TrainingState? = nil) {
     spec = model.spec
-    arrays = model.parameters.map { StoredTensor(name: $0.name, rule: $0.rule, value: $0.value) }
+    arrays = model.storedTensors.map { StoredTensor(name: $0.name, rule: $0.rule, value: $0.value) }
     certificates = model.certificateHashes
     self.training = training
     self.state = state
@@ -97,7 +97,7 @@ public struct Checkpoint: Sendable {
           : "it was trained under another certificate of rule \(rule) (\(certificates[rule]!.prefix(12))..., now \(hash.prefix(12))...)")
     }
     try CheckpointFormat.check(arrays.map { ($0.name, $0.value.shape) }, against: model, path: "<checkpoint>")
-    for (parameter, array) in zip(model.parameters, arrays) { parameter.value = array.value }
+    for (parameter, array) in zip(model.storedTensors, arrays) { parameter.value = array.value }
     return model
   }
 

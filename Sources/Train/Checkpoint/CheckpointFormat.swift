@@ -265,7 +265,7 @@ enum CheckpointFormat {
   /// The arrays must be the model's parameters: same names, same shapes, same order.
   static func check(_ arrays: [(name: String, shape: [Int])], against model: Sequential, path: String) throws {
     func bad(_ reason: String) -> TrainingError { .badCheckpoint(path: path, reason: reason) }
-    let parameters = model.parameters
+    let parameters = model.storedTensors
     for (k, parameter) in parameters.enumerated() {
       guard k < arrays.count else { throw bad("array '\(parameter.name)' of the spec is missing") }
       guard arrays[k].name == parameter.name else {

@@ -8,10 +8,10 @@
 ///     dense.b   db = column sums of dY (vjp b[o] = dy[o])
 ///
 /// The three products go to BLAS `gemm`; the input gradient is skipped when not needed.
-public final class Dense: LayerKernels {
-  public static let certifiedBlock = "dense"
-  public static let ruleNames = ["dense.x", "dense.W", "dense.b"]
-  public static let operandNames = ["x", "W", "b"]
+public class Dense: LayerKernels {
+  public class var certifiedBlock: String { "dense" }
+  public class var ruleNames: [String] { ["\(certifiedBlock).x", "\(certifiedBlock).W", "\(certifiedBlock).b"] }
+  public class var operandNames: [String] { ["x", "W", "b"] }
 
   public let name: String
   public let inputWidth: Int
@@ -26,13 +26,21 @@ public final class Dense: LayerKernels {
   private var inputGradient: Workspace<Float>
   private var lastInput: UnsafeMatrix<Float>?
 
-  public init(name: String, inputWidth: Int, outputWidth: Int) {
+  public convenience init(name: String, inputWidth: Int, outputWidth: Int) {
+    self.init(name: name, input: [inputWidth], outputWidth: outputWidth)
+  }
+
+  /// A dense layer reading `input` (`[in]`; `DenseOverImage` reads `[C, H, W]`), its weight shaped
+  /// `[out] + input`.
+  init(name: String, input: [Int], outputWidth: Int) {
+    let inputWidth = input.reduce(1, *)
     precondition(inputWidth > 0 && outputWidth > 0, "dense widths must be positive")
     self.name = name
     self.inputWidth = inputWidth
     self.outputWidth = outputWidth
-    weight = Parameter(name: name + ".W", rule: "dense.W", shape: [outputWidth, inputWidth])
-    bias = Parameter(name: name + ".b", rule: "dense.b", shape: [outputWidth])
+    let block = Self.certifiedBlock
+    weight = Parameter(name: name + ".W", rule: block + ".W", shape: [outputWidth] + input)
+    bias = Parameter(name: name + ".b", rule: block + ".b", shape: [outputWidth])
     output = Workspace(columns: outputWidth)
     inputGradient = Workspace(columns: inputWidth)
   }
@@ -124,7 +132,7 @@ public final class Dense: LayerKernels {
 
   // MARK: - Rules on explicit operands
 
-  public static func forward<S: TrainScalar>(_ operands: [String: Tensor<S>]) throws -> Tensor<S> {
+  public class func forward<S: TrainScalar>(_ operands: [String: Tensor<S>]) throws -> Tensor<S> {
     var reader = OperandReader(block: certifiedBlock, operands)
     var w = try reader.parameter("W")
     guard w.shape.count == 2 else {
@@ -141,7 +149,7 @@ public final class Dense: LayerKernels {
     return reader.shaped(y)
   }
 
-  public static func backward<S: TrainScalar>(_ operands: [String: Tensor<S>]) throws -> [String: Tensor<S>] {
+  public class func backward<S: TrainScalar>(_ operands: [String: Tensor<S>]) throws -> [String: Tensor<S>] {
     var reader = OperandReader(block: certifiedBlock, operands)
     var w = try reader.parameter("W")
     guard w.shape.count == 2 else {
@@ -166,6 +174,6 @@ public final class Dense: LayerKernels {
         }
       }
     }
-    return ["dense.x": reader.shaped(dx), "dense.W": dw, "dense.b": db]
+    return [ruleNames[0]: reader.shaped(dx), ruleNames[1]: dw, ruleNames[2]: db]
   }
 }

@@ -11,6 +11,9 @@ public final class Dropout: LayerKernels {
 
   public let name: String
   public let inputWidth: Int
+  /// The shape of the values, `[width]` or an image's `[C, H, W]`: an elementwise layer keeps it.
+  public let inputShape: [Int]
+  public var outputShape: [Int] { inputShape }
   public var outputWidth: Int { inputWidth }
   public var parameters: [Parameter] { [] }
   /// The keep probability, in (0, 1].
@@ -27,10 +30,12 @@ public final class Dropout: LayerKernels {
   private var inputGradient: Workspace<Float>
   private var lastMask: UnsafeMatrix<Float>?
 
-  public init(name: String, width: Int, keepProbability: Float, seed: UInt64) {
+  public init(name: String, width: Int, keepProbability: Float, seed: UInt64, shape: [Int]? = nil) {
     precondition(keepProbability > 0 && keepProbability <= 1, "keep probability must be in (0, 1]")
     self.name = name
     inputWidth = width
+    inputShape = shape ?? [width]
+    precondition(inputShape.reduce(1, *) == width, "shape \(inputShape) does not hold \(width) values")
     self.keepProbability = keepProbability
     random = RandomSource(seed: seed)
     mask = Workspace(columns: width)

@@ -8,9 +8,10 @@ package enum Initialization: String, Sendable, Codable {
   case he
   case glorot
 
-  /// Fills a `[out, in]` weight tensor.
+  /// Fills a `[out, ...]` weight tensor: fan-out is its first size, fan-in the product of the rest
+  /// (`in` for dense, `C K K` for a convolution).
   func fill(_ weight: inout Tensor<Float>, using random: inout RandomSource) {
-    let (fanOut, fanIn) = (weight.shape[0], weight.shape[1])
+    let (fanOut, fanIn) = (weight.shape[0], weight.count / weight.shape[0])
     weight.withUnsafeMutableBufferPointer { w in
       switch self {
       case .he:

@@ -6,8 +6,22 @@ public protocol Layer: AnyObject, CertifiedBlock {
   var name: String { get }
   var inputWidth: Int { get }
   var outputWidth: Int { get }
+  /// The shape of one example's input: `[inputWidth]` for a vector, `[C, H, W]` for an image
+  /// (stored channel-major, so a batch is a `[B, C H W]` matrix either way).
+  var inputShape: [Int] { get }
+  /// The shape of one example's output, likewise.
+  var outputShape: [Int] { get }
   /// The trainable tensors, in a fixed order (the checkpoint's order).
   var parameters: [Parameter] { get }
+  /// Tensors a layer keeps but does not train (batch norm's running statistics): stored in
+  /// checkpoints after its parameters, never given to an optimizer.
+  var statistics: [Parameter] { get }
+}
+
+extension Layer {
+  public var statistics: [Parameter] { [] }
+  public var inputShape: [Int] { [inputWidth] }
+  public var outputShape: [Int] { [outputWidth] }
 }
 
 /// A trainable tensor with its gradient, and the certified rule that gives that gradient.

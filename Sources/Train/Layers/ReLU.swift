@@ -11,6 +11,9 @@ public final class ReLU: LayerKernels {
 
   public let name: String
   public let inputWidth: Int
+  /// The shape of the values, `[width]` or an image's `[C, H, W]`: an elementwise layer keeps it.
+  public let inputShape: [Int]
+  public var outputShape: [Int] { inputShape }
   public var outputWidth: Int { inputWidth }
   public var parameters: [Parameter] { [] }
 
@@ -21,9 +24,11 @@ public final class ReLU: LayerKernels {
   private var inputGradient: Workspace<Float>
   private var lastInput: UnsafeMatrix<Float>?
 
-  public init(name: String, width: Int) {
+  public init(name: String, width: Int, shape: [Int]? = nil) {
     self.name = name
     inputWidth = width
+    inputShape = shape ?? [width]
+    precondition(inputShape.reduce(1, *) == width, "shape \(inputShape) does not hold \(width) values")
     output = Workspace(columns: width)
     inputGradient = Workspace(columns: width)
   }

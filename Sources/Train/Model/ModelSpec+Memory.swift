@@ -15,8 +15,9 @@ extension ModelSpec {
     guard let parameters = parameterCount else { return nil }
     var terms: [Int?] = [MemoryBudget.product(parameters, 4 * 4)]
     var width = inputWidth
-    for output in widths {
+    for (output, (layer, input)) in zip(widths, zip(layers, [inputShape] + shapes)) {
       terms.append(MemoryBudget.sum([width, output]).flatMap { MemoryBudget.product($0, rows, 4 * 4) })
+      terms.append(layer.scratchPerExample(input: input).flatMap { MemoryBudget.product($0, rows, 4) })
       width = output
     }
     return MemoryBudget.sum(terms)

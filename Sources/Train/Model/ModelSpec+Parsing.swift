@@ -36,6 +36,28 @@ extension ModelSpec {
       try line.keyword("keep", what: "'keep' and the keep probability, as in 'dropout keep 0.9'")
       return .dropout(keep: try line.probability(what: "the keep probability, in (0, 1]"))
     },
+    "conv2d": { line in
+      let channels = try line.channels()
+      let kernel = try line.positiveInteger(what: "the kernel size")
+      let (stride, padding) = try line.windowOptions(allowed: ["stride", "pad"], defaultStride: 1)
+      return .conv2d(channels: channels, kernel: kernel, stride: stride, padding: padding)
+    },
+    "depthwise_conv2d": { line in
+      let kernel = try line.positiveInteger(what: "the kernel size")
+      let (stride, padding) = try line.windowOptions(allowed: ["stride", "pad"], defaultStride: 1)
+      return .depthwiseConv2d(kernel: kernel, stride: stride, padding: padding)
+    },
+    "maxpool": { line in
+      let kernel = try line.positiveInteger(what: "the window size")
+      return .maxpool(kernel: kernel, stride: try line.windowOptions(allowed: ["stride"], defaultStride: kernel).stride)
+    },
+    "avgpool": { line in
+      let kernel = try line.positiveInteger(what: "the window size")
+      return .avgpool(kernel: kernel, stride: try line.windowOptions(allowed: ["stride"], defaultStride: kernel).stride)
+    },
+    "global_avgpool": { _ in .globalAvgpool },
+    "flatten": { _ in .flatten },
+    "batchnorm": { _ in .batchnorm },
   ]
 }
 
@@ -43,6 +65,8 @@ extension ModelSpec {
 struct SpecLine {
   let file: String
   let number: Int
+  /// The shape of the value the statement reads (set by the parser before a layer is read).
+  var inputShape: [Int] = []
   private var tokens: [(text: Substring, column: Int)]
   private var position = 0
   /// The column just past the last token (for "expected ... at end of line" errors).
@@ -109,6 +133,76 @@ struct SpecLine {
     return value
   }
 
+  /// A shape: `N`, or `CxHxW` with each factor positive (the input of a spec).
+  mutating func shape(what: String) throws -> [Int] {
+    let token = try word(what: what)
+    let parts = token.text.split(separator: "x", omittingEmptySubsequences: false)
+    guard parts.count == 1 || parts.count == 3 else {
+      throw error("expected \(what), found '\(MessageText.cut(token.text))'", column: token.column)
+    }
+    var shape: [Int] = []
+    var line = SpecLine(file: file, number: number, text: Substring(parts.joined(separator: " ")))
+    for _ in parts {
+      do { shape.append(try line.positiveInteger(what: parts.count == 1 ? "the number of input features" : "each size of CxHxW")) } catch let e as SpecError {
+        throw SpecError(file: file, line: number, column: token.column, message: e.message)
+      }
+    }
+    guard shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }) <= ModelSpec.maximumWidth else {
+      throw error("the input \(MessageText.cut(token.text)) has more than \(ModelSpec.maximumWidth) values, the limit", column: token.column)
+    }
+    return shape
+  }
+
+  /// A convolution's output channels, `D`, or `C->D` naming the input channels too (checked).
+  mutating func channels() throws -> Int {
+    let what = "the output channels (a positive integer, or IN->OUT)"
+    guard !isAtEnd else { throw error("expected \(what) at end of line") }
+    let token = tokens[position]
+    guard let arrow = token.text.range(of: "->") else { return try positiveInteger(what: "the output channels") }
+    position += 1
+    var line = SpecLine(file: file, number: number, text: token.text[..<arrow.lowerBound] + " " + token.text[arrow.upperBound...])
+    let given: Int, channels: Int
+    do {
+      given = try line.positiveInteger(what: "the input channels")
+      channels = try line.positiveInteger(what: "the output channels")
+    } catch let e as SpecError {
+      throw SpecError(file: file, line: number, column: token.column, message: e.message)
+    }
+    if inputShape.count == 3, inputShape[0] != given {
+      throw error("channel mismatch: the layer says \(given) input channels, its input has \(inputShape[0]) (shape \(inputShape.map(String.init).joined(separator: "x")))", column: token.column)
+    }
+    return channels
+  }
+
+  /// `stride S` and `pad P` options in any order, each at most once (`allowed` lists which).
+  mutating func windowOptions(allowed: [String], defaultStride: Int) throws -> (stride: Int, padding: Int) {
+    var stride: Int?, padding: Int?
+    while !isAtEnd {
+      let token = tokens[position]
+      guard allowed.contains(String(token.text)) else {
+        throw error("unexpected '\(MessageText.cut(token.text))'; expected \(allowed.map { "'\($0) N'" }.joined(separator: " or ")) or the end of the line", column: token.column)
+      }
+      position += 1
+      if token.text == "stride" {
+        guard stride == nil else { throw error("'stride' is given twice", column: token.column) }
+        stride = try positiveInteger(what: "the stride")
+      } else {
+        guard padding == nil else { throw error("'pad' is given twice", column: token.column) }
+        padding = try nonNegativeInteger(what: "the padding")
+      }
+    }
+    return (stride ?? defaultStride, padding ?? 0)
+  }
+
+  /// A count that may be 0, up to `ModelSpec.maximumWidth`.
+  mutating func nonNegativeInteger(what: String) throws -> Int {
+    if !isAtEnd, tokens[position].text.allSatisfy({ $0 == "0" }), !tokens[position].text.isEmpty {
+      position += 1
+      return 0
+    }
+    return try positiveInteger(what: what)
+  }
+
   mutating func probability(what: String) throws -> Double {
     let token = try word(what: what)
     guard let value = Double(token.text), value > 0, value <= 1 else {
@@ -132,12 +226,13 @@ struct SpecParser {
 
   /// Statement keywords and certified block names, which a formula layer may not take as its name.
   static var reservedNames: Set<String> {
-    Set(["input", "loss", "layer"]).union(ModelSpec.layerKeywords.keys).union(CompiledRules.blocks.keys)
+    Set(["input", "loss", "layer"]).union(ModelSpec.layerKeywords.keys).union(CompiledRules.allBlocks.keys)
       .union(LossSpec.allCases.map(\.rawValue))
   }
 
   mutating func parse(_ text: String) throws -> ModelSpec {
     var inputWidth: Int?
+    var inputShape: [Int]?
     var layers: [LayerSpec] = []
     var loss: LossSpec?
     var formulas: [String: FormulaLayerSpec] = [:]
@@ -156,7 +251,8 @@ struct SpecParser {
       switch keyword {
       case "input":
         guard inputWidth == nil else { throw line.error("a spec has one 'input' statement", column: keywordColumn) }
-        inputWidth = try line.positiveInteger(what: "the number of input features")
+        inputShape = try line.shape(what: "the input shape: N features, or CxHxW for images (e.g. 1x28x28)")
+        inputWidth = inputShape!.reduce(1, *)
       case "loss":
         guard inputWidth != nil else { throw missingInput(line, keywordColumn) }
         let token = try line.word(what: "a loss name (\(lossNames))")
@@ -165,7 +261,7 @@ struct SpecParser {
         }
         loss = value
       case "layer":
-        guard let width = inputWidth else { throw missingInput(line, keywordColumn) }
+        guard let inputShape else { throw missingInput(line, keywordColumn) }
         let block = blockLines(rawLines, header: index - 1)
         index = block.last!.number
         let formula = try FormulaLayerSpec(lines: block, file: file)
@@ -179,13 +275,14 @@ struct SpecParser {
                           message: "layer '\(formula.name)' is already defined at line \(first.locations.header.line); write '\(formula.name)' alone to use it again")
         }
         // The width after the layers before it, not the spec's input width.
-        try checkWidth(formula, input: widthBefore(width, layers), line: nameLine, column: 1)
+        try checkWidth(formula, input: vectorWidthBefore(inputShape, layers, formula, line: formula.locations.header.line, column: keywordColumn), line: nameLine, column: 1)
         formulas[formula.name] = formula
         layers.append(.formula(formula))
         continue
       default:
         if let formula = formulas[String(keyword)] {
-          try checkWidth(formula, input: widthBefore(inputWidth!, layers), line: index, column: keywordColumn)
+          guard let inputShape else { throw missingInput(line, keywordColumn) }
+          try checkWidth(formula, input: vectorWidthBefore(inputShape, layers, formula, line: index, column: keywordColumn), line: index, column: keywordColumn)
           layers.append(.formula(formula))
           break
         }
@@ -193,8 +290,13 @@ struct SpecParser {
           let known = (["input", "layer", "loss"] + ModelSpec.layerKeywords.keys + formulas.keys).sorted().joined(separator: ", ")
           throw line.error("unknown statement '\(MessageText.cut(keyword))'; expected one of: \(known)", column: keywordColumn)
         }
-        guard inputWidth != nil else { throw missingInput(line, keywordColumn) }
-        layers.append(try read(&line))
+        guard let inputShape else { throw missingInput(line, keywordColumn) }
+        line.inputShape = shapeBefore(inputShape, layers)
+        let layer = try read(&line)
+        if case let .failure(problem) = layer.outputShape(input: line.inputShape) {
+          throw line.error(problem.message, column: keywordColumn)
+        }
+        layers.append(layer)
       }
       try line.finish(after: String(keyword))
     }
@@ -207,7 +309,8 @@ struct SpecParser {
         file: file, line: max(lineCount, 1), column: 1,
         message: "expected a final 'loss' statement (\(lossNames))")
     }
-    return ModelSpec(inputWidth: inputWidth, layers: layers, loss: loss)
+    _ = inputWidth
+    return ModelSpec(inputShape: inputShape!, layers: layers, loss: loss)
   }
 
   /// The header line and the indented (or blank) lines after it, numbered from 1, without trailing
@@ -228,9 +331,18 @@ struct SpecParser {
     return block
   }
 
-  /// The width of the input of the next layer after `layers`.
-  private func widthBefore(_ input: Int, _ layers: [LayerSpec]) -> Int {
-    ModelSpec(inputWidth: input, layers: layers, loss: .mse).widths.last ?? input
+  /// The width of the input of a formula layer after `layers`, which must be a vector.
+  private func vectorWidthBefore(_ input: [Int], _ layers: [LayerSpec], _ formula: FormulaLayerSpec, line: Int, column: Int) throws -> Int {
+    let shape = shapeBefore(input, layers)
+    if case let .failure(problem) = LayerSpec.formula(formula).outputShape(input: shape) {
+      throw SpecError(file: file, line: line, column: column, message: problem.message)
+    }
+    return shape.reduce(1, *)
+  }
+
+  /// The shape of the input of the next layer after `layers`.
+  private func shapeBefore(_ input: [Int], _ layers: [LayerSpec]) -> [Int] {
+    ModelSpec(inputShape: input, layers: layers, loss: .mse).shapes.last ?? input
   }
 
   /// A formula layer's output range must hold at least one entry at this input width.

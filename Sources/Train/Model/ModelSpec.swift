@@ -29,40 +29,46 @@
 /// A block may give its backward rule (`vjp x[i] = ...`): it is then proved to be the vjp of the
 /// output, and the layer refused, with the engine's counterexample, when it is not.
 public struct ModelSpec: Equatable, Sendable {
-  /// The number of input features.
-  public var inputWidth: Int
+  /// The shape of one example: `[n]` for `input n`, `[C, H, W]` for `input CxHxW` (stored
+  /// channel-major, NCHW in a batch: Docs/Training.md, "Images").
+  public var inputShape: [Int]
   public var layers: [LayerSpec]
   public var loss: LossSpec
 
   public init(inputWidth: Int, layers: [LayerSpec], loss: LossSpec) {
-    self.inputWidth = inputWidth
+    self.init(inputShape: [inputWidth], layers: layers, loss: loss)
+  }
+
+  public init(inputShape: [Int], layers: [LayerSpec], loss: LossSpec) {
+    self.inputShape = inputShape
     self.layers = layers
     self.loss = loss
   }
 
-  /// The width of each layer's output, in order (0 for a formula layer whose output range is
-  /// empty or overflows at its input width, which parsing refuses).
-  public var widths: [Int] {
-    var width = inputWidth
+  /// The number of input features (the product of the input shape).
+  public var inputWidth: Int { inputShape.reduce(1, *) }
+
+  /// The shape of each layer's output, in order. Parsing refuses a spec where a layer does not
+  /// fit its input; for one built in code, an unfit layer's shape is `[0]`.
+  public var shapes: [[Int]] {
+    var shape = inputShape
     return layers.map { layer in
-      switch layer {
-      case .dense(let units): width = units
-      case .formula(let formula): width = max(formula.outputWidth(forInput: width) ?? 0, 0)
-      case .relu, .sigmoid, .tanh, .dropout: break
-      }
-      return width
+      shape = (try? layer.outputShape(input: shape).get()) ?? [0]
+      return shape
     }
   }
 
-  /// The number of trainable scalars, or nil if it overflows `Int`.
+  /// The width of each layer's output (the product of its shape), in order.
+  public var widths: [Int] { shapes.map { $0.reduce(1, *) } }
+
+  /// The number of scalars a checkpoint stores: the trainable ones and batch norm's running
+  /// statistics; nil if it overflows `Int`.
   public var parameterCount: Int? {
     var total = 0
-    for (layer, width) in zip(layers, [inputWidth] + widths) {
-      guard case .dense(let units) = layer else { continue }
-      let (weights, o1) = units.multipliedReportingOverflow(by: width)
-      let (withBias, o2) = weights.addingReportingOverflow(units)
-      let (sum, o3) = total.addingReportingOverflow(withBias)
-      if o1 || o2 || o3 { return nil }
+    for (layer, shape) in zip(layers, [inputShape] + shapes) {
+      guard let count = layer.parameterCount(input: shape) else { return nil }
+      let (sum, overflow) = total.addingReportingOverflow(count)
+      if overflow { return nil }
       total = sum
     }
     return total
@@ -74,7 +80,7 @@ public struct ModelSpec: Equatable, Sendable {
   /// The spec in its canonical text form, which parses back to an equal spec. A formula layer's
   /// block is written where it first occurs, its name alone after that.
   public var text: String {
-    var lines = ["input \(inputWidth)"]
+    var lines = ["input " + inputShape.map(String.init).joined(separator: "x")]
     var defined: [String: FormulaLayerSpec] = [:]
     for layer in layers {
       if case .formula(let formula) = layer {
@@ -101,6 +107,20 @@ public enum LayerSpec: Equatable, Sendable {
   case dropout(keep: Double)
   /// A custom layer given by its forward formula (a `layer` block).
   case formula(FormulaLayerSpec)
+  /// 2-D convolution to `channels` output channels, `kernel` x `kernel`, with bias.
+  case conv2d(channels: Int, kernel: Int, stride: Int, padding: Int)
+  /// One `kernel` x `kernel` filter per channel, with bias.
+  case depthwiseConv2d(kernel: Int, stride: Int, padding: Int)
+  /// The maximum of each `kernel` x `kernel` window.
+  case maxpool(kernel: Int, stride: Int)
+  /// The mean of each `kernel` x `kernel` window.
+  case avgpool(kernel: Int, stride: Int)
+  /// The mean of each channel: `[C, H, W]` to `[C]`.
+  case globalAvgpool
+  /// Batch normalization per channel (batch statistics in training, running ones at evaluation).
+  case batchnorm
+  /// `[C, H, W]` read as the vector of its `C H W` values in storage order.
+  case flatten
 
   /// The statement as written in a spec.
   public var text: String {
@@ -111,7 +131,23 @@ public enum LayerSpec: Equatable, Sendable {
     case .tanh: return "tanh"
     case .dropout(let keep): return "dropout keep \(keep)"
     case .formula(let formula): return formula.text
+    case let .conv2d(channels, kernel, stride, padding):
+      return "conv2d \(channels) \(kernel)" + Self.options(stride: stride, padding: padding)
+    case let .depthwiseConv2d(kernel, stride, padding):
+      return "depthwise_conv2d \(kernel)" + Self.options(stride: stride, padding: padding)
+    case let .maxpool(kernel, stride): return "maxpool \(kernel)" + (stride == kernel ? "" : " stride \(stride)")
+    case let .avgpool(kernel, stride): return "avgpool \(kernel)" + (stride == kernel ? "" : " stride \(stride)")
+    case .globalAvgpool: return "global_avgpool"
+    case .batchnorm: return "batchnorm"
+    case .flatten: return "flatten"
     }
+  }
+}
+
+extension LayerSpec {
+  /// ` stride S pad P`, each only when it is not the default (stride 1, no padding).
+  private static func options(stride: Int, padding: Int) -> String {
+    (stride == 1 ? "" : " stride \(stride)") + (padding == 0 ? "" : " pad \(padding)")
   }
 }
 

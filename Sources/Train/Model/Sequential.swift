@@ -50,7 +50,7 @@ public final class Sequential {
     try spec.checkMemory(batch: 1)
     self.init(uncheckedSpec: spec, seed: seed)
     // Formula layers have no certificate in the store: they are certified from their formula below.
-    let layers = self.layers.map { (name: $0.name, rules: $0 is FormulaLayer ? [] : type(of: $0).ruleNames) }
+    let layers = self.layers.map { (name: $0.name, rules: $0 is FormulaLayer ? [] : Sequential.rules(of: $0)) }
       + [(name: "loss", rules: type(of: loss).ruleNames)]
     certifiedTheorems = try RuleCertification.verify(layers, store: store)
     certificateHashes = certifiedTheorems.mapValues(\.sha256)
@@ -70,15 +70,24 @@ public final class Sequential {
     var random = RandomSource(seed: seed)
     var counts: [String: Int] = [:]
     var layers: [any LayerKernels] = []
-    var width = spec.inputWidth
+    var shape = spec.inputShape
+    // The image a vector was flattened from, kept through elementwise layers: a dense layer
+    // reading it is certified on the image's indices (`DenseOverImage`).
+    var flattenedImage: [Int]?
     for (position, layerSpec) in spec.layers.enumerated() {
       let next = position + 1 < spec.layers.count ? spec.layers[position + 1] : nil
       let layer = Sequential.makeLayer(
-        layerSpec, inputWidth: width, counts: &counts, followedBy: next,
+        layerSpec, input: shape, flattenedImage: flattenedImage, counts: &counts, followedBy: next,
         seed: RandomSource.mix(seed ^ UInt64(position + 1)), random: &random)
       layers.append(layer)
-      width = layer.outputWidth
+      switch layerSpec {
+      case .flatten: flattenedImage = shape
+      case .relu, .sigmoid, .tanh, .dropout, .batchnorm: break
+      default: flattenedImage = nil
+      }
+      shape = layer.outputShape
     }
+    let width = shape.reduce(1, *)
     self.kernels = layers
     self.layers = layers
     switch spec.loss {
@@ -90,23 +99,44 @@ public final class Sequential {
 
   /// Builds the layer for one spec statement: the one place a new layer kind is wired in.
   static func makeLayer(
-    _ spec: LayerSpec, inputWidth: Int, counts: inout [String: Int], followedBy next: LayerSpec?,
+    _ spec: LayerSpec, input: [Int], flattenedImage: [Int]?, counts: inout [String: Int], followedBy next: LayerSpec?,
     seed: UInt64, random: inout RandomSource
   ) -> any LayerKernels {
     func name(_ kind: String) -> String {
       counts[kind, default: 0] += 1
       return kind + String(counts[kind]!)
     }
+    let inputWidth = input.reduce(1, *)
+    // He before a relu (or a batch norm and then a relu), Glorot otherwise.
+    let scheme: Initialization = next == .relu || next == .batchnorm ? .he : .glorot
     switch spec {
     case .dense(let units):
-      let dense = Dense(name: name("dense"), inputWidth: inputWidth, outputWidth: units)
-      dense.initialize(next == .relu ? .he : .glorot, using: &random)
+      let dense = flattenedImage.map { DenseOverImage(name: name("dense"), image: $0, outputWidth: units) }
+        ?? Dense(name: name("dense"), inputWidth: inputWidth, outputWidth: units)
+      dense.initialize(scheme, using: &random)
       return dense
-    case .relu: return ReLU(name: name("relu"), width: inputWidth)
-    case .sigmoid: return Sigmoid(name: name("sigmoid"), width: inputWidth)
-    case .tanh: return Tanh(name: name("tanh"), width: inputWidth)
+    case let .conv2d(channels, kernel, stride, padding):
+      let kind: Conv2D.Type = stride == 2 ? Conv2DStride2.self : Conv2D.self
+      let conv = kind.init(name: name("conv2d"), input: input, channels: channels, kernel: kernel, padding: padding)
+      conv.initialize(scheme, using: &random)
+      return conv
+    case let .depthwiseConv2d(kernel, stride, padding):
+      let kind: DepthwiseConv2D.Type = stride == 2 ? DepthwiseConv2DStride2.self : DepthwiseConv2D.self
+      let conv = kind.init(name: name("depthwise_conv2d"), input: input, kernel: kernel, padding: padding)
+      conv.initialize(scheme, using: &random)
+      return conv
+    case .maxpool: return MaxPool(name: name("maxpool"), input: input)
+    case let .avgpool(kernel, stride):
+      let kind: AvgPool.Type = stride == 2 ? AvgPoolStride2.self : AvgPool.self
+      return kind.init(name: name("avgpool"), input: input, kernel: kernel)
+    case .globalAvgpool: return GlobalAvgPool(name: name("global_avgpool"), input: input)
+    case .flatten: return Flatten(name: name("flatten"), input: input)
+    case .batchnorm: return BatchNorm(name: name("batchnorm"), input: input)
+    case .relu: return ReLU(name: name("relu"), width: inputWidth, shape: input)
+    case .sigmoid: return Sigmoid(name: name("sigmoid"), width: inputWidth, shape: input)
+    case .tanh: return Tanh(name: name("tanh"), width: inputWidth, shape: input)
     case .dropout(let keep):
-      return Dropout(name: name("dropout"), width: inputWidth, keepProbability: Float(keep), seed: seed)
+      return Dropout(name: name("dropout"), width: inputWidth, keepProbability: Float(keep), seed: seed, shape: input)
     case .formula(let formula):
       return FormulaLayer(name: name(formula.name), spec: formula, inputWidth: inputWidth)
     }
@@ -115,10 +145,20 @@ public final class Sequential {
   // MARK: - Description
 
   public var inputWidth: Int { spec.inputWidth }
+  public var inputShape: [Int] { spec.inputShape }
   public var outputWidth: Int { loss.width }
 
-  /// Every trainable tensor, layer by layer (the checkpoint's order).
+  /// Every trainable tensor, layer by layer.
   public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+
+  /// What a checkpoint stores, layer by layer: each layer's parameters, then its statistics.
+  public var storedTensors: [Parameter] { layers.flatMap { $0.parameters + $0.statistics } }
+
+  /// The certified rules a built-in layer runs: its block's, and for batch norm the evaluation
+  /// form's as well (it runs that form at evaluation).
+  static func rules(of layer: any Layer) -> [String] {
+    type(of: layer).ruleNames + (layer is BatchNorm ? BatchNormEvaluation.ruleNames : [])
+  }
 
   /// The certified blocks the model runs, each once, in order of first use (the loss last); a
   /// formula layer's block is its own name (`swish`).
@@ -132,7 +172,7 @@ public final class Sequential {
   /// is certified when the model is built).
   public var ruleNames: [String] {
     var seen: Set<String> = []
-    return (layers.flatMap { ($0 as? FormulaLayer).map { [$0.rule] } ?? type(of: $0).ruleNames } + type(of: loss).ruleNames)
+    return (layers.flatMap { ($0 as? FormulaLayer).map { [$0.rule] } ?? Sequential.rules(of: $0) } + type(of: loss).ruleNames)
       .filter { seen.insert($0).inserted }
   }
 
@@ -143,14 +183,29 @@ public final class Sequential {
   public var kinks: [String: Int] {
     var result: [String: Int] = [:]
     for case let relu as ReLU in layers { result[relu.name] = relu.kinks }
+    for case let pool as MaxPool in layers { result[pool.name] = pool.ties }
     for case let formula as FormulaLayer in layers where formula.parts?.hypotheses.isEmpty == false {
       result[formula.name] = formula.kinks
     }
     return result
   }
 
+  /// For each layer of `kinks`, what the trainer does where the side condition fails.
+  public var kinkHandling: [String: String] {
+    var result: [String: String] = [:]
+    for case let relu as ReLU in layers { result[relu.name] = "relu'(0) = 0: no gradient passes an input that is exactly 0" }
+    for case let pool as MaxPool in layers {
+      result[pool.name] = "the window's gradient goes to its first maximum in row-major order (a subgradient)"
+    }
+    for case let formula as FormulaLayer in layers where formula.parts?.hypotheses.isEmpty == false {
+      result[formula.name] = "the rule's formula evaluated as written (step(0) = 0)"
+    }
+    return result
+  }
+
   public func resetKinks() {
     for case let relu as ReLU in layers { relu.resetKinks() }
+    for case let pool as MaxPool in layers { pool.resetKinks() }
     for case let formula as FormulaLayer in layers { formula.resetKinks() }
   }
 

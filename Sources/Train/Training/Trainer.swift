@@ -117,7 +117,7 @@ public struct Trainer: Sendable {
       try checkpoint(snapshot(stepsDone: 0, lossSum: 0))
       progress(.epoch(report))
     }
-    return TrainingReport(epochs: epochs, kinks: runKinks(), peakResidentMegabytes: ResourceUsage.peakResidentMegabytes)
+    return TrainingReport(epochs: epochs, kinks: runKinks(), kinkHandling: model.kinkHandling, peakResidentMegabytes: ResourceUsage.peakResidentMegabytes)
   }
 
   /// The mean loss and the accuracy of `model` on `data` (evaluation mode: no dropout, no kink

@@ -38,22 +38,28 @@ public struct EpochReport: Equatable, Sendable, Codable {
 /// `json` is the line `certify train --json` prints:
 ///
 ///     {"epochs":[{"epoch":1,"examples_per_second":61234.5,"loss":0.52,"test_accuracy":0.83}],
-///      "kinks":{"relu1":0},"peak_rss_mb":87.4}
+///      "kink_handling":{"relu1":"relu'(0) = 0: ..."},"kinks":{"relu1":0},"peak_rss_mb":87.4}
 public struct TrainingReport: Equatable, Sendable, Codable {
   public var epochs: [EpochReport]
-  /// Per relu layer, training inputs that were exactly 0 over the whole run.
+  /// Per layer with a side condition (relu, maxpool, a formula layer with `assume` lines), the
+  /// training points where it failed over the whole run: relu inputs exactly 0, max-pooling windows
+  /// with a tie, formula points where an assumption failed.
   public var kinks: [String: Int]
+  /// Per layer of `kinks`, what the trainer did at them (`"kink_handling"` in the JSON).
+  public var kinkHandling: [String: String]?
   /// The process's peak resident memory at the end of the run, in MiB.
   public var peakResidentMegabytes: Double
 
-  package init(epochs: [EpochReport], kinks: [String: Int], peakResidentMegabytes: Double) {
+  package init(epochs: [EpochReport], kinks: [String: Int], kinkHandling: [String: String]? = nil, peakResidentMegabytes: Double) {
     self.epochs = epochs
     self.kinks = kinks
+    self.kinkHandling = kinkHandling
     self.peakResidentMegabytes = peakResidentMegabytes
   }
 
   enum CodingKeys: String, CodingKey {
     case epochs, kinks
+    case kinkHandling = "kink_handling"
     case peakResidentMegabytes = "peak_rss_mb"
   }
 

@@ -45,7 +45,7 @@ struct ProveRun {
       let certificate = try Certificate(name: statement.name, source: sourcePath(path), theorem: theorem, steps: outcome.steps)
       let relative = try CertificateStore.relativePath(name: certificate.name, source: certificate.source)
       written.insert(relative)
-      if certificate.source == BuiltInSource.source { builtIn[relative] = certificate.encoded() }
+      if BuiltInSource.sources.contains(certificate.source) { builtIn[relative] = certificate.encoded() }
       if command.check {
         let url = try store.url(name: certificate.name, source: certificate.source)
         if readFile(url.path) != certificate.encoded() { outdated.append(url.path) }
