@@ -4,7 +4,7 @@ import Foundation
 /// The `certify` command line: proves gradient rules, checks certificates, trains and audits.
 @main
 struct Certify: ParsableCommand {
-  static let version = "0.1.0"
+  static let version = "0.2.0"
 
   static let configuration = CommandConfiguration(
     commandName: "certify",
