@@ -3,10 +3,6 @@ import Intervals
 import PropertyBased
 import Testing
 
-#if os(Linux)
-  import Glibc
-#endif
-
 // MARK: - Shared helpers for the Interval suites
 
 /// A random interval for property tests, kept as the exact rational bounds it was built from, so a
@@ -267,39 +263,5 @@ struct IntervalTests {
     #expect(e.precision == 100 && e.contains(Rational(2, 3)))
     #expect(a.lower == 1 && a.upper == 2)
   }
-
-  #if os(Linux)
-    @Test func millionOperationsKeepMemoryFlat() throws {
-      let x = try Interval(lower: Rational(1, 3), upper: Rational(1, 2))
-      func churn(_ count: Int) -> Interval {
-        var total = Interval(0)
-        for _ in 0..<count {
-          total = Interval.exp(-(total * x) + x) / (Interval(2) + x)
-          total += x
-        }
-        return total
-      }
-      _ = churn(20_000)  // warm the allocator up
-      let before = intervalResidentBytes()
-      #expect(churn(150_000).isBounded)  // about a million operations
-      let growth = intervalResidentBytes() - before
-      #expect(growth < 8 << 20, "resident memory grew by \(growth) bytes")
-    }
-  #endif
 }
 
-#if os(Linux)
-  /// Resident set size in bytes, from /proc/self/statm.
-  private func intervalResidentBytes() -> Int {
-    guard let file = fopen("/proc/self/statm", "r") else { return 0 }
-    defer { fclose(file) }
-    var size = 0
-    var resident = 0
-    _ = withUnsafeMutablePointer(to: &size) { s in
-      withUnsafeMutablePointer(to: &resident) { r in
-        withVaList([s, r]) { vfscanf(file, "%ld %ld", $0) }
-      }
-    }
-    return resident * Int(sysconf(Int32(_SC_PAGESIZE)))
-  }
-#endif

@@ -2,12 +2,8 @@ import Exact
 import Intervals
 import Testing
 
-#if os(Linux)
-import Glibc
-#endif
-
 /// `IntervalVector` against exact rational arithmetic: every in-place operation's element contains
-/// the exact result, at low and high precision, with aliasing, and memory is returned.
+/// the exact result, at low and high precision, with aliasing (memory: MemoryTests).
 @Suite("IntervalVector")
 struct IntervalVectorTests {
   @Test func newVectorsHoldExactZeros() {
@@ -116,33 +112,4 @@ struct IntervalVectorTests {
     try v.apply(.log, 1, v, 0)
     #expect(v.sign(1) == 1)
   }
-
-  #if os(Linux)
-  /// Vectors free their MPFI memory in `deinit`: building and dropping 2,000 vectors of 2,000
-  /// elements (about 200 MB if leaked) keeps the footprint flat.
-  @Test func memoryIsReturned() {
-    func churn(_ rounds: Int) {
-      for r in 0..<rounds {
-        let v = IntervalVector(count: 2_000, precision: 128)
-        v.set(r % 2_000, to: Rational(r, 7))
-        v.multiplyAccumulate(0, v, r % 2_000, v, r % 2_000)
-      }
-    }
-    churn(100)
-    let before = resident()
-    churn(2_000)
-    let growth = resident() - before
-    #expect(growth < 16 << 20, "resident memory grew by \(growth) bytes")
-  }
-
-  private func resident() -> Int {
-    guard let file = fopen("/proc/self/statm", "r") else { return 0 }
-    defer { fclose(file) }
-    var size = 0, pages = 0
-    _ = withUnsafeMutablePointer(to: &size) { s in
-      withUnsafeMutablePointer(to: &pages) { r in withVaList([s, r]) { vfscanf(file, "%ld %ld", $0) } }
-    }
-    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
-  }
-  #endif
 }
