@@ -24,6 +24,9 @@ let package = Package(
     // `make docs`: the DocC catalogs (Sources/*/*.docc) as a static site. A plugin only: nothing
     // of it is linked into Certify.
     .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
+    // ONNX models in and out (Sources/ONNX): the protobuf runtime only; the message code is
+    // generated once from onnx.proto and committed (scripts/generate-onnx-proto).
+    .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
   ],
   targets: [
     // System libraries. GMP and MPFR ship pkg-config files; MPFI does not, so its module map links
@@ -66,6 +69,12 @@ let package = Package(
     // checkpoints (Docs/Training.md).
     .target(name: "Train", dependencies: ["Exact", "Intervals", "COpenBLAS", "CZlib", "ProofKernel", "Algebra", "Certificates", "Evaluation"]),
 
+    // ONNX files read as Certify models and checkpoints written as ONNX (Docs/Audits.md). Weights
+    // are float32 bit for bit, so the audits' exact tiers stay exact.
+    .target(
+      name: "ONNX",
+      dependencies: ["Train", "Certificates", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+
     // Interval audits (Docs/Audits.md): sound IBP and CROWN robustness bounds in exact, MPFI and
     // Float64-on-BLAS tiers, the `.npz` reader (zlib inflates and checks), and the gradient audit,
     // which encloses the exact gradient of a trained model through its certified formulas. Not
@@ -73,7 +82,7 @@ let package = Package(
     // seeing both (the test runner).
     .target(
       name: "Audit",
-      dependencies: ["Exact", "Intervals", "COpenBLAS", "CZlib", "ProofKernel", "Evaluation", "Certificates", "Train"]),
+      dependencies: ["Exact", "Intervals", "COpenBLAS", "CZlib", "ProofKernel", "Evaluation", "Certificates", "Train", "ONNX"]),
 
     // The static HTML proof explorer `certify site` writes (Docs/Site.md): pages in MathML, no network.
     .target(name: "Site", dependencies: ["Exact", "ProofKernel", "Algebra", "Evaluation", "Certificates", "Train"]),
@@ -81,7 +90,7 @@ let package = Package(
     .executableTarget(
       name: "certify",
       dependencies: [
-        "Exact", "Intervals", "ProofKernel", "Algebra", "Certificates", "Evaluation", "Train", "Audit", "Site",
+        "Exact", "Intervals", "ProofKernel", "Algebra", "Certificates", "Evaluation", "Train", "Audit", "Site", "ONNX",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -136,6 +145,10 @@ let package = Package(
       name: "AuditTests",
       dependencies: ["Audit", "Exact", "Intervals", "Train", "Certificates", "Evaluation", "ProofKernel"],
       exclude: ["Fixtures"]),
+    // ONNX in and out in the process; the Python interoperability checks are scripts/check-onnx.
+    .testTarget(
+      name: "ONNXTests",
+      dependencies: ["ONNX", "Train", "Certificates", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
     .testTarget(
       name: "ExactTests",
       dependencies: [

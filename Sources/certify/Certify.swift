@@ -16,7 +16,7 @@ struct Certify: ParsableCommand {
       Documentation: Docs/README.md in the source tree.
       """,
     version: version,
-    subcommands: [Prove.self, Check.self, Derive.self, Explain.self, List.self, SiteCommand.self, TrainCommand.self, EvaluateCommand.self, AuditCommand.self])
+    subcommands: [Prove.self, Check.self, Derive.self, Explain.self, List.self, SiteCommand.self, TrainCommand.self, EvaluateCommand.self, ExportCommand.self, AuditCommand.self])
 
   /// Runs the command, with one error style for every command: an error a command throws (a file
   /// that cannot be read, a certificate that does not load, ...) is one `error: ...` line on

@@ -1,8 +1,11 @@
 import Foundation
+import ONNX
 package import Train
 
-/// A model file as the audits take it: a trainer checkpoint or a NumPy `.npz`, told apart by their
-/// first bytes (a checkpoint starts `CRTFYCKP`, an `.npz` is a zip archive, `PK`), not by name.
+/// A model file as the audits take it: a trainer checkpoint, a NumPy `.npz` or an ONNX model,
+/// told apart by their first bytes (a checkpoint starts `CRTFYCKP`, an `.npz` is a zip archive,
+/// `PK`, an ONNX model a protobuf; `ONNXImport.looksLikeONNX`). An ONNX model is read as a
+/// checkpoint of the same layers and weights (`ONNXImport`), bound to the built-in certificates.
 package enum ModelFile {
   case checkpoint(Checkpoint)
   case numpy(NumPyArchive)
@@ -21,8 +24,14 @@ package enum ModelFile {
       self = .numpy(try NumPyArchive(data: Data(bytes), path: path))
       return
     }
+    if !bytes.starts(with: Array("CRTFYCKP".utf8)) && ONNXImport.looksLikeONNX(bytes, path: path) {
+      do { self = .checkpoint(try ONNXImport(data: Data(bytes), path: path, certificates: .builtIn).checkpoint) } catch {
+        throw AuditError.invalidArgument("\(error)")
+      }
+      return
+    }
     guard bytes.starts(with: Array("CRTFYCKP".utf8)) else {
-      throw AuditError.invalidArgument("\(path): neither a Certify checkpoint nor a NumPy .npz archive")
+      throw AuditError.invalidArgument("\(path): neither a Certify checkpoint, a NumPy .npz archive nor an ONNX model")
     }
     do {
       self = .checkpoint(try Checkpoint(decoding: bytes, path: path))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ONNX
 import Train
 
 /// `certify evaluate`: measures a checkpoint on the Fashion-MNIST test set.
@@ -8,7 +9,7 @@ struct EvaluateCommand: ParsableCommand {
     commandName: "evaluate",
     abstract: "Measure a checkpoint's loss and accuracy on the Fashion-MNIST test set.")
 
-  @Argument(help: "The checkpoint file written by 'certify train --out'.")
+  @Argument(help: "The checkpoint file written by 'certify train --out', or an ONNX model of the same layers.")
   var checkpoint: String
 
   @OptionGroup var dataOptions: DataOptions
@@ -22,7 +23,7 @@ struct EvaluateCommand: ParsableCommand {
   func run() throws {
     performance.apply()
     try reportingFailure {
-      let stored = try Checkpoint(contentsOf: checkpoint)
+      let stored = try Checkpoint.load(checkpointOrONNX: checkpoint, certificates: certificateOptions.store)
       let model = try stored.makeModel(certificates: certificateOptions.store)
       let test = try FashionMNIST.load(.test, from: dataOptions.data)
       try Trainer.check(model, fits: test)

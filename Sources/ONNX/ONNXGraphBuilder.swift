@@ -1,0 +1,98 @@
+import Train
+
+/// The nodes and initializers of an exported graph, one layer at a time. Values are named `x1`,
+/// `x2`, ... after the layer that writes them; weights `<parameter name>` as the trainer names them.
+struct GraphBuilder {
+  private var arrays: ArraySlice<Checkpoint.StoredTensor>
+  private(set) var nodes: [Onnx_NodeProto] = []
+  private(set) var initializers: [Onnx_TensorProto] = []
+  private var current = "input"
+
+  init(arrays: [Checkpoint.StoredTensor]) { self.arrays = arrays[...] }
+
+  mutating func add(_ layer: LayerSpec, position: Int, input: [Int]) throws(ONNXError) {
+    func refuse(_ reason: String) -> ONNXError { .notExportable(layer: position, text: layer.text, reason: reason) }
+    let name = "layer\(position)"
+    switch layer {
+    case .dense(let units):
+      let (w, b) = try take(2, refuse).pair
+      let width = input.reduce(1, *)
+      emit("Gemm", name, [current, constant(w, shape: [units, width]), constant(b, shape: [units])], ints: ["transB": 1])
+    case .relu: emit("Relu", name, [current])
+    case .sigmoid: emit("Sigmoid", name, [current])
+    case .tanh: emit("Tanh", name, [current])
+    case .dropout: return
+    case .formula(let formula):
+      throw refuse("formula layer '\(formula.name)' has no ONNX operator")
+    case let .conv2d(channels, kernel, stride, padding):
+      let (w, b) = try take(2, refuse).pair
+      emit("Conv", name, [current, constant(w, shape: [channels, input[0], kernel, kernel]), constant(b, shape: [channels])],
+           lists: Self.window(kernel, stride, padding))
+    case let .depthwiseConv2d(kernel, stride, padding):
+      let (w, b) = try take(2, refuse).pair
+      emit("Conv", name, [current, constant(w, shape: [input[0], 1, kernel, kernel]), constant(b, shape: [input[0]])],
+           ints: ["group": input[0]], lists: Self.window(kernel, stride, padding))
+    case let .maxpool(kernel, stride):
+      emit("MaxPool", name, [current], lists: Self.window(kernel, stride, 0))
+    case let .avgpool(kernel, stride):
+      emit("AveragePool", name, [current], lists: Self.window(kernel, stride, 0))
+    case .globalAvgpool:
+      // ONNX keeps C x 1 x 1; Certify's layer gives the vector of C values.
+      emit("GlobalAveragePool", name + "_pool", [current])
+      emit("Flatten", name, [current], ints: ["axis": 1])
+    case .flatten:
+      emit("Flatten", name, [current], ints: ["axis": 1])
+    case .batchnorm:
+      let stored = try take(4, refuse)
+      emit("BatchNormalization", name, [current] + stored.map { constant($0, shape: [input[0]]) },
+           floats: ["epsilon": BatchNorm.epsilon])
+    }
+  }
+
+  /// Names the last node's output (the graph's output).
+  mutating func rename(lastTo output: String) {
+    guard !nodes.isEmpty else { return }
+    nodes[nodes.count - 1].output = [output]
+  }
+
+  private static func window(_ kernel: Int, _ stride: Int, _ padding: Int) -> [String: [Int]] {
+    ["kernel_shape": [kernel, kernel], "strides": [stride, stride], "pads": [padding, padding, padding, padding]]
+  }
+
+  private mutating func take(_ count: Int, _ refuse: (String) -> ONNXError) throws(ONNXError) -> [Checkpoint.StoredTensor] {
+    guard arrays.count >= count else { throw refuse("the checkpoint holds fewer arrays than its layers need") }
+    defer { arrays = arrays.dropFirst(count) }
+    return Array(arrays.prefix(count))
+  }
+
+  private mutating func constant(_ stored: Checkpoint.StoredTensor, shape: [Int]) -> String {
+    initializers.append(Onnx_TensorProto(name: stored.name, shape: shape, floats: stored.value.scalars))
+    return stored.name
+  }
+
+  private mutating func emit(_ op: String, _ name: String, _ inputs: [String], ints: [String: Int] = [:],
+                             floats: [String: Float] = [:], lists: [String: [Int]] = [:]) {
+    var node = Onnx_NodeProto()
+    node.opType = op
+    node.name = name
+    node.input = inputs
+    node.output = [name]
+    var attributes: [Onnx_AttributeProto] = []
+    for (key, value) in ints.sorted(by: { $0.key < $1.key }) {
+      var a = Onnx_AttributeProto(); a.name = key; a.type = .int; a.i = Int64(value); attributes.append(a)
+    }
+    for (key, value) in floats.sorted(by: { $0.key < $1.key }) {
+      var a = Onnx_AttributeProto(); a.name = key; a.type = .float; a.f = value; attributes.append(a)
+    }
+    for (key, value) in lists.sorted(by: { $0.key < $1.key }) {
+      var a = Onnx_AttributeProto(); a.name = key; a.type = .ints; a.ints = value.map { Int64($0) }; attributes.append(a)
+    }
+    node.attribute = attributes
+    nodes.append(node)
+    current = name
+  }
+}
+
+private extension Array where Element == Checkpoint.StoredTensor {
+  var pair: (Element, Element) { (self[0], self[1]) }
+}

@@ -1,0 +1,107 @@
+import Foundation
+
+/// Reading and writing the tensors of an ONNX file.
+///
+/// Float32 values are read bit for bit (from `float_data` or little-endian `raw_data`): every
+/// binary32 number is a rational, so the exact and MPFI audit tiers see exactly the network that was
+/// written.
+extension Onnx_TensorProto {
+  /// ONNX's element type codes (`TensorProto.DataType`) for the types Certify reads.
+  enum ElementType {
+    static let float: Int32 = 1
+    static let int64: Int32 = 7
+  }
+
+  /// The shape as `Int`s.
+  var shape: [Int] { dims.map { Int($0) } }
+
+  /// The values of a float32 tensor.
+  /// - Throws: a reason (the caller adds the place) for another element type, external data, or a
+  ///   value count that is not the shape's.
+  func floatValues() throws(TensorReadError) -> [Float] {
+    try checkStoredHere()
+    guard dataType == ElementType.float else {
+      throw TensorReadError("tensor '\(name)' holds \(Self.typeName(dataType)), not float32")
+    }
+    let values: [Float]
+    if !rawData.isEmpty {
+      guard rawData.count % 4 == 0 else { throw TensorReadError("tensor '\(name)' has \(rawData.count) raw bytes, not a multiple of 4") }
+      values = stride(from: 0, to: rawData.count, by: 4).map { offset in
+        let bytes = rawData[rawData.startIndex + offset..<rawData.startIndex + offset + 4]
+        let bits = bytes.reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        return Float(bitPattern: bits)
+      }
+    } else {
+      values = floatData
+    }
+    try checkCount(values.count)
+    return values
+  }
+
+  /// The values of an int64 tensor (shapes given to `Reshape`).
+  func int64Values() throws(TensorReadError) -> [Int64] {
+    try checkStoredHere()
+    guard dataType == ElementType.int64 else {
+      throw TensorReadError("tensor '\(name)' holds \(Self.typeName(dataType)), not int64")
+    }
+    let values: [Int64]
+    if !rawData.isEmpty {
+      guard rawData.count % 8 == 0 else { throw TensorReadError("tensor '\(name)' has \(rawData.count) raw bytes, not a multiple of 8") }
+      values = stride(from: 0, to: rawData.count, by: 8).map { offset in
+        let bytes = rawData[rawData.startIndex + offset..<rawData.startIndex + offset + 8]
+        return Int64(bitPattern: bytes.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+      }
+    } else {
+      values = int64Data
+    }
+    try checkCount(values.count)
+    return values
+  }
+
+  /// A float32 tensor stored as raw little-endian bytes, as exporters write them.
+  init(name: String, shape: [Int], floats: [Float]) {
+    self.init()
+    self.name = name
+    dims = shape.map { Int64($0) }
+    dataType = ElementType.float
+    var bytes = Data(capacity: floats.count * 4)
+    for value in floats {
+      var bits = value.bitPattern.littleEndian
+      withUnsafeBytes(of: &bits) { bytes.append(contentsOf: $0) }
+    }
+    rawData = bytes
+  }
+
+  /// An int64 tensor (a `Reshape` target).
+  init(name: String, int64s: [Int64]) {
+    self.init()
+    self.name = name
+    dims = [Int64(int64s.count)]
+    dataType = ElementType.int64
+    int64Data = int64s
+  }
+
+  private func checkStoredHere() throws(TensorReadError) {
+    if dataLocation == .external {
+      throw TensorReadError("tensor '\(name)' is stored in an external file; save the model with its weights inside (onnx.save(model, path, save_as_external_data=False))")
+    }
+  }
+
+  private func checkCount(_ count: Int) throws(TensorReadError) {
+    let expected = shape.reduce(1, *)
+    guard count == expected else {
+      throw TensorReadError("tensor '\(name)' has \(count) values for shape \(shape) (\(expected) expected)")
+    }
+  }
+
+  private static func typeName(_ code: Int32) -> String {
+    let names: [Int32: String] = [1: "float32", 2: "uint8", 3: "int8", 6: "int32", 7: "int64", 10: "float16", 11: "float64", 16: "bfloat16"]
+    return names[code] ?? "element type \(code)"
+  }
+}
+
+/// Why a tensor could not be read; the importer adds the node it belongs to.
+struct TensorReadError: Error {
+  let reason: String
+  init(_ reason: String) { self.reason = reason }
+}
