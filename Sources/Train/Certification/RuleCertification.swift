@@ -83,7 +83,10 @@ package enum RuleCertification {
         case let .rejected(r): throw refuse(.rejected(step: r.step, rule: r.rule, reason: r.reason))
         case let .stale(replayed): throw refuse(.stale(certified: replayed.theorem.description))
         case let .accepted(replayed):
-          if let counterexample = falsified(replayed.theorem) { throw refuse(.rejected(step: nil, rule: nil, reason: counterexample)) }
+          if !PassedNumericChecks.shared.contains(serialization) {
+            if let counterexample = falsified(replayed.theorem) { throw refuse(.rejected(step: nil, rule: nil, reason: counterexample)) }
+            PassedNumericChecks.shared.insert(serialization)
+          }
           certified[rule] = replayed
         }
       }
@@ -97,4 +100,16 @@ package enum RuleCertification {
     guard case let .counterexample(c) = NumericCheck().check(theorem) else { return nil }
     return "numeric check: the kernel's theorem is false: \(c)"
   }
+}
+
+/// The theorems (by serialization) whose numeric check passed in this process. The check is a
+/// deterministic function of the theorem (seeded), so building a second model over the same rule
+/// need not run it again; batch norm's takes seconds in a debug build. The replay is not cached.
+final class PassedNumericChecks: @unchecked Sendable {
+  static let shared = PassedNumericChecks()
+  private let lock = NSLock()
+  private var passed: Set<String> = []
+
+  func contains(_ serialization: String) -> Bool { lock.withLock { passed.contains(serialization) } }
+  func insert(_ serialization: String) { lock.withLock { _ = passed.insert(serialization) } }
 }
