@@ -13,11 +13,12 @@ deps:
 	  echo "installing: $$missing"; $(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; \
 	else echo "system packages: present"; fi
 
-# Python packages the tests compare against: NumPy, and JAX (the gradient enclosures are checked
-# against its float64 gradient, scripts/compare-enclosures-jax.py). Installed with pip if missing.
-PYTHON_PACKAGES := numpy jax
+# Python packages the tests compare against: NumPy, JAX (the gradient enclosures are checked
+# against its float64 gradient, scripts/compare-enclosures-jax.py), and onnx and ONNX Runtime (ONNX
+# in and out, scripts/onnx_interop.py). Installed with pip if missing.
+PYTHON_PACKAGES := numpy jax onnx onnxruntime
 python-deps:
-	@python3 -c 'import numpy, jax' 2>/dev/null && echo "python packages: present" || python3 -m pip install --quiet $(PYTHON_PACKAGES)
+	@python3 -c 'import numpy, jax, onnx, onnxruntime' 2>/dev/null && echo "python packages: present" || python3 -m pip install --quiet $(PYTHON_PACKAGES)
 
 build: deps
 	swift build -c release --product certify
@@ -37,8 +38,9 @@ run: build
 
 # The documents' Swift examples are current copies (the suite compiles them), the whole test
 # suite, then: the checked-in certificates and catalogue are what `certify prove
-# --all` produces, and every certificate replays through the kernel; then the client packages of
-# Examples/ are built against this checkout and run (the public API's contract tests).
+# --all` produces, and every certificate replays through the kernel; ONNX models trained in JAX
+# and Certify's exports are checked against ONNX Runtime; then the client packages of Examples/
+# are built against this checkout and run (the public API's contract tests).
 test: deps python-deps
 	@# Only the kernel's own tests may reach its internals (Docs/Semantics.md, "The build").
 	@! grep -rln '@testable import ProofKernel' Sources Tests --include='*.swift' | grep -v '^Tests/ProofKernelTests/'
@@ -47,6 +49,7 @@ test: deps python-deps
 	swift build --product certify
 	.build/debug/certify prove --all --check
 	.build/debug/certify check
+	python3 scripts/onnx_interop.py --certify .build/debug/certify --work .build/onnx-interop
 	scripts/run-examples
 
 # The proof explorer: every statement, its proof step by step, the models (Docs/Site.md). Open
