@@ -18,6 +18,27 @@ extension IntervalBounds {
   /// - Precondition: `box.count == network.inputWidth`, `trueClass` is a class.
   public func crown(over box: InputBox, trueClass: Int) -> NetworkBounds<Rational> {
     checkClass(trueClass)
+    let (nodes, lower, upper) = tightenedNodes(box)
+    let ibp = margins[trueClass].propagate(nodes[nodes.count - 1])
+    let ibpLower = ibp.map(arithmetic.lower)
+    let crownLower = headLowerBounds(margins[trueClass], nodes: nodes, ibpLower: ibpLower)
+    return NetworkBounds(
+      trueClass: trueClass, otherClasses: otherClasses(trueClass), hiddenLower: lower, hiddenUpper: upper,
+      marginLower: zip(crownLower, ibpLower).map { max($0, $1) }, marginUpper: ibp.map(arithmetic.upper),
+      crownMarginLower: crownLower)
+  }
+
+  /// CROWN's lower bounds of a folded head's rows over the box whose layer inputs are `nodes`.
+  func headLowerBounds(_ head: DenseEnclosure<Arithmetic>, nodes: [[Bound]], ibpLower: [Rational]) -> [Rational] {
+    if body.isEmpty { return ibpLower }  // one affine layer: IBP is already the exact box bound
+    let n = head.inputWidth
+    let rows = (0..<head.outputWidth).map { Array(head.weights[($0 * n)..<(($0 + 1) * n)]) }
+    return backward(rows, head.bias, through: body.count - 1, nodes: nodes)
+  }
+
+  /// Each layer's input over the box, the inputs of non-affine layers tightened by CROWN back to
+  /// the input (`nodes[0]` is the box), and those tightened bounds.
+  func tightenedNodes(_ box: InputBox) -> (nodes: [[Bound]], lower: [[Rational]], upper: [[Rational]]) {
     var nodes = [enclosures(box)]  // each layer's input, as tightened
     var lower: [[Rational]] = [], upper: [[Rational]] = []
     for k in body.indices {
@@ -42,20 +63,7 @@ extension IntervalBounds {
       }
       nodes.append(z)
     }
-    let ibp = margins[trueClass].propagate(nodes[nodes.count - 1])
-    let ibpLower = ibp.map(arithmetic.lower)
-    let crownLower: [Rational]
-    if body.isEmpty {
-      crownLower = ibpLower  // one affine layer: IBP is already the exact box bound
-    } else {
-      let head = margins[trueClass], n = head.inputWidth
-      let rows = (0..<head.outputWidth).map { Array(head.weights[($0 * n)..<(($0 + 1) * n)]) }
-      crownLower = backward(rows, head.bias, through: body.count - 1, nodes: nodes)
-    }
-    return NetworkBounds(
-      trueClass: trueClass, otherClasses: otherClasses(trueClass), hiddenLower: lower, hiddenUpper: upper,
-      marginLower: zip(crownLower, ibpLower).map { max($0, $1) }, marginUpper: ibp.map(arithmetic.upper),
-      crownMarginLower: crownLower)
+    return (nodes, lower, upper)
   }
 
   /// Lower bounds of `Λ_r · y + γ_r` over the box, for each row `r`, with `y` the output of layer

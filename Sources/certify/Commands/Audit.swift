@@ -9,5 +9,5 @@ struct AuditCommand: ParsableCommand {
       Every audit is sound: its bounds enclose the exact real value, whatever order BLAS sums in. \
       What each audit proves, and what it does not, is in Docs/Audits.md.
       """,
-    subcommands: [AuditRobustness.self, AuditGradients.self])
+    subcommands: [AuditRobustness.self, AuditGradients.self, AuditVNNLIB.self])
 }

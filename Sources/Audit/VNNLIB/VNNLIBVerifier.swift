@@ -1,0 +1,159 @@
+import Dispatch
+import Exact
+import Intervals
+import Train
+
+/// What a VNN-LIB property was found to be.
+public enum VNNLIBResult: Sendable, Equatable {
+  /// No input of the box maps into the output region: proved, with sound bounds.
+  case unsat
+  /// An input of the box that maps into the region, checked in exact arithmetic; with its outputs.
+  case sat(input: [Rational], outputs: [Rational])
+  /// Neither proved nor violated within the bounds and the search.
+  case unknown
+
+  /// `unsat`, `sat` or `unknown`, as VNN-COMP writes results.
+  public var name: String {
+    switch self {
+    case .unsat: return "unsat"
+    case .sat: return "sat"
+    case .unknown: return "unknown"
+    }
+  }
+}
+
+/// The decision of one property, with what it took.
+public struct VNNLIBVerdict: Sendable {
+  public let result: VNNLIBResult
+  /// Disjuncts of the output region proved empty over the box, of `disjuncts`.
+  public let disjunctsProved: Int
+  public let disjuncts: Int
+  public let seconds: Double
+}
+
+/// Decides VNN-LIB properties of a network soundly.
+///
+/// A disjunct of the region (a conjunction `a_k · y ≤ d_k`) is empty over the box when one of its
+/// constraints is violated everywhere: a sound lower bound of `a_k · y − d_k` over the box above 0
+/// (at or above 0 for a strict constraint), by IBP, then CROWN, in the chosen exact or MPFI
+/// arithmetic. The property is `unsat` when every disjunct is empty. Otherwise a projected
+/// gradient search (in Float64, no soundness needed) looks for an input in the box whose outputs
+/// satisfy some disjunct; a candidate counts only after the exact network, in rationals, puts it in
+/// the region: then `sat`. Else `unknown`.
+///
+/// ```swift
+/// let property = try VNNLIBProperty(contentsOf: "prop.vnnlib")
+/// let verdict = try VNNLIBVerifier(network: net, arithmetic: MPFIArithmetic(precision: 128)).decide(property)
+/// verdict.result.name   // "unsat"
+/// ```
+public struct VNNLIBVerifier<Arithmetic: BoundArithmetic>: Sendable {
+  public let network: LayerNetwork
+  let bounds: IntervalBounds<Arithmetic>
+  /// Gradient steps per start of the search, and starts (the box's centre, then random points).
+  public var steps = 200
+  public var restarts = 10
+  /// Seeds the random starts.
+  public var seed: UInt64 = 0
+  /// Stop the search after this many seconds (the bounds always finish).
+  public var timeout: Double = 60
+  private let layers: [any FastTransformer]
+
+  /// - Throws: `AuditError.unsupportedLayer` for a layer without a Float64 transformer (the search
+  ///   runs through its forward map and pullback).
+  public init(network: LayerNetwork, arithmetic: Arithmetic) throws(AuditError) {
+    self.network = network
+    bounds = IntervalBounds(network: network, arithmetic: arithmetic)
+    layers = try fastTransformers(network.layers)
+  }
+
+  /// Decides `property`.
+  /// - Throws: `AuditError.invalidArgument` when the property's inputs or outputs do not match the
+  ///   network's.
+  public func decide(_ property: VNNLIBProperty) throws(AuditError) -> VNNLIBVerdict {
+    guard property.box.count == network.inputWidth else {
+      throw AuditError.invalidArgument("the property declares \(property.box.count) inputs X_i, the network takes \(network.inputWidth)")
+    }
+    guard property.outputCount == network.classes else {
+      throw AuditError.invalidArgument("the property declares \(property.outputCount) outputs Y_j, the network gives \(network.classes)")
+    }
+    let start = DispatchTime.now().uptimeNanoseconds
+    func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+    var open: [Int] = []
+    for (d, conjunction) in property.disjuncts.enumerated() where !isEmpty(conjunction, over: property.box) {
+      open.append(d)
+    }
+    let proved = property.disjuncts.count - open.count
+    if open.isEmpty {
+      return VNNLIBVerdict(result: .unsat, disjunctsProved: proved, disjuncts: property.disjuncts.count, seconds: seconds())
+    }
+    let deadline = start + UInt64(max(timeout, 0) * 1e9)
+    let found = search(property, disjuncts: open, until: deadline)
+    return VNNLIBVerdict(result: found ?? .unknown, disjunctsProved: proved, disjuncts: property.disjuncts.count, seconds: seconds())
+  }
+
+  /// Whether some constraint of `conjunction` is violated at every point of `box`, soundly.
+  private func isEmpty(_ conjunction: [OutputConstraint], over box: InputBox) -> Bool {
+    guard !conjunction.isEmpty else { return false }
+    let rows = conjunction.map(\.coefficients), constants = conjunction.map { -$0.bound }
+    for method in [BoundMethod.ibp, .crown] {
+      let lower = bounds.lowerBounds(over: box, of: rows, plus: constants, method: method)
+      if zip(lower, conjunction).contains(where: { $1.strict ? $0 >= 0 : $0 > 0 }) { return true }
+    }
+    return false
+  }
+
+  // MARK: the search
+
+  /// A point of the box in the region, checked exactly, or nil.
+  private func search(_ property: VNNLIBProperty, disjuncts: [Int], until deadline: UInt64) -> VNNLIBResult? {
+    let box = property.box
+    let lower = box.lower.map(Rounding.up), upper = box.upper.map(Rounding.down)
+    if let result = check(box.lower.indices.map { (box.lower[$0] + box.upper[$0]) / 2 }, property) { return result }
+    guard !zip(lower, upper).contains(where: { $0 > $1 }) else { return nil }
+    let width = zip(lower, upper).map { $1 - $0 }
+    var random = RandomSource(seed: seed)
+    for start in 0..<restarts {
+      for d in disjuncts {
+        var x = zip(lower, upper).map { ($0 + $1) / 2 }
+        if start > 0 { for i in x.indices { x[i] = lower[i] + width[i] * random.uniform() } }
+        for step in 0..<steps {
+          if DispatchTime.now().uptimeNanoseconds > deadline { return nil }
+          let (worst, gradient) = violationGradient(x, property.disjuncts[d])
+          if worst <= 0, let result = check(x.map { try! Rational(exactly: $0) }, property) { return result }
+          // Signed steps shrinking from a quarter of the box's width: large moves first.
+          let size = 0.25 * (1 - Double(step) / Double(steps)) + 0.01
+          for i in x.indices where gradient[i] != 0 {
+            x[i] = min(max(x[i] - (gradient[i] > 0 ? size : -size) * width[i], lower[i]), upper[i])
+          }
+        }
+        if let result = check(x.map { try! Rational(exactly: $0) }, property) { return result }
+      }
+    }
+    return nil
+  }
+
+  /// `.sat` when the exact network maps `point` (in the box) into the region.
+  private func check(_ point: [Rational], _ property: VNNLIBProperty) -> VNNLIBResult? {
+    guard property.box.contains(point) else { return nil }
+    let outputs = network.logits(at: point)
+    return property.isViolated(by: outputs) ? .sat(input: point, outputs: outputs) : nil
+  }
+
+  /// The largest `a_k · y(x) − d_k` of the conjunction in Float64 (at most 0 where all hold) and
+  /// its gradient in `x`.
+  private func violationGradient(_ x: [Double], _ conjunction: [OutputConstraint]) -> (Double, [Double]) {
+    var inputs: [[Double]] = []
+    var h = x
+    for layer in layers {
+      inputs.append(h)
+      h = layer.forward(h)
+    }
+    let values = conjunction.map { c in zip(c.coefficients, h).reduce(0.0) { $0 + Double($1.0) * $1.1 } - Double(c.bound) }
+    guard let k = values.indices.max(by: { values[$0] < values[$1] }) else { return (0, x.map { _ in 0 }) }
+    var delta = conjunction[k].coefficients.map { Double($0) }
+    for layer in stride(from: layers.count - 1, through: 0, by: -1) {
+      delta = layers[layer].pullback(delta, at: inputs[layer])
+    }
+    return (values[k], delta)
+  }
+}

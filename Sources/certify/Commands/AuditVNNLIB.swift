@@ -1,0 +1,89 @@
+import ArgumentParser
+import Audit
+import Exact
+import Foundation
+
+/// `certify audit vnnlib`: decides a VNN-LIB property of a network, soundly.
+struct AuditVNNLIB: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "vnnlib",
+    abstract: "Decide a VNN-LIB property of a network: unsat (proved), sat (with an exact counterexample) or unknown.",
+    discussion: """
+      The property (VNN-COMP's format) gives a box of inputs X_i and a region of outputs Y_j, a \
+      disjunction of conjunctions of linear constraints: the violation looked for. 'unsat' means \
+      no input of the box reaches the region, proved with sound IBP and CROWN bounds in exact or \
+      MPFI arithmetic; 'sat' comes with an input of the box whose outputs, computed exactly in \
+      rationals, lie in the region; 'unknown' means neither was found. Exit status 0 for every \
+      result; 1 for an error. Docs/ONNX.md.
+      """)
+
+  @Option(help: "The network: an ONNX model, a checkpoint written by 'certify train --out', or a NumPy .npz.")
+  var model: String
+
+  @Option(help: "The VNN-LIB property file.")
+  var property: String
+
+  @Option(help: "The arithmetic of the bounds: mpfi (the default) or exact (rationals; small networks).")
+  var tier: String = "mpfi"
+
+  @Option(parsing: .unconditional, help: "MPFI precision in bits (24 to 65536).")
+  var precision: Int = 128
+
+  @Option(parsing: .unconditional, help: "Stop searching for a counterexample after this many seconds.")
+  var timeout: Double = 60
+
+  @Flag(help: "Print the result as one line of JSON: result, seconds, and for sat the input and outputs.")
+  var json = false
+
+  func validate() throws {
+    guard ["mpfi", "exact"].contains(tier) else {
+      throw ValidationError("--tier: '\(MessageText.cut(tier))' is not one of mpfi, exact (the Float64 tier does not decide properties yet).")
+    }
+    guard (24...65536).contains(precision) else { throw ValidationError("--precision: \(precision) is outside 24 to 65536.") }
+    guard timeout >= 0, timeout.isFinite else { throw ValidationError("--timeout: give a number of seconds >= 0.") }
+  }
+
+  func run() throws {
+    try reportingFailure {
+      let specification = try VNNLIBProperty(contentsOf: property)
+      let network = try DenseNetwork(contentsOf: model).layerNetwork
+      let verdict: VNNLIBVerdict
+      if tier == "exact" {
+        var verifier = try VNNLIBVerifier(network: network, arithmetic: ExactArithmetic())
+        verifier.timeout = timeout
+        verdict = try verifier.decide(specification)
+      } else {
+        var verifier = try VNNLIBVerifier(network: network, arithmetic: MPFIArithmetic(precision: precision))
+        verifier.timeout = timeout
+        verdict = try verifier.decide(specification)
+      }
+      print(json ? Self.json(verdict) : Self.text(verdict))
+    }
+  }
+
+  static func text(_ verdict: VNNLIBVerdict) -> String {
+    var text = "\(verdict.result.name)  (\(verdict.disjunctsProved) of \(verdict.disjuncts) disjuncts proved empty, "
+      + String(format: "%.3f s)", verdict.seconds)
+    if case let .sat(input, outputs) = verdict.result {
+      text += "\ncounterexample, checked exactly:\n" + input.enumerated().map { "  X_\($0) = \(decimal($1))" }.joined(separator: "\n")
+      text += "\n" + outputs.enumerated().map { "  Y_\($0) = \(decimal($1))" }.joined(separator: "\n")
+    }
+    return text
+  }
+
+  static func json(_ verdict: VNNLIBVerdict) -> String {
+    var text = "{\"result\":\"\(verdict.result.name)\",\"seconds\":\(verdict.seconds),"
+      + "\"disjuncts\":\(verdict.disjuncts),\"disjuncts_proved\":\(verdict.disjunctsProved)"
+    if case let .sat(input, outputs) = verdict.result {
+      text += ",\"input\":[" + input.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+      text += ",\"outputs\":[" + outputs.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+    }
+    return text + "}"
+  }
+
+  /// A rational as a decimal to 9 significant digits, marked when rounded.
+  static func decimal(_ value: Rational) -> String {
+    let d = Double(value)
+    return (try? Rational(exactly: d)) == value ? "\(d)" : "\(value)  (≈ \(String(format: "%.9g", d)))"
+  }
+}
