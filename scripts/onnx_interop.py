@@ -147,6 +147,46 @@ def compare_accuracy(args, what, model_path, ort_path, logits64, labels):
           f"{what}: certify evaluate {ours} correct, ONNX Runtime {theirs} (near ties: {ties})")
 
 
+def robustness_property(x, label, eps, path):
+    """VNN-COMP's image property: the L-inf ball (clipped to [0, 1]) and "some other class scores
+    at least the label"."""
+    lines = [f"(declare-const X_{i} Real)" for i in range(len(x))] + [f"(declare-const Y_{j} Real)" for j in range(10)]
+    for i, v in enumerate(x):
+        lines += [f"(assert (>= X_{i} {max(0.0, float(v) - eps)!r}))", f"(assert (<= X_{i} {min(1.0, float(v) + eps)!r}))"]
+    lines.append("(assert (or " + " ".join(f"(and (>= Y_{j} Y_{label}))" for j in range(10) if j != label) + "))")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def check_vnnlib(args, mlp, mlp_path, labels):
+    """`certify audit vnnlib` on robustness properties of the JAX-trained MLP: an unsat answer
+    holds at random points of the box (float64 from the same weights), a sat answer's input lies in
+    the box and violates the property (evaluated in float64), and both answers occur."""
+    from fractions import Fraction
+    answers = {}
+    for image in range(6):
+        for eps in (0.002, 0.05):
+            path = os.path.join(args.work, f"prop_{image}_{eps}.vnnlib")
+            robustness_property(args.test_x[image], labels[image], eps, path)
+            verdict = json.loads(certify(args, "audit", "vnnlib", "--model", mlp_path, "--property", path, "--json", "--timeout", "20"))
+            answers[verdict["result"]] = answers.get(verdict["result"], 0) + 1
+            lo = np.clip(args.test_x[image].astype(np.float64) - eps, 0, 1)
+            hi = np.clip(args.test_x[image].astype(np.float64) + eps, 0, 1)
+            forward = lambda p: np.maximum(p @ mlp["W1"].T.astype(np.float64) + mlp["b1"], 0) @ mlp["W2"].astype(np.float64) + mlp["b2"]
+            if verdict["result"] == "unsat":
+                points = np.random.default_rng(image).uniform(lo, hi, (500, 784))
+                z = forward(points)
+                others = np.delete(z, labels[image], axis=1).max(axis=1)
+                check(np.all(others < z[:, labels[image]]), f"vnnlib unsat (image {image}, eps {eps}): no random point of the box violates it")
+            elif verdict["result"] == "sat":
+                x = np.array([float(Fraction(v)) for v in verdict["input"]])
+                inside = np.all(x >= lo - 1e-12) and np.all(x <= hi + 1e-12)
+                z = forward(x[None, :])[0]
+                worst = np.delete(z, labels[image]).max() - z[labels[image]]
+                check(inside and worst >= -1e-9, f"vnnlib sat (image {image}, eps {eps}): its input is in the box and some class reaches the label's score ({worst:.3g})")
+    check(answers.get("unsat", 0) > 0 and answers.get("sat", 0) > 0, f"vnnlib answers on 12 robustness properties: {answers}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--certify", default=".build/debug/certify")
@@ -207,6 +247,8 @@ def main():
             if np.any(margins.min(axis=1) < lower - slack * max(1, abs(lower))):
                 check(False, f"image {image} eps {eps}: a margin {margins.min():.6g} below the certified {lower:.6g}")
     check(checked > 0 and worst >= -1e-4, f"certified margin bounds hold at {checked // 2} balls x 200 random points (least slack {worst:.3g})")
+
+    check_vnnlib(args, mlp, mlp_path, test_y)
 
     if failures:
         sys.exit(f"onnx_interop: {len(failures)} check(s) failed")
