@@ -13,7 +13,8 @@ private let helpFolder = URL(fileURLWithPath: #filePath).deletingLastPathCompone
 private let commands: [(file: String, command: any ParsableCommand.Type)] = [
   ("certify", Certify.self), ("prove", Prove.self), ("check", Check.self), ("derive", Derive.self),
   ("explain", Explain.self), ("list", List.self), ("site", SiteCommand.self), ("train", TrainCommand.self), ("evaluate", EvaluateCommand.self),
-  ("audit", AuditCommand.self), ("audit-robustness", AuditRobustness.self), ("audit-gradients", AuditGradients.self),
+  ("export", ExportCommand.self), ("audit", AuditCommand.self), ("audit-robustness", AuditRobustness.self),
+  ("audit-gradients", AuditGradients.self), ("audit-vnnlib", AuditVNNLIB.self),
 ]
 
 @Suite struct HelpTests {

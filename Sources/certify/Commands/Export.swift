@@ -13,7 +13,7 @@ struct ExportCommand: ParsableCommand {
       left out (apply a softmax for probabilities). Dropout is the identity in inference and is \
       left out; batch norm is written in its inference form. A formula layer has no ONNX \
       operator and is refused. ONNX Runtime and the onnx checker read the file; 'certify audit' \
-      reads it back with --model FILE.onnx (Docs/Audits.md).
+      reads it back with --model FILE.onnx (Docs/ONNX.md).
       """)
 
   @Argument(help: "The checkpoint file written by 'certify train --out'.")
