@@ -2,6 +2,7 @@ import ArgumentParser
 import Audit
 import Exact
 import Foundation
+import Train
 
 /// `certify audit vnnlib`: decides a VNN-LIB property of a network, soundly.
 struct AuditVNNLIB: ParsableCommand {
@@ -35,6 +36,11 @@ struct AuditVNNLIB: ParsableCommand {
   @Flag(help: "Print the result as one line of JSON: result, seconds, and for sat the input and outputs.")
   var json = false
 
+  @Option(help: ArgumentHelp(
+    "Also write the result file VNN-COMP's scripts read: the result, then for sat the counterexample ((X_0 v) ... (Y_0 v) ...).",
+    discussion: "A regular file, replaced atomically; a symbolic link is followed. Checked before the work starts."))
+  var result: String?
+
   func validate() throws {
     guard ["mpfi", "exact"].contains(tier) else {
       throw ValidationError("--tier: '\(MessageText.cut(tier))' is not one of mpfi, exact (the Float64 tier does not decide properties yet).")
@@ -45,6 +51,7 @@ struct AuditVNNLIB: ParsableCommand {
 
   func run() throws {
     try reportingFailure {
+      let resultFile = try result.map { try OutputFile($0) }
       let specification = try VNNLIBProperty(contentsOf: property)
       let network = try DenseNetwork(contentsOf: model).layerNetwork
       let verdict: VNNLIBVerdict
@@ -58,7 +65,17 @@ struct AuditVNNLIB: ParsableCommand {
         verdict = try verifier.decide(specification)
       }
       print(json ? Self.json(verdict) : Self.text(verdict))
+      try resultFile?.write(Self.competitionResult(verdict))
     }
+  }
+
+  /// VNN-COMP's result file: `unsat`, `unknown`, or `sat` and the counterexample as
+  /// `((X_0 v) ... (Y_0 v) ...)`. Inputs are Doubles printed to round-trip exactly (the search's
+  /// points are Doubles); outputs are the exact ones rounded to the nearest Double.
+  static func competitionResult(_ verdict: VNNLIBVerdict) -> String {
+    guard case let .sat(input, outputs) = verdict.result else { return verdict.result.name + "\n" }
+    let entries = input.enumerated().map { "(X_\($0) \(Double($1)))" } + outputs.enumerated().map { "(Y_\($0) \(Double($1)))" }
+    return "sat\n(" + entries.joined(separator: "\n ") + ")\n"
   }
 
   static func text(_ verdict: VNNLIBVerdict) -> String {
