@@ -19,40 +19,27 @@ extension Onnx_TensorProto {
   /// - Throws: a reason (the caller adds the place) for another element type, external data, or a
   ///   value count that is not the shape's.
   func floatValues() throws(TensorReadError) -> [Float] {
-    try checkStoredHere()
-    guard dataType == ElementType.float else {
-      throw TensorReadError("tensor '\(name)' holds \(Self.typeName(dataType)), not float32")
-    }
-    let values: [Float]
-    if !rawData.isEmpty {
-      guard rawData.count % 4 == 0 else { throw TensorReadError("tensor '\(name)' has \(rawData.count) raw bytes, not a multiple of 4") }
-      values = stride(from: 0, to: rawData.count, by: 4).map { offset in
-        let bytes = rawData[rawData.startIndex + offset..<rawData.startIndex + offset + 4]
-        let bits = bytes.reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        return Float(bitPattern: bits)
-      }
-    } else {
-      values = floatData
-    }
-    try checkCount(values.count)
-    return values
+    try values(type: ElementType.float, typeName: "float32", width: 4, stored: floatData) { Float(bitPattern: UInt32($0)) }
   }
 
   /// The values of an int64 tensor (shapes given to `Reshape`).
   func int64Values() throws(TensorReadError) -> [Int64] {
+    try values(type: ElementType.int64, typeName: "int64", width: 8, stored: int64Data) { Int64(bitPattern: $0) }
+  }
+
+  /// The values from little-endian `raw_data` words of `width` bytes, or from the typed field.
+  private func values<T>(type: Int32, typeName: String, width: Int, stored: [T], _ word: (UInt64) -> T) throws(TensorReadError) -> [T] {
     try checkStoredHere()
-    guard dataType == ElementType.int64 else {
-      throw TensorReadError("tensor '\(name)' holds \(Self.typeName(dataType)), not int64")
+    guard dataType == type else {
+      throw TensorReadError("tensor '\(name)' holds \(Self.typeName(dataType)), not \(typeName)")
     }
-    let values: [Int64]
+    var values = stored
     if !rawData.isEmpty {
-      guard rawData.count % 8 == 0 else { throw TensorReadError("tensor '\(name)' has \(rawData.count) raw bytes, not a multiple of 8") }
-      values = stride(from: 0, to: rawData.count, by: 8).map { offset in
-        let bytes = rawData[rawData.startIndex + offset..<rawData.startIndex + offset + 8]
-        return Int64(bitPattern: bytes.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+      guard rawData.count % width == 0 else { throw TensorReadError("tensor '\(name)' has \(rawData.count) raw bytes, not a multiple of \(width)") }
+      values = stride(from: 0, to: rawData.count, by: width).map { offset in
+        let bytes = rawData[rawData.startIndex + offset..<rawData.startIndex + offset + width]
+        return word(bytes.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
       }
-    } else {
-      values = int64Data
     }
     try checkCount(values.count)
     return values
