@@ -68,27 +68,12 @@ extension IntervalVector {
     _ b: IntervalVector, start bStart: Int, stride bStride: Int = 1, length: Int
   ) {
     precondition(length >= 0, "IntervalVector.dot: negative length \(length)")
-    let e = element(k)
-    mpfi_set_ui(e, 0)
-    guard length > 0 else { return }
-    // Check the two ends of each strided range once; the loop then reads without checks.
-    for (v, start, stride) in [(a, aStart, aStride), (b, bStart, bStride)] {
-      _ = v.element(start)
-      _ = v.element(start + (length - 1) * stride)
-    }
-    for (v, start, stride) in [(a, aStart, aStride), (b, bStart, bStride)] where v === self {
+    for (v, start, stride) in [(a, aStart, aStride), (b, bStart, bStride)] where v === self && length > 0 {
       let (first, last) = (start, start + (length - 1) * stride)
       precondition(k < Swift.min(first, last) || k > Swift.max(first, last), "IntervalVector.dot: the result aliases an operand")
     }
-    var (p, q) = (a.elements + aStart, b.elements + bStart)
-    for _ in 0..<length {
-      if !isPointZero(p) && !isPointZero(q) {
-        mpfi_mul(scratch, p, q)
-        mpfi_add(e, e, scratch)
-      }
-      p += aStride
-      q += bStride
-    }
+    setZero(k)
+    multiplyAccumulate(k, stride: 0, a, aStart, stride: aStride, b, bStart, stride: bStride, count: length)
   }
 }
 

@@ -36,7 +36,7 @@ import Testing
       }
       let tensors = ["x": try TensorValue(shape: [size], values: xs), "y": try TensorValue(shape: [size], values: ys)]
       for term in terms {
-        let plan = try FormulaPlan(term, rule: "test", freeIndices: ["k"], tensors: ["x": [size], "y": [size]], dimensions: ["n": size], precision: 128)
+        let plan = try FormulaPlan<IntervalVector>(term, rule: "test", freeIndices: ["k"], tensors: ["x": [size], "y": [size]], dimensions: ["n": size], precision: 128)
         for name in plan.tensorNames { plan.bind(name, to: name == "x" ? vx : vy) }
         let out = IntervalVector(count: 1, precision: 128)
         for k in 0..<size {

@@ -40,11 +40,15 @@ struct GradientAuditTests {
   /// For dense/ReLU/MSE every value is rational: the certified formulas evaluated by
   /// `ExactEvaluator` (composed by the chain rule here, independently of the plans) give the exact
   /// gradient, and the 128-bit enclosure contains it.
-  @Test func enclosureContainsTheExactRationalGradient() throws {
+  /// Split over threads (each part of the batch on plans of its own, the partial gradients added),
+  /// the enclosure still contains it, and the loss enclosures of every split overlap.
+  @Test(arguments: [1, 2, 3])
+  func enclosureContainsTheExactRationalGradient(threads: Int) throws {
     let model = try Self.model(Self.specs[0])
     let batch = try Self.batch(width: 4, count: 3, classes: 3)
     let rules = try Dictionary(uniqueKeysWithValues: model.ruleNames.map { ($0, try ReplayedRule.load($0, from: Self.store)) })
-    let enclosure = try GradientEnclosure(model: model, rules: rules, batch: batch, precision: 128)
+    let enclosure = try GradientEnclosure<IntervalVector>(model: model, rules: rules, batch: batch, precision: 128, threads: threads)
+    #expect(enclosure.parts.count == threads)
     try enclosure.forward()
     try enclosure.backward()
     let exact = try exactGradient(model, batch, rules)
@@ -75,12 +79,23 @@ struct GradientAuditTests {
       let environment = Environment(dimensions: sizes, tensors: tensors)
       for (term, indices) in [(rule.formula, rule.indices), (rule.output.body, rule.output.parameters)] {
         let read = shapes.filter { term.description.contains($0.key + "[") }
-        let plan = try FormulaPlan(term, rule: name, freeIndices: indices, tensors: read, dimensions: sizes, precision: 256)
+        let plan = try FormulaPlan<IntervalVector>(term, rule: name, freeIndices: indices, tensors: read, dimensions: sizes, precision: 256)
         for tensor in plan.tensorNames { plan.bind(tensor, to: vectors[tensor]!) }
-        let out = IntervalVector(count: 1, precision: 256)
+        // The same nodes in Float64 (the finite-difference back end), on the values rounded to Double.
+        let doublePlan = try FormulaPlan<DoubleValues>(term, rule: name, freeIndices: indices, tensors: read, dimensions: sizes)
+        for tensor in doublePlan.tensorNames {
+          let v = vectors[tensor]!, d = DoubleValues(count: v.count)
+          for k in 0..<v.count { d.set(k, to: v.lower(k)) }
+          doublePlan.bind(tensor, to: d)
+        }
+        let out = IntervalVector(count: 1, precision: 256), doubleOut = DoubleValues(count: 1)
         let extents = indices.map { i in name.hasPrefix("dense") ? (i == "o" ? 2 : 3) : 3 }
         for point in cartesian(extents) {
           try plan.evaluate(at: point, into: out, 0)
+          try doublePlan.evaluate(at: point, into: doubleOut, 0)
+          let (lo, hi) = out.doubleBounds(0)
+          let slack = 1e-12 * max(1, abs(lo), abs(hi))
+          #expect(lo - slack <= doubleOut[0] && doubleOut[0] <= hi + slack, "\(name) at \(point): Float64 \(doubleOut[0]) vs [\(lo), \(hi)]")
           var env = environment
           for (i, v) in zip(indices, point) { env.indices[i] = v }
           if term.description.contains("exp(") || term.description.contains("sigmoid(") || term.description.contains("tanh(") || term.description.contains("log(") {
@@ -206,6 +221,15 @@ struct GradientAuditTests {
     #expect(loaded.model.parameters[0].value.scalars == network.layers[0].weights)
     let report = try GradientAudit(precision: 128, directions: 1).run(loaded.model, on: try Self.batch(width: 3, count: 4, classes: 2), certificates: Self.store)
     #expect(report.passed)
+  }
+
+  /// A rule is replayed from the theorem file of its block, not only Theorems/layers.thm: the
+  /// convolution's and max pooling's certificates load, taken apart into variable and indices.
+  @Test(arguments: [("conv2d_s1.w", "w", 4), ("batchnorm.g", "g", 1), ("maxpool2_s2.x", "x", 3), ("dense.W", "W", 2)])
+  func rulesReplayFromTheirOwnTheoremFile(rule: String, variable: String, rank: Int) throws {
+    let replayed = try ReplayedRule.load(rule, from: Self.store)
+    #expect(replayed.variable == variable && replayed.indices.count == rank)
+    #expect(replayed.sha256 == (try RuleCertification.expected(rule))?.sha256)
   }
 
   @Test func badInputsAreErrorsNotCrashes() throws {

@@ -75,6 +75,31 @@ struct IntervalVectorTests {
     #expect(out.isZero(0))
   }
 
+  /// The strided multiply-accumulate: a dot product accumulated into one element (destination
+  /// stride 0, a negative operand stride) and a scaled row added to a row, against exact sums.
+  @Test(arguments: [24, 128])
+  func stridedProductsEncloseTheExactSums(precision: Int) {
+    var random = Seeded(state: 11)
+    let n = 20
+    let a = (0..<n).map { _ in random.rational() }, b = (0..<(2 * n)).map { _ in random.rational() }
+    let x = IntervalVector(count: n, precision: precision), y = IntervalVector(count: 2 * n, precision: precision)
+    for (k, r) in a.enumerated() { x.set(k, to: r) }
+    for (k, r) in b.enumerated() { y.set(k, to: r) }
+    let start = random.rational()
+    let out = IntervalVector(count: n + 1, precision: precision)
+    for k in 0...n { out.set(k, to: start) }
+    // out[0] += Σ_t x[t] · y[2n − 1 − 2t]
+    out.multiplyAccumulate(0, stride: 0, x, 0, stride: 1, y, 2 * n - 1, stride: -2, count: n)
+    var exact = start
+    for t in 0..<n { exact += a[t] * b[2 * n - 1 - 2 * t] }
+    #expect(out.contains(0, exact))
+    // out[1 + t] += x[3] · y[t]
+    out.multiplyAccumulate(1, stride: 1, x, 3, stride: 0, y, 0, stride: 1, count: n)
+    for t in 0..<n { #expect(out.contains(1 + t, start + a[3] * b[t])) }
+    out.multiplyAccumulate(0, stride: 1, x, 0, stride: 1, y, 0, stride: 1, count: 0)
+    #expect(out.contains(0, exact))
+  }
+
   @Test func functionsEncloseTheirValues() throws {
     let v = IntervalVector(count: 3, precision: 128)
     for x in [Rational(-3), Rational(-1, 7), Rational(0), Rational(5, 2)] {

@@ -28,7 +28,7 @@ public struct GradientAudit: Sendable {
   public var step: Rational
   /// Called with a line of progress at each stage.
   public var progress: (@Sendable (String) -> Void)?
-  /// Threads for the finite-difference checks (one direction each at a time).
+  /// Threads: the batch is split between them, in the enclosure and in the finite-difference passes.
   public var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
   public init(precision: Int = 128, directions: Int = 3, seed: UInt64 = 1, step: Rational = Rational(1, 1024)) {
@@ -52,7 +52,7 @@ public struct GradientAudit: Sendable {
     adjusting adjust: ((inout [[Float]]) -> Void)?
   ) throws(GradientAuditError) -> GradientReport {
     do { try AuditPrecision.check(precision) } catch { throw GradientAuditError.invalidModel(error.description) }
-    do { try MemoryBudget.check(GradientAudit.bytes(model, batch: batch.count, precision: precision), for: "the gradient audit at \(precision) bits") } catch {
+    do { try MemoryBudget.check(GradientAudit.bytes(model, batch: batch.count, precision: precision, threads: threads), for: "the gradient audit at \(precision) bits") } catch {
       throw GradientAuditError.invalidModel(error.description)
     }
     if let reason = GradientErrorBound.unmodelled(model) { throw GradientAuditError.invalidModel(reason) }
@@ -81,7 +81,7 @@ public struct GradientAudit: Sendable {
     adjust?(&floats)
 
     progress?("enclosing the exact gradient at \(precision) bits: forward")
-    let enclosure = try GradientEnclosure(model: model, rules: rules, batch: batch, precision: precision)
+    let enclosure = try GradientEnclosure<IntervalVector>(model: model, rules: rules, batch: batch, precision: precision, threads: threads)
     try enclosure.forward()
     let loss = try enclosure.meanLoss()
     progress?("enclosing the exact gradient at \(precision) bits: backward")
@@ -96,12 +96,10 @@ public struct GradientAudit: Sendable {
 
     var checks: [DirectionalCheck] = []
     if directions > 0 {
-      progress?("\(directions) finite-difference check\(directions == 1 ? "" : "s") at \(DirectionalCheck.precision) bits, \(threads) thread\(threads == 1 ? "" : "s")")
-      let workers = try (0..<min(threads, directions)).map { _ throws(GradientAuditError) in
-        try GradientEnclosure(model: model, rules: rules, batch: batch, precision: DirectionalCheck.precision)
-      }
+      progress?("\(directions) finite-difference check\(directions == 1 ? "" : "s") in Float64, \(threads) thread\(threads == 1 ? "" : "s")")
+      let worker = try GradientEnclosure<DoubleValues>(model: model, rules: rules, batch: batch, precision: 53, threads: threads)
       checks = try DirectionalCheck.run(
-        enclosure: enclosure, workers: workers, weights: model.parameters.map(\.value.scalars),
+        enclosure: enclosure, worker: worker, weights: model.parameters.map(\.value.scalars),
         seeds: (0..<directions).map { seed &+ UInt64($0) }, step: step)
     }
     var kinks: [String: GradientReport.Kinks] = [:]
@@ -117,17 +115,18 @@ public struct GradientAudit: Sendable {
       inputs: batch.features, width: batch.width, labels: batch.labels)
     return GradientReport(
       batch: batch.count, precision: precision, tensors: tensors, kinks: kinks, checks: checks,
-      loss: loss.doubleBounds, floatLoss: floatLoss,
+      loss: loss, floatLoss: floatLoss,
       encloseSeconds: seconds(start, enclosed), totalSeconds: seconds(start, DispatchTime.now()), arrays: arrays)
   }
 
   /// An upper bound of the MPFI memory of the enclosure: per example each layer's output and seed
-  /// and the targets, per parameter its value and gradient, and as much again for the formulas'
-  /// registers and the bounds. Nil when it overflows.
-  static func bytes(_ model: Sequential, batch: Int, precision: Int) -> Int? {
+  /// and the targets, per parameter its value and gradient and a partial gradient per extra
+  /// thread, and as much again for the formulas' registers and the bounds. Nil when it overflows.
+  static func bytes(_ model: Sequential, batch: Int, precision: Int, threads: Int = 1) -> Int? {
     let widths = [model.inputWidth] + model.layers.map(\.outputWidth)
     let perExample = MemoryBudget.sum(widths.map { MemoryBudget.product($0, 2) } + [model.outputWidth])
-    let parameters = MemoryBudget.sum(model.parameters.map { MemoryBudget.product($0.value.count, 2) })
+    let perParameter = 1 + max(1, min(threads, batch))
+    let parameters = MemoryBudget.sum(model.parameters.map { MemoryBudget.product($0.value.count, perParameter) })
     let intervals = MemoryBudget.sum([perExample.flatMap { MemoryBudget.product($0, batch) }, parameters])
     return intervals.flatMap { MemoryBudget.product($0, 2, AuditPrecision.bytesPerInterval(precision)) }
   }

@@ -1,3 +1,4 @@
+import Dispatch
 public import Exact
 public import Intervals
 import ProofKernel
@@ -20,34 +21,52 @@ public import Train
 ///
 /// The backward pass stops where the trainer's does: the input gradient of the first layer with
 /// parameters is not computed.
-public final class GradientEnclosure {
-  public let precision: Int
-  public let batch: Int
+///
+/// The batch is split into `threads` contiguous parts, each evaluated by plans of its own: the
+/// examples are independent until the parameter gradients, which each part sums into its own
+/// vectors and which are then added in part order (a sum of enclosures encloses the sum). The
+/// storage is generic: `GradientEnclosure<IntervalVector>` is the audit's proof,
+/// `GradientEnclosure<DoubleValues>` the same passes in Float64 for the finite-difference checks.
+package final class GradientEnclosure<Values: PlanValues> {
+  package let precision: Int
+  package let batch: Int
   /// `widths[k]` is layer `k`'s input width; the last is the model's output width.
-  public let widths: [Int]
+  package let widths: [Int]
   /// `activations[0]` the inputs, `activations[k + 1]` layer `k`'s outputs (`B × widths[k + 1]`).
-  public private(set) var activations: [IntervalVector]
+  package let activations: [Values]
   /// `seeds[k]`: the gradient of the batch-mean loss in layer `k`'s output (`B × widths[k + 1]`).
-  public private(set) var seeds: [IntervalVector]
+  package let seeds: [Values]
   /// The parameters' values, in the model's order (points: the Float32 weights).
-  public let parameters: [IntervalVector]
+  package let parameters: [Values]
   /// The enclosed gradients, in the model's order.
-  public let gradients: [IntervalVector]
+  package let gradients: [Values]
   /// Per layer position: ReLU inputs exactly 0 (`step` at a kink: the certified rule does not
   /// apply there; the value uses `step(0) = 0`), and inputs whose enclosure straddles 0.
-  public private(set) var kinks: [Int: (exact: Int, undecided: Int)] = [:]
+  package private(set) var kinks: [Int: (exact: Int, undecided: Int)] = [:]
 
-  let layers: [LayerPlans]
-  let loss: LayerPlans
-  let targets: IntervalVector
+  let targets: Values
   /// Layer index of each parameter, and its index among the layer's parameters.
   let owner: [(layer: Int, slot: Int)]
   let firstTrainable: Int
   let parameterShapes: [[Int]]
+  /// One per part of the batch: its plans, its examples, its partial gradients.
+  package let parts: [Part]
+
+  /// The plans of one thread and the examples it evaluates.
+  package struct Part {
+    let layers: [LayerPlans<Values>]
+    let loss: LayerPlans<Values>
+    let examples: Range<Int>
+    /// Where this part sums the parameter gradients: the enclosure's own for the first part.
+    let gradients: [Values]
+  }
 
   /// Plans the model's formulas from `rules` (replayed certificates by name) and loads `batch`.
+  /// - Parameter threads: parts of the batch evaluated in parallel (at most one per example).
   /// - Throws: `GradientAuditError` when a rule is missing or a formula cannot be planned.
-  public init(model: Sequential, rules: [String: ReplayedRule], batch: GradientBatch, precision: Int) throws(GradientAuditError) {
+  package init(
+    model: Sequential, rules: [String: ReplayedRule], batch: GradientBatch, precision: Int, threads: Int = 1
+  ) throws(GradientAuditError) {
     guard batch.width == model.inputWidth else {
       throw GradientAuditError.data("examples have \(batch.width) features, the model takes \(model.inputWidth)")
     }
@@ -57,167 +76,215 @@ public final class GradientEnclosure {
     self.precision = precision
     self.batch = batch.count
     widths = [model.inputWidth] + model.layers.map(\.outputWidth)
-    activations = widths.map { IntervalVector(count: batch.count * $0, precision: precision) }
-    seeds = widths.dropFirst().map { IntervalVector(count: batch.count * $0, precision: precision) }
-    parameters = model.parameters.map { IntervalVector(count: $0.value.count, precision: precision) }
-    gradients = model.parameters.map { IntervalVector(count: $0.value.count, precision: precision) }
-    targets = IntervalVector(count: batch.count * model.outputWidth, precision: precision)
+    activations = widths.map { Values(count: batch.count * $0, precision: precision) }
+    seeds = widths.dropFirst().map { Values(count: batch.count * $0, precision: precision) }
+    parameters = model.parameters.map { Values(count: $0.value.count, precision: precision) }
+    let gradients = model.parameters.map { Values(count: $0.value.count, precision: precision) }
+    self.gradients = gradients
+    targets = Values(count: batch.count * model.outputWidth, precision: precision)
 
-    var plans: [LayerPlans] = []
     var owner: [(Int, Int)] = []
     for (k, layer) in model.layers.enumerated() {
-      let kind = type(of: layer)
-      var shapes: [String: [Int]] = [kind.operandNames[0]: [layer.inputWidth], "dy": [layer.outputWidth]]
-      for (slot, p) in layer.parameters.enumerated() {
-        shapes[String(p.rule.split(separator: ".").last!)] = p.shape
-        owner.append((k, slot))
-      }
-      plans.append(try LayerPlans.make(
-        block: kind.certifiedBlock, ruleNames: kind.ruleNames, operandNames: kind.operandNames,
-        parameterRules: layer.parameters.map(\.rule), shapes: shapes, rules: rules, precision: precision))
+      for slot in layer.parameters.indices { owner.append((k, slot)) }
     }
-    let lossType = type(of: model.loss)
-    loss = try LayerPlans.make(
-      block: lossType.certifiedBlock, ruleNames: lossType.ruleNames, operandNames: lossType.operandNames,
-      parameterRules: [], shapes: [lossType.operandNames[0]: [model.outputWidth], "t": [model.outputWidth]],
-      rules: rules, precision: precision)
-    layers = plans
     self.owner = owner
     parameterShapes = model.parameters.map(\.shape)
     firstTrainable = model.layers.firstIndex { !$0.parameters.isEmpty } ?? model.layers.count
+
+    let count = max(1, min(threads, batch.count))
+    parts = try (0..<count).map { t throws(GradientAuditError) in
+      let examples = (t * batch.count / count)..<((t + 1) * batch.count / count)
+      let own = t == 0 ? gradients : model.parameters.map { Values(count: $0.value.count, precision: precision) }
+      let (layers, loss) = try Self.plans(model, rules: rules, precision: precision)
+      return Part(layers: layers, loss: loss, examples: examples, gradients: own)
+    }
 
     for (k, v) in batch.features.enumerated() { activations[0].set(k, to: v) }
     for (b, label) in batch.labels.enumerated() { targets.set(b * model.outputWidth + Int(label), to: Rational(1)) }
     setParameters(model.parameters.map(\.value.scalars))
   }
 
+  /// One thread's plans: each layer's, and the loss's.
+  private static func plans(
+    _ model: Sequential, rules: [String: ReplayedRule], precision: Int
+  ) throws(GradientAuditError) -> ([LayerPlans<Values>], LayerPlans<Values>) {
+    var plans: [LayerPlans<Values>] = []
+    for layer in model.layers {
+      let kind = type(of: layer)
+      var shapes: [String: [Int]] = [kind.operandNames[0]: [layer.inputWidth], "dy": [layer.outputWidth]]
+      for p in layer.parameters { shapes[String(p.rule.split(separator: ".").last!)] = p.shape }
+      plans.append(try LayerPlans.make(
+        block: kind.certifiedBlock, ruleNames: kind.ruleNames, operandNames: kind.operandNames,
+        parameterRules: layer.parameters.map(\.rule), shapes: shapes, rules: rules, precision: precision))
+    }
+    let lossType = type(of: model.loss)
+    let loss = try LayerPlans<Values>.make(
+      block: lossType.certifiedBlock, ruleNames: lossType.ruleNames, operandNames: lossType.operandNames,
+      parameterRules: [], shapes: [lossType.operandNames[0]: [model.outputWidth], "t": [model.outputWidth]],
+      rules: rules, precision: precision)
+    return (plans, loss)
+  }
+
   /// Sets every parameter to the given Float32 values (points).
-  public func setParameters(_ values: [[Float]]) {
+  package func setParameters(_ values: [[Float]]) {
     for (p, v) in zip(parameters, values) { for (k, x) in v.enumerated() { p.set(k, to: x) } }
   }
 
-  /// Sets every parameter to `w + h·v` for Float32 `w` and `v`, enclosed at this precision.
-  public func setParameters(_ values: [[Float]], plus h: Rational, times direction: [[Float]]) {
+  /// Sets every parameter to `w + h·v` for Float32 `w` and `v` (enclosed, or rounded in Float64).
+  package func setParameters(_ values: [[Float]], plus h: Rational, times direction: [[Float]]) {
     for (p, (w, v)) in zip(parameters, zip(values, direction)) {
-      for k in w.indices { p.set(k, to: try! Rational(exactly: Double(w[k])) + h * (try! Rational(exactly: Double(v[k])))) }
+      for k in w.indices { p.set(k, w[k], plus: h, times: v[k]) }
     }
   }
 
   // MARK: - Passes
 
   /// Every layer's outputs for the whole batch, from the inputs and the current parameters.
-  public func forward() throws(GradientAuditError) {
-    for (k, plan) in layers.enumerated() {
-      bindParameters(plan.forward, layer: k)
-      let (inWidth, outWidth) = (widths[k], widths[k + 1])
-      let outputs = plan.forward.forwardIndexCount
-      precondition(outputs == 1, "\(plan.block): a layer output with \(outputs) indices")
-      for b in 0..<batch {
-        plan.forward.bind(plan.inputName, to: activations[k], offset: b * inWidth)
-        for o in 0..<outWidth {
-          plan.forward.setIndex(0, o)
-          try plan.forward.evaluate(into: activations[k + 1], b * outWidth + o)
+  package func forward() throws(GradientAuditError) {
+    try inParallel { part throws(GradientAuditError) in
+      for (k, plan) in part.layers.enumerated() {
+        self.bindParameters(plan.forward, layer: k, part)
+        let (inWidth, outWidth) = (self.widths[k], self.widths[k + 1])
+        let outputs = plan.forward.forwardIndexCount
+        precondition(outputs == 1, "\(plan.block): a layer output with \(outputs) indices")
+        for b in part.examples {
+          plan.forward.bind(plan.inputName, to: self.activations[k], offset: b * inWidth)
+          for o in 0..<outWidth {
+            plan.forward.setIndex(0, o)
+            try plan.forward.evaluate(into: self.activations[k + 1], b * outWidth + o)
+          }
         }
       }
     }
   }
 
   /// The batch-mean loss, from the last forward pass: `(1/B) Σ_b L(a_L, t_b)` with the loss's
-  /// certified output definition.
-  public func meanLoss() throws(GradientAuditError) -> Interval {
+  /// certified output definition, as Double bounds (outward for an enclosure).
+  package func meanLoss() throws(GradientAuditError) -> (lower: Double, upper: Double) {
     let n = widths.last!
-    let values = IntervalVector(count: 1, precision: precision)
-    let total = IntervalVector(count: 1, precision: precision)
-    for b in 0..<batch {
-      loss.forward.bind(loss.inputName, to: activations.last!, offset: b * n)
-      loss.forward.bind("t", to: targets, offset: b * n)
-      try loss.forward.evaluate(into: values, 0)
-      total.add(0, values, 0)
+    let values = Values(count: 1, precision: precision)
+    let total = Values(count: 1, precision: precision)
+    for part in parts {
+      let loss = part.loss
+      for b in part.examples {
+        loss.forward.bind(loss.inputName, to: activations.last!, offset: b * n)
+        loss.forward.bind("t", to: targets, offset: b * n)
+        try loss.forward.evaluate(into: values, 0)
+        total.add(0, values, 0)
+      }
     }
     total.multiply(0, by: Rational(1, batch))
-    return total[0]
+    return total.doubleBounds(0)
   }
 
   /// The seeds and every parameter's gradient, from the last forward pass.
-  public func backward() throws(GradientAuditError) {
+  package func backward() throws(GradientAuditError) {
     let n = widths.last!
-    guard let lossRule = loss.inputRule else { throw GradientAuditError.invalidModel("the loss has no gradient rule") }
     let scale = Rational(1, batch)
-    let top = seeds[layers.count - 1]
-    for b in 0..<batch {
-      lossRule.bind(loss.inputName, to: activations.last!, offset: b * n)
-      lossRule.bind("t", to: targets, offset: b * n)
-      for i in 0..<n {
-        lossRule.setIndex(0, i)
-        try lossRule.evaluate(into: top, b * n + i)
-        top.multiply(b * n + i, by: scale)  // the batch mean
-      }
-    }
-    for g in gradients { g.setAllZero() }
-    for k in stride(from: layers.count - 1, through: firstTrainable, by: -1) {
-      let plan = layers[k]
-      let (inWidth, outWidth) = (widths[k], widths[k + 1])
-      for (slot, rule) in plan.parameterRules.enumerated() {
-        let p = owner.firstIndex { $0.layer == k && $0.slot == slot }!
-        try accumulateParameter(rule.plan, layer: k, into: gradients[p], shape: parameterShape(p))
-      }
-      guard k > firstTrainable, let inputRule = plan.inputRule else { continue }
-      bindParameters(inputRule, layer: k)
-      let before = (inputRule.kinks, inputRule.undecidedKinks)
-      for b in 0..<batch {
-        inputRule.bindIfRead(plan.inputName, to: activations[k], offset: b * inWidth)
-        if let seed = plan.seedName { inputRule.bindIfRead(seed, to: seeds[k], offset: b * outWidth) }
-        for i in 0..<inWidth {
-          inputRule.setIndex(0, i)
-          try inputRule.evaluate(into: seeds[k - 1], b * inWidth + i)
+    let top = seeds[parts[0].layers.count - 1]
+    let before = parts.map { part in part.layers.map { ($0.inputRule?.kinks ?? 0, $0.inputRule?.undecidedKinks ?? 0) } }
+    try inParallel { part throws(GradientAuditError) in
+      guard let lossRule = part.loss.inputRule else { throw GradientAuditError.invalidModel("the loss has no gradient rule") }
+      for b in part.examples {
+        lossRule.bind(part.loss.inputName, to: self.activations.last!, offset: b * n)
+        lossRule.bind("t", to: self.targets, offset: b * n)
+        for i in 0..<n {
+          lossRule.setIndex(0, i)
+          try lossRule.evaluate(into: top, b * n + i)
+          top.multiply(b * n + i, by: scale)  // the batch mean
         }
       }
-      let found = (inputRule.kinks - before.0, inputRule.undecidedKinks - before.1)
-      if plan.block == "relu" { kinks[k] = (found.0, found.1) }
+      for g in part.gradients { for k in 0..<g.count { g.setZero(k) } }
+      for k in stride(from: part.layers.count - 1, through: self.firstTrainable, by: -1) {
+        try self.backward(layer: k, part)
+      }
+    }
+    for part in parts.dropFirst() {
+      for (total, partial) in zip(gradients, part.gradients) { for k in 0..<total.count { total.add(k, partial, k) } }
+    }
+    // The input rules ran at layers above the first trainable one; a relu's counts its kinks.
+    for (k, plan) in parts[0].layers.enumerated() where plan.block == "relu" && k > firstTrainable && plan.inputRule != nil {
+      kinks[k] = parts.indices.reduce(into: (exact: 0, undecided: 0)) { found, p in
+        let rule = parts[p].layers[k].inputRule!
+        found.exact += rule.kinks - before[p][k].0
+        found.undecided += rule.undecidedKinks - before[p][k].1
+      }
     }
   }
 
-  private func parameterShape(_ p: Int) -> [Int] { parameterShapes[p] }
-
-  /// `gradient += Σ_b rule(example b)` at every index of the parameter.
-  private func accumulateParameter(_ plan: FormulaPlan, layer k: Int, into gradient: IntervalVector, shape: [Int]) throws(GradientAuditError) {
-    bindParameters(plan, layer: k)
+  /// Layer `k`'s parameter gradients summed over the part's examples, and its input gradient.
+  private func backward(layer k: Int, _ part: Part) throws(GradientAuditError) {
+    let plan = part.layers[k]
     let (inWidth, outWidth) = (widths[k], widths[k + 1])
-    let layerPlans = layers[k]
-    let rank = shape.count
-    for b in 0..<batch {
+    for (slot, rule) in plan.parameterRules.enumerated() {
+      let p = owner.firstIndex { $0.layer == k && $0.slot == slot }!
+      try accumulateParameter(rule.plan, layer: k, part, into: part.gradients[p], shape: parameterShapes[p])
+    }
+    guard k > firstTrainable, let inputRule = plan.inputRule else { return }
+    bindParameters(inputRule, layer: k, part)
+    for b in part.examples {
+      inputRule.bindIfRead(plan.inputName, to: activations[k], offset: b * inWidth)
+      if let seed = plan.seedName { inputRule.bindIfRead(seed, to: seeds[k], offset: b * outWidth) }
+      for i in 0..<inWidth {
+        inputRule.setIndex(0, i)
+        try inputRule.evaluate(into: seeds[k - 1], b * inWidth + i)
+      }
+    }
+  }
+
+  /// `gradient += Σ_b rule(example b)` over the part's examples, at every index of the parameter
+  /// (row-major, a row along the last axis at a time).
+  private func accumulateParameter(
+    _ plan: FormulaPlan<Values>, layer k: Int, _ part: Part, into gradient: Values, shape: [Int]
+  ) throws(GradientAuditError) {
+    bindParameters(plan, layer: k, part)
+    let (inWidth, outWidth) = (widths[k], widths[k + 1])
+    let layerPlans = part.layers[k]
+    guard let row = shape.last else { throw GradientAuditError.invalidModel("\(plan.rule): a scalar parameter is not audited") }
+    let rows = shape.dropLast().reduce(1, *)
+    for b in part.examples {
       plan.bindIfRead(layerPlans.inputName, to: activations[k], offset: b * inWidth)
       if let seed = layerPlans.seedName { plan.bindIfRead(seed, to: seeds[k], offset: b * outWidth) }
-      if rank == 1 {
-        for i in 0..<shape[0] {
-          plan.setIndex(0, i)
-          try plan.accumulate(into: gradient, i)
+      for r in 0..<rows {
+        var rest = r
+        for axis in stride(from: shape.count - 2, through: 0, by: -1) {
+          plan.setIndex(axis, rest % shape[axis])
+          rest /= shape[axis]
         }
-      } else if rank == 2 {
-        for o in 0..<shape[0] {
-          plan.setIndex(0, o)
-          for i in 0..<shape[1] {
-            plan.setIndex(1, i)
-            try plan.accumulate(into: gradient, o * shape[1] + i)
-          }
-        }
-      } else {
-        throw GradientAuditError.invalidModel("\(plan.rule): parameters of rank \(rank) are not audited")
+        try plan.accumulateRow(into: gradient, r * row, along: shape.count - 1, count: row)
       }
     }
   }
 
-  private func bindParameters(_ plan: FormulaPlan, layer k: Int) {
+  private func bindParameters(_ plan: FormulaPlan<Values>, layer k: Int, _ part: Part) {
     for (p, (layer, slot)) in owner.enumerated() where layer == k {
-      plan.bindIfRead(layers[k].parameterRules[slot].operand, to: parameters[p], offset: 0)
+      plan.bindIfRead(part.layers[k].parameterRules[slot].operand, to: parameters[p], offset: 0)
     }
+  }
+
+  /// Runs `body` once per part, the parts on threads of their own; the first error is rethrown.
+  ///
+  /// Threads write disjoint elements of the shared activations and seeds (by `copy` and in-place
+  /// scaling, which use no scratch) and sum into their own gradient vectors; they only read the
+  /// parameters and targets.
+  private func inParallel(_ body: (Part) throws(GradientAuditError) -> Void) throws(GradientAuditError) {
+    if parts.count == 1 { return try body(parts[0]) }
+    let errors = ResultSlots<GradientAuditError?>(count: parts.count, initial: nil)
+    withoutActuallyEscaping(body) { body in
+      let shared = UncheckedBox((self, body))
+      DispatchQueue.concurrentPerform(iterations: parts.count) { t in
+        let (enclosure, body) = shared.value
+        do throws(GradientAuditError) { try body(enclosure.parts[t]) } catch { errors.set(t, error) }
+      }
+    }
+    if let first = errors.values.compactMap({ $0 }).first { throw first }
   }
 }
 
 extension FormulaPlan {
   /// Binds `name` when the formula reads it (a rule need not read every operand: `dense.b` reads
   /// only `dy`).
-  func bindIfRead(_ name: String, to vector: IntervalVector, offset: Int) {
+  func bindIfRead(_ name: String, to vector: Values, offset: Int) {
     if tensorIDs[name] != nil { bind(name, to: vector, offset: offset) }
   }
 

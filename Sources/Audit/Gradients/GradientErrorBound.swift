@@ -1,4 +1,5 @@
 import Foundation
+import Intervals
 import Train
 
 /// The a priori bound on how far the trainer's Float32 gradient can be from the exact one
@@ -47,7 +48,7 @@ struct GradientErrorBound {
   /// Per parameter (the model's order), the bound of each gradient entry: the layers' error models
   /// run forward, then the loss's, then backward.
   /// - Throws: `GradientAuditError.invalidModel` naming a layer without an error model.
-  static func bounds(model: Sequential, enclosure e: GradientEnclosure) throws(GradientAuditError) -> [[Double]] {
+  static func bounds(model: Sequential, enclosure e: GradientEnclosure<IntervalVector>) throws(GradientAuditError) -> [[Double]] {
     if let reason = unmodelled(model) { throw .invalidModel(reason) }
     let layers = model.layers.map { $0 as! any GradientErrorModel }
     var p = ErrorPropagation(e)

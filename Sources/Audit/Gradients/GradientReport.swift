@@ -76,7 +76,10 @@ public struct GradientReport: Sendable {
     let kinkText = kinks.keys.sorted().map { "\($0): \(kinks[$0]!.exact) exactly 0, \(kinks[$0]!.undecided) undecided" }
     lines.append("relu kinks (inputs where the certified rule's x != 0 fails): " + (kinkText.isEmpty ? "none checked" : kinkText.joined(separator: "; ")))
     for (k, c) in checks.enumerated() {
-      lines.append("finite differences \(k + 1) (seed \(c.seed), h \(number(c.step))): quotient [\(number(c.quotient.lower)), \(number(c.quotient.upper))], "
+      // The quotient is one Float64 number (a consistency check); the derivative an enclosure.
+      let quotient = c.quotient.lower == c.quotient.upper
+        ? "\(number(c.quotient.lower)) (Float64)" : "[\(number(c.quotient.lower)), \(number(c.quotient.upper))]"
+      lines.append("finite differences \(k + 1) (seed \(c.seed), h \(number(c.step))): quotient \(quotient), "
         + "<grad, v> [\(number(c.derivative.lower)), \(number(c.derivative.upper))], gap \(number(c.gap)) \(c.consistent ? "<=" : ">") \(number(c.tolerance)): \(c.consistent ? "consistent" : "INCONSISTENT")")
     }
     lines.append(String(format: "seconds: %.2f to enclose, %.2f in all", encloseSeconds, totalSeconds))

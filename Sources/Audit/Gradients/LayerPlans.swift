@@ -11,18 +11,18 @@ import Train
 /// reads — the layer's input is the previous layer's output, `dy` is the next layer's input
 /// gradient, a parameter operand (`W`) is the parameter whose `rule` is `dense.W` — and the sizes
 /// of the dimensions, read off the buffers' shapes.
-struct LayerPlans {
+struct LayerPlans<Values: PlanValues> {
   let block: String
   /// The block's input operand (`x`, or the loss's `z` / `y`).
   let inputName: String
   /// `y[o] = ...` (a layer) or `L = ...` (a loss).
-  let forward: FormulaPlan
+  let forward: FormulaPlan<Values>
   /// The rule for the input (`dense.x`), or the loss's gradient.
-  let inputRule: FormulaPlan?
+  let inputRule: FormulaPlan<Values>?
   /// The seed's name in the rules (`dy`), nil for a loss.
   let seedName: String?
   /// Per parameter of the layer (in the layer's order): its operand name and rule plan.
-  let parameterRules: [(operand: String, plan: FormulaPlan)]
+  let parameterRules: [(operand: String, plan: FormulaPlan<Values>)]
 
   /// - Parameters:
   ///   - rules: the replayed rules, by name.
@@ -33,7 +33,7 @@ struct LayerPlans {
   ) throws(GradientAuditError) -> LayerPlans {
     let inputName = operandNames[0]
     var inputRule: ReplayedRule?
-    var parameterRules: [(String, FormulaPlan)] = []
+    var parameterRules: [(String, FormulaPlan<Values>)] = []
     var output: Definition?
     var seed: String?
     for name in ruleNames {
@@ -56,7 +56,7 @@ struct LayerPlans {
 
   private static func plan(
     _ term: Term, rule: String, indices: [String], _ certified: ReplayedRule, _ shapes: [String: [Int]], _ precision: Int
-  ) throws(GradientAuditError) -> FormulaPlan {
+  ) throws(GradientAuditError) -> FormulaPlan<Values> {
     let dimensions = try inferDimensions(certified, shapes: shapes)
     let read = accessedTensors(term)
     var used: [String: [Int]] = [:]

@@ -42,7 +42,8 @@ public struct ReplayedRule: Sendable {
       expected = e.serialization
     } catch let error as GradientAuditError { throw error } catch { throw fail("\(error)") }
     let replayed: ReplayedTheorem
-    switch store.status(of: name, source: "Theorems/layers.thm", expecting: expected) {
+    // The theorem file the trainer's block comes from (Theorems/layers.thm, cnn.thm, maxpool.thm).
+    switch store.status(of: name, source: RuleCertification.source(of: name), expecting: expected) {
     case let .accepted(r): replayed = r
     case let .missing(looked): throw fail("no certificate in \(looked)")
     case let .rejected(r): throw fail("the certificate is rejected: \(r)")

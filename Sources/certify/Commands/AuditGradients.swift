@@ -37,7 +37,7 @@ struct AuditGradients: ParsableCommand {
   @Option(parsing: .unconditional, help: "MPFI precision in bits (24 to 65536).")
   var precision: Int = 128
 
-  @Option(parsing: .unconditional, help: "Random directions checked by interval finite differences (0 for none).")
+  @Option(parsing: .unconditional, help: "Random directions checked by finite differences in Float64 (0 for none).")
   var directions: Int = 3
 
   @Option(parsing: .unconditional, help: "The seed of the finite-difference directions.")

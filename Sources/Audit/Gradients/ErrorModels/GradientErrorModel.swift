@@ -36,9 +36,9 @@ struct ErrorPropagation {
   /// The error bounds of the Float32 activations (`errors[k]` is layer `k`'s input), filled by the
   /// forward pass.
   var errors: [[Double]]
-  let enclosure: GradientEnclosure
+  let enclosure: GradientEnclosure<IntervalVector>
 
-  init(_ e: GradientEnclosure) {
+  init(_ e: GradientEnclosure<IntervalVector>) {
     batch = e.batch
     widths = e.widths
     magnitudes = e.activations.map { v in (0..<v.count).map { v.magnitudeUpperBound($0) } }

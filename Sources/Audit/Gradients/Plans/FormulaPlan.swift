@@ -7,7 +7,7 @@ public import ProofKernel
 /// index values without allocating.
 ///
 /// The plan is the term itself with names resolved by `Evaluation`'s `Lowering` (the front end the
-/// trainer's formula layers share): every tensor access becomes a read of an `IntervalVector` at
+/// trainer's formula layers share): every tensor access becomes a read of the storage (`PlanValues`) at
 /// `offset + Σ index·stride`, every `sum` a loop whose bounds come from its guard, every index a
 /// slot in an integer array, every dimension its size; here every rational constant becomes an
 /// exact enclosure. Nothing is added or rewritten: the meaning is the kernel's (Docs/Semantics.md)
@@ -30,27 +30,38 @@ public import ProofKernel
 /// try plan.accumulate(at: [o, i], into: gradient, o * 784 + i)   // gradient[k] += dy[o] * x[i]
 /// ```
 ///
+/// The plan is generic over its storage (`PlanValues`): `FormulaPlan<IntervalVector>` encloses in
+/// MPFI, `FormulaPlan<DoubleValues>` evaluates the same nodes in Float64.
+///
 /// Not thread-safe (one scratch vector per plan); make one plan per thread.
-public final class FormulaPlan {
+package final class FormulaPlan<Values: PlanValues> {
   /// The rule the formula belongs to, for errors.
-  public let rule: String
+  package let rule: String
   /// The precision of the scratch and cache, in bits.
-  public let precision: Int
+  package let precision: Int
   /// `step` arguments that were exactly 0 since creation.
-  public internal(set) var kinks = 0
+  package internal(set) var kinks = 0
   /// `step` arguments whose enclosure contained 0 and other numbers.
-  public internal(set) var undecidedKinks = 0
+  package internal(set) var undecidedKinks = 0
 
   let root: Node
   let freeSlots: [Int]
   /// The index slots' values, behind a pointer the lowered loops and accesses read.
   let slots: UnsafeMutablePointer<Int>
-  let scratch: IntervalVector
-  let constants: IntervalVector
-  let cache: IntervalVector
-  var cacheValid: [Bool]
+  let scratch: Values
+  let constants: Values
+  let cache: Values
+  let cacheValid: UnsafeMutablePointer<Bool>
+  let cacheCount: Int
+  /// The bound vectors (kept alive here) and their shapes.
   var bindings: [Binding]
+  /// The same vectors unretained, and their offsets, for the inner loops (`AccessCode`).
+  let boundVectors: UnsafeMutablePointer<Unmanaged<Values>?>
+  let boundOffsets: UnsafeMutablePointer<Int>
+  let accessCode: UnsafeMutablePointer<Int>
   let tensorIDs: [String: Int]
+  /// The root's two factors when it is a product of two accesses (`accumulate`'s fast path).
+  let rootAccesses: (Int, Int)?
 
   /// Compiles `term`.
   /// - Parameters:
@@ -60,7 +71,7 @@ public final class FormulaPlan {
   ///   - named: values of named constants (none in the layer rules).
   /// - Throws: `GradientAuditError.unsupportedFormula` for what the plan does not evaluate (`D`,
   ///   `vjp`, references, fractional powers, `erf`, `gelu`, unknown names, sums bounded only jointly).
-  public init(
+  package init(
     _ term: Term, rule: String, freeIndices: [String], tensors: [String: [Int]], dimensions: [String: Int],
     named: [String: Rational] = [:], precision: Int = Interval.defaultPrecision
   ) throws(GradientAuditError) {
@@ -74,62 +85,90 @@ public final class FormulaPlan {
     let slotCount = max(compiler.lowering.slotCount, 1)
     slots = .allocate(capacity: slotCount)
     slots.initialize(repeating: 0, count: slotCount)
-    scratch = IntervalVector(count: compiler.depth(of: root) + 4, precision: precision)
-    constants = IntervalVector(count: compiler.constants.count, precision: precision)
+    scratch = Values(count: compiler.depth(of: root) + 4, precision: precision)
+    constants = Values(count: compiler.constants.count, precision: precision)
     for (k, c) in compiler.constants.enumerated() { constants.set(k, to: c) }
-    cache = IntervalVector(count: max(compiler.cacheCount, 1), precision: precision)
-    cacheValid = Array(repeating: false, count: max(compiler.cacheCount, 1))
+    cacheCount = max(compiler.cacheCount, 1)
+    cache = Values(count: cacheCount, precision: precision)
+    cacheValid = .allocate(capacity: cacheCount)
+    cacheValid.initialize(repeating: false, count: cacheCount)
     tensorIDs = compiler.tensorIDs
     bindings = compiler.tensorOrder.map { Binding(vector: nil, offset: 0, shape: tensors[$0]!) }
+    let tensorCount = max(bindings.count, 1)
+    boundVectors = .allocate(capacity: tensorCount)
+    boundVectors.initialize(repeating: nil, count: tensorCount)
+    boundOffsets = .allocate(capacity: tensorCount)
+    boundOffsets.initialize(repeating: 0, count: tensorCount)
+    let code = compiler.accesses.code
+    accessCode = .allocate(capacity: max(code.count, 1))
+    accessCode.initialize(from: code, count: code.count)
+    if case .mul(let factors) = root, factors.count == 2, case .access(let a) = factors[0], case .access(let b) = factors[1] {
+      rootAccesses = (a, b)
+    } else {
+      rootAccesses = nil
+    }
   }
 
-  deinit { slots.deallocate() }
+  deinit {
+    slots.deallocate()
+    cacheValid.deallocate()
+    boundVectors.deallocate()
+    boundOffsets.deallocate()
+    accessCode.deallocate()
+  }
 
   /// The tensors the formula reads, by name.
-  public var tensorNames: [String] { tensorIDs.keys.sorted() }
+  package var tensorNames: [String] { tensorIDs.keys.sorted() }
 
   /// Makes `name` read `vector[offset + Σ index·stride]` (row-major over its shape); invalidates the cache.
   /// - Precondition: `name` is read by the formula and the vector holds the whole tensor there.
-  public func bind(_ name: String, to vector: IntervalVector, offset: Int = 0) {
+  package func bind(_ name: String, to vector: Values, offset: Int = 0) {
     guard let id = tensorIDs[name] else { preconditionFailure("\(rule): the formula reads no tensor '\(name)'") }
     let size = bindings[id].shape.reduce(1, *)
     precondition(offset >= 0 && offset + size <= vector.count, "\(rule): tensor '\(name)' does not fit the vector at offset \(offset)")
     bindings[id].vector = vector
     bindings[id].offset = offset
+    boundVectors[id] = Unmanaged.passUnretained(vector)
+    boundOffsets[id] = offset
     invalidateCache()
   }
 
   /// Forgets the cached closed subterms (after a tensor's values change in place).
-  public func invalidateCache() {
-    for k in cacheValid.indices { cacheValid[k] = false }
+  package func invalidateCache() {
+    for k in 0..<cacheCount { cacheValid[k] = false }
   }
 
   /// `out[k] = ` the formula at the free indices `indices`.
   /// - Throws: `GradientAuditError.outsideDomain` when a function leaves its domain.
-  public func evaluate(at indices: [Int], into out: IntervalVector, _ k: Int) throws(GradientAuditError) {
+  package func evaluate(at indices: [Int], into out: Values, _ k: Int) throws(GradientAuditError) {
     setIndices(indices)
     try evaluate(into: out, k)
   }
 
   /// `out[k] += ` the formula at `indices`.
-  public func accumulate(at indices: [Int], into out: IntervalVector, _ k: Int) throws(GradientAuditError) {
+  package func accumulate(at indices: [Int], into out: Values, _ k: Int) throws(GradientAuditError) {
     setIndices(indices)
     try accumulate(into: out, k)
   }
 
   /// Sets the free index at `position` (in `freeIndices` order) without allocating an array.
   @inline(__always)
-  public func setIndex(_ position: Int, _ value: Int) { slots[freeSlots[position]] = value }
+  package func setIndex(_ position: Int, _ value: Int) { slots[freeSlots[position]] = value }
 
   /// `out[k] = ` the formula at the indices set by `setIndex`.
-  public func evaluate(into out: IntervalVector, _ k: Int) throws(GradientAuditError) {
+  package func evaluate(into out: Values, _ k: Int) throws(GradientAuditError) {
     let result = try value(root, depth: 0)
     out.copy(k, from: result.vector, result.index)
   }
 
   /// `out[k] += ` the formula at the indices set by `setIndex`. A product of two factors is
   /// multiplied straight into `out[k]` (one `mpfi_mul` and one `mpfi_add`).
-  public func accumulate(into out: IntervalVector, _ k: Int) throws(GradientAuditError) {
+  package func accumulate(into out: Values, _ k: Int) throws(GradientAuditError) {
+    if let (a, b) = rootAccesses {
+      guard let x = locate(a), let y = locate(b) else { return }  // a read outside the shape is 0
+      out.multiplyAccumulate(k, x.vector, x.index, y.vector, y.index)
+      return
+    }
     if case .mul(let factors) = root, factors.count == 2 {
       let a = try value(factors[0], depth: 1)
       if a.vector.isZero(a.index) { return }
@@ -139,6 +178,20 @@ public final class FormulaPlan {
     }
     let result = try value(root, depth: 0)
     out.add(k, result.vector, result.index)
+  }
+
+  /// `out[k + t] += ` the formula with the free index at `position` equal to `t`, for `t` in
+  /// `0..<count` (the other free indices set by `setIndex`): a row of a parameter's gradient. A
+  /// product of two accesses is one strided call of the storage.
+  package func accumulateRow(into out: Values, _ k: Int, along position: Int, count: Int) throws(GradientAuditError) {
+    if let (a, b) = rootAccesses {
+      products(a, b, along: freeSlots[position], 0, count - 1, into: out, k, stride: 1)
+      return
+    }
+    for t in 0..<count {
+      setIndex(position, t)
+      try accumulate(into: out, k + t)
+    }
   }
 
   @inline(__always)
@@ -153,7 +206,8 @@ public final class FormulaPlan {
 extension FormulaPlan {
   indirect enum Node {
     case constant(Int)
-    case access(tensor: Int, LoweredAccess)
+    /// The access starting at this position of `accessCode`.
+    case access(Int)
     case bracket([LoweredConstraint])
     case sum(LoweredLoop, body: Node)
     case add([Node])
@@ -165,14 +219,14 @@ extension FormulaPlan {
 
   /// Where a tensor's values are.
   struct Binding {
-    var vector: IntervalVector?
+    var vector: Values?
     var offset: Int
     let shape: [Int]
   }
 
   /// An element of some vector: the result of a node.
   struct Location {
-    unowned(unsafe) let vector: IntervalVector
+    unowned(unsafe) let vector: Values
     let index: Int
   }
 }

@@ -18,6 +18,7 @@ extension FormulaPlan {
     var cacheCount = 0
     var tensorIDs: [String: Int] = [:]
     var tensorOrder: [String] = []
+    var accesses = AccessCode()
 
     init(rule: String, dimensions: [String: Int], named: [String: Rational], tensorShapes: [String: [Int]]) {
       self.rule = rule
@@ -76,7 +77,7 @@ extension FormulaPlan {
           tensorIDs[access.tensor] = id
           tensorOrder.append(access.tensor)
         }
-        return .access(tensor: id, access)
+        return .access(accesses.append(tensor: id, access))
       case .bracket(let constraints):
         return .bracket(constraints)
       case let .sum(loop, body):

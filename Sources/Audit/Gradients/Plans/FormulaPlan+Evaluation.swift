@@ -10,11 +10,8 @@ extension FormulaPlan {
     case .constant(let k):
       return Location(vector: constants, index: k)
 
-    case let .access(id, access):
-      let binding = bindings[id]
-      guard let vector = binding.vector else { preconditionFailure("\(rule): tensor \(tensorOrder(id)) is not bound") }
-      guard let offset = access.offset(slots) else { return zero }  // outside the shape: 0
-      return Location(vector: vector, index: binding.offset + offset)
+    case .access(let start):
+      return locate(start) ?? zero  // outside the shape: 0
 
     case .bracket(let constraints):
       for c in constraints where !c.holds(slots) { return zero }
@@ -66,7 +63,7 @@ extension FormulaPlan {
         return zero
       default:
         undecidedKinks += 1
-        scratch.set(d, lower: 0, upper: 1)
+        scratch.setUnitInterval(d)
         return Location(vector: scratch, index: d)
       }
 
@@ -82,6 +79,30 @@ extension FormulaPlan {
 
   private var zero: Location { Location(vector: constants, index: 0) }
 
+  /// `out[k + t·kStride] += a · b` at the loop slot `slot` = `low + t`, for `low...high`: the
+  /// product of two accesses along one index, as one strided call of the storage. The range is cut
+  /// to where both read inside their shapes (elsewhere one factor is 0, by zero extension).
+  func products(_ a: Int, _ b: Int, along slot: Int, _ low: Int, _ high: Int, into out: Values, _ k: Int, stride kStride: Int) {
+    let la = AccessCode.line(accessCode, a, slots, along: slot), lb = AccessCode.line(accessCode, b, slots, along: slot)
+    let (from, to) = (max(low, la.low, lb.low), min(high, la.high, lb.high))
+    guard from <= to else { return }
+    let (ia, ib) = (AccessCode.tensor(accessCode, a), AccessCode.tensor(accessCode, b))
+    guard let x = boundVectors[ia], let y = boundVectors[ib] else { preconditionFailure("\(rule): a tensor is not bound") }
+    out.multiplyAccumulate(
+      k + (from - low) * kStride, stride: kStride,
+      x.takeUnretainedValue(), boundOffsets[ia] + la.base + la.step * from, stride: la.step,
+      y.takeUnretainedValue(), boundOffsets[ib] + lb.base + lb.step * from, stride: lb.step, count: to - from + 1)
+  }
+
+  /// The element the access at `start` reads at the current slots; nil outside the tensor's shape.
+  @inline(__always)
+  func locate(_ start: Int) -> Location? {
+    let id = AccessCode.tensor(accessCode, start)
+    guard let vector = boundVectors[id] else { preconditionFailure("\(rule): tensor \(tensorOrder(id)) is not bound") }
+    guard let offset = AccessCode.offset(accessCode, start, slots) else { return nil }
+    return Location(vector: vector.takeUnretainedValue(), index: boundOffsets[id] + offset)
+  }
+
   private func tensorOrder(_ id: Int) -> String { tensorIDs.first { $0.value == id }?.key ?? "#\(id)" }
 
   /// `scratch[d] += body` over the integer points of the loop from `level` on (the outer
@@ -91,23 +112,34 @@ extension FormulaPlan {
     let (low, high) = loop.range(level: level, slots)
     guard low <= high else { return }
     let slot = loop.slots[level]
-    let last = level == loop.slots.count - 1
+    guard level == loop.slots.count - 1 else {
+      for v in low...high {
+        slots[slot] = v
+        try self.loop(loop, level + 1, body, d)
+      }
+      return
+    }
+    // The common bodies, recognised once per loop rather than per term: a product of two accesses
+    // (a dot product), any product of two factors, multiplied straight into the accumulator.
+    if case .mul(let factors) = body, factors.count == 2 {
+      if case .access(let a) = factors[0], case .access(let b) = factors[1] {
+        products(a, b, along: slot, low, high, into: scratch, d, stride: 0)
+        return
+      }
+      let (first, second) = (factors[0], factors[1])
+      for v in low...high {
+        slots[slot] = v
+        let a = try value(first, depth: d + 1)
+        if a.vector.isZero(a.index) { continue }
+        let b = try value(second, depth: d + 2)
+        scratch.multiplyAccumulate(d, a.vector, a.index, b.vector, b.index)
+      }
+      return
+    }
     for v in low...high {
       slots[slot] = v
-      if !last {
-        try self.loop(loop, level + 1, body, d)
-        continue
-      }
-      if case .mul(let factors) = body, factors.count == 2 {
-        // The common body `a * b`: multiplied straight into the accumulator.
-        let a = try value(factors[0], depth: d + 1)
-        if a.vector.isZero(a.index) { continue }
-        let b = try value(factors[1], depth: d + 2)
-        scratch.multiplyAccumulate(d, a.vector, a.index, b.vector, b.index)
-      } else {
-        let t = try value(body, depth: d + 1)
-        scratch.add(d, t.vector, t.index)
-      }
+      let t = try value(body, depth: d + 1)
+      scratch.add(d, t.vector, t.index)
     }
   }
 }
