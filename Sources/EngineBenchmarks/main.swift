@@ -23,10 +23,18 @@ func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
 let renamed = try ringMonomial(["f", "c", "a", "e", "b", "d"])
 let original = try ringMonomial(["a", "b", "c", "d", "e", "f"])
 let runs = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 2_000
-// `EngineBenchmarks deep [DEPTHS...]`: only the composed networks (scripts/bench-engine --deep).
+// `EngineBenchmarks deep [--runs N] [--network NAME] [DEPTHS...]`: only the composed networks
+// (scripts/bench-engine --deep); one network and one run is what a profiler is pointed at.
 if CommandLine.arguments.dropFirst().first == "deep" {
-  let depths = CommandLine.arguments.dropFirst(2).compactMap { Int($0) }
-  for row in try deepNetworkRows(depths: depths.isEmpty ? [2, 4, 8, 16, 32] : depths, runs: 3) { print(row) }
+  var arguments = Array(CommandLine.arguments.dropFirst(2)), deepRuns = 3, network: String? = nil
+  while let option = arguments.first, option.hasPrefix("--"), arguments.count >= 2 {
+    if option == "--runs", let n = Int(arguments[1]), n >= 1 { deepRuns = n } else if option == "--network" { network = arguments[1] } else {
+      print("usage: EngineBenchmarks deep [--runs N] [--network NAME] [DEPTHS...]"); exit(2)
+    }
+    arguments.removeFirst(2)
+  }
+  let depths = arguments.compactMap { Int($0) }
+  for row in try deepNetworkRows(depths: depths.isEmpty ? [2, 4, 8, 16, 32] : depths, runs: deepRuns, only: network) { print(row) }
   exit(0)
 }
 var ordering: [Double] = [], withReading: [Double] = []
