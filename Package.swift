@@ -110,7 +110,7 @@ let package = Package(
       name: "DocExamplesTests",
       dependencies: ["Train", "Audit", "Algebra", "Certificates", "Exact", "Intervals", "Evaluation", "ProofKernel"]),
     // Runs the built `certify` binary.
-    .testTarget(name: "CertifyCLITests", dependencies: ["certify"]),
+    .testTarget(name: "CertifyCLITests", dependencies: ["certify", "Algebra"]),
     // The command line's parsing and work, in the process (`@testable import certify`).
     .testTarget(
       name: "CertifyTests",

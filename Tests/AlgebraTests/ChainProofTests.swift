@@ -1,4 +1,4 @@
-import Algebra
+@testable import Algebra
 import ProofKernel
 import Testing
 
@@ -30,6 +30,31 @@ struct ChainProofTests {
     let outcome = Prover.prove(try statement(DeepNetworks.residual(blocks: 3)))
     #expect(outcome.proved, "\(String(describing: outcome.failure))")
     #expect(chains(outcome) >= 3)
+  }
+
+  /// The engine's keys are digests of content, never addresses: two parses of one network (other
+  /// definition objects, allocated elsewhere), proved in either order, give the same steps and the
+  /// same theorem, hypotheses in the same order (certify-cli's deep-certificate test runs two
+  /// processes).
+  @Test(arguments: ["tanh", "relu"])
+  func proofsOfADeepNetworkDoNotDependOnWhereItsDefinitionsLive(activation: String) throws {
+    let text = DeepNetworks.mlp(depth: 6, activation: activation, biases: true)
+    let first = try statement(text), second = try statement(text)
+    let b = Prover.prove(second), a = Prover.prove(first)
+    let (ta, tb) = (try #require(a.theorem), try #require(b.theorem))
+    #expect(try ta.serialized() == tb.serialized())
+    #expect(a.steps == b.steps)
+    #expect(activation == "tanh" || ta.hypotheses.count > 1)
+  }
+
+  /// A residual stack reaches block k's input by 2^k paths: a walk over definition bodies that does
+  /// not remember what it has seen takes 2^depth steps. At 60 blocks only a walk that visits each
+  /// definition once ends; it must still find every name.
+  @Test func namesOfADeepResidualStackAreFoundByVisitingEachDefinitionOnce() throws {
+    let s = try statement(DeepNetworks.residual(blocks: 60))
+    let names = Prover.names(in: [s.lhs, s.rhs]), tensors = Prover.tensorNames(in: [s.lhs, s.rhs])
+    #expect(names.isSuperset(of: ["n", "m", "p", "q"]))
+    #expect(tensors.isSuperset(of: ["x", "t", "U1", "V1", "U60", "V60"]))
   }
 
   @Test func aWrongBackwardDefinitionIsNotProved() throws {

@@ -40,7 +40,7 @@ struct BinderGraph {
       } else {
         complete = false
         let blank = try f.atom.substituting(Dictionary(uniqueKeysWithValues: m.binders.map { ($0, try Affine.index("_b")) }))
-        items.append(ItemShape(kind: 3, name: blank.alphaKey, exponent: f.exponent, slots: []))
+        items.append(ItemShape(kind: 3, name: blank.key, exponent: f.exponent, slots: []))
         for b in f.atom.freeIndices { if let k = number[b] { occ.append((k, -1, 0)) } }
       }
       occurrences.append(occ)

@@ -24,7 +24,7 @@ struct Monomial {
     // Without bound indices of its own an atom is alpha-equivalent only to itself; printing (the
     // expensive test) is needed only for atoms with sums inside.
     let scoped = atom.hasInnerBinders
-    if let k = factors.firstIndex(where: { $0.atom == atom || scoped && $0.atom.hasInnerBinders && $0.atom.alphaKey == atom.alphaKey }) {
+    if let k = factors.firstIndex(where: { $0.atom == atom || scoped && $0.atom.hasInnerBinders && $0.atom.key == atom.key }) {
       factors[k].exponent += exponent
     } else {
       factors.append((atom, exponent))
@@ -85,7 +85,7 @@ struct Monomial {
   func shapeKey() throws -> String {
     var m = self
     m.coefficient = Rational(1)
-    return try m.term().alphaKey
+    return try m.term().key
   }
 }
 

@@ -98,7 +98,7 @@ struct Normalizer {
       let parts = fs.map(split)
       for j in fs.indices {
         guard !parts[j].0.node.isConstantOrDimension else { continue }
-        for k in fs.indices where k > j && parts[k].0.isAlphaEquivalent(to: parts[j].0) {
+        for k in fs.indices where k > j && parts[k].0.sameKey(as: parts[j].0) {
           let (a, b) = (parts[j].1, parts[k].1)
           if !(a.isInteger && a.signum >= 0 && b.isInteger && b.signum >= 0) { return ([], j, k) }
         }
@@ -119,14 +119,14 @@ struct Normalizer {
     guard !writtenBases.isEmpty else { return }
     var paths: [([Int], Term)] = []
     func collect(_ t: Term, _ p: [Int]) {
-      if case let .power(b, _) = t.node, let written = writtenBases[b.alphaKey] { paths.append((p + [0], written)); return }
+      if case let .power(b, _) = t.node, let written = writtenBases[b.key] { paths.append((p + [0], written)); return }
       for (k, c) in t.children.enumerated() { collect(c, p + [k]) }
     }
     collect(try chain.subterm(at: path), path)
     for (p, written) in paths {
       var side = try chain.builder.start(written)
       _ = try normalize(&side, at: [])
-      guard side.current.isAlphaEquivalent(to: try chain.subterm(at: p)) else { continue }
+      guard side.current.sameKey(as: try chain.subterm(at: p)) else { continue }
       try chain.rewrite(at: p, by: try chain.builder.apply(.sym(side.step)))
     }
   }
@@ -233,8 +233,8 @@ struct Normalizer {
       // A negative or fractional power of a normalized base is an atom.
       let written = try chain.subterm(at: p + [0])
       let inner = try normalize(&chain, at: p + [0])
-      let key = try chain.subterm(at: p + [0]).alphaKey
-      if writtenBases[key] == nil, written.alphaKey != key, !Normalizer.hasDerivative(written) { writtenBases[key] = written }
+      let key = try chain.subterm(at: p + [0]).key
+      if writtenBases[key] == nil, written.key != key, !Normalizer.hasDerivative(written) { writtenBases[key] = written }
       if inner.isEmpty { throw NormalizationError.unsupported("a negative or fractional power of 0") }
       return [.atom(try chain.subterm(at: p))]
     }

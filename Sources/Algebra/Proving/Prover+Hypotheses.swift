@@ -14,7 +14,7 @@ extension Prover {
       var side = try chain.builder.start(a)
       let nf = try normalizer.normalize(&side, at: [])
       guard nf.count == 1, nf[0].coefficient == Rational(1), nf[0].dimensions.isEmpty, !nf[0].binders.isEmpty else { continue }
-      let key = try nf[0].sumPart().alphaKey
+      let key = try nf[0].sumPart().key
       let hypothesis = try chain.builder.apply(.assume(.equal(a, b), instance: []))
       let rewrite = try chain.builder.apply(.trans(try chain.builder.apply(.sym(side.step)), hypothesis))  // {A = B} ⊢ NF(A) = B
       var rounds = 0
@@ -31,11 +31,11 @@ extension Prover {
 
   private static func firstMatch(_ ms: [Monomial], _ key: String) throws -> (Int, Monomial, Monomial)? {
     for (k, m) in ms.enumerated() {
-      for (_, (sum, _)) in try Diagnosis.components(m) where sum.alphaKey == key {
+      for (_, (sum, _)) in try Diagnosis.components(m) where sum.key == key {
         guard let part = try readMonomial(sum) else { continue }
         return (k, m, part)
       }
-      if !m.binders.isEmpty, m.factors.count > 0, try m.sumPart().alphaKey == key { return (k, m, m) }
+      if !m.binders.isEmpty, m.factors.count > 0, try m.sumPart().key == key { return (k, m, m) }
     }
     return nil
   }
@@ -48,7 +48,7 @@ extension Prover {
   @discardableResult
   static func splitOff(_ chain: inout Chain, at p: [Int], _ m: Monomial, _ part: Monomial) throws -> [Int]? {
     let outer = m.binders.filter { !part.binders.contains($0) }
-    let restFactors = m.factors.filter { f in !part.factors.contains { $0.atom.isAlphaEquivalent(to: f.atom) } }
+    let restFactors = m.factors.filter { f in !part.factors.contains { $0.atom.sameKey(as: f.atom) } }
     guard !outer.isEmpty || !restFactors.isEmpty else { return nil }  // the whole monomial is the sum
     let s = p + m.sumPath
     if !outer.isEmpty {
@@ -82,7 +82,7 @@ extension Prover {
       // The inner body is (rest factors) * sum(part): flatten it, then put S^q beside sum(part).
       let body = try splitOff(&chain, at: p, m, part) ?? p + m.sumPath
       guard case let .mul(pair) = try chain.subterm(at: body).node, pair.count == 2, case let .mul(rest) = pair[0].node else { break }
-      guard let j = rest.firstIndex(where: { if case let .power(b, _) = $0.node { b.isAlphaEquivalent(to: base) } else { false } }) else { break }
+      guard let j = rest.firstIndex(where: { if case let .power(b, _) = $0.node { b.sameKey(as: base) } else { false } }) else { break }
       let others = rest.indices.filter { $0 != j }.map { rest[$0] }
       try chain.ring(at: body, to: .mul([.mul([rest[j], pair[1]])] + others))
       try chain.apply(.powMerge, at: others.isEmpty ? body : body + [0])
@@ -97,7 +97,7 @@ extension Prover {
       let bases = m.factors.compactMap { f -> Term? in if case let .power(b, q) = f.atom.node, !(q.isInteger && q.signum >= 0) { b } else { nil } }
       guard !bases.isEmpty else { continue }
       for (_, (sum, _)) in try Diagnosis.components(m) {
-        guard let base = bases.first(where: { $0.isAlphaEquivalent(to: sum) }), let part = try readMonomial(sum) else { continue }
+        guard let base = bases.first(where: { $0.sameKey(as: sum) }), let part = try readMonomial(sum) else { continue }
         return (k, m, part, base)
       }
     }

@@ -168,25 +168,29 @@ public enum Prover {
     return try builder.apply(.vjpIntro(identity, at: at))
   }
 
+  /// The index names in `terms`, definitions' bodies included. Each definition is walked once:
+  /// a residual stack reaches its lower blocks by two paths per block, so walking every path
+  /// takes time exponential in its depth.
   static func names(in terms: [Term]) -> Set<String> {
-    var out = Set<String>()
+    var out = Set<String>(), seen = Set<ObjectIdentifier>()
     func walk(_ t: Term) {
       out.formUnion(t.freeIndices)
       if case let .sum(bs, _, _) = t.node { out.formUnion(bs) }
       if case let .vjp(v) = t.node { out.formUnion(v.binders); walk(v.output) }
-      if case let .reference(d, _) = t.node { out.formUnion(d.parameters); walk(d.body) }
+      if case let .reference(d, _) = t.node, seen.insert(ObjectIdentifier(d)).inserted { out.formUnion(d.parameters); walk(d.body) }
       t.children.forEach(walk)
     }
     terms.forEach(walk)
     return out
   }
 
+  /// The tensor names in `terms`, definitions' bodies included (each walked once, as `names(in:)`).
   static func tensorNames(in terms: [Term]) -> Set<String> {
-    var out = Set<String>()
+    var out = Set<String>(), seen = Set<ObjectIdentifier>()
     func walk(_ t: Term) {
       switch t.node {
       case let .access(x, _): out.insert(x.name)
-      case let .reference(d, _): walk(d.body)
+      case let .reference(d, _): if seen.insert(ObjectIdentifier(d)).inserted { walk(d.body) }
       case let .vjp(v): out.insert(v.wrt.name); if let s = v.seed { out.insert(s.name) }; walk(v.output)
       case let .derivative(_, x, dx): out.insert(x.name); out.insert(dx.name)
       default: break

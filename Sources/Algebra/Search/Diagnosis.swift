@@ -72,7 +72,7 @@ enum Diagnosis {
       part.guardTerm = try Guard(innerConstraints)
       part.factors = innerFactors
       let sum = try part.sumPart()
-      result[sum.alphaKey] = (sum, rest)
+      result[sum.key] = (sum, rest)
     }
     return result
   }
