@@ -6,12 +6,10 @@ import Testing
 /// formulas), and the fused relu and max pooling against the two layers run one after the other.
 @Suite("Convolution kernels on batches")
 struct ConvolutionBatchTests {
-  /// Runs `body` with OpenBLAS (and so `BatchParallel`) at `threads` threads, then restores it.
+  /// Runs `body` with batches cut into `threads` parts (in this test's task only: the process-wide
+  /// `BLAS.threads` would reach the tests running beside it).
   func withThreads<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
-    let saved = BLAS.threads
-    BLAS.threads = threads
-    defer { BLAS.threads = saved }
-    return try body()
+    try BatchParallel.$partLimit.withValue(threads, operation: body)
   }
 
   @Test func theBatchIsCutIntoDisjointOrderedParts() {

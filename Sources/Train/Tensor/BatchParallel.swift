@@ -1,8 +1,8 @@
 import Dispatch
 
-/// Splits a batch's examples over threads for the kernels that are not matrix products (unfolding
-/// images, pooling, elementwise layers), as OpenBLAS splits the products: as many parts as
-/// `BLAS.threads`, so `--threads` governs both.
+/// Splits a batch's examples over threads: for the kernels that are not matrix products (pooling,
+/// elementwise layers), and for convolutions, which run image by image with OpenBLAS
+/// single-threaded in each part. As many parts as `BLAS.threads`, so `--threads` governs both.
 ///
 /// The parts are fixed contiguous ranges of examples that depend only on the batch size and the
 /// thread count, and a kernel writes only its own examples' rows, so results are the same bit for
@@ -27,13 +27,11 @@ enum BatchParallel {
       if batch > 0 { body(0, 0..<batch) }
       return
     }
-    let threads = BLAS.threads
-    if serialBLAS { BLAS.threads = 1 }
-    defer { if serialBLAS { BLAS.threads = threads } }
     withoutActuallyEscaping(body) { body in
       // The parts touch disjoint examples (the kernels' contract), which the compiler cannot see.
       let shared = Unchecked(value: body)
-      DispatchQueue.concurrentPerform(iterations: parts) { part in shared.value(part, range(part, of: parts, batch: batch)) }
+      let run = { DispatchQueue.concurrentPerform(iterations: parts) { part in shared.value(part, range(part, of: parts, batch: batch)) } }
+      if serialBLAS { BLAS.runSingleThreaded(run) } else { run() }
     }
   }
 
@@ -50,8 +48,12 @@ enum BatchParallel {
   /// The number of parts a batch is cut into: `BLAS.threads`, at most one per example, one when the
   /// work is small.
   static func partCount(batch: Int, work: Int) -> Int {
-    work < minimumWork ? 1 : max(1, min(BLAS.threads, batch))
+    work < minimumWork ? 1 : max(1, min(partLimit ?? BLAS.threads, batch))
   }
+
+  /// The parts to cut into instead of `BLAS.threads`, in this task only: for tests, which run
+  /// beside others that the process-wide thread count would disturb.
+  @TaskLocal static var partLimit: Int?
 
   /// Part `part` of `parts` nearly equal contiguous ranges of `0 ..< batch`.
   static func range(_ part: Int, of parts: Int, batch: Int) -> Range<Int> {
