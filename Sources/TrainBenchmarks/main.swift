@@ -4,6 +4,7 @@
 //
 //   TrainBenchmarks [--model SPEC] [--data DIR] [--epochs N] [--batch B] [--lr X] [--momentum M]
 //                   [--optimizer sgd|adam] [--seed S] [--threads T] [--limit N]
+//   TrainBenchmarks --model SPEC --profile STEPS     each layer's forward and backward, timed
 import Foundation
 import Certificates
 import Train
@@ -43,6 +44,7 @@ let configuration = TrainingConfiguration(
 let threads: Int = option("threads", 0)
 if threads > 0 { BLAS.threads = threads }  // else OpenBLAS's default: one per core
 let limit: Int = option("limit", Int.max)
+let profileSteps: Int = option("profile", 0)
 if let unknown = option.values.keys.sorted().first { fail("unknown option --\(unknown)") }
 
 do {
@@ -50,6 +52,10 @@ do {
   let train = try FashionMNIST.load(.train, from: dataDirectory).prefix(limit)
   let test = try FashionMNIST.load(.test, from: dataDirectory)
   let model = try Sequential(spec, seed: configuration.seed, certificates: CertificateStore(directory: URL(fileURLWithPath: "Certificates")))
+  if profileSteps > 0 {
+    profileLayers(model, on: train, batch: configuration.batchSize, steps: profileSteps)
+    exit(0)
+  }
   let report = try Trainer(configuration).train(model, on: train, test: test) { event in
     if case .epoch(let epoch) = event {
       FileHandle.standardError.write(Data(

@@ -78,8 +78,9 @@ struct ConvolutionModelTests {
     let report = try Trainer(configuration).train(model, on: data, test: test)
     #expect(report.epochs.last!.testAccuracy! > 0.9)
     #expect(report.kinks.keys.sorted() == ["maxpool1", "relu1"])
-    // After a relu, windows of zeros tie: counted, and what the trainer did is said.
-    #expect(report.kinks["maxpool1"]! > 0)
+    // Windows of relu zeros pass no gradient whichever entry is chosen: not ties (they were
+    // thousands here when every failed comparison counted). What the trainer does at a tie is said.
+    #expect(report.kinks["maxpool1"]! == 0)
     #expect(report.kinkHandling?["maxpool1"]?.contains("first maximum") == true)
   }
 

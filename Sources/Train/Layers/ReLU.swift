@@ -19,6 +19,9 @@ public final class ReLU: LayerKernels {
 
   /// Training inputs that were exactly 0 (or -0) since the last `resetKinks()`.
   public private(set) var kinks = 0
+  /// Whether the next layer (a `MaxPool`) does this layer's work in its own kernels: then
+  /// `forward` and `backward` pass values through, and the pool counts the kinks here.
+  public internal(set) var isFused = false
 
   private var output: Workspace<Float>
   private var inputGradient: Workspace<Float>
@@ -35,12 +38,16 @@ public final class ReLU: LayerKernels {
 
   public func resetKinks() { kinks = 0 }
 
+  /// Kinks found by the pool this relu is fused with.
+  func addKinks(_ count: Int) { kinks += count }
+
   package func reserve(batchCapacity: Int) {
     output.reserve(rows: batchCapacity)
     inputGradient.reserve(rows: batchCapacity)
   }
 
   package func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
+    if isFused { return input }
     let y = output.matrix(rows: input.rows)
     let zeros = ReLU.forward(x: input, into: y)
     if training { kinks += zeros }
@@ -50,6 +57,7 @@ public final class ReLU: LayerKernels {
 
   package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
     guard needsInputGradient else { return nil }
+    if isFused { return outputGradient }
     guard let x = lastInput, x.rows == outputGradient.rows else {
       preconditionFailure("\(name): backward without a matching forward")
     }
@@ -62,27 +70,40 @@ public final class ReLU: LayerKernels {
 
   /// `y = relu(x)`; returns how many inputs were exactly 0 (kinks).
   static func forward<S: TrainScalar>(x: UnsafeMatrix<S>, into y: UnsafeMatrix<S>) -> Int {
-    var zeros = 0
-    for r in 0..<x.rows {
-      let (xs, ys) = (x.row(r), y.row(r))
-      // `v == 0` counted as `(v <= 0) - (v < 0)` in 32-bit lanes: the form LLVM vectorizes.
-      var rowZeros: Int32 = 0
-      for k in 0..<x.columns {
-        let v = xs[k]
-        ys[k] = v > 0 ? v : 0
-        rowZeros &+= (v <= 0 ? 1 : 0) &- (v < 0 ? 1 : 0)
+    BatchParallel.sumOverParts(batch: x.rows, work: x.count) { examples in
+      var zeros = 0
+      for r in examples {
+        let (xs, ys) = (x.row(r), y.row(r))
+        for k in 0..<x.columns {
+          let v = xs[k]
+          ys[k] = v > 0 ? v : 0
+        }
+        zeros += Self.zeros(xs, count: x.columns)
       }
-      zeros += Int(rowZeros)
+      return zeros
     }
-    return zeros
+  }
+
+  /// How many of `count` values are exactly 0 (or -0).
+  @inline(__always)
+  static func zeros<S: TrainScalar>(_ xs: UnsafePointer<S>, count: Int) -> Int {
+    // `v == 0` counted as `(v <= 0) - (v < 0)` in 32-bit lanes: the form LLVM vectorizes.
+    var zeros: Int32 = 0
+    for k in 0..<count {
+      let v = xs[k]
+      zeros &+= (v <= 0 ? 1 : 0) &- (v < 0 ? 1 : 0)
+    }
+    return Int(zeros)
   }
 
   /// `dx = step(x) * dy`, with `step(0) = 0`.
   static func backward<S: TrainScalar>(x: UnsafeMatrix<S>, outputGradient dy: UnsafeMatrix<S>, into dx: UnsafeMatrix<S>) {
-    let (xs, dys, dxs) = (x.base, dy.base, dx.base)
-    for k in 0..<x.count {
-      let d = dys[k]  // loaded unconditionally, so the loop is a vector select
-      dxs[k] = xs[k] > 0 ? d : 0
+    BatchParallel.forEachPart(batch: x.rows, work: x.count) { examples in
+      let (xs, dys, dxs) = (x.row(examples.lowerBound), dy.row(examples.lowerBound), dx.row(examples.lowerBound))
+      for k in 0..<(examples.count * x.columns) {
+        let d = dys[k]  // loaded unconditionally, so the loop is a vector select
+        dxs[k] = xs[k] > 0 ? d : 0
+      }
     }
   }
 

@@ -88,6 +88,7 @@ public final class Sequential {
       shape = layer.outputShape
     }
     let width = shape.reduce(1, *)
+    MaxPool.fuseRectifiers(layers)
     self.kernels = layers
     self.layers = layers
     switch spec.loss {

@@ -10,8 +10,9 @@
 ///     conv2d_s1.w   dw = dY colsᵀ             (vjp w[d, c, u, v] = sum(p, q) dy[d, p, q] x[...])
 ///     conv2d_s1.b   db[d] = sum(p, q) dy[d, p, q]
 ///
-/// where `cols` is the batch unfolded by `Im2Col` (`[C K K, B OH OW]`) and `dY` the output gradient
-/// as a `[D, B OH OW]` matrix: each rule is one BLAS `gemm` over the whole batch.
+/// where `cols` is an image unfolded by `Im2Col` (`[C K K, OH OW]`) and `dY` its output gradient as
+/// a `[D, OH OW]` matrix (its row of the batch, channel-major): each rule is one BLAS `gemm` per
+/// image, the batch cut into one part per thread (Docs/Training.md, "Convolution kernels").
 public class Conv2D: LayerKernels {
   public class var certifiedBlock: String { "conv2d_s1" }
   public class var ruleNames: [String] { ["\(certifiedBlock).x", "\(certifiedBlock).w", "\(certifiedBlock).b"] }
@@ -34,11 +35,8 @@ public class Conv2D: LayerKernels {
 
   private var output: Workspace<Float>
   private var inputGradient: Workspace<Float>
-  /// The batch unfolded (`[C K K, B OH OW]`, kept from forward for the weight rule), and its gradient.
-  private var columns: Workspace<Float>
-  private var columnGradient: Workspace<Float>
-  /// The output (gradient) as `[D, B OH OW]`.
-  private var product: Workspace<Float>
+  /// Per part of a batch (a row each), the kernels' scratch (`scratchPerPart`).
+  private var scratch: Workspace<Float>
   private var lastInput: UnsafeMatrix<Float>?
 
   /// A convolution of `input` (`[C, H, W]`) to `channels` channels; the stride is the type's.
@@ -51,10 +49,7 @@ public class Conv2D: LayerKernels {
     bias = Parameter(name: name + ".b", rule: block + ".b", shape: [channels])
     output = Workspace(columns: channels * geometry.outputPlane)
     inputGradient = Workspace(columns: geometry.inputCount)
-    let unfolded = geometry.channels * kernel * kernel * geometry.outputPlane
-    columns = Workspace(columns: unfolded)
-    columnGradient = Workspace(columns: unfolded)
-    product = Workspace(columns: channels * geometry.outputPlane)
+    scratch = Workspace(columns: Self.scratchPerPart(geometry, outputChannels: channels))
   }
 
   /// Draws the weights by `scheme` (fan-in `C K K`) and zeroes the bias.
@@ -64,21 +59,22 @@ public class Conv2D: LayerKernels {
   }
 
   package func reserve(batchCapacity: Int) {
-    // The gradients' workspaces grow in `backward`: evaluation batches (1,000 examples) need
-    // none, and the unfolded columns are the largest buffers a model has.
+    // The input gradient's workspace grows in `backward`: evaluation batches (1,000 examples)
+    // need none.
     output.reserve(rows: batchCapacity)
-    columns.reserve(rows: batchCapacity)
-    product.reserve(rows: batchCapacity)
+    scratch.reserve(rows: Self.parts(batch: batchCapacity, geometry, outputChannels: outputChannels))
   }
 
   package func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
     precondition(input.columns == inputWidth, "\(name): \(input.columns) inputs, expected \(inputWidth)")
     let y = output.matrix(rows: input.rows)
+    // Grows only when the thread count went up since `reserve`.
+    scratch.reserve(rows: Self.parts(batch: input.rows, geometry, outputChannels: outputChannels))
     weight.value.withUnsafeBufferPointer { w in
       bias.value.withUnsafeBufferPointer { b in
         Self.forward(
           x: input, weight: w.baseAddress!, bias: b.baseAddress!, geometry: geometry, outputChannels: outputChannels,
-          columns: columns.matrix(rows: input.rows).base, product: product.matrix(rows: input.rows).base, into: y)
+          scratch: scratch.matrix(rows: 0).base, into: y)
       }
     }
     lastInput = input
@@ -89,20 +85,15 @@ public class Conv2D: LayerKernels {
     guard let x = lastInput, x.rows == outputGradient.rows else {
       preconditionFailure("\(name): backward without a matching forward")
     }
-    if needsInputGradient {
-      inputGradient.reserve(rows: x.rows)
-      columnGradient.reserve(rows: x.rows)
-    }
+    if needsInputGradient { inputGradient.reserve(rows: x.rows) }
     let dx = needsInputGradient ? inputGradient.matrix(rows: x.rows) : nil
-    // Read only when the input gradient is computed.
-    let dcols = needsInputGradient ? columnGradient.matrix(rows: x.rows).base : columns.matrix(rows: x.rows).base
+    scratch.reserve(rows: Self.parts(batch: x.rows, geometry, outputChannels: outputChannels))
     weight.value.withUnsafeBufferPointer { w in
       weight.gradient.withUnsafeMutableBufferPointer { dw in
         bias.gradient.withUnsafeMutableBufferPointer { db in
           Self.backward(
-            batch: x.rows, weight: w.baseAddress!, geometry: geometry, outputChannels: outputChannels,
-            outputGradient: outputGradient, columns: columns.matrix(rows: x.rows).base,
-            product: product.matrix(rows: x.rows).base, columnGradient: dcols,
+            x: x, weight: w.baseAddress!, geometry: geometry, outputChannels: outputChannels,
+            outputGradient: outputGradient, scratch: scratch.matrix(rows: 0).base,
             weightGradient: dw.baseAddress!, biasGradient: db.baseAddress!, inputGradient: dx,
             accumulateWeight: weight.accumulatesGradient, accumulateBias: bias.accumulatesGradient)
         }
@@ -113,60 +104,87 @@ public class Conv2D: LayerKernels {
 
   // MARK: - Kernels
 
-  /// `y = w * x + b` for a batch: unfold, one `gemm` (`[D, C K K] x [C K K, B OH OW]`), then the
-  /// `[D, B OH OW]` product copied to `[B, D OH OW]` with the bias added.
+  /// Scalars of scratch one part of a batch needs (`BatchParallel`): an image's columns and their
+  /// gradient (`[C K K, OH OW]` each), and the part's own weight and bias gradients.
+  static func scratchPerPart(_ g: WindowGeometry, outputChannels d: Int) -> Int {
+    let taps = g.channels * g.kernel * g.kernel
+    return 2 * taps * g.outputPlane + d * taps + d
+  }
+
+  /// The parts a batch is cut into (`BatchParallel`): a part works image by image.
+  static func parts(batch: Int, _ g: WindowGeometry, outputChannels d: Int) -> Int {
+    BatchParallel.partCount(batch: batch, work: batch * g.outputPlane * d * g.channels * g.kernel * g.kernel)
+  }
+
+  /// `y = w * x + b` for a batch, image by image: unfold the image, then one `gemm`
+  /// (`[D, C K K] x [C K K, OH OW]`) into its output row, which holds the bias. An image's columns
+  /// stay in its thread's cache; the parts of the batch run on threads of their own.
   static func forward<S: TrainScalar>(
     x: UnsafeMatrix<S>, weight: UnsafePointer<S>, bias: UnsafePointer<S>, geometry g: WindowGeometry, outputChannels d: Int,
-    columns: UnsafeMutablePointer<S>, product: UnsafeMutablePointer<S>, into y: UnsafeMatrix<S>
+    scratch: UnsafeMutablePointer<S>, into y: UnsafeMatrix<S>
   ) {
-    let (batch, plane) = (x.rows, g.outputPlane)
-    let (taps, n) = (g.channels * g.kernel * g.kernel, x.rows * g.outputPlane)
-    guard batch > 0 else { return }
-    for b in 0..<batch { Im2Col.unfold(x.row(b), g, into: columns, ld: n, offset: b * plane) }
-    S.gemm(
-      transposeA: false, transposeB: false, m: d, n: n, k: taps, alpha: 1, a: weight, lda: taps,
-      b: columns, ldb: n, beta: 0, c: product, ldc: n)
-    for b in 0..<batch {
-      for channel in 0..<d {
-        let (src, dst, shift) = (product + channel * n + b * plane, y.row(b) + channel * plane, bias[channel])
-        for k in 0..<plane { dst[k] = src[k] + shift }
+    let (plane, taps) = (g.outputPlane, g.channels * g.kernel * g.kernel)
+    let parts = parts(batch: x.rows, g, outputChannels: d)
+    BatchParallel.forEachPart(batch: x.rows, parts: parts, serialBLAS: true) { part, examples in
+      let columns = scratch + part * scratchPerPart(g, outputChannels: d)
+      for b in examples {
+        Im2Col.unfold(x.row(b), g, into: columns, ld: plane, offset: 0)
+        let out = y.row(b)
+        for channel in 0..<d { (out + channel * plane).update(repeating: bias[channel], count: plane) }
+        S.gemm(
+          transposeA: false, transposeB: false, m: d, n: plane, k: taps, alpha: 1, a: weight, lda: taps,
+          b: columns, ldb: plane, beta: 1, c: out, ldc: plane)
       }
     }
   }
 
-  /// `dw = dY colsᵀ`, `db` = row sums of `dY`, and `dx = col2im(wᵀ dY)` when `inputGradient` is
-  /// given, with `dY` the output gradient as `[D, B OH OW]` (copied into `product`). With
-  /// `accumulateWeight` (`accumulateBias`), `dw` (`db`) is added to what the buffer holds.
+  /// `dw = sum over images of dY colsᵀ`, `db` = the sums of `dY`'s rows, and, when `inputGradient`
+  /// is given, `dx = col2im(wᵀ dY)`, image by image with `dY` an image's output gradient as
+  /// `[D, OH OW]` (its row of `dy`, channel-major). Each part of the batch sums its own `dw` and
+  /// `db`; the parts' sums are added in order. With `accumulateWeight` (`accumulateBias`), `dw`
+  /// (`db`) is added to what the buffer holds.
   static func backward<S: TrainScalar>(
-    batch: Int, weight: UnsafePointer<S>, geometry g: WindowGeometry, outputChannels d: Int,
-    outputGradient dy: UnsafeMatrix<S>, columns: UnsafePointer<S>, product: UnsafeMutablePointer<S>,
-    columnGradient: UnsafeMutablePointer<S>, weightGradient: UnsafeMutablePointer<S>, biasGradient: UnsafeMutablePointer<S>,
+    x: UnsafeMatrix<S>, weight: UnsafePointer<S>, geometry g: WindowGeometry, outputChannels d: Int,
+    outputGradient dy: UnsafeMatrix<S>, scratch: UnsafeMutablePointer<S>,
+    weightGradient: UnsafeMutablePointer<S>, biasGradient: UnsafeMutablePointer<S>,
     inputGradient dx: UnsafeMatrix<S>?, accumulateWeight: Bool = false, accumulateBias: Bool = false
   ) {
-    let plane = g.outputPlane
-    let (taps, n) = (g.channels * g.kernel * g.kernel, batch * plane)
-    if !accumulateBias { biasGradient.update(repeating: 0, count: d) }
-    guard batch > 0 else {
-      if !accumulateWeight { weightGradient.update(repeating: 0, count: d * taps) }
-      return
-    }
-    for channel in 0..<d {
-      var sum: S = 0
-      for b in 0..<batch {
-        let (src, dst) = (dy.row(b) + channel * plane, product + channel * n + b * plane)
-        dst.update(from: src, count: plane)
-        for k in 0..<plane { sum += src[k] }
+    let (plane, taps, batch) = (g.outputPlane, g.channels * g.kernel * g.kernel, x.rows)
+    let perPart = scratchPerPart(g, outputChannels: d)
+    let parts = parts(batch: batch, g, outputChannels: d)
+    BatchParallel.forEachPart(batch: batch, parts: parts, serialBLAS: true) { part, examples in
+      let columns = scratch + part * perPart
+      let (columnGradient, dw) = (columns + taps * plane, columns + 2 * taps * plane)
+      let db = dw + d * taps
+      dw.update(repeating: 0, count: d * taps)
+      db.update(repeating: 0, count: d)
+      for b in examples {
+        let dY = dy.row(b)
+        Im2Col.unfold(x.row(b), g, into: columns, ld: plane, offset: 0)
+        S.gemm(
+          transposeA: false, transposeB: true, m: d, n: taps, k: plane, alpha: 1, a: dY, lda: plane,
+          b: columns, ldb: plane, beta: 1, c: dw, ldc: taps)
+        for channel in 0..<d {
+          let row = dY + channel * plane
+          var sum: S = 0
+          for k in 0..<plane { sum += row[k] }
+          db[channel] += sum
+        }
+        guard let dx else { continue }
+        S.gemm(
+          transposeA: true, transposeB: false, m: taps, n: plane, k: d, alpha: 1, a: weight, lda: taps,
+          b: dY, ldb: plane, beta: 0, c: columnGradient, ldc: plane)
+        Im2Col.fold(columnGradient, ld: plane, offset: 0, g, into: dx.row(b))
       }
-      biasGradient[channel] += sum
     }
-    S.gemm(
-      transposeA: false, transposeB: true, m: d, n: taps, k: n, alpha: 1, a: product, lda: n,
-      b: columns, ldb: n, beta: accumulateWeight ? 1 : 0, c: weightGradient, ldc: taps)
-    guard let dx else { return }
-    S.gemm(
-      transposeA: true, transposeB: false, m: taps, n: n, k: d, alpha: 1, a: weight, lda: taps,
-      b: product, ldb: n, beta: 0, c: columnGradient, ldc: n)
-    for b in 0..<batch { Im2Col.fold(columnGradient, ld: n, offset: b * plane, g, into: dx.row(b)) }
+    if !accumulateWeight { weightGradient.update(repeating: 0, count: d * taps) }
+    if !accumulateBias { biasGradient.update(repeating: 0, count: d) }
+    for part in 0..<(batch > 0 ? parts : 0) {
+      let dw = scratch + part * perPart + 2 * taps * plane
+      let db = dw + d * taps
+      for k in 0..<(d * taps) { weightGradient[k] += dw[k] }
+      for k in 0..<d { biasGradient[k] += db[k] }
+    }
   }
 
   // MARK: - Rules on explicit operands

@@ -47,23 +47,24 @@ struct ConvolutionOperands<S: TrainScalar> {
     (singleExample ? [] : [batch]) + [outputChannels, geometry.outputHeight, geometry.outputWidth]
   }
 
+  /// Scratch for `Conv2D`'s kernels on this batch.
+  private var scratch: Tensor<S> {
+    let parts = Conv2D.parts(batch: batch, geometry, outputChannels: outputChannels)
+    return Tensor<S>(zeros: [parts * Conv2D.scratchPerPart(geometry, outputChannels: outputChannels)])
+  }
+
   func forward() throws -> Tensor<S> {
-    var (x, w, b) = (x, w, b)
+    var (x, w, b, scratch) = (x, w, b, scratch)
     var y = Tensor<S>(zeros: outputShape)
-    let plane = geometry.outputPlane
-    var columns = Tensor<S>(zeros: [geometry.channels * geometry.kernel * geometry.kernel * plane * batch])
-    var product = Tensor<S>(zeros: [outputChannels * plane * batch])
     x.withUnsafeMutableBufferPointer { x in
       w.withUnsafeMutableBufferPointer { w in
         b.withUnsafeMutableBufferPointer { b in
           y.withUnsafeMutableBufferPointer { y in
-            columns.withUnsafeMutableBufferPointer { columns in
-              product.withUnsafeMutableBufferPointer { product in
-                Conv2D.forward(
-                  x: UnsafeMatrix(x.baseAddress!, rows: batch, columns: geometry.inputCount), weight: w.baseAddress!,
-                  bias: b.baseAddress!, geometry: geometry, outputChannels: outputChannels, columns: columns.baseAddress!,
-                  product: product.baseAddress!, into: UnsafeMatrix(y.baseAddress!, rows: batch, columns: outputChannels * plane))
-              }
+            scratch.withUnsafeMutableBufferPointer { scratch in
+              Conv2D.forward(
+                x: UnsafeMatrix(x.baseAddress!, rows: batch, columns: geometry.inputCount), weight: w.baseAddress!,
+                bias: b.baseAddress!, geometry: geometry, outputChannels: outputChannels, scratch: scratch.baseAddress!,
+                into: UnsafeMatrix(y.baseAddress!, rows: batch, columns: outputChannels * geometry.outputPlane))
             }
           }
         }
@@ -77,32 +78,21 @@ struct ConvolutionOperands<S: TrainScalar> {
     guard dy.shape == outputShape else {
       throw TrainingError.badOperands(block: block, reason: "'dy' has shape \(dy.shape); expected \(outputShape) like the output")
     }
-    var (x, w) = (x, w)
-    let plane = geometry.outputPlane
-    let taps = geometry.channels * geometry.kernel * geometry.kernel
-    var columns = Tensor<S>(zeros: [taps * plane * batch])
-    var columnGradient = Tensor<S>(zeros: [taps * plane * batch])
-    var product = Tensor<S>(zeros: [outputChannels * plane * batch])
+    var (x, w, scratch) = (x, w, scratch)
     var (dx, dw, db) = (Tensor<S>(zeros: x.shape), Tensor<S>(zeros: w.shape), Tensor<S>(zeros: [outputChannels]))
     x.withUnsafeMutableBufferPointer { x in
       w.withUnsafeMutableBufferPointer { w in
         dy.withUnsafeMutableBufferPointer { dy in
-          columns.withUnsafeMutableBufferPointer { columns in
-            columnGradient.withUnsafeMutableBufferPointer { columnGradient in
-              product.withUnsafeMutableBufferPointer { product in
-                dx.withUnsafeMutableBufferPointer { dx in
-                  dw.withUnsafeMutableBufferPointer { dw in
-                    db.withUnsafeMutableBufferPointer { db in
-                      let input = UnsafeMatrix(x.baseAddress!, rows: batch, columns: geometry.inputCount)
-                      for k in 0..<batch { Im2Col.unfold(input.row(k), geometry, into: columns.baseAddress!, ld: batch * plane, offset: k * plane) }
-                      Conv2D.backward(
-                        batch: batch, weight: w.baseAddress!, geometry: geometry, outputChannels: outputChannels,
-                        outputGradient: UnsafeMatrix(dy.baseAddress!, rows: batch, columns: outputChannels * plane),
-                        columns: columns.baseAddress!, product: product.baseAddress!, columnGradient: columnGradient.baseAddress!,
-                        weightGradient: dw.baseAddress!, biasGradient: db.baseAddress!,
-                        inputGradient: UnsafeMatrix(dx.baseAddress!, rows: batch, columns: geometry.inputCount))
-                    }
-                  }
+          scratch.withUnsafeMutableBufferPointer { scratch in
+            dx.withUnsafeMutableBufferPointer { dx in
+              dw.withUnsafeMutableBufferPointer { dw in
+                db.withUnsafeMutableBufferPointer { db in
+                  Conv2D.backward(
+                    x: UnsafeMatrix(x.baseAddress!, rows: batch, columns: geometry.inputCount), weight: w.baseAddress!,
+                    geometry: geometry, outputChannels: outputChannels,
+                    outputGradient: UnsafeMatrix(dy.baseAddress!, rows: batch, columns: outputChannels * geometry.outputPlane),
+                    scratch: scratch.baseAddress!, weightGradient: dw.baseAddress!, biasGradient: db.baseAddress!,
+                    inputGradient: UnsafeMatrix(dx.baseAddress!, rows: batch, columns: geometry.inputCount))
                 }
               }
             }

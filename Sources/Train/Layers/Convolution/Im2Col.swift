@@ -1,5 +1,5 @@
 /// The unfolding of an image into the columns of a matrix product (im2col) and its adjoint
-/// (col2im), the work that turns a convolution into one `gemm` per batch.
+/// (col2im), the work that turns a convolution into one `gemm` per image.
 ///
 /// Row `(c K + u) K + v` of the columns holds, at column `p OW + q` of an example's block, the value
 /// window `(p, q)` reads at tap `(u, v)` of channel `c`: `x[c, s p + u - pad, s q + v - pad]`, or 0
@@ -55,7 +55,11 @@ enum Im2Col {
           for p in rows {
             let dst = plane + (s * p + u - g.padding) * g.width + (v - g.padding)
             let row = src + p * ow
-            for q in columns { dst[s * q] += row[q] }
+            if s == 1 {
+              for q in columns { dst[q] += row[q] }  // vectorizes
+            } else {
+              for q in columns { dst[s * q] += row[q] }
+            }
           }
         }
       }

@@ -5,12 +5,18 @@
 ///     y[c, p, q] = max(max(x[c, 2p, 2q], x[c, 2p, 2q + 1]), max(x[c, 2p + 1, 2q], x[c, 2p + 1, 2q + 1]))
 ///
 /// with `max(a, b) = b + relu(a - b)`. The rule `maxpool2_s2.x` sends `dy[c, p, q]` to the entry
-/// that is the maximum. It holds where no comparison ties (the block's three `assume` lines: the two
-/// entries of each row differ, and so do the two rows' maxima). At a tie the trainer sends the
-/// gradient to the first maximum of the window in row-major order (a subgradient) and counts the
-/// window: `ties`, reported as the layer's kinks. Every window whose maximum is attained twice is
-/// counted, and so is a window where two entries that are not the maximum are equal (the rule's
-/// condition fails there too, though the maximum is differentiable).
+/// that is the maximum. It holds where no comparison ties (the block's three `assume` lines).
+///
+/// Ties: where the maximum is attained once, the maximum is differentiable and the rule's
+/// formula (with `step(0) = 0`) gives its derivative even if two other entries are equal, so the
+/// trainer counts only the windows whose maximum is attained at two entries or more: `ties`,
+/// reported as the layer's kinks. There it sends the gradient to the first maximum of the window
+/// in row-major order (a subgradient).
+///
+/// A pool reading a relu's output runs fused with it (`rectifier`, set by `fuse(_:)`): it computes
+/// `max(relu(x))` and `step(x) dy` in one pass over `x`, exactly what the two layers give one
+/// after the other, and counts the relu's kinks for it. A window of relu zeros (`max(x) <= 0`)
+/// passes no gradient whichever entry is chosen, so it is not counted as a tie.
 public final class MaxPool: LayerKernels {
   public static let certifiedBlock = "maxpool2_s2"
   public static let ruleNames = ["maxpool2_s2.x"]
@@ -24,12 +30,15 @@ public final class MaxPool: LayerKernels {
   public var inputShape: [Int] { [geometry.channels, geometry.height, geometry.width] }
   public var outputShape: [Int] { [geometry.channels, geometry.outputHeight, geometry.outputWidth] }
 
-  /// Training windows where a comparison tied since the last `resetKinks()`.
+  /// Training windows whose maximum was attained twice since the last `resetKinks()`.
   public private(set) var ties = 0
+  /// The relu whose output this pool reads and whose work it does, when fused.
+  public private(set) weak var rectifier: ReLU?
 
   private var output: Workspace<Float>
   private var inputGradient: Workspace<Float>
-  /// Per output, the offset in its example's input of the entry the maximum came from.
+  /// Per output, the offset in its example's input of the entry the gradient goes to; -1 for
+  /// none (a fused window of relu zeros).
   private var source: [Int32] = []
 
   public init(name: String, input: [Int]) {
@@ -41,6 +50,21 @@ public final class MaxPool: LayerKernels {
 
   public func resetKinks() { ties = 0 }
 
+  /// Runs `relu` (the layer before this one) inside this pool's kernels: the relu's own
+  /// `forward` and `backward` then pass values through.
+  func fuse(_ relu: ReLU) {
+    precondition(relu.outputShape == inputShape, "\(name): fused with \(relu.name) of another shape")
+    rectifier = relu
+    relu.isFused = true
+  }
+
+  /// Fuses each relu that a max pool directly follows into that pool (`fuse(_:)`).
+  static func fuseRectifiers(_ layers: [any LayerKernels]) {
+    for (first, second) in zip(layers, layers.dropFirst()) {
+      if let relu = first as? ReLU, let pool = second as? MaxPool { pool.fuse(relu) }
+    }
+  }
+
   package func reserve(batchCapacity: Int) {
     output.reserve(rows: batchCapacity)
     inputGradient.reserve(rows: batchCapacity)
@@ -51,8 +75,14 @@ public final class MaxPool: LayerKernels {
   package func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
     let y = output.matrix(rows: input.rows)
     precondition(source.count >= y.count, "\(name): forward before reserve")
-    let found = source.withUnsafeMutableBufferPointer { MaxPool.forward(x: input, geometry: geometry, into: y, source: $0.baseAddress!) }
-    if training { ties += found }
+    let rectify = rectifier != nil
+    let (found, zeros) = source.withUnsafeMutableBufferPointer {
+      MaxPool.forward(x: input, geometry: geometry, rectify: rectify, into: y, source: $0.baseAddress!)
+    }
+    if training {
+      ties += found
+      rectifier?.addKinks(zeros)
+    }
     return y
   }
 
@@ -65,25 +95,69 @@ public final class MaxPool: LayerKernels {
 
   // MARK: - Kernels
 
-  /// Each window's maximum, the offset of the first entry attaining it, and the number of windows
-  /// where one of the rule's comparisons ties.
+  /// Each window's maximum and the offset of the first entry attaining it; returns the windows
+  /// whose maximum is attained twice and, with `rectify`, the inputs that are exactly 0.
+  ///
+  /// With `rectify` the output is `max(relu(x))`, and the source is -1 where that maximum is 0
+  /// (the relu's `step` is 0 at every entry), which is not a tie.
   static func forward<S: TrainScalar>(
-    x: UnsafeMatrix<S>, geometry g: WindowGeometry, into y: UnsafeMatrix<S>, source: UnsafeMutablePointer<Int32>
+    x: UnsafeMatrix<S>, geometry g: WindowGeometry, rectify: Bool = false, into y: UnsafeMatrix<S>,
+    source: UnsafeMutablePointer<Int32>
+  ) -> (ties: Int, zeros: Int) {
+    let parts = BatchParallel.partCount(batch: x.rows, work: x.count)
+    return withUnsafeTemporaryAllocation(of: (ties: Int, zeros: Int).self, capacity: parts) { counts in
+      counts.initialize(repeating: (0, 0))
+      BatchParallel.forEachPart(batch: x.rows, parts: parts) { part, examples in
+        var (ties, zeros) = (0, 0)
+        for r in examples {
+          ties += forward(image: x.row(r), g, rectify: rectify, into: y.row(r), source: source + r * y.columns)
+          if rectify { zeros += ReLU.zeros(x.row(r), count: x.columns) }
+        }
+        counts[part] = (ties, zeros)
+      }
+      return counts.reduce((0, 0)) { ($0.ties + $1.ties, $0.zeros + $1.zeros) }
+    }
+  }
+
+  /// One image's windows (`forward`); returns its ties.
+  @inline(__always)
+  static func forward<S: TrainScalar>(
+    image xs: UnsafePointer<S>, _ g: WindowGeometry, rectify: Bool, into ys: UnsafeMutablePointer<S>,
+    source: UnsafeMutablePointer<Int32>
   ) -> Int {
-    let (oh, ow, w) = (g.outputHeight, g.outputWidth, g.width)
+    let (oh, ow, w, k, s) = (g.outputHeight, g.outputWidth, g.width, g.kernel, g.stride)
     var ties = 0
-    for r in 0..<x.rows {
-      let (xs, ys, sources) = (x.row(r), y.row(r), source + r * y.columns)
-      for c in 0..<g.channels {
-        for p in 0..<oh {
-          for q in 0..<ow {
-            let top = (c * g.height + 2 * p) * w + 2 * q
+    for c in 0..<g.channels {
+      for p in 0..<oh {
+        for q in 0..<ow {
+          let top = (c * g.height + s * p) * w + s * q
+          var (best, at, count) = (xs[top], top, 1)
+          if k == 2 {
+            // The common window, unrolled: the first maximum of a, b, d, e in row-major order.
             let (a, b, d, e) = (xs[top], xs[top + 1], xs[top + w], xs[top + w + 1])
             let (upper, upperAt) = b > a ? (b, top + 1) : (a, top)
             let (lower, lowerAt) = e > d ? (e, top + w + 1) : (d, top + w)
-            let k = (c * oh + p) * ow + q
-            (ys[k], sources[k]) = lower > upper ? (lower, Int32(lowerAt)) : (upper, Int32(upperAt))
-            if a == b || d == e || upper == lower { ties += 1 }
+            (best, at) = lower > upper ? (lower, lowerAt) : (upper, upperAt)
+            count = (a == best ? 1 : 0) + (b == best ? 1 : 0) + (d == best ? 1 : 0) + (e == best ? 1 : 0)
+          } else {
+            for u in 0..<k {
+              let row = top + u * w
+              for v in 0..<k where u + v > 0 {
+                let value = xs[row + v]
+                if value > best {
+                  (best, at, count) = (value, row + v, 1)
+                } else if value == best {
+                  count += 1
+                }
+              }
+            }
+          }
+          let out = (c * oh + p) * ow + q
+          if rectify && best <= 0 {
+            (ys[out], source[out]) = (0, -1)
+          } else {
+            (ys[out], source[out]) = (best, Int32(at))
+            if count > 1 { ties += 1 }
           }
         }
       }
@@ -91,12 +165,14 @@ public final class MaxPool: LayerKernels {
     return ties
   }
 
-  /// `dx[source] = dy`, every other entry 0 (windows do not overlap).
+  /// `dx[source] = dy`, every other entry 0 (windows do not overlap; a source of -1 takes nothing).
   static func backward<S: TrainScalar>(outputGradient dy: UnsafeMatrix<S>, source: UnsafePointer<Int32>, into dx: UnsafeMatrix<S>) {
-    dx.buffer.update(repeating: 0)
-    for r in 0..<dy.rows {
-      let (dys, dxs, sources) = (dy.row(r), dx.row(r), source + r * dy.columns)
-      for k in 0..<dy.columns { dxs[Int(sources[k])] += dys[k] }
+    BatchParallel.forEachPart(batch: dy.rows, work: dx.count) { examples in
+      for r in examples {
+        let (dys, dxs, sources) = (dy.row(r), dx.row(r), source + r * dy.columns)
+        dxs.update(repeating: 0, count: dx.columns)
+        for k in 0..<dy.columns where sources[k] >= 0 { dxs[Int(sources[k])] += dys[k] }
+      }
     }
   }
 
@@ -124,9 +200,11 @@ public final class MaxPool: LayerKernels {
     var sources = [Int32](repeating: 0, count: y.count)
     x.withUnsafeMutableBufferPointer { xs in
       y.withUnsafeMutableBufferPointer { ys in
-        _ = forward(
-          x: UnsafeMatrix(xs.baseAddress!, rows: batch, columns: g.inputCount), geometry: g,
-          into: UnsafeMatrix(ys.baseAddress!, rows: batch, columns: ys.count / batch), source: &sources)
+        sources.withUnsafeMutableBufferPointer { sources in
+          _ = forward(
+            x: UnsafeMatrix(xs.baseAddress!, rows: batch, columns: g.inputCount), geometry: g,
+            into: UnsafeMatrix(ys.baseAddress!, rows: batch, columns: ys.count / batch), source: sources.baseAddress!)
+        }
       }
     }
     guard backward else { return [certifiedBlock: y] }
