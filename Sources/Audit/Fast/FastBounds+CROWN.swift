@@ -26,7 +26,8 @@ extension FastBounds {
     for k in body.indices {
       var z = body[k].propagate(nodes[k], workspace)
       if !network.layers[k + 1].isAffine {
-        if k >= 1 { tighten(&z, output: k, nodes: nodes, workspace) }
+        // As the enclosure tiers: no CROWN where IBP is exact or a non-affine layer's output is bounded.
+        if k >= 1 && network.layers[k].isAffine { tighten(&z, output: k, nodes: nodes, workspace) }
         if keepHidden {
           result.hiddenLower.append(z.lower)
           result.hiddenUpper.append(z.upper)

@@ -4,8 +4,9 @@ extension SparseAffineLayer: FastBoundLayer {
   func fastTransformer() -> any FastTransformer { FastSparseAffine(layer: self) }
 }
 
-/// A sparse affine layer in Float64. Coefficients are rounded to the nearest Double `Ŵ`; the
-/// exact `W` is within the row's slack: `Σ_j |W_ij − Ŵ_ij| ≤ ρ_i` (computed exactly, rounded up), so
+/// A sparse affine layer in Float64. Coefficients are rounded to the nearest Double `Ŵ` (an
+/// enclosed coefficient: its midpoint's); the exact `W` is within the row's slack:
+/// `Σ_j |W_ij − Ŵ_ij| ≤ ρ_i` (computed exactly over the enclosure's ends, rounded up), so
 /// `|(W − Ŵ) x| ≤ ρ_i max|x_j|`. The bias is enclosed by one Double each way where inexact. A row
 /// of `k` entries is a dot product of `k` terms (`γ_k`); the error models use the longest row
 /// (forward) and the longest column (backward).
@@ -28,10 +29,12 @@ struct FastSparseAffine: FastTransformer {
     outputWidth = layer.outputWidth
     rowStart = layer.rowStart
     columns = layer.columns
-    weights = layer.coefficients.map { Double($0) }  // nearest
+    // The nearest Double to each coefficient, or to its enclosure's midpoint.
+    let upper = layer.upperCoefficients ?? layer.coefficients
+    weights = zip(layer.coefficients, upper).map { Double($0 == $1 ? $0 : ($0 + $1) / 2) }
     absoluteWeights = weights.map(\.magnitude)
     biasLower = layer.bias.map(Rounding.down)
-    biasUpper = layer.bias.map(Rounding.up)
+    biasUpper = (layer.upperBias ?? layer.bias).map(Rounding.up)
     let longestRow = (0..<layer.outputWidth).map { layer.row($0).count }.max() ?? 1
     var columnCounts = [Int](repeating: 0, count: layer.inputWidth)
     for j in layer.columns { columnCounts[j] += 1 }
@@ -43,8 +46,9 @@ struct FastSparseAffine: FastTransformer {
       var sum = 0.0, difference = Rational(0)
       for e in layer.row(o) {
         sum += absoluteWeights[e]
+        // |W − Ŵ| for every W of the enclosure [lower, upper] is at most the farther end's distance.
         let rounded = try! Rational(exactly: weights[e])  // finite: coefficients come from Float32 and small fractions
-        difference += rounded > layer.coefficients[e] ? rounded - layer.coefficients[e] : layer.coefficients[e] - rounded
+        difference += max(rounded - layer.coefficients[e], upper[e] - rounded)
       }
       sums.append(rowError.upperBoundOfNonnegative(sum))
       slack.append(Rounding.up(difference))
