@@ -23,8 +23,11 @@ struct FastSparseAffine: FastTransformer {
   /// Dot products along a row (forward), along a column (the backward `P W`), and over all
   /// outputs (the backward `Σ P_i b_i`).
   let rowError: DotProductError, columnError: DotProductError, outputError: DotProductError
+  /// A convolution's geometry: the backward product then runs on BLAS.
+  let convolution: ConvolutionGeometry?
 
   init(layer: SparseAffineLayer) {
+    convolution = layer.convolution
     inputWidth = layer.inputWidth
     outputWidth = layer.outputWidth
     rowStart = layer.rowStart
@@ -117,7 +120,7 @@ func largestMagnitudes(_ input: BoxBatch) -> [Double] {
 /// - `Σ_o P_o b_o ≥ Σ_o P_o b̃_o` with `b̃_o` the bias's lower Double where `P_o ≥ 0`, else its upper
 ///   one: a dot product over the outputs, lower-bounded by its computed value minus `γ_m Σ|P_o b̃_o| + τ_m`;
 /// - `Λ' = fl(P Ŵ)` column by column: each entry a dot product of at most `c` terms (the longest
-///   column), off by at most `γ_c Σ_o |P_o| |Ŵ_oi| + τ_c`; with `|x_i| ≤ H` that costs
+///   column), summed in any order (a convolution's runs as a BLAS product, `ConvolutionGeometry`), off by at most `γ_c Σ_o |P_o| |Ŵ_oi| + τ_c`; with `|x_i| ≤ H` that costs
 ///   `γ_c H Σ_o |P_o| A_o + τ_c n' H`;
 /// - the rounded coefficients: `|P (W − Ŵ) x| ≤ H Σ_o |P_o| ρ_o`.
 struct SparseAffineLinearization: FastLinearization {
@@ -131,7 +134,7 @@ struct SparseAffineLinearization: FastLinearization {
     let columnTail = (map.columnError.tail * Double(n)).nextUp
     for (s, b) in rows.enumerated() {
       let row = p + s * m, out = product + s * n
-      for i in 0..<n { out[i] = 0 }
+      if map.convolution == nil { for i in 0..<n { out[i] = 0 } }
       var dot = 0.0, dotAbsolute = 0.0, weighted = 0.0, slack = 0.0
       for o in 0..<m {
         let po = row[o]
@@ -141,7 +144,9 @@ struct SparseAffineLinearization: FastLinearization {
         dotAbsolute += (po * bias).magnitude
         weighted += po.magnitude * map.rowAbsoluteSum[o]
         slack += po.magnitude * map.slack[o]
-        for e in map.rowStart[o]..<map.rowStart[o + 1] { out[map.columns[e]] += po * map.weights[e] }
+        if map.convolution == nil {
+          for e in map.rowStart[o]..<map.rowStart[o + 1] { out[map.columns[e]] += po * map.weights[e] }
+        }
       }
       let h = largest[b]
       let error = map.outputError
@@ -152,6 +157,8 @@ struct SparseAffineLinearization: FastLinearization {
       let g = (((gamma[s] + biasTerm).nextDown - productTerm).nextDown - slackTerm).nextDown
       gamma[s] = g.isFinite ? g : .nan
     }
+    // A convolution: Λ' = Λ W for all rows at once, the same sums in another order.
+    map.convolution?.pullBack(p, count: rows.count, into: product, workspace)
     workspace.swap(.lambda, .product)
   }
 }

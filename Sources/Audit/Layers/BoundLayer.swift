@@ -28,6 +28,11 @@ public protocol BoundLayer: Sendable {
   /// `LayerNetwork.logitEnclosures(at:)` evaluates networks holding one. True unless a kind says not.
   var isRational: Bool { get }
 
+  /// True when CROWN need tighten this layer's input bounds only where they straddle 0 (a ReLU:
+  /// elsewhere it is the identity or 0 on the box, whatever the bounds). False by default: every
+  /// input is tightened.
+  var tightensOnlyStraddlingZero: Bool { get }
+
   /// The layer's output at `input`, exactly.
   /// - Precondition: `isRational`.
   func output(at input: [Rational]) -> [Rational]
@@ -38,6 +43,7 @@ public protocol BoundLayer: Sendable {
 
 extension BoundLayer {
   public var isRational: Bool { true }
+  public var tightensOnlyStraddlingZero: Bool { false }
 }
 
 /// One layer's bound computations in an enclosure arithmetic (`BoundLayer.transformer(in:)`).

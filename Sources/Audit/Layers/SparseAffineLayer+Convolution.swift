@@ -32,9 +32,11 @@ extension SparseAffineLayer {
     if let bad = kernel.firstIndex(where: { !$0.isFinite }) { throw AuditError.nonFiniteWeight(array: "conv2d.K", index: bad) }
     if let bad = bias.firstIndex(where: { !$0.isFinite }) { throw AuditError.nonFiniteWeight(array: "conv2d.b", index: bad) }
     let output = try outputShape(input, channels: outChannels, size: size, stride: stride, padding: padding, kind: "conv2d")
-    let layer = try windowSweep(kind: "conv2d", input: input, output: output, size: size, stride: stride, padding: padding, bias: bias) { o in
+    var layer = try windowSweep(kind: "conv2d", input: input, output: output, size: size, stride: stride, padding: padding, bias: bias) { o in
       (0..<input.channels).map { c in (c, ((o * input.channels + c) * size) * size) }
     } weight: { kernel[$0] }
+    layer.convolution = ConvolutionGeometry(
+      input: input, output: output, size: size, stride: stride, padding: padding, kernel: kernel.map { Double($0) })
     return (layer, output)
   }
 

@@ -24,6 +24,8 @@ public struct SparseAffineLayer: Sendable {
   let bias: [Rational]
   /// The upper ends of the coefficients' and biases' enclosures; nil when they are exact.
   let upperCoefficients: [Rational]?, upperBias: [Rational]?
+  /// A convolution's shape and kernel, for the fast tier's backward product (`conv2d` sets it).
+  var convolution: ConvolutionGeometry?
 
   /// A layer from its rows: for each output, `(input, coefficient)` pairs (zeros may be left out).
   /// - Throws: `AuditError.invalidArgument` for a row count other than `bias.count`, or an input
