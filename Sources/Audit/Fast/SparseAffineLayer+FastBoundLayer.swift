@@ -132,9 +132,14 @@ struct SparseAffineLinearization: FastLinearization {
     let p = UnsafePointer(workspace.existing(.lambda, count: rows.count * m))
     let product = workspace.buffer(.product, count: rows.count * n)
     let columnTail = (map.columnError.tail * Double(n)).nextUp
+    var dense: [Int] = []
     for (s, b) in rows.enumerated() {
       let row = p + s * m, out = product + s * n
-      if map.convolution == nil { for i in 0..<n { out[i] = 0 } }
+      // A convolution's dense rows go to BLAS below; sparse ones (< 1/8 non-zero) are scattered here.
+      var nonzero = 0
+      if map.convolution != nil { for o in 0..<m where row[o] != 0 { nonzero += 1 } }
+      let scatters = map.convolution == nil || nonzero * 8 < m
+      if scatters { for i in 0..<n { out[i] = 0 } } else { dense.append(s) }
       var dot = 0.0, dotAbsolute = 0.0, weighted = 0.0, slack = 0.0
       for o in 0..<m {
         let po = row[o]
@@ -144,7 +149,7 @@ struct SparseAffineLinearization: FastLinearization {
         dotAbsolute += (po * bias).magnitude
         weighted += po.magnitude * map.rowAbsoluteSum[o]
         slack += po.magnitude * map.slack[o]
-        if map.convolution == nil {
+        if scatters {
           for e in map.rowStart[o]..<map.rowStart[o + 1] { out[map.columns[e]] += po * map.weights[e] }
         }
       }
@@ -157,8 +162,8 @@ struct SparseAffineLinearization: FastLinearization {
       let g = (((gamma[s] + biasTerm).nextDown - productTerm).nextDown - slackTerm).nextDown
       gamma[s] = g.isFinite ? g : .nan
     }
-    // A convolution: Λ' = Λ W for all rows at once, the same sums in another order.
-    map.convolution?.pullBack(p, count: rows.count, into: product, workspace)
+    // A convolution's dense rows: Λ' = Λ W on BLAS, the same sums in another order.
+    if !dense.isEmpty { map.convolution!.pullBack(p, rows: dense, into: product, workspace) }
     workspace.swap(.lambda, .product)
   }
 }
