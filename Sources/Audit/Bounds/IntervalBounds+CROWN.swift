@@ -12,8 +12,12 @@ import Exact
 
 extension IntervalBounds {
   /// CROWN bounds: the input of each non-affine layer is bounded by the intersection of IBP (from
-  /// the previous layer's bounds) and CROWN back to the input (skipped where one layer separates
-  /// it from the input box: IBP is then exact); the margins' lower bound is the larger of CROWN's
+  /// the previous layer's bounds) and CROWN back to the input. CROWN is skipped where one layer
+  /// separates it from the input box (IBP is then exact) and where the input is a ReLU's or max
+  /// pool's output: their relaxations at tightened input bounds never beat IBP's box there, so
+  /// CROWN could not tighten it (a max pool after a ReLU, in a CNN). A ReLU's input is tightened
+  /// only where IBP leaves it straddling 0: elsewhere the ReLU is exact whatever its bounds (as
+  /// auto_LiRPA's sparse intermediate bounds). The margins' lower bound is the larger of CROWN's
   /// and IBP's (CROWN alone is not always tighter; `crownMarginLower` keeps it).
   /// - Precondition: `box.count == network.inputWidth`, `trueClass` is a class.
   public func crown(over box: InputBox, trueClass: Int) -> NetworkBounds<Rational> {
@@ -45,15 +49,18 @@ extension IntervalBounds {
       var z = body[k].propagate(nodes[k])
       if !network.layers[k + 1].isAffine {
         var l = z.map(arithmetic.lower), u = z.map(arithmetic.upper)
-        if k >= 1 {
+        if k >= 1 && network.layers[k].isAffine {
           let zero = arithmetic.enclosure(Rational(0)), one = arithmetic.enclosure(Rational(1))
-          let identity = z.indices.map { i in z.indices.map { $0 == i ? one : zero } }
-          let constants = [Bound](repeating: zero, count: z.count)
+          // Rows for the outputs the next layer needs tightened (a ReLU: those straddling 0).
+          let onlyStraddling = network.layers[k + 1].tightensOnlyStraddlingZero
+          let targets = z.indices.filter { !onlyStraddling || (l[$0].signum < 0 && u[$0].signum > 0) }
+          let identity = targets.map { i in z.indices.map { $0 == i ? one : zero } }
+          let constants = [Bound](repeating: zero, count: targets.count)
           let below = backward(identity, constants, through: k, nodes: nodes)
           let above = backward(identity.map { $0.map(arithmetic.negation) }, constants, through: k, nodes: nodes)
-          for i in l.indices {
-            l[i] = max(l[i], below[i])
-            u[i] = min(u[i], -above[i])
+          for (t, i) in targets.enumerated() {
+            l[i] = max(l[i], below[t])
+            u[i] = min(u[i], -above[t])
             precondition(l[i] <= u[i], "IBP and CROWN bounds are disjoint: one of them is unsound")
           }
         }

@@ -36,3 +36,16 @@ public enum AuditBLAS {
     }
   }
 }
+
+extension DoubleMatrix {
+  /// `C = Aᵀ B` with `A` `[k, m]`, `B` `[k, n]`, `C` `[m, n]`.
+  static func multiplyLeftTransposed(
+    _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, into c: UnsafeMutablePointer<Double>,
+    m: Int, n: Int, k: Int
+  ) {
+    guard m > 0, n > 0 else { return }
+    cblas_dgemm(
+      CblasRowMajor, CblasTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
+      1, a, Int32(m), b, Int32(n), 0, c, Int32(n))
+  }
+}

@@ -26,7 +26,8 @@ extension FastBounds {
     for k in body.indices {
       var z = body[k].propagate(nodes[k], workspace)
       if !network.layers[k + 1].isAffine {
-        if k >= 1 { tighten(&z, output: k, nodes: nodes, workspace) }
+        // As the enclosure tiers: no CROWN where IBP is exact or a non-affine layer's output is bounded.
+        if k >= 1 && network.layers[k].isAffine { tighten(&z, output: k, nodes: nodes, workspace) }
         if keepHidden {
           result.hiddenLower.append(z.lower)
           result.hiddenUpper.append(z.upper)
@@ -77,37 +78,36 @@ extension FastBounds {
 
   /// Tightens `z`, the IBP bounds of layer `k`'s output, by CROWN: for each box, rows `+e_i`
   /// (lower bounds) and `−e_i` (upper bounds) on the output, started from the layer's own rows
-  /// when it has them (a dense layer: `±W`, `±b`), else pushed through it from the identity.
+  /// when it has them (a dense layer: `±W`, `±b`), else pushed through it from the identity. Only
+  /// the outputs the next layer needs tightened get rows (`BoundLayer.tightensOnlyStraddlingZero`).
   private func tighten(_ z: inout BoxBatch, output k: Int, nodes: [BoxBatch], _ workspace: FastWorkspace) {
     let m = z.width, count = z.count
-    let rows = (0..<(count * 2 * m)).map { $0 / (2 * m) }
+    let onlyStraddling = network.layers[k + 1].tightensOnlyStraddlingZero
+    // Per selected output (flat index b * m + i), two rows: +e_i then −e_i.
+    let targets = (0..<(count * m)).filter { !onlyStraddling || (z.lower[$0] < 0 && z.upper[$0] > 0) }
+    let rows = targets.flatMap { [$0 / m, $0 / m] }
     let below: [Double]
     if let layer = body[k].affineRows {
       let n = layer.inputWidth
       below = backward(rows: rows, width: n, through: k - 1, nodes: nodes, workspace) { slice, lambda, gamma in
         for (s, row) in slice.enumerated() {
-          let i = row % (2 * m)
-          let source = (i < m ? i : i - m) * n, sign = i < m ? 1.0 : -1.0
-          for j in 0..<n { lambda[s * n + j] = sign * layer.weights[source + j] }
-          gamma[s] = i < m ? layer.biasLower[i] : -layer.biasUpper[i - m]
+          let i = targets[row / 2] % m, sign = row % 2 == 0 ? 1.0 : -1.0
+          for j in 0..<n { lambda[s * n + j] = sign * layer.weights[i * n + j] }
+          gamma[s] = row % 2 == 0 ? layer.biasLower[i] : -layer.biasUpper[i]
         }
       }
     } else {
       below = backward(rows: rows, width: m, through: k, nodes: nodes, workspace) { slice, lambda, gamma in
         for (s, row) in slice.enumerated() {
-          let i = row % (2 * m)
           for j in 0..<m { lambda[s * m + j] = 0 }
-          lambda[s * m + (i < m ? i : i - m)] = i < m ? 1 : -1
+          lambda[s * m + targets[row / 2] % m] = row % 2 == 0 ? 1 : -1
           gamma[s] = 0
         }
       }
     }
-    for b in 0..<count {
-      for i in 0..<m {
-        let q = b * m + i
-        z.lower[q] = tightenedLower(z.lower[q], by: below[b * 2 * m + i])
-        z.upper[q] = tightenedUpper(z.upper[q], by: -below[b * 2 * m + m + i])
-      }
+    for (t, q) in targets.enumerated() {
+      z.lower[q] = tightenedLower(z.lower[q], by: below[2 * t])
+      z.upper[q] = tightenedUpper(z.upper[q], by: -below[2 * t + 1])
     }
   }
 

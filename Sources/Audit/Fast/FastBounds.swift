@@ -24,6 +24,9 @@ public struct FastBounds: Sendable {
 
   /// Images per batch: the products of a batch are one BLAS call each.
   static let batchSize = 256
+  /// Images per batch where batches run in parallel (`RobustnessAudit`): small enough that two
+  /// cores share 1,000 images evenly, large enough that the head's products stay BLAS calls.
+  static let parallelBatchSize = 16
 
   /// The fast tier for `network`.
   /// - Throws: `AuditError.unsupportedLayer` for a layer with no Float64 transformer.

@@ -3,6 +3,8 @@
 final class FastWorkspace {
   enum Slot: Int, CaseIterable {
     case center, radius, centerProduct, radiusProduct, lambda, product
+    /// A convolution's backward product (`ConvolutionGeometry`): rows regrouped by channel, and its columns.
+    case convolutionRows, convolutionColumns
   }
 
   private var buffers: [UnsafeMutableBufferPointer<Double>]

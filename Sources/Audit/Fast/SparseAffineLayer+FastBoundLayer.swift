@@ -4,8 +4,9 @@ extension SparseAffineLayer: FastBoundLayer {
   func fastTransformer() -> any FastTransformer { FastSparseAffine(layer: self) }
 }
 
-/// A sparse affine layer in Float64. Coefficients are rounded to the nearest Double `Ŵ`; the
-/// exact `W` is within the row's slack: `Σ_j |W_ij − Ŵ_ij| ≤ ρ_i` (computed exactly, rounded up), so
+/// A sparse affine layer in Float64. Coefficients are rounded to the nearest Double `Ŵ` (an
+/// enclosed coefficient: its midpoint's); the exact `W` is within the row's slack:
+/// `Σ_j |W_ij − Ŵ_ij| ≤ ρ_i` (computed exactly over the enclosure's ends, rounded up), so
 /// `|(W − Ŵ) x| ≤ ρ_i max|x_j|`. The bias is enclosed by one Double each way where inexact. A row
 /// of `k` entries is a dot product of `k` terms (`γ_k`); the error models use the longest row
 /// (forward) and the longest column (backward).
@@ -22,16 +23,21 @@ struct FastSparseAffine: FastTransformer {
   /// Dot products along a row (forward), along a column (the backward `P W`), and over all
   /// outputs (the backward `Σ P_i b_i`).
   let rowError: DotProductError, columnError: DotProductError, outputError: DotProductError
+  /// A convolution's geometry: the backward product then runs on BLAS.
+  let convolution: ConvolutionGeometry?
 
   init(layer: SparseAffineLayer) {
+    convolution = layer.convolution
     inputWidth = layer.inputWidth
     outputWidth = layer.outputWidth
     rowStart = layer.rowStart
     columns = layer.columns
-    weights = layer.coefficients.map { Double($0) }  // nearest
+    // The nearest Double to each coefficient, or to its enclosure's midpoint.
+    let upper = layer.upperCoefficients ?? layer.coefficients
+    weights = zip(layer.coefficients, upper).map { Double($0 == $1 ? $0 : ($0 + $1) / 2) }
     absoluteWeights = weights.map(\.magnitude)
     biasLower = layer.bias.map(Rounding.down)
-    biasUpper = layer.bias.map(Rounding.up)
+    biasUpper = (layer.upperBias ?? layer.bias).map(Rounding.up)
     let longestRow = (0..<layer.outputWidth).map { layer.row($0).count }.max() ?? 1
     var columnCounts = [Int](repeating: 0, count: layer.inputWidth)
     for j in layer.columns { columnCounts[j] += 1 }
@@ -43,8 +49,9 @@ struct FastSparseAffine: FastTransformer {
       var sum = 0.0, difference = Rational(0)
       for e in layer.row(o) {
         sum += absoluteWeights[e]
+        // |W − Ŵ| for every W of the enclosure [lower, upper] is at most the farther end's distance.
         let rounded = try! Rational(exactly: weights[e])  // finite: coefficients come from Float32 and small fractions
-        difference += rounded > layer.coefficients[e] ? rounded - layer.coefficients[e] : layer.coefficients[e] - rounded
+        difference += max(rounded - layer.coefficients[e], upper[e] - rounded)
       }
       sums.append(rowError.upperBoundOfNonnegative(sum))
       slack.append(Rounding.up(difference))
@@ -113,7 +120,7 @@ func largestMagnitudes(_ input: BoxBatch) -> [Double] {
 /// - `Σ_o P_o b_o ≥ Σ_o P_o b̃_o` with `b̃_o` the bias's lower Double where `P_o ≥ 0`, else its upper
 ///   one: a dot product over the outputs, lower-bounded by its computed value minus `γ_m Σ|P_o b̃_o| + τ_m`;
 /// - `Λ' = fl(P Ŵ)` column by column: each entry a dot product of at most `c` terms (the longest
-///   column), off by at most `γ_c Σ_o |P_o| |Ŵ_oi| + τ_c`; with `|x_i| ≤ H` that costs
+///   column), summed in any order (a convolution's runs as a BLAS product, `ConvolutionGeometry`), off by at most `γ_c Σ_o |P_o| |Ŵ_oi| + τ_c`; with `|x_i| ≤ H` that costs
 ///   `γ_c H Σ_o |P_o| A_o + τ_c n' H`;
 /// - the rounded coefficients: `|P (W − Ŵ) x| ≤ H Σ_o |P_o| ρ_o`.
 struct SparseAffineLinearization: FastLinearization {
@@ -125,9 +132,14 @@ struct SparseAffineLinearization: FastLinearization {
     let p = UnsafePointer(workspace.existing(.lambda, count: rows.count * m))
     let product = workspace.buffer(.product, count: rows.count * n)
     let columnTail = (map.columnError.tail * Double(n)).nextUp
+    var dense: [Int] = []
     for (s, b) in rows.enumerated() {
       let row = p + s * m, out = product + s * n
-      for i in 0..<n { out[i] = 0 }
+      // A convolution's dense rows go to BLAS below; sparse ones (< 1/8 non-zero) are scattered here.
+      var nonzero = 0
+      if map.convolution != nil { for o in 0..<m where row[o] != 0 { nonzero += 1 } }
+      let scatters = map.convolution == nil || nonzero * 8 < m
+      if scatters { for i in 0..<n { out[i] = 0 } } else { dense.append(s) }
       var dot = 0.0, dotAbsolute = 0.0, weighted = 0.0, slack = 0.0
       for o in 0..<m {
         let po = row[o]
@@ -137,7 +149,9 @@ struct SparseAffineLinearization: FastLinearization {
         dotAbsolute += (po * bias).magnitude
         weighted += po.magnitude * map.rowAbsoluteSum[o]
         slack += po.magnitude * map.slack[o]
-        for e in map.rowStart[o]..<map.rowStart[o + 1] { out[map.columns[e]] += po * map.weights[e] }
+        if scatters {
+          for e in map.rowStart[o]..<map.rowStart[o + 1] { out[map.columns[e]] += po * map.weights[e] }
+        }
       }
       let h = largest[b]
       let error = map.outputError
@@ -148,6 +162,8 @@ struct SparseAffineLinearization: FastLinearization {
       let g = (((gamma[s] + biasTerm).nextDown - productTerm).nextDown - slackTerm).nextDown
       gamma[s] = g.isFinite ? g : .nan
     }
+    // A convolution's dense rows: Λ' = Λ W on BLAS, the same sums in another order.
+    if !dense.isEmpty { map.convolution!.pullBack(p, rows: dense, into: product, workspace) }
     workspace.swap(.lambda, .product)
   }
 }

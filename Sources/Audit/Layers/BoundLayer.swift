@@ -23,11 +23,27 @@ public protocol BoundLayer: Sendable {
   /// before it is relaxed; `NetworkBounds.hiddenLower` holds them.
   var isAffine: Bool { get }
 
+  /// True when the layer maps rationals to rationals, so `output(at:)` is its exact value. A batch
+  /// norm folded from its statistics (`γ / √(v + ε)`) is not: it is known by enclosures only, and
+  /// `LayerNetwork.logitEnclosures(at:)` evaluates networks holding one. True unless a kind says not.
+  var isRational: Bool { get }
+
+  /// True when CROWN need tighten this layer's input bounds only where they straddle 0 (a ReLU:
+  /// elsewhere it is the identity or 0 on the box, whatever the bounds). False by default: every
+  /// input is tightened.
+  var tightensOnlyStraddlingZero: Bool { get }
+
   /// The layer's output at `input`, exactly.
+  /// - Precondition: `isRational`.
   func output(at input: [Rational]) -> [Rational]
 
   /// The layer prepared for an enclosure arithmetic (its parameters converted once).
   func transformer<A: BoundArithmetic>(in arithmetic: A) -> any EnclosureTransformer<A>
+}
+
+extension BoundLayer {
+  public var isRational: Bool { true }
+  public var tightensOnlyStraddlingZero: Bool { false }
 }
 
 /// One layer's bound computations in an enclosure arithmetic (`BoundLayer.transformer(in:)`).

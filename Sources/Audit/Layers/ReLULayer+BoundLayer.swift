@@ -5,6 +5,7 @@ extension ReLULayer: BoundLayer {
   public var inputWidth: Int { width }
   public var outputWidth: Int { width }
   public var isAffine: Bool { false }
+  public var tightensOnlyStraddlingZero: Bool { true }
 
   public func output(at input: [Rational]) -> [Rational] {
     precondition(input.count == width, "relu: \(input.count) inputs, the layer takes \(width)")

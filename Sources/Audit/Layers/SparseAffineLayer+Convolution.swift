@@ -32,17 +32,55 @@ extension SparseAffineLayer {
     if let bad = kernel.firstIndex(where: { !$0.isFinite }) { throw AuditError.nonFiniteWeight(array: "conv2d.K", index: bad) }
     if let bad = bias.firstIndex(where: { !$0.isFinite }) { throw AuditError.nonFiniteWeight(array: "conv2d.b", index: bad) }
     let output = try outputShape(input, channels: outChannels, size: size, stride: stride, padding: padding, kind: "conv2d")
+    var layer = try windowSweep(kind: "conv2d", input: input, output: output, size: size, stride: stride, padding: padding, bias: bias) { o in
+      (0..<input.channels).map { c in (c, ((o * input.channels + c) * size) * size) }
+    } weight: { kernel[$0] }
+    layer.convolution = ConvolutionGeometry(
+      input: input, output: output, size: size, stride: stride, padding: padding, kernel: kernel.map { Double($0) })
+    return (layer, output)
+  }
+
+  /// A depthwise 2-D convolution with zero padding: each channel `c` convolved with its own
+  /// `size × size` kernel, `y[c, i, j] = b[c] + Σ_{p, q} K[c, p, q] x[c, s i + p − pad, s j + q − pad]`.
+  /// - Parameters:
+  ///   - kernel: `[input.channels, size, size]`, row-major, Float32 taken exactly.
+  /// - Throws: as `conv2d`.
+  public static func depthwiseConv2d(
+    input: ImageShape, size: Int, stride: Int = 1, padding: Int = 0, kernel: [Float], bias: [Float]
+  ) throws(AuditError) -> (layer: SparseAffineLayer, output: ImageShape) {
+    guard size >= 1, stride >= 1, padding >= 0, kernel.count == input.channels * size * size, bias.count == input.channels else {
+      throw AuditError.invalidArgument(
+        "depthwise_conv2d: \(kernel.count) weights and \(bias.count) biases do not fit \(input.channels) × \(size) × \(size)")
+    }
+    if let bad = kernel.firstIndex(where: { !$0.isFinite }) { throw AuditError.nonFiniteWeight(array: "depthwise_conv2d.K", index: bad) }
+    if let bad = bias.firstIndex(where: { !$0.isFinite }) { throw AuditError.nonFiniteWeight(array: "depthwise_conv2d.b", index: bad) }
+    let output = try outputShape(input, channels: input.channels, size: size, stride: stride, padding: padding, kind: "depthwise_conv2d")
+    let layer = try windowSweep(
+      kind: "depthwise_conv2d", input: input, output: output, size: size, stride: stride, padding: padding, bias: bias
+    ) { c in [(c, c * size * size)] } weight: { kernel[$0] }
+    return (layer, output)
+  }
+
+  /// The rows of a convolution: output channel `o` at `(i, j)` reads, for each `(c, offset)` of
+  /// `reads(o)`, input channel `c`'s window at `(s i − pad, s j − pad)` with the weights
+  /// `weight(offset + p · size + q)`; reads in the padding are left out (they are 0).
+  private static func windowSweep(
+    kind: String, input: ImageShape, output: ImageShape, size: Int, stride: Int, padding: Int, bias: [Float],
+    reads: (Int) -> [(channel: Int, offset: Int)], weight: (Int) -> Float
+  ) throws(AuditError) -> SparseAffineLayer {
     var rows: [[(input: Int, coefficient: Rational)]] = []
-    for o in 0..<outChannels {
+    rows.reserveCapacity(output.count)
+    for o in 0..<output.channels {
+      let sources = reads(o)
       for i in 0..<output.height {
         for j in 0..<output.width {
           var row: [(input: Int, coefficient: Rational)] = []
-          for c in 0..<input.channels {
+          for (c, offset) in sources {
             for p in 0..<size {
               for q in 0..<size {
                 let h = stride * i + p - padding, w = stride * j + q - padding
                 guard (0..<input.height).contains(h), (0..<input.width).contains(w) else { continue }  // zero padding
-                row.append((input.index(c, h, w), Rational(exactlyFloat: kernel[((o * input.channels + c) * size + p) * size + q])))
+                row.append((input.index(c, h, w), Rational(exactlyFloat: weight(offset + p * size + q))))
               }
             }
           }
@@ -50,8 +88,8 @@ extension SparseAffineLayer {
         }
       }
     }
-    let biases = (0..<outChannels).flatMap { o in [Rational](repeating: Rational(exactlyFloat: bias[o]), count: output.height * output.width) }
-    return (try SparseAffineLayer(kind: "conv2d", inputWidth: input.count, rows: rows, bias: biases), output)
+    let biases = (0..<output.channels).flatMap { o in [Rational](repeating: Rational(exactlyFloat: bias[o]), count: output.height * output.width) }
+    return try SparseAffineLayer(kind: kind, inputWidth: input.count, rows: rows, bias: biases)
   }
 
   /// Average pooling over `size × size` windows with `stride` (no padding): each output is the

@@ -20,6 +20,9 @@ public struct LayerNetwork: Sendable {
   public let layers: [any BoundLayer]
   /// The last layer, whose outputs are the logits.
   public let head: DenseLayer
+  /// The input's image shape when the network was read from a CNN's checkpoint (`input CxHxW`);
+  /// nil for a flat input.
+  public internal(set) var inputImage: ImageShape?
 
   /// A network of `layers`.
   /// - Throws: `AuditError.invalidArgument` for no layers, a last layer that is not dense, fewer
@@ -63,16 +66,38 @@ public struct LayerNetwork: Sendable {
 // MARK: - Exact evaluation
 
 extension LayerNetwork {
+  /// True when every layer maps rationals to rationals, so `logits(at:)` is exact; false when a
+  /// layer is known by enclosures only (a batch norm folded from its statistics).
+  public var isRational: Bool { layers.allSatisfy(\.isRational) }
+
   /// The logits of the real-number network at `input`, exactly.
-  /// - Precondition: `input.count == inputWidth`.
+  /// - Precondition: `input.count == inputWidth` and `isRational` (else `logitEnclosures(at:)`).
   public func logits(at input: [Rational]) -> [Rational] {
     precondition(input.count == inputWidth, "logits(at:) needs \(inputWidth) inputs, got \(input.count)")
+    precondition(isRational, "logits(at:): a layer is known by enclosures only; use logitEnclosures(at:)")
     return layers.reduce(input) { $1.output(at: $0) }
   }
 
+  /// Rational enclosures of the logits of the real-number network at `input`: the point pushed
+  /// through each layer's exact-arithmetic transformer. Points (the exact logits) when the network
+  /// is rational; otherwise as narrow as the enclosed layers' coefficients.
+  /// - Precondition: `input.count == inputWidth`.
+  public func logitEnclosures(at input: [Rational]) -> [RationalInterval] {
+    precondition(input.count == inputWidth, "logitEnclosures(at:) needs \(inputWidth) inputs, got \(input.count)")
+    if isRational { return logits(at: input).map { RationalInterval($0) } }
+    let arithmetic = ExactArithmetic()
+    return layers.reduce(input.map { RationalInterval($0) }) { $1.transformer(in: arithmetic).propagate($0) }
+  }
+
   /// The class with the largest logit at `input` in the exact network, or nil when the largest
-  /// logit is shared (a tie has no class).
+  /// logit is shared (a tie has no class). In a network with enclosed layers, nil also when the
+  /// enclosures do not separate the largest logit from the others (a near-tie within their width,
+  /// about 2⁻¹²⁰ of the logits': counted as no class, never as a wrong one).
   public func predictedClass(at input: [Rational]) -> Int? {
+    if !isRational {
+      let z = logitEnclosures(at: input)
+      return z.indices.first { best in z.indices.allSatisfy { $0 == best || z[$0].upper < z[best].lower } }
+    }
     let z = logits(at: input)
     guard let best = z.indices.max(by: { z[$0] < z[$1] }) else { return nil }
     return z.indices.contains { $0 != best && z[$0] == z[best] } ? nil : best

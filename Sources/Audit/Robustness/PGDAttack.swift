@@ -87,13 +87,14 @@ public struct PGDAttack: Sendable {
 
   /// Whether some other logit is at least the true one at `point`, decided soundly: by MPFI
   /// enclosures of the margins `z_label − z_j` when they settle it (all above 0, or one at most 0),
-  /// else by exact rational evaluation.
+  /// else by exact rational evaluation (enclosures of it when a layer has no rational output).
   private func isMisclassified(_ point: [Rational], _ label: Int) -> Bool {
     let margins = checker.intervalBoundPropagation(over: try! InputBox(lower: point, upper: point), trueClass: label)
     if margins.marginUpper.contains(where: { $0 <= 0 }) { return true }
     if margins.marginLower.allSatisfy({ $0 > 0 }) { return false }
-    let logits = network.logits(at: point)
-    return logits.indices.contains { $0 != label && logits[$0] >= logits[label] }
+    // Enclosures: exact points for a rational network; else misclassified only when provably so.
+    let logits = network.logitEnclosures(at: point)
+    return logits.indices.contains { $0 != label && logits[$0].lower >= logits[label].upper }
   }
 
   /// The largest wrong margin `max_j z_j − z_label` in Float64 and its gradient in `x`.

@@ -2,6 +2,7 @@ import Dispatch
 import Exact
 import Intervals
 import Foundation
+import Train
 
 /// The arithmetic an audit's bounds are computed in. All three are sound for the exact network.
 public enum AuditTier: Sendable, Equatable, CustomStringConvertible {
@@ -122,25 +123,45 @@ public struct RobustnessAudit: Sendable {
 
   /// Margin lower bounds from the Float64 tier for every image, in batches.
   ///
+  /// A dense/ReLU network runs one batch at a time, OpenBLAS's threads inside each product. A
+  /// network with convolutions or pooling spends its time in loops of its own, so its batches
+  /// (smaller ones) run on `threads` workers at once, BLAS on one thread in each.
+  ///
   /// With `onlyUndecided`, CROWN skips the margins IBP settles (see `FastBounds.crown`); the
   /// certified images are the same.
   func fastMarginLowerBounds(_ data: AuditDataset, table: PixelBounds, method: BoundMethod, onlyUndecided: Bool) -> [[Double]] {
-    var result: [[Double]] = []
-    result.reserveCapacity(data.count)
     let rows = network.classes - 1
-    let workspace = FastWorkspace()
-    var first = 0
-    while first < data.count {
-      let range = first..<min(data.count, first + FastBounds.batchSize)
+    let parallel = threads > 1 && !network.layers.allSatisfy { $0 is DenseLayer || $0 is ReLULayer }
+    let size = parallel ? FastBounds.parallelBatchSize : FastBounds.batchSize
+    let batches = stride(from: 0, to: data.count, by: size).map { $0..<min(data.count, $0 + size) }
+    let results = ResultSlots<[Double]>(count: data.count, initial: [])
+    let fast = self.fast
+    let work: @Sendable (Range<Int>, FastWorkspace) -> Void = { range, workspace in
       let batch = table.batch(data, range)
       let labels = data.labels[range]
       let bounds = method == .ibp
         ? fast.intervalBoundPropagation(batch, labels: labels, keepHidden: false, workspace)
         : fast.crown(batch, labels: labels, keepHidden: false, onlyUndecided: onlyUndecided, workspace)
-      for b in 0..<range.count { result.append(Array(bounds.marginLower[(b * rows)..<((b + 1) * rows)])) }
-      first = range.upperBound
+      for (b, index) in range.enumerated() { results.set(index, Array(bounds.marginLower[(b * rows)..<((b + 1) * rows)])) }
     }
-    return result
+    if parallel {
+      let blasThreads = BLAS.threads
+      BLAS.threads = 1
+      defer { BLAS.threads = blasThreads }
+      let workers = min(threads, batches.count), next = ResultSlots<Int>(count: 0, initial: 0)
+      DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        let workspace = FastWorkspace()
+        while true {
+          let k = next.finish() - 1  // a shared counter: each batch taken by one worker
+          guard k < batches.count else { return }
+          work(batches[k], workspace)
+        }
+      }
+    } else {
+      let workspace = FastWorkspace()
+      for range in batches { work(range, workspace) }
+    }
+    return results.values
   }
 
   /// Bounds image by image in an enclosure arithmetic, `threads` images at a time: per image,

@@ -4,7 +4,7 @@ import Exact
 import Foundation
 import Train
 
-/// `certify audit robustness`: certified accuracy of a dense/ReLU classifier under L∞
+/// `certify audit robustness`: certified accuracy of a dense/ReLU classifier or a CNN under L∞
 /// perturbations, by IBP and CROWN, with sound bounds.
 struct AuditRobustness: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -16,7 +16,8 @@ struct AuditRobustness: ParsableCommand {
       clipped to [0, 1]). The bounds enclose the exact real network the Float32 weights define, \
       in every tier: --fast (Float64 on BLAS with rigorous error terms, the default), \
       --precision BITS (MPFI), --exact (rationals; small networks). --model takes a checkpoint \
-      of 'certify train' or a NumPy .npz of W1, b1, W2, b2, ... with each W shaped (in, out) as \
+      of 'certify train' (dense/ReLU networks and CNNs: conv2d, depthwise_conv2d, maxpool, avgpool, \
+      global_avgpool, flatten, batchnorm folded from its running statistics) or a NumPy .npz of W1, b1, W2, b2, ... with each W shaped (in, out) as \
       'x @ W + b' (Docs/Audits.md).
       """)
 
@@ -132,7 +133,7 @@ struct AuditRobustness: ParsableCommand {
     try reportingFailure {
       let plotFile = try plot.map { try PlotFile.check($0, overwrite: overwrite) }
       if let perImage { try AuditOutputFile.check(perImage) }
-      let network = try DenseNetwork(contentsOf: model)
+      let network = try LayerNetwork(contentsOf: model)
       var test = try FashionMNIST.load(.test, from: dataOptions.data)
       if let limit { test = test.prefix(limit) }
       let data = try AuditDataset(pixels: test.pixels ?? [], features: test.features, labels: test.labels.map(Int.init))
@@ -146,7 +147,7 @@ struct AuditRobustness: ParsableCommand {
       var attacks: [AttackResult] = []
       if attack {
         var audit = try RobustnessAudit(network: network, threads: threads)
-        let pgd = PGDAttack(network: network, steps: attackSteps, restarts: attackRestarts)
+        let pgd = try PGDAttack(network: network, steps: attackSteps, restarts: attackRestarts)
         for (k, epsilon) in try epsilons().enumerated() {
           // An image any method certified cannot be broken: only the others are searched.
           let certified = (0..<data.count).map { i in reports.contains { $0.results[k].certified[i] } }
@@ -158,7 +159,8 @@ struct AuditRobustness: ParsableCommand {
       var saved: [[String?]] = []
       if let saveAdversarial {
         let side = Int(Double(data.features).squareRoot())
-        let shape = side * side == data.features ? [side, side] : [data.features]
+        let shape = network.inputImage.map { $0.channels == 1 ? [$0.height, $0.width] : [$0.channels, $0.height, $0.width] }
+          ?? (side * side == data.features ? [side, side] : [data.features])
         saved = try attacks.map { try AdversarialFiles.write($0, shape: shape, to: URL(fileURLWithPath: saveAdversarial)) }
       }
       if let perImage {
