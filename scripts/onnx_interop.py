@@ -187,6 +187,29 @@ def check_vnnlib(args, mlp, mlp_path, labels):
     check(answers.get("unsat", 0) > 0 and answers.get("sat", 0) > 0, f"vnnlib answers on 12 robustness properties: {answers}")
 
 
+def check_cnn_bounds(args, cnn, cnn_path, labels):
+    """`certify audit robustness --per-image` on the JAX-trained ONNX CNN: at random points of each
+    ball, the worst margin (float64 from the same weights) is at least the certified lower bound."""
+    per_image = os.path.join(args.work, "cnn-per-image.jsonl")
+    certify(args, "audit", "robustness", "--model", cnn_path, "--data", args.data, "--eps", "0.001,0.003", "--limit", "10",
+            "--per-image", per_image)
+    weights = {k: v.astype(np.float64) for k, v in cnn.items()}
+    rng = np.random.default_rng(11)
+    balls, worst = 0, np.inf
+    for line in open(per_image):
+        record = json.loads(line)
+        bounds = [record[m]["margin_lower"] for m in ("ibp", "crown") if m in record and record[m]["margin_lower"] is not None]
+        if not bounds:
+            continue
+        image, eps, label = record["image"], record["eps"], record["label"]
+        points = np.clip(args.test_x[image] + rng.uniform(-eps, eps, (50, 784)), 0, 1)
+        z = np.asarray(cnn_forward(weights, points))
+        margins = (z[:, [label]] - np.delete(z, label, axis=1)).min(axis=1)
+        worst = min(worst, float(np.min(margins - max(bounds))))
+        balls += 1
+    check(balls > 0 and worst >= -1e-9, f"CNN (ONNX): certified margin bounds hold at {balls} balls x 50 random points (least slack {worst:.3g})")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--certify", default=".build/debug/certify")
@@ -249,6 +272,7 @@ def main():
     check(checked > 0 and worst >= -1e-4, f"certified margin bounds hold at {checked // 2} balls x 200 random points (least slack {worst:.3g})")
 
     check_vnnlib(args, mlp, mlp_path, test_y)
+    check_cnn_bounds(args, cnn, cnn_path, test_y)
 
     if failures:
         sys.exit(f"onnx_interop: {len(failures)} check(s) failed")

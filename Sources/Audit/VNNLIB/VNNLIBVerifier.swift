@@ -132,11 +132,25 @@ public struct VNNLIBVerifier<Arithmetic: BoundArithmetic>: Sendable {
     return nil
   }
 
-  /// `.sat` when the exact network maps `point` (in the box) into the region.
+  /// `.sat` when the exact network maps `point` (in the box) into the region. A network with a
+  /// layer known only by enclosures (a folded batch norm) counts a point only when the enclosures
+  /// of the outputs put every constraint of some disjunct beyond doubt; its reported outputs are
+  /// then the enclosures' midpoints.
   private func check(_ point: [Rational], _ property: VNNLIBProperty) -> VNNLIBResult? {
     guard property.box.contains(point) else { return nil }
-    let outputs = network.logits(at: point)
-    return property.isViolated(by: outputs) ? .sat(input: point, outputs: outputs) : nil
+    if network.isRational {
+      let outputs = network.logits(at: point)
+      return property.isViolated(by: outputs) ? .sat(input: point, outputs: outputs) : nil
+    }
+    let enclosures = network.logitEnclosures(at: point)
+    let certain = property.disjuncts.contains { conjunction in
+      conjunction.allSatisfy { c in
+        // The largest value of a · y over the enclosures, against the bound.
+        let largest = zip(c.coefficients, enclosures).reduce(Rational(0)) { $0 + ($1.0 >= 0 ? $1.0 * $1.1.upper : $1.0 * $1.1.lower) }
+        return c.strict ? largest < c.bound : largest <= c.bound
+      }
+    }
+    return certain ? .sat(input: point, outputs: enclosures.map { ($0.lower + $0.upper) / 2 }) : nil
   }
 
   /// The largest `a_k · y(x) − d_k` of the conjunction in Float64 (at most 0 where all hold) and

@@ -53,7 +53,7 @@ struct AuditVNNLIB: ParsableCommand {
     try reportingFailure {
       let resultFile = try result.map { try OutputFile($0) }
       let specification = try VNNLIBProperty(contentsOf: property)
-      let network = try DenseNetwork(contentsOf: model).layerNetwork
+      let network = try LayerNetwork(contentsOf: model)
       let verdict: VNNLIBVerdict
       if tier == "exact" {
         var verifier = try VNNLIBVerifier(network: network, arithmetic: ExactArithmetic())
