@@ -66,12 +66,16 @@ public struct Checkpoint: Sendable {
   /// Where the run stood when this was written, for `certify train --resume` (format version 2;
   /// nil in a checkpoint of version 1 or one written without it).
   public var state: TrainingState?
+  /// The model certificate the model was built with (nil in a checkpoint written before model
+  /// certificates, or for a model without one: `makeModel` then uses the one built at load).
+  public var modelCertificate: ModelCertificate?
 
   /// The current parameters of `model`, recording the certificates it was built under.
   public init(model: Sequential, training: Training? = nil, state: TrainingState? = nil) {
     spec = model.spec
     arrays = model.storedTensors.map { StoredTensor(name: $0.name, rule: $0.rule, value: $0.value) }
     certificates = model.certificateHashes
+    modelCertificate = model.modelCertificate
     self.training = training
     self.state = state
   }
@@ -85,8 +89,13 @@ public struct Checkpoint: Sendable {
   /// A model built from the spec holding the stored parameters, over the certificates in `store`,
   /// which must be the ones the checkpoint was trained under.
   ///
+  /// The checkpoint's model certificate, when it carries one, must replay through the kernel to
+  /// the statement of the spec's schedule; one written before model certificates has none, and
+  /// the model's own, built here, stands in (`modelCertificate == nil` tells a caller to say so).
+  ///
   /// - Throws: `CertificationError` when a rule is not certified now; `TrainingError.badCheckpoint`
-  ///   when the arrays do not fit the spec or the certificates differ from those recorded.
+  ///   when the arrays do not fit the spec, the certificates differ from those recorded, or the
+  ///   model certificate does not replay.
   public func makeModel(certificates store: CertificateStore) throws -> Sequential {
     let model = try Sequential(spec, seed: 0, certificates: store)
     for (rule, hash) in model.certificateHashes.sorted(by: { $0.key < $1.key }) where certificates[rule] != hash {
@@ -95,6 +104,11 @@ public struct Checkpoint: Sendable {
         reason: certificates[rule] == nil
           ? "it records no certificate for rule \(rule)"
           : "it was trained under another certificate of rule \(rule) (\(certificates[rule]!.prefix(12))..., now \(hash.prefix(12))...)")
+    }
+    if let modelCertificate {
+      do { _ = try modelCertificate.verify(against: model.schedule, formulas: model.formulaBlocks) } catch {
+        throw TrainingError.badCheckpoint(path: "<checkpoint>", reason: "its model certificate does not replay: \(error)")
+      }
     }
     try CheckpointFormat.check(arrays.map { ($0.name, $0.value.shape) }, against: model, path: "<checkpoint>")
     for (parameter, array) in zip(model.storedTensors, arrays) { parameter.value = array.value }

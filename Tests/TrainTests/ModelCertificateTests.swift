@@ -1,0 +1,142 @@
+import Certificates
+import Testing
+@testable import Train
+
+/// Model certificates: the backward schedule's wiring is the gradient of the loss, checked by the
+/// kernel; a mis-wired schedule is refused naming the place, a mutated certificate fails.
+@Suite("Model certificates")
+struct ModelCertificateTests {
+  static let mlp = "input 6\ndense 5\nrelu\ndense 3\nloss softmax_cross_entropy\n"
+
+  /// A two-input join for test schedules (specs cannot express one yet): `y = x + z`.
+  static let add = """
+    layer add(n)
+      input x[n], z[n]
+      output y[i: n] = x[i] + z[i]
+      vjp x[i] = dy[i]
+      vjp z[i] = dy[i]
+    """
+
+  @Test func aSequentialScheduleIsAChainDownToTheFirstParameters() throws {
+    let model = Sequential(uncheckedSpec: try ModelSpec(parsing: "input 4\nrelu\ndense 5\ntanh\ndense 3\nloss mse\n"), seed: 1)
+    let s = model.schedule
+    #expect(s.steps.map { s.nodes[$0.node].name } == ["dense2", "tanh1", "dense1"])
+    #expect(s.steps.map(\.reads) == ["da4", "da3", "da2"])
+    #expect(s.steps.map(\.writes) == [["da3"], ["da2"], [nil]])
+    #expect(s.routes.map(\.parameter) == ["dense2.W", "dense2.b", "dense1.W", "dense1.b"])
+    #expect(s.lossInput == "a4")
+  }
+
+  @Test func anMLPIsCertifiedWhenBuiltAndItsCertificateReplays() throws {
+    let model = try Sequential(try ModelSpec(parsing: Self.mlp), seed: 1, certificates: testStore)
+    let certificate = try #require(model.modelCertificate)
+    #expect(certificate.parameters.map(\.name) == ["dense2.W", "dense2.b", "dense1.W", "dense1.b"])
+    #expect(certificate.statement.contains("theorem model.dense1.W: grad(loss, dense1_W)[o, i] = da1[o] * a0[i]"))
+    #expect(certificate.statement.contains("assume forall k: N2. a1[k] != 0"))
+    let check = try certificate.verify(against: model.schedule)
+    #expect(check.parameters == 4)
+    #expect(check.steps == certificate.steps)
+    // A model of other sizes has the same (symbolic) statement.
+    let wider = Sequential(uncheckedSpec: try ModelSpec(parsing: "input 9\ndense 7\nrelu\ndense 2\nloss softmax_cross_entropy\n"), seed: 1)
+    #expect(try certificate.verify(against: wider.schedule).parameters == 4)
+  }
+
+  @Test func anotherModelsCertificateIsRefused() throws {
+    let model = try Sequential(try ModelSpec(parsing: Self.mlp), seed: 1, certificates: testStore)
+    let other = Sequential(uncheckedSpec: try ModelSpec(parsing: "input 6\ndense 5\ntanh\ndense 3\nloss softmax_cross_entropy\n"), seed: 1)
+    #expect(throws: ModelCertificateError.self) { try model.modelCertificate!.verify(against: other.schedule) }
+  }
+
+  @Test func aMutatedModelCertificateFailsToReplay() throws {
+    let model = try Sequential(try ModelSpec(parsing: Self.mlp), seed: 1, certificates: testStore)
+    var mutated = try #require(model.modelCertificate)
+    // Drop a step from the middle of the first layer's proof.
+    var c = mutated.parameters[2].certificate
+    c.steps.remove(at: c.steps.count / 2)
+    mutated.parameters[2].certificate = c
+    do {
+      _ = try mutated.verify(against: model.schedule)
+      Issue.record("a truncated proof replayed")
+    } catch let ModelCertificateError.rejected(place, _) {
+      #expect(place == "parameter dense1.W")
+    }
+    // An edited theorem text: the statement no longer matches.
+    var edited = try #require(model.modelCertificate)
+    edited.statement = edited.statement.replacingOccurrences(of: "da1[o] * a0[i]", with: "da1[o] * a0[i] * 2")
+    #expect(throws: ModelCertificateError.self) { try edited.verify(against: model.schedule) }
+  }
+
+  @Test func aGradientRoutedToTheWrongParameterIsRefused() throws {
+    var s = Sequential(uncheckedSpec: try ModelSpec(parsing: "input 3\ndense 3\ntanh\ndense 3\nloss mse\n"), seed: 1).schedule
+    // dense1's weight gradient stored in dense2's weight, and the other way round.
+    s.steps[0].gradients[0].parameter = "dense1.W"
+    s.steps[2].gradients[0].parameter = "dense2.W"
+    expectMiswired(s, at: "the gradient of dense1.W at schedule step 0 (node dense2)")
+  }
+
+  @Test func swappedCotangentsAreRefused() throws {
+    var s = Sequential(uncheckedSpec: try ModelSpec(parsing: "input 3\ndense 3\ntanh\ndense 3\ntanh\ndense 3\nloss mse\n"), seed: 1).schedule
+    // tanh2 reads the cotangent meant for tanh1 and the other way round.
+    (s.steps[1].reads, s.steps[3].reads) = (s.steps[3].reads, s.steps[1].reads)
+    expectMiswired(s, at: "schedule step 1 (node tanh2)")
+  }
+
+  /// `a1` feeds two branches joined by `add`: its cotangent is the sum of theirs.
+  static func fanOut(sum: [String]) -> BackwardSchedule {
+    let d1 = [BackwardSchedule.Route(rule: "dense.W", parameter: "dense1.W"), .init(rule: "dense.b", parameter: "dense1.b")]
+    let d2 = [BackwardSchedule.Route(rule: "dense.W", parameter: "dense2.W"), .init(rule: "dense.b", parameter: "dense2.b")]
+    return BackwardSchedule(
+      nodes: [
+        .init(name: "dense1", block: "dense", inputs: ["a0"], output: "a1", parameters: d1),
+        .init(name: "tanh1", block: "tanh", inputs: ["a1"], output: "a2", parameters: []),
+        .init(name: "sigmoid1", block: "sigmoid", inputs: ["a1"], output: "a3", parameters: []),
+        .init(name: "add1", block: "add", inputs: ["a2", "a3"], output: "a4", parameters: []),
+        .init(name: "dense2", block: "dense", inputs: ["a4"], output: "a5", parameters: d2),
+      ],
+      input: "a0", loss: "mse", lossInput: "a5",
+      steps: [
+        .init(node: 4, reads: "da5", writes: ["da4"], gradients: d2),
+        .init(node: 3, reads: "da4", writes: ["da2", "da3"], gradients: []),
+        .init(node: 2, reads: "da3", writes: ["da1_s"], gradients: []),
+        .init(node: 1, reads: "da2", writes: ["da1_t"], gradients: []),
+        .init(node: 0, reads: "da1", writes: [nil], gradients: d1),
+      ],
+      sums: ["a4": ["da4"], "a2": ["da2"], "a3": ["da3"], "a1": sum])
+  }
+
+  @Test func aFanOutSumsItsCotangents() throws {
+    let certificate = try ModelCertificate.prove(Self.fanOut(sum: ["da1_t", "da1_s"]), formulas: ["add": Self.add])
+    #expect(certificate.statement.contains("def da1[j1: N2] = da1_t[j1] + da1_s[j1]"))
+    #expect(try certificate.verify(against: Self.fanOut(sum: ["da1_t", "da1_s"]), formulas: ["add": Self.add]).parameters == 4)
+  }
+
+  @Test func aMissingFanOutSumIsRefused() throws {
+    // The contribution is written but not summed: refused where it is written.
+    expectMiswired(Self.fanOut(sum: ["da1_t"]), formulas: ["add": Self.add], at: "schedule step 2 (node sigmoid1)")
+    // Not written at all: the sum has one term, and the theorem of dense1's weight is false.
+    var s = Self.fanOut(sum: ["da1_t"])
+    s.steps[2].writes = [nil]
+    expectMiswired(s, formulas: ["add": Self.add], at: "the gradient of dense1.W (schedule step 4, node dense1)", because: "differ")
+  }
+
+  @Test func aResidualJoinsCotangentsOfTheRightBranch() throws {
+    // The add node's contributions swapped is harmless (both are dy); a step reading a
+    // cotangent its node does not write is refused by name.
+    var s = Self.fanOut(sum: ["da1_t", "da1_s"])
+    (s.steps[2].reads, s.steps[3].reads) = (s.steps[3].reads, s.steps[2].reads)
+    expectMiswired(s, formulas: ["add": Self.add], at: "schedule step 2 (node sigmoid1)", because: "reads da2")
+  }
+
+  /// The schedule is refused as mis-wired, at a place whose text contains `place`.
+  func expectMiswired(_ s: BackwardSchedule, formulas: [String: String] = [:], at place: String, because: String = "",
+                      sourceLocation: SourceLocation = #_sourceLocation) {
+    do {
+      _ = try ModelCertificate.prove(s, formulas: formulas)
+      Issue.record("a mis-wired schedule was certified", sourceLocation: sourceLocation)
+    } catch let ModelCertificateError.miswired(where_, reason) {
+      #expect(where_.contains(place) && (because.isEmpty || reason.contains(because)), "\(where_): \(reason)", sourceLocation: sourceLocation)
+    } catch {
+      Issue.record("refused for another reason: \(error)", sourceLocation: sourceLocation)
+    }
+  }
+}
