@@ -1,4 +1,5 @@
 import Certificates
+import Foundation
 import Testing
 @testable import Train
 
@@ -39,6 +40,91 @@ struct ModelCertificateTests {
     // A model of other sizes has the same (symbolic) statement.
     let wider = Sequential(uncheckedSpec: try ModelSpec(parsing: "input 9\ndense 7\nrelu\ndense 2\nloss softmax_cross_entropy\n"), seed: 1)
     #expect(try certificate.verify(against: wider.schedule).parameters == 4)
+  }
+
+  /// A CNN's model certificate is not built with the model (its proof takes minutes in a debug
+  /// build), and the model says so; proving it on request is the long mode
+  /// (`CERTIFY_LONG_TESTS=1 swift test --filter ModelCertificateTests`, and
+  /// scripts/bench-model-certificates for every spec of Models/).
+  @Test func aCNNSaysItHasNoModelCertificateYet() throws {
+    let model = try Sequential(try ModelSpec(parsing: Self.cnn), seed: 1, certificates: testStore)
+    #expect(model.modelCertificate == nil)
+    #expect(model.modelCertificateGap?.hasPrefix("no model certificate built with the model: node conv2d1 is a convolution") == true)
+  }
+
+  static let cnn = "input 1x6x6\nconv2d 2 3 pad 1\nrelu\nmaxpool 2\nflatten\ndense 3\nloss softmax_cross_entropy\n"
+
+  @Test(.enabled(if: ProcessInfo.processInfo.environment["CERTIFY_LONG_TESTS"] == "1", "long mode: CERTIFY_LONG_TESTS=1"))
+  func aCNNIsCertifiedOnRequest() throws {
+    let model = Sequential(uncheckedSpec: try ModelSpec(parsing: Self.cnn), seed: 1)
+    let certificate = try ModelCertificate.prove(model.schedule)
+    #expect(certificate.parameters.map(\.name) == ["dense1.W", "dense1.b", "conv2d1.w", "conv2d1.b"])
+    // The max-pooling ties are hypotheses of the convolution's gradients.
+    #expect(certificate.statement.contains("assume forall c: N4, p: N9, q: N10. a2[c, 2*p, 2*q] - a2[c, 2*p, 2*q + 1] != 0"))
+    #expect(try certificate.verify(against: model.schedule).parameters == 4)
+  }
+
+  /// An elementwise layer after a convolution reads the image as its storage: its block is lifted
+  /// to the image's three indices in the statement.
+  @Test func anElementwiseLayerOverAnImageIsLifted() throws {
+    let model = Sequential(uncheckedSpec: try ModelSpec(parsing: Self.cnn), seed: 1)
+    let statement = try ModelStatement(model.schedule, blocks: { try BlockText.named($0, formulas: [:]) })
+    #expect(statement.text.contains("def a2[i: N4, i_1: N6, i_2: N7] = relu(a1[i, i_1, i_2])"))
+    #expect(statement.text.contains("def da1[i: N4, i_1: N6, i_2: N7] = step(a1[i, i_1, i_2]) * da2[i, i_1, i_2]"))
+    #expect(statement.text.contains("def a5[o: N11] = sum(c: N4, h: N9, s: N10) dense1_W[o, c, h, s] * a3[c, h, s] + dense1_b[o]"))
+  }
+
+  @Test func aFormulaLayerAndDropoutAreCertified() throws {
+    let spec = "input 5\ndense 4\nlayer swish(n)\n  input x[n]\n  output y[i: n] = x[i] * sigmoid(x[i])\ndropout keep 0.5\ndense 3\nloss mse\n"
+    let model = try Sequential(try ModelSpec(parsing: spec), seed: 1, certificates: testStore)
+    let certificate = try #require(model.modelCertificate, "\(model.modelCertificateGap ?? "")")
+    #expect(certificate.parameters.count == 4)
+    #expect(certificate.statement.contains("dropout1_m"))
+  }
+
+  @Test func batchNormalizationLeavesAModelWithoutOneAndSaysWhy() throws {
+    let model = Sequential(uncheckedSpec: try ModelSpec(parsing: "input 1x4x4\nconv2d 2 3 pad 1\nbatchnorm\nrelu\nflatten\ndense 2\nloss mse\n"), seed: 1)
+    #expect(throws: ModelCertificateError.unsupported(node: "batchnorm1", reason: "batch normalization in training couples the examples of a batch; the model certificate is stated per example")) {
+      try ModelCertificate.prove(model.schedule)
+    }
+  }
+
+  @Test func aCheckpointCarriesItsModelCertificate() throws {
+    let model = try Sequential(try ModelSpec(parsing: Self.mlp), seed: 1, certificates: testStore)
+    let stored = try Checkpoint(decoding: Checkpoint(model: model).encoded())
+    #expect(stored.modelCertificate == model.modelCertificate)
+    #expect(try stored.checkModelCertificate().parameters == 4)
+    _ = try stored.makeModel(certificates: testStore)
+  }
+
+  @Test func aCheckpointWhoseModelCertificateDoesNotReplayIsRefused() throws {
+    let model = try Sequential(try ModelSpec(parsing: Self.mlp), seed: 1, certificates: testStore)
+    var checkpoint = Checkpoint(model: model)
+    var certificate = try #require(checkpoint.modelCertificate)
+    certificate.parameters[0].certificate.steps.removeLast()
+    checkpoint.modelCertificate = certificate
+    // The recorded hash is that of the tampered certificate: only the replay can refuse it.
+    let stored = try Checkpoint(decoding: checkpoint.encoded())
+    #expect(throws: ModelCertificateError.self) { try stored.checkModelCertificate() }
+    do {
+      _ = try stored.makeModel(certificates: testStore)
+      Issue.record("a checkpoint whose model certificate does not replay was loaded")
+    } catch let TrainingError.badCheckpoint(_, reason) {
+      #expect(reason.hasPrefix("its model certificate does not replay: refused: the model certificate is rejected at parameter dense2.W"), "\(reason)")
+    }
+  }
+
+  @Test func aCheckpointWithoutOneLoadsAndSaysSo() throws {
+    let model = try Sequential(try ModelSpec(parsing: Self.mlp), seed: 1, certificates: testStore)
+    var checkpoint = Checkpoint(model: model)
+    checkpoint.modelCertificate = nil
+    let bytes = checkpoint.encoded()
+    #expect(!String(decoding: bytes.prefix(4096), as: UTF8.self).contains("model_certificate"))
+    let stored = try Checkpoint(decoding: bytes)
+    #expect(try stored.makeModel(certificates: testStore).modelCertificate != nil)
+    #expect(throws: ModelCertificateError.missing("the checkpoint carries no model certificate (written before model certificates; one is built when the model is loaded)")) {
+      try stored.checkModelCertificate()
+    }
   }
 
   @Test func anotherModelsCertificateIsRefused() throws {

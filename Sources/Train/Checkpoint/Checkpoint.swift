@@ -97,18 +97,16 @@ public struct Checkpoint: Sendable {
   ///   when the arrays do not fit the spec, the certificates differ from those recorded, or the
   ///   model certificate does not replay.
   public func makeModel(certificates store: CertificateStore) throws -> Sequential {
-    let model = try Sequential(spec, seed: 0, certificates: store)
+    let model: Sequential
+    do { model = try Sequential(spec, seed: 0, certificates: store, modelCertificate: modelCertificate) } catch let error as ModelCertificateError {
+      throw TrainingError.badCheckpoint(path: "<checkpoint>", reason: "its model certificate does not replay: \(error)")
+    }
     for (rule, hash) in model.certificateHashes.sorted(by: { $0.key < $1.key }) where certificates[rule] != hash {
       throw TrainingError.badCheckpoint(
         path: "<checkpoint>",
         reason: certificates[rule] == nil
           ? "it records no certificate for rule \(rule)"
           : "it was trained under another certificate of rule \(rule) (\(certificates[rule]!.prefix(12))..., now \(hash.prefix(12))...)")
-    }
-    if let modelCertificate {
-      do { _ = try modelCertificate.verify(against: model.schedule, formulas: model.formulaBlocks) } catch {
-        throw TrainingError.badCheckpoint(path: "<checkpoint>", reason: "its model certificate does not replay: \(error)")
-      }
     }
     try CheckpointFormat.check(arrays.map { ($0.name, $0.value.shape) }, against: model, path: "<checkpoint>")
     for (parameter, array) in zip(model.storedTensors, arrays) { parameter.value = array.value }

@@ -60,7 +60,13 @@ public final class Sequential {
   /// - Throws: `TrainingError.tooLarge` when the model would not fit in memory (checked before it
   ///   is allocated); `CertificationError` naming the first layer whose rule is not certified;
   ///   `SpecError` at the block's line when a formula layer's rule cannot be derived, proved or run.
-  public convenience init(_ spec: ModelSpec, seed: UInt64, certificates store: CertificateStore) throws {
+  ///
+  /// The model certificate is proved here, or, when `modelCertificate` is given (a checkpoint's),
+  /// replayed through the kernel against this model's schedule and adopted: a checkpoint's model
+  /// is not proved again at every load.
+  public convenience init(
+    _ spec: ModelSpec, seed: UInt64, certificates store: CertificateStore, modelCertificate carried: ModelCertificate? = nil
+  ) throws {
     // Before anything is allocated: a spec can ask for more memory than the machine has.
     try spec.checkMemory(batch: 1)
     self.init(uncheckedSpec: spec, seed: seed)
@@ -75,6 +81,15 @@ public final class Sequential {
       certified[layer.spec.text] = rule
       try layer.install(rule)
       certificateHashes[rule.rule] = rule.sha256
+    }
+    if let carried {
+      _ = try carried.verify(against: schedule, formulas: formulaBlocks)
+      modelCertificate = carried
+      return
+    }
+    if let slow = ModelCertificate.slowNode(in: schedule) {
+      modelCertificateGap = "no model certificate built with the model: node \(slow) is a convolution or pooling layer, whose chain-rule proof takes minutes in the engine today; ModelCertificate.prove(model.schedule) builds it on request"
+      return
     }
     do {
       modelCertificate = try ModelCertificate.prove(schedule, formulas: formulaBlocks)

@@ -27,6 +27,9 @@ final class DimensionClasses {
     ranks[value] = rank
   }
 
+  /// The number of axes of `value`, once a block has read or written it.
+  func rank(of value: String) -> Int? { ranks[value] }
+
   /// The name of `key`'s class.
   func name(of key: String) -> String {
     let root = find(key)

@@ -79,6 +79,13 @@ public struct ModelCertificate: Sendable, Equatable {
     return result
   }
 
+  /// The first node whose block makes the proof too slow to run at every model build (the
+  /// convolution and pooling blocks: minutes in a debug build), or nil.
+  public static func slowNode(in schedule: BackwardSchedule) -> String? {
+    let slow = ["conv2d_s1", "conv2d_s2", "depthwise_conv2d_s1", "depthwise_conv2d_s2", "maxpool2_s2", "avgpool_s1", "avgpool_s2", "global_avgpool"]
+    return schedule.nodes.first { slow.contains($0.block) }?.name
+  }
+
   /// Replays every certificate through the kernel and checks that together they prove exactly the
   /// statement of `schedule`: the same text, one theorem per parameter, each rebuilt theorem
   /// equal (by its serialization's SHA-256) to the statement's.

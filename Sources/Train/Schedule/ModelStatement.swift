@@ -95,7 +95,12 @@ struct ModelStatement {
     /// Unifies the sizes each node's block gives its input and output values.
     mutating func unifyDimensions() throws {
       for (k, node) in schedule.nodes.enumerated() {
-        guard let text = texts[k] else { continue }
+        guard var text = texts[k] else { continue }
+        // An elementwise block over an image (relu after a convolution) reads it as its storage.
+        if let rank = classes.rank(of: value(node.inputs[0])), text.inputs[0].shape.count == 1, rank > 1 {
+          text = try text.lifted(toRank: rank, node: node.name)
+          texts[k] = text
+        }
         for (slot, input) in node.inputs.enumerated() {
           for (axis, d) in text.inputs[slot].shape.enumerated() { try classes.unify("v:\(value(input)):\(axis)", "n\(k):\(d)", node: node.name) }
           try classes.rank(value(input), text.inputs[slot].shape.count, node: node.name)
@@ -116,7 +121,7 @@ struct ModelStatement {
         for extra in text.inputs.dropFirst(node.inputs.count) { map[extra.name] = "\(node.name)_\(extra.name)" }
         for p in node.parameters { map[p.tensor] = ModelStatement.symbol(p.parameter) }
         map[text.output.name] = node.output
-        for d in text.definitions { map[Self.definedName(d.text)] = "\(node.name)_\(Self.definedName(d.text))" }
+        for d in text.definitions { map[BlockText.definedName(d.text)] = "\(node.name)_\(BlockText.definedName(d.text))" }
       } else {
         map[text.inputs[0].name] = value(schedule.lossInput)
         map[text.inputs[1].name] = "target"
@@ -126,8 +131,6 @@ struct ModelStatement {
       if let dy { map["dy"] = dy }
       return map
     }
-
-    static func definedName(_ def: String) -> String { String(def.prefix { $0.isLetter || $0.isNumber || $0 == "_" }) }
 
     /// `i: N1, j: N2` for `indices` over the shape `shape` of a block tensor.
     func binders(_ indices: [String], _ shape: [String], owner: String) -> String {
