@@ -72,6 +72,12 @@ struct ModelStatement {
           throw ModelCertificateError.unsupported(node: node.name, reason: "batch normalization in training couples the examples of a batch; the model certificate is stated per example")
         }
         let text = try blocks(node.block)
+        // A size written as an expression (`y[i: n - 1]`, `2 * n`) has no dimension of its own
+        // to stand for it in the statement.
+        let sizes = text.inputs.flatMap(\.shape) + text.output.binders.map(\.dimension)
+        if let size = sizes.first(where: { !$0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } }) {
+          throw ModelCertificateError.unsupported(node: node.name, reason: "its block has the size \(size), which the model statement cannot name yet")
+        }
         guard text.inputs.count >= node.inputs.count, text.output.binders.count > 0 else {
           throw ModelCertificateError.unsupported(node: node.name, reason: "block \(node.block) does not take \(node.inputs.count) input(s) to a tensor")
         }
