@@ -98,6 +98,7 @@ let package = Package(
     .executableTarget(name: "EngineBenchmarks", dependencies: ["Algebra", "ProofKernel", "Certificates"], path: "Sources/EngineBenchmarks"),
     // Times the trainer on Fashion-MNIST; compared with NumPy and JAX by scripts/bench-train.
     .executableTarget(name: "TrainBenchmarks", dependencies: ["Train", "Certificates"], path: "Sources/TrainBenchmarks"),
+    .executableTarget(name: "ModelCertificateBenchmarks", dependencies: ["Train", "Certificates"], path: "Sources/ModelCertificateBenchmarks"),
     // Times Rational and Interval operations; compared with Python by scripts/bench-exact.
     .executableTarget(name: "ExactBenchmarks", dependencies: ["Exact", "Intervals"], path: "Sources/ExactBenchmarks"),
 

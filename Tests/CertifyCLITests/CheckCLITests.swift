@@ -23,6 +23,25 @@ struct CheckCLITests {
     #expect(kernelOnly.out.contains("\"kernel\"") && !kernelOnly.out.contains("numeric"))
   }
 
+  /// `check --model` replays a trained checkpoint's model certificate; a file that is not a
+  /// checkpoint is an error.
+  @Test func aCheckpointsModelCertificateReplays() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try "input 784\ndense 8\nrelu\ndense 10\nloss softmax_cross_entropy\n".write(to: dir.appendingPathComponent("tiny.spec"), atomically: true, encoding: .utf8)
+    let trained = try certify(["train", "--model", "tiny.spec", "--epochs", "1", "--limit", "100", "--seed", "3", "--out", "tiny.ckpt"], in: dir)
+    #expect(trained.status == 0, "\(trained.err)")
+    let run = try certify(["check", "--model", "tiny.ckpt", "--json"], in: dir)
+    #expect(run.status == 0, "\(run.out) \(run.err)")
+    let report = try #require(try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as? [String: Any])
+    #expect(report["accepted"] as? Bool == true && report["parameters"] as? Int == 4)
+    #expect((report["steps"] as? Int ?? 0) > 0 && report["seconds"] is Double)
+    let text = try certify(["check", "--model", "tiny.ckpt"], in: dir)
+    #expect(text.out.hasPrefix("accepted  tiny.ckpt: model certificate, 4 parameters, "))
+    let notACheckpoint = try certify(["check", "--model", "tiny.spec"], in: dir)
+    #expect(notACheckpoint.status == 1 && notACheckpoint.err.contains("tiny.spec"), "\(notACheckpoint.err)")
+  }
+
   /// Away from its source a certificate is refused, unless --standalone says to replay it alone.
   @Test func aCertificateWithoutItsSourceNeedsStandalone() throws {
     let folder = try temporaryDirectory()

@@ -73,7 +73,13 @@ extension DenseNetwork {
   public init(contentsOf path: String) throws(AuditError) {
     switch try ModelFile(contentsOf: path) {
     case .numpy(let archive): try self.init(archive: archive)
-    case .checkpoint(let checkpoint): try self.init(checkpoint: checkpoint, path: path)
+    case .checkpoint(let checkpoint):
+      // A model certificate that does not replay refuses the checkpoint; one without is audited
+      // (the bounds need only the weights).
+      do { _ = try checkpoint.checkModelCertificate() } catch ModelCertificateError.missing(_) {} catch {
+        throw AuditError.invalidArgument("\(path): \(error)")
+      }
+      try self.init(checkpoint: checkpoint, path: path)
     }
   }
 }

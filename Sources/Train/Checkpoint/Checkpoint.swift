@@ -66,12 +66,16 @@ public struct Checkpoint: Sendable {
   /// Where the run stood when this was written, for `certify train --resume` (format version 2;
   /// nil in a checkpoint of version 1 or one written without it).
   public var state: TrainingState?
+  /// The model certificate the model was built with (nil in a checkpoint written before model
+  /// certificates, or for a model without one: `makeModel` then uses the one built at load).
+  public var modelCertificate: ModelCertificate?
 
   /// The current parameters of `model`, recording the certificates it was built under.
   public init(model: Sequential, training: Training? = nil, state: TrainingState? = nil) {
     spec = model.spec
     arrays = model.storedTensors.map { StoredTensor(name: $0.name, rule: $0.rule, value: $0.value) }
     certificates = model.certificateHashes
+    modelCertificate = model.modelCertificate
     self.training = training
     self.state = state
   }
@@ -85,10 +89,18 @@ public struct Checkpoint: Sendable {
   /// A model built from the spec holding the stored parameters, over the certificates in `store`,
   /// which must be the ones the checkpoint was trained under.
   ///
+  /// The checkpoint's model certificate, when it carries one, must replay through the kernel to
+  /// the statement of the spec's schedule; one written before model certificates has none, and
+  /// the model's own, built here, stands in (`modelCertificate == nil` tells a caller to say so).
+  ///
   /// - Throws: `CertificationError` when a rule is not certified now; `TrainingError.badCheckpoint`
-  ///   when the arrays do not fit the spec or the certificates differ from those recorded.
+  ///   when the arrays do not fit the spec, the certificates differ from those recorded, or the
+  ///   model certificate does not replay.
   public func makeModel(certificates store: CertificateStore) throws -> Sequential {
-    let model = try Sequential(spec, seed: 0, certificates: store)
+    let model: Sequential
+    do { model = try Sequential(spec, seed: 0, certificates: store, modelCertificate: modelCertificate) } catch let error as ModelCertificateError {
+      throw TrainingError.badCheckpoint(path: "<checkpoint>", reason: "its model certificate does not replay: \(error)")
+    }
     for (rule, hash) in model.certificateHashes.sorted(by: { $0.key < $1.key }) where certificates[rule] != hash {
       throw TrainingError.badCheckpoint(
         path: "<checkpoint>",

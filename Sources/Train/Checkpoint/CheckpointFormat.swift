@@ -30,9 +30,15 @@ enum CheckpointFormat {
     var certificates: [String: String]
     var training: Checkpoint.Training?
     var state: StateRecord?
+    /// The model certificate's document and its SHA-256 (absent in checkpoints written before
+    /// model certificates: older readers ignore them, so the format version is unchanged).
+    var modelCertificate: String?
+    var modelCertificateSHA256: String?
 
     enum CodingKeys: String, CodingKey {
       case format, spec, arrays, certificates, training, state
+      case modelCertificate = "model_certificate"
+      case modelCertificateSHA256 = "model_certificate_sha256"
       case dataBytes = "data_bytes"
       case dataCRC32 = "data_crc32"
     }
@@ -106,7 +112,8 @@ enum CheckpointFormat {
       format: formatName, spec: checkpoint.spec.text,
       arrays: checkpoint.arrays.map { ArrayRecord(name: $0.name, rule: $0.rule, shape: $0.value.shape) },
       dataBytes: data.count, dataCRC32: crc32(data), certificates: checkpoint.certificates,
-      training: checkpoint.training, state: record)
+      training: checkpoint.training, state: record, modelCertificate: checkpoint.modelCertificate?.encoded(),
+      modelCertificateSHA256: checkpoint.modelCertificate?.sha256)
     let encoder = JSONEncoder()
     // The epoch reports' rates are finite in practice; a non-finite one must not stop a write.
     encoder.nonConformingFloatEncodingStrategy = nonFinite.encoding
@@ -259,7 +266,14 @@ enum CheckpointFormat {
         optimizer: OptimizerState(kind: record.optimizer, steps: record.optimizerSteps, tensors: tensors),
         kinks: record.kinks, epochs: record.epochs)
     }
-    return Checkpoint(spec: spec, arrays: arrays, certificates: header.certificates, training: header.training, state: state)
+    var checkpoint = Checkpoint(spec: spec, arrays: arrays, certificates: header.certificates, training: header.training, state: state)
+    if let text = header.modelCertificate {
+      do { checkpoint.modelCertificate = try ModelCertificate(decoding: text) } catch { throw bad("\(error)") }
+      guard checkpoint.modelCertificate?.sha256 == header.modelCertificateSHA256 else {
+        throw bad("its model certificate does not hash to the recorded model_certificate_sha256")
+      }
+    }
+    return checkpoint
   }
 
   /// The arrays must be the model's parameters: same names, same shapes, same order.

@@ -38,6 +38,21 @@ public final class Sequential {
   /// nothing (the gradient audit) replays it again.
   public private(set) var certifiedTheorems: [String: ReplayedTheorem] = [:]
 
+  /// The backward pass as data: `computeGradients` runs its steps, and the model certificate
+  /// states that they compute the gradient of the loss (`BackwardSchedule`).
+  public let schedule: BackwardSchedule
+  /// The model certificate, built with the model: for each parameter, the kernel-checked theorem
+  /// that the schedule computes the gradient of the loss. Nil when a node cannot be stated per
+  /// example (`modelCertificateGap` says which and why).
+  public private(set) var modelCertificate: ModelCertificate?
+  /// Why the model has no certificate, when it has none.
+  public private(set) var modelCertificateGap: String?
+  /// The schedule's steps as the trainer runs them: node, the cotangent slot it reads, the slot
+  /// it writes (nil: no input gradient), over `cotangents`.
+  private let backwardPlan: [(node: Int, read: Int, write: Int?)]
+  private let lossSlot: Int
+  private var cotangents: [UnsafeMatrix<Float>?]
+
   /// The largest batch the workspaces currently hold.
   public private(set) var batchCapacity = 0
 
@@ -45,7 +60,13 @@ public final class Sequential {
   /// - Throws: `TrainingError.tooLarge` when the model would not fit in memory (checked before it
   ///   is allocated); `CertificationError` naming the first layer whose rule is not certified;
   ///   `SpecError` at the block's line when a formula layer's rule cannot be derived, proved or run.
-  public convenience init(_ spec: ModelSpec, seed: UInt64, certificates store: CertificateStore) throws {
+  ///
+  /// The model certificate is proved here, or, when `modelCertificate` is given (a checkpoint's),
+  /// replayed through the kernel against this model's schedule and adopted: a checkpoint's model
+  /// is not proved again at every load.
+  public convenience init(
+    _ spec: ModelSpec, seed: UInt64, certificates store: CertificateStore, modelCertificate carried: ModelCertificate? = nil
+  ) throws {
     // Before anything is allocated: a spec can ask for more memory than the machine has.
     try spec.checkMemory(batch: 1)
     self.init(uncheckedSpec: spec, seed: seed)
@@ -61,6 +82,34 @@ public final class Sequential {
       try layer.install(rule)
       certificateHashes[rule.rule] = rule.sha256
     }
+    if let carried {
+      _ = try carried.verify(against: schedule, formulas: formulaBlocks)
+      modelCertificate = carried
+      return
+    }
+    if let slow = ModelCertificate.slowNode(in: schedule) {
+      modelCertificateGap = "no model certificate built with the model: node \(slow) is a convolution or pooling layer, whose chain-rule proof takes minutes in the engine today; ModelCertificate.prove(model.schedule) builds it on request"
+      return
+    }
+    do {
+      modelCertificate = try ModelCertificate.prove(schedule, formulas: formulaBlocks)
+    } catch let error as ModelCertificateError {
+      // A node the per-example statement cannot state (batch norm) leaves the model without one;
+      // anything else is a wiring the kernel does not accept, and the model is refused.
+      guard case .unsupported = error else { throw error }
+      modelCertificateGap = error.description
+    }
+  }
+
+  /// Each formula layer's block with its certified rule (`vjp` line), by name: what the model
+  /// statement instantiates for it.
+  public var formulaBlocks: [String: String] {
+    var blocks: [String: String] = [:]
+    for case let layer as FormulaLayer in layers {
+      guard let certified = layer.certified else { continue }
+      blocks[layer.block] = layer.spec.text + (certified.derived ? "\n  " + certified.ruleText : "")
+    }
+    return blocks
   }
 
   /// The same model without the certificate check: only for checking a checkpoint's shapes
@@ -91,6 +140,13 @@ public final class Sequential {
     MaxPool.fuseRectifiers(layers)
     self.kernels = layers
     self.layers = layers
+    let lossBlock = spec.loss.rawValue
+    schedule = .chain(layers.map { layer in
+      BackwardSchedule.ChainLayer(name: layer.name, block: (layer as? FormulaLayer)?.block ?? type(of: layer).certifiedBlock,
+                                  gradients: layer.parameters.map { .init(rule: $0.rule, parameter: $0.name) })
+    }, loss: lossBlock)
+    (backwardPlan, lossSlot) = Sequential.plan(schedule)
+    cotangents = Array(repeating: nil, count: lossSlot + 1)
     switch spec.loss {
     case .softmaxCrossEntropy: lossKernels = SoftmaxCrossEntropy(width: width)
     case .mse: lossKernels = MeanSquaredError(width: width)
@@ -235,14 +291,31 @@ public final class Sequential {
   public func computeGradients(_ input: UnsafeMatrix<Float>, labels: UnsafeBufferPointer<Int32>) -> Double {
     let output = forward(input, training: true)
     let (value, gradient) = lossKernels.evaluate(output, labels: labels, withGradient: true)
-    var g = gradient!
-    // Below the first layer with parameters, no gradient is needed: the input is data.
-    let firstTrainable = layers.firstIndex { !$0.parameters.isEmpty } ?? layers.count
-    for position in stride(from: layers.count - 1, through: firstTrainable, by: -1) {
-      guard let next = kernels[position].backward(g, needsInputGradient: position > firstTrainable) else { break }
-      g = next
+    cotangents[lossSlot] = gradient!
+    // The schedule's steps: below the first layer with parameters there are none (the input is data).
+    for step in backwardPlan {
+      let next = kernels[step.node].backward(cotangents[step.read]!, needsInputGradient: step.write != nil)
+      if let write = step.write, let next { cotangents[write] = next }
     }
     return value
+  }
+
+  /// The schedule's steps over numbered cotangent slots (the loss's is the last). A chain's
+  /// values are used once each, so a cotangent is one contribution and no sums are run.
+  static func plan(_ schedule: BackwardSchedule) -> ([(node: Int, read: Int, write: Int?)], Int) {
+    var slots: [String: Int] = [:]
+    func slot(_ name: String) -> Int {
+      if let s = slots[name] { return s }
+      slots[name] = slots.count
+      return slots.count - 1
+    }
+    precondition(schedule.sums.values.allSatisfy { $0.count == 1 }, "a sequential model's values are used once each")
+    let lossName = BackwardSchedule.cotangent(of: schedule.lossInput)
+    let steps = schedule.steps.map { step -> (node: Int, read: Int, write: Int?) in
+      (step.node, step.reads == lossName ? -1 : slot(step.reads), step.writes[0].map(slot))
+    }
+    let loss = slots.count
+    return (steps.map { ($0.node, $0.read < 0 ? loss : $0.read, $0.write) }, loss)
   }
 
   /// The batch-mean loss and the predicted class (the largest output) of each example.

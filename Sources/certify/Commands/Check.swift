@@ -16,7 +16,9 @@ struct Check: ParsableCommand {
       .thm file (a certificate whose source is missing is refused unless --standalone is given). Then \
       the theorem is evaluated at random small sizes and rational points with exact dual numbers, \
       independently of the kernel's rules (--no-numeric skips this). A rejection names the step and \
-      its rule. Exits with status 1 when any certificate is rejected.
+      its rule. Exits with status 1 when any certificate is rejected. With --model, a checkpoint's \
+      model certificate (the gradient of its loss for every parameter, as the trainer's backward \
+      schedule computes it) is replayed instead.
       """)
 
   @Argument(help: "Certificate files or directories (default: the Certificates directory).")
@@ -34,7 +36,11 @@ struct Check: ParsableCommand {
   @Flag(help: "Print one JSON document: counts, and per certificate its status, the checks that ran and any rejection (step, rule, reason).")
   var json = false
 
+  @Option(help: "Replay the model certificate of this checkpoint and compare it with the checkpoint's spec, instead of checking certificate files (with --json: accepted, parameters, steps, seconds).")
+  var model: String?
+
   func run() throws {
+    if let model { return try runModelCheck(model) }
     let files = try certificateFiles(paths.isEmpty ? [certificates] : paths)
     var results: [CheckSummary.Result] = []
     var statements: [String: [String: Statement]] = [:]  // source -> name -> statement

@@ -25,6 +25,12 @@ struct EvaluateCommand: ParsableCommand {
     try reportingFailure {
       let stored = try Checkpoint.load(checkpointOrONNX: checkpoint, certificates: certificateOptions.store)
       let model = try stored.makeModel(certificates: certificateOptions.store)
+      if stored.modelCertificate == nil {
+        let note = model.modelCertificate != nil
+          ? "the checkpoint carries no model certificate (written before them); one was built at load"
+          : model.modelCertificateGap ?? "the model has no model certificate"
+        FileHandle.standardError.write(Data("note: \(note)\n".utf8))
+      }
       let test = try FashionMNIST.load(.test, from: dataOptions.data)
       try Trainer.check(model, fits: test)
       let result = Trainer.evaluate(model, on: test)

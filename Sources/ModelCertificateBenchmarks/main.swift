@@ -1,0 +1,53 @@
+// Model certificates at scale (scripts/bench-model-certificates): for MLPs of the given depths
+// and every spec given, the time to prove the model certificate (no cache), the time to replay it
+// through the kernel against the spec's schedule, its size and its kernel steps. One JSON line
+// per model.
+//
+//   ModelCertificateBenchmarks [--depths 2 8 32] [SPEC...]
+import Certificates
+import Foundation
+import Train
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+/// `depth` dense layers of width 16 with relu between them, softmax cross-entropy.
+func mlp(depth: Int) -> String {
+  "input 16\n" + String(repeating: "dense 16\nrelu\n", count: depth - 1) + "dense 10\nloss softmax_cross_entropy\n"
+}
+
+var depths: [Int] = []
+var specs: [String] = []
+var arguments = CommandLine.arguments.dropFirst()
+while let a = arguments.popFirst() {
+  if a == "--depths" {
+    while let d = arguments.first.flatMap({ Int($0) }) { depths.append(d); arguments.removeFirst() }
+  } else {
+    specs.append(a)
+  }
+}
+var cases: [(name: String, spec: ModelSpec)] = []
+do {
+  for d in depths { cases.append(("mlp depth \(d)", try ModelSpec(parsing: mlp(depth: d)))) }
+  for path in specs { cases.append((path, try ModelSpec(contentsOf: path))) }
+} catch {
+  FileHandle.standardError.write(Data("ModelCertificateBenchmarks: \(error)\n".utf8))
+  exit(2)
+}
+for c in cases {
+  let model: Sequential
+  do { model = try Sequential(c.spec, seed: 1, certificates: .builtIn) } catch {
+    print(#"{"model": "\#(c.name)", "error": "\#(error)"}"#)
+    continue
+  }
+  // Convolution and pooling models are proved here on request (not at model build).
+  guard model.modelCertificate != nil || ModelCertificate.slowNode(in: model.schedule) != nil else {
+    print(#"{"model": "\#(c.name)", "none": "\#(model.modelCertificateGap ?? "")"}"#)
+    continue
+  }
+  let start = now()
+  let certificate = try ModelCertificate.prove(model.schedule, formulas: model.formulaBlocks, cached: false)
+  let proved = now()
+  let check = try certificate.verify(against: model.schedule, formulas: model.formulaBlocks)
+  let replayed = now()
+  print(#"{"model": "\#(c.name)", "parameters": \#(check.parameters), "steps": \#(check.steps), "prove_ms": \#(1000 * (proved - start)), "replay_ms": \#(1000 * (replayed - proved)), "bytes": \#(certificate.encoded().utf8.count)}"#)
+}

@@ -1,0 +1,33 @@
+extension Checkpoint {
+  /// The backward schedule of the checkpoint's spec and its formula layers' blocks (each with its
+  /// certified rule, derived again here as when the model is built).
+  func schedule() throws -> (BackwardSchedule, formulas: [String: String]) {
+    let model = Sequential(uncheckedSpec: spec, seed: 0)
+    var formulas: [String: String] = [:]
+    for case let layer as FormulaLayer in model.layers where formulas[layer.block] == nil {
+      let rule = try FormulaCertification.certify(layer.spec)
+      formulas[layer.block] = layer.spec.text + (rule.derived ? "\n  " + rule.ruleText : "")
+    }
+    return (model.schedule, formulas)
+  }
+
+  /// Replays the checkpoint's model certificate through the kernel and compares it with the
+  /// statement of its spec's schedule (`certify check --model`, the audits' loaders).
+  /// - Throws: `ModelCertificateError.missing` when the checkpoint carries none (saying why the
+  ///   spec's model has none, if it has none); `.rejected` naming the parameter or the part of the
+  ///   statement at fault.
+  public func checkModelCertificate() throws -> ModelCertificate.Check {
+    let (schedule, formulas) = try schedule()
+    guard let modelCertificate else {
+      // Say whether the spec's model can have one (then the checkpoint predates them).
+      do {
+        _ = try ModelStatement(schedule, blocks: { try BlockText.named($0, formulas: formulas) })
+        throw ModelCertificateError.missing("the checkpoint carries no model certificate (written before model certificates; one is built when the model is loaded)")
+      } catch let error as ModelCertificateError {
+        if case .missing = error { throw error }
+        throw ModelCertificateError.missing("the checkpoint carries no model certificate: \(error)")
+      }
+    }
+    return try modelCertificate.verify(against: schedule, formulas: formulas)
+  }
+}

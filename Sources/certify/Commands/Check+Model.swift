@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import Train
+
+/// `certify check --model CHECKPOINT`: the checkpoint's model certificate replayed.
+struct ModelCheckReport: Codable, Equatable {
+  var checkpoint: String
+  var accepted: Bool
+  /// The number of parameter tensors whose gradient theorem replayed.
+  var parameters: Int
+  /// Kernel steps replayed.
+  var steps: Int
+  var seconds: Double
+  /// Why it was refused, when it was.
+  var reason: String?
+}
+
+extension Check {
+  /// Replays the model certificate of the checkpoint at `path` (the work of `check --model`;
+  /// tests call it). A file that is not a checkpoint is an error, not a report.
+  static func checkModel(_ path: String) throws -> ModelCheckReport {
+    let checkpoint = try Checkpoint(contentsOf: path)
+    let start = Date()
+    do {
+      let check = try checkpoint.checkModelCertificate()
+      return ModelCheckReport(checkpoint: path, accepted: true, parameters: check.parameters, steps: check.steps, seconds: check.seconds)
+    } catch {
+      return ModelCheckReport(checkpoint: path, accepted: false, parameters: 0, steps: 0, seconds: Date().timeIntervalSince(start),
+                              reason: "\(error)")
+    }
+  }
+
+  func runModelCheck(_ path: String) throws {
+    try reportingFailure {
+      let report = try Check.checkModel(path)
+      if json {
+        print(try JSONOutput.encode(report))
+      } else if report.accepted {
+        print("accepted  \(path): model certificate, \(report.parameters) parameters, \(report.steps) steps (\(String(format: "%.2f", report.seconds)) s)")
+      } else {
+        print("REJECTED  \(path): \(report.reason ?? "")")
+      }
+      if !report.accepted { throw ExitCode.failure }
+    }
+  }
+}

@@ -1,0 +1,228 @@
+import Certificates
+import Foundation
+import Testing
+@testable import Train
+
+/// Model certificates: the backward schedule's wiring is the gradient of the loss, checked by the
+/// kernel; a mis-wired schedule is refused naming the place, a mutated certificate fails.
+@Suite("Model certificates")
+struct ModelCertificateTests {
+  static let mlp = "input 6\ndense 5\nrelu\ndense 3\nloss softmax_cross_entropy\n"
+
+  /// A two-input join for test schedules (specs cannot express one yet): `y = x + z`.
+  static let add = """
+    layer add(n)
+      input x[n], z[n]
+      output y[i: n] = x[i] + z[i]
+      vjp x[i] = dy[i]
+      vjp z[i] = dy[i]
+    """
+
+  @Test func aSequentialScheduleIsAChainDownToTheFirstParameters() throws {
+    let model = Sequential(uncheckedSpec: try ModelSpec(parsing: "input 4\nrelu\ndense 5\ntanh\ndense 3\nloss mse\n"), seed: 1)
+    let s = model.schedule
+    #expect(s.steps.map { s.nodes[$0.node].name } == ["dense2", "tanh1", "dense1"])
+    #expect(s.steps.map(\.reads) == ["da4", "da3", "da2"])
+    #expect(s.steps.map(\.writes) == [["da3"], ["da2"], [nil]])
+    #expect(s.routes.map(\.parameter) == ["dense2.W", "dense2.b", "dense1.W", "dense1.b"])
+    #expect(s.lossInput == "a4")
+  }
+
+  @Test func anMLPIsCertifiedWhenBuiltAndItsCertificateReplays() throws {
+    let model = try Sequential(try ModelSpec(parsing: Self.mlp), seed: 1, certificates: testStore)
+    let certificate = try #require(model.modelCertificate)
+    #expect(certificate.parameters.map(\.name) == ["dense2.W", "dense2.b", "dense1.W", "dense1.b"])
+    #expect(certificate.statement.contains("theorem model.dense1.W: grad(loss, dense1_W)[o, i] = da1[o] * a0[i]"))
+    #expect(certificate.statement.contains("assume forall k: N2. a1[k] != 0"))
+    let check = try certificate.verify(against: model.schedule)
+    #expect(check.parameters == 4)
+    #expect(check.steps == certificate.steps)
+    // A model of other sizes has the same (symbolic) statement.
+    let wider = Sequential(uncheckedSpec: try ModelSpec(parsing: "input 9\ndense 7\nrelu\ndense 2\nloss softmax_cross_entropy\n"), seed: 1)
+    #expect(try certificate.verify(against: wider.schedule).parameters == 4)
+  }
+
+  /// A CNN's model certificate is not built with the model (its proof takes minutes in a debug
+  /// build), and the model says so; proving it on request is the long mode
+  /// (`CERTIFY_LONG_TESTS=1 swift test --filter ModelCertificateTests`, and
+  /// scripts/bench-model-certificates for every spec of Models/).
+  @Test func aCNNSaysItHasNoModelCertificateYet() throws {
+    let model = try Sequential(try ModelSpec(parsing: Self.cnn), seed: 1, certificates: testStore)
+    #expect(model.modelCertificate == nil)
+    #expect(model.modelCertificateGap?.hasPrefix("no model certificate built with the model: node conv2d1 is a convolution") == true)
+  }
+
+  static let cnn = "input 1x6x6\nconv2d 2 3 pad 1\nrelu\nmaxpool 2\nflatten\ndense 3\nloss softmax_cross_entropy\n"
+
+  @Test(.enabled(if: ProcessInfo.processInfo.environment["CERTIFY_LONG_TESTS"] == "1", "long mode: CERTIFY_LONG_TESTS=1"))
+  func aCNNIsCertifiedOnRequest() throws {
+    let model = Sequential(uncheckedSpec: try ModelSpec(parsing: Self.cnn), seed: 1)
+    let certificate = try ModelCertificate.prove(model.schedule)
+    #expect(certificate.parameters.map(\.name) == ["dense1.W", "dense1.b", "conv2d1.w", "conv2d1.b"])
+    // The max-pooling ties are hypotheses of the convolution's gradients.
+    #expect(certificate.statement.contains("assume forall c: N4, p: N9, q: N10. a2[c, 2*p, 2*q] - a2[c, 2*p, 2*q + 1] != 0"))
+    #expect(try certificate.verify(against: model.schedule).parameters == 4)
+  }
+
+  /// An elementwise layer after a convolution reads the image as its storage: its block is lifted
+  /// to the image's three indices in the statement.
+  @Test func anElementwiseLayerOverAnImageIsLifted() throws {
+    let model = Sequential(uncheckedSpec: try ModelSpec(parsing: Self.cnn), seed: 1)
+    let statement = try ModelStatement(model.schedule, blocks: { try BlockText.named($0, formulas: [:]) })
+    #expect(statement.text.contains("def a2[i: N4, i_1: N6, i_2: N7] = relu(a1[i, i_1, i_2])"))
+    #expect(statement.text.contains("def da1[i: N4, i_1: N6, i_2: N7] = step(a1[i, i_1, i_2]) * da2[i, i_1, i_2]"))
+    #expect(statement.text.contains("def a5[o: N11] = sum(c: N4, h: N9, s: N10) dense1_W[o, c, h, s] * a3[c, h, s] + dense1_b[o]"))
+  }
+
+  @Test func aFormulaLayerAndDropoutAreCertified() throws {
+    let spec = "input 5\ndense 4\nlayer swish(n)\n  input x[n]\n  output y[i: n] = x[i] * sigmoid(x[i])\ndropout keep 0.5\ndense 3\nloss mse\n"
+    let model = try Sequential(try ModelSpec(parsing: spec), seed: 1, certificates: testStore)
+    let certificate = try #require(model.modelCertificate, "\(model.modelCertificateGap ?? "")")
+    #expect(certificate.parameters.count == 4)
+    #expect(certificate.statement.contains("dropout1_m"))
+  }
+
+  @Test func batchNormalizationLeavesAModelWithoutOneAndSaysWhy() throws {
+    let model = Sequential(uncheckedSpec: try ModelSpec(parsing: "input 1x4x4\nconv2d 2 3 pad 1\nbatchnorm\nrelu\nflatten\ndense 2\nloss mse\n"), seed: 1)
+    #expect(throws: ModelCertificateError.unsupported(node: "batchnorm1", reason: "batch normalization in training couples the examples of a batch; the model certificate is stated per example")) {
+      try ModelCertificate.prove(model.schedule)
+    }
+  }
+
+  @Test func aCheckpointCarriesItsModelCertificate() throws {
+    let model = try Sequential(try ModelSpec(parsing: Self.mlp), seed: 1, certificates: testStore)
+    let stored = try Checkpoint(decoding: Checkpoint(model: model).encoded())
+    #expect(stored.modelCertificate == model.modelCertificate)
+    #expect(try stored.checkModelCertificate().parameters == 4)
+    _ = try stored.makeModel(certificates: testStore)
+  }
+
+  @Test func aCheckpointWhoseModelCertificateDoesNotReplayIsRefused() throws {
+    let model = try Sequential(try ModelSpec(parsing: Self.mlp), seed: 1, certificates: testStore)
+    var checkpoint = Checkpoint(model: model)
+    var certificate = try #require(checkpoint.modelCertificate)
+    certificate.parameters[0].certificate.steps.removeLast()
+    checkpoint.modelCertificate = certificate
+    // The recorded hash is that of the tampered certificate: only the replay can refuse it.
+    let stored = try Checkpoint(decoding: checkpoint.encoded())
+    #expect(throws: ModelCertificateError.self) { try stored.checkModelCertificate() }
+    do {
+      _ = try stored.makeModel(certificates: testStore)
+      Issue.record("a checkpoint whose model certificate does not replay was loaded")
+    } catch let TrainingError.badCheckpoint(_, reason) {
+      #expect(reason.hasPrefix("its model certificate does not replay: refused: the model certificate is rejected at parameter dense2.W"), "\(reason)")
+    }
+  }
+
+  @Test func aCheckpointWithoutOneLoadsAndSaysSo() throws {
+    let model = try Sequential(try ModelSpec(parsing: Self.mlp), seed: 1, certificates: testStore)
+    var checkpoint = Checkpoint(model: model)
+    checkpoint.modelCertificate = nil
+    let bytes = checkpoint.encoded()
+    #expect(!String(decoding: bytes.prefix(4096), as: UTF8.self).contains("model_certificate"))
+    let stored = try Checkpoint(decoding: bytes)
+    #expect(try stored.makeModel(certificates: testStore).modelCertificate != nil)
+    #expect(throws: ModelCertificateError.missing("the checkpoint carries no model certificate (written before model certificates; one is built when the model is loaded)")) {
+      try stored.checkModelCertificate()
+    }
+  }
+
+  @Test func anotherModelsCertificateIsRefused() throws {
+    let model = try Sequential(try ModelSpec(parsing: Self.mlp), seed: 1, certificates: testStore)
+    let other = Sequential(uncheckedSpec: try ModelSpec(parsing: "input 6\ndense 5\ntanh\ndense 3\nloss softmax_cross_entropy\n"), seed: 1)
+    #expect(throws: ModelCertificateError.self) { try model.modelCertificate!.verify(against: other.schedule) }
+  }
+
+  @Test func aMutatedModelCertificateFailsToReplay() throws {
+    let model = try Sequential(try ModelSpec(parsing: Self.mlp), seed: 1, certificates: testStore)
+    var mutated = try #require(model.modelCertificate)
+    // Drop a step from the middle of the first layer's proof.
+    var c = mutated.parameters[2].certificate
+    c.steps.remove(at: c.steps.count / 2)
+    mutated.parameters[2].certificate = c
+    do {
+      _ = try mutated.verify(against: model.schedule)
+      Issue.record("a truncated proof replayed")
+    } catch let ModelCertificateError.rejected(place, _) {
+      #expect(place == "parameter dense1.W")
+    }
+    // An edited theorem text: the statement no longer matches.
+    var edited = try #require(model.modelCertificate)
+    edited.statement = edited.statement.replacingOccurrences(of: "da1[o] * a0[i]", with: "da1[o] * a0[i] * 2")
+    #expect(throws: ModelCertificateError.self) { try edited.verify(against: model.schedule) }
+  }
+
+  @Test func aGradientRoutedToTheWrongParameterIsRefused() throws {
+    var s = Sequential(uncheckedSpec: try ModelSpec(parsing: "input 3\ndense 3\ntanh\ndense 3\nloss mse\n"), seed: 1).schedule
+    // dense1's weight gradient stored in dense2's weight, and the other way round.
+    s.steps[0].gradients[0].parameter = "dense1.W"
+    s.steps[2].gradients[0].parameter = "dense2.W"
+    expectMiswired(s, at: "the gradient of dense1.W at schedule step 0 (node dense2)")
+  }
+
+  @Test func swappedCotangentsAreRefused() throws {
+    var s = Sequential(uncheckedSpec: try ModelSpec(parsing: "input 3\ndense 3\ntanh\ndense 3\ntanh\ndense 3\nloss mse\n"), seed: 1).schedule
+    // tanh2 reads the cotangent meant for tanh1 and the other way round.
+    (s.steps[1].reads, s.steps[3].reads) = (s.steps[3].reads, s.steps[1].reads)
+    expectMiswired(s, at: "schedule step 1 (node tanh2)")
+  }
+
+  /// `a1` feeds two branches joined by `add`: its cotangent is the sum of theirs.
+  static func fanOut(sum: [String]) -> BackwardSchedule {
+    let d1 = [BackwardSchedule.Route(rule: "dense.W", parameter: "dense1.W"), .init(rule: "dense.b", parameter: "dense1.b")]
+    let d2 = [BackwardSchedule.Route(rule: "dense.W", parameter: "dense2.W"), .init(rule: "dense.b", parameter: "dense2.b")]
+    return BackwardSchedule(
+      nodes: [
+        .init(name: "dense1", block: "dense", inputs: ["a0"], output: "a1", parameters: d1),
+        .init(name: "tanh1", block: "tanh", inputs: ["a1"], output: "a2", parameters: []),
+        .init(name: "sigmoid1", block: "sigmoid", inputs: ["a1"], output: "a3", parameters: []),
+        .init(name: "add1", block: "add", inputs: ["a2", "a3"], output: "a4", parameters: []),
+        .init(name: "dense2", block: "dense", inputs: ["a4"], output: "a5", parameters: d2),
+      ],
+      input: "a0", loss: "mse", lossInput: "a5",
+      steps: [
+        .init(node: 4, reads: "da5", writes: ["da4"], gradients: d2),
+        .init(node: 3, reads: "da4", writes: ["da2", "da3"], gradients: []),
+        .init(node: 2, reads: "da3", writes: ["da1_s"], gradients: []),
+        .init(node: 1, reads: "da2", writes: ["da1_t"], gradients: []),
+        .init(node: 0, reads: "da1", writes: [nil], gradients: d1),
+      ],
+      sums: ["a4": ["da4"], "a2": ["da2"], "a3": ["da3"], "a1": sum])
+  }
+
+  @Test func aFanOutSumsItsCotangents() throws {
+    let certificate = try ModelCertificate.prove(Self.fanOut(sum: ["da1_t", "da1_s"]), formulas: ["add": Self.add])
+    #expect(certificate.statement.contains("def da1[j1: N2] = da1_t[j1] + da1_s[j1]"))
+    #expect(try certificate.verify(against: Self.fanOut(sum: ["da1_t", "da1_s"]), formulas: ["add": Self.add]).parameters == 4)
+  }
+
+  @Test func aMissingFanOutSumIsRefused() throws {
+    // The contribution is written but not summed: refused where it is written.
+    expectMiswired(Self.fanOut(sum: ["da1_t"]), formulas: ["add": Self.add], at: "schedule step 2 (node sigmoid1)")
+    // Not written at all: the sum has one term, and the theorem of dense1's weight is false.
+    var s = Self.fanOut(sum: ["da1_t"])
+    s.steps[2].writes = [nil]
+    expectMiswired(s, formulas: ["add": Self.add], at: "the gradient of dense1.W (schedule step 4, node dense1)", because: "differ")
+  }
+
+  @Test func aResidualJoinsCotangentsOfTheRightBranch() throws {
+    // The add node's contributions swapped is harmless (both are dy); a step reading a
+    // cotangent its node does not write is refused by name.
+    var s = Self.fanOut(sum: ["da1_t", "da1_s"])
+    (s.steps[2].reads, s.steps[3].reads) = (s.steps[3].reads, s.steps[2].reads)
+    expectMiswired(s, formulas: ["add": Self.add], at: "schedule step 2 (node sigmoid1)", because: "reads da2")
+  }
+
+  /// The schedule is refused as mis-wired, at a place whose text contains `place`.
+  func expectMiswired(_ s: BackwardSchedule, formulas: [String: String] = [:], at place: String, because: String = "",
+                      sourceLocation: SourceLocation = #_sourceLocation) {
+    do {
+      _ = try ModelCertificate.prove(s, formulas: formulas)
+      Issue.record("a mis-wired schedule was certified", sourceLocation: sourceLocation)
+    } catch let ModelCertificateError.miswired(where_, reason) {
+      #expect(where_.contains(place) && (because.isEmpty || reason.contains(because)), "\(where_): \(reason)", sourceLocation: sourceLocation)
+    } catch {
+      Issue.record("refused for another reason: \(error)", sourceLocation: sourceLocation)
+    }
+  }
+}
