@@ -57,7 +57,7 @@ import Train
 
     let other = directory.appendingPathComponent("notes.txt").path
     try Data("hello".utf8).write(to: URL(fileURLWithPath: other))
-    #expect(throws: AuditError.invalidArgument("\(other): neither a Certify checkpoint nor a NumPy .npz archive")) {
+    #expect(throws: AuditError.invalidArgument("\(other): neither a Certify checkpoint, a NumPy .npz archive nor an ONNX model")) {
       try DenseNetwork(contentsOf: other)
     }
     #expect(throws: AuditError.self) { try DenseNetwork(contentsOf: directory.appendingPathComponent("missing.ckpt").path) }

@@ -87,6 +87,12 @@ public final class Sequential {
       modelCertificate = carried
       return
     }
+    if let formula = self.layers.first(where: { $0 is FormulaLayer }) {
+      // A user's formula can make the chain-rule proof arbitrarily slow (a guarded cumulative sum
+      // took minutes in the test suite); the layer's own rule is certified above either way.
+      modelCertificateGap = "no model certificate built with the model: layer \(formula.name) is a formula layer, whose chain-rule proof time depends on its formula; ModelCertificate.prove(model.schedule, formulas: model.formulaBlocks) builds it on request"
+      return
+    }
     if let slow = ModelCertificate.slowNode(in: schedule) {
       modelCertificateGap = "no model certificate built with the model: node \(slow) is a convolution or pooling layer, whose chain-rule proof takes minutes in the engine today; ModelCertificate.prove(model.schedule) builds it on request"
       return
