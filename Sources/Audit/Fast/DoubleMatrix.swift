@@ -7,10 +7,7 @@ enum DoubleMatrix {
     _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, into c: UnsafeMutablePointer<Double>,
     m: Int, n: Int, k: Int
   ) {
-    guard m > 0, n > 0 else { return }
-    cblas_dgemm(
-      CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
-      1, a, Int32(k), b, Int32(k), 0, c, Int32(n))
+    product(a, transposed: false, b, transposed: true, into: c, m: m, n: n, k: k)
   }
 
   /// `C = A B` with `A` `[m, k]`, `B` `[k, n]`, `C` `[m, n]`.
@@ -18,10 +15,19 @@ enum DoubleMatrix {
     _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, into c: UnsafeMutablePointer<Double>,
     m: Int, n: Int, k: Int
   ) {
+    product(a, transposed: false, b, transposed: false, into: c, m: m, n: n, k: k)
+  }
+
+  /// `C = op(A) op(B)`, `C` `[m, n]`, the inner size `k`; a transposed operand is stored the other
+  /// way round (`A` `[k, m]`, `B` `[n, k]`), which sets its leading dimension.
+  private static func product(
+    _ a: UnsafePointer<Double>, transposed transposeA: Bool, _ b: UnsafePointer<Double>, transposed transposeB: Bool,
+    into c: UnsafeMutablePointer<Double>, m: Int, n: Int, k: Int
+  ) {
     guard m > 0, n > 0 else { return }
     cblas_dgemm(
-      CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
-      1, a, Int32(k), b, Int32(n), 0, c, Int32(n))
+      CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k),
+      1, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n), 0, c, Int32(n))
   }
 }
 
@@ -43,9 +49,6 @@ extension DoubleMatrix {
     _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, into c: UnsafeMutablePointer<Double>,
     m: Int, n: Int, k: Int
   ) {
-    guard m > 0, n > 0 else { return }
-    cblas_dgemm(
-      CblasRowMajor, CblasTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
-      1, a, Int32(m), b, Int32(n), 0, c, Int32(n))
+    product(a, transposed: true, b, transposed: false, into: c, m: m, n: n, k: k)
   }
 }
