@@ -27,13 +27,23 @@ public struct Affine: Hashable, Sendable {
 
   /// Builds the canonical form, merging repeated variables. Validates identifiers.
   public init(constant: Int = 0, _ terms: [(Variable, Int)] = []) throws {
-    var merged: [Variable: Int] = [:]
+    // Few variables: a linear merge, no hashing (this is on every path of every rule).
+    var merged: [(variable: Variable, coefficient: Int)] = []
     for (v, c) in terms {
       try requireIdentifier(v.name, in: "affine expression")
-      merged[v] = try Checked.add(merged[v] ?? 0, c)
+      if let k = merged.firstIndex(where: { $0.variable == v }) {
+        merged[k].coefficient = try Checked.add(merged[k].coefficient, c)
+      } else {
+        merged.append((v, c))
+      }
     }
+    self.init(constant: constant, canonical: merged.filter { $0.coefficient != 0 }.sorted { $0.variable < $1.variable })
+  }
+
+  /// From parts already in canonical form (identifiers checked, sorted, distinct, non-zero).
+  private init(constant: Int, canonical terms: [(variable: Variable, coefficient: Int)]) {
     self.constant = constant
-    self.terms = merged.filter { $0.value != 0 }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    self.terms = terms
   }
 
   /// The index `name`.
@@ -54,11 +64,27 @@ public struct Affine: Hashable, Sendable {
   public var isDimensionOnly: Bool { indices.isEmpty }
 
   public func plus(_ other: Affine) throws -> Affine {
-    try Affine(constant: Checked.add(constant, other.constant), terms.map { ($0, $1) } + other.terms.map { ($0, $1) })
+    // Both sides are canonical: merge the sorted lists.
+    var merged: [(variable: Variable, coefficient: Int)] = []
+    merged.reserveCapacity(terms.count + other.terms.count)
+    var (a, b) = (0, 0)
+    while a < terms.count || b < other.terms.count {
+      if b == other.terms.count || (a < terms.count && terms[a].variable < other.terms[b].variable) {
+        merged.append(terms[a]); a += 1
+      } else if a == terms.count || other.terms[b].variable < terms[a].variable {
+        merged.append(other.terms[b]); b += 1
+      } else {
+        let c = try Checked.add(terms[a].coefficient, other.terms[b].coefficient)
+        if c != 0 { merged.append((terms[a].variable, c)) }
+        a += 1; b += 1
+      }
+    }
+    return Affine(constant: try Checked.add(constant, other.constant), canonical: merged)
   }
 
   public func scaled(by k: Int) throws -> Affine {
-    try Affine(constant: Checked.mul(constant, k), terms.map { ($0, try Checked.mul($1, k)) })
+    if k == 0 { return .constant(0) }
+    return Affine(constant: try Checked.mul(constant, k), canonical: try terms.map { ($0.variable, try Checked.mul($0.coefficient, k)) })
   }
 
   /// Replaces indices by affine expressions, all at once.

@@ -40,11 +40,10 @@ enum Checked {
 
 /// Identifiers: a letter or `_`, then letters, digits, `_` or `'` (primes come from renaming).
 func isIdentifier(_ s: String) -> Bool {
-  guard let first = s.unicodeScalars.first, first.isASCII,
-    first.properties.isAlphabetic || first == "_" else { return false }
-  return s.unicodeScalars.allSatisfy {
-    $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "'")
-  }
+  // ASCII only, so "alphabetic" is exactly A-Z and a-z.
+  func letter(_ b: UInt8) -> Bool { (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95 }
+  guard let first = s.utf8.first, letter(first) else { return false }
+  return s.utf8.allSatisfy { letter($0) || ($0 >= 48 && $0 <= 57) || $0 == 39 }
 }
 
 func requireIdentifier(_ s: String, in what: String) throws {

@@ -54,6 +54,16 @@ public indirect enum Proposition: Hashable, Sendable {
   /// The key of `Term.alphaKey`, for formulas.
   public var alphaKey: String { var p = Printer(deBruijn: true, inlineDefinitions: true); p.write(self); return p.out }
 
+  /// `alphaKey` with definitions named by their digests: equal for alpha-equivalent formulas, and
+  /// linear in the formula's own size. Two different formulas may share it (a digest collision), so
+  /// it only orders; `Theorem.canonical` settles ties by `alphaKey`.
+  var orderKey: String {
+    var p = Printer(deBruijn: true, inlineDefinitions: false)
+    p.digestsDefinitions = true
+    p.write(self)
+    return p.out
+  }
+
   public func serialized(inlineDefinitions: Bool = true) -> String {
     var p = Printer(deBruijn: false, inlineDefinitions: inlineDefinitions)
     p.write(self)

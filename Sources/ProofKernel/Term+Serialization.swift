@@ -36,6 +36,9 @@ struct Printer {
   /// call while every definition is alive): equal only for the same definition, and as short as
   /// its name however deep the network below it.
   var identifiesDefinitions = false
+  /// Whether a definition prints as its name and `Definition.digest` (the order of hypotheses):
+  /// as short as its name however deep the network below it, and the same in every process.
+  var digestsDefinitions = false
 
   init(deBruijn: Bool, inlineDefinitions: Bool) {
     self.deBruijn = deBruijn
@@ -94,7 +97,7 @@ struct Printer {
     case let .apply(f, a): out += "(f \(f.rawValue) "; write(a); out += ")"
     case let .reference(d, args):
       out += "(R \(d.name) "
-      if identifiesDefinitions { out += "\(ObjectIdentifier(d)) " } else if inlineDefinitions {
+      if identifiesDefinitions { out += "\(ObjectIdentifier(d)) " } else if digestsDefinitions { out += "#\(d.digest) " } else if inlineDefinitions {
         if deBruijn, let k = written[ObjectIdentifier(d)] { out += "@\(k) " } else {
           written[ObjectIdentifier(d)] = written.count
           definition(d)
@@ -128,4 +131,11 @@ struct Printer {
     out += ") "
     bound = saved
   }
+}
+
+/// FNV-1a, 64 bits: deterministic across processes (Swift's `Hasher` is seeded per process).
+func fnv1a(_ text: String) -> UInt64 {
+  var h: UInt64 = 0xcbf2_9ce4_8422_2325
+  for byte in text.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+  return h
 }

@@ -69,6 +69,10 @@ public final class Definition: Hashable, Sendable {
   public let parameters: [String]
   public let shape: [Affine]
   public let body: Term
+  /// A deterministic 64-bit digest of the name and the alpha-normalised content, with the
+  /// definitions the body refers to named by their own digests: it is computed once, here, in time
+  /// linear in the body. Used only to order hypotheses (`Theorem.init`); nothing is identified by it.
+  let digest: UInt64
 
   /// - Throws: when the body mentions an index that is not a parameter, or contains `D` or `vjp`.
   public init(_ name: String, parameters: [String], shape: [Affine], body: Term) throws {
@@ -87,6 +91,12 @@ public final class Definition: Hashable, Sendable {
     self.parameters = parameters
     self.shape = shape
     self.body = body
+    var p = Printer(deBruijn: true, inlineDefinitions: false)
+    p.digestsDefinitions = true
+    p.bound = parameters
+    p.out = "(\(name) \(parameters.count) \(p.affines(shape)) "
+    p.write(body)
+    self.digest = fnv1a(p.out)
   }
 
   public static func == (a: Definition, b: Definition) -> Bool {

@@ -4,17 +4,41 @@
 /// Only the kernel's rules create theorems: the initializer is internal and there is no `Decodable`
 /// conformance. Outside the kernel, a theorem is the result of replaying `Step`s.
 public struct Theorem: Sendable, CustomStringConvertible {
-  /// Sorted by `alphaKey`, without repetitions (so equal sequents are equal values).
+  /// In the canonical order of `Theorem.canonical`, without repetitions up to renaming bound
+  /// indices (so equal sequents are equal values).
   public let hypotheses: [Proposition]
   public let lhs: Term
   public let rhs: Term
 
   init(_ hypotheses: [Proposition], _ lhs: Term, _ rhs: Term) {
-    var seen = Set<String>()
-    let keyed = hypotheses.map { ($0.alphaKey, $0) }.filter { seen.insert($0.0).inserted }
-    self.hypotheses = keyed.sorted { $0.0 < $1.0 }.map(\.1)
+    self.hypotheses = Theorem.canonical(hypotheses, orderedBy: \.orderKey)
     self.lhs = lhs
     self.rhs = rhs
+  }
+
+  /// Sorted by `key`, ties sorted by `alphaKey`; one formula kept of each alpha-equivalence class.
+  /// A formula is dropped only when it is equal, or alpha-equivalent, to one kept: the key orders
+  /// and never identifies, so keys that collide cost nothing but the `alphaKey`s of the tie.
+  static func canonical(_ hypotheses: [Proposition], orderedBy key: (Proposition) -> String) -> [Proposition] {
+    let keyed = hypotheses.map { (key: key($0), formula: $0) }.sorted { $0.key < $1.key }
+    var result: [Proposition] = []
+    var start = 0
+    while start < keyed.count {
+      var end = start + 1
+      while end < keyed.count, keyed[end].key == keyed[start].key { end += 1 }
+      // Equal formulas first (cheap, and the usual tie: one hypothesis from two premises).
+      var distinct: [Proposition] = []
+      for k in keyed[start..<end] where !distinct.contains(k.formula) { distinct.append(k.formula) }
+      if distinct.count == 1 {
+        result.append(distinct[0])
+      } else {
+        var seen = Set<String>()
+        let tie = distinct.map { ($0.alphaKey, $0) }.filter { seen.insert($0.0).inserted }
+        result += tie.sorted { $0.0 < $1.0 }.map(\.1)
+      }
+      start = end
+    }
+    return result
   }
 
   /// The readable form. Where two tensors of the theorem share a name, both print with their

@@ -1,5 +1,6 @@
 import Certificates
 import Foundation
+import ProofKernel
 import Testing
 @testable import Train
 
@@ -130,6 +131,22 @@ struct ModelCertificateTests {
     }
   }
 
+
+  @Test func aModelCertificateOfAnOlderRuleSetIsRebuiltAndSaysSo() throws {
+    let model = try Sequential(try ModelSpec(parsing: Self.mlp), seed: 1, certificates: testStore)
+    var checkpoint = Checkpoint(model: model)
+    var certificate = try #require(checkpoint.modelCertificate)
+    certificate.parameters[1].certificate.ruleSetVersion = "certify-rules-0"
+    checkpoint.modelCertificate = certificate
+    let stored = try Checkpoint(decoding: checkpoint.encoded())
+    #expect(stored.supersededModelCertificateRuleSet == "certify-rules-0")
+    // The model loads with its own certificate, built at load; the old one is never replayed.
+    let loaded = try stored.makeModel(certificates: testStore)
+    #expect(loaded.modelCertificate == model.modelCertificate)
+    #expect(throws: ModelCertificateError.missing("the checkpoint's model certificate was written for rule set certify-rules-0, and this kernel replays \(Derivation.ruleSetVersion) (one is built when the model is loaded)")) {
+      try stored.checkModelCertificate()
+    }
+  }
   @Test func anotherModelsCertificateIsRefused() throws {
     let model = try Sequential(try ModelSpec(parsing: Self.mlp), seed: 1, certificates: testStore)
     let other = Sequential(uncheckedSpec: try ModelSpec(parsing: "input 6\ndense 5\ntanh\ndense 3\nloss softmax_cross_entropy\n"), seed: 1)

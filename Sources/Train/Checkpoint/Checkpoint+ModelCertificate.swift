@@ -1,4 +1,18 @@
+import ProofKernel
+
 extension Checkpoint {
+  /// The rule set the carried model certificate was written for, when it is not the kernel's
+  /// (`Derivation.ruleSetVersion`): such a certificate cannot replay, and `makeModel` builds the
+  /// model's own in its place, as for a checkpoint that carries none. Nil when current or absent.
+  public var supersededModelCertificateRuleSet: String? {
+    modelCertificate?.parameters.lazy.map(\.certificate.ruleSetVersion).first { $0 != Derivation.ruleSetVersion }
+  }
+
+  /// The carried model certificate when the kernel can replay it.
+  var currentModelCertificate: ModelCertificate? {
+    supersededModelCertificateRuleSet == nil ? modelCertificate : nil
+  }
+
   /// The backward schedule of the checkpoint's spec and its formula layers' blocks (each with its
   /// certified rule, derived again here as when the model is built).
   func schedule() throws -> (BackwardSchedule, formulas: [String: String]) {
@@ -18,6 +32,9 @@ extension Checkpoint {
   ///   statement at fault.
   public func checkModelCertificate() throws -> ModelCertificate.Check {
     let (schedule, formulas) = try schedule()
+    if let old = supersededModelCertificateRuleSet {
+      throw ModelCertificateError.missing("the checkpoint's model certificate was written for rule set \(old), and this kernel replays \(Derivation.ruleSetVersion) (one is built when the model is loaded)")
+    }
     guard let modelCertificate else {
       // Say whether the spec's model can have one (then the checkpoint predates them).
       do {

@@ -91,14 +91,15 @@ public struct Checkpoint: Sendable {
   ///
   /// The checkpoint's model certificate, when it carries one, must replay through the kernel to
   /// the statement of the spec's schedule; one written before model certificates has none, and
-  /// the model's own, built here, stands in (`modelCertificate == nil` tells a caller to say so).
+  /// the model's own, built here, stands in (`modelCertificate == nil` tells a caller to say so);
+  /// so it does for one written for an older rule set (`supersededModelCertificateRuleSet`).
   ///
   /// - Throws: `CertificationError` when a rule is not certified now; `TrainingError.badCheckpoint`
   ///   when the arrays do not fit the spec, the certificates differ from those recorded, or the
   ///   model certificate does not replay.
   public func makeModel(certificates store: CertificateStore) throws -> Sequential {
     let model: Sequential
-    do { model = try Sequential(spec, seed: 0, certificates: store, modelCertificate: modelCertificate) } catch let error as ModelCertificateError {
+    do { model = try Sequential(spec, seed: 0, certificates: store, modelCertificate: currentModelCertificate) } catch let error as ModelCertificateError {
       throw TrainingError.badCheckpoint(path: "<checkpoint>", reason: "its model certificate does not replay: \(error)")
     }
     for (rule, hash) in model.certificateHashes.sorted(by: { $0.key < $1.key }) where certificates[rule] != hash {

@@ -25,9 +25,11 @@ struct EvaluateCommand: ParsableCommand {
     try reportingFailure {
       let stored = try Checkpoint.load(checkpointOrONNX: checkpoint, certificates: certificateOptions.store)
       let model = try stored.makeModel(certificates: certificateOptions.store)
-      if stored.modelCertificate == nil {
+      if stored.modelCertificate == nil || stored.supersededModelCertificateRuleSet != nil {
+        let carried = stored.supersededModelCertificateRuleSet.map { "the checkpoint's model certificate was written for rule set \($0)" }
+          ?? "the checkpoint carries no model certificate (written before them)"
         let note = model.modelCertificate != nil
-          ? "the checkpoint carries no model certificate (written before them); one was built at load"
+          ? carried + "; one was built at load"
           : model.modelCertificateGap ?? "the model has no model certificate"
         FileHandle.standardError.write(Data("note: \(note)\n".utf8))
       }
