@@ -40,8 +40,9 @@ public struct Affine: Hashable, Sendable {
     self.init(constant: constant, canonical: merged.filter { $0.coefficient != 0 }.sorted { $0.variable < $1.variable })
   }
 
-  /// From parts already in canonical form (identifiers checked, sorted, distinct, non-zero).
-  private init(constant: Int, canonical terms: [(variable: Variable, coefficient: Int)]) {
+  /// From parts already in canonical form (identifiers checked, sorted, distinct, non-zero): for
+  /// the kernel's own arithmetic on canonical forms, never for input.
+  init(constant: Int, canonical terms: [(variable: Variable, coefficient: Int)]) {
     self.constant = constant
     self.terms = terms
   }

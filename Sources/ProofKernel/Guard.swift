@@ -32,7 +32,8 @@ public struct Constraint: Hashable, Sendable {
       constant = e.constant / g
       sign = e.terms[0].coefficient < 0 ? -1 : 1
     }
-    let scaled = try Affine(constant: Checked.mul(constant, sign), e.terms.map { ($0.variable, try Checked.mul($0.coefficient / g, sign)) })
+    // Dividing by the gcd and fixing the sign keeps the terms sorted, distinct and non-zero.
+    let scaled = Affine(constant: try Checked.mul(constant, sign), canonical: try e.terms.map { ($0.variable, try Checked.mul($0.coefficient / g, sign)) })
     return .some(Constraint(relation: relation, canonical: scaled))
   }
 }
@@ -95,7 +96,7 @@ public struct Guard: Hashable, Sendable {
     for (relation, e) in items {
       guard let maybe = try Constraint.canonical(relation, e) else { return .false }
       guard let c = maybe else { continue }  // always true
-      let part = try Affine(constant: 0, c.expression.terms.map { ($0.variable, $0.coefficient) })
+      let part = Affine(constant: 0, canonical: c.expression.terms)
       if c.relation == .equal { equalities.insert(c.expression) } else {
         strongest[part] = min(strongest[part] ?? .max, c.expression.constant)
       }
@@ -118,8 +119,11 @@ public struct Guard: Hashable, Sendable {
       let e = try part.plus(.constant(constant))
       if !e.isKnownNonNegative { result.append(Constraint(relation: .nonNegative, canonical: e)) }
     }
-    result.sort { $0.precedes($1) }
-    return Guard(constraints: result, isFalse: false)
+    // The deterministic order: equalities first, then by expression (keys computed once).
+    let keyed = result.map { ($0, $0.expression.sortKey) }.sorted {
+      $0.0.relation != $1.0.relation ? $0.0.relation < $1.0.relation : $0.1.lexicographicallyPrecedes($1.1)
+    }
+    return Guard(constraints: keyed.map(\.0), isFalse: false)
   }
 
   /// The conjunction of both guards.
@@ -190,14 +194,6 @@ extension Affine {
     key.append(Int.min)
     key.append(constant)
     return key
-  }
-}
-
-extension Constraint {
-  /// The deterministic order of constraints in a guard: equalities first, then by expression.
-  func precedes(_ other: Constraint) -> Bool {
-    if relation != other.relation { return relation < other.relation }
-    return expression.sortKey.lexicographicallyPrecedes(other.expression.sortKey)
   }
 }
 

@@ -57,9 +57,9 @@ struct Printer {
   func affine(_ a: Affine, flipSign: Bool = false) -> String {
     // Negated as text: -Int.min does not fit an Int.
     func number(_ v: Int) -> String { !flipSign ? String(v) : v == .min ? "9223372036854775808" : String(-v) }
-    var parts = a.terms.map { "\(number($0.coefficient))*\(variable($0.variable))" }
-    if deBruijn { parts.sort() }
-    return "{\(number(a.constant)) \(parts.joined(separator: " "))}"
+    var parts = a.terms.map { number($0.coefficient) + "*" + variable($0.variable) }
+    if deBruijn, parts.count > 1 { parts.sort() }
+    return "{" + number(a.constant) + " " + parts.joined(separator: " ") + "}"
   }
 
   func affines(_ xs: [Affine]) -> String { "[" + xs.map { affine($0) }.joined(separator: " ") + "]" }

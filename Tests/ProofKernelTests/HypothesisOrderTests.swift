@@ -72,3 +72,24 @@ struct HypothesisOrderTests {
     #expect(h.alphaKey.count > 40 * 20)
   }
 }
+
+/// The kernel's arithmetic on canonical affine forms (`plus`, `scaled` merge sorted parts) agrees
+/// with building the canonical form from scratch, and guards do not depend on the order given.
+@Suite("Affine arithmetic")
+struct AffineArithmeticTests {
+  @Test func mergingAgreesWithTheGeneralConstructor() throws {
+    var gen = TermGenerator(state: 7)
+    let scope = ["a", "b", "c"]
+    for _ in 0..<2_000 {
+      let (x, y) = (gen.affine(scope), gen.affine(scope))
+      let k = gen.next(7) - 3
+      let pairs = x.terms.map { ($0.variable, $0.coefficient) } + y.terms.map { ($0.variable, $0.coefficient) }
+      #expect(try x.plus(y) == Affine(constant: x.constant + y.constant, pairs))
+      #expect(try x.scaled(by: k) == Affine(constant: x.constant * k, x.terms.map { ($0.variable, $0.coefficient * k) }))
+      #expect(try x.plus(x.scaled(by: -1)) == .constant(0))
+      let forward = try Guard(nonNegative: [x, y], equal: [])
+      let backward = try Guard(nonNegative: [y, x], equal: [])
+      #expect(forward == backward)
+    }
+  }
+}
