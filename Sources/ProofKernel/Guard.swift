@@ -131,6 +131,7 @@ public struct Guard: Hashable, Sendable {
     if isFalse || other.isFalse { return .false }
     if constraints.isEmpty { return other }  // both are canonical already
     if other.constraints.isEmpty { return self }
+    if self == other { return self }  // G and G is G, already canonical
     return try Guard.conjunction((constraints + other.constraints).map { ($0.relation, $0.expression) })
   }
 

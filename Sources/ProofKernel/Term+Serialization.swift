@@ -49,7 +49,7 @@ struct Printer {
     switch v {
     case let .dimension(n): return "d:" + n
     case let .index(n):
-      if deBruijn, let k = bound.lastIndex(of: n) { return "#\(bound.count - 1 - k)" }
+      if deBruijn, let k = bound.lastIndex(of: n) { return "#" + String(bound.count - 1 - k) }
       return "i:" + n
     }
   }
@@ -63,6 +63,39 @@ struct Printer {
   }
 
   func affines(_ xs: [Affine]) -> String { "[" + xs.map { affine($0) }.joined(separator: " ") + "]" }
+
+  /// `affine(a)` appended to `out` (the same text): keys print many indices, and building each
+  /// as its own string was a tenth of a deep network's proof.
+  mutating func writeAffine(_ a: Affine) {
+    out += "{"
+    out += String(a.constant)
+    out += " "
+    if deBruijn, a.terms.count > 1 {
+      out += a.terms.map { String($0.coefficient) + "*" + variable($0.variable) }.sorted().joined(separator: " ")
+    } else {
+      for (k, t) in a.terms.enumerated() {
+        if k > 0 { out += " " }
+        out += String(t.coefficient)
+        out += "*"
+        out += variable(t.variable)
+      }
+    }
+    out += "}"
+  }
+
+  mutating func writeAffines(_ xs: [Affine]) {
+    out += "["
+    for (k, x) in xs.enumerated() {
+      if k > 0 { out += " " }
+      writeAffine(x)
+    }
+    out += "]"
+  }
+
+  mutating func writeTensor(_ t: TensorSymbol) {
+    out += t.name
+    writeAffines(t.shape)
+  }
 
   func guardText(_ g: Guard) -> String {
     if g.isFalse { return "(G false)" }
@@ -83,7 +116,12 @@ struct Printer {
     case let .constant(q): out += "q\(q)"
     case let .dimension(n): out += "d:" + n
     case let .named(n): out += "k:" + n
-    case let .access(x, idx): out += "(T \(tensor(x)) \(affines(idx)))"
+    case let .access(x, idx):
+      out += "(T "
+      writeTensor(x)
+      out += " "
+      writeAffines(idx)
+      out += ")"
     case let .bracket(g): out += guardText(g)
     case let .sum(bs, g, body):
       bound.append(contentsOf: bs)
@@ -103,7 +141,8 @@ struct Printer {
           definition(d)
         }
       }
-      out += "\(affines(args)))"
+      writeAffines(args)
+      out += ")"
     case let .derivative(body, x, dx): out += "(D \(tensor(x)) \(tensor(dx)) "; write(body); out += ")"
     case let .vjp(v):
       let saved = bound
