@@ -13,7 +13,7 @@ extension LayerSpec {
   public func outputShape(input: [Int]) -> Result<[Int], ShapeError> {
     func image(_ what: String) -> Result<(c: Int, h: Int, w: Int), ShapeError> {
       guard input.count == 3 else {
-        return .failure(ShapeError("\(what) needs a CxHxW image, but its input is a vector of \(input[0]) values"
+        return .failure(ShapeError("\(what) needs a CxHxW image, but its input is \(Self.describe(input))"
           + " (give the input as 'input CxHxW', e.g. 'input 1x28x28')"))
       }
       return .success((input[0], input[1], input[2]))
@@ -40,10 +40,11 @@ extension LayerSpec {
       }
     }
     let width = input.reduce(1, *)
+    if let tokens = tokenOutputShape(input: input) { return tokens }
     switch self {
     case .dense(let units):
       guard input.count == 1 else {
-        return .failure(ShapeError("dense reads a vector, but its input is a \(input.map(String.init).joined(separator: "x")) image; write 'flatten' before it"))
+        return .failure(ShapeError("dense reads a vector, but its input is \(Self.describe(input)); write 'flatten' before it"))
       }
       return .success([units])
     case .relu, .sigmoid, .tanh, .dropout: return .success(input)
@@ -66,6 +67,8 @@ extension LayerSpec {
     case .globalAvgpool: return image("global_avgpool").map { [$0.c] }
     case .flatten: return image("flatten").map { _ in [width] }
     case .batchnorm: return image("batchnorm").map { _ in input }
+    case .denseTokens, .layernorm, .softmax, .gelu, .geluTanh, .attentionHeads, .positionEmbedding, .tokenMeanpool:
+      preconditionFailure("a transformer layer's shape is tokenOutputShape's")
     }
   }
 
@@ -89,6 +92,8 @@ extension LayerSpec {
     case let .depthwiseConv2d(k, _, _): return count([channels, k, k], plus: channels)
     case .batchnorm: return count([4, channels], plus: 0)  // g, b, and the running m, v
     case .relu, .sigmoid, .tanh, .dropout, .formula, .maxpool, .avgpool, .globalAvgpool, .flatten: return 0
+    case .denseTokens, .layernorm, .softmax, .gelu, .geluTanh, .attentionHeads, .positionEmbedding, .tokenMeanpool:
+      return tokenParameterCount(input: input)
     }
   }
 }
