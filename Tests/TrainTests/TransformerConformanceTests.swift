@@ -43,6 +43,14 @@ struct TransformerConformanceTests {
     }
   }
 
+  /// 7 x 7 patches of a 15 x 14 image: the last row is in no patch, so its gradient is 0.
+  @Test func patchEmbedding() throws {
+    for seed in 0..<2 as Range<UInt64> {
+      try conformance.check(PatchEmbed.self, dims: ["C": 2, "D": 2, "H": 15, "W": 14, "K": 7, "GH": 2, "GW": 2],
+                            shapes: ["x": ["C", "H", "W"], "w": ["D", "C", "K", "K"], "b": ["D"], "dy": ["GH", "GW", "D"]], seed: seed)
+    }
+  }
+
   @Test func attentionHeads() throws {
     for seed in 0..<3 as Range<UInt64> {
       try conformance.check(AttentionHeads.self, dims: ["T": 3, "H": 2, "E": 2],

@@ -58,6 +58,14 @@ struct TransformerGradientTests {
     try expectFiniteDifferences(TokenMeanPool.self, ["x": randomTensor([2, 3, 4], &random), "dy": randomTensor([2, 4], &random)])
   }
 
+  @Test func patchEmbeddingOnABatch() throws {
+    var random = RandomSource(seed: 15)
+    try expectFiniteDifferences(PatchEmbed.self, [
+      "x": randomTensor([2, 1, 14, 15], &random), "w": randomTensor([3, 1, 7, 7], &random), "b": randomTensor([3], &random),
+      "dy": randomTensor([2, 2, 2, 3], &random),
+    ])
+  }
+
   @Test func attentionOnABatch() throws {
     var random = RandomSource(seed: 14)
     let shape = [2, 4, 3, 2]  // B, T, H, E

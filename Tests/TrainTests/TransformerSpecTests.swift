@@ -47,6 +47,58 @@ struct TransformerSpecTests {
     #expect(model.parameters.first { $0.name == "layernorm1.g" }!.value.scalars.allSatisfy { $0 == 1 })
   }
 
+  /// The ViT front end: a 28 x 28 image cut into 16 patches of 7 x 7.
+  @Test func patchEmbeddingTurnsAnImageIntoTokens() throws {
+    let spec = try ModelSpec(parsing: "input 1x28x28\npatch_embed 64 7\nposition_embedding\ntoken_meanpool\ndense 10\nloss softmax_cross_entropy")
+    #expect(spec.layers[0] == .patchEmbed(units: 64, patch: 7))
+    #expect(spec.shapes == [[16, 64], [16, 64], [64], [10]])
+    #expect(spec.parameterCount == 64 * 49 + 64 + 16 * 64 + 650)
+    #expect(try ModelSpec(parsing: spec.text) == spec)
+    let model = Sequential(uncheckedSpec: spec, seed: 1)
+    #expect(model.parameters.map(\.name) == ["patch_embed1.w", "patch_embed1.b", "position_embedding1.P", "dense1.W", "dense1.b"])
+    #expect(model.parameters[0].shape == [64, 1, 7, 7])
+  }
+
+  /// A small encoder over certified rules only (every transformer rule's certificate replays), and
+  /// it learns: Adam on separable data read as 4 tokens of 5 features.
+  @Test func aCertifiedEncoderLearns() throws {
+    let text = """
+      input 4x5
+      dense 12
+      position_embedding
+      layernorm
+      dense 36
+      attention_heads 2
+      dense 12
+      gelu
+      dense 12
+      gelu_tanh
+      token_meanpool
+      layernorm
+      softmax
+      dense 4
+      loss softmax_cross_entropy
+      """
+    let model = try Sequential(try ModelSpec(parsing: text), seed: 3, certificates: testStore)
+    for rule in ["dense_tokens.W", "position_embedding.P", "layernorm.x", "attention_heads.K", "gelu.x", "gelu_tanh.x", "token_meanpool.x", "softmax_last.z"] {
+      #expect(model.certificateHashes[rule]?.count == 64, "\(rule)")
+    }
+    #expect(model.modelCertificate == nil && model.modelCertificateGap?.contains("transformer layer") == true)
+    let data = try separableDataset(count: 600, features: 20, classes: 4, seed: 100)
+    let test = try separableDataset(count: 200, features: 20, classes: 4, seed: 100).prefix(200)
+    let configuration = TrainingConfiguration(epochs: 3, batchSize: 32, learningRate: 0.01, optimizer: .adam, seed: 3)
+    let report = try Trainer(configuration).train(model, on: data, test: test)
+    #expect(report.epochs.last!.loss < report.epochs.first!.loss)
+    #expect(report.epochs.last!.testAccuracy! > 0.9)
+  }
+
+  @Test func aPatchEmbeddingModelIsCertified() throws {
+    let spec = try ModelSpec(parsing: "input 2x14x21\npatch_embed 8 7\nposition_embedding\ntoken_meanpool\ndense 3\nloss mse")
+    let model = try Sequential(spec, seed: 1, certificates: testStore)
+    #expect(model.layers[0].outputShape == [6, 8])
+    #expect(Set(model.ruleNames).isSuperset(of: ["patch_embed7.x", "patch_embed7.w", "patch_embed7.b"]))
+  }
+
   /// Each malformed spec fails at the named line and column with the expected message.
   @Test(arguments: [
     ("input 16x49\nattention_heads 5\nloss mse", 2, 1,
@@ -62,6 +114,12 @@ struct TransformerSpecTests {
     ("input 16x49\nconv2d 2 3\nloss mse", 2, 1,
      "conv2d needs a CxHxW image, but its input is 16x49 tokens (give the input as 'input CxHxW', e.g. 'input 1x28x28')"),
     ("input 16x49\nlayernorm eps\nloss mse", 2, 11, "unexpected 'eps' after 'layernorm'; expected the end of the line"),
+    ("input 1x28x28\npatch_embed 64 4\nloss mse", 2, 1,
+     "patch_embed patch size 4 is not supported; the certified rule is for 7 x 7 patches (patch_embed7 in Theorems/transformer.thm)"),
+    ("input 1x6x28\npatch_embed 64 7\nloss mse", 2, 1, "patch_embed patch 7 is larger than its input's height 6"),
+    ("input 16x49\npatch_embed 64 7\nloss mse", 2, 1,
+     "patch_embed needs a CxHxW image, but its input is 16x49 tokens (give the input as 'input CxHxW', e.g. 'input 1x28x28')"),
+    ("input 1x28x28\npatch_embed 64\nloss mse", 2, 15, "expected the patch size (a positive integer) at end of line"),
   ])
   func errors(text: String, line: Int, column: Int, message: String) {
     #expect(throws: SpecError(file: "<spec>", line: line, column: column, message: message)) { try ModelSpec(parsing: text) }

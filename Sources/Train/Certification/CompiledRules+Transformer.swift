@@ -77,5 +77,14 @@ extension CompiledRules {
         vjp K[s, h, e] = (1 / sqrt(E)) * sum(t: T) dS[h, t, s] * Q[t, h, e]
         vjp V[s, h, e] = sum(t: T) A[h, t, s] * dy[t, h, e]
       """,
+    "patch_embed7": """
+      layer patch_embed7(C, D, H, W, K, GH, GW)
+        input x[C, H, W]
+        param w[D, C, K, K], b[D]
+        output y[p: GH, q: GW, d: D] = sum(c: C, u: K, v: K) w[d, c, u, v] * x[c, 7*p + u, 7*q + v] + b[d]
+        vjp x[c, h, s] = sum(d: D, p: GH, q: GW | 0 <= h - 7*p, h - 7*p < K, 0 <= s - 7*q, s - 7*q < K) w[d, c, h - 7*p, s - 7*q] * dy[p, q, d]
+        vjp w[d, c, u, v] = sum(p: GH, q: GW) dy[p, q, d] * x[c, 7*p + u, 7*q + v]
+        vjp b[d] = sum(p: GH, q: GW) dy[p, q, d]
+      """,
   ]
 }

@@ -67,7 +67,7 @@ extension LayerSpec {
     case .globalAvgpool: return image("global_avgpool").map { [$0.c] }
     case .flatten: return image("flatten").map { _ in [width] }
     case .batchnorm: return image("batchnorm").map { _ in input }
-    case .denseTokens, .layernorm, .softmax, .gelu, .geluTanh, .attentionHeads, .positionEmbedding, .tokenMeanpool:
+    case .denseTokens, .layernorm, .softmax, .gelu, .geluTanh, .attentionHeads, .positionEmbedding, .tokenMeanpool, .patchEmbed:
       preconditionFailure("a transformer layer's shape is tokenOutputShape's")
     }
   }
@@ -92,7 +92,7 @@ extension LayerSpec {
     case let .depthwiseConv2d(k, _, _): return count([channels, k, k], plus: channels)
     case .batchnorm: return count([4, channels], plus: 0)  // g, b, and the running m, v
     case .relu, .sigmoid, .tanh, .dropout, .formula, .maxpool, .avgpool, .globalAvgpool, .flatten: return 0
-    case .denseTokens, .layernorm, .softmax, .gelu, .geluTanh, .attentionHeads, .positionEmbedding, .tokenMeanpool:
+    case .denseTokens, .layernorm, .softmax, .gelu, .geluTanh, .attentionHeads, .positionEmbedding, .tokenMeanpool, .patchEmbed:
       return tokenParameterCount(input: input)
     }
   }

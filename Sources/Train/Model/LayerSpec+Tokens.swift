@@ -3,7 +3,8 @@
 /// A token-shaped value is `[T, n]`: `T` tokens of `n` features (`input TxN`), stored token-major.
 /// `dense` maps every token, `layernorm` and `softmax` normalize the last axis (a vector is one
 /// token), the activations keep any shape, `attention_heads H` reads `[T, 3D]` (each token's
-/// query, key and value) and gives `[T, D]`, `token_meanpool` gives `[D]`.
+/// query, key and value) and gives `[T, D]`, `token_meanpool` gives `[D]`; `patch_embed D P` turns
+/// a `[C, H, W]` image into `[(H/P)(W/P), D]` tokens.
 extension LayerSpec {
   /// The output shape of a transformer layer for `input`, or why it does not fit; nil for
   /// another kind.
@@ -33,6 +34,18 @@ extension LayerSpec {
       }
     case .positionEmbedding: return tokens("position_embedding").map { [$0.t, $0.n] }
     case .tokenMeanpool: return tokens("token_meanpool").map { [$0.n] }
+    case let .patchEmbed(units, patch):
+      guard input.count == 3 else {
+        return .failure(ShapeError("patch_embed needs a CxHxW image, but its input is \(Self.describe(input))"
+          + " (give the input as 'input CxHxW', e.g. 'input 1x28x28')"))
+      }
+      guard patch == PatchEmbed.patch else {
+        return .failure(ShapeError("patch_embed patch size \(patch) is not supported; the certified rule is for \(PatchEmbed.patch) x \(PatchEmbed.patch) patches (patch_embed7 in Theorems/transformer.thm)"))
+      }
+      guard input[1] >= patch, input[2] >= patch else {
+        return .failure(ShapeError("patch_embed patch \(patch) is larger than its input's \(input[1] < patch ? "height \(input[1])" : "width \(input[2])")"))
+      }
+      return .success([(input[1] / patch) * (input[2] / patch), units])
     default: return nil
     }
   }
@@ -45,6 +58,7 @@ extension LayerSpec {
     case .denseTokens(let units): (product, overflow) = (input.last! + 1).multipliedReportingOverflow(by: units)
     case .layernorm: (product, overflow) = (2 * input.last!, false)
     case .positionEmbedding: (product, overflow) = input.reduce(1, *).multipliedReportingOverflow(by: 1)
+    case let .patchEmbed(units, patch): (product, overflow) = (input[0] * patch * patch + 1).multipliedReportingOverflow(by: units)
     default: (product, overflow) = (0, false)
     }
     return overflow ? nil : product

@@ -9,5 +9,9 @@ extension ModelSpec {
     "attention_heads": { line in .attentionHeads(heads: try line.positiveInteger(what: "the number of heads")) },
     "position_embedding": { _ in .positionEmbedding },
     "token_meanpool": { _ in .tokenMeanpool },
+    "patch_embed": { line in
+      let units = try line.positiveInteger(what: "the token width")
+      return .patchEmbed(units: units, patch: try line.positiveInteger(what: "the patch size"))
+    },
   ]
 }

@@ -140,6 +140,9 @@ public enum LayerSpec: Equatable, Sendable {
   case positionEmbedding
   /// The mean of the tokens: `[T, D]` to `[D]`.
   case tokenMeanpool
+  /// A `[C, H, W]` image cut into `patch x patch` patches (stride `patch`), each mapped to `units`
+  /// features: `[GH GW, units]` tokens.
+  case patchEmbed(units: Int, patch: Int)
 
   /// The statement as written in a spec.
   public var text: String {
@@ -167,6 +170,7 @@ public enum LayerSpec: Equatable, Sendable {
     case .attentionHeads(let heads): return "attention_heads \(heads)"
     case .positionEmbedding: return "position_embedding"
     case .tokenMeanpool: return "token_meanpool"
+    case let .patchEmbed(units, patch): return "patch_embed \(units) \(patch)"
     }
   }
 }

@@ -216,6 +216,10 @@ public final class Sequential {
       embedding.initialize(using: &random)
       return embedding
     case .tokenMeanpool: return TokenMeanPool(name: name("token_meanpool"), input: input)
+    case let .patchEmbed(units, _):
+      let embed = PatchEmbed(name: name("patch_embed"), input: input, units: units)
+      embed.initialize(scheme, using: &random)
+      return embed
     }
   }
 
