@@ -92,6 +92,22 @@ struct TransformerSpecTests {
     #expect(report.epochs.last!.testAccuracy! > 0.9)
   }
 
+  /// A checkpoint of a transformer model decodes to the same function, parameter for parameter.
+  @Test func checkpointsRoundTrip() throws {
+    let spec = try ModelSpec(parsing: "input 1x14x14\npatch_embed 6 7\nposition_embedding\nlayernorm\ndense 12\nattention_heads 2\ngelu\ntoken_meanpool\ndense 3\nloss mse")
+    let model = try Sequential(spec, seed: 5, certificates: testStore)
+    let loaded = try Checkpoint(decoding: Checkpoint(model: model).encoded()).makeModel(certificates: testStore)
+    #expect(loaded.spec == spec)
+    #expect(loaded.parameters.map(\.value) == model.parameters.map(\.value))
+    var random = RandomSource(seed: 9)
+    var input = (0..<(3 * 196)).map { _ in Float(random.uniform()) }
+    let (a, b) = input.withUnsafeMutableBufferPointer { x -> ([Float], [Float]) in
+      let batch = UnsafeMatrix(x.baseAddress!, rows: 3, columns: 196)
+      return (Array(model.forward(batch, training: false).buffer), Array(loaded.forward(batch, training: false).buffer))
+    }
+    #expect(a == b && a.count == 9)
+  }
+
   @Test func aPatchEmbeddingModelIsCertified() throws {
     let spec = try ModelSpec(parsing: "input 2x14x21\npatch_embed 8 7\nposition_embedding\ntoken_meanpool\ndense 3\nloss mse")
     let model = try Sequential(spec, seed: 1, certificates: testStore)
