@@ -115,6 +115,18 @@ struct TransformerSpecTests {
     #expect(Set(model.ruleNames).isSuperset(of: ["patch_embed7.x", "patch_embed7.w", "patch_embed7.b"]))
   }
 
+  /// Attention keeps `H T T` weights per example: the memory bound counts them, and refuses a
+  /// sequence whose weights would not fit before anything is allocated.
+  @Test func attentionWeightsCountInTheMemoryBound() throws {
+    #expect(LayerSpec.attentionHeads(heads: 2).scratchPerExample(input: [8, 6]) == 2 * 8 * 8)
+    #expect(LayerSpec.gelu.scratchPerExample(input: [8, 6]) == 0)
+    let small = try ModelSpec(parsing: "input 8x6\nattention_heads 2\ntoken_meanpool\nloss mse")
+    let noWeights = try ModelSpec(parsing: "input 8x6\ndense 2\ntoken_meanpool\nloss mse")  // the same widths, 14 parameters
+    #expect(small.trainingBytes(batch: 10)! - noWeights.trainingBytes(batch: 10)! == 2 * 8 * 8 * 1000 * 4 - 14 * 4 * 4)
+    let long = try ModelSpec(parsing: "input 65536x3\nattention_heads 1\ntoken_meanpool\nloss mse")
+    #expect(throws: TrainingError.self) { try long.checkMemory(batch: 1) }
+  }
+
   /// Each malformed spec fails at the named line and column with the expected message.
   @Test(arguments: [
     ("input 16x49\nattention_heads 5\nloss mse", 2, 1,

@@ -100,8 +100,10 @@ extension LayerSpec {
 
 extension LayerSpec {
   /// The scratch values per example a layer's kernels keep besides its output and input gradient
-  /// (a convolution's unfolded columns and their gradient, and its output as `[D, B OH OW]`).
+  /// (a convolution's unfolded columns and their gradient, and its output as `[D, B OH OW]`;
+  /// attention's weights, `tokenScratchPerExample`).
   func scratchPerExample(input: [Int]) -> Int? {
+    if let tokens = tokenScratchPerExample(input: input) { return tokens }
     guard case let .conv2d(channels, kernel, _, _) = self, case let .success(output) = outputShape(input: input) else { return 0 }
     let plane = output[1] * output[2]
     let (taps, o1) = input[0].multipliedReportingOverflow(by: kernel * kernel)

@@ -64,6 +64,16 @@ extension LayerSpec {
     return overflow ? nil : product
   }
 
+  /// The attention weights `attention_heads` keeps per example, `H T T` (saturating at
+  /// `Int.max / 4`, which the memory bound then refuses); nil for another kind. The other transformer layers keep at most about their input and
+  /// output widths, which the memory bound counts already.
+  func tokenScratchPerExample(input: [Int]) -> Int? {
+    guard case let .attentionHeads(heads) = self, input.count == 2 else { return nil }
+    let (square, o1) = input[0].multipliedReportingOverflow(by: input[0])
+    let (total, o2) = square.multipliedReportingOverflow(by: heads)
+    return o1 || o2 || total > Int.max / 4 ? Int.max / 4 : total
+  }
+
   /// `a vector of n values`, `TxN tokens`, or `a CxHxW image`, for messages.
   static func describe(_ shape: [Int]) -> String {
     let text = shape.map(String.init).joined(separator: "x")
