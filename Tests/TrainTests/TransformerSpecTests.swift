@@ -148,6 +148,8 @@ struct TransformerSpecTests {
     ("input 16x49\npatch_embed 64 7\nloss mse", 2, 1,
      "patch_embed needs a CxHxW image, but its input is 16x49 tokens (give the input as 'input CxHxW', e.g. 'input 1x28x28')"),
     ("input 1x28x28\npatch_embed 64\nloss mse", 2, 15, "expected the patch size (a positive integer) at end of line"),
+    ("input 4x3\nlayer f(n)\n  input x[n]\n  output y[i: n] = x[i] * x[i]\nloss mse", 2, 1,
+     "layer 'f' reads a vector, but its input is 4x3 tokens; write 'token_meanpool' before it"),
   ])
   func errors(text: String, line: Int, column: Int, message: String) {
     #expect(throws: SpecError(file: "<spec>", line: line, column: column, message: message)) { try ModelSpec(parsing: text) }

@@ -50,7 +50,7 @@ extension LayerSpec {
     case .relu, .sigmoid, .tanh, .dropout: return .success(input)
     case .formula(let formula):
       guard input.count == 1 else {
-        return .failure(ShapeError("layer '\(formula.name)' reads a vector, but its input is a \(input.map(String.init).joined(separator: "x")) image; write 'flatten' before it"))
+        return .failure(ShapeError("layer '\(formula.name)' reads a vector, but its input is \(Self.describe(input)); write '\(input.count == 2 ? "token_meanpool" : "flatten")' before it"))
       }
       return .success([max(formula.outputWidth(forInput: width) ?? 0, 0)])
     case let .conv2d(channels, kernel, stride, padding):
