@@ -48,6 +48,9 @@ struct TransformerConformanceTests {
     for seed in 0..<2 as Range<UInt64> {
       try conformance.check(PatchEmbed.self, dims: ["C": 2, "D": 2, "H": 15, "W": 14, "K": 7, "GH": 2, "GW": 2],
                             shapes: ["x": ["C", "H", "W"], "w": ["D", "C", "K", "K"], "b": ["D"], "dy": ["GH", "GW", "D"]], seed: seed)
+      // 4 x 4 patches of a 9 x 8 image: the last row is unread.
+      try conformance.check(PatchEmbed4.self, dims: ["C": 1, "D": 2, "H": 9, "W": 8, "K": 4, "GH": 2, "GW": 2],
+                            shapes: ["x": ["C", "H", "W"], "w": ["D", "C", "K", "K"], "b": ["D"], "dy": ["GH", "GW", "D"]], seed: seed)
     }
   }
 

@@ -113,6 +113,10 @@ struct TransformerSpecTests {
     let model = try Sequential(spec, seed: 1, certificates: testStore)
     #expect(model.layers[0].outputShape == [6, 8])
     #expect(Set(model.ruleNames).isSuperset(of: ["patch_embed7.x", "patch_embed7.w", "patch_embed7.b"]))
+    // 4 x 4 patches of a 2 x 14 x 21 image: 3 x 5 tokens, the rules of their own block.
+    let four = try Sequential(try ModelSpec(parsing: "input 2x14x21\npatch_embed 8 4\ntoken_meanpool\ndense 3\nloss mse"), seed: 1, certificates: testStore)
+    #expect(four.layers[0] is PatchEmbed4 && four.layers[0].outputShape == [15, 8])
+    #expect(four.parameters[0].shape == [8, 2, 4, 4] && four.parameters[0].rule == "patch_embed4.w")
   }
 
   /// Attention keeps `H T T` weights per example: the memory bound counts them, and refuses a
@@ -142,8 +146,8 @@ struct TransformerSpecTests {
     ("input 16x49\nconv2d 2 3\nloss mse", 2, 1,
      "conv2d needs a CxHxW image, but its input is 16x49 tokens (give the input as 'input CxHxW', e.g. 'input 1x28x28')"),
     ("input 16x49\nlayernorm eps\nloss mse", 2, 11, "unexpected 'eps' after 'layernorm'; expected the end of the line"),
-    ("input 1x28x28\npatch_embed 64 4\nloss mse", 2, 1,
-     "patch_embed patch size 4 is not supported; the certified rule is for 7 x 7 patches (patch_embed7 in Theorems/transformer.thm)"),
+    ("input 1x28x28\npatch_embed 64 5\nloss mse", 2, 1,
+     "patch_embed patch size 5 is not supported; the certified rules are for patches of 2, 4, 7, 8, 14, 16 (Theorems/transformer.thm)"),
     ("input 1x6x28\npatch_embed 64 7\nloss mse", 2, 1, "patch_embed patch 7 is larger than its input's height 6"),
     ("input 16x49\npatch_embed 64 7\nloss mse", 2, 1,
      "patch_embed needs a CxHxW image, but its input is 16x49 tokens (give the input as 'input CxHxW', e.g. 'input 1x28x28')"),

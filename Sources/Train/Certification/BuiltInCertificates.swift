@@ -4747,6 +4747,634 @@ enum BuiltInCertificates {
 }
 
 """##,
+    "transformer/patch_embed14.b.json": ##"""
+{
+  "format": "certify-certificate-1",
+  "name": "patch_embed14.b",
+  "source": "Theorems/transformer.thm",
+  "ruleSet": "certify-rules-4",
+  "functionTable": "certify-functions-1",
+  "statement": "D - d - 1 >= 0 and d >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], b, dy)[d] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d]",
+  "sideConditions": [
+    "D - d - 1 >= 0 and d >= 0"
+  ],
+  "sha256": "84e382d8afed5bc76697da227ddf191798a47fcd126b251499b7abe19c071451",
+  "theorem": "(theorem (definitions (y (def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 14*i:p 1*i:u} {0 14*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}]))) )) (hypotheses (H (G (ge {-1 1*d:D -1*i:d}) (ge {0 1*i:d})))) (= (V [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] b[{0 1*d:D}] dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) [{0 1*i:d}]) (S [p q] (G (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]))))",
+  "definitions": [
+    {"name": "y", "definition": "(def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 14*i:p 1*i:u} {0 14*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}])))"}
+  ],
+  "steps": [
+    {"rule": "refl", "premises": [], "term": "(S [p q d] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:d}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) (D b[{0 1*d:D}] db[{0 1*d:D}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]))))"},
+    {"rule": "refl", "premises": [], "term": "(S [k1] (G (ge {-1 1*d:D -1*i:k1}) (ge {0 1*i:k1})) (* (T db[{0 1*d:D}] [{0 1*i:k1}]) (S [p q] (G (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:k1}]))))"},
+    {"rule": "jvp", "premises": [0], "path": [0, 1]},
+    {"rule": "change-of-variables", "premises": [2], "path": [], "index": "p", "to": "k2", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [3], "path": [], "index": "q", "to": "k3", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [4], "path": [], "index": "d", "to": "k4", "sign": 1, "offset": "{0 }"},
+    {"rule": "ring", "premises": [5], "path": [0, 1], "target": "(T db[{0 1*d:D}] [{0 1*i:k4}])"},
+    {"rule": "sum-swap", "premises": [6], "path": [], "order": ["k4", "k2", "k3"]},
+    {"rule": "ring", "premises": [7], "path": [], "target": "(S [k4 k2 k3] (G (ge {-1 1*d:D -1*i:k4}) (ge {-1 1*d:GH -1*i:k2}) (ge {-1 1*d:GW -1*i:k3}) (ge {0 1*i:k2}) (ge {0 1*i:k3}) (ge {0 1*i:k4})) (* (T db[{0 1*d:D}] [{0 1*i:k4}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k2} {0 1*i:k3} {0 1*i:k4}])))"},
+    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k5", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [9], "path": [0, 1], "index": "p", "to": "k6", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [10], "path": [0, 1], "index": "q", "to": "k7", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-prenex", "premises": [11], "path": [0], "factor": 1},
+    {"rule": "sum-merge", "premises": [12], "path": []},
+    {"rule": "ring", "premises": [8], "path": [], "target": "(S [k5 k6 k7] (G (ge {-1 1*d:D -1*i:k5}) (ge {-1 1*d:GH -1*i:k6}) (ge {-1 1*d:GW -1*i:k7}) (ge {0 1*i:k5}) (ge {0 1*i:k6}) (ge {0 1*i:k7})) (* (T db[{0 1*d:D}] [{0 1*i:k5}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k5}])))"},
+    {"rule": "sym", "premises": [13]},
+    {"rule": "trans", "premises": [14, 15]},
+    {"rule": "vjp-intro", "premises": [16], "at": ["d"]},
+    {"rule": "discharge", "premises": [17], "stating": ["(H (G (ge {-1 1*d:D -1*i:d}) (ge {0 1*i:d})))"]}
+  ]
+}
+
+"""##,
+    "transformer/patch_embed14.w.json": ##"""
+{
+  "format": "certify-certificate-1",
+  "name": "patch_embed14.w",
+  "source": "Theorems/transformer.thm",
+  "ruleSet": "certify-rules-4",
+  "functionTable": "certify-functions-1",
+  "statement": "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], w, dy)[d, c, u, v] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d] * x[c, 14*p + u, 14*q + v]",
+  "sideConditions": [
+    "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0"
+  ],
+  "sha256": "c4d357626546fa95daa71d2accd7736dcad29374cea00c1953ac2fd5dac5fca9",
+  "theorem": "(theorem (definitions (y (def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 14*i:p 1*i:u} {0 14*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}]))) )) (hypotheses (H (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:d}) (ge {0 1*i:u}) (ge {0 1*i:v})))) (= (V [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (S [p q] (G (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 14*i:p 1*i:u} {0 14*i:q 1*i:v}])))))",
+  "definitions": [
+    {"name": "y", "definition": "(def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 14*i:p 1*i:u} {0 14*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}])))"}
+  ],
+  "steps": [
+    {"rule": "refl", "premises": [], "term": "(S [p q d] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:d}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) (D w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]))))"},
+    {"rule": "refl", "premises": [], "term": "(S [k1 k2 k3 k4] (G (ge {-1 1*d:C -1*i:k2}) (ge {-1 1*d:D -1*i:k1}) (ge {-1 1*d:K -1*i:k3}) (ge {-1 1*d:K -1*i:k4}) (ge {0 1*i:k1}) (ge {0 1*i:k2}) (ge {0 1*i:k3}) (ge {0 1*i:k4})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k1} {0 1*i:k2} {0 1*i:k3} {0 1*i:k4}]) (S [p q] (G (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:k1}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k2} {0 1*i:k3 14*i:p} {0 1*i:k4 14*i:q}])))))"},
+    {"rule": "jvp", "premises": [0], "path": [0, 1]},
+    {"rule": "change-of-variables", "premises": [2], "path": [], "index": "p", "to": "k5", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [3], "path": [], "index": "q", "to": "k6", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [4], "path": [], "index": "d", "to": "k7", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [5], "path": [0, 1, 0], "index": "c", "to": "k8", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [6], "path": [0, 1, 0], "index": "u", "to": "k9", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [7], "path": [0, 1, 0], "index": "v", "to": "k10", "sign": 1, "offset": "{0 }"},
+    {"rule": "ring", "premises": [8], "path": [0, 1], "target": "(S [k8 k9 k10] (G (ge {-1 1*d:C -1*i:k8}) (ge {-1 1*d:K -1*i:k10}) (ge {-1 1*d:K -1*i:k9}) (ge {0 1*i:k10}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k7} {0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k8} {0 14*i:k5 1*i:k9} {0 1*i:k10 14*i:k6}])))"},
+    {"rule": "sum-prenex", "premises": [9], "path": [0], "factor": 1},
+    {"rule": "ring", "premises": [10], "path": [0], "target": "(S [k8 k9 k10] (G (ge {-1 1*d:C -1*i:k8}) (ge {-1 1*d:K -1*i:k10}) (ge {-1 1*d:K -1*i:k9}) (ge {0 1*i:k10}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k5} {0 1*i:k6} {0 1*i:k7}]) (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k7} {0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k8} {0 14*i:k5 1*i:k9} {0 1*i:k10 14*i:k6}])))"},
+    {"rule": "sum-merge", "premises": [11], "path": []},
+    {"rule": "zero-ext", "premises": [12], "path": [0, 2]},
+    {"rule": "ring", "premises": [13], "path": [], "target": "(S [k5 k6 k7 k8 k9 k10] (G (ge {-1 1*d:C -1*i:k8}) (ge {-1 1*d:D -1*i:k7}) (ge {-1 1*d:GH -1*i:k5}) (ge {-1 1*d:GW -1*i:k6}) (ge {-1 1*d:H -14*i:k5 -1*i:k9}) (ge {-1 1*d:K -1*i:k10}) (ge {-1 1*d:K -1*i:k9}) (ge {-1 1*d:W -1*i:k10 -14*i:k6}) (ge {0 1*i:k10}) (ge {0 1*i:k10 14*i:k6}) (ge {0 1*i:k5}) (ge {0 14*i:k5 1*i:k9}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k5} {0 1*i:k6} {0 1*i:k7}]) (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k7} {0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k8} {0 14*i:k5 1*i:k9} {0 1*i:k10 14*i:k6}])))"},
+    {"rule": "sum-swap", "premises": [14], "path": [], "order": ["k7", "k8", "k9", "k10", "k5", "k6"]},
+    {"rule": "ring", "premises": [15], "path": [], "target": "(S [k7 k8 k9 k10 k5 k6] (G (ge {-1 1*d:C -1*i:k8}) (ge {-1 1*d:D -1*i:k7}) (ge {-1 1*d:GH -1*i:k5}) (ge {-1 1*d:GW -1*i:k6}) (ge {-1 1*d:H -14*i:k5 -1*i:k9}) (ge {-1 1*d:K -1*i:k10}) (ge {-1 1*d:K -1*i:k9}) (ge {-1 1*d:W -1*i:k10 -14*i:k6}) (ge {0 1*i:k10}) (ge {0 1*i:k10 14*i:k6}) (ge {0 1*i:k5}) (ge {0 14*i:k5 1*i:k9}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k7} {0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k5} {0 1*i:k6} {0 1*i:k7}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k8} {0 14*i:k5 1*i:k9} {0 1*i:k10 14*i:k6}])))"},
+    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k11", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [17], "path": [], "index": "k2", "to": "k12", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [18], "path": [], "index": "k3", "to": "k13", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [19], "path": [], "index": "k4", "to": "k14", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [20], "path": [0, 1], "index": "p", "to": "k15", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [21], "path": [0, 1], "index": "q", "to": "k16", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-prenex", "premises": [22], "path": [0], "factor": 1},
+    {"rule": "ring", "premises": [23], "path": [0], "target": "(S [k15 k16] (G (ge {-1 1*d:GH -1*i:k15}) (ge {-1 1*d:GW -1*i:k16}) (ge {0 1*i:k15}) (ge {0 1*i:k16})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k11} {0 1*i:k12} {0 1*i:k13} {0 1*i:k14}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k15} {0 1*i:k16} {0 1*i:k11}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k12} {0 1*i:k13 14*i:k15} {0 1*i:k14 14*i:k16}])))"},
+    {"rule": "sum-merge", "premises": [24], "path": []},
+    {"rule": "zero-ext", "premises": [25], "path": [0, 2]},
+    {"rule": "ring", "premises": [26], "path": [], "target": "(S [k11 k12 k13 k14 k15 k16] (G (ge {-1 1*d:C -1*i:k12}) (ge {-1 1*d:D -1*i:k11}) (ge {-1 1*d:GH -1*i:k15}) (ge {-1 1*d:GW -1*i:k16}) (ge {-1 1*d:H -1*i:k13 -14*i:k15}) (ge {-1 1*d:K -1*i:k13}) (ge {-1 1*d:K -1*i:k14}) (ge {-1 1*d:W -1*i:k14 -14*i:k16}) (ge {0 1*i:k11}) (ge {0 1*i:k12}) (ge {0 1*i:k13}) (ge {0 1*i:k13 14*i:k15}) (ge {0 1*i:k14}) (ge {0 1*i:k14 14*i:k16}) (ge {0 1*i:k15}) (ge {0 1*i:k16})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k11} {0 1*i:k12} {0 1*i:k13} {0 1*i:k14}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k15} {0 1*i:k16} {0 1*i:k11}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k12} {0 1*i:k13 14*i:k15} {0 1*i:k14 14*i:k16}])))"},
+    {"rule": "ring", "premises": [16], "path": [], "target": "(S [k11 k12 k13 k14 k15 k16] (G (ge {-1 1*d:C -1*i:k12}) (ge {-1 1*d:D -1*i:k11}) (ge {-1 1*d:GH -1*i:k15}) (ge {-1 1*d:GW -1*i:k16}) (ge {-1 1*d:H -1*i:k13 -14*i:k15}) (ge {-1 1*d:K -1*i:k13}) (ge {-1 1*d:K -1*i:k14}) (ge {-1 1*d:W -1*i:k14 -14*i:k16}) (ge {0 1*i:k11}) (ge {0 1*i:k12}) (ge {0 1*i:k13}) (ge {0 1*i:k13 14*i:k15}) (ge {0 1*i:k14}) (ge {0 1*i:k14 14*i:k16}) (ge {0 1*i:k15}) (ge {0 1*i:k16})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k11} {0 1*i:k12} {0 1*i:k13} {0 1*i:k14}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k15} {0 1*i:k16} {0 1*i:k11}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k12} {0 1*i:k13 14*i:k15} {0 1*i:k14 14*i:k16}])))"},
+    {"rule": "sym", "premises": [27]},
+    {"rule": "trans", "premises": [28, 29]},
+    {"rule": "vjp-intro", "premises": [30], "at": ["d", "c", "u", "v"]},
+    {"rule": "discharge", "premises": [31], "stating": ["(H (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:d}) (ge {0 1*i:u}) (ge {0 1*i:v})))"]}
+  ]
+}
+
+"""##,
+    "transformer/patch_embed14.x.json": ##"""
+{
+  "format": "certify-certificate-1",
+  "name": "patch_embed14.x",
+  "source": "Theorems/transformer.thm",
+  "ruleSet": "certify-rules-4",
+  "functionTable": "certify-functions-1",
+  "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], x, dy)[c, h, s] = sum(d, p, q | D - d - 1 >= 0 and GH - p - 1 >= 0 and GW - q - 1 >= 0 and K - h + 14*p - 1 >= 0 and K + 14*q - s - 1 >= 0 and d >= 0 and h - 14*p >= 0 and p >= 0 and -14*q + s >= 0 and q >= 0) w[d, c, h - 14*p, -14*q + s] * dy[p, q, d]",
+  "sideConditions": [
+    "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0"
+  ],
+  "sha256": "008f174f9784e6a8b73c782cb840c4ce6e00ba05d6af854f3c72fd4d1cf4a354",
+  "theorem": "(theorem (definitions (y (def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 14*i:p 1*i:u} {0 14*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}]))) )) (hypotheses (H (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:H -1*i:h}) (ge {-1 1*d:W -1*i:s}) (ge {0 1*i:c}) (ge {0 1*i:h}) (ge {0 1*i:s})))) (= (V [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) [{0 1*i:c} {0 1*i:h} {0 1*i:s}]) (S [d p q] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {-1 1*d:K -1*i:h 14*i:p}) (ge {-1 1*d:K 14*i:q -1*i:s}) (ge {0 1*i:d}) (ge {0 1*i:h -14*i:p}) (ge {0 1*i:p}) (ge {0 -14*i:q 1*i:s}) (ge {0 1*i:q})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:h -14*i:p} {0 -14*i:q 1*i:s}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}])))))",
+  "definitions": [
+    {"name": "y", "definition": "(def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 14*i:p 1*i:u} {0 14*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}])))"}
+  ],
+  "steps": [
+    {"rule": "refl", "premises": [], "term": "(S [p q d] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:d}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) (D x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]))))"},
+    {"rule": "refl", "premises": [], "term": "(S [k1 k2 k3] (G (ge {-1 1*d:C -1*i:k1}) (ge {-1 1*d:H -1*i:k2}) (ge {-1 1*d:W -1*i:k3}) (ge {0 1*i:k1}) (ge {0 1*i:k2}) (ge {0 1*i:k3})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k1} {0 1*i:k2} {0 1*i:k3}]) (S [d p q] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {-1 1*d:K -1*i:k2 14*i:p}) (ge {-1 1*d:K -1*i:k3 14*i:q}) (ge {0 1*i:d}) (ge {0 1*i:k2 -14*i:p}) (ge {0 1*i:k3 -14*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:k1} {0 1*i:k2 -14*i:p} {0 1*i:k3 -14*i:q}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}])))))"},
+    {"rule": "jvp", "premises": [0], "path": [0, 1]},
+    {"rule": "change-of-variables", "premises": [2], "path": [], "index": "p", "to": "k4", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [3], "path": [], "index": "q", "to": "k5", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [4], "path": [], "index": "d", "to": "k6", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [5], "path": [0, 1, 0], "index": "c", "to": "k7", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [6], "path": [0, 1, 0], "index": "u", "to": "k8", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [7], "path": [0, 1, 0], "index": "v", "to": "k9", "sign": 1, "offset": "{0 }"},
+    {"rule": "ring", "premises": [8], "path": [0, 1], "target": "(S [k7 k8 k9] (G (ge {-1 1*d:C -1*i:k7}) (ge {-1 1*d:K -1*i:k8}) (ge {-1 1*d:K -1*i:k9}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8} {0 1*i:k9}]) (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k7} {0 14*i:k4 1*i:k8} {0 14*i:k5 1*i:k9}])))"},
+    {"rule": "sum-prenex", "premises": [9], "path": [0], "factor": 1},
+    {"rule": "ring", "premises": [10], "path": [0], "target": "(S [k7 k8 k9] (G (ge {-1 1*d:C -1*i:k7}) (ge {-1 1*d:K -1*i:k8}) (ge {-1 1*d:K -1*i:k9}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k4} {0 1*i:k5} {0 1*i:k6}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8} {0 1*i:k9}]) (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k7} {0 14*i:k4 1*i:k8} {0 14*i:k5 1*i:k9}])))"},
+    {"rule": "sum-merge", "premises": [11], "path": []},
+    {"rule": "zero-ext", "premises": [12], "path": [0, 2]},
+    {"rule": "ring", "premises": [13], "path": [], "target": "(S [k4 k5 k6 k7 k8 k9] (G (ge {-1 1*d:C -1*i:k7}) (ge {-1 1*d:D -1*i:k6}) (ge {-1 1*d:GH -1*i:k4}) (ge {-1 1*d:GW -1*i:k5}) (ge {-1 1*d:H -14*i:k4 -1*i:k8}) (ge {-1 1*d:K -1*i:k8}) (ge {-1 1*d:K -1*i:k9}) (ge {-1 1*d:W -14*i:k5 -1*i:k9}) (ge {0 1*i:k4}) (ge {0 14*i:k4 1*i:k8}) (ge {0 1*i:k5}) (ge {0 14*i:k5 1*i:k9}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k4} {0 1*i:k5} {0 1*i:k6}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8} {0 1*i:k9}]) (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k7} {0 14*i:k4 1*i:k8} {0 14*i:k5 1*i:k9}])))"},
+    {"rule": "sum-swap", "premises": [14], "path": [], "order": ["k7", "k8", "k4", "k9", "k5", "k6"]},
+    {"rule": "ring", "premises": [15], "path": [], "target": "(S [k7 k8 k4 k9 k5 k6] (G (ge {-1 1*d:C -1*i:k7}) (ge {-1 1*d:D -1*i:k6}) (ge {-1 1*d:GH -1*i:k4}) (ge {-1 1*d:GW -1*i:k5}) (ge {-1 1*d:H -14*i:k4 -1*i:k8}) (ge {-1 1*d:K -1*i:k8}) (ge {-1 1*d:K -1*i:k9}) (ge {-1 1*d:W -14*i:k5 -1*i:k9}) (ge {0 1*i:k4}) (ge {0 14*i:k4 1*i:k8}) (ge {0 1*i:k5}) (ge {0 14*i:k5 1*i:k9}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k7} {0 14*i:k4 1*i:k8} {0 14*i:k5 1*i:k9}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k4} {0 1*i:k5} {0 1*i:k6}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8} {0 1*i:k9}])))"},
+    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k10", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [17], "path": [], "index": "k2", "to": "k11", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [18], "path": [], "index": "k3", "to": "k12", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [19], "path": [0, 1], "index": "d", "to": "k13", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [20], "path": [0, 1], "index": "p", "to": "k14", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [21], "path": [0, 1], "index": "q", "to": "k15", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-prenex", "premises": [22], "path": [0], "factor": 1},
+    {"rule": "ring", "premises": [23], "path": [0], "target": "(S [k13 k14 k15] (G (ge {-1 1*d:D -1*i:k13}) (ge {-1 1*d:GH -1*i:k14}) (ge {-1 1*d:GW -1*i:k15}) (ge {-1 1*d:K -1*i:k11 14*i:k14}) (ge {-1 1*d:K -1*i:k12 14*i:k15}) (ge {0 1*i:k11 -14*i:k14}) (ge {0 1*i:k12 -14*i:k15}) (ge {0 1*i:k13}) (ge {0 1*i:k14}) (ge {0 1*i:k15})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k10} {0 1*i:k11} {0 1*i:k12}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k13} {0 1*i:k10} {0 1*i:k11 -14*i:k14} {0 1*i:k12 -14*i:k15}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k14} {0 1*i:k15} {0 1*i:k13}])))"},
+    {"rule": "sum-merge", "premises": [24], "path": []},
+    {"rule": "sum-swap", "premises": [25], "path": [], "order": ["k10", "k11", "k12", "k14", "k15", "k13"]},
+    {"rule": "ring", "premises": [26], "path": [], "target": "(S [k10 k11 k12 k14 k15 k13] (G (ge {-1 1*d:C -1*i:k10}) (ge {-1 1*d:D -1*i:k13}) (ge {-1 1*d:GH -1*i:k14}) (ge {-1 1*d:GW -1*i:k15}) (ge {-1 1*d:H -1*i:k11}) (ge {-1 1*d:K -1*i:k11 14*i:k14}) (ge {-1 1*d:K -1*i:k12 14*i:k15}) (ge {-1 1*d:W -1*i:k12}) (ge {0 1*i:k10}) (ge {0 1*i:k11}) (ge {0 1*i:k11 -14*i:k14}) (ge {0 1*i:k12}) (ge {0 1*i:k12 -14*i:k15}) (ge {0 1*i:k13}) (ge {0 1*i:k14}) (ge {0 1*i:k15})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k10} {0 1*i:k11} {0 1*i:k12}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k14} {0 1*i:k15} {0 1*i:k13}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k13} {0 1*i:k10} {0 1*i:k11 -14*i:k14} {0 1*i:k12 -14*i:k15}])))"},
+    {"rule": "change-of-variables", "premises": [16], "path": [], "index": "k8", "to": "k16", "sign": 1, "offset": "{0 -14*i:k4}"},
+    {"rule": "change-of-variables", "premises": [28], "path": [], "index": "k9", "to": "k17", "sign": 1, "offset": "{0 -14*i:k5}"},
+    {"rule": "change-of-variables", "premises": [29], "path": [], "index": "k7", "to": "k18", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [30], "path": [], "index": "k16", "to": "k19", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [31], "path": [], "index": "k4", "to": "k20", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [32], "path": [], "index": "k17", "to": "k21", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [33], "path": [], "index": "k5", "to": "k22", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [34], "path": [], "index": "k6", "to": "k23", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-swap", "premises": [35], "path": [], "order": ["k18", "k19", "k21", "k20", "k22", "k23"]},
+    {"rule": "ring", "premises": [36], "path": [], "target": "(S [k10 k11 k12 k14 k15 k13] (G (ge {-1 1*d:C -1*i:k10}) (ge {-1 1*d:D -1*i:k13}) (ge {-1 1*d:GH -1*i:k14}) (ge {-1 1*d:GW -1*i:k15}) (ge {-1 1*d:H -1*i:k11}) (ge {-1 1*d:K -1*i:k11 14*i:k14}) (ge {-1 1*d:K -1*i:k12 14*i:k15}) (ge {-1 1*d:W -1*i:k12}) (ge {0 1*i:k10}) (ge {0 1*i:k11}) (ge {0 1*i:k11 -14*i:k14}) (ge {0 1*i:k12}) (ge {0 1*i:k12 -14*i:k15}) (ge {0 1*i:k13}) (ge {0 1*i:k14}) (ge {0 1*i:k15})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k10} {0 1*i:k11} {0 1*i:k12}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k14} {0 1*i:k15} {0 1*i:k13}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k13} {0 1*i:k10} {0 1*i:k11 -14*i:k14} {0 1*i:k12 -14*i:k15}])))"},
+    {"rule": "sym", "premises": [27]},
+    {"rule": "trans", "premises": [37, 38]},
+    {"rule": "vjp-intro", "premises": [39], "at": ["c", "h", "s"]},
+    {"rule": "discharge", "premises": [40], "stating": ["(H (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:H -1*i:h}) (ge {-1 1*d:W -1*i:s}) (ge {0 1*i:c}) (ge {0 1*i:h}) (ge {0 1*i:s})))"]}
+  ]
+}
+
+"""##,
+    "transformer/patch_embed16.b.json": ##"""
+{
+  "format": "certify-certificate-1",
+  "name": "patch_embed16.b",
+  "source": "Theorems/transformer.thm",
+  "ruleSet": "certify-rules-4",
+  "functionTable": "certify-functions-1",
+  "statement": "D - d - 1 >= 0 and d >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], b, dy)[d] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d]",
+  "sideConditions": [
+    "D - d - 1 >= 0 and d >= 0"
+  ],
+  "sha256": "6a0c9d8af2ce8e24d0072ea942137afd0ec470277192b2a1bbbc227a67b4896d",
+  "theorem": "(theorem (definitions (y (def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 16*i:p 1*i:u} {0 16*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}]))) )) (hypotheses (H (G (ge {-1 1*d:D -1*i:d}) (ge {0 1*i:d})))) (= (V [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] b[{0 1*d:D}] dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) [{0 1*i:d}]) (S [p q] (G (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]))))",
+  "definitions": [
+    {"name": "y", "definition": "(def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 16*i:p 1*i:u} {0 16*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}])))"}
+  ],
+  "steps": [
+    {"rule": "refl", "premises": [], "term": "(S [p q d] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:d}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) (D b[{0 1*d:D}] db[{0 1*d:D}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]))))"},
+    {"rule": "refl", "premises": [], "term": "(S [k1] (G (ge {-1 1*d:D -1*i:k1}) (ge {0 1*i:k1})) (* (T db[{0 1*d:D}] [{0 1*i:k1}]) (S [p q] (G (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:k1}]))))"},
+    {"rule": "jvp", "premises": [0], "path": [0, 1]},
+    {"rule": "change-of-variables", "premises": [2], "path": [], "index": "p", "to": "k2", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [3], "path": [], "index": "q", "to": "k3", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [4], "path": [], "index": "d", "to": "k4", "sign": 1, "offset": "{0 }"},
+    {"rule": "ring", "premises": [5], "path": [0, 1], "target": "(T db[{0 1*d:D}] [{0 1*i:k4}])"},
+    {"rule": "sum-swap", "premises": [6], "path": [], "order": ["k4", "k2", "k3"]},
+    {"rule": "ring", "premises": [7], "path": [], "target": "(S [k4 k2 k3] (G (ge {-1 1*d:D -1*i:k4}) (ge {-1 1*d:GH -1*i:k2}) (ge {-1 1*d:GW -1*i:k3}) (ge {0 1*i:k2}) (ge {0 1*i:k3}) (ge {0 1*i:k4})) (* (T db[{0 1*d:D}] [{0 1*i:k4}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k2} {0 1*i:k3} {0 1*i:k4}])))"},
+    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k5", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [9], "path": [0, 1], "index": "p", "to": "k6", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [10], "path": [0, 1], "index": "q", "to": "k7", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-prenex", "premises": [11], "path": [0], "factor": 1},
+    {"rule": "sum-merge", "premises": [12], "path": []},
+    {"rule": "ring", "premises": [8], "path": [], "target": "(S [k5 k6 k7] (G (ge {-1 1*d:D -1*i:k5}) (ge {-1 1*d:GH -1*i:k6}) (ge {-1 1*d:GW -1*i:k7}) (ge {0 1*i:k5}) (ge {0 1*i:k6}) (ge {0 1*i:k7})) (* (T db[{0 1*d:D}] [{0 1*i:k5}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k5}])))"},
+    {"rule": "sym", "premises": [13]},
+    {"rule": "trans", "premises": [14, 15]},
+    {"rule": "vjp-intro", "premises": [16], "at": ["d"]},
+    {"rule": "discharge", "premises": [17], "stating": ["(H (G (ge {-1 1*d:D -1*i:d}) (ge {0 1*i:d})))"]}
+  ]
+}
+
+"""##,
+    "transformer/patch_embed16.w.json": ##"""
+{
+  "format": "certify-certificate-1",
+  "name": "patch_embed16.w",
+  "source": "Theorems/transformer.thm",
+  "ruleSet": "certify-rules-4",
+  "functionTable": "certify-functions-1",
+  "statement": "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], w, dy)[d, c, u, v] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d] * x[c, 16*p + u, 16*q + v]",
+  "sideConditions": [
+    "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0"
+  ],
+  "sha256": "6bfec75aaebb99dfd5e93e7fec1d722576596920e535fb19d583a09d0a07b184",
+  "theorem": "(theorem (definitions (y (def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 16*i:p 1*i:u} {0 16*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}]))) )) (hypotheses (H (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:d}) (ge {0 1*i:u}) (ge {0 1*i:v})))) (= (V [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (S [p q] (G (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 16*i:p 1*i:u} {0 16*i:q 1*i:v}])))))",
+  "definitions": [
+    {"name": "y", "definition": "(def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 16*i:p 1*i:u} {0 16*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}])))"}
+  ],
+  "steps": [
+    {"rule": "refl", "premises": [], "term": "(S [p q d] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:d}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) (D w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]))))"},
+    {"rule": "refl", "premises": [], "term": "(S [k1 k2 k3 k4] (G (ge {-1 1*d:C -1*i:k2}) (ge {-1 1*d:D -1*i:k1}) (ge {-1 1*d:K -1*i:k3}) (ge {-1 1*d:K -1*i:k4}) (ge {0 1*i:k1}) (ge {0 1*i:k2}) (ge {0 1*i:k3}) (ge {0 1*i:k4})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k1} {0 1*i:k2} {0 1*i:k3} {0 1*i:k4}]) (S [p q] (G (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:k1}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k2} {0 1*i:k3 16*i:p} {0 1*i:k4 16*i:q}])))))"},
+    {"rule": "jvp", "premises": [0], "path": [0, 1]},
+    {"rule": "change-of-variables", "premises": [2], "path": [], "index": "p", "to": "k5", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [3], "path": [], "index": "q", "to": "k6", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [4], "path": [], "index": "d", "to": "k7", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [5], "path": [0, 1, 0], "index": "c", "to": "k8", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [6], "path": [0, 1, 0], "index": "u", "to": "k9", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [7], "path": [0, 1, 0], "index": "v", "to": "k10", "sign": 1, "offset": "{0 }"},
+    {"rule": "ring", "premises": [8], "path": [0, 1], "target": "(S [k8 k9 k10] (G (ge {-1 1*d:C -1*i:k8}) (ge {-1 1*d:K -1*i:k10}) (ge {-1 1*d:K -1*i:k9}) (ge {0 1*i:k10}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k7} {0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k8} {0 16*i:k5 1*i:k9} {0 1*i:k10 16*i:k6}])))"},
+    {"rule": "sum-prenex", "premises": [9], "path": [0], "factor": 1},
+    {"rule": "ring", "premises": [10], "path": [0], "target": "(S [k8 k9 k10] (G (ge {-1 1*d:C -1*i:k8}) (ge {-1 1*d:K -1*i:k10}) (ge {-1 1*d:K -1*i:k9}) (ge {0 1*i:k10}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k5} {0 1*i:k6} {0 1*i:k7}]) (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k7} {0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k8} {0 16*i:k5 1*i:k9} {0 1*i:k10 16*i:k6}])))"},
+    {"rule": "sum-merge", "premises": [11], "path": []},
+    {"rule": "zero-ext", "premises": [12], "path": [0, 2]},
+    {"rule": "ring", "premises": [13], "path": [], "target": "(S [k5 k6 k7 k8 k9 k10] (G (ge {-1 1*d:C -1*i:k8}) (ge {-1 1*d:D -1*i:k7}) (ge {-1 1*d:GH -1*i:k5}) (ge {-1 1*d:GW -1*i:k6}) (ge {-1 1*d:H -16*i:k5 -1*i:k9}) (ge {-1 1*d:K -1*i:k10}) (ge {-1 1*d:K -1*i:k9}) (ge {-1 1*d:W -1*i:k10 -16*i:k6}) (ge {0 1*i:k10}) (ge {0 1*i:k10 16*i:k6}) (ge {0 1*i:k5}) (ge {0 16*i:k5 1*i:k9}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k5} {0 1*i:k6} {0 1*i:k7}]) (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k7} {0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k8} {0 16*i:k5 1*i:k9} {0 1*i:k10 16*i:k6}])))"},
+    {"rule": "sum-swap", "premises": [14], "path": [], "order": ["k7", "k8", "k9", "k10", "k5", "k6"]},
+    {"rule": "ring", "premises": [15], "path": [], "target": "(S [k7 k8 k9 k10 k5 k6] (G (ge {-1 1*d:C -1*i:k8}) (ge {-1 1*d:D -1*i:k7}) (ge {-1 1*d:GH -1*i:k5}) (ge {-1 1*d:GW -1*i:k6}) (ge {-1 1*d:H -16*i:k5 -1*i:k9}) (ge {-1 1*d:K -1*i:k10}) (ge {-1 1*d:K -1*i:k9}) (ge {-1 1*d:W -1*i:k10 -16*i:k6}) (ge {0 1*i:k10}) (ge {0 1*i:k10 16*i:k6}) (ge {0 1*i:k5}) (ge {0 16*i:k5 1*i:k9}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k7} {0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k5} {0 1*i:k6} {0 1*i:k7}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k8} {0 16*i:k5 1*i:k9} {0 1*i:k10 16*i:k6}])))"},
+    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k11", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [17], "path": [], "index": "k2", "to": "k12", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [18], "path": [], "index": "k3", "to": "k13", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [19], "path": [], "index": "k4", "to": "k14", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [20], "path": [0, 1], "index": "p", "to": "k15", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [21], "path": [0, 1], "index": "q", "to": "k16", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-prenex", "premises": [22], "path": [0], "factor": 1},
+    {"rule": "ring", "premises": [23], "path": [0], "target": "(S [k15 k16] (G (ge {-1 1*d:GH -1*i:k15}) (ge {-1 1*d:GW -1*i:k16}) (ge {0 1*i:k15}) (ge {0 1*i:k16})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k11} {0 1*i:k12} {0 1*i:k13} {0 1*i:k14}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k15} {0 1*i:k16} {0 1*i:k11}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k12} {0 1*i:k13 16*i:k15} {0 1*i:k14 16*i:k16}])))"},
+    {"rule": "sum-merge", "premises": [24], "path": []},
+    {"rule": "zero-ext", "premises": [25], "path": [0, 2]},
+    {"rule": "ring", "premises": [26], "path": [], "target": "(S [k11 k12 k13 k14 k15 k16] (G (ge {-1 1*d:C -1*i:k12}) (ge {-1 1*d:D -1*i:k11}) (ge {-1 1*d:GH -1*i:k15}) (ge {-1 1*d:GW -1*i:k16}) (ge {-1 1*d:H -1*i:k13 -16*i:k15}) (ge {-1 1*d:K -1*i:k13}) (ge {-1 1*d:K -1*i:k14}) (ge {-1 1*d:W -1*i:k14 -16*i:k16}) (ge {0 1*i:k11}) (ge {0 1*i:k12}) (ge {0 1*i:k13}) (ge {0 1*i:k13 16*i:k15}) (ge {0 1*i:k14}) (ge {0 1*i:k14 16*i:k16}) (ge {0 1*i:k15}) (ge {0 1*i:k16})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k11} {0 1*i:k12} {0 1*i:k13} {0 1*i:k14}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k15} {0 1*i:k16} {0 1*i:k11}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k12} {0 1*i:k13 16*i:k15} {0 1*i:k14 16*i:k16}])))"},
+    {"rule": "ring", "premises": [16], "path": [], "target": "(S [k11 k12 k13 k14 k15 k16] (G (ge {-1 1*d:C -1*i:k12}) (ge {-1 1*d:D -1*i:k11}) (ge {-1 1*d:GH -1*i:k15}) (ge {-1 1*d:GW -1*i:k16}) (ge {-1 1*d:H -1*i:k13 -16*i:k15}) (ge {-1 1*d:K -1*i:k13}) (ge {-1 1*d:K -1*i:k14}) (ge {-1 1*d:W -1*i:k14 -16*i:k16}) (ge {0 1*i:k11}) (ge {0 1*i:k12}) (ge {0 1*i:k13}) (ge {0 1*i:k13 16*i:k15}) (ge {0 1*i:k14}) (ge {0 1*i:k14 16*i:k16}) (ge {0 1*i:k15}) (ge {0 1*i:k16})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k11} {0 1*i:k12} {0 1*i:k13} {0 1*i:k14}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k15} {0 1*i:k16} {0 1*i:k11}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k12} {0 1*i:k13 16*i:k15} {0 1*i:k14 16*i:k16}])))"},
+    {"rule": "sym", "premises": [27]},
+    {"rule": "trans", "premises": [28, 29]},
+    {"rule": "vjp-intro", "premises": [30], "at": ["d", "c", "u", "v"]},
+    {"rule": "discharge", "premises": [31], "stating": ["(H (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:d}) (ge {0 1*i:u}) (ge {0 1*i:v})))"]}
+  ]
+}
+
+"""##,
+    "transformer/patch_embed16.x.json": ##"""
+{
+  "format": "certify-certificate-1",
+  "name": "patch_embed16.x",
+  "source": "Theorems/transformer.thm",
+  "ruleSet": "certify-rules-4",
+  "functionTable": "certify-functions-1",
+  "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], x, dy)[c, h, s] = sum(d, p, q | D - d - 1 >= 0 and GH - p - 1 >= 0 and GW - q - 1 >= 0 and K - h + 16*p - 1 >= 0 and K + 16*q - s - 1 >= 0 and d >= 0 and h - 16*p >= 0 and p >= 0 and -16*q + s >= 0 and q >= 0) w[d, c, h - 16*p, -16*q + s] * dy[p, q, d]",
+  "sideConditions": [
+    "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0"
+  ],
+  "sha256": "a4e0a1f9b57cf254291f6f1bd76dba5a76c6ea7f8232e011f910bd2d38123a79",
+  "theorem": "(theorem (definitions (y (def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 16*i:p 1*i:u} {0 16*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}]))) )) (hypotheses (H (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:H -1*i:h}) (ge {-1 1*d:W -1*i:s}) (ge {0 1*i:c}) (ge {0 1*i:h}) (ge {0 1*i:s})))) (= (V [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) [{0 1*i:c} {0 1*i:h} {0 1*i:s}]) (S [d p q] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {-1 1*d:K -1*i:h 16*i:p}) (ge {-1 1*d:K 16*i:q -1*i:s}) (ge {0 1*i:d}) (ge {0 1*i:h -16*i:p}) (ge {0 1*i:p}) (ge {0 -16*i:q 1*i:s}) (ge {0 1*i:q})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:h -16*i:p} {0 -16*i:q 1*i:s}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}])))))",
+  "definitions": [
+    {"name": "y", "definition": "(def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 16*i:p 1*i:u} {0 16*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}])))"}
+  ],
+  "steps": [
+    {"rule": "refl", "premises": [], "term": "(S [p q d] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:d}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) (D x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]))))"},
+    {"rule": "refl", "premises": [], "term": "(S [k1 k2 k3] (G (ge {-1 1*d:C -1*i:k1}) (ge {-1 1*d:H -1*i:k2}) (ge {-1 1*d:W -1*i:k3}) (ge {0 1*i:k1}) (ge {0 1*i:k2}) (ge {0 1*i:k3})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k1} {0 1*i:k2} {0 1*i:k3}]) (S [d p q] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {-1 1*d:K -1*i:k2 16*i:p}) (ge {-1 1*d:K -1*i:k3 16*i:q}) (ge {0 1*i:d}) (ge {0 1*i:k2 -16*i:p}) (ge {0 1*i:k3 -16*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:k1} {0 1*i:k2 -16*i:p} {0 1*i:k3 -16*i:q}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}])))))"},
+    {"rule": "jvp", "premises": [0], "path": [0, 1]},
+    {"rule": "change-of-variables", "premises": [2], "path": [], "index": "p", "to": "k4", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [3], "path": [], "index": "q", "to": "k5", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [4], "path": [], "index": "d", "to": "k6", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [5], "path": [0, 1, 0], "index": "c", "to": "k7", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [6], "path": [0, 1, 0], "index": "u", "to": "k8", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [7], "path": [0, 1, 0], "index": "v", "to": "k9", "sign": 1, "offset": "{0 }"},
+    {"rule": "ring", "premises": [8], "path": [0, 1], "target": "(S [k7 k8 k9] (G (ge {-1 1*d:C -1*i:k7}) (ge {-1 1*d:K -1*i:k8}) (ge {-1 1*d:K -1*i:k9}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8} {0 1*i:k9}]) (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k7} {0 16*i:k4 1*i:k8} {0 16*i:k5 1*i:k9}])))"},
+    {"rule": "sum-prenex", "premises": [9], "path": [0], "factor": 1},
+    {"rule": "ring", "premises": [10], "path": [0], "target": "(S [k7 k8 k9] (G (ge {-1 1*d:C -1*i:k7}) (ge {-1 1*d:K -1*i:k8}) (ge {-1 1*d:K -1*i:k9}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k4} {0 1*i:k5} {0 1*i:k6}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8} {0 1*i:k9}]) (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k7} {0 16*i:k4 1*i:k8} {0 16*i:k5 1*i:k9}])))"},
+    {"rule": "sum-merge", "premises": [11], "path": []},
+    {"rule": "zero-ext", "premises": [12], "path": [0, 2]},
+    {"rule": "ring", "premises": [13], "path": [], "target": "(S [k4 k5 k6 k7 k8 k9] (G (ge {-1 1*d:C -1*i:k7}) (ge {-1 1*d:D -1*i:k6}) (ge {-1 1*d:GH -1*i:k4}) (ge {-1 1*d:GW -1*i:k5}) (ge {-1 1*d:H -16*i:k4 -1*i:k8}) (ge {-1 1*d:K -1*i:k8}) (ge {-1 1*d:K -1*i:k9}) (ge {-1 1*d:W -16*i:k5 -1*i:k9}) (ge {0 1*i:k4}) (ge {0 16*i:k4 1*i:k8}) (ge {0 1*i:k5}) (ge {0 16*i:k5 1*i:k9}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k4} {0 1*i:k5} {0 1*i:k6}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8} {0 1*i:k9}]) (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k7} {0 16*i:k4 1*i:k8} {0 16*i:k5 1*i:k9}])))"},
+    {"rule": "sum-swap", "premises": [14], "path": [], "order": ["k7", "k8", "k4", "k9", "k5", "k6"]},
+    {"rule": "ring", "premises": [15], "path": [], "target": "(S [k7 k8 k4 k9 k5 k6] (G (ge {-1 1*d:C -1*i:k7}) (ge {-1 1*d:D -1*i:k6}) (ge {-1 1*d:GH -1*i:k4}) (ge {-1 1*d:GW -1*i:k5}) (ge {-1 1*d:H -16*i:k4 -1*i:k8}) (ge {-1 1*d:K -1*i:k8}) (ge {-1 1*d:K -1*i:k9}) (ge {-1 1*d:W -16*i:k5 -1*i:k9}) (ge {0 1*i:k4}) (ge {0 16*i:k4 1*i:k8}) (ge {0 1*i:k5}) (ge {0 16*i:k5 1*i:k9}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k7} {0 16*i:k4 1*i:k8} {0 16*i:k5 1*i:k9}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k4} {0 1*i:k5} {0 1*i:k6}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8} {0 1*i:k9}])))"},
+    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k10", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [17], "path": [], "index": "k2", "to": "k11", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [18], "path": [], "index": "k3", "to": "k12", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [19], "path": [0, 1], "index": "d", "to": "k13", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [20], "path": [0, 1], "index": "p", "to": "k14", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [21], "path": [0, 1], "index": "q", "to": "k15", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-prenex", "premises": [22], "path": [0], "factor": 1},
+    {"rule": "ring", "premises": [23], "path": [0], "target": "(S [k13 k14 k15] (G (ge {-1 1*d:D -1*i:k13}) (ge {-1 1*d:GH -1*i:k14}) (ge {-1 1*d:GW -1*i:k15}) (ge {-1 1*d:K -1*i:k11 16*i:k14}) (ge {-1 1*d:K -1*i:k12 16*i:k15}) (ge {0 1*i:k11 -16*i:k14}) (ge {0 1*i:k12 -16*i:k15}) (ge {0 1*i:k13}) (ge {0 1*i:k14}) (ge {0 1*i:k15})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k10} {0 1*i:k11} {0 1*i:k12}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k13} {0 1*i:k10} {0 1*i:k11 -16*i:k14} {0 1*i:k12 -16*i:k15}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k14} {0 1*i:k15} {0 1*i:k13}])))"},
+    {"rule": "sum-merge", "premises": [24], "path": []},
+    {"rule": "sum-swap", "premises": [25], "path": [], "order": ["k10", "k11", "k12", "k14", "k15", "k13"]},
+    {"rule": "ring", "premises": [26], "path": [], "target": "(S [k10 k11 k12 k14 k15 k13] (G (ge {-1 1*d:C -1*i:k10}) (ge {-1 1*d:D -1*i:k13}) (ge {-1 1*d:GH -1*i:k14}) (ge {-1 1*d:GW -1*i:k15}) (ge {-1 1*d:H -1*i:k11}) (ge {-1 1*d:K -1*i:k11 16*i:k14}) (ge {-1 1*d:K -1*i:k12 16*i:k15}) (ge {-1 1*d:W -1*i:k12}) (ge {0 1*i:k10}) (ge {0 1*i:k11}) (ge {0 1*i:k11 -16*i:k14}) (ge {0 1*i:k12}) (ge {0 1*i:k12 -16*i:k15}) (ge {0 1*i:k13}) (ge {0 1*i:k14}) (ge {0 1*i:k15})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k10} {0 1*i:k11} {0 1*i:k12}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k14} {0 1*i:k15} {0 1*i:k13}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k13} {0 1*i:k10} {0 1*i:k11 -16*i:k14} {0 1*i:k12 -16*i:k15}])))"},
+    {"rule": "change-of-variables", "premises": [16], "path": [], "index": "k8", "to": "k16", "sign": 1, "offset": "{0 -16*i:k4}"},
+    {"rule": "change-of-variables", "premises": [28], "path": [], "index": "k9", "to": "k17", "sign": 1, "offset": "{0 -16*i:k5}"},
+    {"rule": "change-of-variables", "premises": [29], "path": [], "index": "k7", "to": "k18", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [30], "path": [], "index": "k16", "to": "k19", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [31], "path": [], "index": "k4", "to": "k20", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [32], "path": [], "index": "k17", "to": "k21", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [33], "path": [], "index": "k5", "to": "k22", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [34], "path": [], "index": "k6", "to": "k23", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-swap", "premises": [35], "path": [], "order": ["k18", "k19", "k21", "k20", "k22", "k23"]},
+    {"rule": "ring", "premises": [36], "path": [], "target": "(S [k10 k11 k12 k14 k15 k13] (G (ge {-1 1*d:C -1*i:k10}) (ge {-1 1*d:D -1*i:k13}) (ge {-1 1*d:GH -1*i:k14}) (ge {-1 1*d:GW -1*i:k15}) (ge {-1 1*d:H -1*i:k11}) (ge {-1 1*d:K -1*i:k11 16*i:k14}) (ge {-1 1*d:K -1*i:k12 16*i:k15}) (ge {-1 1*d:W -1*i:k12}) (ge {0 1*i:k10}) (ge {0 1*i:k11}) (ge {0 1*i:k11 -16*i:k14}) (ge {0 1*i:k12}) (ge {0 1*i:k12 -16*i:k15}) (ge {0 1*i:k13}) (ge {0 1*i:k14}) (ge {0 1*i:k15})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k10} {0 1*i:k11} {0 1*i:k12}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k14} {0 1*i:k15} {0 1*i:k13}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k13} {0 1*i:k10} {0 1*i:k11 -16*i:k14} {0 1*i:k12 -16*i:k15}])))"},
+    {"rule": "sym", "premises": [27]},
+    {"rule": "trans", "premises": [37, 38]},
+    {"rule": "vjp-intro", "premises": [39], "at": ["c", "h", "s"]},
+    {"rule": "discharge", "premises": [40], "stating": ["(H (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:H -1*i:h}) (ge {-1 1*d:W -1*i:s}) (ge {0 1*i:c}) (ge {0 1*i:h}) (ge {0 1*i:s})))"]}
+  ]
+}
+
+"""##,
+    "transformer/patch_embed2.b.json": ##"""
+{
+  "format": "certify-certificate-1",
+  "name": "patch_embed2.b",
+  "source": "Theorems/transformer.thm",
+  "ruleSet": "certify-rules-4",
+  "functionTable": "certify-functions-1",
+  "statement": "D - d - 1 >= 0 and d >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], b, dy)[d] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d]",
+  "sideConditions": [
+    "D - d - 1 >= 0 and d >= 0"
+  ],
+  "sha256": "3d7c0906b96bb32f29d131b8d47dd5e602992c6602dc698d20d05d9c6ff54586",
+  "theorem": "(theorem (definitions (y (def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 2*i:p 1*i:u} {0 2*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}]))) )) (hypotheses (H (G (ge {-1 1*d:D -1*i:d}) (ge {0 1*i:d})))) (= (V [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] b[{0 1*d:D}] dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) [{0 1*i:d}]) (S [p q] (G (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]))))",
+  "definitions": [
+    {"name": "y", "definition": "(def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 2*i:p 1*i:u} {0 2*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}])))"}
+  ],
+  "steps": [
+    {"rule": "refl", "premises": [], "term": "(S [p q d] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:d}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) (D b[{0 1*d:D}] db[{0 1*d:D}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]))))"},
+    {"rule": "refl", "premises": [], "term": "(S [k1] (G (ge {-1 1*d:D -1*i:k1}) (ge {0 1*i:k1})) (* (T db[{0 1*d:D}] [{0 1*i:k1}]) (S [p q] (G (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:k1}]))))"},
+    {"rule": "jvp", "premises": [0], "path": [0, 1]},
+    {"rule": "change-of-variables", "premises": [2], "path": [], "index": "p", "to": "k2", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [3], "path": [], "index": "q", "to": "k3", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [4], "path": [], "index": "d", "to": "k4", "sign": 1, "offset": "{0 }"},
+    {"rule": "ring", "premises": [5], "path": [0, 1], "target": "(T db[{0 1*d:D}] [{0 1*i:k4}])"},
+    {"rule": "sum-swap", "premises": [6], "path": [], "order": ["k4", "k2", "k3"]},
+    {"rule": "ring", "premises": [7], "path": [], "target": "(S [k4 k2 k3] (G (ge {-1 1*d:D -1*i:k4}) (ge {-1 1*d:GH -1*i:k2}) (ge {-1 1*d:GW -1*i:k3}) (ge {0 1*i:k2}) (ge {0 1*i:k3}) (ge {0 1*i:k4})) (* (T db[{0 1*d:D}] [{0 1*i:k4}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k2} {0 1*i:k3} {0 1*i:k4}])))"},
+    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k5", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [9], "path": [0, 1], "index": "p", "to": "k6", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [10], "path": [0, 1], "index": "q", "to": "k7", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-prenex", "premises": [11], "path": [0], "factor": 1},
+    {"rule": "sum-merge", "premises": [12], "path": []},
+    {"rule": "ring", "premises": [8], "path": [], "target": "(S [k5 k6 k7] (G (ge {-1 1*d:D -1*i:k5}) (ge {-1 1*d:GH -1*i:k6}) (ge {-1 1*d:GW -1*i:k7}) (ge {0 1*i:k5}) (ge {0 1*i:k6}) (ge {0 1*i:k7})) (* (T db[{0 1*d:D}] [{0 1*i:k5}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k5}])))"},
+    {"rule": "sym", "premises": [13]},
+    {"rule": "trans", "premises": [14, 15]},
+    {"rule": "vjp-intro", "premises": [16], "at": ["d"]},
+    {"rule": "discharge", "premises": [17], "stating": ["(H (G (ge {-1 1*d:D -1*i:d}) (ge {0 1*i:d})))"]}
+  ]
+}
+
+"""##,
+    "transformer/patch_embed2.w.json": ##"""
+{
+  "format": "certify-certificate-1",
+  "name": "patch_embed2.w",
+  "source": "Theorems/transformer.thm",
+  "ruleSet": "certify-rules-4",
+  "functionTable": "certify-functions-1",
+  "statement": "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], w, dy)[d, c, u, v] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d] * x[c, 2*p + u, 2*q + v]",
+  "sideConditions": [
+    "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0"
+  ],
+  "sha256": "001cbd4a2b941678c85efffa2ff01d21508abfc956243dbb80f065c820668bdd",
+  "theorem": "(theorem (definitions (y (def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 2*i:p 1*i:u} {0 2*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}]))) )) (hypotheses (H (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:d}) (ge {0 1*i:u}) (ge {0 1*i:v})))) (= (V [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (S [p q] (G (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 2*i:p 1*i:u} {0 2*i:q 1*i:v}])))))",
+  "definitions": [
+    {"name": "y", "definition": "(def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 2*i:p 1*i:u} {0 2*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}])))"}
+  ],
+  "steps": [
+    {"rule": "refl", "premises": [], "term": "(S [p q d] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:d}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) (D w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]))))"},
+    {"rule": "refl", "premises": [], "term": "(S [k1 k2 k3 k4] (G (ge {-1 1*d:C -1*i:k2}) (ge {-1 1*d:D -1*i:k1}) (ge {-1 1*d:K -1*i:k3}) (ge {-1 1*d:K -1*i:k4}) (ge {0 1*i:k1}) (ge {0 1*i:k2}) (ge {0 1*i:k3}) (ge {0 1*i:k4})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k1} {0 1*i:k2} {0 1*i:k3} {0 1*i:k4}]) (S [p q] (G (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:k1}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k2} {0 1*i:k3 2*i:p} {0 1*i:k4 2*i:q}])))))"},
+    {"rule": "jvp", "premises": [0], "path": [0, 1]},
+    {"rule": "change-of-variables", "premises": [2], "path": [], "index": "p", "to": "k5", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [3], "path": [], "index": "q", "to": "k6", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [4], "path": [], "index": "d", "to": "k7", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [5], "path": [0, 1, 0], "index": "c", "to": "k8", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [6], "path": [0, 1, 0], "index": "u", "to": "k9", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [7], "path": [0, 1, 0], "index": "v", "to": "k10", "sign": 1, "offset": "{0 }"},
+    {"rule": "ring", "premises": [8], "path": [0, 1], "target": "(S [k8 k9 k10] (G (ge {-1 1*d:C -1*i:k8}) (ge {-1 1*d:K -1*i:k10}) (ge {-1 1*d:K -1*i:k9}) (ge {0 1*i:k10}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k7} {0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k8} {0 2*i:k5 1*i:k9} {0 1*i:k10 2*i:k6}])))"},
+    {"rule": "sum-prenex", "premises": [9], "path": [0], "factor": 1},
+    {"rule": "ring", "premises": [10], "path": [0], "target": "(S [k8 k9 k10] (G (ge {-1 1*d:C -1*i:k8}) (ge {-1 1*d:K -1*i:k10}) (ge {-1 1*d:K -1*i:k9}) (ge {0 1*i:k10}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k5} {0 1*i:k6} {0 1*i:k7}]) (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k7} {0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k8} {0 2*i:k5 1*i:k9} {0 1*i:k10 2*i:k6}])))"},
+    {"rule": "sum-merge", "premises": [11], "path": []},
+    {"rule": "zero-ext", "premises": [12], "path": [0, 2]},
+    {"rule": "ring", "premises": [13], "path": [], "target": "(S [k5 k6 k7 k8 k9 k10] (G (ge {-1 1*d:C -1*i:k8}) (ge {-1 1*d:D -1*i:k7}) (ge {-1 1*d:GH -1*i:k5}) (ge {-1 1*d:GW -1*i:k6}) (ge {-1 1*d:H -2*i:k5 -1*i:k9}) (ge {-1 1*d:K -1*i:k10}) (ge {-1 1*d:K -1*i:k9}) (ge {-1 1*d:W -1*i:k10 -2*i:k6}) (ge {0 1*i:k10}) (ge {0 1*i:k10 2*i:k6}) (ge {0 1*i:k5}) (ge {0 2*i:k5 1*i:k9}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k5} {0 1*i:k6} {0 1*i:k7}]) (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k7} {0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k8} {0 2*i:k5 1*i:k9} {0 1*i:k10 2*i:k6}])))"},
+    {"rule": "sum-swap", "premises": [14], "path": [], "order": ["k7", "k8", "k9", "k10", "k5", "k6"]},
+    {"rule": "ring", "premises": [15], "path": [], "target": "(S [k7 k8 k9 k10 k5 k6] (G (ge {-1 1*d:C -1*i:k8}) (ge {-1 1*d:D -1*i:k7}) (ge {-1 1*d:GH -1*i:k5}) (ge {-1 1*d:GW -1*i:k6}) (ge {-1 1*d:H -2*i:k5 -1*i:k9}) (ge {-1 1*d:K -1*i:k10}) (ge {-1 1*d:K -1*i:k9}) (ge {-1 1*d:W -1*i:k10 -2*i:k6}) (ge {0 1*i:k10}) (ge {0 1*i:k10 2*i:k6}) (ge {0 1*i:k5}) (ge {0 2*i:k5 1*i:k9}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k7} {0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k5} {0 1*i:k6} {0 1*i:k7}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k8} {0 2*i:k5 1*i:k9} {0 1*i:k10 2*i:k6}])))"},
+    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k11", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [17], "path": [], "index": "k2", "to": "k12", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [18], "path": [], "index": "k3", "to": "k13", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [19], "path": [], "index": "k4", "to": "k14", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [20], "path": [0, 1], "index": "p", "to": "k15", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [21], "path": [0, 1], "index": "q", "to": "k16", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-prenex", "premises": [22], "path": [0], "factor": 1},
+    {"rule": "ring", "premises": [23], "path": [0], "target": "(S [k15 k16] (G (ge {-1 1*d:GH -1*i:k15}) (ge {-1 1*d:GW -1*i:k16}) (ge {0 1*i:k15}) (ge {0 1*i:k16})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k11} {0 1*i:k12} {0 1*i:k13} {0 1*i:k14}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k15} {0 1*i:k16} {0 1*i:k11}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k12} {0 1*i:k13 2*i:k15} {0 1*i:k14 2*i:k16}])))"},
+    {"rule": "sum-merge", "premises": [24], "path": []},
+    {"rule": "zero-ext", "premises": [25], "path": [0, 2]},
+    {"rule": "ring", "premises": [26], "path": [], "target": "(S [k11 k12 k13 k14 k15 k16] (G (ge {-1 1*d:C -1*i:k12}) (ge {-1 1*d:D -1*i:k11}) (ge {-1 1*d:GH -1*i:k15}) (ge {-1 1*d:GW -1*i:k16}) (ge {-1 1*d:H -1*i:k13 -2*i:k15}) (ge {-1 1*d:K -1*i:k13}) (ge {-1 1*d:K -1*i:k14}) (ge {-1 1*d:W -1*i:k14 -2*i:k16}) (ge {0 1*i:k11}) (ge {0 1*i:k12}) (ge {0 1*i:k13}) (ge {0 1*i:k13 2*i:k15}) (ge {0 1*i:k14}) (ge {0 1*i:k14 2*i:k16}) (ge {0 1*i:k15}) (ge {0 1*i:k16})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k11} {0 1*i:k12} {0 1*i:k13} {0 1*i:k14}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k15} {0 1*i:k16} {0 1*i:k11}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k12} {0 1*i:k13 2*i:k15} {0 1*i:k14 2*i:k16}])))"},
+    {"rule": "ring", "premises": [16], "path": [], "target": "(S [k11 k12 k13 k14 k15 k16] (G (ge {-1 1*d:C -1*i:k12}) (ge {-1 1*d:D -1*i:k11}) (ge {-1 1*d:GH -1*i:k15}) (ge {-1 1*d:GW -1*i:k16}) (ge {-1 1*d:H -1*i:k13 -2*i:k15}) (ge {-1 1*d:K -1*i:k13}) (ge {-1 1*d:K -1*i:k14}) (ge {-1 1*d:W -1*i:k14 -2*i:k16}) (ge {0 1*i:k11}) (ge {0 1*i:k12}) (ge {0 1*i:k13}) (ge {0 1*i:k13 2*i:k15}) (ge {0 1*i:k14}) (ge {0 1*i:k14 2*i:k16}) (ge {0 1*i:k15}) (ge {0 1*i:k16})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k11} {0 1*i:k12} {0 1*i:k13} {0 1*i:k14}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k15} {0 1*i:k16} {0 1*i:k11}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k12} {0 1*i:k13 2*i:k15} {0 1*i:k14 2*i:k16}])))"},
+    {"rule": "sym", "premises": [27]},
+    {"rule": "trans", "premises": [28, 29]},
+    {"rule": "vjp-intro", "premises": [30], "at": ["d", "c", "u", "v"]},
+    {"rule": "discharge", "premises": [31], "stating": ["(H (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:d}) (ge {0 1*i:u}) (ge {0 1*i:v})))"]}
+  ]
+}
+
+"""##,
+    "transformer/patch_embed2.x.json": ##"""
+{
+  "format": "certify-certificate-1",
+  "name": "patch_embed2.x",
+  "source": "Theorems/transformer.thm",
+  "ruleSet": "certify-rules-4",
+  "functionTable": "certify-functions-1",
+  "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], x, dy)[c, h, s] = sum(d, p, q | D - d - 1 >= 0 and GH - p - 1 >= 0 and GW - q - 1 >= 0 and K - h + 2*p - 1 >= 0 and K + 2*q - s - 1 >= 0 and d >= 0 and h - 2*p >= 0 and p >= 0 and -2*q + s >= 0 and q >= 0) w[d, c, h - 2*p, -2*q + s] * dy[p, q, d]",
+  "sideConditions": [
+    "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0"
+  ],
+  "sha256": "3f5b8dcbd0a0ed9dafb7e3b17b4422ef4c946b7126c5f622caf96d16686eb686",
+  "theorem": "(theorem (definitions (y (def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 2*i:p 1*i:u} {0 2*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}]))) )) (hypotheses (H (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:H -1*i:h}) (ge {-1 1*d:W -1*i:s}) (ge {0 1*i:c}) (ge {0 1*i:h}) (ge {0 1*i:s})))) (= (V [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) [{0 1*i:c} {0 1*i:h} {0 1*i:s}]) (S [d p q] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {-1 1*d:K -1*i:h 2*i:p}) (ge {-1 1*d:K 2*i:q -1*i:s}) (ge {0 1*i:d}) (ge {0 1*i:h -2*i:p}) (ge {0 1*i:p}) (ge {0 -2*i:q 1*i:s}) (ge {0 1*i:q})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:h -2*i:p} {0 -2*i:q 1*i:s}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}])))))",
+  "definitions": [
+    {"name": "y", "definition": "(def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 2*i:p 1*i:u} {0 2*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}])))"}
+  ],
+  "steps": [
+    {"rule": "refl", "premises": [], "term": "(S [p q d] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:d}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) (D x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]))))"},
+    {"rule": "refl", "premises": [], "term": "(S [k1 k2 k3] (G (ge {-1 1*d:C -1*i:k1}) (ge {-1 1*d:H -1*i:k2}) (ge {-1 1*d:W -1*i:k3}) (ge {0 1*i:k1}) (ge {0 1*i:k2}) (ge {0 1*i:k3})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k1} {0 1*i:k2} {0 1*i:k3}]) (S [d p q] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {-1 1*d:K -1*i:k2 2*i:p}) (ge {-1 1*d:K -1*i:k3 2*i:q}) (ge {0 1*i:d}) (ge {0 1*i:k2 -2*i:p}) (ge {0 1*i:k3 -2*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:k1} {0 1*i:k2 -2*i:p} {0 1*i:k3 -2*i:q}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}])))))"},
+    {"rule": "jvp", "premises": [0], "path": [0, 1]},
+    {"rule": "change-of-variables", "premises": [2], "path": [], "index": "p", "to": "k4", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [3], "path": [], "index": "q", "to": "k5", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [4], "path": [], "index": "d", "to": "k6", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [5], "path": [0, 1, 0], "index": "c", "to": "k7", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [6], "path": [0, 1, 0], "index": "u", "to": "k8", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [7], "path": [0, 1, 0], "index": "v", "to": "k9", "sign": 1, "offset": "{0 }"},
+    {"rule": "ring", "premises": [8], "path": [0, 1], "target": "(S [k7 k8 k9] (G (ge {-1 1*d:C -1*i:k7}) (ge {-1 1*d:K -1*i:k8}) (ge {-1 1*d:K -1*i:k9}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8} {0 1*i:k9}]) (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k7} {0 2*i:k4 1*i:k8} {0 2*i:k5 1*i:k9}])))"},
+    {"rule": "sum-prenex", "premises": [9], "path": [0], "factor": 1},
+    {"rule": "ring", "premises": [10], "path": [0], "target": "(S [k7 k8 k9] (G (ge {-1 1*d:C -1*i:k7}) (ge {-1 1*d:K -1*i:k8}) (ge {-1 1*d:K -1*i:k9}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k4} {0 1*i:k5} {0 1*i:k6}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8} {0 1*i:k9}]) (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k7} {0 2*i:k4 1*i:k8} {0 2*i:k5 1*i:k9}])))"},
+    {"rule": "sum-merge", "premises": [11], "path": []},
+    {"rule": "zero-ext", "premises": [12], "path": [0, 2]},
+    {"rule": "ring", "premises": [13], "path": [], "target": "(S [k4 k5 k6 k7 k8 k9] (G (ge {-1 1*d:C -1*i:k7}) (ge {-1 1*d:D -1*i:k6}) (ge {-1 1*d:GH -1*i:k4}) (ge {-1 1*d:GW -1*i:k5}) (ge {-1 1*d:H -2*i:k4 -1*i:k8}) (ge {-1 1*d:K -1*i:k8}) (ge {-1 1*d:K -1*i:k9}) (ge {-1 1*d:W -2*i:k5 -1*i:k9}) (ge {0 1*i:k4}) (ge {0 2*i:k4 1*i:k8}) (ge {0 1*i:k5}) (ge {0 2*i:k5 1*i:k9}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k4} {0 1*i:k5} {0 1*i:k6}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8} {0 1*i:k9}]) (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k7} {0 2*i:k4 1*i:k8} {0 2*i:k5 1*i:k9}])))"},
+    {"rule": "sum-swap", "premises": [14], "path": [], "order": ["k7", "k8", "k4", "k9", "k5", "k6"]},
+    {"rule": "ring", "premises": [15], "path": [], "target": "(S [k7 k8 k4 k9 k5 k6] (G (ge {-1 1*d:C -1*i:k7}) (ge {-1 1*d:D -1*i:k6}) (ge {-1 1*d:GH -1*i:k4}) (ge {-1 1*d:GW -1*i:k5}) (ge {-1 1*d:H -2*i:k4 -1*i:k8}) (ge {-1 1*d:K -1*i:k8}) (ge {-1 1*d:K -1*i:k9}) (ge {-1 1*d:W -2*i:k5 -1*i:k9}) (ge {0 1*i:k4}) (ge {0 2*i:k4 1*i:k8}) (ge {0 1*i:k5}) (ge {0 2*i:k5 1*i:k9}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k7} {0 2*i:k4 1*i:k8} {0 2*i:k5 1*i:k9}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k4} {0 1*i:k5} {0 1*i:k6}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8} {0 1*i:k9}])))"},
+    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k10", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [17], "path": [], "index": "k2", "to": "k11", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [18], "path": [], "index": "k3", "to": "k12", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [19], "path": [0, 1], "index": "d", "to": "k13", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [20], "path": [0, 1], "index": "p", "to": "k14", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [21], "path": [0, 1], "index": "q", "to": "k15", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-prenex", "premises": [22], "path": [0], "factor": 1},
+    {"rule": "ring", "premises": [23], "path": [0], "target": "(S [k13 k14 k15] (G (ge {-1 1*d:D -1*i:k13}) (ge {-1 1*d:GH -1*i:k14}) (ge {-1 1*d:GW -1*i:k15}) (ge {-1 1*d:K -1*i:k11 2*i:k14}) (ge {-1 1*d:K -1*i:k12 2*i:k15}) (ge {0 1*i:k11 -2*i:k14}) (ge {0 1*i:k12 -2*i:k15}) (ge {0 1*i:k13}) (ge {0 1*i:k14}) (ge {0 1*i:k15})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k10} {0 1*i:k11} {0 1*i:k12}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k13} {0 1*i:k10} {0 1*i:k11 -2*i:k14} {0 1*i:k12 -2*i:k15}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k14} {0 1*i:k15} {0 1*i:k13}])))"},
+    {"rule": "sum-merge", "premises": [24], "path": []},
+    {"rule": "sum-swap", "premises": [25], "path": [], "order": ["k10", "k11", "k12", "k14", "k15", "k13"]},
+    {"rule": "ring", "premises": [26], "path": [], "target": "(S [k10 k11 k12 k14 k15 k13] (G (ge {-1 1*d:C -1*i:k10}) (ge {-1 1*d:D -1*i:k13}) (ge {-1 1*d:GH -1*i:k14}) (ge {-1 1*d:GW -1*i:k15}) (ge {-1 1*d:H -1*i:k11}) (ge {-1 1*d:K -1*i:k11 2*i:k14}) (ge {-1 1*d:K -1*i:k12 2*i:k15}) (ge {-1 1*d:W -1*i:k12}) (ge {0 1*i:k10}) (ge {0 1*i:k11}) (ge {0 1*i:k11 -2*i:k14}) (ge {0 1*i:k12}) (ge {0 1*i:k12 -2*i:k15}) (ge {0 1*i:k13}) (ge {0 1*i:k14}) (ge {0 1*i:k15})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k10} {0 1*i:k11} {0 1*i:k12}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k14} {0 1*i:k15} {0 1*i:k13}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k13} {0 1*i:k10} {0 1*i:k11 -2*i:k14} {0 1*i:k12 -2*i:k15}])))"},
+    {"rule": "change-of-variables", "premises": [16], "path": [], "index": "k8", "to": "k16", "sign": 1, "offset": "{0 -2*i:k4}"},
+    {"rule": "change-of-variables", "premises": [28], "path": [], "index": "k9", "to": "k17", "sign": 1, "offset": "{0 -2*i:k5}"},
+    {"rule": "change-of-variables", "premises": [29], "path": [], "index": "k7", "to": "k18", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [30], "path": [], "index": "k16", "to": "k19", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [31], "path": [], "index": "k4", "to": "k20", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [32], "path": [], "index": "k17", "to": "k21", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [33], "path": [], "index": "k5", "to": "k22", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [34], "path": [], "index": "k6", "to": "k23", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-swap", "premises": [35], "path": [], "order": ["k18", "k19", "k21", "k20", "k22", "k23"]},
+    {"rule": "ring", "premises": [36], "path": [], "target": "(S [k10 k11 k12 k14 k15 k13] (G (ge {-1 1*d:C -1*i:k10}) (ge {-1 1*d:D -1*i:k13}) (ge {-1 1*d:GH -1*i:k14}) (ge {-1 1*d:GW -1*i:k15}) (ge {-1 1*d:H -1*i:k11}) (ge {-1 1*d:K -1*i:k11 2*i:k14}) (ge {-1 1*d:K -1*i:k12 2*i:k15}) (ge {-1 1*d:W -1*i:k12}) (ge {0 1*i:k10}) (ge {0 1*i:k11}) (ge {0 1*i:k11 -2*i:k14}) (ge {0 1*i:k12}) (ge {0 1*i:k12 -2*i:k15}) (ge {0 1*i:k13}) (ge {0 1*i:k14}) (ge {0 1*i:k15})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k10} {0 1*i:k11} {0 1*i:k12}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k14} {0 1*i:k15} {0 1*i:k13}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k13} {0 1*i:k10} {0 1*i:k11 -2*i:k14} {0 1*i:k12 -2*i:k15}])))"},
+    {"rule": "sym", "premises": [27]},
+    {"rule": "trans", "premises": [37, 38]},
+    {"rule": "vjp-intro", "premises": [39], "at": ["c", "h", "s"]},
+    {"rule": "discharge", "premises": [40], "stating": ["(H (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:H -1*i:h}) (ge {-1 1*d:W -1*i:s}) (ge {0 1*i:c}) (ge {0 1*i:h}) (ge {0 1*i:s})))"]}
+  ]
+}
+
+"""##,
+    "transformer/patch_embed4.b.json": ##"""
+{
+  "format": "certify-certificate-1",
+  "name": "patch_embed4.b",
+  "source": "Theorems/transformer.thm",
+  "ruleSet": "certify-rules-4",
+  "functionTable": "certify-functions-1",
+  "statement": "D - d - 1 >= 0 and d >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], b, dy)[d] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d]",
+  "sideConditions": [
+    "D - d - 1 >= 0 and d >= 0"
+  ],
+  "sha256": "266c8342bcf7f1c9b975061872021a15815433eb0a08a6e0e84062bfc533a53c",
+  "theorem": "(theorem (definitions (y (def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 4*i:p 1*i:u} {0 4*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}]))) )) (hypotheses (H (G (ge {-1 1*d:D -1*i:d}) (ge {0 1*i:d})))) (= (V [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] b[{0 1*d:D}] dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) [{0 1*i:d}]) (S [p q] (G (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]))))",
+  "definitions": [
+    {"name": "y", "definition": "(def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 4*i:p 1*i:u} {0 4*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}])))"}
+  ],
+  "steps": [
+    {"rule": "refl", "premises": [], "term": "(S [p q d] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:d}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) (D b[{0 1*d:D}] db[{0 1*d:D}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]))))"},
+    {"rule": "refl", "premises": [], "term": "(S [k1] (G (ge {-1 1*d:D -1*i:k1}) (ge {0 1*i:k1})) (* (T db[{0 1*d:D}] [{0 1*i:k1}]) (S [p q] (G (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:k1}]))))"},
+    {"rule": "jvp", "premises": [0], "path": [0, 1]},
+    {"rule": "change-of-variables", "premises": [2], "path": [], "index": "p", "to": "k2", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [3], "path": [], "index": "q", "to": "k3", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [4], "path": [], "index": "d", "to": "k4", "sign": 1, "offset": "{0 }"},
+    {"rule": "ring", "premises": [5], "path": [0, 1], "target": "(T db[{0 1*d:D}] [{0 1*i:k4}])"},
+    {"rule": "sum-swap", "premises": [6], "path": [], "order": ["k4", "k2", "k3"]},
+    {"rule": "ring", "premises": [7], "path": [], "target": "(S [k4 k2 k3] (G (ge {-1 1*d:D -1*i:k4}) (ge {-1 1*d:GH -1*i:k2}) (ge {-1 1*d:GW -1*i:k3}) (ge {0 1*i:k2}) (ge {0 1*i:k3}) (ge {0 1*i:k4})) (* (T db[{0 1*d:D}] [{0 1*i:k4}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k2} {0 1*i:k3} {0 1*i:k4}])))"},
+    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k5", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [9], "path": [0, 1], "index": "p", "to": "k6", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [10], "path": [0, 1], "index": "q", "to": "k7", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-prenex", "premises": [11], "path": [0], "factor": 1},
+    {"rule": "sum-merge", "premises": [12], "path": []},
+    {"rule": "ring", "premises": [8], "path": [], "target": "(S [k5 k6 k7] (G (ge {-1 1*d:D -1*i:k5}) (ge {-1 1*d:GH -1*i:k6}) (ge {-1 1*d:GW -1*i:k7}) (ge {0 1*i:k5}) (ge {0 1*i:k6}) (ge {0 1*i:k7})) (* (T db[{0 1*d:D}] [{0 1*i:k5}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k5}])))"},
+    {"rule": "sym", "premises": [13]},
+    {"rule": "trans", "premises": [14, 15]},
+    {"rule": "vjp-intro", "premises": [16], "at": ["d"]},
+    {"rule": "discharge", "premises": [17], "stating": ["(H (G (ge {-1 1*d:D -1*i:d}) (ge {0 1*i:d})))"]}
+  ]
+}
+
+"""##,
+    "transformer/patch_embed4.w.json": ##"""
+{
+  "format": "certify-certificate-1",
+  "name": "patch_embed4.w",
+  "source": "Theorems/transformer.thm",
+  "ruleSet": "certify-rules-4",
+  "functionTable": "certify-functions-1",
+  "statement": "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], w, dy)[d, c, u, v] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d] * x[c, 4*p + u, 4*q + v]",
+  "sideConditions": [
+    "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0"
+  ],
+  "sha256": "7b89ca96ff9174c5eebaeca8ef2c2b7d43246725a320594a47f3be30cfa54e3d",
+  "theorem": "(theorem (definitions (y (def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 4*i:p 1*i:u} {0 4*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}]))) )) (hypotheses (H (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:d}) (ge {0 1*i:u}) (ge {0 1*i:v})))) (= (V [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (S [p q] (G (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 4*i:p 1*i:u} {0 4*i:q 1*i:v}])))))",
+  "definitions": [
+    {"name": "y", "definition": "(def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 4*i:p 1*i:u} {0 4*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}])))"}
+  ],
+  "steps": [
+    {"rule": "refl", "premises": [], "term": "(S [p q d] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:d}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) (D w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]))))"},
+    {"rule": "refl", "premises": [], "term": "(S [k1 k2 k3 k4] (G (ge {-1 1*d:C -1*i:k2}) (ge {-1 1*d:D -1*i:k1}) (ge {-1 1*d:K -1*i:k3}) (ge {-1 1*d:K -1*i:k4}) (ge {0 1*i:k1}) (ge {0 1*i:k2}) (ge {0 1*i:k3}) (ge {0 1*i:k4})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k1} {0 1*i:k2} {0 1*i:k3} {0 1*i:k4}]) (S [p q] (G (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:k1}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k2} {0 1*i:k3 4*i:p} {0 1*i:k4 4*i:q}])))))"},
+    {"rule": "jvp", "premises": [0], "path": [0, 1]},
+    {"rule": "change-of-variables", "premises": [2], "path": [], "index": "p", "to": "k5", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [3], "path": [], "index": "q", "to": "k6", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [4], "path": [], "index": "d", "to": "k7", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [5], "path": [0, 1, 0], "index": "c", "to": "k8", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [6], "path": [0, 1, 0], "index": "u", "to": "k9", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [7], "path": [0, 1, 0], "index": "v", "to": "k10", "sign": 1, "offset": "{0 }"},
+    {"rule": "ring", "premises": [8], "path": [0, 1], "target": "(S [k8 k9 k10] (G (ge {-1 1*d:C -1*i:k8}) (ge {-1 1*d:K -1*i:k10}) (ge {-1 1*d:K -1*i:k9}) (ge {0 1*i:k10}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k7} {0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k8} {0 4*i:k5 1*i:k9} {0 1*i:k10 4*i:k6}])))"},
+    {"rule": "sum-prenex", "premises": [9], "path": [0], "factor": 1},
+    {"rule": "ring", "premises": [10], "path": [0], "target": "(S [k8 k9 k10] (G (ge {-1 1*d:C -1*i:k8}) (ge {-1 1*d:K -1*i:k10}) (ge {-1 1*d:K -1*i:k9}) (ge {0 1*i:k10}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k5} {0 1*i:k6} {0 1*i:k7}]) (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k7} {0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k8} {0 4*i:k5 1*i:k9} {0 1*i:k10 4*i:k6}])))"},
+    {"rule": "sum-merge", "premises": [11], "path": []},
+    {"rule": "zero-ext", "premises": [12], "path": [0, 2]},
+    {"rule": "ring", "premises": [13], "path": [], "target": "(S [k5 k6 k7 k8 k9 k10] (G (ge {-1 1*d:C -1*i:k8}) (ge {-1 1*d:D -1*i:k7}) (ge {-1 1*d:GH -1*i:k5}) (ge {-1 1*d:GW -1*i:k6}) (ge {-1 1*d:H -4*i:k5 -1*i:k9}) (ge {-1 1*d:K -1*i:k10}) (ge {-1 1*d:K -1*i:k9}) (ge {-1 1*d:W -1*i:k10 -4*i:k6}) (ge {0 1*i:k10}) (ge {0 1*i:k10 4*i:k6}) (ge {0 1*i:k5}) (ge {0 4*i:k5 1*i:k9}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k5} {0 1*i:k6} {0 1*i:k7}]) (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k7} {0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k8} {0 4*i:k5 1*i:k9} {0 1*i:k10 4*i:k6}])))"},
+    {"rule": "sum-swap", "premises": [14], "path": [], "order": ["k7", "k8", "k9", "k10", "k5", "k6"]},
+    {"rule": "ring", "premises": [15], "path": [], "target": "(S [k7 k8 k9 k10 k5 k6] (G (ge {-1 1*d:C -1*i:k8}) (ge {-1 1*d:D -1*i:k7}) (ge {-1 1*d:GH -1*i:k5}) (ge {-1 1*d:GW -1*i:k6}) (ge {-1 1*d:H -4*i:k5 -1*i:k9}) (ge {-1 1*d:K -1*i:k10}) (ge {-1 1*d:K -1*i:k9}) (ge {-1 1*d:W -1*i:k10 -4*i:k6}) (ge {0 1*i:k10}) (ge {0 1*i:k10 4*i:k6}) (ge {0 1*i:k5}) (ge {0 4*i:k5 1*i:k9}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k7} {0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k5} {0 1*i:k6} {0 1*i:k7}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k8} {0 4*i:k5 1*i:k9} {0 1*i:k10 4*i:k6}])))"},
+    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k11", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [17], "path": [], "index": "k2", "to": "k12", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [18], "path": [], "index": "k3", "to": "k13", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [19], "path": [], "index": "k4", "to": "k14", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [20], "path": [0, 1], "index": "p", "to": "k15", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [21], "path": [0, 1], "index": "q", "to": "k16", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-prenex", "premises": [22], "path": [0], "factor": 1},
+    {"rule": "ring", "premises": [23], "path": [0], "target": "(S [k15 k16] (G (ge {-1 1*d:GH -1*i:k15}) (ge {-1 1*d:GW -1*i:k16}) (ge {0 1*i:k15}) (ge {0 1*i:k16})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k11} {0 1*i:k12} {0 1*i:k13} {0 1*i:k14}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k15} {0 1*i:k16} {0 1*i:k11}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k12} {0 1*i:k13 4*i:k15} {0 1*i:k14 4*i:k16}])))"},
+    {"rule": "sum-merge", "premises": [24], "path": []},
+    {"rule": "zero-ext", "premises": [25], "path": [0, 2]},
+    {"rule": "ring", "premises": [26], "path": [], "target": "(S [k11 k12 k13 k14 k15 k16] (G (ge {-1 1*d:C -1*i:k12}) (ge {-1 1*d:D -1*i:k11}) (ge {-1 1*d:GH -1*i:k15}) (ge {-1 1*d:GW -1*i:k16}) (ge {-1 1*d:H -1*i:k13 -4*i:k15}) (ge {-1 1*d:K -1*i:k13}) (ge {-1 1*d:K -1*i:k14}) (ge {-1 1*d:W -1*i:k14 -4*i:k16}) (ge {0 1*i:k11}) (ge {0 1*i:k12}) (ge {0 1*i:k13}) (ge {0 1*i:k13 4*i:k15}) (ge {0 1*i:k14}) (ge {0 1*i:k14 4*i:k16}) (ge {0 1*i:k15}) (ge {0 1*i:k16})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k11} {0 1*i:k12} {0 1*i:k13} {0 1*i:k14}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k15} {0 1*i:k16} {0 1*i:k11}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k12} {0 1*i:k13 4*i:k15} {0 1*i:k14 4*i:k16}])))"},
+    {"rule": "ring", "premises": [16], "path": [], "target": "(S [k11 k12 k13 k14 k15 k16] (G (ge {-1 1*d:C -1*i:k12}) (ge {-1 1*d:D -1*i:k11}) (ge {-1 1*d:GH -1*i:k15}) (ge {-1 1*d:GW -1*i:k16}) (ge {-1 1*d:H -1*i:k13 -4*i:k15}) (ge {-1 1*d:K -1*i:k13}) (ge {-1 1*d:K -1*i:k14}) (ge {-1 1*d:W -1*i:k14 -4*i:k16}) (ge {0 1*i:k11}) (ge {0 1*i:k12}) (ge {0 1*i:k13}) (ge {0 1*i:k13 4*i:k15}) (ge {0 1*i:k14}) (ge {0 1*i:k14 4*i:k16}) (ge {0 1*i:k15}) (ge {0 1*i:k16})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k11} {0 1*i:k12} {0 1*i:k13} {0 1*i:k14}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k15} {0 1*i:k16} {0 1*i:k11}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k12} {0 1*i:k13 4*i:k15} {0 1*i:k14 4*i:k16}])))"},
+    {"rule": "sym", "premises": [27]},
+    {"rule": "trans", "premises": [28, 29]},
+    {"rule": "vjp-intro", "premises": [30], "at": ["d", "c", "u", "v"]},
+    {"rule": "discharge", "premises": [31], "stating": ["(H (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:d}) (ge {0 1*i:u}) (ge {0 1*i:v})))"]}
+  ]
+}
+
+"""##,
+    "transformer/patch_embed4.x.json": ##"""
+{
+  "format": "certify-certificate-1",
+  "name": "patch_embed4.x",
+  "source": "Theorems/transformer.thm",
+  "ruleSet": "certify-rules-4",
+  "functionTable": "certify-functions-1",
+  "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], x, dy)[c, h, s] = sum(d, p, q | D - d - 1 >= 0 and GH - p - 1 >= 0 and GW - q - 1 >= 0 and K - h + 4*p - 1 >= 0 and K + 4*q - s - 1 >= 0 and d >= 0 and h - 4*p >= 0 and p >= 0 and -4*q + s >= 0 and q >= 0) w[d, c, h - 4*p, -4*q + s] * dy[p, q, d]",
+  "sideConditions": [
+    "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0"
+  ],
+  "sha256": "9109c93bcbf1cc446072b227c44121e40be467317857454edfececcae7ea97df",
+  "theorem": "(theorem (definitions (y (def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 4*i:p 1*i:u} {0 4*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}]))) )) (hypotheses (H (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:H -1*i:h}) (ge {-1 1*d:W -1*i:s}) (ge {0 1*i:c}) (ge {0 1*i:h}) (ge {0 1*i:s})))) (= (V [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) [{0 1*i:c} {0 1*i:h} {0 1*i:s}]) (S [d p q] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {-1 1*d:K -1*i:h 4*i:p}) (ge {-1 1*d:K 4*i:q -1*i:s}) (ge {0 1*i:d}) (ge {0 1*i:h -4*i:p}) (ge {0 1*i:p}) (ge {0 -4*i:q 1*i:s}) (ge {0 1*i:q})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:h -4*i:p} {0 -4*i:q 1*i:s}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}])))))",
+  "definitions": [
+    {"name": "y", "definition": "(def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 4*i:p 1*i:u} {0 4*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}])))"}
+  ],
+  "steps": [
+    {"rule": "refl", "premises": [], "term": "(S [p q d] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:d}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) (D x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]))))"},
+    {"rule": "refl", "premises": [], "term": "(S [k1 k2 k3] (G (ge {-1 1*d:C -1*i:k1}) (ge {-1 1*d:H -1*i:k2}) (ge {-1 1*d:W -1*i:k3}) (ge {0 1*i:k1}) (ge {0 1*i:k2}) (ge {0 1*i:k3})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k1} {0 1*i:k2} {0 1*i:k3}]) (S [d p q] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {-1 1*d:K -1*i:k2 4*i:p}) (ge {-1 1*d:K -1*i:k3 4*i:q}) (ge {0 1*i:d}) (ge {0 1*i:k2 -4*i:p}) (ge {0 1*i:k3 -4*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:k1} {0 1*i:k2 -4*i:p} {0 1*i:k3 -4*i:q}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}])))))"},
+    {"rule": "jvp", "premises": [0], "path": [0, 1]},
+    {"rule": "change-of-variables", "premises": [2], "path": [], "index": "p", "to": "k4", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [3], "path": [], "index": "q", "to": "k5", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [4], "path": [], "index": "d", "to": "k6", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [5], "path": [0, 1, 0], "index": "c", "to": "k7", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [6], "path": [0, 1, 0], "index": "u", "to": "k8", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [7], "path": [0, 1, 0], "index": "v", "to": "k9", "sign": 1, "offset": "{0 }"},
+    {"rule": "ring", "premises": [8], "path": [0, 1], "target": "(S [k7 k8 k9] (G (ge {-1 1*d:C -1*i:k7}) (ge {-1 1*d:K -1*i:k8}) (ge {-1 1*d:K -1*i:k9}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8} {0 1*i:k9}]) (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k7} {0 4*i:k4 1*i:k8} {0 4*i:k5 1*i:k9}])))"},
+    {"rule": "sum-prenex", "premises": [9], "path": [0], "factor": 1},
+    {"rule": "ring", "premises": [10], "path": [0], "target": "(S [k7 k8 k9] (G (ge {-1 1*d:C -1*i:k7}) (ge {-1 1*d:K -1*i:k8}) (ge {-1 1*d:K -1*i:k9}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k4} {0 1*i:k5} {0 1*i:k6}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8} {0 1*i:k9}]) (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k7} {0 4*i:k4 1*i:k8} {0 4*i:k5 1*i:k9}])))"},
+    {"rule": "sum-merge", "premises": [11], "path": []},
+    {"rule": "zero-ext", "premises": [12], "path": [0, 2]},
+    {"rule": "ring", "premises": [13], "path": [], "target": "(S [k4 k5 k6 k7 k8 k9] (G (ge {-1 1*d:C -1*i:k7}) (ge {-1 1*d:D -1*i:k6}) (ge {-1 1*d:GH -1*i:k4}) (ge {-1 1*d:GW -1*i:k5}) (ge {-1 1*d:H -4*i:k4 -1*i:k8}) (ge {-1 1*d:K -1*i:k8}) (ge {-1 1*d:K -1*i:k9}) (ge {-1 1*d:W -4*i:k5 -1*i:k9}) (ge {0 1*i:k4}) (ge {0 4*i:k4 1*i:k8}) (ge {0 1*i:k5}) (ge {0 4*i:k5 1*i:k9}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k4} {0 1*i:k5} {0 1*i:k6}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8} {0 1*i:k9}]) (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k7} {0 4*i:k4 1*i:k8} {0 4*i:k5 1*i:k9}])))"},
+    {"rule": "sum-swap", "premises": [14], "path": [], "order": ["k7", "k8", "k4", "k9", "k5", "k6"]},
+    {"rule": "ring", "premises": [15], "path": [], "target": "(S [k7 k8 k4 k9 k5 k6] (G (ge {-1 1*d:C -1*i:k7}) (ge {-1 1*d:D -1*i:k6}) (ge {-1 1*d:GH -1*i:k4}) (ge {-1 1*d:GW -1*i:k5}) (ge {-1 1*d:H -4*i:k4 -1*i:k8}) (ge {-1 1*d:K -1*i:k8}) (ge {-1 1*d:K -1*i:k9}) (ge {-1 1*d:W -4*i:k5 -1*i:k9}) (ge {0 1*i:k4}) (ge {0 4*i:k4 1*i:k8}) (ge {0 1*i:k5}) (ge {0 4*i:k5 1*i:k9}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k7} {0 4*i:k4 1*i:k8} {0 4*i:k5 1*i:k9}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k4} {0 1*i:k5} {0 1*i:k6}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8} {0 1*i:k9}])))"},
+    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k10", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [17], "path": [], "index": "k2", "to": "k11", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [18], "path": [], "index": "k3", "to": "k12", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [19], "path": [0, 1], "index": "d", "to": "k13", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [20], "path": [0, 1], "index": "p", "to": "k14", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [21], "path": [0, 1], "index": "q", "to": "k15", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-prenex", "premises": [22], "path": [0], "factor": 1},
+    {"rule": "ring", "premises": [23], "path": [0], "target": "(S [k13 k14 k15] (G (ge {-1 1*d:D -1*i:k13}) (ge {-1 1*d:GH -1*i:k14}) (ge {-1 1*d:GW -1*i:k15}) (ge {-1 1*d:K -1*i:k11 4*i:k14}) (ge {-1 1*d:K -1*i:k12 4*i:k15}) (ge {0 1*i:k11 -4*i:k14}) (ge {0 1*i:k12 -4*i:k15}) (ge {0 1*i:k13}) (ge {0 1*i:k14}) (ge {0 1*i:k15})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k10} {0 1*i:k11} {0 1*i:k12}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k13} {0 1*i:k10} {0 1*i:k11 -4*i:k14} {0 1*i:k12 -4*i:k15}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k14} {0 1*i:k15} {0 1*i:k13}])))"},
+    {"rule": "sum-merge", "premises": [24], "path": []},
+    {"rule": "sum-swap", "premises": [25], "path": [], "order": ["k10", "k11", "k12", "k14", "k15", "k13"]},
+    {"rule": "ring", "premises": [26], "path": [], "target": "(S [k10 k11 k12 k14 k15 k13] (G (ge {-1 1*d:C -1*i:k10}) (ge {-1 1*d:D -1*i:k13}) (ge {-1 1*d:GH -1*i:k14}) (ge {-1 1*d:GW -1*i:k15}) (ge {-1 1*d:H -1*i:k11}) (ge {-1 1*d:K -1*i:k11 4*i:k14}) (ge {-1 1*d:K -1*i:k12 4*i:k15}) (ge {-1 1*d:W -1*i:k12}) (ge {0 1*i:k10}) (ge {0 1*i:k11}) (ge {0 1*i:k11 -4*i:k14}) (ge {0 1*i:k12}) (ge {0 1*i:k12 -4*i:k15}) (ge {0 1*i:k13}) (ge {0 1*i:k14}) (ge {0 1*i:k15})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k10} {0 1*i:k11} {0 1*i:k12}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k14} {0 1*i:k15} {0 1*i:k13}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k13} {0 1*i:k10} {0 1*i:k11 -4*i:k14} {0 1*i:k12 -4*i:k15}])))"},
+    {"rule": "change-of-variables", "premises": [16], "path": [], "index": "k8", "to": "k16", "sign": 1, "offset": "{0 -4*i:k4}"},
+    {"rule": "change-of-variables", "premises": [28], "path": [], "index": "k9", "to": "k17", "sign": 1, "offset": "{0 -4*i:k5}"},
+    {"rule": "change-of-variables", "premises": [29], "path": [], "index": "k7", "to": "k18", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [30], "path": [], "index": "k16", "to": "k19", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [31], "path": [], "index": "k4", "to": "k20", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [32], "path": [], "index": "k17", "to": "k21", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [33], "path": [], "index": "k5", "to": "k22", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [34], "path": [], "index": "k6", "to": "k23", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-swap", "premises": [35], "path": [], "order": ["k18", "k19", "k21", "k20", "k22", "k23"]},
+    {"rule": "ring", "premises": [36], "path": [], "target": "(S [k10 k11 k12 k14 k15 k13] (G (ge {-1 1*d:C -1*i:k10}) (ge {-1 1*d:D -1*i:k13}) (ge {-1 1*d:GH -1*i:k14}) (ge {-1 1*d:GW -1*i:k15}) (ge {-1 1*d:H -1*i:k11}) (ge {-1 1*d:K -1*i:k11 4*i:k14}) (ge {-1 1*d:K -1*i:k12 4*i:k15}) (ge {-1 1*d:W -1*i:k12}) (ge {0 1*i:k10}) (ge {0 1*i:k11}) (ge {0 1*i:k11 -4*i:k14}) (ge {0 1*i:k12}) (ge {0 1*i:k12 -4*i:k15}) (ge {0 1*i:k13}) (ge {0 1*i:k14}) (ge {0 1*i:k15})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k10} {0 1*i:k11} {0 1*i:k12}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k14} {0 1*i:k15} {0 1*i:k13}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k13} {0 1*i:k10} {0 1*i:k11 -4*i:k14} {0 1*i:k12 -4*i:k15}])))"},
+    {"rule": "sym", "premises": [27]},
+    {"rule": "trans", "premises": [37, 38]},
+    {"rule": "vjp-intro", "premises": [39], "at": ["c", "h", "s"]},
+    {"rule": "discharge", "premises": [40], "stating": ["(H (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:H -1*i:h}) (ge {-1 1*d:W -1*i:s}) (ge {0 1*i:c}) (ge {0 1*i:h}) (ge {0 1*i:s})))"]}
+  ]
+}
+
+"""##,
     "transformer/patch_embed7.b.json": ##"""
 {
   "format": "certify-certificate-1",
@@ -4896,6 +5524,163 @@ enum BuiltInCertificates {
     {"rule": "change-of-variables", "premises": [34], "path": [], "index": "k6", "to": "k23", "sign": 1, "offset": "{0 }"},
     {"rule": "sum-swap", "premises": [35], "path": [], "order": ["k18", "k19", "k21", "k20", "k22", "k23"]},
     {"rule": "ring", "premises": [36], "path": [], "target": "(S [k10 k11 k12 k14 k15 k13] (G (ge {-1 1*d:C -1*i:k10}) (ge {-1 1*d:D -1*i:k13}) (ge {-1 1*d:GH -1*i:k14}) (ge {-1 1*d:GW -1*i:k15}) (ge {-1 1*d:H -1*i:k11}) (ge {-1 1*d:K -1*i:k11 7*i:k14}) (ge {-1 1*d:K -1*i:k12 7*i:k15}) (ge {-1 1*d:W -1*i:k12}) (ge {0 1*i:k10}) (ge {0 1*i:k11}) (ge {0 1*i:k11 -7*i:k14}) (ge {0 1*i:k12}) (ge {0 1*i:k12 -7*i:k15}) (ge {0 1*i:k13}) (ge {0 1*i:k14}) (ge {0 1*i:k15})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k10} {0 1*i:k11} {0 1*i:k12}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k14} {0 1*i:k15} {0 1*i:k13}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k13} {0 1*i:k10} {0 1*i:k11 -7*i:k14} {0 1*i:k12 -7*i:k15}])))"},
+    {"rule": "sym", "premises": [27]},
+    {"rule": "trans", "premises": [37, 38]},
+    {"rule": "vjp-intro", "premises": [39], "at": ["c", "h", "s"]},
+    {"rule": "discharge", "premises": [40], "stating": ["(H (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:H -1*i:h}) (ge {-1 1*d:W -1*i:s}) (ge {0 1*i:c}) (ge {0 1*i:h}) (ge {0 1*i:s})))"]}
+  ]
+}
+
+"""##,
+    "transformer/patch_embed8.b.json": ##"""
+{
+  "format": "certify-certificate-1",
+  "name": "patch_embed8.b",
+  "source": "Theorems/transformer.thm",
+  "ruleSet": "certify-rules-4",
+  "functionTable": "certify-functions-1",
+  "statement": "D - d - 1 >= 0 and d >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], b, dy)[d] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d]",
+  "sideConditions": [
+    "D - d - 1 >= 0 and d >= 0"
+  ],
+  "sha256": "8aaef8237e072aff1a3e99d87d9bc874e00137fc699027190f4bb2516ec5aa47",
+  "theorem": "(theorem (definitions (y (def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 8*i:p 1*i:u} {0 8*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}]))) )) (hypotheses (H (G (ge {-1 1*d:D -1*i:d}) (ge {0 1*i:d})))) (= (V [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] b[{0 1*d:D}] dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) [{0 1*i:d}]) (S [p q] (G (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]))))",
+  "definitions": [
+    {"name": "y", "definition": "(def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 8*i:p 1*i:u} {0 8*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}])))"}
+  ],
+  "steps": [
+    {"rule": "refl", "premises": [], "term": "(S [p q d] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:d}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) (D b[{0 1*d:D}] db[{0 1*d:D}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]))))"},
+    {"rule": "refl", "premises": [], "term": "(S [k1] (G (ge {-1 1*d:D -1*i:k1}) (ge {0 1*i:k1})) (* (T db[{0 1*d:D}] [{0 1*i:k1}]) (S [p q] (G (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:k1}]))))"},
+    {"rule": "jvp", "premises": [0], "path": [0, 1]},
+    {"rule": "change-of-variables", "premises": [2], "path": [], "index": "p", "to": "k2", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [3], "path": [], "index": "q", "to": "k3", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [4], "path": [], "index": "d", "to": "k4", "sign": 1, "offset": "{0 }"},
+    {"rule": "ring", "premises": [5], "path": [0, 1], "target": "(T db[{0 1*d:D}] [{0 1*i:k4}])"},
+    {"rule": "sum-swap", "premises": [6], "path": [], "order": ["k4", "k2", "k3"]},
+    {"rule": "ring", "premises": [7], "path": [], "target": "(S [k4 k2 k3] (G (ge {-1 1*d:D -1*i:k4}) (ge {-1 1*d:GH -1*i:k2}) (ge {-1 1*d:GW -1*i:k3}) (ge {0 1*i:k2}) (ge {0 1*i:k3}) (ge {0 1*i:k4})) (* (T db[{0 1*d:D}] [{0 1*i:k4}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k2} {0 1*i:k3} {0 1*i:k4}])))"},
+    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k5", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [9], "path": [0, 1], "index": "p", "to": "k6", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [10], "path": [0, 1], "index": "q", "to": "k7", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-prenex", "premises": [11], "path": [0], "factor": 1},
+    {"rule": "sum-merge", "premises": [12], "path": []},
+    {"rule": "ring", "premises": [8], "path": [], "target": "(S [k5 k6 k7] (G (ge {-1 1*d:D -1*i:k5}) (ge {-1 1*d:GH -1*i:k6}) (ge {-1 1*d:GW -1*i:k7}) (ge {0 1*i:k5}) (ge {0 1*i:k6}) (ge {0 1*i:k7})) (* (T db[{0 1*d:D}] [{0 1*i:k5}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k5}])))"},
+    {"rule": "sym", "premises": [13]},
+    {"rule": "trans", "premises": [14, 15]},
+    {"rule": "vjp-intro", "premises": [16], "at": ["d"]},
+    {"rule": "discharge", "premises": [17], "stating": ["(H (G (ge {-1 1*d:D -1*i:d}) (ge {0 1*i:d})))"]}
+  ]
+}
+
+"""##,
+    "transformer/patch_embed8.w.json": ##"""
+{
+  "format": "certify-certificate-1",
+  "name": "patch_embed8.w",
+  "source": "Theorems/transformer.thm",
+  "ruleSet": "certify-rules-4",
+  "functionTable": "certify-functions-1",
+  "statement": "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], w, dy)[d, c, u, v] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d] * x[c, 8*p + u, 8*q + v]",
+  "sideConditions": [
+    "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0"
+  ],
+  "sha256": "d42466fe181d37098f02f442831c58763ef0c86ddb2ad4df90d3957864755c23",
+  "theorem": "(theorem (definitions (y (def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 8*i:p 1*i:u} {0 8*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}]))) )) (hypotheses (H (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:d}) (ge {0 1*i:u}) (ge {0 1*i:v})))) (= (V [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (S [p q] (G (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 8*i:p 1*i:u} {0 8*i:q 1*i:v}])))))",
+  "definitions": [
+    {"name": "y", "definition": "(def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 8*i:p 1*i:u} {0 8*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}])))"}
+  ],
+  "steps": [
+    {"rule": "refl", "premises": [], "term": "(S [p q d] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:d}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) (D w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]))))"},
+    {"rule": "refl", "premises": [], "term": "(S [k1 k2 k3 k4] (G (ge {-1 1*d:C -1*i:k2}) (ge {-1 1*d:D -1*i:k1}) (ge {-1 1*d:K -1*i:k3}) (ge {-1 1*d:K -1*i:k4}) (ge {0 1*i:k1}) (ge {0 1*i:k2}) (ge {0 1*i:k3}) (ge {0 1*i:k4})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k1} {0 1*i:k2} {0 1*i:k3} {0 1*i:k4}]) (S [p q] (G (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:k1}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k2} {0 1*i:k3 8*i:p} {0 1*i:k4 8*i:q}])))))"},
+    {"rule": "jvp", "premises": [0], "path": [0, 1]},
+    {"rule": "change-of-variables", "premises": [2], "path": [], "index": "p", "to": "k5", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [3], "path": [], "index": "q", "to": "k6", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [4], "path": [], "index": "d", "to": "k7", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [5], "path": [0, 1, 0], "index": "c", "to": "k8", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [6], "path": [0, 1, 0], "index": "u", "to": "k9", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [7], "path": [0, 1, 0], "index": "v", "to": "k10", "sign": 1, "offset": "{0 }"},
+    {"rule": "ring", "premises": [8], "path": [0, 1], "target": "(S [k8 k9 k10] (G (ge {-1 1*d:C -1*i:k8}) (ge {-1 1*d:K -1*i:k10}) (ge {-1 1*d:K -1*i:k9}) (ge {0 1*i:k10}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k7} {0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k8} {0 8*i:k5 1*i:k9} {0 1*i:k10 8*i:k6}])))"},
+    {"rule": "sum-prenex", "premises": [9], "path": [0], "factor": 1},
+    {"rule": "ring", "premises": [10], "path": [0], "target": "(S [k8 k9 k10] (G (ge {-1 1*d:C -1*i:k8}) (ge {-1 1*d:K -1*i:k10}) (ge {-1 1*d:K -1*i:k9}) (ge {0 1*i:k10}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k5} {0 1*i:k6} {0 1*i:k7}]) (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k7} {0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k8} {0 8*i:k5 1*i:k9} {0 1*i:k10 8*i:k6}])))"},
+    {"rule": "sum-merge", "premises": [11], "path": []},
+    {"rule": "zero-ext", "premises": [12], "path": [0, 2]},
+    {"rule": "ring", "premises": [13], "path": [], "target": "(S [k5 k6 k7 k8 k9 k10] (G (ge {-1 1*d:C -1*i:k8}) (ge {-1 1*d:D -1*i:k7}) (ge {-1 1*d:GH -1*i:k5}) (ge {-1 1*d:GW -1*i:k6}) (ge {-1 1*d:H -8*i:k5 -1*i:k9}) (ge {-1 1*d:K -1*i:k10}) (ge {-1 1*d:K -1*i:k9}) (ge {-1 1*d:W -1*i:k10 -8*i:k6}) (ge {0 1*i:k10}) (ge {0 1*i:k10 8*i:k6}) (ge {0 1*i:k5}) (ge {0 8*i:k5 1*i:k9}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k5} {0 1*i:k6} {0 1*i:k7}]) (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k7} {0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k8} {0 8*i:k5 1*i:k9} {0 1*i:k10 8*i:k6}])))"},
+    {"rule": "sum-swap", "premises": [14], "path": [], "order": ["k7", "k8", "k9", "k10", "k5", "k6"]},
+    {"rule": "ring", "premises": [15], "path": [], "target": "(S [k7 k8 k9 k10 k5 k6] (G (ge {-1 1*d:C -1*i:k8}) (ge {-1 1*d:D -1*i:k7}) (ge {-1 1*d:GH -1*i:k5}) (ge {-1 1*d:GW -1*i:k6}) (ge {-1 1*d:H -8*i:k5 -1*i:k9}) (ge {-1 1*d:K -1*i:k10}) (ge {-1 1*d:K -1*i:k9}) (ge {-1 1*d:W -1*i:k10 -8*i:k6}) (ge {0 1*i:k10}) (ge {0 1*i:k10 8*i:k6}) (ge {0 1*i:k5}) (ge {0 8*i:k5 1*i:k9}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k7} {0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k5} {0 1*i:k6} {0 1*i:k7}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k8} {0 8*i:k5 1*i:k9} {0 1*i:k10 8*i:k6}])))"},
+    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k11", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [17], "path": [], "index": "k2", "to": "k12", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [18], "path": [], "index": "k3", "to": "k13", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [19], "path": [], "index": "k4", "to": "k14", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [20], "path": [0, 1], "index": "p", "to": "k15", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [21], "path": [0, 1], "index": "q", "to": "k16", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-prenex", "premises": [22], "path": [0], "factor": 1},
+    {"rule": "ring", "premises": [23], "path": [0], "target": "(S [k15 k16] (G (ge {-1 1*d:GH -1*i:k15}) (ge {-1 1*d:GW -1*i:k16}) (ge {0 1*i:k15}) (ge {0 1*i:k16})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k11} {0 1*i:k12} {0 1*i:k13} {0 1*i:k14}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k15} {0 1*i:k16} {0 1*i:k11}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k12} {0 1*i:k13 8*i:k15} {0 1*i:k14 8*i:k16}])))"},
+    {"rule": "sum-merge", "premises": [24], "path": []},
+    {"rule": "zero-ext", "premises": [25], "path": [0, 2]},
+    {"rule": "ring", "premises": [26], "path": [], "target": "(S [k11 k12 k13 k14 k15 k16] (G (ge {-1 1*d:C -1*i:k12}) (ge {-1 1*d:D -1*i:k11}) (ge {-1 1*d:GH -1*i:k15}) (ge {-1 1*d:GW -1*i:k16}) (ge {-1 1*d:H -1*i:k13 -8*i:k15}) (ge {-1 1*d:K -1*i:k13}) (ge {-1 1*d:K -1*i:k14}) (ge {-1 1*d:W -1*i:k14 -8*i:k16}) (ge {0 1*i:k11}) (ge {0 1*i:k12}) (ge {0 1*i:k13}) (ge {0 1*i:k13 8*i:k15}) (ge {0 1*i:k14}) (ge {0 1*i:k14 8*i:k16}) (ge {0 1*i:k15}) (ge {0 1*i:k16})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k11} {0 1*i:k12} {0 1*i:k13} {0 1*i:k14}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k15} {0 1*i:k16} {0 1*i:k11}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k12} {0 1*i:k13 8*i:k15} {0 1*i:k14 8*i:k16}])))"},
+    {"rule": "ring", "premises": [16], "path": [], "target": "(S [k11 k12 k13 k14 k15 k16] (G (ge {-1 1*d:C -1*i:k12}) (ge {-1 1*d:D -1*i:k11}) (ge {-1 1*d:GH -1*i:k15}) (ge {-1 1*d:GW -1*i:k16}) (ge {-1 1*d:H -1*i:k13 -8*i:k15}) (ge {-1 1*d:K -1*i:k13}) (ge {-1 1*d:K -1*i:k14}) (ge {-1 1*d:W -1*i:k14 -8*i:k16}) (ge {0 1*i:k11}) (ge {0 1*i:k12}) (ge {0 1*i:k13}) (ge {0 1*i:k13 8*i:k15}) (ge {0 1*i:k14}) (ge {0 1*i:k14 8*i:k16}) (ge {0 1*i:k15}) (ge {0 1*i:k16})) (* (T dw[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k11} {0 1*i:k12} {0 1*i:k13} {0 1*i:k14}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k15} {0 1*i:k16} {0 1*i:k11}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k12} {0 1*i:k13 8*i:k15} {0 1*i:k14 8*i:k16}])))"},
+    {"rule": "sym", "premises": [27]},
+    {"rule": "trans", "premises": [28, 29]},
+    {"rule": "vjp-intro", "premises": [30], "at": ["d", "c", "u", "v"]},
+    {"rule": "discharge", "premises": [31], "stating": ["(H (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:d}) (ge {0 1*i:u}) (ge {0 1*i:v})))"]}
+  ]
+}
+
+"""##,
+    "transformer/patch_embed8.x.json": ##"""
+{
+  "format": "certify-certificate-1",
+  "name": "patch_embed8.x",
+  "source": "Theorems/transformer.thm",
+  "ruleSet": "certify-rules-4",
+  "functionTable": "certify-functions-1",
+  "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], x, dy)[c, h, s] = sum(d, p, q | D - d - 1 >= 0 and GH - p - 1 >= 0 and GW - q - 1 >= 0 and K - h + 8*p - 1 >= 0 and K + 8*q - s - 1 >= 0 and d >= 0 and h - 8*p >= 0 and p >= 0 and -8*q + s >= 0 and q >= 0) w[d, c, h - 8*p, -8*q + s] * dy[p, q, d]",
+  "sideConditions": [
+    "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0"
+  ],
+  "sha256": "32325035e5295d9cc9be48984861b500ac28b2a775a5258943653e2d2c5b46dc",
+  "theorem": "(theorem (definitions (y (def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 8*i:p 1*i:u} {0 8*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}]))) )) (hypotheses (H (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:H -1*i:h}) (ge {-1 1*d:W -1*i:s}) (ge {0 1*i:c}) (ge {0 1*i:h}) (ge {0 1*i:s})))) (= (V [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) [{0 1*i:c} {0 1*i:h} {0 1*i:s}]) (S [d p q] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {-1 1*d:K -1*i:h 8*i:p}) (ge {-1 1*d:K 8*i:q -1*i:s}) (ge {0 1*i:d}) (ge {0 1*i:h -8*i:p}) (ge {0 1*i:p}) (ge {0 -8*i:q 1*i:s}) (ge {0 1*i:q})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:h -8*i:p} {0 -8*i:q 1*i:s}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}])))))",
+  "definitions": [
+    {"name": "y", "definition": "(def [p q d] [{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] (+ (S [c u v] (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:K -1*i:u}) (ge {-1 1*d:K -1*i:v}) (ge {0 1*i:c}) (ge {0 1*i:u}) (ge {0 1*i:v})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:c} {0 1*i:u} {0 1*i:v}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:c} {0 8*i:p 1*i:u} {0 8*i:q 1*i:v}]))) (T b[{0 1*d:D}] [{0 1*i:d}])))"}
+  ],
+  "steps": [
+    {"rule": "refl", "premises": [], "term": "(S [p q d] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {0 1*i:d}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}]) (D x[{0 1*d:C} {0 1*d:H} {0 1*d:W}] dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] (R y [{0 1*i:p} {0 1*i:q} {0 1*i:d}]))))"},
+    {"rule": "refl", "premises": [], "term": "(S [k1 k2 k3] (G (ge {-1 1*d:C -1*i:k1}) (ge {-1 1*d:H -1*i:k2}) (ge {-1 1*d:W -1*i:k3}) (ge {0 1*i:k1}) (ge {0 1*i:k2}) (ge {0 1*i:k3})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k1} {0 1*i:k2} {0 1*i:k3}]) (S [d p q] (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:GH -1*i:p}) (ge {-1 1*d:GW -1*i:q}) (ge {-1 1*d:K -1*i:k2 8*i:p}) (ge {-1 1*d:K -1*i:k3 8*i:q}) (ge {0 1*i:d}) (ge {0 1*i:k2 -8*i:p}) (ge {0 1*i:k3 -8*i:q}) (ge {0 1*i:p}) (ge {0 1*i:q})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:d} {0 1*i:k1} {0 1*i:k2 -8*i:p} {0 1*i:k3 -8*i:q}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:p} {0 1*i:q} {0 1*i:d}])))))"},
+    {"rule": "jvp", "premises": [0], "path": [0, 1]},
+    {"rule": "change-of-variables", "premises": [2], "path": [], "index": "p", "to": "k4", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [3], "path": [], "index": "q", "to": "k5", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [4], "path": [], "index": "d", "to": "k6", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [5], "path": [0, 1, 0], "index": "c", "to": "k7", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [6], "path": [0, 1, 0], "index": "u", "to": "k8", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [7], "path": [0, 1, 0], "index": "v", "to": "k9", "sign": 1, "offset": "{0 }"},
+    {"rule": "ring", "premises": [8], "path": [0, 1], "target": "(S [k7 k8 k9] (G (ge {-1 1*d:C -1*i:k7}) (ge {-1 1*d:K -1*i:k8}) (ge {-1 1*d:K -1*i:k9}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8} {0 1*i:k9}]) (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k7} {0 8*i:k4 1*i:k8} {0 8*i:k5 1*i:k9}])))"},
+    {"rule": "sum-prenex", "premises": [9], "path": [0], "factor": 1},
+    {"rule": "ring", "premises": [10], "path": [0], "target": "(S [k7 k8 k9] (G (ge {-1 1*d:C -1*i:k7}) (ge {-1 1*d:K -1*i:k8}) (ge {-1 1*d:K -1*i:k9}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k4} {0 1*i:k5} {0 1*i:k6}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8} {0 1*i:k9}]) (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k7} {0 8*i:k4 1*i:k8} {0 8*i:k5 1*i:k9}])))"},
+    {"rule": "sum-merge", "premises": [11], "path": []},
+    {"rule": "zero-ext", "premises": [12], "path": [0, 2]},
+    {"rule": "ring", "premises": [13], "path": [], "target": "(S [k4 k5 k6 k7 k8 k9] (G (ge {-1 1*d:C -1*i:k7}) (ge {-1 1*d:D -1*i:k6}) (ge {-1 1*d:GH -1*i:k4}) (ge {-1 1*d:GW -1*i:k5}) (ge {-1 1*d:H -8*i:k4 -1*i:k8}) (ge {-1 1*d:K -1*i:k8}) (ge {-1 1*d:K -1*i:k9}) (ge {-1 1*d:W -8*i:k5 -1*i:k9}) (ge {0 1*i:k4}) (ge {0 8*i:k4 1*i:k8}) (ge {0 1*i:k5}) (ge {0 8*i:k5 1*i:k9}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k4} {0 1*i:k5} {0 1*i:k6}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8} {0 1*i:k9}]) (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k7} {0 8*i:k4 1*i:k8} {0 8*i:k5 1*i:k9}])))"},
+    {"rule": "sum-swap", "premises": [14], "path": [], "order": ["k7", "k8", "k4", "k9", "k5", "k6"]},
+    {"rule": "ring", "premises": [15], "path": [], "target": "(S [k7 k8 k4 k9 k5 k6] (G (ge {-1 1*d:C -1*i:k7}) (ge {-1 1*d:D -1*i:k6}) (ge {-1 1*d:GH -1*i:k4}) (ge {-1 1*d:GW -1*i:k5}) (ge {-1 1*d:H -8*i:k4 -1*i:k8}) (ge {-1 1*d:K -1*i:k8}) (ge {-1 1*d:K -1*i:k9}) (ge {-1 1*d:W -8*i:k5 -1*i:k9}) (ge {0 1*i:k4}) (ge {0 8*i:k4 1*i:k8}) (ge {0 1*i:k5}) (ge {0 8*i:k5 1*i:k9}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k7} {0 8*i:k4 1*i:k8} {0 8*i:k5 1*i:k9}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k4} {0 1*i:k5} {0 1*i:k6}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8} {0 1*i:k9}])))"},
+    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k10", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [17], "path": [], "index": "k2", "to": "k11", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [18], "path": [], "index": "k3", "to": "k12", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [19], "path": [0, 1], "index": "d", "to": "k13", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [20], "path": [0, 1], "index": "p", "to": "k14", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [21], "path": [0, 1], "index": "q", "to": "k15", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-prenex", "premises": [22], "path": [0], "factor": 1},
+    {"rule": "ring", "premises": [23], "path": [0], "target": "(S [k13 k14 k15] (G (ge {-1 1*d:D -1*i:k13}) (ge {-1 1*d:GH -1*i:k14}) (ge {-1 1*d:GW -1*i:k15}) (ge {-1 1*d:K -1*i:k11 8*i:k14}) (ge {-1 1*d:K -1*i:k12 8*i:k15}) (ge {0 1*i:k11 -8*i:k14}) (ge {0 1*i:k12 -8*i:k15}) (ge {0 1*i:k13}) (ge {0 1*i:k14}) (ge {0 1*i:k15})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k10} {0 1*i:k11} {0 1*i:k12}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k13} {0 1*i:k10} {0 1*i:k11 -8*i:k14} {0 1*i:k12 -8*i:k15}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k14} {0 1*i:k15} {0 1*i:k13}])))"},
+    {"rule": "sum-merge", "premises": [24], "path": []},
+    {"rule": "sum-swap", "premises": [25], "path": [], "order": ["k10", "k11", "k12", "k14", "k15", "k13"]},
+    {"rule": "ring", "premises": [26], "path": [], "target": "(S [k10 k11 k12 k14 k15 k13] (G (ge {-1 1*d:C -1*i:k10}) (ge {-1 1*d:D -1*i:k13}) (ge {-1 1*d:GH -1*i:k14}) (ge {-1 1*d:GW -1*i:k15}) (ge {-1 1*d:H -1*i:k11}) (ge {-1 1*d:K -1*i:k11 8*i:k14}) (ge {-1 1*d:K -1*i:k12 8*i:k15}) (ge {-1 1*d:W -1*i:k12}) (ge {0 1*i:k10}) (ge {0 1*i:k11}) (ge {0 1*i:k11 -8*i:k14}) (ge {0 1*i:k12}) (ge {0 1*i:k12 -8*i:k15}) (ge {0 1*i:k13}) (ge {0 1*i:k14}) (ge {0 1*i:k15})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k10} {0 1*i:k11} {0 1*i:k12}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k14} {0 1*i:k15} {0 1*i:k13}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k13} {0 1*i:k10} {0 1*i:k11 -8*i:k14} {0 1*i:k12 -8*i:k15}])))"},
+    {"rule": "change-of-variables", "premises": [16], "path": [], "index": "k8", "to": "k16", "sign": 1, "offset": "{0 -8*i:k4}"},
+    {"rule": "change-of-variables", "premises": [28], "path": [], "index": "k9", "to": "k17", "sign": 1, "offset": "{0 -8*i:k5}"},
+    {"rule": "change-of-variables", "premises": [29], "path": [], "index": "k7", "to": "k18", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [30], "path": [], "index": "k16", "to": "k19", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [31], "path": [], "index": "k4", "to": "k20", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [32], "path": [], "index": "k17", "to": "k21", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [33], "path": [], "index": "k5", "to": "k22", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [34], "path": [], "index": "k6", "to": "k23", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-swap", "premises": [35], "path": [], "order": ["k18", "k19", "k21", "k20", "k22", "k23"]},
+    {"rule": "ring", "premises": [36], "path": [], "target": "(S [k10 k11 k12 k14 k15 k13] (G (ge {-1 1*d:C -1*i:k10}) (ge {-1 1*d:D -1*i:k13}) (ge {-1 1*d:GH -1*i:k14}) (ge {-1 1*d:GW -1*i:k15}) (ge {-1 1*d:H -1*i:k11}) (ge {-1 1*d:K -1*i:k11 8*i:k14}) (ge {-1 1*d:K -1*i:k12 8*i:k15}) (ge {-1 1*d:W -1*i:k12}) (ge {0 1*i:k10}) (ge {0 1*i:k11}) (ge {0 1*i:k11 -8*i:k14}) (ge {0 1*i:k12}) (ge {0 1*i:k12 -8*i:k15}) (ge {0 1*i:k13}) (ge {0 1*i:k14}) (ge {0 1*i:k15})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:W}] [{0 1*i:k10} {0 1*i:k11} {0 1*i:k12}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k14} {0 1*i:k15} {0 1*i:k13}]) (T w[{0 1*d:D} {0 1*d:C} {0 1*d:K} {0 1*d:K}] [{0 1*i:k13} {0 1*i:k10} {0 1*i:k11 -8*i:k14} {0 1*i:k12 -8*i:k15}])))"},
     {"rule": "sym", "premises": [27]},
     {"rule": "trans", "premises": [37, 38]},
     {"rule": "vjp-intro", "premises": [39], "at": ["c", "h", "s"]},

@@ -77,6 +77,24 @@ extension CompiledRules {
         vjp K[s, h, e] = (1 / sqrt(E)) * sum(t: T) dS[h, t, s] * Q[t, h, e]
         vjp V[s, h, e] = sum(t: T) A[h, t, s] * dy[t, h, e]
       """,
+    "patch_embed2": """
+      layer patch_embed2(C, D, H, W, K, GH, GW)
+        input x[C, H, W]
+        param w[D, C, K, K], b[D]
+        output y[p: GH, q: GW, d: D] = sum(c: C, u: K, v: K) w[d, c, u, v] * x[c, 2*p + u, 2*q + v] + b[d]
+        vjp x[c, h, s] = sum(d: D, p: GH, q: GW | 0 <= h - 2*p, h - 2*p < K, 0 <= s - 2*q, s - 2*q < K) w[d, c, h - 2*p, s - 2*q] * dy[p, q, d]
+        vjp w[d, c, u, v] = sum(p: GH, q: GW) dy[p, q, d] * x[c, 2*p + u, 2*q + v]
+        vjp b[d] = sum(p: GH, q: GW) dy[p, q, d]
+      """,
+    "patch_embed4": """
+      layer patch_embed4(C, D, H, W, K, GH, GW)
+        input x[C, H, W]
+        param w[D, C, K, K], b[D]
+        output y[p: GH, q: GW, d: D] = sum(c: C, u: K, v: K) w[d, c, u, v] * x[c, 4*p + u, 4*q + v] + b[d]
+        vjp x[c, h, s] = sum(d: D, p: GH, q: GW | 0 <= h - 4*p, h - 4*p < K, 0 <= s - 4*q, s - 4*q < K) w[d, c, h - 4*p, s - 4*q] * dy[p, q, d]
+        vjp w[d, c, u, v] = sum(p: GH, q: GW) dy[p, q, d] * x[c, 4*p + u, 4*q + v]
+        vjp b[d] = sum(p: GH, q: GW) dy[p, q, d]
+      """,
     "patch_embed7": """
       layer patch_embed7(C, D, H, W, K, GH, GW)
         input x[C, H, W]
@@ -84,6 +102,33 @@ extension CompiledRules {
         output y[p: GH, q: GW, d: D] = sum(c: C, u: K, v: K) w[d, c, u, v] * x[c, 7*p + u, 7*q + v] + b[d]
         vjp x[c, h, s] = sum(d: D, p: GH, q: GW | 0 <= h - 7*p, h - 7*p < K, 0 <= s - 7*q, s - 7*q < K) w[d, c, h - 7*p, s - 7*q] * dy[p, q, d]
         vjp w[d, c, u, v] = sum(p: GH, q: GW) dy[p, q, d] * x[c, 7*p + u, 7*q + v]
+        vjp b[d] = sum(p: GH, q: GW) dy[p, q, d]
+      """,
+    "patch_embed8": """
+      layer patch_embed8(C, D, H, W, K, GH, GW)
+        input x[C, H, W]
+        param w[D, C, K, K], b[D]
+        output y[p: GH, q: GW, d: D] = sum(c: C, u: K, v: K) w[d, c, u, v] * x[c, 8*p + u, 8*q + v] + b[d]
+        vjp x[c, h, s] = sum(d: D, p: GH, q: GW | 0 <= h - 8*p, h - 8*p < K, 0 <= s - 8*q, s - 8*q < K) w[d, c, h - 8*p, s - 8*q] * dy[p, q, d]
+        vjp w[d, c, u, v] = sum(p: GH, q: GW) dy[p, q, d] * x[c, 8*p + u, 8*q + v]
+        vjp b[d] = sum(p: GH, q: GW) dy[p, q, d]
+      """,
+    "patch_embed14": """
+      layer patch_embed14(C, D, H, W, K, GH, GW)
+        input x[C, H, W]
+        param w[D, C, K, K], b[D]
+        output y[p: GH, q: GW, d: D] = sum(c: C, u: K, v: K) w[d, c, u, v] * x[c, 14*p + u, 14*q + v] + b[d]
+        vjp x[c, h, s] = sum(d: D, p: GH, q: GW | 0 <= h - 14*p, h - 14*p < K, 0 <= s - 14*q, s - 14*q < K) w[d, c, h - 14*p, s - 14*q] * dy[p, q, d]
+        vjp w[d, c, u, v] = sum(p: GH, q: GW) dy[p, q, d] * x[c, 14*p + u, 14*q + v]
+        vjp b[d] = sum(p: GH, q: GW) dy[p, q, d]
+      """,
+    "patch_embed16": """
+      layer patch_embed16(C, D, H, W, K, GH, GW)
+        input x[C, H, W]
+        param w[D, C, K, K], b[D]
+        output y[p: GH, q: GW, d: D] = sum(c: C, u: K, v: K) w[d, c, u, v] * x[c, 16*p + u, 16*q + v] + b[d]
+        vjp x[c, h, s] = sum(d: D, p: GH, q: GW | 0 <= h - 16*p, h - 16*p < K, 0 <= s - 16*q, s - 16*q < K) w[d, c, h - 16*p, s - 16*q] * dy[p, q, d]
+        vjp w[d, c, u, v] = sum(p: GH, q: GW) dy[p, q, d] * x[c, 16*p + u, 16*q + v]
         vjp b[d] = sum(p: GH, q: GW) dy[p, q, d]
       """,
   ]

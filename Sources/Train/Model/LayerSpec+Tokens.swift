@@ -39,8 +39,9 @@ extension LayerSpec {
         return .failure(ShapeError("patch_embed needs a CxHxW image, but its input is \(Self.describe(input))"
           + " (give the input as 'input CxHxW', e.g. 'input 1x28x28')"))
       }
-      guard patch == PatchEmbed.patch else {
-        return .failure(ShapeError("patch_embed patch size \(patch) is not supported; the certified rule is for \(PatchEmbed.patch) x \(PatchEmbed.patch) patches (patch_embed7 in Theorems/transformer.thm)"))
+      guard PatchEmbed.kind(patch: patch) != nil else {
+        return .failure(ShapeError("patch_embed patch size \(patch) is not supported; the certified rules are for patches of "
+          + PatchEmbed.supportedPatches.map(String.init).joined(separator: ", ") + " (Theorems/transformer.thm)"))
       }
       guard input[1] >= patch, input[2] >= patch else {
         return .failure(ShapeError("patch_embed patch \(patch) is larger than its input's \(input[1] < patch ? "height \(input[1])" : "width \(input[2])")"))

@@ -216,8 +216,8 @@ public final class Sequential {
       embedding.initialize(using: &random)
       return embedding
     case .tokenMeanpool: return TokenMeanPool(name: name("token_meanpool"), input: input)
-    case let .patchEmbed(units, _):
-      let embed = PatchEmbed(name: name("patch_embed"), input: input, units: units)
+    case let .patchEmbed(units, patch):
+      let embed = PatchEmbed.kind(patch: patch)!.init(name: name("patch_embed"), input: input, units: units)
       embed.initialize(scheme, using: &random)
       return embed
     }
