@@ -24,6 +24,8 @@ struct GraphBuilder {
     case .dropout: return
     case .formula(let formula):
       throw refuse("formula layer '\(formula.name)' has no ONNX operator")
+    case .denseTokens, .layernorm, .softmax, .gelu, .geluTanh, .attentionHeads, .positionEmbedding, .tokenMeanpool, .patchEmbed:
+      throw refuse("transformer layers are not exported to ONNX yet")
     case let .conv2d(channels, kernel, stride, padding):
       let (w, b) = try take(2, refuse).pair
       emit("Conv", name, [current, constant(w, shape: [channels, input[0], kernel, kernel]), constant(b, shape: [channels])],

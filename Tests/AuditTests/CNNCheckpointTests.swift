@@ -110,6 +110,19 @@ import Train
     #expect(error.contains("layer 2 (sigmoid)"))
   }
 
+  @Test func attentionAndLayerNormAreRefusedWithTheReason() throws {
+    for (spec, reason) in [("input 4x6\nlayernorm\ntoken_meanpool\ndense 2\nloss mse", "layer 1 ('layernorm') is not bounded by the robustness audit: layer norm divides"),
+                           ("input 4x6\nattention_heads 2\ntoken_meanpool\ndense 2\nloss mse", "layer 1 ('attention_heads 2') is not bounded by the robustness audit: attention multiplies")] {
+      let model = try Sequential(try ModelSpec(parsing: spec), seed: 1, certificates: .builtIn)
+      do {
+        _ = try LayerNetwork(checkpoint: Checkpoint(model: model), path: "vit.ckpt")
+        Issue.record("\(spec) was accepted")
+      } catch {
+        #expect(error.description.hasPrefix("vit.ckpt: " + reason), "\(error)")
+      }
+    }
+  }
+
   @Test func arraysThatDoNotFitAreRefused() throws {
     let (good, _) = try Self.checkpoint(CNNReference(seed: 1))
     var reshaped = good

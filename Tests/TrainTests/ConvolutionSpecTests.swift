@@ -48,7 +48,7 @@ struct ConvolutionSpecTests {
     ("input 1x8x8\nconv2d 2 3 pad 3\nflatten\nloss mse", 2, 1, "conv2d padding 3 is not smaller than its kernel 3: some outputs would read only padding"),
     ("input 1x8x8\nconv2d 2 3 pad 1 pad 1\nflatten\nloss mse", 2, 18, "'pad' is given twice"),
     ("input 1x8x8\nconv2d 2 3 dilation 2\nflatten\nloss mse", 2, 12, "unexpected 'dilation'; expected 'stride N' or 'pad N' or the end of the line"),
-    ("input 1x28\ndense 2\nloss mse", 1, 7, "expected the input shape: N features, or CxHxW for images (e.g. 1x28x28), found '1x28'"),
+    ("input 1x2x28x28\ndense 2\nloss mse", 1, 7, "expected the input shape: N features, CxHxW for images (e.g. 1x28x28), or TxN for tokens (e.g. 16x49), found '1x2x28x28'"),
     ("input 1x0x28\ndense 2\nloss mse", 1, 7, "expected each size of CxHxW (a positive integer), found '0'"),
   ])
   func errors(text: String, line: Int, column: Int, message: String) {

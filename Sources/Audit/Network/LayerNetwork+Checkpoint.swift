@@ -81,6 +81,11 @@ extension LayerNetwork {
         let statistics = try reader.batchNorm(spec, channels: x.channels)
         layers.append(try SparseAffineLayer.batchNorm(
           input: x, scale: statistics[0], shift: statistics[1], mean: statistics[2], variance: statistics[3], epsilon: BatchNorm.epsilon))
+      case .layernorm, .softmax, .attentionHeads:
+        // Refused with the reason: none of them is a monotone function of one value, which is all
+        // the relaxations here bound.
+        throw AuditError.invalidArgument("\(path): layer \(position + 1) ('\(spec.text)') is not bounded by the robustness audit: "
+          + Self.transformerRefusal(spec))
       default:
         throw AuditError.unsupportedLayer(position: position + 1, kind: spec.text, tier: "robustness-audit")
       }
@@ -89,6 +94,18 @@ extension LayerNetwork {
     try self.init(layers: layers)
     let input = checkpoint.spec.inputShape
     if input.count == 3 { inputImage = ImageShape(channels: input[0], height: input[1], width: input[2]) }
+  }
+
+  /// Why a transformer layer has no sound bound here, in a sentence.
+  static func transformerRefusal(_ spec: LayerSpec) -> String {
+    switch spec {
+    case .layernorm:
+      return "layer norm divides each token by the standard deviation of its own features, a joint function of all of them with no sound relaxation implemented"
+    case .softmax:
+      return "softmax divides by a sum of exponentials of all its inputs, a joint function with no sound relaxation implemented"
+    default:
+      return "attention multiplies queries by keys and values by softmax weights, products of two functions of the input with no sound relaxation implemented"
+    }
   }
 
   /// The network in a trainer checkpoint (any layers the audit bounds) or a NumPy `.npz` of a

@@ -15,15 +15,16 @@ enum CompiledRules {
   static let prelude = "const p"
 
   /// Every compiled-in block by name, with the theorem file it is copied from: those of
-  /// `Theorems/layers.thm` (`blocks`), of `Theorems/cnn.thm` (`cnnBlocks`), and the max-pooling
-  /// theorem of `Theorems/maxpool.thm`.
+  /// `Theorems/layers.thm` (`blocks`), of `Theorems/cnn.thm` (`cnnBlocks`), the max-pooling
+  /// theorem of `Theorems/maxpool.thm`, and of `Theorems/transformer.thm` (`transformerBlocks`).
   static let allBlocks: [String: (source: String, text: String)] =
     blocks.mapValues { (source, $0) }.merging(cnnBlocks.mapValues { (cnnSource, $0) }) { first, _ in first }
       .merging(["maxpool2_s2": (maxpoolSource, maxpoolText)]) { first, _ in first }
+      .merging(transformerBlocks.mapValues { (transformerSource, $0) }) { first, _ in first }
 
   /// The theorem files the trainer's rules come from (`certify prove --all` builds their
   /// certificates into the program).
-  static let sources = [source, cnnSource, maxpoolSource]
+  static let sources = [source, cnnSource, maxpoolSource, transformerSource]
 
   /// The `layer` block of each certified block name of `Theorems/layers.thm`.
   static let blocks: [String: String] = [

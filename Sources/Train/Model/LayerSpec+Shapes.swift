@@ -13,7 +13,7 @@ extension LayerSpec {
   public func outputShape(input: [Int]) -> Result<[Int], ShapeError> {
     func image(_ what: String) -> Result<(c: Int, h: Int, w: Int), ShapeError> {
       guard input.count == 3 else {
-        return .failure(ShapeError("\(what) needs a CxHxW image, but its input is a vector of \(input[0]) values"
+        return .failure(ShapeError("\(what) needs a CxHxW image, but its input is \(Self.describe(input))"
           + " (give the input as 'input CxHxW', e.g. 'input 1x28x28')"))
       }
       return .success((input[0], input[1], input[2]))
@@ -40,16 +40,17 @@ extension LayerSpec {
       }
     }
     let width = input.reduce(1, *)
+    if let tokens = tokenOutputShape(input: input) { return tokens }
     switch self {
     case .dense(let units):
       guard input.count == 1 else {
-        return .failure(ShapeError("dense reads a vector, but its input is a \(input.map(String.init).joined(separator: "x")) image; write 'flatten' before it"))
+        return .failure(ShapeError("dense reads a vector, but its input is \(Self.describe(input)); write 'flatten' before it"))
       }
       return .success([units])
     case .relu, .sigmoid, .tanh, .dropout: return .success(input)
     case .formula(let formula):
       guard input.count == 1 else {
-        return .failure(ShapeError("layer '\(formula.name)' reads a vector, but its input is a \(input.map(String.init).joined(separator: "x")) image; write 'flatten' before it"))
+        return .failure(ShapeError("layer '\(formula.name)' reads a vector, but its input is \(Self.describe(input)); write '\(input.count == 2 ? "token_meanpool" : "flatten")' before it"))
       }
       return .success([max(formula.outputWidth(forInput: width) ?? 0, 0)])
     case let .conv2d(channels, kernel, stride, padding):
@@ -66,6 +67,8 @@ extension LayerSpec {
     case .globalAvgpool: return image("global_avgpool").map { [$0.c] }
     case .flatten: return image("flatten").map { _ in [width] }
     case .batchnorm: return image("batchnorm").map { _ in input }
+    case .denseTokens, .layernorm, .softmax, .gelu, .geluTanh, .attentionHeads, .positionEmbedding, .tokenMeanpool, .patchEmbed:
+      preconditionFailure("a transformer layer's shape is tokenOutputShape's")
     }
   }
 
@@ -89,14 +92,18 @@ extension LayerSpec {
     case let .depthwiseConv2d(k, _, _): return count([channels, k, k], plus: channels)
     case .batchnorm: return count([4, channels], plus: 0)  // g, b, and the running m, v
     case .relu, .sigmoid, .tanh, .dropout, .formula, .maxpool, .avgpool, .globalAvgpool, .flatten: return 0
+    case .denseTokens, .layernorm, .softmax, .gelu, .geluTanh, .attentionHeads, .positionEmbedding, .tokenMeanpool, .patchEmbed:
+      return tokenParameterCount(input: input)
     }
   }
 }
 
 extension LayerSpec {
   /// The scratch values per example a layer's kernels keep besides its output and input gradient
-  /// (a convolution's unfolded columns and their gradient, and its output as `[D, B OH OW]`).
+  /// (a convolution's unfolded columns and their gradient, and its output as `[D, B OH OW]`;
+  /// attention's weights, `tokenScratchPerExample`).
   func scratchPerExample(input: [Int]) -> Int? {
+    if let tokens = tokenScratchPerExample(input: input) { return tokens }
     guard case let .conv2d(channels, kernel, _, _) = self, case let .success(output) = outputShape(input: input) else { return 0 }
     let plane = output[1] * output[2]
     let (taps, o1) = input[0].multipliedReportingOverflow(by: kernel * kernel)

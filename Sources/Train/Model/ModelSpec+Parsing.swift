@@ -27,8 +27,11 @@ extension ModelSpec {
   /// The layer statements by keyword: how each reads its arguments. A new layer kind adds its
   /// keyword here and a `LayerSpec` case (formula layers are read by `SpecParser` itself: a
   /// `layer` block spans several lines).
-  static let layerKeywords: [String: @Sendable (inout SpecLine) throws -> LayerSpec] = [
-    "dense": { line in .dense(units: try line.positiveInteger(what: "the layer's output width")) },
+  static let layerKeywords: [String: @Sendable (inout SpecLine) throws -> LayerSpec] = transformerLayerKeywords.merging([
+    "dense": { line in
+      let units = try line.positiveInteger(what: "the layer's output width")
+      return line.inputShape.count == 2 ? .denseTokens(units: units) : .dense(units: units)
+    },
     "relu": { _ in .relu },
     "sigmoid": { _ in .sigmoid },
     "tanh": { _ in .tanh },
@@ -58,7 +61,7 @@ extension ModelSpec {
     "global_avgpool": { _ in .globalAvgpool },
     "flatten": { _ in .flatten },
     "batchnorm": { _ in .batchnorm },
-  ]
+  ]) { first, _ in first }
 }
 
 /// The tokens of one spec line, read left to right, each with its column.
@@ -133,17 +136,17 @@ struct SpecLine {
     return value
   }
 
-  /// A shape: `N`, or `CxHxW` with each factor positive (the input of a spec).
+  /// A shape: `N`, `TxN` (tokens) or `CxHxW`, with each factor positive (the input of a spec).
   mutating func shape(what: String) throws -> [Int] {
     let token = try word(what: what)
     let parts = token.text.split(separator: "x", omittingEmptySubsequences: false)
-    guard parts.count == 1 || parts.count == 3 else {
+    guard (1...3).contains(parts.count) else {
       throw error("expected \(what), found '\(MessageText.cut(token.text))'", column: token.column)
     }
     var shape: [Int] = []
     var line = SpecLine(file: file, number: number, text: Substring(parts.joined(separator: " ")))
     for _ in parts {
-      do { shape.append(try line.positiveInteger(what: parts.count == 1 ? "the number of input features" : "each size of CxHxW")) } catch let e as SpecError {
+      do { shape.append(try line.positiveInteger(what: parts.count == 1 ? "the number of input features" : parts.count == 2 ? "each size of TxN" : "each size of CxHxW")) } catch let e as SpecError {
         throw SpecError(file: file, line: number, column: token.column, message: e.message)
       }
     }
@@ -251,7 +254,7 @@ struct SpecParser {
       switch keyword {
       case "input":
         guard inputWidth == nil else { throw line.error("a spec has one 'input' statement", column: keywordColumn) }
-        inputShape = try line.shape(what: "the input shape: N features, or CxHxW for images (e.g. 1x28x28)")
+        inputShape = try line.shape(what: "the input shape: N features, CxHxW for images (e.g. 1x28x28), or TxN for tokens (e.g. 16x49)")
         inputWidth = inputShape!.reduce(1, *)
       case "loss":
         guard inputWidth != nil else { throw missingInput(line, keywordColumn) }

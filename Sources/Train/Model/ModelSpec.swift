@@ -7,9 +7,11 @@
 ///     dense 10
 ///     loss softmax_cross_entropy
 ///
-/// One statement per line, `#` starts a comment. Statements: `input N` (first), `dense N`, `relu`,
-/// `sigmoid`, `tanh`, `dropout keep P` (keep probability `P` in (0, 1]), and `loss NAME` (last;
-/// `softmax_cross_entropy` or `mse`). Parsing reports the first error with its line and column.
+/// One statement per line, `#` starts a comment. Statements: `input N` (first; `CxHxW` for an
+/// image, `TxN` for `T` tokens of `N` features), `dense N`, `relu`, `sigmoid`, `tanh`,
+/// `dropout keep P` (keep probability `P` in (0, 1]), and `loss NAME` (last;
+/// `softmax_cross_entropy` or `mse`); the convolutional and transformer layers of Docs/Training.md.
+/// Parsing reports the first error with its line and column.
 ///
 /// A custom layer is a `layer` block in the theorem language (`FormulaLayerSpec`): the header at
 /// column 1, its lines indented. Its one dimension is the width of the layer's input; the engine
@@ -121,6 +123,26 @@ public enum LayerSpec: Equatable, Sendable {
   case batchnorm
   /// `[C, H, W]` read as the vector of its `C H W` values in storage order.
   case flatten
+  /// `dense N` on `[T, I]` tokens: the same dense map applied to every token, giving `[T, N]`.
+  case denseTokens(units: Int)
+  /// Layer normalization over the last axis (each token's features), with scale and shift.
+  case layernorm
+  /// Softmax over the last axis.
+  case softmax
+  /// GELU, the erf form.
+  case gelu
+  /// GELU, the tanh approximation.
+  case geluTanh
+  /// Scaled dot-product attention in `heads` heads over `[T, 3D]` tokens (each token's query, key
+  /// and value side by side), giving `[T, D]`.
+  case attentionHeads(heads: Int)
+  /// A learned position embedding added to `[T, D]` tokens.
+  case positionEmbedding
+  /// The mean of the tokens: `[T, D]` to `[D]`.
+  case tokenMeanpool
+  /// A `[C, H, W]` image cut into `patch x patch` patches (stride `patch`), each mapped to `units`
+  /// features: `[GH GW, units]` tokens.
+  case patchEmbed(units: Int, patch: Int)
 
   /// The statement as written in a spec.
   public var text: String {
@@ -140,6 +162,15 @@ public enum LayerSpec: Equatable, Sendable {
     case .globalAvgpool: return "global_avgpool"
     case .batchnorm: return "batchnorm"
     case .flatten: return "flatten"
+    case .denseTokens(let units): return "dense \(units)"
+    case .layernorm: return "layernorm"
+    case .softmax: return "softmax"
+    case .gelu: return "gelu"
+    case .geluTanh: return "gelu_tanh"
+    case .attentionHeads(let heads): return "attention_heads \(heads)"
+    case .positionEmbedding: return "position_embedding"
+    case .tokenMeanpool: return "token_meanpool"
+    case let .patchEmbed(units, patch): return "patch_embed \(units) \(patch)"
     }
   }
 }

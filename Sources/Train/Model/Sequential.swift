@@ -94,7 +94,7 @@ public final class Sequential {
       return
     }
     if let slow = ModelCertificate.slowNode(in: schedule) {
-      modelCertificateGap = "no model certificate built with the model: node \(slow) is a convolution or pooling layer, whose chain-rule proof takes minutes in the engine today; ModelCertificate.prove(model.schedule) builds it on request"
+      modelCertificateGap = "no model certificate built with the model: node \(slow) is a convolution, pooling or transformer layer, whose chain-rule proof takes minutes in the engine today; ModelCertificate.prove(model.schedule) builds it on request"
       return
     }
     do {
@@ -202,6 +202,24 @@ public final class Sequential {
       return Dropout(name: name("dropout"), width: inputWidth, keepProbability: Float(keep), seed: seed, shape: input)
     case .formula(let formula):
       return FormulaLayer(name: name(formula.name), spec: formula, inputWidth: inputWidth)
+    case .denseTokens(let units):
+      let dense = DenseTokens(name: name("dense"), input: input, units: units)
+      dense.initialize(scheme, using: &random)
+      return dense
+    case .layernorm: return LayerNorm(name: name("layernorm"), input: input)
+    case .softmax: return Softmax(name: name("softmax"), input: input)
+    case .gelu: return GELU(name: name("gelu"), input: input)
+    case .geluTanh: return GELUTanh(name: name("gelu_tanh"), input: input)
+    case .attentionHeads(let heads): return AttentionHeads(name: name("attention"), input: input, heads: heads)
+    case .positionEmbedding:
+      let embedding = PositionEmbedding(name: name("position_embedding"), input: input)
+      embedding.initialize(using: &random)
+      return embedding
+    case .tokenMeanpool: return TokenMeanPool(name: name("token_meanpool"), input: input)
+    case let .patchEmbed(units, patch):
+      let embed = PatchEmbed.kind(patch: patch)!.init(name: name("patch_embed"), input: input, units: units)
+      embed.initialize(scheme, using: &random)
+      return embed
     }
   }
 

@@ -1,0 +1,203 @@
+/// Scaled dot-product attention in `H` heads, certified block `attention_heads`
+/// (`Theorems/transformer.thm`). Per head `h`, with `E` features per head:
+///
+///     S = Q Kᵀ / √E     A = softmax of each row of S     O = A V
+///     vjp Q = dS K / √E     vjp K = dSᵀ Q / √E     vjp V = Aᵀ dO
+///     where dS = A ∘ (dA - rowsum(A ∘ dA)), dA = dO Vᵀ
+///
+/// The layer reads one example as `[T, 3D]` tokens, each token's query, key and value side by side
+/// (`D = H E`, what a `dense` to `3D` features before it gives), and writes `[T, D]`. A token's
+/// `D` features are read as `H x E` (head-major), so the heads are split and merged by re-indexing
+/// the same storage; `Q`, `K`, `V` are the three disjoint column ranges of the input, and the
+/// input gradient is the three rules' values written back into them. All products are BLAS `gemm`
+/// calls on strided views; the forward pass keeps the attention weights `A` for the backward pass.
+public final class AttentionHeads: LayerKernels {
+  public static let certifiedBlock = "attention_heads"
+  public static let ruleNames = ["attention_heads.Q", "attention_heads.K", "attention_heads.V"]
+  public static let operandNames = ["Q", "K", "V"]
+
+  public let name: String
+  public let tokens: Int
+  public let heads: Int
+  /// Features per head, `E`.
+  public let headWidth: Int
+  public var width: Int { heads * headWidth }
+  public var inputShape: [Int] { [tokens, 3 * width] }
+  public var outputShape: [Int] { [tokens, width] }
+  public var inputWidth: Int { tokens * 3 * width }
+  public var outputWidth: Int { tokens * width }
+  public var parameters: [Parameter] { [] }
+
+  private var output: Workspace<Float>
+  private var inputGradient: Workspace<Float>
+  /// The attention weights, `[B, H T T]`.
+  private var weights: Workspace<Float>
+  private var scratch: [Float]
+  private var lastInput: UnsafeMatrix<Float>?
+
+  /// Attention over `input` (`[T, 3D]`) in `heads` heads; `3D` must be a multiple of `3 heads`.
+  public init(name: String, input: [Int], heads: Int) {
+    precondition(input.count == 2 && heads > 0 && input[1] % (3 * heads) == 0, "attention takes [T, 3 H E] tokens")
+    self.name = name
+    (tokens, self.heads, headWidth) = (input[0], heads, input[1] / (3 * heads))
+    let width = heads * headWidth
+    output = Workspace(columns: tokens * width)
+    inputGradient = Workspace(columns: tokens * 3 * width)
+    weights = Workspace(columns: heads * tokens * tokens)
+    scratch = [Float](repeating: 0, count: tokens * tokens)
+  }
+
+  package func reserve(batchCapacity: Int) {
+    output.reserve(rows: batchCapacity)
+    inputGradient.reserve(rows: batchCapacity)
+    weights.reserve(rows: batchCapacity)
+  }
+
+  package func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
+    let y = output.matrix(rows: input.rows)
+    Self.forward(qkv: input, tokens: tokens, heads: heads, headWidth: headWidth, weights: weights.matrix(rows: input.rows), into: y)
+    lastInput = input
+    return y
+  }
+
+  package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
+    guard needsInputGradient else { return nil }
+    guard let x = lastInput, x.rows == outputGradient.rows else {
+      preconditionFailure("\(name): backward without a matching forward")
+    }
+    let dx = inputGradient.matrix(rows: x.rows)
+    scratch.withUnsafeMutableBufferPointer { s in
+      Self.backward(qkv: x, tokens: tokens, heads: heads, headWidth: headWidth, weights: weights.matrix(rows: x.rows),
+                    outputGradient: outputGradient, scratch: s.baseAddress!, into: dx)
+    }
+    return dx
+  }
+
+  // MARK: - Kernels
+
+  /// Rows of `qkv` are examples of `[T, 3D]`; rows of `weights` their `[H, T, T]` attention
+  /// weights (written), rows of `y` their `[T, D]` outputs.
+  static func forward<S: TrainScalar>(
+    qkv: UnsafeMatrix<S>, tokens t: Int, heads: Int, headWidth e: Int, weights: UnsafeMatrix<S>, into y: UnsafeMatrix<S>
+  ) {
+    let d = heads * e
+    let scale = 1 / S(e).squareRoot()
+    for b in 0..<qkv.rows {
+      let example = qkv.row(b)
+      for h in 0..<heads {
+        let (q, k, v) = (example + h * e, example + d + h * e, example + 2 * d + h * e)
+        let a = weights.row(b) + h * t * t
+        S.gemm(transposeA: false, transposeB: true, m: t, n: t, k: e, alpha: scale, a: q, lda: 3 * d, b: k, ldb: 3 * d,
+               beta: 0, c: a, ldc: t)
+        Softmax.forward(z: UnsafeMatrix(a, rows: t, columns: t), into: UnsafeMatrix(a, rows: t, columns: t))
+        S.gemm(transposeA: false, transposeB: false, m: t, n: e, k: t, alpha: 1, a: a, lda: t, b: v, ldb: 3 * d,
+               beta: 0, c: y.row(b) + h * e, ldc: d)
+      }
+    }
+  }
+
+  /// The three rules per example and head, written into the query, key and value columns of `dx`.
+  /// `scratch` holds `T T` values (`dA`, then `dS` in place).
+  static func backward<S: TrainScalar>(
+    qkv: UnsafeMatrix<S>, tokens t: Int, heads: Int, headWidth e: Int, weights: UnsafeMatrix<S>,
+    outputGradient dy: UnsafeMatrix<S>, scratch ds: UnsafeMutablePointer<S>, into dx: UnsafeMatrix<S>
+  ) {
+    let d = heads * e
+    let scale = 1 / S(e).squareRoot()
+    let grid = UnsafeMatrix(ds, rows: t, columns: t)
+    for b in 0..<qkv.rows {
+      let (example, gradient, upstream) = (qkv.row(b), dx.row(b), dy.row(b))
+      for h in 0..<heads {
+        let (q, k, v) = (example + h * e, example + d + h * e, example + 2 * d + h * e)
+        let a = weights.row(b) + h * t * t
+        let dO = upstream + h * e
+        // dA = dO Vᵀ; vjp V = Aᵀ dO.
+        S.gemm(transposeA: false, transposeB: true, m: t, n: t, k: e, alpha: 1, a: dO, lda: d, b: v, ldb: 3 * d, beta: 0, c: ds, ldc: t)
+        S.gemm(transposeA: true, transposeB: false, m: t, n: e, k: t, alpha: 1, a: a, lda: t, b: dO, ldb: d,
+               beta: 0, c: gradient + 2 * d + h * e, ldc: 3 * d)
+        // dS = A ∘ (dA - rowsum(A ∘ dA)): the softmax rule, in place.
+        Softmax.backward(output: UnsafeMatrix(a, rows: t, columns: t), outputGradient: grid, into: grid)
+        // vjp Q = dS K / √E; vjp K = dSᵀ Q / √E.
+        S.gemm(transposeA: false, transposeB: false, m: t, n: e, k: t, alpha: scale, a: ds, lda: t, b: k, ldb: 3 * d,
+               beta: 0, c: gradient + h * e, ldc: 3 * d)
+        S.gemm(transposeA: true, transposeB: false, m: t, n: e, k: t, alpha: scale, a: ds, lda: t, b: q, ldb: 3 * d,
+               beta: 0, c: gradient + d + h * e, ldc: 3 * d)
+      }
+    }
+  }
+
+  // MARK: - Rules on explicit operands
+
+  /// `Q`, `K`, `V` (and `dy`) as `[T, H, E]` for one example or `[B, T, H, E]`, packed into the
+  /// layer's `[B, T 3D]` rows.
+  private static func pack<S: TrainScalar>(_ operands: [String: Tensor<S>], names: [String]) throws -> (rows: Tensor<S>, shape: [Int]) {
+    func fail(_ reason: String) -> TrainingError { .badOperands(block: certifiedBlock, reason: reason) }
+    var shape: [Int]?
+    var parts: [Tensor<S>] = []
+    for name in names {
+      guard let x = operands[name] else {
+        throw fail("missing operand '\(name)' (given: \(operands.keys.sorted().joined(separator: ", ")))")
+      }
+      guard x.shape.count == 3 || x.shape.count == 4 else { throw fail("'\(name)' has shape \(x.shape); expected [T, H, E] or [B, T, H, E]") }
+      if let shape, shape != x.shape { throw fail("'\(name)' has shape \(x.shape); expected \(shape) like '\(names[0])'") }
+      shape = x.shape
+      parts.append(x)
+    }
+    let s = shape!
+    let (b, t, d) = s.count == 3 ? (1, s[0], s[1] * s[2]) : (s[0], s[1], s[2] * s[3])
+    var rows = [S](repeating: 0, count: b * t * names.count * d)
+    for (p, part) in parts.enumerated() {
+      let values = part.scalars
+      for r in 0..<(b * t) {
+        for c in 0..<d { rows[(r * names.count + p) * d + c] = values[r * d + c] }
+      }
+    }
+    return (Tensor(shape: [b, t * names.count * d], scalars: rows), s)
+  }
+
+  public static func forward<S: TrainScalar>(_ operands: [String: Tensor<S>]) throws -> Tensor<S> {
+    var (x, shape) = try pack(operands, names: operandNames)
+    let (t, h, e) = (shape[shape.count - 3], shape[shape.count - 2], shape[shape.count - 1])
+    var a = Tensor<S>(zeros: [x.shape[0], h * t * t])
+    var y = Tensor<S>(zeros: [x.shape[0], t * h * e])
+    x.withMatrix { x in a.withMatrix { a in y.withMatrix { y in forward(qkv: x, tokens: t, heads: h, headWidth: e, weights: a, into: y) } } }
+    return y.reshaped(shape)
+  }
+
+  public static func backward<S: TrainScalar>(_ operands: [String: Tensor<S>]) throws -> [String: Tensor<S>] {
+    var (x, shape) = try pack(operands, names: operandNames)
+    var (dy, upstreamShape) = try pack(operands, names: ["dy"])
+    guard upstreamShape == shape else {
+      throw TrainingError.badOperands(block: certifiedBlock, reason: "'dy' has shape \(upstreamShape); expected \(shape) like 'Q'")
+    }
+    let (t, h, e) = (shape[shape.count - 3], shape[shape.count - 2], shape[shape.count - 1])
+    let d = h * e
+    var a = Tensor<S>(zeros: [x.shape[0], h * t * t])
+    var y = Tensor<S>(zeros: [x.shape[0], t * d])
+    var dx = Tensor<S>(zeros: x.shape)
+    var scratch = [S](repeating: 0, count: t * t)
+    x.withMatrix { x in
+      a.withMatrix { a in
+        y.withMatrix { y in forward(qkv: x, tokens: t, heads: h, headWidth: e, weights: a, into: y) }
+        dy.withMatrix { dy in
+          dx.withMatrix { dx in
+            scratch.withUnsafeMutableBufferPointer { s in
+              backward(qkv: x, tokens: t, heads: h, headWidth: e, weights: a, outputGradient: dy, scratch: s.baseAddress!, into: dx)
+            }
+          }
+        }
+      }
+    }
+    // Unpack the query, key and value columns of each token.
+    let values = dx.scalars
+    var result: [String: Tensor<S>] = [:]
+    for (p, rule) in ruleNames.enumerated() {
+      var part = [S](repeating: 0, count: values.count / 3)
+      for r in 0..<(part.count / d) {
+        for c in 0..<d { part[r * d + c] = values[(r * 3 + p) * d + c] }
+      }
+      result[rule] = Tensor(shape: shape, scalars: part)
+    }
+    return result
+  }
+}

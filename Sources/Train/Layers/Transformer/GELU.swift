@@ -1,0 +1,91 @@
+import Foundation
+
+/// GELU in the erf form, certified block `gelu` (`Theorems/transformer.thm`):
+/// `y = gelu(x) = x Φ(x) = (1/2) x (1 + erf(x / √2))`,
+/// `vjp x = ((1/2)(1 + erf(x / √2)) + x exp(-x²/2) / √(2π)) dy`.
+///
+/// Elementwise, so it keeps any shape. The backward pass reads the input the forward pass saw.
+/// `GELUTanh` (the tanh approximation) overrides the two kernels and the block name.
+public class GELU: LayerKernels {
+  public class var certifiedBlock: String { "gelu" }
+  public class var ruleNames: [String] { [certifiedBlock + ".x"] }
+  public class var operandNames: [String] { ["x"] }
+
+  public let name: String
+  public let inputShape: [Int]
+  public var outputShape: [Int] { inputShape }
+  public var inputWidth: Int { inputShape.reduce(1, *) }
+  public var outputWidth: Int { inputWidth }
+  public var parameters: [Parameter] { [] }
+
+  private var output: Workspace<Float>
+  private var inputGradient: Workspace<Float>
+  private var lastInput: UnsafeMatrix<Float>?
+
+  public required init(name: String, input: [Int]) {
+    self.name = name
+    inputShape = input
+    output = Workspace(columns: input.reduce(1, *))
+    inputGradient = Workspace(columns: input.reduce(1, *))
+  }
+
+  package func reserve(batchCapacity: Int) {
+    output.reserve(rows: batchCapacity)
+    inputGradient.reserve(rows: batchCapacity)
+  }
+
+  package func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
+    let y = output.matrix(rows: input.rows)
+    Self.forward(x: input, into: y)
+    lastInput = input
+    return y
+  }
+
+  package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
+    guard needsInputGradient else { return nil }
+    guard let x = lastInput, x.rows == outputGradient.rows else {
+      preconditionFailure("\(name): backward without a matching forward")
+    }
+    let dx = inputGradient.matrix(rows: x.rows)
+    Self.backward(x: x, outputGradient: outputGradient, into: dx)
+    return dx
+  }
+
+  // MARK: - Kernels
+
+  class func forward<S: TrainScalar>(x: UnsafeMatrix<S>, into y: UnsafeMatrix<S>) {
+    let (xs, ys) = (x.base, y.base)
+    let half: S = 1 / 2, inverseRoot2 = S(1 / 2.0.squareRoot())
+    for k in 0..<x.count { ys[k] = half * xs[k] * (1 + ScalarFunctions.erf(xs[k] * inverseRoot2)) }
+  }
+
+  /// `dx = ((1/2)(1 + erf(x/√2)) + x exp(-x²/2)/√(2π)) dy`.
+  class func backward<S: TrainScalar>(x: UnsafeMatrix<S>, outputGradient dy: UnsafeMatrix<S>, into dx: UnsafeMatrix<S>) {
+    let (xs, dys, dxs) = (x.base, dy.base, dx.base)
+    let half: S = 1 / 2, inverseRoot2 = S(1 / 2.0.squareRoot()), inverseRoot2Pi = S(1 / (2 * Double.pi).squareRoot())
+    for k in 0..<x.count {
+      let v = xs[k]
+      let slope = half * (1 + ScalarFunctions.erf(v * inverseRoot2)) + v * S.exponential(-v * v * half) * inverseRoot2Pi
+      dxs[k] = slope * dys[k]
+    }
+  }
+
+  // MARK: - Rules on explicit operands
+
+  public class func forward<S: TrainScalar>(_ operands: [String: Tensor<S>]) throws -> Tensor<S> {
+    try Elementwise.forward(block: certifiedBlock, operands) { x, y in forward(x: x, into: y) }
+  }
+
+  public class func backward<S: TrainScalar>(_ operands: [String: Tensor<S>]) throws -> [String: Tensor<S>] {
+    try Elementwise.backward(block: certifiedBlock, operands) { x, dy, dx in backward(x: x, outputGradient: dy, into: dx) }
+  }
+}
+
+/// Scalar functions the transformer kernels need beyond `TrainScalar`'s, in `Float` or `Double`.
+enum ScalarFunctions {
+  /// `erf`, in the scalar's own precision (`erff` for `Float`).
+  @inline(__always) static func erf<S: TrainScalar>(_ x: S) -> S {
+    if S.self == Float.self { return S(Foundation.erff(Float(x))) }
+    return S(Foundation.erf(Double(x)))
+  }
+}

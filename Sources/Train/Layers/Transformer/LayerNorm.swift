@@ -1,0 +1,216 @@
+/// Layer normalization of each token's features, certified block `layernorm`
+/// (`Theorems/transformer.thm`), with a learned scale `g` and shift `b`:
+///
+///     mu = (1/n) sum_j x[t, j]    var = (1/n) sum_j (x[t, j] - mu)²    r = (var + eps)^(-1/2)
+///     xhat = (x - mu) r           y = g xhat + b
+///     vjp x = r (g dy - mean(g dy) - xhat mean(g dy xhat))
+///     vjp g = sum_t dy xhat       vjp b = sum_t dy
+///
+/// Its input is `[T, n]` tokens or an `[n]` vector (one token); a batch is `[B T, n]` rows.
+/// `eps = 1e-5` (PyTorch's default), so `eps > 0`, the block's assumption, holds. The forward pass
+/// keeps `xhat` and `r` for the backward pass.
+public final class LayerNorm: LayerKernels {
+  public static let certifiedBlock = "layernorm"
+  public static let ruleNames = ["layernorm.x", "layernorm.g", "layernorm.b"]
+  public static let operandNames = ["x", "g", "b", "eps"]
+  public static let epsilon: Float = 1e-5
+
+  public let name: String
+  public let inputShape: [Int]
+  public var outputShape: [Int] { inputShape }
+  public var inputWidth: Int { tokens * features }
+  public var outputWidth: Int { inputWidth }
+  /// `g`, shape `[n]`, starting at 1.
+  public let scale: Parameter
+  /// `b`, shape `[n]`, starting at 0.
+  public let shift: Parameter
+  public var parameters: [Parameter] { [scale, shift] }
+
+  let tokens: Int
+  let features: Int
+  private var output: Workspace<Float>
+  private var inputGradient: Workspace<Float>
+  private var normalized: Workspace<Float>
+  private var inverseDeviation: [Float] = []
+  private var lastRows = -1
+
+  /// A layer norm over the last axis of `input` (`[T, n]` or `[n]`).
+  public init(name: String, input: [Int]) {
+    precondition(input.count == 1 || input.count == 2, "layernorm takes [n] or [T, n]")
+    self.name = name
+    inputShape = input
+    (tokens, features) = input.count == 2 ? (input[0], input[1]) : (1, input[0])
+    scale = Parameter(name: name + ".g", rule: "layernorm.g", shape: [features])
+    shift = Parameter(name: name + ".b", rule: "layernorm.b", shape: [features])
+    scale.value = Tensor(shape: [features], repeating: 1)
+    output = Workspace(columns: tokens * features)
+    inputGradient = Workspace(columns: tokens * features)
+    normalized = Workspace(columns: tokens * features)
+  }
+
+  package func reserve(batchCapacity: Int) {
+    output.reserve(rows: batchCapacity)
+    inputGradient.reserve(rows: batchCapacity)
+    normalized.reserve(rows: batchCapacity)
+    inverseDeviation = [Float](repeating: 0, count: batchCapacity * tokens)
+  }
+
+  /// A `[B, T n]` batch viewed as its `[B T, n]` tokens.
+  private func tokenRows(_ m: UnsafeMatrix<Float>) -> UnsafeMatrix<Float> {
+    UnsafeMatrix(m.base, rows: m.rows * tokens, columns: features)
+  }
+
+  package func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
+    let y = output.matrix(rows: input.rows)
+    let xhat = normalized.matrix(rows: input.rows)
+    scale.value.withUnsafeBufferPointer { g in
+      shift.value.withUnsafeBufferPointer { b in
+        inverseDeviation.withUnsafeMutableBufferPointer { r in
+          LayerNorm.forward(x: tokenRows(input), scale: g.baseAddress!, shift: b.baseAddress!, epsilon: Self.epsilon,
+                            normalized: tokenRows(xhat), inverseDeviation: r.baseAddress!, into: tokenRows(y))
+        }
+      }
+    }
+    lastRows = input.rows
+    return y
+  }
+
+  package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
+    guard lastRows == outputGradient.rows else { preconditionFailure("\(name): backward without a matching forward") }
+    let xhat = normalized.matrix(rows: lastRows)
+    let dx = needsInputGradient ? tokenRows(inputGradient.matrix(rows: lastRows)) : nil
+    scale.value.withUnsafeBufferPointer { g in
+      scale.gradient.withUnsafeMutableBufferPointer { dg in
+        shift.gradient.withUnsafeMutableBufferPointer { db in
+          inverseDeviation.withUnsafeBufferPointer { r in
+            LayerNorm.backward(
+              normalized: tokenRows(xhat), inverseDeviation: r.baseAddress!, scale: g.baseAddress!, outputGradient: tokenRows(outputGradient),
+              scaleGradient: dg.baseAddress!, shiftGradient: db.baseAddress!, inputGradient: dx,
+              accumulateScale: scale.accumulatesGradient, accumulateShift: shift.accumulatesGradient)
+          }
+        }
+      }
+    }
+    return dx.map { UnsafeMatrix($0.base, rows: lastRows, columns: inputWidth) }
+  }
+
+  // MARK: - Kernels
+
+  /// Per row of `x` (a token): `xhat = (x - mu) r`, `y = g xhat + b`; `xhat` and `r` are kept.
+  static func forward<S: TrainScalar>(
+    x: UnsafeMatrix<S>, scale g: UnsafePointer<S>, shift b: UnsafePointer<S>, epsilon: S,
+    normalized xhat: UnsafeMatrix<S>, inverseDeviation r: UnsafeMutablePointer<S>, into y: UnsafeMatrix<S>
+  ) {
+    let n = x.columns
+    let inverseCount = 1 / S(n)
+    for row in 0..<x.rows {
+      let (xs, hs, ys) = (x.row(row), xhat.row(row), y.row(row))
+      var sum: S = 0
+      for i in 0..<n { sum += xs[i] }
+      let mu = sum * inverseCount
+      var squares: S = 0
+      for i in 0..<n { let d = xs[i] - mu; squares += d * d }
+      let rr = 1 / (squares * inverseCount + epsilon).squareRoot()
+      r[row] = rr
+      for i in 0..<n {
+        let h = (xs[i] - mu) * rr
+        hs[i] = h
+        ys[i] = g[i] * h + b[i]
+      }
+    }
+  }
+
+  /// `dg = sum dy xhat`, `db = sum dy` over every row, and per row
+  /// `dx = r (g dy - mean(g dy) - xhat mean(g dy xhat))` when `inputGradient` is given.
+  static func backward<S: TrainScalar>(
+    normalized xhat: UnsafeMatrix<S>, inverseDeviation r: UnsafePointer<S>, scale g: UnsafePointer<S>, outputGradient dy: UnsafeMatrix<S>,
+    scaleGradient dg: UnsafeMutablePointer<S>, shiftGradient db: UnsafeMutablePointer<S>, inputGradient dx: UnsafeMatrix<S>?,
+    accumulateScale: Bool = false, accumulateShift: Bool = false
+  ) {
+    let n = xhat.columns
+    if !accumulateScale { dg.update(repeating: 0, count: n) }
+    if !accumulateShift { db.update(repeating: 0, count: n) }
+    let inverseCount = 1 / S(n)
+    for row in 0..<xhat.rows {
+      let (hs, ds) = (xhat.row(row), dy.row(row))
+      var meanGD: S = 0, meanGDH: S = 0
+      for i in 0..<n {
+        dg[i] += ds[i] * hs[i]
+        db[i] += ds[i]
+        let gd = g[i] * ds[i]
+        meanGD += gd
+        meanGDH += gd * hs[i]
+      }
+      guard let dx else { continue }
+      meanGD *= inverseCount
+      meanGDH *= inverseCount
+      let out = dx.row(row)
+      for i in 0..<n { out[i] = r[row] * (g[i] * ds[i] - meanGD - hs[i] * meanGDH) }
+    }
+  }
+
+  // MARK: - Rules on explicit operands
+
+  /// `eps` is an operand (shape `[]`), `LayerNorm.epsilon` when absent.
+  private static func epsilon<S: TrainScalar>(_ operands: [String: Tensor<S>]) -> S {
+    operands["eps"]?.scalars.first ?? S(epsilon)
+  }
+
+  public static func forward<S: TrainScalar>(_ operands: [String: Tensor<S>]) throws -> Tensor<S> {
+    var reader = TokenOperandReader(block: certifiedBlock, operands)
+    var x = try reader.tokens("x")
+    let n = x.shape[1]
+    var g = try reader.parameter("g", shape: [n])
+    var b = try reader.parameter("b", shape: [n])
+    var (y, xhat, r) = (Tensor<S>(zeros: x.shape), Tensor<S>(zeros: x.shape), Tensor<S>(zeros: [x.shape[0]]))
+    x.withMatrix { x in
+      g.withMatrix { g in
+        b.withMatrix { b in
+          xhat.withMatrix { xhat in
+            r.withMatrix { r in
+              y.withMatrix { y in
+                forward(x: x, scale: g.base, shift: b.base, epsilon: epsilon(operands), normalized: xhat, inverseDeviation: r.base, into: y)
+              }
+            }
+          }
+        }
+      }
+    }
+    return reader.shaped(y)
+  }
+
+  public static func backward<S: TrainScalar>(_ operands: [String: Tensor<S>]) throws -> [String: Tensor<S>] {
+    var reader = TokenOperandReader(block: certifiedBlock, operands)
+    var x = try reader.tokens("x")
+    let n = x.shape[1]
+    var g = try reader.parameter("g", shape: [n])
+    var b = try reader.parameter("b", shape: [n])
+    var dy = try reader.tokens("dy", features: n)
+    var (y, xhat, r) = (Tensor<S>(zeros: x.shape), Tensor<S>(zeros: x.shape), Tensor<S>(zeros: [x.shape[0]]))
+    var (dx, dg, db) = (Tensor<S>(zeros: x.shape), Tensor<S>(zeros: [n]), Tensor<S>(zeros: [n]))
+    x.withMatrix { x in
+      g.withMatrix { g in
+        b.withMatrix { b in
+          xhat.withMatrix { xhat in
+            r.withMatrix { r in
+              y.withMatrix { y in
+                forward(x: x, scale: g.base, shift: b.base, epsilon: epsilon(operands), normalized: xhat, inverseDeviation: r.base, into: y)
+              }
+              dy.withMatrix { dy in
+                dx.withMatrix { dx in
+                  dg.withMatrix { dg in
+                    db.withMatrix { db in
+                      backward(normalized: xhat, inverseDeviation: r.base, scale: g.base, outputGradient: dy,
+                               scaleGradient: dg.base, shiftGradient: db.base, inputGradient: dx)
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    return [ruleNames[0]: reader.shaped(dx), ruleNames[1]: dg, ruleNames[2]: db]
+  }
+}
