@@ -31,12 +31,12 @@ extension ChainProof {
           return [(c, named, []), (c, .mul([.bracket(try Self.range(of: c, at: place.at)), named]), [1])]
         }
         for (c, target, inside) in targets {
-          var unfolded = try ProofBuilder().start(target)
-          try unfolded.apply(.unfold, at: inside)
-          guard (try? equal(content, unfolded.current, in: ProofBuilder())) != nil else { continue }
+          // Tried in the proof itself: a failed candidate's steps are left unused, and pruned from
+          // the certificate (StepPruning), rather than normalizing the right one twice.
           var named = try builder.start(target)
           try named.apply(.unfold, at: inside)
-          let same = try builder.apply(.trans(try equal(content, named.current, in: builder), try builder.apply(.sym(named.step))))
+          guard let equation = try? equal(content, named.current, in: builder) else { continue }
+          let same = try builder.apply(.trans(equation, try builder.apply(.sym(named.step))))
           current = try builder.apply(.cong(current, path: path, by: same))
           recognised = c
           break

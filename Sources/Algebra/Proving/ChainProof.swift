@@ -34,7 +34,7 @@ struct ChainProof {
     guard !plan.dominators(of: top).isEmpty else { return nil }
     var proof = try ChainProof(statement, v, plan)
     let theorem = try proof.run()
-    return ProofOutcome(statement: statement.name, theorem: theorem, steps: proof.builder.derivation.steps, failure: nil)
+    return ProofOutcome(statement: statement.name, theorem: theorem, steps: StepPruning.pruned(proof.builder.derivation.steps), failure: nil)
   }
 
   private init(_ statement: Statement, _ v: VectorJacobianProduct, _ plan: ChainPlan) throws {

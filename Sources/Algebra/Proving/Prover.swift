@@ -68,7 +68,7 @@ public enum Prover {
     let builder = ProofBuilder()
     do {
       let theorem = try proveOrThrow(statement, builder, foldingPowers: foldingPowers)
-      return ProofOutcome(statement: statement.name, theorem: theorem, steps: builder.derivation.steps, failure: nil)
+      return ProofOutcome(statement: statement.name, theorem: theorem, steps: StepPruning.pruned(builder.derivation.steps), failure: nil)
     } catch let failure as ProofFailure {
       return ProofOutcome(statement: statement.name, theorem: nil, steps: builder.derivation.steps, failure: failure)
     } catch let error as NormalizationError {
