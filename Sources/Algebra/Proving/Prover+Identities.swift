@@ -18,6 +18,10 @@ extension Prover {
       case (.definitions, let .apply(.log, a)):
         if case .apply(.exp, _) = a.node { return .logExp }
         return nil
+      case (.definitions, let .apply(.exp, a)):
+        // `exp(z - m) = exp(z) * exp(-m)`: a shift cancels against its own power (stable softmax).
+        if case .add = a.node { return .expAdd }
+        return nil
       case (.conditional, let .apply(.log, a)):
         switch a.node {
         case .mul: return .logMul
