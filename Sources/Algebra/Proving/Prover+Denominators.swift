@@ -41,6 +41,32 @@ extension Prover {
   private static func denominatorsInsideBases(_ chain: inout Chain, _ normalizer: inout Normalizer) throws -> [Monomial]? {
     var result: [Monomial]?
     var done = Set<String>()
+    // Negative powers of atoms in a base first: `(1 + exp(z)^-1)^-1` is `(exp(z)^-1 * (exp(z) + 1))^-1`.
+    for _ in 0..<8 {
+      // Also in a log's argument: `log(1 + exp(-z))` is `log(exp(z)^-1 * (exp(z) + 1))`, which
+      // `log-mul` then splits.
+      guard let path = Normalizer.firstPath(in: chain.current, where: { t in
+        let b: Term
+        switch t.node {
+        case let .power(base, q) where !(q.isInteger && q.signum >= 0): b = base
+        case let .apply(.log, argument): b = argument
+        default: return false
+        }
+        guard case .add = b.node, let ms = try? readMonomials(b) else { return false }
+        return atomDenominator(ms) != nil
+      }) else { break }
+      let base = path + [0]
+      guard let ms = try readMonomials(try chain.subterm(at: base)), let (a, k) = atomDenominator(ms) else { break }
+      let one = try spread(a, from: 0, to: k, chain.builder)
+      try chain.ring(at: base, to: .mul([try chain.subterm(at: base), .one]))
+      try chain.rewrite(at: base + [1], by: one)
+      guard case let .mul(pair) = try chain.subterm(at: base).node, case let .mul(spreadOut) = pair[1].node else { break }
+      try chain.ring(at: base, to: .mul([spreadOut[0], .mul([spreadOut[1], pair[0]])]))
+      _ = try normalizer.normalize(&chain, at: base + [1])
+      // Normalizing the log's argument would multiply the factor back in: split the log first.
+      if case .apply(.log, _) = try chain.subterm(at: path).node { try chain.apply(.logMul, at: path) }
+      result = try normalizer.normalize(&chain, at: [])
+    }
     for _ in 0..<8 {
       guard let path = Normalizer.firstPath(in: chain.current, where: { t in
         guard case let .power(b, q) = t.node, !(q.isInteger && q.signum >= 0), case .add = b.node, !done.contains(b.key) else { return false }
@@ -72,6 +98,24 @@ extension Prover {
     }
     return out.filter { $0.value <= denominatorLimit }
   }
+
+  /// An atom `A` (not a sum) with a negative integer power in some monomial and no bound index of
+  /// them, with its greatest such power: the base is then `A^-K * (A^K * base)`.
+  private static func atomDenominator(_ ms: [Monomial]) -> (Term, Int)? {
+    var best: (Term, Int)?
+    for m in ms {
+      for f in m.factors where f.exponent == 1 {
+        guard case let .power(a, q) = f.atom.node, q.isInteger, q.signum < 0, !isAtomSum(a),
+              !a.node.isConstantOrDimension, a.freeIndices.isDisjoint(with: ms.flatMap(\.binders)),
+              let j = Int(exactly: (Rational(0) - q).numerator), j <= denominatorLimit else { continue }
+        if let (b, k) = best, !b.sameKey(as: a) || k >= j { continue }
+        best = (a, j)
+      }
+    }
+    return best
+  }
+
+  private static func isAtomSum(_ t: Term) -> Bool { if case .add = t.node { true } else { false } }
 
   /// `(B, j)` for a factor `B^-j` with `B` a sum of several terms and `j` a positive integer.
   private static func denominator(_ t: Term) -> (Term, Int)? {

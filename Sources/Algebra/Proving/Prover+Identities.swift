@@ -53,8 +53,14 @@ extension Prover {
   static func applyIdentities(_ chain: inout Chain, _ tier: IdentityTier, _ normalizer: inout Normalizer) throws -> [Monomial]? {
     var applied = 0
     for _ in 0..<identityLimit {
-      guard let path = Normalizer.firstPath(in: chain.current, where: { tier.rule(at: $0) != nil }),
-            let rule = tier.rule(at: try chain.subterm(at: path)) else { break }
+      // `exp(-a)` is written `exp(a)^-1` (derived from kernel rules, Prover+ExpNeg.swift).
+      guard let path = Normalizer.firstPath(in: chain.current, where: { tier.rule(at: $0) != nil || (tier == .definitions && isNegativeExp($0)) })
+      else { break }
+      guard let rule = tier.rule(at: try chain.subterm(at: path)) else {
+        try rewriteNegativeExp(&chain, at: path)
+        applied += 1
+        continue
+      }
       try chain.apply(rule, at: path)
       applied += 1
       // A `step-neg` argument is read in normal form: normalize before looking for the next one.

@@ -138,6 +138,9 @@ public enum Prover {
     // Rational functions over common denominators (`Prover+Denominators.swift`).
     if !closed, let (l2, r2) = try commonDenominators(&left, l1, &right, r1, &normalizer) {
       (l1, r1) = (l2, r2)
+      // A log whose argument was brought over a denominator is a log of a product now.
+      l1 = try applyIdentities(&left, .conditional, &normalizer) ?? l1
+      r1 = try applyIdentities(&right, .conditional, &normalizer) ?? r1
       if let dx = direction {
         l1 = try straighten(&left, l1, along: dx, keeping: seed, &normalizer)
         r1 = try straighten(&right, r1, along: dx, keeping: seed, &normalizer)
