@@ -71,6 +71,7 @@ struct CommonDenominatorTests {
       def half_shifted[i: n] = exp(z[i] - m) / sum(k: n) exp(z[k])
       theorem unstable[i: n]: half_shifted[i] = softmax_z[i]
       theorem complement[k: n]: 1 - sigmoid(z[k]) = exp(z[k]) / (1 + exp(z[k]))
+      theorem tanh_sum_over_difference[k: n]: tanh(z[k]) = (exp(z[k]) + exp(-z[k])) / (exp(z[k]) - exp(-z[k]))
       theorem sigmoid_even[k: n]: sigmoid(-z[k]) = sigmoid(z[k])
       theorem sigmoid_defined_wrong[k: n]: sigmoid(z[k]) = 1 / (1 + exp(z[k]))
       layer logistic_wrong(n)

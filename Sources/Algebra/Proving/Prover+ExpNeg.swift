@@ -69,3 +69,26 @@ extension Prover {
     try chain.rewrite(at: path, by: g.step)
   }
 }
+
+// `exp(c * a) = exp(a)^c` for a whole c >= 2 (`exp-add` on `a + ... + a`), so `exp(2x)`, which
+// `tanh-sigmoid` writes, meets the `exp(x)` of tanh written as `(e^x - e^-x) / (e^x + e^-x)`.
+extension Prover {
+  static let expMultipleLimit = 8
+
+  /// `(c, a)` when `t` is `exp(c * a)` with a whole `c` in `2...expMultipleLimit`.
+  static func expMultiple(_ t: Term) -> (Int, Term)? {
+    guard case let .apply(.exp, argument) = t.node, case let .mul(fs) = argument.node, fs.count >= 2,
+          case let .constant(c) = fs[0].node, c.isInteger, let k = Int(exactly: c.numerator),
+          (2...expMultipleLimit).contains(k) else { return nil }
+    return (k, .mul(Array(fs.dropFirst())))
+  }
+
+  static func rewriteExpMultiple(_ chain: inout Chain, at path: [Int]) throws {
+    guard let (k, a) = expMultiple(try chain.subterm(at: path)) else { return }
+    var g = try chain.builder.start(try chain.subterm(at: path))
+    try g.ring(at: [0], to: .add(Array(repeating: a, count: k)))
+    try g.apply(.expAdd, at: [])
+    try g.ring(at: [], to: .power(.apply(.exp, a), Rational(k)))
+    try chain.rewrite(at: path, by: g.step)
+  }
+}

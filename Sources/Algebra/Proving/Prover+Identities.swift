@@ -53,18 +53,23 @@ extension Prover {
   static func applyIdentities(_ chain: inout Chain, _ tier: IdentityTier, _ normalizer: inout Normalizer) throws -> [Monomial]? {
     var applied = 0
     for _ in 0..<identityLimit {
-      // `exp(-a)` is written `exp(a)^-1` (derived from kernel rules, Prover+ExpNeg.swift).
-      guard let path = Normalizer.firstPath(in: chain.current, where: { tier.rule(at: $0) != nil || (tier == .definitions && isNegativeExp($0)) })
-      else { break }
-      guard let rule = tier.rule(at: try chain.subterm(at: path)) else {
-        try rewriteNegativeExp(&chain, at: path)
-        applied += 1
-        continue
-      }
+      guard let path = Normalizer.firstPath(in: chain.current, where: { tier.rule(at: $0) != nil }),
+            let rule = tier.rule(at: try chain.subterm(at: path)) else { break }
       try chain.apply(rule, at: path)
       applied += 1
       // A `step-neg` argument is read in normal form: normalize before looking for the next one.
       if case .stepNeg = rule { _ = try normalizer.normalize(&chain, at: []) }
+    }
+    // Then, on arguments in normal form, `exp(-a)` is written `exp(a)^-1` and `exp(2 * a)`
+    // `exp(a)^2` (both derived from kernel rules, Prover+ExpNeg.swift).
+    let isExpForm: (Term) -> Bool = { isNegativeExp($0) || expMultiple($0) != nil }
+    if tier == .definitions, Normalizer.firstPath(in: chain.current, where: isExpForm) != nil {
+      if applied > 0 { _ = try normalizer.normalize(&chain, at: []) }
+      for _ in 0..<identityLimit {
+        guard let path = Normalizer.firstPath(in: chain.current, where: isExpForm) else { break }
+        if isNegativeExp(try chain.subterm(at: path)) { try rewriteNegativeExp(&chain, at: path) } else { try rewriteExpMultiple(&chain, at: path) }
+        applied += 1
+      }
     }
     return applied == 0 ? nil : try meetPowers(&chain, try normalizer.normalize(&chain, at: []), &normalizer)
   }
