@@ -76,17 +76,14 @@ struct TextbookFormTests {
     #expect(h.contains("eps") && h.hasSuffix("> 0"), "\(h)")
   }
 
-  /// A counterexample is printed only when it is one, with the real functions: tanh's correct
-  /// rule written through exp (equal to the table's 1 - tanh^2 only over a common denominator, which
-  /// the normal form does not form) is "not proved", never shown a point; the wrong softplus rule
-  /// gets a point where the enclosures of the sides are disjoint.
+  /// A counterexample is printed only when it is one, with the real functions: erf's symmetry
+  /// (true, but no rule of the kernel states it) is "not proved", never shown a point; the wrong
+  /// softplus rule gets a point where the enclosures of the sides are disjoint.
   @Test func aCounterexampleIsATrueOne() throws {
     let s = try statements("""
       dim n
-      layer tanh_exp(n)
-        input x[n]
-        output y[i: n] = tanh(x[i])
-        vjp x[i] = 4 * exp(2 * x[i]) / (exp(2 * x[i]) + 1) ^ 2 * dy[i]
+      tensor x[n]
+      theorem erf_odd[k: n]: erf(-x[k]) = -erf(x[k])
       layer softplus_wrong(n)
         input x[n]
         output y[i: n] = log(1 + exp(x[i]))

@@ -233,6 +233,12 @@ struct Normalizer {
       // A negative or fractional power of a normalized base is an atom.
       let written = try chain.subterm(at: p + [0])
       let inner = try normalize(&chain, at: p + [0])
+      // `(sum(k) exp(-m) * exp(z[k]))^-1`: the factors that do not depend on the sum are pulled
+      // out of it and the power split (`pow-mul`), so they meet their own powers.
+      if foldsPowers, inner.count == 1, try pullOutConstantFactors(&chain, at: p + [0], inner[0]) {
+        try chain.apply(.powMul, at: p)
+        return try expand(&chain, at: p)
+      }
       let key = try chain.subterm(at: p + [0]).key
       if writtenBases[key] == nil, written.key != key, !Normalizer.hasDerivative(written) { writtenBases[key] = written }
       if inner.isEmpty { throw NormalizationError.unsupported("a negative or fractional power of 0") }
@@ -267,6 +273,24 @@ struct Normalizer {
       children.append(ms)
     }
     return try expandProduct(&chain, at: p, children)
+  }
+
+  /// Rewrites the one-monomial sum at `p`, `prefix * sum(b | G) o * i`, to
+  /// `prefix * (o * sum(b | G) i)` where the factors `o` mention no bound index (`sum-prenex`
+  /// read backwards). False, with nothing done, when there is no such factor.
+  private func pullOutConstantFactors(_ chain: inout Chain, at p: [Int], _ m: Monomial) throws -> Bool {
+    guard !m.binders.isEmpty else { return false }
+    let terms = m.factorTerms
+    let outer = m.factors.indices.filter { m.factors[$0].atom.freeIndices.isDisjoint(with: m.binders) }
+    guard !outer.isEmpty, outer.count < terms.count else { return false }
+    let outerTerm = Term.mul(outer.map { terms[$0] })
+    let innerTerm = Term.mul(terms.indices.filter { !outer.contains($0) }.map { terms[$0] })
+    let s = p + m.sumPath
+    try chain.ring(at: s + [0], to: .mul([outerTerm, innerTerm]))
+    var side = try chain.builder.start(.mul([outerTerm, try .sum(m.binders, m.guardTerm, innerTerm)]))
+    try side.apply(.sumPrenex(factor: 1), at: [])
+    try chain.rewrite(at: s, by: try chain.builder.apply(.sym(side.step)))
+    return true
   }
 
   /// The product of sums of monomials: distributed by `ring`, then each product's sums pulled out

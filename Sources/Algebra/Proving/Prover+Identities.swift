@@ -18,6 +18,10 @@ extension Prover {
       case (.definitions, let .apply(.log, a)):
         if case .apply(.exp, _) = a.node { return .logExp }
         return nil
+      case (.definitions, let .apply(.exp, a)):
+        // `exp(z - m) = exp(z) * exp(-m)`: a shift cancels against its own power (stable softmax).
+        if case .add = a.node { return .expAdd }
+        return nil
       case (.conditional, let .apply(.log, a)):
         switch a.node {
         case .mul: return .logMul
@@ -55,6 +59,17 @@ extension Prover {
       applied += 1
       // A `step-neg` argument is read in normal form: normalize before looking for the next one.
       if case .stepNeg = rule { _ = try normalizer.normalize(&chain, at: []) }
+    }
+    // Then, on arguments in normal form, `exp(-a)` is written `exp(a)^-1` and `exp(2 * a)`
+    // `exp(a)^2` (both derived from kernel rules, Prover+ExpNeg.swift).
+    let isExpForm: (Term) -> Bool = { isNegativeExp($0) || expMultiple($0) != nil }
+    if tier == .definitions, Normalizer.firstPath(in: chain.current, where: isExpForm) != nil {
+      if applied > 0 { _ = try normalizer.normalize(&chain, at: []) }
+      for _ in 0..<identityLimit {
+        guard let path = Normalizer.firstPath(in: chain.current, where: isExpForm) else { break }
+        if isNegativeExp(try chain.subterm(at: path)) { try rewriteNegativeExp(&chain, at: path) } else { try rewriteExpMultiple(&chain, at: path) }
+        applied += 1
+      }
     }
     return applied == 0 ? nil : try meetPowers(&chain, try normalizer.normalize(&chain, at: []), &normalizer)
   }

@@ -135,6 +135,20 @@ public enum Prover {
       r1 = try useHypotheses(&right, r1, statement, &normalizer)
       closed = (try? left.apply(.ring(right.current), at: [])) != nil
     }
+    // Rational functions over common denominators (`Prover+Denominators.swift`).
+    if !closed, let (l2, r2) = try commonDenominators(&left, l1, &right, r1, &normalizer) {
+      (l1, r1) = (l2, r2)
+      // A log whose argument was brought over a denominator is a log of a product now.
+      l1 = try applyIdentities(&left, .conditional, &normalizer) ?? l1
+      r1 = try applyIdentities(&right, .conditional, &normalizer) ?? r1
+      if let dx = direction {
+        l1 = try straighten(&left, l1, along: dx, keeping: seed, &normalizer)
+        r1 = try straighten(&right, r1, along: dx, keeping: seed, &normalizer)
+      }
+      l1 = try useHypotheses(&left, l1, statement, &normalizer)
+      r1 = try useHypotheses(&right, r1, statement, &normalizer)
+      closed = (try? left.apply(.ring(right.current), at: [])) != nil
+    }
     guard closed else { throw try Diagnosis.difference(l, r, statement: statement, rewritten: (l1, r1)) }
     return try builder.apply(.trans(left.step, try builder.apply(.sym(right.step))))
   }
