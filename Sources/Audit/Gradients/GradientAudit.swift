@@ -70,6 +70,11 @@ public struct GradientAudit: Sendable {
       let rule: ReplayedRule
       if let replayed = model.certifiedTheorems[name] {
         rule = try ReplayedRule(name: name, theorem: replayed.theorem, sha256: replayed.sha256)
+      } else if let formula = model.layers.lazy.compactMap({ $0 as? FormulaLayer }).first(where: { $0.rule == name }),
+        let certified = formula.certified
+      {
+        // A formula layer's rule is certified when the model is built, not stored by name.
+        rule = try ReplayedRule(name: name, theorem: certified.theorem, sha256: certified.sha256)
       } else {
         rule = try ReplayedRule.load(name, from: store)
       }

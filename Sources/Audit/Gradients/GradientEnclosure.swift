@@ -84,7 +84,7 @@ package final class GradientEnclosure<Values: PlanValues> {
     self.precision = precision
     self.batch = batch.count
     widths = [model.inputWidth] + model.layers.map(\.outputWidth)
-    let layouts = model.layers.map(LayerLayout.init)
+    let layouts = model.layers.map { LayerLayout($0, rules: rules) }
     self.layouts = layouts
     // A storage identity's output is its input's vector, and its input gradient its output
     // gradient's (so the seeds are made top down).
@@ -119,7 +119,7 @@ package final class GradientEnclosure<Values: PlanValues> {
     parts = try (0..<count).map { t throws(GradientAuditError) in
       let examples = (t * batch.count / count)..<((t + 1) * batch.count / count)
       let own = t == 0 ? gradients : model.parameters.map { Values(count: $0.value.count, precision: precision) }
-      let (layers, loss) = try Self.plans(model, rules: rules, precision: precision)
+      let (layers, loss) = try Self.plans(model, layouts: layouts, rules: rules, precision: precision)
       return Part(layers: layers, loss: loss, examples: examples, gradients: own)
     }
 
@@ -130,12 +130,11 @@ package final class GradientEnclosure<Values: PlanValues> {
 
   /// One thread's plans: each layer's, and the loss's.
   private static func plans(
-    _ model: Sequential, rules: [String: ReplayedRule], precision: Int
+    _ model: Sequential, layouts: [LayerLayout], rules: [String: ReplayedRule], precision: Int
   ) throws(GradientAuditError) -> ([LayerPlans<Values>?], LayerPlans<Values>) {
     var plans: [LayerPlans<Values>?] = []
-    for layer in model.layers {
-      let kind = type(of: layer)
-      let layout = LayerLayout(layer)
+    for (layer, layout) in zip(model.layers, layouts) {
+      let kind = LayerBlock(layer)
       if layout.isStorageIdentity {
         plans.append(nil)
         continue
@@ -143,11 +142,11 @@ package final class GradientEnclosure<Values: PlanValues> {
       var shapes: [String: [Int]] = [kind.operandNames[0]: layout.input, "dy": layout.output]
       for p in layer.parameters { shapes[String(p.rule.split(separator: ".").last!)] = p.shape }
       let plan = try LayerPlans<Values>.make(
-        block: kind.certifiedBlock, ruleNames: kind.ruleNames, operandNames: kind.operandNames,
+        block: kind.block, ruleNames: kind.ruleNames, operandNames: kind.operandNames,
         parameterRules: layer.parameters.map(\.rule), shapes: shapes, dimensions: layout.dimensions, rules: rules, precision: precision)
       guard plan.forward.forwardIndexCount == layout.output.count else {
         throw GradientAuditError.invalidModel(
-          "\(layer.name): the output of \(kind.certifiedBlock) has \(plan.forward.forwardIndexCount) indices, the layer's shape \(layout.output)")
+          "\(layer.name): the output of \(kind.block) has \(plan.forward.forwardIndexCount) indices, the layer's shape \(layout.output)")
       }
       plans.append(plan)
     }

@@ -16,11 +16,47 @@ struct LayerLayout: Equatable {
   /// The output is the input's storage; the layer has no plans.
   var isStorageIdentity: Bool
 
-  init(_ layer: any Layer) {
-    input = layer.inputShape
+  /// The layout of `layer` for its certified rules (`rules`, by name): an elementwise block
+  /// (`relu(n)`, with `x[n]`) reads an image as the flat vector it is in memory, so a shape whose
+  /// rank the block does not declare is flattened.
+  init(_ layer: any Layer, rules: [String: ReplayedRule]) {
+    // `DenseOverImage.image`: its `inputShape` is not reached through `any Layer` (the witness is
+    // `Dense`'s, the protocol's default).
+    input = (layer as? DenseOverImage)?.image ?? layer.inputShape
     output = layer.outputShape
     dimensions = (layer as? any GradientLayoutDimensions)?.extraDimensions ?? [:]
     isStorageIdentity = layer is Flatten
+    let block = LayerBlock(layer)
+    let replayed = block.ruleNames.compactMap { rules[$0] }
+    if let outputRank = replayed.first?.output.parameters.count, outputRank != output.count, outputRank == 1 {
+      output = [output.reduce(1, *)]
+    }
+    if let inputRule = replayed.first(where: { $0.variable == block.operandNames[0] }), inputRule.indices.count != input.count,
+      inputRule.indices.count == 1
+    {
+      input = [input.reduce(1, *)]
+    }
+  }
+}
+
+/// The certified block a layer runs: its name, rules and operand names (a formula layer's are
+/// per instance: `swish.x`).
+struct LayerBlock {
+  let block: String
+  let ruleNames: [String]
+  let operandNames: [String]
+
+  init(_ layer: any Layer) {
+    if let formula = layer as? FormulaLayer {
+      block = formula.block
+      ruleNames = [formula.rule]
+      operandNames = [String(formula.rule.split(separator: ".").last!)]  // `swish.x` differentiates in `x`
+    } else {
+      let kind = type(of: layer)
+      block = kind.certifiedBlock
+      ruleNames = kind.ruleNames
+      operandNames = kind.operandNames
+    }
   }
 }
 
@@ -36,6 +72,11 @@ extension Conv2D: GradientLayoutDimensions {
 
 extension DepthwiseConv2D: GradientLayoutDimensions {
   var extraDimensions: [String: Int] { ["P": geometry.padding + 1] }
+}
+
+extension AvgPool: GradientLayoutDimensions {
+  /// No operand has the window's size: `(1 / K) * (1 / K) * sum(u: K, v: K) ...`.
+  var extraDimensions: [String: Int] { ["K": geometry.kernel] }
 }
 
 /// Calls `body(flat)` at every multi-index of `shape` in row-major order, after setting index
