@@ -79,11 +79,13 @@ public struct TensorErrors: Sendable, Equatable {
       }
       result.maxUlps = max(result.maxUlps, (absolute / float32Ulp(atLeast: smallest)).nextUp)
       guard bound != nil else { continue }
-      if f >= (hi - e).nextUp && f <= (lo + e).nextDown {
+      // Rounded away from the claim; a bound of exactly 0 (a gradient that is exactly 0 in both
+      // computations, below a dead relu) needs no rounding.
+      if f >= (e == 0 ? hi : (hi - e).nextUp) && f <= (e == 0 ? lo : (lo + e).nextDown) {
         continue
       }
       result.withinBound = false
-      if f < (lo - e).nextDown || f > (hi + e).nextUp { result.outside += 1 } else { result.undecided += 1 }
+      if f < (e == 0 ? lo : (lo - e).nextDown) || f > (e == 0 ? hi : (hi + e).nextUp) { result.outside += 1 } else { result.undecided += 1 }
     }
     result.norm = max(0, squares.squareRoot().nextDown)
     result.normError = result.maxAbsError.isFinite ? errorSquares.squareRoot().nextUp : .infinity
