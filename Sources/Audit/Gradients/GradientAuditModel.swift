@@ -13,9 +13,8 @@ public import Train
 ///
 /// Layers without a floating-point error model (`GradientErrorModel`: dense, relu, sigmoid, tanh,
 /// the convolutions, pooling and flatten; not batch norm or formula layers) are audited without an
-/// a priori bound: the report says "NO A PRIORI BOUND" for every tensor. Batch norm in training
-/// form is refused with its position: its statistics read the whole batch, and the enclosure
-/// evaluates one example at a time.
+/// a priori bound: the report says "NO A PRIORI BOUND" for every tensor. Batch norm is audited in
+/// training form, the gradient the trainer computes (batch statistics).
 public struct GradientAuditModel {
   /// The model, without dropout.
   public let model: Sequential
@@ -33,10 +32,6 @@ public struct GradientAuditModel {
     var kept: [LayerSpec] = []
     var removed: [Int] = []
     // Dropout is removed (see above).
-    if let k = full.layers.firstIndex(where: { $0 is BatchNorm }) {
-      throw GradientAuditError.invalidModel(
-        "\(path): layer \(k + 1) ('\(checkpoint.spec.layers[k].text)') is batch norm in training form, whose statistics read the whole batch; the gradient enclosure evaluates one example at a time")
-    }
     for (position, layer) in checkpoint.spec.layers.enumerated() {
       if case .dropout = layer { removed.append(position + 1) } else { kept.append(layer) }
     }

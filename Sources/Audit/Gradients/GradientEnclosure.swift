@@ -119,7 +119,7 @@ package final class GradientEnclosure<Values: PlanValues> {
     parts = try (0..<count).map { t throws(GradientAuditError) in
       let examples = (t * batch.count / count)..<((t + 1) * batch.count / count)
       let own = t == 0 ? gradients : model.parameters.map { Values(count: $0.value.count, precision: precision) }
-      let (layers, loss) = try Self.plans(model, layouts: layouts, rules: rules, precision: precision)
+      let (layers, loss) = try Self.plans(model, layouts: layouts, batch: batch.count, rules: rules, precision: precision)
       return Part(layers: layers, loss: loss, examples: examples, gradients: own)
     }
 
@@ -130,7 +130,7 @@ package final class GradientEnclosure<Values: PlanValues> {
 
   /// One thread's plans: each layer's, and the loss's.
   private static func plans(
-    _ model: Sequential, layouts: [LayerLayout], rules: [String: ReplayedRule], precision: Int
+    _ model: Sequential, layouts: [LayerLayout], batch: Int, rules: [String: ReplayedRule], precision: Int
   ) throws(GradientAuditError) -> ([LayerPlans<Values>?], LayerPlans<Values>) {
     var plans: [LayerPlans<Values>?] = []
     for (layer, layout) in zip(model.layers, layouts) {
@@ -139,12 +139,14 @@ package final class GradientEnclosure<Values: PlanValues> {
         plans.append(nil)
         continue
       }
-      var shapes: [String: [Int]] = [kind.operandNames[0]: layout.input, "dy": layout.output]
+      let examples = layout.batchWide ? [batch] : []
+      var shapes: [String: [Int]] = [kind.operandNames[0]: examples + layout.input, "dy": examples + layout.output]
       for p in layer.parameters { shapes[String(p.rule.split(separator: ".").last!)] = p.shape }
       let plan = try LayerPlans<Values>.make(
         block: kind.block, ruleNames: kind.ruleNames, operandNames: kind.operandNames,
-        parameterRules: layer.parameters.map(\.rule), shapes: shapes, dimensions: layout.dimensions, rules: rules, precision: precision)
-      guard plan.forward.forwardIndexCount == layout.output.count else {
+        parameterRules: layer.parameters.map(\.rule), shapes: shapes, dimensions: layout.dimensions, named: layout.constants,
+        rules: rules, precision: precision)
+      guard plan.forward.forwardIndexCount == examples.count + layout.output.count else {
         throw GradientAuditError.invalidModel(
           "\(layer.name): the output of \(kind.block) has \(plan.forward.forwardIndexCount) indices, the layer's shape \(layout.output)")
       }
@@ -173,15 +175,28 @@ package final class GradientEnclosure<Values: PlanValues> {
   // MARK: - Passes
 
   /// Every layer's outputs for the whole batch, from the inputs and the current parameters.
+  /// A layer at a time, the parts in parallel: a batch-wide layer (batch norm) reads every
+  /// example's input.
   package func forward() throws(GradientAuditError) {
-    try inParallel { part throws(GradientAuditError) in
-      for (k, plan) in part.layers.enumerated() {
-        guard let plan else { continue }  // the identity on storage
+    for k in layouts.indices {
+      try inParallel { part throws(GradientAuditError) in
+        guard let plan = part.layers[k] else { return }  // the identity on storage
         self.bindParameters(plan.forward, layer: k, part)
         let (inWidth, outWidth) = (self.widths[k], self.widths[k + 1])
+        let out = self.activations[k + 1]
+        if self.layouts[k].batchWide {
+          // The rule's first index is the example: the whole batch is bound once.
+          plan.forward.bind(plan.inputName, to: self.activations[k], offset: 0)
+          for b in part.examples {
+            plan.forward.setIndex(0, b)
+            try forEachIndex(self.layouts[k].output, of: plan.forward, from: 1) { o throws(GradientAuditError) in
+              try plan.forward.evaluate(into: out, b * outWidth + o)
+            }
+          }
+          return
+        }
         for b in part.examples {
           plan.forward.bind(plan.inputName, to: self.activations[k], offset: b * inWidth)
-          let out = self.activations[k + 1]
           try forEachIndex(self.layouts[k].output, of: plan.forward) { o throws(GradientAuditError) in
             try plan.forward.evaluate(into: out, b * outWidth + o)
           }
@@ -227,9 +242,10 @@ package final class GradientEnclosure<Values: PlanValues> {
         }
       }
       for g in part.gradients { for k in 0..<g.count { g.setZero(k) } }
-      for k in stride(from: part.layers.count - 1, through: self.firstTrainable, by: -1) {
-        try self.backward(layer: k, part)
-      }
+    }
+    // A layer at a time: a batch-wide layer's input rule reads every example's seed.
+    for k in stride(from: parts[0].layers.count - 1, through: firstTrainable, by: -1) {
+      try inParallel { part throws(GradientAuditError) in try self.backward(layer: k, part) }
     }
     for part in parts.dropFirst() {
       for (total, partial) in zip(gradients, part.gradients) { for k in 0..<total.count { total.add(k, partial, k) } }
@@ -256,6 +272,18 @@ package final class GradientEnclosure<Values: PlanValues> {
     }
     guard k > firstTrainable, let inputRule = plan.inputRule else { return }
     bindParameters(inputRule, layer: k, part)
+    if layouts[k].batchWide {
+      inputRule.bindIfRead(plan.inputName, to: activations[k], offset: 0)
+      if let seed = plan.seedName { inputRule.bindIfRead(seed, to: seeds[k], offset: 0) }
+      let below = seeds[k - 1]
+      for b in part.examples {
+        inputRule.setIndex(0, b)
+        try forEachIndex(layouts[k].input, of: inputRule, from: 1) { i throws(GradientAuditError) in
+          try inputRule.evaluate(into: below, b * inWidth + i)
+        }
+      }
+      return
+    }
     for b in part.examples {
       inputRule.bindIfRead(plan.inputName, to: activations[k], offset: b * inWidth)
       if let seed = plan.seedName { inputRule.bindIfRead(seed, to: seeds[k], offset: b * outWidth) }
@@ -276,7 +304,10 @@ package final class GradientEnclosure<Values: PlanValues> {
     let layerPlans = part.layers[k]!
     guard let row = shape.last else { throw GradientAuditError.invalidModel("\(plan.rule): a scalar parameter is not audited") }
     let rows = shape.dropLast().reduce(1, *)
-    for b in part.examples {
+    // A batch-wide rule sums over the batch itself: evaluated once, by the part with example 0.
+    let batchWide = layouts[k].batchWide
+    if batchWide && part.examples.lowerBound != 0 { return }
+    for b in batchWide ? 0..<1 : part.examples {
       plan.bindIfRead(layerPlans.inputName, to: activations[k], offset: b * inWidth)
       if let seed = layerPlans.seedName { plan.bindIfRead(seed, to: seeds[k], offset: b * outWidth) }
       for r in 0..<rows {

@@ -1,3 +1,4 @@
+import Exact
 import Train
 
 /// How the gradient enclosure lays out one layer's values: the per-example shapes of its input and
@@ -15,6 +16,11 @@ struct LayerLayout: Equatable {
   var dimensions: [String: Int]
   /// The output is the input's storage; the layer has no plans.
   var isStorageIdentity: Bool
+  /// The block's operands carry the batch as their first axis (batch norm in training form:
+  /// `x[N, C, H, L]`), so one example's output reads every example.
+  var batchWide = false
+  /// Named constants of the block (batch norm's `eps`, the trainer's Float32 `1e-5` exactly).
+  var constants: [String: Rational] = [:]
 
   /// The layout of `layer` for its certified rules (`rules`, by name): an elementwise block
   /// (`relu(n)`, with `x[n]`) reads an image as the flat vector it is in memory, so a shape whose
@@ -31,11 +37,11 @@ struct LayerLayout: Equatable {
     if let outputRank = replayed.first?.output.parameters.count, outputRank != output.count, outputRank == 1 {
       output = [output.reduce(1, *)]
     }
-    if let inputRule = replayed.first(where: { $0.variable == block.operandNames[0] }), inputRule.indices.count != input.count,
-      inputRule.indices.count == 1
-    {
-      input = [input.reduce(1, *)]
+    if let inputRule = replayed.first(where: { $0.variable == block.operandNames[0] }), inputRule.indices.count != input.count {
+      if inputRule.indices.count == 1 { input = [input.reduce(1, *)] }
+      batchWide = inputRule.indices.count == input.count + 1
     }
+    if layer is BatchNorm { constants["eps"] = try! Rational(exactly: Double(BatchNorm.epsilon)) }  // finite
   }
 }
 
@@ -79,13 +85,15 @@ extension AvgPool: GradientLayoutDimensions {
   var extraDimensions: [String: Int] { ["K": geometry.kernel] }
 }
 
-/// Calls `body(flat)` at every multi-index of `shape` in row-major order, after setting index
-/// `axis` of `plan` to each coordinate (free index `axis` is the shape's axis `axis`).
-func forEachIndex<Values: PlanValues>(_ shape: [Int], of plan: FormulaPlan<Values>, _ body: (Int) throws(GradientAuditError) -> Void) throws(GradientAuditError) {
+/// Calls `body(flat)` at every multi-index of `shape` in row-major order, after setting free
+/// index `first + axis` of `plan` to each coordinate (`first` is 1 when index 0 is the example).
+func forEachIndex<Values: PlanValues>(
+  _ shape: [Int], of plan: FormulaPlan<Values>, from first: Int = 0, _ body: (Int) throws(GradientAuditError) -> Void
+) throws(GradientAuditError) {
   let count = shape.reduce(1, *)
   guard count > 0 else { return }
   var index = Array(repeating: 0, count: shape.count)
-  for axis in shape.indices { plan.setIndex(axis, 0) }
+  for axis in shape.indices { plan.setIndex(first + axis, 0) }
   for flat in 0..<count {
     try body(flat)
     // Advance the last axis, carrying into earlier ones.
@@ -93,11 +101,11 @@ func forEachIndex<Values: PlanValues>(_ shape: [Int], of plan: FormulaPlan<Value
     while axis >= 0 {
       index[axis] += 1
       if index[axis] < shape[axis] {
-        plan.setIndex(axis, index[axis])
+        plan.setIndex(first + axis, index[axis])
         break
       }
       index[axis] = 0
-      plan.setIndex(axis, 0)
+      plan.setIndex(first + axis, 0)
       axis -= 1
     }
   }
