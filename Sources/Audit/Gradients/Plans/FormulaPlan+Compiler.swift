@@ -20,6 +20,8 @@ extension FormulaPlan {
     var freeSlots: Set<Int> = []
     /// Per cache entry, the free slots its value depends on (empty for a closed subterm).
     var cacheReads: [[Int]] = []
+    /// Sums enclosing the subterm being compiled.
+    var loopDepth = 0
     var tensorIDs: [String: Int] = [:]
     var tensorOrder: [String] = []
     var accesses = AccessCode()
@@ -57,10 +59,11 @@ extension FormulaPlan {
           cacheReads.append([])
           return .cached(cacheCount - 1, node)
         }
-        // A sum that reads only some of the free indices (batch norm's per-channel mean inside
-        // every output) is the same at every index that agrees on those: computed once per
-        // value of them, and kept until they change.
-        if case .sum = node, term.reads.allSatisfy(freeSlots.contains), term.reads.count < freeSlots.count {
+        // A sum that reads only free indices, no enclosing loop's (batch norm's per-channel mean
+        // inside every output, or inside the sum of `batchnorm.g`), is the same at every index
+        // that agrees on those: computed once per value of them, and kept until they change.
+        // The formula itself (no enclosing loop, not all free indices read) gains nothing.
+        if case .sum = node, term.reads.allSatisfy(freeSlots.contains), loopDepth > 0 || term.reads.count < freeSlots.count {
           cacheCount += 1
           cacheReads.append(term.reads)
           return .keyed(cacheCount - 1, term.reads, node)
@@ -94,6 +97,8 @@ extension FormulaPlan {
       case .bracket(let constraints):
         return .bracket(constraints)
       case let .sum(loop, body):
+        loopDepth += 1
+        defer { loopDepth -= 1 }
         return .sum(loop, body: try compile(body))
       case .add(let ts):
         return .add(try ts.map { t throws(GradientAuditError) in try compile(t) })
