@@ -26,5 +26,13 @@ struct CNNCLITests {
     #expect(gradients.status == 0, "\(gradients.err)")
     #expect(gradients.out.hasPrefix("PASSED"), "\(gradients.out)")
     #expect(gradients.out.contains("conv2d1.w") && gradients.out.contains("max-pool ties"), "\(gradients.out)")
+    // The enclosures hold JAX's gradient of the same CNN (scripts/compare-enclosures-jax.py --spec).
+    let file = dir.appendingPathComponent("enclosures.npz").path
+    let written = try certify(["audit", "gradients", "--model", out, "--batch", "4", "--directions", "0", "--enclosures", file])
+    #expect(written.status == 0, "\(written.err)")
+    let script = packageRoot.appendingPathComponent("scripts/compare-enclosures-jax.py").path
+    let compared = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script, file, "--spec", spec.path])
+    #expect(compared.status == 0, "\(compared.out)\(compared.err)")
+    #expect(compared.out.split(separator: "\n").count == 8)  // conv2d1.w, .b, dense1.W, .b; float64 and float32
   }
 }
