@@ -15,6 +15,9 @@ public enum IntervalFunction: Sendable, Hashable {
   case relu
   /// `x^n` for an integer `n`; a negative `n` needs an argument certainly non-zero.
   case power(Int)
+  /// `√x`, defined where the argument is certainly non-negative (a half-integer power
+  /// `x^(p/2)` is `(√x)^p`: batch norm's `(var + eps)^(-1/2)`).
+  case squareRoot
 }
 
 /// Why `IntervalVector.apply` could not enclose a function on an element.
@@ -50,6 +53,9 @@ extension IntervalVector {
         guard a.sign(i).map({ $0 != 0 }) ?? false else { throw outside("power \(n)", a, i) }
       }
       power(e, x, n)
+    case .squareRoot:
+      guard certify_mpfr_sgn(certify_mpfi_left(x)) >= 0 else { throw outside("sqrt", a, i) }
+      mpfi_sqrt(e, x)
     }
   }
 

@@ -1,10 +1,11 @@
+import Foundation
 import Certificates
 import Testing
 import Train
 @testable import Audit
 
-/// Layers bring their own floating-point error models; a layer without one is refused by name,
-/// never given an infinite bound.
+/// Layers bring their own floating-point error models; without one the report says there is no a
+/// priori bound, never an infinite one.
 @Suite("Gradient error models")
 struct ErrorModelTests {
   @Test func everyBuiltInLayerKindHasAnErrorModel() throws {
@@ -16,7 +17,9 @@ struct ErrorModelTests {
     #expect(report.tensors.allSatisfy { $0.withinBound && $0.maxBound.isFinite })
   }
 
-  @Test func aFormulaLayerIsRefusedByName() throws {
+  /// A formula layer has no rounding model: the audit encloses the gradient and says there is no
+  /// a priori bound, naming the layer, instead of giving an infinite or a false one.
+  @Test func aFormulaLayerHasNoAPrioriBound() throws {
     let text = """
       input 4
       dense 3
@@ -30,8 +33,13 @@ struct ErrorModelTests {
     let reason = try #require(GradientErrorBound.unmodelled(model))
     #expect(reason.contains("layer 2") && reason.contains("no floating-point error model"), "\(reason)")
     let batch = try GradientBatch(features: [1, 2, 3, 4], labels: [0], width: 4)
-    #expect(throws: GradientAuditError.invalidModel(reason)) {
-      try GradientAudit(precision: 64, directions: 0).run(model, on: batch, certificates: .builtIn)
-    }
+    let report = try GradientAudit(precision: 64, directions: 0).run(model, on: batch, certificates: .builtIn)
+    #expect(report.unbounded == reason)
+    #expect(report.tensors.allSatisfy { !$0.bounded && !$0.withinBound && $0.maxAbsError.isFinite })
+    #expect(report.verdict.hasPrefix("NO A PRIORI BOUND") && report.verdict.contains(reason) && report.passed)
+    #expect(report.table().contains("NO A PRIORI BOUND") && report.table().contains("no a priori bound: \(reason)"))
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
+    let tensors = try #require(json["tensors"] as? [[String: Any]])
+    #expect(tensors.allSatisfy { $0["bounded"] as? Bool == false && $0["within_bound"] is NSNull && $0["max_bound"] is NSNull })
   }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// A CNN end to end through the command line: trained on a few hundred images, evaluated, and
-/// audited for robustness, and refused by name by the gradient audit.
+/// audited for robustness and for its gradient.
 @Suite("certify train and evaluate a CNN")
 struct CNNCLITests {
   @Test func aCNNTrainsEvaluatesAndIsAudited() throws {
@@ -22,8 +22,17 @@ struct CNNCLITests {
     #expect(evaluated.status == 0, "\(evaluated.err)")
     let robustness = try certify(["audit", "robustness", "--model", out, "--limit", "10", "--eps", "0.01"])
     #expect(robustness.status == 0, "\(robustness.err)")  // CNNAuditCLITests checks it in depth
-    let gradients = try certify(["audit", "gradients", "--model", out, "--batch", "8"])
-    #expect(gradients.status != 0)
-    #expect(gradients.err.contains("layer 1 ('conv2d 4 3 stride 2') has no floating-point error model"), "\(gradients.err)")
+    let gradients = try certify(["audit", "gradients", "--model", out, "--batch", "8", "--directions", "1"])
+    #expect(gradients.status == 0, "\(gradients.err)")
+    #expect(gradients.out.hasPrefix("PASSED"), "\(gradients.out)")
+    #expect(gradients.out.contains("conv2d1.w") && gradients.out.contains("max-pool ties"), "\(gradients.out)")
+    // The enclosures hold JAX's gradient of the same CNN (scripts/compare-enclosures-jax.py --spec).
+    let file = dir.appendingPathComponent("enclosures.npz").path
+    let written = try certify(["audit", "gradients", "--model", out, "--batch", "4", "--directions", "0", "--enclosures", file])
+    #expect(written.status == 0, "\(written.err)")
+    let script = packageRoot.appendingPathComponent("scripts/compare-enclosures-jax.py").path
+    let compared = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script, file, "--spec", spec.path])
+    #expect(compared.status == 0, "\(compared.out)\(compared.err)")
+    #expect(compared.out.split(separator: "\n").count == 8)  // conv2d1.w, .b, dense1.W, .b; float64 and float32
   }
 }

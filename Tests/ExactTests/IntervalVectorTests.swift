@@ -137,4 +137,23 @@ struct IntervalVectorTests {
     try v.apply(.log, 1, v, 0)
     #expect(v.sign(1) == 1)
   }
+
+  /// `√x` is exact on squares, encloses `√2` (its square contains 2), and needs `x ≥ 0`
+  /// certainly: an element straddling 0 is a domain error.
+  @Test func squareRootsEncloseTheirValues() throws {
+    let v = IntervalVector(count: 2, precision: 128)
+    v.set(0, to: Rational(9, 4))
+    try v.apply(.squareRoot, 1, v, 0)
+    #expect(v.contains(1, Rational(3, 2)) && v[1].isPoint)
+    v.set(0, to: Rational(2))
+    try v.apply(.squareRoot, 1, v, 0)
+    let root = v[1]
+    let tiny = try Rational(parsing: "1e-30")
+    #expect((root * root).contains(Rational(2)) && root.width < tiny)
+    v.set(0, to: Rational(0))
+    try v.apply(.squareRoot, 1, v, 0)
+    #expect(v.contains(1, Rational(0)))
+    v.set(0, lower: -1, upper: 4)
+    #expect(throws: IntervalFunctionError.self) { try v.apply(.squareRoot, 1, v, 0) }
+  }
 }

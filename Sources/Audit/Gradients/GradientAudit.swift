@@ -55,7 +55,6 @@ public struct GradientAudit: Sendable {
     do { try MemoryBudget.check(GradientAudit.bytes(model, batch: batch.count, precision: precision, threads: threads), for: "the gradient audit at \(precision) bits") } catch {
       throw GradientAuditError.invalidModel(error.description)
     }
-    if let reason = GradientErrorBound.unmodelled(model) { throw GradientAuditError.invalidModel(reason) }
     for p in model.parameters where !p.value.scalars.allSatisfy(\.isFinite) {
       throw GradientAuditError.invalidModel("parameter \(p.name) has a value that is not finite")
     }
@@ -67,6 +66,11 @@ public struct GradientAudit: Sendable {
       let rule: ReplayedRule
       if let replayed = model.certifiedTheorems[name] {
         rule = try ReplayedRule(name: name, theorem: replayed.theorem, sha256: replayed.sha256)
+      } else if let formula = model.layers.lazy.compactMap({ $0 as? FormulaLayer }).first(where: { $0.rule == name }),
+        let certified = formula.certified
+      {
+        // A formula layer's rule is certified when the model is built, not stored by name.
+        rule = try ReplayedRule(name: name, theorem: certified.theorem, sha256: certified.sha256)
       } else {
         rule = try ReplayedRule.load(name, from: store)
       }
@@ -88,10 +92,16 @@ public struct GradientAudit: Sendable {
     try enclosure.backward()
     let enclosed = DispatchTime.now()
 
-    progress?("a priori bounds")
-    let bounds = try GradientErrorBound.bounds(model: model, enclosure: enclosure)
+    // A layer without a rounding model leaves every tensor unbounded: the errors are measured,
+    // and the report says there is no a priori bound rather than give an infinite one.
+    let unmodelled = GradientErrorBound.unmodelled(model)
+    var bounds: [[Double]]?
+    if unmodelled == nil {
+      progress?("a priori bounds")
+      bounds = try GradientErrorBound.bounds(model: model, enclosure: enclosure)
+    }
     let tensors = model.parameters.enumerated().map { p, parameter in
-      TensorErrors.measure(name: parameter.name, float: floats[p], exact: enclosure.gradients[p], bound: bounds[p])
+      TensorErrors.measure(name: parameter.name, float: floats[p], exact: enclosure.gradients[p], bound: bounds?[p])
     }
 
     var checks: [DirectionalCheck] = []
@@ -102,19 +112,22 @@ public struct GradientAudit: Sendable {
         enclosure: enclosure, worker: worker, weights: model.parameters.map(\.value.scalars),
         seeds: (0..<directions).map { seed &+ UInt64($0) }, step: step)
     }
-    var kinks: [String: GradientReport.Kinks] = [:]
-    for (k, found) in enclosure.kinks { kinks[model.layers[k].name] = .init(exact: found.exact, undecided: found.undecided) }
+    var kinks: [String: GradientReport.Kinks] = [:], ties: [String: GradientReport.Kinks] = [:]
+    for (k, found) in enclosure.kinks {
+      let counted = GradientReport.Kinks(exact: found.exact, undecided: found.undecided)
+      if model.layers[k] is MaxPool { ties[model.layers[k].name] = counted } else { kinks[model.layers[k].name] = counted }
+    }
     if !floatLoss.isFinite { floatLoss = .nan }
     let arrays = GradientEnclosureArrays(
       tensors: model.parameters.enumerated().map { p, parameter in
         let enclosed = (0..<parameter.value.count).map { enclosure.gradients[p].doubleBounds($0) }
         return .init(
           name: parameter.name, shape: parameter.value.shape, lower: enclosed.map { $0.lower }, upper: enclosed.map { $0.upper },
-          float: floats[p], bound: bounds[p], value: parameter.value.scalars)
+          float: floats[p], bound: bounds?[p] ?? Array(repeating: .infinity, count: parameter.value.count), value: parameter.value.scalars)
       },
       inputs: batch.features, width: batch.width, labels: batch.labels)
     return GradientReport(
-      batch: batch.count, precision: precision, tensors: tensors, kinks: kinks, checks: checks,
+      batch: batch.count, precision: precision, tensors: tensors, kinks: kinks, ties: ties, unbounded: unmodelled, checks: checks,
       loss: loss, floatLoss: floatLoss,
       encloseSeconds: seconds(start, enclosed), totalSeconds: seconds(start, DispatchTime.now()), arrays: arrays)
   }

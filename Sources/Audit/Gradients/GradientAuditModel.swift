@@ -11,9 +11,10 @@ public import Train
 /// deterministic function the trainer's kernels compute when the mask is all ones and `p = 1`.
 /// Nothing else changes: dropout holds no parameters, so the parameters keep their names and order.
 ///
-/// Layers without a floating-point error model (`GradientErrorModel`: today dense, relu, sigmoid, tanh;
-/// not formula layers) are refused with their
-/// position: the audit has no a priori error bound for a generic evaluator.
+/// Layers without a floating-point error model (`GradientErrorModel`: dense, relu, sigmoid, tanh,
+/// the convolutions, pooling and flatten; not batch norm or formula layers) are audited without an
+/// a priori bound: the report says "NO A PRIORI BOUND" for every tensor. Batch norm is audited in
+/// training form, the gradient the trainer computes (batch statistics).
 public struct GradientAuditModel {
   /// The model, without dropout.
   public let model: Sequential
@@ -30,12 +31,7 @@ public struct GradientAuditModel {
     }
     var kept: [LayerSpec] = []
     var removed: [Int] = []
-    // Every layer kind brings its floating-point error model (ErrorModels/); one without is
-    // refused by name. Dropout is removed (see above).
-    if let k = full.layers.firstIndex(where: { !($0 is Dropout) && !($0 is any GradientErrorModel) }) {
-      throw GradientAuditError.invalidModel(
-        "\(path): layer \(k + 1) ('\(checkpoint.spec.layers[k].text)') has no floating-point error model, so its rounding cannot be bounded")
-    }
+    // Dropout is removed (see above).
     for (position, layer) in checkpoint.spec.layers.enumerated() {
       if case .dropout = layer { removed.append(position + 1) } else { kept.append(layer) }
     }

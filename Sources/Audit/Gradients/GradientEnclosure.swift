@@ -22,6 +22,11 @@ public import Train
 /// The backward pass stops where the trainer's does: the input gradient of the first layer with
 /// parameters is not computed.
 ///
+/// An image is one row of its batch, channel-major as the trainer stores it (`LayerLayout`): a
+/// formula's free indices walk the layer's input or output shape in row-major order. `flatten`
+/// has no rule and moves no data: its output and its input gradient are the same vectors as its
+/// input and its output gradient.
+///
 /// The batch is split into `threads` contiguous parts, each evaluated by plans of its own: the
 /// examples are independent until the parameter gradients, which each part sums into its own
 /// vectors and which are then added in part order (a sum of enclosures encloses the sum). The
@@ -32,6 +37,8 @@ package final class GradientEnclosure<Values: PlanValues> {
   package let batch: Int
   /// `widths[k]` is layer `k`'s input width; the last is the model's output width.
   package let widths: [Int]
+  /// Each layer's per-example shapes, in the model's order.
+  let layouts: [LayerLayout]
   /// `activations[0]` the inputs, `activations[k + 1]` layer `k`'s outputs (`B × widths[k + 1]`).
   package let activations: [Values]
   /// `seeds[k]`: the gradient of the batch-mean loss in layer `k`'s output (`B × widths[k + 1]`).
@@ -54,7 +61,8 @@ package final class GradientEnclosure<Values: PlanValues> {
 
   /// The plans of one thread and the examples it evaluates.
   package struct Part {
-    let layers: [LayerPlans<Values>]
+    /// Nil for a layer that is the identity on storage.
+    let layers: [LayerPlans<Values>?]
     let loss: LayerPlans<Values>
     let examples: Range<Int>
     /// Where this part sums the parameter gradients: the enclosure's own for the first part.
@@ -76,8 +84,24 @@ package final class GradientEnclosure<Values: PlanValues> {
     self.precision = precision
     self.batch = batch.count
     widths = [model.inputWidth] + model.layers.map(\.outputWidth)
-    activations = widths.map { Values(count: batch.count * $0, precision: precision) }
-    seeds = widths.dropFirst().map { Values(count: batch.count * $0, precision: precision) }
+    let layouts = model.layers.map { LayerLayout($0, rules: rules) }
+    self.layouts = layouts
+    // A storage identity's output is its input's vector, and its input gradient its output
+    // gradient's (so the seeds are made top down).
+    var activations = [Values(count: batch.count * widths[0], precision: precision)]
+    for (k, layout) in layouts.enumerated() {
+      activations.append(layout.isStorageIdentity ? activations[k] : Values(count: batch.count * widths[k + 1], precision: precision))
+    }
+    self.activations = activations
+    var seeds: [Values] = []
+    for k in layouts.indices.reversed() {
+      if k + 1 < layouts.count, layouts[k + 1].isStorageIdentity {
+        seeds.insert(seeds[0], at: 0)
+      } else {
+        seeds.insert(Values(count: batch.count * widths[k + 1], precision: precision), at: 0)
+      }
+    }
+    self.seeds = seeds
     parameters = model.parameters.map { Values(count: $0.value.count, precision: precision) }
     let gradients = model.parameters.map { Values(count: $0.value.count, precision: precision) }
     self.gradients = gradients
@@ -95,7 +119,7 @@ package final class GradientEnclosure<Values: PlanValues> {
     parts = try (0..<count).map { t throws(GradientAuditError) in
       let examples = (t * batch.count / count)..<((t + 1) * batch.count / count)
       let own = t == 0 ? gradients : model.parameters.map { Values(count: $0.value.count, precision: precision) }
-      let (layers, loss) = try Self.plans(model, rules: rules, precision: precision)
+      let (layers, loss) = try Self.plans(model, layouts: layouts, batch: batch.count, rules: rules, precision: precision)
       return Part(layers: layers, loss: loss, examples: examples, gradients: own)
     }
 
@@ -106,16 +130,27 @@ package final class GradientEnclosure<Values: PlanValues> {
 
   /// One thread's plans: each layer's, and the loss's.
   private static func plans(
-    _ model: Sequential, rules: [String: ReplayedRule], precision: Int
-  ) throws(GradientAuditError) -> ([LayerPlans<Values>], LayerPlans<Values>) {
-    var plans: [LayerPlans<Values>] = []
-    for layer in model.layers {
-      let kind = type(of: layer)
-      var shapes: [String: [Int]] = [kind.operandNames[0]: [layer.inputWidth], "dy": [layer.outputWidth]]
+    _ model: Sequential, layouts: [LayerLayout], batch: Int, rules: [String: ReplayedRule], precision: Int
+  ) throws(GradientAuditError) -> ([LayerPlans<Values>?], LayerPlans<Values>) {
+    var plans: [LayerPlans<Values>?] = []
+    for (layer, layout) in zip(model.layers, layouts) {
+      let kind = LayerBlock(layer)
+      if layout.isStorageIdentity {
+        plans.append(nil)
+        continue
+      }
+      let examples = layout.batchWide ? [batch] : []
+      var shapes: [String: [Int]] = [kind.operandNames[0]: examples + layout.input, "dy": examples + layout.output]
       for p in layer.parameters { shapes[String(p.rule.split(separator: ".").last!)] = p.shape }
-      plans.append(try LayerPlans.make(
-        block: kind.certifiedBlock, ruleNames: kind.ruleNames, operandNames: kind.operandNames,
-        parameterRules: layer.parameters.map(\.rule), shapes: shapes, rules: rules, precision: precision))
+      let plan = try LayerPlans<Values>.make(
+        block: kind.block, ruleNames: kind.ruleNames, operandNames: kind.operandNames,
+        parameterRules: layer.parameters.map(\.rule), shapes: shapes, dimensions: layout.dimensions, named: layout.constants,
+        rules: rules, precision: precision)
+      guard plan.forward.forwardIndexCount == examples.count + layout.output.count else {
+        throw GradientAuditError.invalidModel(
+          "\(layer.name): the output of \(kind.block) has \(plan.forward.forwardIndexCount) indices, the layer's shape \(layout.output)")
+      }
+      plans.append(plan)
     }
     let lossType = type(of: model.loss)
     let loss = try LayerPlans<Values>.make(
@@ -140,18 +175,30 @@ package final class GradientEnclosure<Values: PlanValues> {
   // MARK: - Passes
 
   /// Every layer's outputs for the whole batch, from the inputs and the current parameters.
+  /// A layer at a time, the parts in parallel: a batch-wide layer (batch norm) reads every
+  /// example's input.
   package func forward() throws(GradientAuditError) {
-    try inParallel { part throws(GradientAuditError) in
-      for (k, plan) in part.layers.enumerated() {
+    for k in layouts.indices {
+      try inParallel { part throws(GradientAuditError) in
+        guard let plan = part.layers[k] else { return }  // the identity on storage
         self.bindParameters(plan.forward, layer: k, part)
         let (inWidth, outWidth) = (self.widths[k], self.widths[k + 1])
-        let outputs = plan.forward.forwardIndexCount
-        precondition(outputs == 1, "\(plan.block): a layer output with \(outputs) indices")
+        let out = self.activations[k + 1]
+        if self.layouts[k].batchWide {
+          // The rule's first index is the example: the whole batch is bound once.
+          plan.forward.bind(plan.inputName, to: self.activations[k], offset: 0)
+          for b in part.examples {
+            plan.forward.setIndex(0, b)
+            try forEachIndex(self.layouts[k].output, of: plan.forward, from: 1) { o throws(GradientAuditError) in
+              try plan.forward.evaluate(into: out, b * outWidth + o)
+            }
+          }
+          return
+        }
         for b in part.examples {
           plan.forward.bind(plan.inputName, to: self.activations[k], offset: b * inWidth)
-          for o in 0..<outWidth {
-            plan.forward.setIndex(0, o)
-            try plan.forward.evaluate(into: self.activations[k + 1], b * outWidth + o)
+          try forEachIndex(self.layouts[k].output, of: plan.forward) { o throws(GradientAuditError) in
+            try plan.forward.evaluate(into: out, b * outWidth + o)
           }
         }
       }
@@ -182,7 +229,7 @@ package final class GradientEnclosure<Values: PlanValues> {
     let n = widths.last!
     let scale = Rational(1, batch)
     let top = seeds[parts[0].layers.count - 1]
-    let before = parts.map { part in part.layers.map { ($0.inputRule?.kinks ?? 0, $0.inputRule?.undecidedKinks ?? 0) } }
+    let before = parts.map { part in part.layers.map { ($0?.inputRule?.kinks ?? 0, $0?.inputRule?.undecidedKinks ?? 0) } }
     try inParallel { part throws(GradientAuditError) in
       guard let lossRule = part.loss.inputRule else { throw GradientAuditError.invalidModel("the loss has no gradient rule") }
       for b in part.examples {
@@ -195,17 +242,20 @@ package final class GradientEnclosure<Values: PlanValues> {
         }
       }
       for g in part.gradients { for k in 0..<g.count { g.setZero(k) } }
-      for k in stride(from: part.layers.count - 1, through: self.firstTrainable, by: -1) {
-        try self.backward(layer: k, part)
-      }
+    }
+    // A layer at a time: a batch-wide layer's input rule reads every example's seed.
+    for k in stride(from: parts[0].layers.count - 1, through: firstTrainable, by: -1) {
+      try inParallel { part throws(GradientAuditError) in try self.backward(layer: k, part) }
     }
     for part in parts.dropFirst() {
       for (total, partial) in zip(gradients, part.gradients) { for k in 0..<total.count { total.add(k, partial, k) } }
     }
-    // The input rules ran at layers above the first trainable one; a relu's counts its kinks.
-    for (k, plan) in parts[0].layers.enumerated() where plan.block == "relu" && k > firstTrainable && plan.inputRule != nil {
+    // The input rules ran at layers above the first trainable one; a relu's counts its kinks, a
+    // max pool's its tied comparisons.
+    for (k, plan) in parts[0].layers.enumerated() {
+      guard let plan, plan.inputRule != nil, k > firstTrainable, plan.block == "relu" || plan.block == "maxpool2_s2" else { continue }
       kinks[k] = parts.indices.reduce(into: (exact: 0, undecided: 0)) { found, p in
-        let rule = parts[p].layers[k].inputRule!
+        let rule = parts[p].layers[k]!.inputRule!
         found.exact += rule.kinks - before[p][k].0
         found.undecided += rule.undecidedKinks - before[p][k].1
       }
@@ -214,7 +264,7 @@ package final class GradientEnclosure<Values: PlanValues> {
 
   /// Layer `k`'s parameter gradients summed over the part's examples, and its input gradient.
   private func backward(layer k: Int, _ part: Part) throws(GradientAuditError) {
-    let plan = part.layers[k]
+    guard let plan = part.layers[k] else { return }  // the identity: its seeds are shared
     let (inWidth, outWidth) = (widths[k], widths[k + 1])
     for (slot, rule) in plan.parameterRules.enumerated() {
       let p = owner.firstIndex { $0.layer == k && $0.slot == slot }!
@@ -222,12 +272,24 @@ package final class GradientEnclosure<Values: PlanValues> {
     }
     guard k > firstTrainable, let inputRule = plan.inputRule else { return }
     bindParameters(inputRule, layer: k, part)
+    if layouts[k].batchWide {
+      inputRule.bindIfRead(plan.inputName, to: activations[k], offset: 0)
+      if let seed = plan.seedName { inputRule.bindIfRead(seed, to: seeds[k], offset: 0) }
+      let below = seeds[k - 1]
+      for b in part.examples {
+        inputRule.setIndex(0, b)
+        try forEachIndex(layouts[k].input, of: inputRule, from: 1) { i throws(GradientAuditError) in
+          try inputRule.evaluate(into: below, b * inWidth + i)
+        }
+      }
+      return
+    }
     for b in part.examples {
       inputRule.bindIfRead(plan.inputName, to: activations[k], offset: b * inWidth)
       if let seed = plan.seedName { inputRule.bindIfRead(seed, to: seeds[k], offset: b * outWidth) }
-      for i in 0..<inWidth {
-        inputRule.setIndex(0, i)
-        try inputRule.evaluate(into: seeds[k - 1], b * inWidth + i)
+      let below = seeds[k - 1]
+      try forEachIndex(layouts[k].input, of: inputRule) { i throws(GradientAuditError) in
+        try inputRule.evaluate(into: below, b * inWidth + i)
       }
     }
   }
@@ -239,10 +301,13 @@ package final class GradientEnclosure<Values: PlanValues> {
   ) throws(GradientAuditError) {
     bindParameters(plan, layer: k, part)
     let (inWidth, outWidth) = (widths[k], widths[k + 1])
-    let layerPlans = part.layers[k]
+    let layerPlans = part.layers[k]!
     guard let row = shape.last else { throw GradientAuditError.invalidModel("\(plan.rule): a scalar parameter is not audited") }
     let rows = shape.dropLast().reduce(1, *)
-    for b in part.examples {
+    // A batch-wide rule sums over the batch itself: evaluated once, by the part with example 0.
+    let batchWide = layouts[k].batchWide
+    if batchWide && part.examples.lowerBound != 0 { return }
+    for b in batchWide ? 0..<1 : part.examples {
       plan.bindIfRead(layerPlans.inputName, to: activations[k], offset: b * inWidth)
       if let seed = layerPlans.seedName { plan.bindIfRead(seed, to: seeds[k], offset: b * outWidth) }
       for r in 0..<rows {
@@ -258,7 +323,7 @@ package final class GradientEnclosure<Values: PlanValues> {
 
   private func bindParameters(_ plan: FormulaPlan<Values>, layer k: Int, _ part: Part) {
     for (p, (layer, slot)) in owner.enumerated() where layer == k {
-      plan.bindIfRead(part.layers[k].parameterRules[slot].operand, to: parameters[p], offset: 0)
+      plan.bindIfRead(part.layers[k]!.parameterRules[slot].operand, to: parameters[p], offset: 0)
     }
   }
 

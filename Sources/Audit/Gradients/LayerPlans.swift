@@ -29,7 +29,7 @@ struct LayerPlans<Values: PlanValues> {
   ///   - shapes: the per-example shape of every operand (`x`: `[in]`, `W`: `[out, in]`, `dy`: `[out]`).
   static func make(
     block: String, ruleNames: [String], operandNames: [String], parameterRules names: [String],
-    shapes: [String: [Int]], rules: [String: ReplayedRule], precision: Int
+    shapes: [String: [Int]], dimensions: [String: Int] = [:], named: [String: Rational] = [:], rules: [String: ReplayedRule], precision: Int
   ) throws(GradientAuditError) -> LayerPlans {
     let inputName = operandNames[0]
     var inputRule: ReplayedRule?
@@ -45,19 +45,21 @@ struct LayerPlans<Values: PlanValues> {
     guard let output else { throw GradientAuditError.invalidModel("block \(block) has no rules") }
     for name in names {
       guard let rule = rules[name] else { throw GradientAuditError.certificate(rule: name, reason: "not loaded") }
-      parameterRules.append((rule.variable, try plan(rule.formula, rule: name, indices: rule.indices, rule, shapes, precision)))
+      parameterRules.append((rule.variable, try plan(rule.formula, rule: name, indices: rule.indices, rule, shapes, dimensions, named, precision)))
     }
-    let forward = try plan(output.body, rule: "\(block) (output \(output.name))", indices: output.parameters, inputRule ?? rules[ruleNames[0]]!, shapes, precision)
+    let forward = try plan(output.body, rule: "\(block) (output \(output.name))", indices: output.parameters, inputRule ?? rules[ruleNames[0]]!, shapes, dimensions, named, precision)
     return LayerPlans(
       block: block, inputName: inputName, forward: forward,
-      inputRule: try inputRule.map { r throws(GradientAuditError) in try plan(r.formula, rule: r.name, indices: r.indices, r, shapes, precision) },
+      inputRule: try inputRule.map { r throws(GradientAuditError) in try plan(r.formula, rule: r.name, indices: r.indices, r, shapes, dimensions, named, precision) },
       seedName: seed, parameterRules: parameterRules)
   }
 
   private static func plan(
-    _ term: Term, rule: String, indices: [String], _ certified: ReplayedRule, _ shapes: [String: [Int]], _ precision: Int
+    _ term: Term, rule: String, indices: [String], _ certified: ReplayedRule, _ shapes: [String: [Int]],
+    _ extra: [String: Int], _ named: [String: Rational], _ precision: Int
   ) throws(GradientAuditError) -> FormulaPlan<Values> {
-    let dimensions = try inferDimensions(certified, shapes: shapes)
+    // Shapes give most dimensions; the layout gives those only index arithmetic mentions.
+    let dimensions = try inferDimensions(certified, shapes: shapes).merging(extra) { inferred, _ in inferred }
     let read = accessedTensors(term)
     var used: [String: [Int]] = [:]
     for name in read {
@@ -66,7 +68,7 @@ struct LayerPlans<Values: PlanValues> {
       }
       used[name] = shape
     }
-    return try FormulaPlan(term, rule: rule, freeIndices: indices, tensors: used, dimensions: dimensions, precision: precision)
+    return try FormulaPlan(term, rule: rule, freeIndices: indices, tensors: used, dimensions: dimensions, named: named, precision: precision)
   }
 
   /// Each dimension's size, from the declared shapes of the rule's tensors (`W[O, I]`) and the

@@ -27,15 +27,19 @@ public struct TensorErrors: Sendable, Equatable {
   public var maxRelErrorAwayFromZero: Double
   /// The largest a priori bound of an entry.
   public var maxBound: Double
-  /// Every entry is certainly within its a priori bound of the exact value.
+  /// Whether the tensor has an a priori bound: false when a layer of the model has no rounding
+  /// model (batch norm), so nothing bounds the Float32 error a priori ("NO A PRIORI BOUND").
+  public var bounded: Bool = true
+  /// Every entry is certainly within its a priori bound of the exact value (false when unbounded).
   public var withinBound: Bool
   /// Entries certainly outside their bound (a failure of the error model or of the trainer).
   public var outside: Int
   /// Entries neither certainly within nor certainly outside (the enclosure is too wide to tell).
   public var undecided: Int
 
-  /// Compares `float` with the enclosures `exact` and the bounds `bound`, entry by entry.
-  static func measure(name: String, float: [Float], exact: IntervalVector, bound: [Double]) -> TensorErrors {
+  /// Compares `float` with the enclosures `exact` and the bounds `bound`, entry by entry; without
+  /// bounds only the errors are measured.
+  static func measure(name: String, float: [Float], exact: IntervalVector, bound: [Double]?) -> TensorErrors {
     var result = TensorErrors(
       name: name, count: float.count, maxAbsError: 0, maxRelError: 0, relativeUndefined: 0, maxUlps: 0,
       scale: 0, norm: 0, normError: 0, maxRelErrorAwayFromZero: 0, maxBound: 0, withinBound: true, outside: 0, undecided: 0)
@@ -45,12 +49,13 @@ public struct TensorErrors: Sendable, Equatable {
       scale = max(scale, lo.magnitude, hi.magnitude)
     }
     result.scale = scale
+    result.bounded = bound != nil
     let threshold = scale / 1000
     var squares = 0.0, errorSquares = 0.0  // Σ smallest², Σ absolute², rounded below and above
     for k in float.indices {
       let f = Double(float[k])
       let (lo, hi) = exact.doubleBounds(k)
-      let e = bound[k]
+      let e = bound?[k] ?? .infinity
       result.maxBound = max(result.maxBound, e)
       guard f.isFinite, lo.isFinite, hi.isFinite else {
         result.maxAbsError = .infinity
@@ -73,14 +78,18 @@ public struct TensorErrors: Sendable, Equatable {
         result.relativeUndefined += 1
       }
       result.maxUlps = max(result.maxUlps, (absolute / float32Ulp(atLeast: smallest)).nextUp)
-      if f >= (hi - e).nextUp && f <= (lo + e).nextDown {
+      guard bound != nil else { continue }
+      // Rounded away from the claim; a bound of exactly 0 (a gradient that is exactly 0 in both
+      // computations, below a dead relu) needs no rounding.
+      if f >= (e == 0 ? hi : (hi - e).nextUp) && f <= (e == 0 ? lo : (lo + e).nextDown) {
         continue
       }
       result.withinBound = false
-      if f < (lo - e).nextDown || f > (hi + e).nextUp { result.outside += 1 } else { result.undecided += 1 }
+      if f < (e == 0 ? lo : (lo - e).nextDown) || f > (e == 0 ? hi : (hi + e).nextUp) { result.outside += 1 } else { result.undecided += 1 }
     }
     result.norm = max(0, squares.squareRoot().nextDown)
     result.normError = result.maxAbsError.isFinite ? errorSquares.squareRoot().nextUp : .infinity
+    if bound == nil { result.withinBound = false }
     return result
   }
 }

@@ -11,8 +11,10 @@ extension ReLU: GradientErrorModel {
     for j in dx.indices {
       let (lo, hi) = z.doubleBounds(j)
       // Float and exact inputs have the same sign when |z| > E_z: the same step, so only dy's
-      // error passes; otherwise one of the two steps may be 0.
-      dx[j] = lo > input[j] || hi < -input[j] ? dy[j] : (seed[j] + dy[j]) * GradientErrorBound.safety
+      // error passes where both are 1, and none where both are 0 (the trainer's dx is then 0
+      // exactly: a max pool's routing error below a dead relu stops here); otherwise one of the
+      // two steps may be 0.
+      dx[j] = lo > input[j] ? dy[j] : hi < -input[j] ? 0 : (seed[j] + dy[j]) * GradientErrorBound.safety
     }
     return (dx, [])
   }

@@ -74,6 +74,9 @@ package final class DoubleValues: PlanValues {
     case .power(let n):
       guard n >= 0 || x != 0 else { throw .outsideDomain(function: "power \(n)", lower: x, upper: x) }
       values[k] = pow(x, Double(n))
+    case .squareRoot:
+      guard x >= 0 else { throw .outsideDomain(function: "sqrt", lower: x, upper: x) }
+      values[k] = x.squareRoot()
     }
   }
 

@@ -16,6 +16,12 @@ extension FormulaPlan {
     /// Constant 0 is slot 0, constant 1 slot 1.
     var constants: [Rational] = [Rational(0), Rational(1)]
     var cacheCount = 0
+    /// The slots of the formula's free indices (set before the root is compiled).
+    var freeSlots: Set<Int> = []
+    /// Per cache entry, the free slots its value depends on (empty for a closed subterm).
+    var cacheReads: [[Int]] = []
+    /// Sums enclosing the subterm being compiled.
+    var loopDepth = 0
     var tensorIDs: [String: Int] = [:]
     var tensorOrder: [String] = []
     var accesses = AccessCode()
@@ -50,7 +56,17 @@ extension FormulaPlan {
       case .sum, .add, .mul, .apply, .step:
         if term.reads.isEmpty {
           cacheCount += 1
+          cacheReads.append([])
           return .cached(cacheCount - 1, node)
+        }
+        // A sum that reads only free indices, no enclosing loop's (batch norm's per-channel mean
+        // inside every output, or inside the sum of `batchnorm.g`), is the same at every index
+        // that agrees on those: computed once per value of them, and kept until they change.
+        // The formula itself (no enclosing loop, not all free indices read) gains nothing.
+        if case .sum = node, term.reads.allSatisfy(freeSlots.contains), loopDepth > 0 || term.reads.count < freeSlots.count {
+          cacheCount += 1
+          cacheReads.append(term.reads)
+          return .keyed(cacheCount - 1, term.reads, node)
         }
       default: break
       }
@@ -81,14 +97,22 @@ extension FormulaPlan {
       case .bracket(let constraints):
         return .bracket(constraints)
       case let .sum(loop, body):
+        loopDepth += 1
+        defer { loopDepth -= 1 }
         return .sum(loop, body: try compile(body))
       case .add(let ts):
         return .add(try ts.map { t throws(GradientAuditError) in try compile(t) })
       case .mul(let ts):
         return .mul(try ts.map { t throws(GradientAuditError) in try compile(t) })
       case let .power(base, q):
+        // A half-integer power p/2 is (√x)^p.
+        let twice = q * Rational(2)
+        if !q.isInteger, twice.isInteger, let p = Int(twice.description), abs(p) <= 64 {
+          let root = FormulaPlan.Node.apply(.squareRoot, try compile(base))
+          return p == 1 ? root : .apply(.power(p), root)
+        }
         guard q.isInteger, let n = Int(q.description), abs(n) <= 64 else {
-          throw unsupported("the power \(q) is not a small integer")
+          throw unsupported("the power \(q) is not a small integer or half-integer")
         }
         return n == 1 ? try compile(base) : .apply(.power(n), try compile(base))
       case let .apply(f, argument):
@@ -112,7 +136,7 @@ extension FormulaPlan {
       case .sum(_, let body): return 1 + depth(of: body)
       case .add(let ns): return 1 + (ns.map { depth(of: $0) }.max() ?? 0)
       case .mul(let ns): return ns.enumerated().map { 1 + $0.offset + depth(of: $0.element) }.max() ?? 0
-      case .apply(_, let n), .step(let n), .cached(_, let n): return 1 + depth(of: n)
+      case .apply(_, let n), .step(let n), .cached(_, let n), .keyed(_, _, let n): return 1 + depth(of: n)
       }
     }
   }

@@ -67,6 +67,21 @@ extension FormulaPlan {
         return Location(vector: scratch, index: d)
       }
 
+    case let .keyed(id, reads, inner):
+      if cacheValid[id] {
+        var same = true
+        for (j, slot) in reads.enumerated() where cacheKeys[id][j] != slots[slot] {
+          same = false
+          break
+        }
+        if same { return Location(vector: cache, index: id) }
+      }
+      let v = try value(inner, depth: d)
+      cache.copy(id, from: v.vector, v.index)
+      for (j, slot) in reads.enumerated() { cacheKeys[id][j] = slots[slot] }
+      cacheValid[id] = true
+      return Location(vector: cache, index: id)
+
     case let .cached(id, inner):
       if !cacheValid[id] {
         let v = try value(inner, depth: d)

@@ -52,6 +52,8 @@ package final class FormulaPlan<Values: PlanValues> {
   let constants: Values
   let cache: Values
   let cacheValid: UnsafeMutablePointer<Bool>
+  /// Per keyed cache entry, the values of the slots it read when computed (`Node.keyed`).
+  var cacheKeys: [[Int]]
   let cacheCount: Int
   /// The bound vectors (kept alive here) and their shapes.
   var bindings: [Binding]
@@ -80,6 +82,7 @@ package final class FormulaPlan<Values: PlanValues> {
     var compiler = Compiler(rule: rule, dimensions: dimensions, named: named, tensorShapes: tensors)
     var scope: [String: Int] = [:]
     for name in freeIndices { scope[name] = compiler.lowering.newSlot() }
+    compiler.freeSlots = Set(scope.values)
     root = try compiler.compile(term, scope)
     freeSlots = freeIndices.map { scope[$0]! }
     let slotCount = max(compiler.lowering.slotCount, 1)
@@ -92,6 +95,7 @@ package final class FormulaPlan<Values: PlanValues> {
     cache = Values(count: cacheCount, precision: precision)
     cacheValid = .allocate(capacity: cacheCount)
     cacheValid.initialize(repeating: false, count: cacheCount)
+    cacheKeys = compiler.cacheReads.map { Array(repeating: 0, count: $0.count) } + [[]]
     tensorIDs = compiler.tensorIDs
     bindings = compiler.tensorOrder.map { Binding(vector: nil, offset: 0, shape: tensors[$0]!) }
     let tensorCount = max(bindings.count, 1)
@@ -215,6 +219,8 @@ extension FormulaPlan {
     case apply(IntervalFunction, Node)
     case step(Node)
     case cached(Int, Node)
+    /// Cached while the free slots it reads keep their values.
+    case keyed(Int, [Int], Node)
   }
 
   /// Where a tensor's values are.
