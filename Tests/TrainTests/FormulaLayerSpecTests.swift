@@ -66,7 +66,7 @@ struct FormulaLayerSpecTests {
   /// The unknown-statement message lists the formula layers defined so far.
   @Test func definedLayersAreStatements() {
     #expect(throws: SpecError(file: "<spec>", line: 5, column: 1,
-                              message: "unknown statement 'swish'; expected one of: avgpool, batchnorm, conv2d, dense, depthwise_conv2d, dropout, f, flatten, global_avgpool, input, layer, loss, maxpool, relu, sigmoid, tanh")) {
+                              message: "unknown statement 'swish'; expected one of: add, avgpool, batchnorm, conv2d, dense, depthwise_conv2d, dropout, f, flatten, from, global_avgpool, input, layer, loss, maxpool, mul, relu, sigmoid, tanh")) {
       try ModelSpec(parsing: "input 4\nlayer f(n)\n  input x[n]\n  output y[i: n] = x[i]\nswish\nloss mse")
     }
   }

@@ -15,15 +15,25 @@ enum CompiledRules {
   static let prelude = "const p"
 
   /// Every compiled-in block by name, with the theorem file it is copied from: those of
-  /// `Theorems/layers.thm` (`blocks`), of `Theorems/cnn.thm` (`cnnBlocks`), and the max-pooling
-  /// theorem of `Theorems/maxpool.thm`.
+  /// `Theorems/layers.thm` (`blocks`), of `Theorems/cnn.thm` (`cnnBlocks`), the max-pooling
+  /// theorem of `Theorems/maxpool.thm`, and of `Theorems/graph.thm` (`graphBlocks`).
   static let allBlocks: [String: (source: String, text: String)] =
     blocks.mapValues { (source, $0) }.merging(cnnBlocks.mapValues { (cnnSource, $0) }) { first, _ in first }
       .merging(["maxpool2_s2": (maxpoolSource, maxpoolText)]) { first, _ in first }
+      .merging(graphBlocks.mapValues { (graphSource, $0) }) { first, _ in first }
 
   /// The theorem files the trainer's rules come from (`certify prove --all` builds their
   /// certificates into the program).
-  static let sources = [source, cnnSource, maxpoolSource]
+  static let sources = [source, cnnSource, maxpoolSource, graphSource]
+
+  /// The declarations a block of `source` is read with (the file's own `const` line).
+  static func prelude(of source: String) -> String {
+    switch source {
+    case CompiledRules.source: return prelude
+    case graphSource: return ""
+    default: return cnnPrelude
+    }
+  }
 
   /// The `layer` block of each certified block name of `Theorems/layers.thm`.
   static let blocks: [String: String] = [

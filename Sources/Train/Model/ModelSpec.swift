@@ -34,15 +34,19 @@ public struct ModelSpec: Equatable, Sendable {
   public var inputShape: [Int]
   public var layers: [LayerSpec]
   public var loss: LossSpec
+  /// The values each layer reads, for a graph-shaped model (`ValueGraph`); nil when each layer
+  /// reads the one before it.
+  public var graph: ValueGraph?
 
   public init(inputWidth: Int, layers: [LayerSpec], loss: LossSpec) {
     self.init(inputShape: [inputWidth], layers: layers, loss: loss)
   }
 
-  public init(inputShape: [Int], layers: [LayerSpec], loss: LossSpec) {
+  public init(inputShape: [Int], layers: [LayerSpec], loss: LossSpec, graph: ValueGraph? = nil) {
     self.inputShape = inputShape
     self.layers = layers
     self.loss = loss
+    self.graph = graph
   }
 
   /// The number of input features (the product of the input shape).
@@ -51,11 +55,14 @@ public struct ModelSpec: Equatable, Sendable {
   /// The shape of each layer's output, in order. Parsing refuses a spec where a layer does not
   /// fit its input; for one built in code, an unfit layer's shape is `[0]`.
   public var shapes: [[Int]] {
-    var shape = inputShape
-    return layers.map { layer in
-      shape = (try? layer.outputShape(input: shape).get()) ?? [0]
-      return shape
+    var values = [inputShape]
+    for (k, layer) in layers.enumerated() {
+      let reads = sources(of: k).map { $0 < values.count ? values[$0] : [0] }
+      // A second operand (`add`, `mul`) must have the first's shape.
+      let fits = reads.dropFirst().allSatisfy { $0 == reads[0] }
+      values.append(fits ? (try? layer.outputShape(input: reads[0]).get()) ?? [0] : [0])
     }
+    return Array(values.dropFirst())
   }
 
   /// The width of each layer's output (the product of its shape), in order.
@@ -65,7 +72,7 @@ public struct ModelSpec: Equatable, Sendable {
   /// statistics; nil if it overflows `Int`.
   public var parameterCount: Int? {
     var total = 0
-    for (layer, shape) in zip(layers, [inputShape] + shapes) {
+    for (layer, shape) in zip(layers, inputShapes) {
       guard let count = layer.parameterCount(input: shape) else { return nil }
       let (sum, overflow) = total.addingReportingOverflow(count)
       if overflow { return nil }
@@ -82,15 +89,16 @@ public struct ModelSpec: Equatable, Sendable {
   public var text: String {
     var lines = ["input " + inputShape.map(String.init).joined(separator: "x")]
     var defined: [String: FormulaLayerSpec] = [:]
-    for layer in layers {
+    let graph = self.graph.map(\.withReferencesNamed)
+    for (k, layer) in layers.enumerated() {
+      var statement = layer.text
       if case .formula(let formula) = layer {
         if defined[formula.name] == formula {
-          lines.append(formula.name)
-          continue
+          statement = formula.name
         }
         defined[formula.name] = formula
       }
-      lines.append(layer.text)
+      lines.append(graph.map { graphLine(k, $0, statement: statement) } ?? statement)
     }
     lines.append("loss \(loss.rawValue)")
     return lines.joined(separator: "\n") + "\n"
@@ -107,6 +115,10 @@ public enum LayerSpec: Equatable, Sendable {
   case dropout(keep: Double)
   /// A custom layer given by its forward formula (a `layer` block).
   case formula(FormulaLayerSpec)
+  /// The sum of two values of one shape (a residual connection): `add NAME` in a spec.
+  case add
+  /// The elementwise product of two values of one shape: `mul NAME` in a spec.
+  case mul
   /// 2-D convolution to `channels` output channels, `kernel` x `kernel`, with bias.
   case conv2d(channels: Int, kernel: Int, stride: Int, padding: Int)
   /// One `kernel` x `kernel` filter per channel, with bias.
@@ -131,6 +143,8 @@ public enum LayerSpec: Equatable, Sendable {
     case .tanh: return "tanh"
     case .dropout(let keep): return "dropout keep \(keep)"
     case .formula(let formula): return formula.text
+    case .add: return "add"
+    case .mul: return "mul"
     case let .conv2d(channels, kernel, stride, padding):
       return "conv2d \(channels) \(kernel)" + Self.options(stride: stride, padding: padding)
     case let .depthwiseConv2d(kernel, stride, padding):
