@@ -101,7 +101,8 @@ public final class Sequential {
       return
     }
     if let slow = ModelCertificate.slowNode(in: schedule) {
-      modelCertificateGap = "no model certificate built with the model: node \(slow) is a convolution or pooling layer, whose chain-rule proof takes minutes in the engine today; ModelCertificate.prove(model.schedule) builds it on request"
+      let kind = self.layers.first { $0.name == slow } is Mul ? "an elementwise product" : "a convolution or pooling layer"
+      modelCertificateGap = "no model certificate built with the model: node \(slow) is \(kind), whose chain-rule proof takes minutes in the engine today; ModelCertificate.prove(model.schedule) builds it on request"
       return
     }
     do {

@@ -80,9 +80,10 @@ public struct ModelCertificate: Sendable, Equatable {
   }
 
   /// The first node whose block makes the proof too slow to run at every model build (the
-  /// convolution and pooling blocks: minutes in a debug build), or nil.
+  /// convolution and pooling blocks, and the elementwise product `mul`, whose gate doubles the
+  /// paths the chain rule follows: minutes in a debug build), or nil.
   public static func slowNode(in schedule: BackwardSchedule) -> String? {
-    let slow = ["conv2d_s1", "conv2d_s2", "depthwise_conv2d_s1", "depthwise_conv2d_s2", "maxpool2_s2", "avgpool_s1", "avgpool_s2", "global_avgpool"]
+    let slow = ["conv2d_s1", "conv2d_s2", "depthwise_conv2d_s1", "depthwise_conv2d_s2", "maxpool2_s2", "avgpool_s1", "avgpool_s2", "global_avgpool", "mul"]
     return schedule.nodes.first { slow.contains($0.block) }?.name
   }
 
