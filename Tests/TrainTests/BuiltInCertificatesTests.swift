@@ -10,10 +10,10 @@ struct BuiltInCertificatesTests {
   static let certificates = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("Certificates")
 
-  /// The certificates of the trainer's theorem files (`layers/…`, `cnn/…`, `maxpool/…`), relative
+  /// The certificates of the trainer's theorem files (`layers/…`, `cnn/…`, `maxpool/…`, `graph/…`), relative
   /// to the store.
   static func checkedIn() throws -> [String] {
-    try ["layers", "cnn", "maxpool"].flatMap { folder in
+    try ["layers", "cnn", "maxpool", "graph"].flatMap { folder in
       try FileManager.default.contentsOfDirectory(atPath: certificates.appendingPathComponent(folder).path)
         .filter { $0.hasSuffix(".json") }.map { folder + "/" + $0 }
     }.sorted()
