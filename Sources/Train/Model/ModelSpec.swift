@@ -28,6 +28,10 @@
 ///
 /// A block may give its backward rule (`vjp x[i] = ...`): it is then proved to be the vjp of the
 /// output, and the layer refused, with the engine's counterexample, when it is not.
+///
+/// A graph-shaped model names values and reads them again (`graph`, `ValueGraph`): `h = relu`
+/// names a layer's output, `from h dense 8` reads `h` instead of the line before, `add h` and
+/// `mul h` combine the current value with `h` (Docs/Training.md, "Graph-shaped models").
 public struct ModelSpec: Equatable, Sendable {
   /// The shape of one example: `[n]` for `input n`, `[C, H, W]` for `input CxHxW` (stored
   /// channel-major, NCHW in a batch: Docs/Training.md, "Images").
