@@ -28,6 +28,10 @@ public struct ONNXExport {
     var builder = GraphBuilder(arrays: checkpoint.arrays)
     graph.input = [Self.valueInfo("input", [-1] + checkpoint.spec.inputShape)]
     var shape = checkpoint.spec.inputShape
+    // A graph-shaped model's layers do not all read the one before: not exported yet.
+    if let k = checkpoint.spec.layers.indices.first(where: { checkpoint.spec.sources(of: $0) != [$0] }) {
+      throw .notExportable(layer: k + 1, text: checkpoint.spec.layers[k].text, reason: "graph-shaped models (names, from, add, mul) are not exported yet")
+    }
     for (index, layer) in checkpoint.spec.layers.enumerated() {
       try builder.add(layer, position: index + 1, input: shape)
       shape = (try? layer.outputShape(input: shape).get()) ?? shape

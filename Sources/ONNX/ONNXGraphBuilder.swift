@@ -22,6 +22,8 @@ struct GraphBuilder {
     case .sigmoid: emit("Sigmoid", name, [current])
     case .tanh: emit("Tanh", name, [current])
     case .dropout: return
+    case .add, .mul:
+      throw refuse("graph-shaped models (add, mul) are not exported yet")
     case .formula(let formula):
       throw refuse("formula layer '\(formula.name)' has no ONNX operator")
     case .denseTokens, .layernorm, .softmax, .gelu, .geluTanh, .attentionHeads, .positionEmbedding, .tokenMeanpool, .patchEmbed:

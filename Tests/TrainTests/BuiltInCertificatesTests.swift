@@ -11,9 +11,9 @@ struct BuiltInCertificatesTests {
     .deletingLastPathComponent().appendingPathComponent("Certificates")
 
   /// The certificates of the trainer's theorem files (`layers/…`, `cnn/…`, `maxpool/…`,
-  /// `transformer/…`), relative to the store.
+  /// `transformer/…`, `graph/…`), relative to the store.
   static func checkedIn() throws -> [String] {
-    try ["layers", "cnn", "maxpool", "transformer"].flatMap { folder in
+    try ["layers", "cnn", "maxpool", "transformer", "graph"].flatMap { folder in
       try FileManager.default.contentsOfDirectory(atPath: certificates.appendingPathComponent(folder).path)
         .filter { $0.hasSuffix(".json") }.map { folder + "/" + $0 }
     }.sorted()

@@ -36,6 +36,7 @@ struct CertificationTests {
     let all: [(name: String, rules: [String])] = [
       ("dense", Dense.ruleNames), ("relu", ReLU.ruleNames), ("sigmoid", Sigmoid.ruleNames), ("tanh", Tanh.ruleNames),
       ("dropout", Dropout.ruleNames), ("softmax", SoftmaxCrossEntropy.ruleNames), ("mse", MeanSquaredError.ruleNames),
+      ("add", Add.ruleNames), ("mul", Mul.ruleNames),
     ]
     let hashes = try RuleCertification.verify(all, store: Self.store)
     #expect(hashes.count == all.flatMap(\.rules).count)

@@ -93,6 +93,14 @@ struct ConformanceTests {
     }
   }
 
+  /// The graph blocks: both inputs' rules, on one example and on a batch.
+  @Test func addAndMul() throws {
+    for seed in 0..<5 as Range<UInt64> {
+      try check(Add.self, dims: ["n": 5], shapes: ["x": ["n"], "z": ["n"], "dy": ["n"]], seed: seed)
+      try check(Mul.self, dims: ["n": 5], shapes: ["x": ["n"], "z": ["n"], "dy": ["n"]], seed: seed)
+    }
+  }
+
   @Test func elementwise() throws {
     for seed in 0..<5 as Range<UInt64> {
       // ReLU's certificate holds away from 0: the instances avoid it.

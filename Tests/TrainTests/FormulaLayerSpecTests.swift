@@ -66,7 +66,7 @@ struct FormulaLayerSpecTests {
   /// The unknown-statement message lists the formula layers defined so far.
   @Test func definedLayersAreStatements() {
     #expect(throws: SpecError(file: "<spec>", line: 5, column: 1,
-                              message: "unknown statement 'swish'; expected one of: attention_heads, avgpool, batchnorm, conv2d, dense, depthwise_conv2d, dropout, f, flatten, gelu, gelu_tanh, global_avgpool, input, layer, layernorm, loss, maxpool, patch_embed, position_embedding, relu, sigmoid, softmax, tanh, token_meanpool")) {
+                              message: "unknown statement 'swish'; expected one of: add, attention_heads, avgpool, batchnorm, conv2d, dense, depthwise_conv2d, dropout, f, flatten, from, gelu, gelu_tanh, global_avgpool, input, layer, layernorm, loss, maxpool, mul, patch_embed, position_embedding, relu, sigmoid, softmax, tanh, token_meanpool")) {
       try ModelSpec(parsing: "input 4\nlayer f(n)\n  input x[n]\n  output y[i: n] = x[i]\nswish\nloss mse")
     }
   }

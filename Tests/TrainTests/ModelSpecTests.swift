@@ -36,7 +36,7 @@ struct ModelSpecTests {
     ("input 784\ndense wide\nloss mse", 2, 7, "expected the layer's output width (a positive integer), found 'wide'"),
     ("input 784\ndense\nloss mse", 2, 6, "expected the layer's output width (a positive integer) at end of line"),
     ("input 784\ndense 0\nloss mse", 2, 7, "expected the layer's output width (a positive integer), found '0'"),
-    ("input 784\n  conv 3\nloss mse", 2, 3, "unknown statement 'conv'; expected one of: attention_heads, avgpool, batchnorm, conv2d, dense, depthwise_conv2d, dropout, flatten, gelu, gelu_tanh, global_avgpool, input, layer, layernorm, loss, maxpool, patch_embed, position_embedding, relu, sigmoid, softmax, tanh, token_meanpool"),
+    ("input 784\n  conv 3\nloss mse", 2, 3, "unknown statement 'conv'; expected one of: add, attention_heads, avgpool, batchnorm, conv2d, dense, depthwise_conv2d, dropout, flatten, from, gelu, gelu_tanh, global_avgpool, input, layer, layernorm, loss, maxpool, mul, patch_embed, position_embedding, relu, sigmoid, softmax, tanh, token_meanpool"),
     ("input 784\nrelu now\nloss mse", 2, 6, "unexpected 'now' after 'relu'; expected the end of the line"),
     ("input 784\ndropout 0.5\nloss mse", 2, 9, "expected 'keep' and the keep probability, as in 'dropout keep 0.9', found '0.5'"),
     ("input 784\ndropout keep 1.5\nloss mse", 2, 14, "expected the keep probability, in (0, 1], found '1.5'"),

@@ -14,6 +14,9 @@ extension DenseNetwork {
   ///   `.shapeMismatch` for an array whose shape disagrees with the spec.
   public init(checkpoint: Checkpoint, path: String = "<checkpoint>") throws(AuditError) {
     var kinds: [String] = []  // "dense" or "relu", dropout removed
+    if let k = checkpoint.spec.layers.indices.first(where: { checkpoint.spec.sources(of: $0) != [$0] }) {
+      throw AuditError.invalidArgument("\(path): layer \(k + 1) ('\(checkpoint.spec.layers[k].text)') reads another value than the layer before it; the audit takes a chain of layers")
+    }
     for (position, layer) in checkpoint.spec.layers.enumerated() {
       switch layer {
       case .dense: kinds.append("dense")

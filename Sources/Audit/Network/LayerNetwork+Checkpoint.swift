@@ -21,6 +21,10 @@ extension LayerNetwork {
     var shape = checkpoint.spec.inputShape
     var layers: [any BoundLayer] = []
     var flattened: [Int]? = nil  // the image a flatten just turned into a vector
+    // A graph-shaped model (residual add, mul, fan-out) is not a chain of bound layers.
+    if let k = checkpoint.spec.layers.indices.first(where: { checkpoint.spec.sources(of: $0) != [$0] }) {
+      throw AuditError.unsupportedLayer(position: k + 1, kind: checkpoint.spec.layers[k].text + " (a graph-shaped model)", tier: "robustness-audit")
+    }
     for (position, spec) in checkpoint.spec.layers.enumerated() {
       let width = shape.reduce(1, *)
       let justFlattened = flattened

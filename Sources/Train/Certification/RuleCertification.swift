@@ -46,8 +46,7 @@ package enum RuleCertification {
     var out: [String: Statement] = [:]
     for (name, block) in CompiledRules.allBlocks {
       // Compiled-in text: a parse failure is a programming error the tests catch.
-      let prelude = (block.source == CompiledRules.source ? CompiledRules.prelude
-        : block.source == CompiledRules.transformerSource ? CompiledRules.transformerPrelude : CompiledRules.cnnPrelude) + "\n"
+      let prelude = CompiledRules.prelude(of: block.source) + "\n"
       guard let document = try? TheoremLanguage.parse(prelude + block.text, file: "<compiled rule \(name)>") else { continue }
       for s in document.statements { out[s.name] = s }
     }

@@ -47,7 +47,7 @@ extension LayerSpec {
         return .failure(ShapeError("dense reads a vector, but its input is \(Self.describe(input)); write 'flatten' before it"))
       }
       return .success([units])
-    case .relu, .sigmoid, .tanh, .dropout: return .success(input)
+    case .relu, .sigmoid, .tanh, .dropout, .add, .mul: return .success(input)
     case .formula(let formula):
       guard input.count == 1 else {
         return .failure(ShapeError("layer '\(formula.name)' reads a vector, but its input is \(Self.describe(input)); write '\(input.count == 2 ? "token_meanpool" : "flatten")' before it"))
@@ -91,7 +91,7 @@ extension LayerSpec {
     case let .conv2d(d, k, _, _): return count([d, channels, k, k], plus: d)
     case let .depthwiseConv2d(k, _, _): return count([channels, k, k], plus: channels)
     case .batchnorm: return count([4, channels], plus: 0)  // g, b, and the running m, v
-    case .relu, .sigmoid, .tanh, .dropout, .formula, .maxpool, .avgpool, .globalAvgpool, .flatten: return 0
+    case .relu, .sigmoid, .tanh, .dropout, .formula, .add, .mul, .maxpool, .avgpool, .globalAvgpool, .flatten: return 0
     case .denseTokens, .layernorm, .softmax, .gelu, .geluTanh, .attentionHeads, .positionEmbedding, .tokenMeanpool, .patchEmbed:
       return tokenParameterCount(input: input)
     }

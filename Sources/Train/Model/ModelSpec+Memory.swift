@@ -14,11 +14,10 @@ extension ModelSpec {
     let rows = max(batch, 1000)
     guard let parameters = parameterCount else { return nil }
     var terms: [Int?] = [MemoryBudget.product(parameters, 4 * 4)]
-    var width = inputWidth
-    for (output, (layer, input)) in zip(widths, zip(layers, [inputShape] + shapes)) {
-      terms.append(MemoryBudget.sum([width, output]).flatMap { MemoryBudget.product($0, rows, 4 * 4) })
+    // A graph's layer reads the value it names, not always the one before (`inputShapes`).
+    for (output, (layer, input)) in zip(widths, zip(layers, inputShapes)) {
+      terms.append(MemoryBudget.sum([input.reduce(1, *), output]).flatMap { MemoryBudget.product($0, rows, 4 * 4) })
       terms.append(layer.scratchPerExample(input: input).flatMap { MemoryBudget.product($0, rows, 4) })
-      width = output
     }
     return MemoryBudget.sum(terms)
   }

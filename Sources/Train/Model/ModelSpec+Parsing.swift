@@ -116,6 +116,13 @@ struct SpecLine {
     return tokens[position]
   }
 
+  /// Consumes the next token if it is `text`.
+  mutating func accept(_ text: String) -> Bool {
+    guard !isAtEnd, tokens[position].text == text else { return false }
+    position += 1
+    return true
+  }
+
   mutating func keyword(_ expected: String, what: String) throws {
     let token = try word(what: what)
     guard token.text == expected else {
@@ -239,6 +246,7 @@ struct SpecParser {
     var layers: [LayerSpec] = []
     var loss: LossSpec?
     var formulas: [String: FormulaLayerSpec] = [:]
+    var graph: SpecGraphReader?
     let rawLines = text.split(separator: "\n", omittingEmptySubsequences: false)
     var index = 0
     while index < rawLines.count {
@@ -246,16 +254,34 @@ struct SpecParser {
       index += 1
       var line = SpecLine(file: file, number: index, text: rawLine)
       if line.isEmpty { continue }
-      let keywordColumn = line.column
-      let keyword = try line.word(what: "a statement").text
+      let first = try line.word(what: "a statement")
+      var (keyword, keywordColumn) = first
       if loss != nil {
         throw line.error("unexpected '\(MessageText.cut(keyword))' after the loss; the loss is the last statement", column: keywordColumn)
       }
+      // `NAME = ` and `from NAME` before a layer statement (SpecGraphReader).
+      var prefix: SpecGraphReader.Prefix?
+      if graph != nil, !["input", "loss", "layer"].contains(keyword) {
+        prefix = try graph!.prefix(&line, first: first, reserved: SpecParser.reservedNames.union(formulas.keys))
+        (keyword, keywordColumn) = (prefix!.keyword, prefix!.keywordColumn)
+        if ["input", "loss", "layer"].contains(keyword) {
+          throw line.error("'\(keyword)' takes no 'NAME =' or 'from NAME'"
+            + (keyword == "layer" ? "; define the block on its own line, then use its name ('h = from x swish')" : ""), column: keywordColumn)
+        }
+      }
+      let source = prefix?.source ?? graph?.current ?? 0
       switch keyword {
+      case "add", "mul":
+        guard graph != nil else { throw missingInput(line, keywordColumn) }
+        let other = try graph!.operand(&line, keyword: keyword, source: source)
+        let layer: LayerSpec = keyword == "add" ? .add : .mul
+        layers.append(layer)
+        graph!.append(layer, reads: [source, other], name: prefix?.name?.text, line: index, column: keywordColumn)
       case "input":
         guard inputWidth == nil else { throw line.error("a spec has one 'input' statement", column: keywordColumn) }
         inputShape = try line.shape(what: "the input shape: N features, CxHxW for images (e.g. 1x28x28), or TxN for tokens (e.g. 16x49)")
         inputWidth = inputShape!.reduce(1, *)
+        graph = SpecGraphReader(file: file, inputShape: inputShape!, rawLines: rawLines)
       case "loss":
         guard inputWidth != nil else { throw missingInput(line, keywordColumn) }
         let token = try line.word(what: "a loss name (\(lossNames))")
@@ -264,7 +290,7 @@ struct SpecParser {
         }
         loss = value
       case "layer":
-        guard let inputShape else { throw missingInput(line, keywordColumn) }
+        guard inputShape != nil, let shape = graph?.shapes[source] else { throw missingInput(line, keywordColumn) }
         let block = blockLines(rawLines, header: index - 1)
         index = block.last!.number
         let formula = try FormulaLayerSpec(lines: block, file: file)
@@ -278,28 +304,31 @@ struct SpecParser {
                           message: "layer '\(formula.name)' is already defined at line \(first.locations.header.line); write '\(formula.name)' alone to use it again")
         }
         // The width after the layers before it, not the spec's input width.
-        try checkWidth(formula, input: vectorWidthBefore(inputShape, layers, formula, line: formula.locations.header.line, column: keywordColumn), line: nameLine, column: 1)
+        try checkWidth(formula, input: vectorWidth(shape, formula, line: formula.locations.header.line, column: keywordColumn), line: nameLine, column: 1)
         formulas[formula.name] = formula
         layers.append(.formula(formula))
+        graph!.append(.formula(formula), reads: [source], name: nil, line: index, column: keywordColumn)
         continue
       default:
         if let formula = formulas[String(keyword)] {
-          guard let inputShape else { throw missingInput(line, keywordColumn) }
-          try checkWidth(formula, input: vectorWidthBefore(inputShape, layers, formula, line: index, column: keywordColumn), line: index, column: keywordColumn)
+          guard inputShape != nil, let shape = graph?.shapes[source] else { throw missingInput(line, keywordColumn) }
+          try checkWidth(formula, input: vectorWidth(shape, formula, line: index, column: keywordColumn), line: index, column: keywordColumn)
           layers.append(.formula(formula))
+          graph!.append(.formula(formula), reads: [source], name: prefix?.name?.text, line: index, column: keywordColumn)
           break
         }
         guard let read = ModelSpec.layerKeywords[String(keyword)] else {
-          let known = (["input", "layer", "loss"] + ModelSpec.layerKeywords.keys + formulas.keys).sorted().joined(separator: ", ")
+          let known = (["input", "layer", "loss"] + SpecGraphReader.keywords.subtracting(["input"]) + ModelSpec.layerKeywords.keys + formulas.keys).sorted().joined(separator: ", ")
           throw line.error("unknown statement '\(MessageText.cut(keyword))'; expected one of: \(known)", column: keywordColumn)
         }
-        guard let inputShape else { throw missingInput(line, keywordColumn) }
-        line.inputShape = shapeBefore(inputShape, layers)
+        guard inputShape != nil, let shape = graph?.shapes[source] else { throw missingInput(line, keywordColumn) }
+        line.inputShape = shape
         let layer = try read(&line)
         if case let .failure(problem) = layer.outputShape(input: line.inputShape) {
           throw line.error(problem.message, column: keywordColumn)
         }
         layers.append(layer)
+        graph!.append(layer, reads: [source], name: prefix?.name?.text, line: index, column: keywordColumn)
       }
       try line.finish(after: String(keyword))
     }
@@ -313,7 +342,7 @@ struct SpecParser {
         message: "expected a final 'loss' statement (\(lossNames))")
     }
     _ = inputWidth
-    return ModelSpec(inputShape: inputShape!, layers: layers, loss: loss)
+    return ModelSpec(inputShape: inputShape!, layers: layers, loss: loss, graph: try graph?.finish())
   }
 
   /// The header line and the indented (or blank) lines after it, numbered from 1, without trailing
@@ -334,18 +363,12 @@ struct SpecParser {
     return block
   }
 
-  /// The width of the input of a formula layer after `layers`, which must be a vector.
-  private func vectorWidthBefore(_ input: [Int], _ layers: [LayerSpec], _ formula: FormulaLayerSpec, line: Int, column: Int) throws -> Int {
-    let shape = shapeBefore(input, layers)
+  /// The width of the input `shape` of a formula layer, which must be a vector.
+  private func vectorWidth(_ shape: [Int], _ formula: FormulaLayerSpec, line: Int, column: Int) throws -> Int {
     if case let .failure(problem) = LayerSpec.formula(formula).outputShape(input: shape) {
       throw SpecError(file: file, line: line, column: column, message: problem.message)
     }
     return shape.reduce(1, *)
-  }
-
-  /// The shape of the input of the next layer after `layers`.
-  private func shapeBefore(_ input: [Int], _ layers: [LayerSpec]) -> [Int] {
-    ModelSpec(inputShape: input, layers: layers, loss: .mse).shapes.last ?? input
   }
 
   /// A formula layer's output range must hold at least one entry at this input width.

@@ -30,21 +30,29 @@
 ///
 /// A block may give its backward rule (`vjp x[i] = ...`): it is then proved to be the vjp of the
 /// output, and the layer refused, with the engine's counterexample, when it is not.
+///
+/// A graph-shaped model names values and reads them again (`graph`, `ValueGraph`): `h = relu`
+/// names a layer's output, `from h dense 8` reads `h` instead of the line before, `add h` and
+/// `mul h` combine the current value with `h` (Docs/Training.md, "Graph-shaped models").
 public struct ModelSpec: Equatable, Sendable {
   /// The shape of one example: `[n]` for `input n`, `[C, H, W]` for `input CxHxW` (stored
   /// channel-major, NCHW in a batch: Docs/Training.md, "Images").
   public var inputShape: [Int]
   public var layers: [LayerSpec]
   public var loss: LossSpec
+  /// The values each layer reads, for a graph-shaped model (`ValueGraph`); nil when each layer
+  /// reads the one before it.
+  public var graph: ValueGraph?
 
   public init(inputWidth: Int, layers: [LayerSpec], loss: LossSpec) {
     self.init(inputShape: [inputWidth], layers: layers, loss: loss)
   }
 
-  public init(inputShape: [Int], layers: [LayerSpec], loss: LossSpec) {
+  public init(inputShape: [Int], layers: [LayerSpec], loss: LossSpec, graph: ValueGraph? = nil) {
     self.inputShape = inputShape
     self.layers = layers
     self.loss = loss
+    self.graph = graph
   }
 
   /// The number of input features (the product of the input shape).
@@ -53,11 +61,14 @@ public struct ModelSpec: Equatable, Sendable {
   /// The shape of each layer's output, in order. Parsing refuses a spec where a layer does not
   /// fit its input; for one built in code, an unfit layer's shape is `[0]`.
   public var shapes: [[Int]] {
-    var shape = inputShape
-    return layers.map { layer in
-      shape = (try? layer.outputShape(input: shape).get()) ?? [0]
-      return shape
+    var values = [inputShape]
+    for (k, layer) in layers.enumerated() {
+      let reads = sources(of: k).map { $0 < values.count ? values[$0] : [0] }
+      // A second operand (`add`, `mul`) must have the first's shape.
+      let fits = reads.dropFirst().allSatisfy { $0 == reads[0] }
+      values.append(fits ? (try? layer.outputShape(input: reads[0]).get()) ?? [0] : [0])
     }
+    return Array(values.dropFirst())
   }
 
   /// The width of each layer's output (the product of its shape), in order.
@@ -67,7 +78,7 @@ public struct ModelSpec: Equatable, Sendable {
   /// statistics; nil if it overflows `Int`.
   public var parameterCount: Int? {
     var total = 0
-    for (layer, shape) in zip(layers, [inputShape] + shapes) {
+    for (layer, shape) in zip(layers, inputShapes) {
       guard let count = layer.parameterCount(input: shape) else { return nil }
       let (sum, overflow) = total.addingReportingOverflow(count)
       if overflow { return nil }
@@ -84,15 +95,16 @@ public struct ModelSpec: Equatable, Sendable {
   public var text: String {
     var lines = ["input " + inputShape.map(String.init).joined(separator: "x")]
     var defined: [String: FormulaLayerSpec] = [:]
-    for layer in layers {
+    let graph = self.graph.map(\.withReferencesNamed)
+    for (k, layer) in layers.enumerated() {
+      var statement = layer.text
       if case .formula(let formula) = layer {
         if defined[formula.name] == formula {
-          lines.append(formula.name)
-          continue
+          statement = formula.name
         }
         defined[formula.name] = formula
       }
-      lines.append(layer.text)
+      lines.append(graph.map { graphLine(k, $0, statement: statement) } ?? statement)
     }
     lines.append("loss \(loss.rawValue)")
     return lines.joined(separator: "\n") + "\n"
@@ -109,6 +121,10 @@ public enum LayerSpec: Equatable, Sendable {
   case dropout(keep: Double)
   /// A custom layer given by its forward formula (a `layer` block).
   case formula(FormulaLayerSpec)
+  /// The sum of two values of one shape (a residual connection): `add NAME` in a spec.
+  case add
+  /// The elementwise product of two values of one shape: `mul NAME` in a spec.
+  case mul
   /// 2-D convolution to `channels` output channels, `kernel` x `kernel`, with bias.
   case conv2d(channels: Int, kernel: Int, stride: Int, padding: Int)
   /// One `kernel` x `kernel` filter per channel, with bias.
@@ -153,6 +169,8 @@ public enum LayerSpec: Equatable, Sendable {
     case .tanh: return "tanh"
     case .dropout(let keep): return "dropout keep \(keep)"
     case .formula(let formula): return formula.text
+    case .add: return "add"
+    case .mul: return "mul"
     case let .conv2d(channels, kernel, stride, padding):
       return "conv2d \(channels) \(kernel)" + Self.options(stride: stride, padding: padding)
     case let .depthwiseConv2d(kernel, stride, padding):

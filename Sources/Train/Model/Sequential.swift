@@ -47,11 +47,18 @@ public final class Sequential {
   public private(set) var modelCertificate: ModelCertificate?
   /// Why the model has no certificate, when it has none.
   public private(set) var modelCertificateGap: String?
-  /// The schedule's steps as the trainer runs them: node, the cotangent slot it reads, the slot
-  /// it writes (nil: no input gradient), over `cotangents`.
-  private let backwardPlan: [(node: Int, read: Int, write: Int?)]
+  /// The schedule's steps as the trainer runs them, over `cotangents` (`BackwardPlan`).
+  private let backwardPlan: [BackwardPlan.Step]
   private let lossSlot: Int
   private var cotangents: [UnsafeMatrix<Float>?]
+  /// The values each layer reads (0 the input, `k + 1` layer `k`'s output), and the values of the
+  /// last forward pass.
+  private let sources: [[Int]]
+  private var values: [UnsafeMatrix<Float>?]
+  /// The layers that read two values (`add`, `mul`), by position.
+  private let binaryKernels: [(any BinaryLayerKernels)?]
+  /// Where the contributions to a value read more than once are added up, by cotangent slot.
+  private var sumSpace: [Workspace<Float>?]
 
   /// The largest batch the workspaces currently hold.
   public private(set) var batchCapacity = 0
@@ -94,7 +101,8 @@ public final class Sequential {
       return
     }
     if let slow = ModelCertificate.slowNode(in: schedule) {
-      modelCertificateGap = "no model certificate built with the model: node \(slow) is a convolution, pooling or transformer layer, whose chain-rule proof takes minutes in the engine today; ModelCertificate.prove(model.schedule) builds it on request"
+      let kind = self.layers.first { $0.name == slow } is Mul ? "an elementwise product" : "a convolution, pooling or transformer layer"
+      modelCertificateGap = "no model certificate built with the model: node \(slow) is \(kind), whose chain-rule proof takes minutes in the engine today; ModelCertificate.prove(model.schedule) builds it on request"
       return
     }
     do {
@@ -125,34 +133,44 @@ public final class Sequential {
     var random = RandomSource(seed: seed)
     var counts: [String: Int] = [:]
     var layers: [any LayerKernels] = []
-    var shape = spec.inputShape
-    // The image a vector was flattened from, kept through elementwise layers: a dense layer
-    // reading it is certified on the image's indices (`DenseOverImage`).
-    var flattenedImage: [Int]?
+    var shapes = [spec.inputShape]
+    // The image a vector was flattened from, per value, kept through elementwise layers: a dense
+    // layer reading it is certified on the image's indices (`DenseOverImage`).
+    var flattenedImages: [[Int]?] = [nil]
+    let sources = spec.layers.indices.map(spec.sources(of:))
     for (position, layerSpec) in spec.layers.enumerated() {
       let next = position + 1 < spec.layers.count ? spec.layers[position + 1] : nil
+      let read = sources[position][0]
       let layer = Sequential.makeLayer(
-        layerSpec, input: shape, flattenedImage: flattenedImage, counts: &counts, followedBy: next,
+        layerSpec, input: shapes[read], flattenedImage: flattenedImages[read], counts: &counts, followedBy: next,
         seed: RandomSource.mix(seed ^ UInt64(position + 1)), random: &random)
       layers.append(layer)
       switch layerSpec {
-      case .flatten: flattenedImage = shape
-      case .relu, .sigmoid, .tanh, .dropout, .batchnorm: break
-      default: flattenedImage = nil
+      case .flatten: flattenedImages.append(shapes[read])
+      case .relu, .sigmoid, .tanh, .dropout, .batchnorm: flattenedImages.append(flattenedImages[read])
+      default: flattenedImages.append(nil)
       }
-      shape = layer.outputShape
+      shapes.append(layer.outputShape)
     }
-    let width = shape.reduce(1, *)
-    MaxPool.fuseRectifiers(layers)
+    let width = shapes.last!.reduce(1, *)
+    Sequential.fuseRectifiers(layers, sources: sources)
     self.kernels = layers
     self.layers = layers
+    self.sources = sources
+    values = Array(repeating: nil, count: layers.count + 1)
+    binaryKernels = layers.map { $0 as? any BinaryLayerKernels }
     let lossBlock = spec.loss.rawValue
-    schedule = .chain(layers.map { layer in
+    let chainLayers = layers.map { layer in
       BackwardSchedule.ChainLayer(name: layer.name, block: (layer as? FormulaLayer)?.block ?? type(of: layer).certifiedBlock,
                                   gradients: layer.parameters.map { .init(rule: $0.rule, parameter: $0.name) })
-    }, loss: lossBlock)
-    (backwardPlan, lossSlot) = Sequential.plan(schedule)
-    cotangents = Array(repeating: nil, count: lossSlot + 1)
+    }
+    schedule = spec.isSequence ? .chain(chainLayers, loss: lossBlock) : .graph(chainLayers, reads: sources, loss: lossBlock)
+    let plan = BackwardPlan(schedule)
+    (backwardPlan, lossSlot) = (plan.steps, plan.lossSlot)
+    cotangents = Array(repeating: nil, count: plan.slotCount)
+    sumSpace = (0..<plan.slotCount).map { slot in
+      plan.steps.contains { $0.read == slot && $0.sum != nil } ? Workspace(columns: layers[plan.steps.first { $0.read == slot }!.node].outputWidth) : nil
+    }
     switch spec.loss {
     case .softmaxCrossEntropy: lossKernels = SoftmaxCrossEntropy(width: width)
     case .mse: lossKernels = MeanSquaredError(width: width)
@@ -220,6 +238,8 @@ public final class Sequential {
       let embed = PatchEmbed.kind(patch: patch)!.init(name: name("patch_embed"), input: input, units: units)
       embed.initialize(scheme, using: &random)
       return embed
+    case .add: return Add(name: name("add"), shape: input)
+    case .mul: return Mul(name: name("mul"), shape: input)
     }
   }
 
@@ -296,6 +316,7 @@ public final class Sequential {
   public func reserve(batchCapacity capacity: Int) {
     guard capacity > batchCapacity else { return }
     for layer in kernels { layer.reserve(batchCapacity: capacity) }
+    for slot in sumSpace.indices { sumSpace[slot]?.reserve(rows: capacity) }
     lossKernels.reserve(batchCapacity: capacity)
     batchCapacity = capacity
   }
@@ -304,9 +325,16 @@ public final class Sequential {
   public func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
     precondition(input.columns == inputWidth, "\(input.columns) input features, the model takes \(inputWidth)")
     reserve(batchCapacity: input.rows)
-    var x = input
-    for layer in kernels { x = layer.forward(x, training: training) }
-    return x
+    values[0] = input
+    for (k, layer) in kernels.enumerated() {
+      let reads = sources[k]
+      if let binary = binaryKernels[k] {
+        values[k + 1] = binary.forward(values[reads[0]]!, values[reads[1]]!, training: training)
+      } else {
+        values[k + 1] = layer.forward(values[reads[0]]!, training: training)
+      }
+    }
+    return values[kernels.count]!
   }
 
   /// One training pass: forward, loss, backward. Leaves every parameter's gradient of the
@@ -318,28 +346,23 @@ public final class Sequential {
     cotangents[lossSlot] = gradient!
     // The schedule's steps: below the first layer with parameters there are none (the input is data).
     for step in backwardPlan {
-      let next = kernels[step.node].backward(cotangents[step.read]!, needsInputGradient: step.write != nil)
-      if let write = step.write, let next { cotangents[write] = next }
+      if let terms = step.sum {
+        // A fan-out: the value's cotangent is the sum of its readers' contributions.
+        let total = sumSpace[step.read]!.matrix(rows: output.rows)
+        BackwardPlan.add(terms.map { cotangents[$0]! }, into: total)
+        cotangents[step.read] = total
+      }
+      let dy = cotangents[step.read]!
+      if let binary = binaryKernels[step.node] {
+        let (dx, dz) = binary.backward(dy, needs: (step.writes[0] != nil, step.writes[1] != nil))
+        if let write = step.writes[0] { cotangents[write] = dx! }
+        if let write = step.writes[1] { cotangents[write] = dz! }
+      } else {
+        let next = kernels[step.node].backward(dy, needsInputGradient: step.writes[0] != nil)
+        if let write = step.writes[0], let next { cotangents[write] = next }
+      }
     }
     return value
-  }
-
-  /// The schedule's steps over numbered cotangent slots (the loss's is the last). A chain's
-  /// values are used once each, so a cotangent is one contribution and no sums are run.
-  static func plan(_ schedule: BackwardSchedule) -> ([(node: Int, read: Int, write: Int?)], Int) {
-    var slots: [String: Int] = [:]
-    func slot(_ name: String) -> Int {
-      if let s = slots[name] { return s }
-      slots[name] = slots.count
-      return slots.count - 1
-    }
-    precondition(schedule.sums.values.allSatisfy { $0.count == 1 }, "a sequential model's values are used once each")
-    let lossName = BackwardSchedule.cotangent(of: schedule.lossInput)
-    let steps = schedule.steps.map { step -> (node: Int, read: Int, write: Int?) in
-      (step.node, step.reads == lossName ? -1 : slot(step.reads), step.writes[0].map(slot))
-    }
-    let loss = slots.count
-    return (steps.map { ($0.node, $0.read < 0 ? loss : $0.read, $0.write) }, loss)
   }
 
   /// The batch-mean loss and the predicted class (the largest output) of each example.

@@ -80,11 +80,12 @@ public struct ModelCertificate: Sendable, Equatable {
   }
 
   /// The first node whose block makes the proof too slow to run at every model build (the
-  /// convolution and pooling blocks: minutes in a debug build; the transformer blocks: a chain through
+  /// convolution and pooling blocks: minutes in a debug build; the elementwise product `mul`, whose
+  /// gate doubles the paths the chain rule follows; the transformer blocks: a chain through
   /// `layernorm` took 410 s under load, through `gelu` or `softmax` seconds, and token values
   /// read by a vector block are not stated yet), or nil.
   public static func slowNode(in schedule: BackwardSchedule) -> String? {
-    let slow = ["conv2d_s1", "conv2d_s2", "depthwise_conv2d_s1", "depthwise_conv2d_s2", "maxpool2_s2", "avgpool_s1", "avgpool_s2", "global_avgpool"]
+    let slow = ["conv2d_s1", "conv2d_s2", "depthwise_conv2d_s1", "depthwise_conv2d_s2", "maxpool2_s2", "avgpool_s1", "avgpool_s2", "global_avgpool", "mul"]
       + CompiledRules.transformerBlocks.keys.sorted()
     return schedule.nodes.first { slow.contains($0.block) }?.name
   }
