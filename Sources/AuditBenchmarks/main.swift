@@ -100,7 +100,7 @@ do {
 
   // The Float64 tier on every image: IBP, then CROWN on every margin and CROWN on the margins IBP
   // leaves open (the same certified images, less work).
-  for (method, skips) in [(BoundMethod.ibp, false), (.crown, false), (.crown, true)] {
+  for (method, skips) in [(RobustnessMethod.ibp, false), (.crown, false), (.crown, true)] {
     var audit = try RobustnessAudit(network: network, method: method, tier: .float64)
     audit.skipsSettledMargins = skips
     _ = try audit.certify(data.prefix(256), epsilon: epsilons[0])  // warm-up: BLAS threads, caches
@@ -125,7 +125,7 @@ do {
   let tiers: [(AuditTier, Int)] = [(.mpfi(precision: options.mpfiPrecision), options.mpfiImages), (.exact, options.exactImages)]
   for (tier, count) in tiers where count > 0 {
     let subset = data.prefix(count)
-    for method in BoundMethod.allCases {
+    for method in [RobustnessMethod.ibp, .crown] {
       for threads in [1, ProcessInfo.processInfo.activeProcessorCount] {
         let audit = try RobustnessAudit(network: network, method: method, tier: tier, threads: threads)
         let cpuStart = processCPUSeconds()

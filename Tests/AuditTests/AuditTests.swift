@@ -51,7 +51,7 @@ import Testing
 
   @Test func tiersCertifyTheSameImages() throws {
     let data = Self.dataset(count: 24, seed: 5)
-    for method in BoundMethod.allCases {
+    for method in [RobustnessMethod.ibp, .crown] {
       for epsilon in [Rational(1, 100), Rational(4, 100)] {
         let fast = try RobustnessAudit(network: Self.network, method: method, tier: .float64).certify(data, epsilon: epsilon)
         let mpfi = try RobustnessAudit(network: Self.network, method: method, tier: .mpfi(precision: 128), threads: 2).certify(data, epsilon: epsilon)

@@ -82,7 +82,7 @@ import Train
   static func summary() throws -> RobustnessSummary {
     let data = AuditDriverTests.dataset(count: 30, seed: 8)
     let epsilons = [Rational(1, 100), Rational(3, 100), Rational(1, 10)]
-    let reports = try [BoundMethod.ibp, .crown].map { method in
+    let reports = try [RobustnessMethod.ibp, .crown].map { method in
       try RobustnessAudit(network: AuditDriverTests.network, method: method).run(data, epsilons: epsilons)
     }
     return RobustnessSummary(reports: reports)

@@ -78,6 +78,40 @@ struct AuditRobustnessCLITests {
     }
   }
 
+  /// Branch and bound beside CROWN and the attack: it certifies at least CROWN's images, never an
+  /// image the attack breaks, and its per-image verdicts add up to the summary's counts.
+  @Test func branchAndBoundReportsVerdicts() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let model = try Self.trainedCheckpoint(in: dir)
+    let perImage = dir.appendingPathComponent("bab.jsonl").path
+    let run = try certify([
+      "audit", "robustness", "--model", model, "--limit", "20", "--eps", "0.02,0.05", "--method", "crown,alpha-crown,bab",
+      "--timeout", "1", "--attack", "--json", "--per-image", perImage,
+    ])
+    #expect(run.status == 0, "\(run.err)")
+    #expect(run.err.contains("bab, float64:"))  // progress
+    let json = try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as! [String: Any]
+    let rows = json["results"] as! [[String: Any]]
+    #expect(rows.map { $0["method"] as! String } == ["crown", "crown", "alpha-crown", "alpha-crown", "bab", "bab"])
+    let objects = try String(contentsOfFile: perImage, encoding: .utf8).split(separator: "\n").map {
+      try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+    }
+    for row in rows where row["method"] as! String == "bab" {
+      let eps = row["eps"] as! Double
+      let crown = rows.first { $0["method"] as! String == "crown" && $0["eps"] as! Double == eps }!
+      #expect(row["certified"] as! Int >= crown["certified"] as! Int)
+      let lines = objects.filter { ($0["eps"] as! Double) == eps }
+      let verdicts = lines.map { (($0["bab"] as! [String: Any])["verdict"] as! String) }
+      #expect(verdicts.count { $0 == "certified" } == row["certified"] as! Int)
+      #expect(verdicts.count { $0 == "falsified" } == row["falsified"] as! Int)
+      #expect(verdicts.count { $0 == "unknown" } == row["unknown"] as! Int)
+      for line in lines where ((line["bab"] as! [String: Any])["verdict"] as! String) == "certified" {
+        #expect((line["pgd"] as! [String: Any])["broken"] as! Bool == false)
+      }
+    }
+  }
+
   @Test func mpfiTierAgreesWithTheFastTierOnItsImages() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -98,6 +132,8 @@ struct AuditRobustnessCLITests {
     (["--eps", "2"], "outside [0, 1]"),
     (["--method", "lp"], "not one of ibp, crown"),
     (["--precision", "12"], "at least 24 bits"),
+    (["--method", "bab", "--exact"], "runs in the fast tier only"),
+    (["--timeout", "0"], "--timeout must be"),
     (["--fast", "--exact"], "choose one tier"),
     (["--save-adversarial", "adv"], "--save-adversarial needs --attack"),
     (["--per-image", "/nonexistent/dir/images.jsonl"], "cannot write /nonexistent/dir/images.jsonl"),

@@ -36,6 +36,9 @@ import Testing
     let command = try AuditRobustness.parse(["--model", "m.npz", "--eps", "0.003, 1/255", "--method", "crown,ibp,crown"])
     #expect(try command.epsilons().map(\.description) == ["3/1000", "1/255"])
     #expect(try command.methods() == [.crown, .ibp])
+    #expect(try AuditRobustness.parse(["--model", "m.npz", "--method", "alpha-crown,bab", "--timeout", "2.5"]).methods() == [.alphaCROWN, .bab])
+    #expect(throws: (any Error).self) { try AuditRobustness.parse(["--model", "m.npz", "--method", "bab", "--precision", "128"]) }
+    #expect(throws: (any Error).self) { try AuditRobustness.parse(["--model", "m.npz", "--method", "bab", "--timeout", "-1"]) }
     #expect(try AuditRobustness.parse(["--model", "m.npz", "--precision", "128"]).tier == .mpfi(precision: 128))
     #expect(throws: (any Error).self) { try AuditRobustness.parse(["--model", "m.npz", "--eps", "1.5"]) }
     #expect(throws: (any Error).self) { try AuditRobustness.parse(["--model", "m.npz", "--method", "lp"]) }

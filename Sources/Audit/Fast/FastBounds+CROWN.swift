@@ -22,18 +22,12 @@ extension FastBounds {
     _ input: BoxBatch, labels: ArraySlice<Int>, keepHidden: Bool, onlyUndecided: Bool, _ workspace: FastWorkspace
   ) -> BatchBounds {
     var result = BatchBounds()
-    var nodes = [input]  // each layer's input, as tightened
-    for k in body.indices {
-      var z = body[k].propagate(nodes[k], workspace)
-      if !network.layers[k + 1].isAffine {
-        // As the enclosure tiers: no CROWN where IBP is exact or a non-affine layer's output is bounded.
-        if k >= 1 && network.layers[k].isAffine { tighten(&z, output: k, nodes: nodes, workspace) }
-        if keepHidden {
-          result.hiddenLower.append(z.lower)
-          result.hiddenUpper.append(z.upper)
-        }
+    let nodes = tightenedNodes(input, workspace)
+    if keepHidden {
+      for k in body.indices where !network.layers[k + 1].isAffine {
+        result.hiddenLower.append(nodes[k + 1].lower)
+        result.hiddenUpper.append(nodes[k + 1].upper)
       }
-      nodes.append(z)
     }
     let rows = classes - 1
     let last = nodes[nodes.count - 1]
@@ -74,6 +68,21 @@ extension FastBounds {
     result.crownMarginLower = crownLower
     result.marginLower = zip(ibpLower, crownLower).map { tightenedLower($0, by: $1) }
     return result
+  }
+
+  /// Each layer's input bounds for CROWN, `nodes[0]` the input boxes and `nodes[k + 1]` the output
+  /// of `body[k]`: IBP, intersected with CROWN where a non-affine layer follows an affine one.
+  func tightenedNodes(_ input: BoxBatch, _ workspace: FastWorkspace) -> [BoxBatch] {
+    var nodes = [input]  // each layer's input, as tightened
+    for k in body.indices {
+      var z = body[k].propagate(nodes[k], workspace)
+      // As the enclosure tiers: no CROWN where IBP is exact or a non-affine layer's output is bounded.
+      if !network.layers[k + 1].isAffine && k >= 1 && network.layers[k].isAffine {
+        tighten(&z, output: k, nodes: nodes, workspace)
+      }
+      nodes.append(z)
+    }
+    return nodes
   }
 
   /// Tightens `z`, the IBP bounds of layer `k`'s output, by CROWN: for each box, rows `+e_i`
@@ -118,15 +127,18 @@ extension FastBounds {
   ///   - rows: for each row, the box (index in the batch) it belongs to.
   ///   - width: the width of layer `top`'s output, which the starting rows multiply.
   ///   - nodes: each layer's input bounds, `nodes[0]` the input boxes.
+  ///   - linearizations: layers `0...top` linearized on `nodes` (α-CROWN's and branch and bound's
+  ///     own ReLU tables), or nil for each layer's own.
   ///   - start: writes the starting `Λ` (`width` per row, row-major) and `γ` of the row indices given.
   /// - Returns: one bound per row, NaN where an overflow left no bound.
   func backward(
-    rows: [Int], width: Int, through top: Int, nodes: [BoxBatch], _ workspace: FastWorkspace,
-    start: (Range<Int>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> Void
+    rows: [Int], width: Int, through top: Int, nodes: [BoxBatch], linearizations given: [any FastLinearization]? = nil,
+    _ workspace: FastWorkspace, start: (Range<Int>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> Void
   ) -> [Double] {
     guard !rows.isEmpty else { return [] }
     precondition(body[top].outputWidth == width, "backward: the rows do not fit layer \(top)")
-    let linearizations = (0...top).map { body[$0].linearization(on: nodes[$0]) }
+    precondition(given.map { $0.count == top + 1 } ?? true, "backward: one linearization per layer")
+    let linearizations = given ?? (0...top).map { body[$0].linearization(on: nodes[$0]) }
     var result = [Double](repeating: .nan, count: rows.count)
     // Slices keep Λ near 2^22 Doubles (32 MiB) whatever the widths.
     let widest = max(width, body.map { max($0.inputWidth, $0.outputWidth) }.max()!)

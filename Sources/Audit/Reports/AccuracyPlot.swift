@@ -10,9 +10,9 @@ struct AccuracyPlot {
 
   private let width = 820.0, height = 460.0
   private let left = 72.0, right = 200.0, top = 56.0, bottom = 64.0
-  private static let colours: [BoundMethod: String] = [.ibp: "#1f77b4", .crown: "#d62728"]
+  private static let colours: [RobustnessMethod: String] = [.ibp: "#1f77b4", .crown: "#d62728", .alphaCROWN: "#9467bd", .bab: "#ff7f0e"]
   private static let attackColour = "#2ca02c"
-  private static let markers: [BoundMethod: String] = [.ibp: "circle", .crown: "square"]
+  private static let markers: [RobustnessMethod: String] = [.ibp: "circle", .crown: "square", .alphaCROWN: "circle", .bab: "square"]
 
   private var plotWidth: Double { width - left - right }
   private var plotHeight: Double { height - top - bottom }
@@ -70,7 +70,7 @@ struct AccuracyPlot {
         // CROWN's labels above its points (IBP's below): the two curves never cross, CROWN being the
         // higher. With an attack curve above CROWN's, CROWN's labels move left and the attack's right.
         let label = String(format: "%.1f%%", 100 * accuracy)
-        if report.method != .crown {
+        if report.method == .ibp || report.method == .alphaCROWN {
           out.append(text(px, py + 20, label, size: 11, fill: colour, anchor: "middle", halo: true))
         } else if summary.attacks.isEmpty {
           out.append(text(px, py - 10, label, size: 11, fill: colour, anchor: "middle", halo: true))
@@ -132,7 +132,7 @@ struct AccuracyPlot {
       + Self.escaped(content) + "</text>"
   }
 
-  private func marker(_ method: BoundMethod, _ x: Double, _ y: Double, _ colour: String) -> String {
+  private func marker(_ method: RobustnessMethod, _ x: Double, _ y: Double, _ colour: String) -> String {
     Self.markers[method] == "square"
       ? "<rect x=\"\(fmt(x - 4.5))\" y=\"\(fmt(y - 4.5))\" width=\"9\" height=\"9\" fill=\"\(colour)\"/>"
       : "<circle cx=\"\(fmt(x))\" cy=\"\(fmt(y))\" r=\"4.5\" fill=\"\(colour)\"/>"

@@ -49,7 +49,12 @@ public struct PerImageReport: Sendable {
       guard let result = report.results.first(where: { $0.epsilon == epsilon }) else { continue }
       certifiedByAny = certifiedByAny || result.certified[image]
       text += ",\"\(report.method.rawValue)\":{\"certified\":\(result.certified[image]),"
-        + "\"margin_lower\":\(jsonNumber(result.worstMarginLower[image]))}"
+        + "\"margin_lower\":\(jsonNumber(result.worstMarginLower[image]))"
+      if report.method == .bab && !result.falsified.isEmpty {
+        let verdict: Verdict = result.certified[image] ? .certified : result.falsified[image] ? .falsified : .unknown
+        text += ",\"verdict\":\"\(verdict.rawValue)\""
+      }
+      text += "}"
     }
     if let k = summary.attacks.firstIndex(where: { $0.epsilon == epsilon }) {
       let attack = summary.attacks[k]

@@ -13,6 +13,14 @@ public struct EpsilonResult: Sendable {
   public let worstMarginLower: [Double]
   /// Wall-clock seconds for all images.
   public let seconds: Double
+  /// Branch and bound only: per image, a counterexample was found and checked exactly (empty for
+  /// the other methods). An image neither certified nor falsified is unknown.
+  public var falsified: [Bool] = []
+  /// Branch and bound only: per falsified image, the point found (exact Doubles in the ball).
+  public var counterexamples: [[Double]?] = []
+
+  /// The number of falsified images (branch and bound).
+  public var falsifiedCount: Int { falsified.count { $0 } }
 
   /// The number of certified images.
   public var certifiedCount: Int { certified.count { $0 } }
@@ -25,7 +33,7 @@ public struct EpsilonResult: Sendable {
 public struct RobustnessReport: Sendable {
   /// The network's widths, input first.
   public let widths: [Int]
-  public let method: BoundMethod
+  public let method: RobustnessMethod
   public let tier: AuditTier
   /// Per image: the exact network classifies it correctly.
   public let cleanCorrect: [Bool]
@@ -67,7 +75,8 @@ public struct RobustnessReport: Sendable {
   var jsonRows: [String] {
     results.map { r in
       "{\"eps\":\(jsonNumber(r.epsilon)),\"method\":\"\(method.rawValue)\",\"certified_accuracy\":\(r.certifiedAccuracy),"
-        + "\"clean_accuracy\":\(cleanAccuracy),\"seconds\":\(r.seconds),\"certified\":\(r.certifiedCount)}"
+        + "\"clean_accuracy\":\(cleanAccuracy),\"seconds\":\(r.seconds),\"certified\":\(r.certifiedCount)"
+        + (method == .bab ? ",\"falsified\":\(r.falsifiedCount),\"unknown\":\(r.certified.count - r.certifiedCount - r.falsifiedCount)}" : "}")
     }
   }
 }

@@ -42,19 +42,27 @@ public struct RobustnessSummary: Sendable {
         + "clean accuracy \(percentText(first.cleanAccuracy))"
     ]
     let pgd = attacks.isEmpty ? [] : ["pgd"]
-    lines.append(padded("epsilon", 10) + (reports.map(\.method.rawValue) + pgd).map { padded($0, 11, right: true) }.joined())
+    // 11 characters a column, one more than the longest name (alpha-crown) needs a space before it.
+    let width = reports.contains { $0.method.rawValue.count >= 11 } ? 12 : 11
+    lines.append(padded("epsilon", 10) + (reports.map(\.method.rawValue) + pgd).map { padded($0, width, right: true) }.joined())
     for epsilon in epsilons {
       var cells = reports.map { report in
         report.results.first { $0.epsilon == epsilon }.map { percentText($0.certifiedAccuracy) } ?? "-"
       }
       if !attacks.isEmpty { cells.append(attacks.first { $0.epsilon == epsilon }.map { percentText($0.unbrokenAccuracy) } ?? "-") }
-      lines.append(padded(decimal(epsilon), 10) + cells.map { padded($0, 11, right: true) }.joined())
+      lines.append(padded(decimal(epsilon), 10) + cells.map { padded($0, width, right: true) }.joined())
     }
     var seconds = reports.map { report in String(format: "%.3f", report.results.reduce(0) { $0 + $1.seconds }) }
     if !attacks.isEmpty { seconds.append(String(format: "%.3f", attacks.reduce(0) { $0 + $1.seconds })) }
-    lines.append(padded("seconds", 10) + seconds.map { padded($0, 11, right: true) }.joined())
+    lines.append(padded("seconds", 10) + seconds.map { padded($0, width, right: true) }.joined())
+    if let bab = reports.first(where: { $0.method == .bab }) {
+      let counts = epsilons.compactMap { epsilon in bab.results.first { $0.epsilon == epsilon } }
+        .map { "\(decimal($0.epsilon)): \($0.falsifiedCount) falsified, \($0.certified.count - $0.certifiedCount - $0.falsifiedCount) unknown" }
+      lines.append("bab: " + counts.joined(separator: "; "))
+    }
     if !attacks.isEmpty {
-      lines.append("ibp, crown: certified (a lower bound on robust accuracy); pgd: not broken by the attack (an upper bound)")
+      let methods = reports.map(\.method.rawValue).joined(separator: ", ")
+      lines.append("\(methods): certified (a lower bound on robust accuracy); pgd: not broken by the attack (an upper bound)")
     }
     return lines.joined(separator: "\n")
   }

@@ -79,6 +79,19 @@ public struct PGDAttack: Sendable {
     return nil
   }
 
+  /// `x` moved into the box's Doubles (rounded inward) as exact rationals, if the exact network
+  /// misclassifies it there: a candidate from elsewhere (a relaxation's minimizing corner) checked.
+  func checkedCounterexample(_ x: [Double], label: Int, box: InputBox) -> [Rational]? {
+    guard x.count == box.count else { return nil }
+    var point = x
+    for i in point.indices {
+      let lower = Rounding.up(box.lower[i]), upper = Rounding.down(box.upper[i])
+      guard lower <= upper else { return nil }
+      point[i] = min(max(point[i], lower), upper)
+    }
+    return verified(point, label, box)
+  }
+
   /// The point as exact rationals, if it is in the box and the exact network misclassifies it.
   private func verified(_ x: [Double], _ label: Int, _ box: InputBox) -> [Rational]? {
     let point = x.map { try! Rational(exactly: $0) }

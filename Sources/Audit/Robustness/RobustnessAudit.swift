@@ -44,7 +44,7 @@ public enum AuditTier: Sendable, Equatable, CustomStringConvertible {
 /// ```
 public struct RobustnessAudit: Sendable {
   public let network: LayerNetwork
-  public let method: BoundMethod
+  public let method: RobustnessMethod
   public let tier: AuditTier
   /// Images bounded at once by the exact and MPFI tiers (the Float64 tier uses OpenBLAS's threads).
   public let threads: Int
@@ -55,6 +55,8 @@ public struct RobustnessAudit: Sendable {
   /// Called as images finish in the exact and MPFI tiers (which take seconds per image), with the
   /// number done and the total, from worker threads; the Float64 tier is fast and does not call it.
   public var progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
+  /// α-CROWN and branch and bound: seconds per image before it is left unknown.
+  public var timeout = 5.0
 
   let fast: FastBounds
   /// The enclosure engine of the exact or MPFI tier, built once: converting every weight (and
@@ -64,7 +66,7 @@ public struct RobustnessAudit: Sendable {
 
   /// An audit of a dense/ReLU `network` (`DenseNetwork.layerNetwork`).
   /// - Throws: as `init(network:method:tier:threads:)` for a `LayerNetwork`.
-  public init(network: DenseNetwork, method: BoundMethod = .crown, tier: AuditTier = .float64, threads: Int? = nil) throws(AuditError) {
+  public init(network: DenseNetwork, method: RobustnessMethod = .crown, tier: AuditTier = .float64, threads: Int? = nil) throws(AuditError) {
     try self.init(network: network.layerNetwork, method: method, tier: tier, threads: threads)
   }
 
@@ -72,8 +74,11 @@ public struct RobustnessAudit: Sendable {
   /// - Throws: `AuditError.invalidArgument` for fewer than 1 thread or an MPFI precision outside
   ///   `AuditPrecision`'s range; `.unsupportedLayer` for a layer without a Float64 transformer
   ///   (every tier decides clean accuracy in Float64 first).
-  public init(network: LayerNetwork, method: BoundMethod = .crown, tier: AuditTier = .float64, threads: Int? = nil) throws(AuditError) {
+  public init(network: LayerNetwork, method: RobustnessMethod = .crown, tier: AuditTier = .float64, threads: Int? = nil) throws(AuditError) {
     if case let .mpfi(precision) = tier { try AuditPrecision.check(precision) }
+    if method.searches && tier != .float64 {
+      throw AuditError.invalidArgument("\(method.rawValue) runs in the Float64 tier only (its final bounds are that tier's)")
+    }
     let threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
     guard threads >= 1 else { throw AuditError.invalidArgument("an audit needs at least one thread") }
     self.network = network
@@ -81,6 +86,9 @@ public struct RobustnessAudit: Sendable {
     self.tier = tier
     self.threads = threads
     fast = try FastBounds(network: network)
+    if method.searches && ReLUChain(fast) == nil {
+      throw AuditError.invalidArgument("\(method.rawValue) needs a dense/ReLU network (dense and ReLU layers alternating)")
+    }
     exactEngine = tier == .exact ? IntervalBounds(network: network, arithmetic: ExactArithmetic()) : nil
     if case let .mpfi(precision) = tier {
       mpfiEngine = IntervalBounds(network: network, arithmetic: MPFIArithmetic(precision: precision))
@@ -107,9 +115,17 @@ public struct RobustnessAudit: Sendable {
     let table = try PixelBounds(epsilon: epsilon)
     let start = DispatchTime.now()
     let results: [(certified: Bool, worst: Double)]
+    var falsified: [Bool] = [], counterexamples: [[Double]?] = []
     switch tier {
+    case .float64 where method.searches:
+      let verdicts = searchedResults(data, table: table)
+      results = verdicts.map { ($0.verdict == .certified, $0.marginLower) }
+      if method == .bab {
+        falsified = verdicts.map { $0.verdict == .falsified }
+        counterexamples = verdicts.map(\.counterexample)
+      }
     case .float64:
-      results = fastMarginLowerBounds(data, table: table, method: method, onlyUndecided: skipsSettledMargins).map { bounds in
+      results = fastMarginLowerBounds(data, table: table, method: method.bound ?? .crown, onlyUndecided: skipsSettledMargins).map { bounds in
         (bounds.allSatisfy { $0 > 0 }, bounds.reduce(Double.infinity) { $1.isNaN ? -.infinity : min($0, $1) })
       }
     case .exact:
@@ -118,7 +134,9 @@ public struct RobustnessAudit: Sendable {
       results = certifyEach(data, table: table, engine: mpfiEngine!)
     }
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-    return EpsilonResult(epsilon: epsilon, certified: results.map { $0.certified }, worstMarginLower: results.map { $0.worst }, seconds: seconds)
+    return EpsilonResult(
+      epsilon: epsilon, certified: results.map { $0.certified }, worstMarginLower: results.map { $0.worst }, seconds: seconds,
+      falsified: falsified, counterexamples: counterexamples)
   }
 
   /// Margin lower bounds from the Float64 tier for every image, in batches.

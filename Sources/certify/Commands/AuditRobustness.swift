@@ -9,7 +9,7 @@ import Train
 struct AuditRobustness: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "robustness",
-    abstract: "Certify test images robust to L∞ perturbations of radius eps (IBP, CROWN).",
+    abstract: "Certify test images robust to L∞ perturbations of radius eps (IBP, CROWN, alpha-CROWN, branch and bound).",
     discussion: """
       For each eps, an image counts as certified when every margin z_true - z_j is provably \
       positive over the L∞ ball of radius eps around it (pixels scaled to [0, 1], the ball \
@@ -18,7 +18,9 @@ struct AuditRobustness: ParsableCommand {
       --precision BITS (MPFI), --exact (rationals; small networks). --model takes a checkpoint \
       of 'certify train' (dense/ReLU networks and CNNs: conv2d, depthwise_conv2d, maxpool, avgpool, \
       global_avgpool, flatten, batchnorm folded from its running statistics) or a NumPy .npz of W1, b1, W2, b2, ... with each W shaped (in, out) as \
-      'x @ W + b' (Docs/Audits.md).
+      'x @ W + b' (Docs/Audits.md). alpha-crown optimizes the relaxation's slopes per image and \
+      bab adds branch and bound over ReLU splits (certified, falsified with a point checked \
+      exactly, or unknown at --timeout); both run in the fast tier on dense/ReLU networks.
       """)
 
   @Option(help: "The network: a checkpoint written by 'certify train --out', or a NumPy .npz.")
@@ -29,8 +31,11 @@ struct AuditRobustness: ParsableCommand {
   @Option(parsing: .unconditional, help: "The radii, comma-separated, in the [0, 1] pixel scale (read exactly: 0.003 is 3/1000).")
   var eps: String = "0.003,0.01,0.02"
 
-  @Option(help: "The bound methods, comma-separated: ibp, crown.")
+  @Option(help: "The methods, comma-separated: ibp, crown, alpha-crown, bab.")
   var method: String = "ibp,crown"
+
+  @Option(parsing: .unconditional, help: "With alpha-crown or bab: seconds per image before it is left unknown.")
+  var timeout: Double = 5
 
   @Option(parsing: .unconditional, help: "Bound in MPFI at this many bits (24 to 65536) instead of the fast tier.")
   var precision: Int?
@@ -87,6 +92,10 @@ struct AuditRobustness: ParsableCommand {
         throw ValidationError("--precision must be at most \(AuditPrecision.maximum) bits, not \(precision).")
       }
     }
+    if !(timeout > 0 && timeout <= 86_400) { throw ValidationError("--timeout must be a number of seconds in (0, 86400], not \(timeout).") }
+    if tier != .float64, let searching = try methods().first(where: \.searches) {
+      throw ValidationError("--method \(searching.rawValue) runs in the fast tier only (not with --precision or --exact).")
+    }
     if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, not \(limit).") }
     if let threads, threads < 1 || threads > 1024 { throw ValidationError("--threads must be in 1...1024, not \(threads).") }
     if saveAdversarial != nil && !attack { throw ValidationError("--save-adversarial needs --attack.") }
@@ -111,11 +120,11 @@ struct AuditRobustness: ParsableCommand {
     }
   }
 
-  func methods() throws -> [BoundMethod] {
-    var result: [BoundMethod] = []
+  func methods() throws -> [RobustnessMethod] {
+    var result: [RobustnessMethod] = []
     for part in method.split(separator: ",", omittingEmptySubsequences: false) {
-      guard let m = BoundMethod(rawValue: part.trimmingCharacters(in: .whitespaces).lowercased()) else {
-        throw ValidationError("--method: '\(MessageText.cut(part))' is not one of ibp, crown.")
+      guard let m = RobustnessMethod(rawValue: part.trimmingCharacters(in: .whitespaces).lowercased()) else {
+        throw ValidationError("--method: '\(MessageText.cut(part))' is not one of ibp, crown, alpha-crown, bab.")
       }
       if !result.contains(m) { result.append(m) }
     }
@@ -141,7 +150,10 @@ struct AuditRobustness: ParsableCommand {
       var reports: [RobustnessReport] = []
       for method in try methods() {
         var audit = try RobustnessAudit(network: network, method: method, tier: tier, threads: tier == .float64 ? nil : threads)
-        if tier != .float64 { audit.progress = ProgressLine.reporter(label: "\(method.rawValue), \(tier)") }
+        if tier != .float64 || method.searches {
+          audit.progress = ProgressLine.reporter(label: "\(method.rawValue), \(tier)")
+        }
+        audit.timeout = timeout
         reports.append(try audit.run(data, epsilons: try epsilons()))
       }
       var attacks: [AttackResult] = []

@@ -1,0 +1,236 @@
+import Dispatch
+import Exact
+
+/// α-CROWN and branch and bound over ReLU splits (β-CROWN-style) for one image at a time, sound
+/// like CROWN in the fast tier.
+///
+/// α-CROWN: the lower slope of every unstable ReLU is optimized per margin by projected gradient
+/// ascent on the bound in plain Float64 (`ReLUChain.optimize`); any slope in [0, 1] gives a valid
+/// bound, and the bound reported is recomputed for the chosen slopes with every rounding accounted
+/// for (`FastBounds.relaxedMarginLowerBounds`). A margin's bound is the largest of IBP's, CROWN's
+/// and α-CROWN's.
+///
+/// Branch and bound: each margin α-CROWN leaves open is split on an unstable ReLU (`z ≥ 0` or
+/// `z ≤ 0`: together they cover the box), and each subdomain bounded with the split neuron's
+/// bounds set to the split and a multiplier β ≥ 0 of the split constraint in the bound, optimized
+/// with the slopes; a subdomain whose sound bound is positive is closed. The margin is proved
+/// when every subdomain is closed. The corner that minimizes each subdomain's relaxed bound, and
+/// a PGD attack first, are candidate counterexamples, checked exactly. Whatever is neither proved
+/// nor falsified by the deadline is unknown.
+struct BranchAndBound: Sendable {
+  let fast: FastBounds
+  let chain: ReLUChain
+  let attack: PGDAttack
+  /// Split and bound (false: α-CROWN only).
+  var branches: Bool
+  /// Seconds per image.
+  var timeout: Double
+  /// Gradient steps at the root and per batch of subdomains.
+  var rootIterations = 20
+  var iterations = 20
+  /// Subdomains split at once (bounded together as one batch).
+  var batchSize = 32
+  /// Neurons per subdomain whose splits are tried before one is chosen (filtered smart branching).
+  var candidates = 3
+
+  /// A subdomain of one margin row.
+  struct Domain {
+    var splits: [[Int8]]  // per layer and neuron: +1 active (z ≥ 0), −1 inactive (z ≤ 0), 0 free
+    var alpha: [[Double]]
+    var beta: [[Double]]
+    var bound: Double
+    var coefficients: [[Double]]  // Λ at each ReLU output, from the last evaluation (branching)
+  }
+
+  /// Verifies one image whose margin lower bounds `initial` (per margin row, IBP's and CROWN's
+  /// best; NaN for none) do not already certify it.
+  func verify(box: InputBox, batch: BoxBatch, label: Int, initial: [Double], _ workspace: FastWorkspace) -> ImageVerdict {
+    let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, timeout) * 1e9)
+    let nodes = fast.tightenedNodes(batch, workspace)
+    let rootLower = chain.reluPositions.map { nodes[$0].lower }, rootUpper = chain.reluPositions.map { nodes[$0].upper }
+    var bounds = initial.map { $0.isNaN ? -Double.infinity : $0 }
+    var worst: Double { bounds.min() ?? .infinity }
+    if branches, let point = attack.attack(box, label: label) {
+      return ImageVerdict(verdict: .falsified, marginLower: worst, counterexample: point.map { Double($0) }, domains: 0)
+    }
+    var open = bounds.indices.filter { !(bounds[$0] > 0) }
+    guard !open.isEmpty else { return ImageVerdict(verdict: .certified, marginLower: worst, counterexample: nil, domains: 0) }
+    // No hidden layer: the margins are affine and their bounds already exact.
+    guard !chain.dense.isEmpty else { return ImageVerdict(verdict: .unknown, marginLower: worst, counterexample: nil, domains: 0) }
+    let lower = batch.lower, upper = batch.upper
+    let context = Context(chain: chain, rootLower: rootLower, rootUpper: rootUpper, label: label, fast: fast)
+
+    // α-CROWN on the open margins together.
+    var roots = open.map { _ in context.rootDomain() }
+    var rows = context.rows(roots, marginRows: open)
+    let optimized = chain.optimize(rows, inputLower: lower, inputUpper: upper, iterations: rootIterations)
+    rows = optimized.rows
+    let sound = fast.relaxedMarginLowerBounds(rows, marginRows: open, label: label, nodes: nodes, chain: chain, workspace)
+    for (s, r) in open.enumerated() {
+      if sound[s] > bounds[r] { bounds[r] = sound[s] }
+      roots[s] = context.update(roots[s], rows: rows, row: s, bound: bounds[r], evaluation: optimized.evaluation)
+    }
+    let marginLower = worst
+    open = open.filter { !(bounds[$0] > 0) }
+    guard !open.isEmpty else { return ImageVerdict(verdict: .certified, marginLower: marginLower, counterexample: nil, domains: 0) }
+    guard branches else { return ImageVerdict(verdict: .unknown, marginLower: marginLower, counterexample: nil, domains: 0) }
+
+    // Branch and bound, the worst margin first.
+    var domainCount = 0
+    for r in open.sorted(by: { bounds[$0] < bounds[$1] }) {
+      var queue = [roots[open.firstIndex(of: r)!]]
+      while !queue.isEmpty {
+        guard DispatchTime.now().uptimeNanoseconds < deadline else {
+          return ImageVerdict(verdict: .unknown, marginLower: marginLower, counterexample: nil, domains: domainCount)
+        }
+        queue.sort { $0.bound < $1.bound }
+        let parents = queue.prefix(batchSize)
+        queue.removeFirst(parents.count)
+        var children: [Domain] = []
+        let choices = context.branchingNeurons(Array(parents), candidates: candidates, inputLower: lower, inputUpper: upper, marginRow: r)
+        for (parent, choice) in zip(parents, choices) {
+          guard let (k, j) = choice else {
+            // Every unstable ReLU split and still open: the relaxation cannot close it.
+            return ImageVerdict(verdict: .unknown, marginLower: marginLower, counterexample: nil, domains: domainCount)
+          }
+          for side: Int8 in [1, -1] {
+            var child = parent
+            child.splits[k][j] = side
+            children.append(child)
+          }
+        }
+        var childRows = context.rows(children, marginRows: children.map { _ in r })
+        let result = chain.optimize(childRows, inputLower: lower, inputUpper: upper, iterations: iterations)
+        childRows = result.rows
+        let childBounds = fast.relaxedMarginLowerBounds(
+          childRows, marginRows: children.map { _ in r }, label: label, nodes: nodes, chain: chain, workspace)
+        domainCount += children.count
+        for (s, child) in children.enumerated() {
+          // A parent's bound holds on its children's subdomains too.
+          let bound = childBounds[s].isNaN ? child.bound : max(child.bound, childBounds[s])
+          if bound > 0 { continue }
+          let width = lower.count
+          let corner = Array(result.evaluation.minimizer[(s * width)..<((s + 1) * width)])
+          if context.looksMisclassified(corner), let point = attack.checkedCounterexample(corner, label: label, box: box) {
+            return ImageVerdict(verdict: .falsified, marginLower: marginLower, counterexample: point.map { Double($0) }, domains: domainCount)
+          }
+          queue.append(context.update(child, rows: childRows, row: s, bound: bound, evaluation: result.evaluation))
+        }
+      }
+    }
+    return ImageVerdict(verdict: .certified, marginLower: marginLower, counterexample: nil, domains: domainCount)
+  }
+}
+
+extension BranchAndBound {
+  /// What every subdomain of one image shares.
+  struct Context {
+    let chain: ReLUChain
+    let rootLower: [[Double]]
+    let rootUpper: [[Double]]
+    let label: Int
+    let fast: FastBounds
+
+    /// No splits, CROWN's adaptive lower slopes, β = 0.
+    func rootDomain() -> Domain {
+      let alpha = zip(rootLower, rootUpper).map { lower, upper in zip(lower, upper).map { $1 > -$0 ? 1.0 : 0.0 } }
+      return Domain(
+        splits: rootLower.map { [Int8](repeating: 0, count: $0.count) }, alpha: alpha,
+        beta: rootLower.map { [Double](repeating: 0, count: $0.count) }, bound: -.infinity,
+        coefficients: rootLower.map { [Double](repeating: 0, count: $0.count) })
+    }
+
+    /// The domains as rows of the search: bounds with the splits applied, their parameters.
+    func rows(_ domains: [Domain], marginRows: [Int]) -> RelaxedRows {
+      let layers = rootLower.count
+      var rows = RelaxedRows(
+        count: domains.count, lower: Array(repeating: [], count: layers), upper: Array(repeating: [], count: layers),
+        alpha: Array(repeating: [], count: layers), beta: Array(repeating: [], count: layers),
+        direction: Array(repeating: [], count: layers), start: [], constant: [])
+      for (d, domain) in domains.enumerated() {
+        for k in 0..<layers {
+          for (j, split) in domain.splits[k].enumerated() {
+            let l = rootLower[k][j], u = rootUpper[k][j]
+            rows.lower[k].append(split > 0 ? max(l, 0) : l)
+            rows.upper[k].append(split < 0 ? min(u, 0) : u)
+            rows.direction[k].append(split > 0 ? -1 : split < 0 ? 1 : 0)
+          }
+          rows.alpha[k] += domain.alpha[k]
+          rows.beta[k] += domain.beta[k]
+        }
+        let start = fast.marginStart(label: label, marginRow: marginRows[d])
+        rows.start += start.coefficients
+        rows.constant.append(start.constant)
+      }
+      return rows
+    }
+
+    /// `domain` with row `s`'s parameters and coefficients, and its bound.
+    func update(_ domain: Domain, rows: RelaxedRows, row s: Int, bound: Double, evaluation: RelaxedEvaluation) -> Domain {
+      var result = domain
+      result.bound = bound
+      for k in rootLower.indices {
+        let n = rootLower[k].count, range = (s * n)..<((s + 1) * n)
+        result.alpha[k] = Array(rows.alpha[k][range])
+        result.beta[k] = Array(rows.beta[k][range])
+        result.coefficients[k] = Array(evaluation.coefficients[k][range])
+      }
+      return result
+    }
+
+    /// The free unstable ReLUs whose relaxations cost the most, best first: the score is
+    /// `|Λ_j| (−l u / (u − l))`, the largest gap of the chord weighted by its coefficient.
+    func scoredNeurons(_ domain: Domain, count: Int) -> [(layer: Int, neuron: Int)] {
+      var scored: [(score: Double, layer: Int, neuron: Int)] = []
+      for k in rootLower.indices {
+        for j in rootLower[k].indices where domain.splits[k][j] == 0 {
+          let l = rootLower[k][j], u = rootUpper[k][j]
+          guard l < 0 && u > 0 else { continue }
+          scored.append((domain.coefficients[k][j].magnitude * (-l * u / (u - l)), k, j))
+        }
+      }
+      return scored.sorted { $0.score > $1.score }.prefix(count).map { ($0.layer, $0.neuron) }
+    }
+
+    /// The neuron to split in each domain (nil when none is left): of the `candidates` best by
+    /// score, the one whose two children's relaxed bounds (the parent's parameters, no search) have
+    /// the largest minimum — filtered smart branching (De Palma et al., 2021), one batch for all.
+    func branchingNeurons(
+      _ domains: [Domain], candidates: Int, inputLower: [Double], inputUpper: [Double], marginRow: Int
+    ) -> [(layer: Int, neuron: Int)?] {
+      let lists = domains.map { scoredNeurons($0, count: max(1, candidates)) }
+      var trial: [Domain] = []
+      for (domain, list) in zip(domains, lists) {
+        for (k, j) in list where list.count > 1 {
+          for side: Int8 in [1, -1] {
+            var child = domain
+            child.splits[k][j] = side
+            trial.append(child)
+          }
+        }
+      }
+      guard !trial.isEmpty else { return lists.map(\.first) }
+      let bounds = chain.evaluate(rows(trial, marginRows: trial.map { _ in marginRow }), inputLower: inputLower, inputUpper: inputUpper).bound
+      var next = 0
+      return lists.map { list in
+        guard list.count > 1 else { return list.first }
+        var best = list[0], bestValue = -Double.infinity
+        for neuron in list {
+          let value = min(bounds[next], bounds[next + 1])
+          next += 2
+          if value > bestValue {
+            bestValue = value
+            best = neuron
+          }
+        }
+        return best
+      }
+    }
+
+    /// The Float64 logits at `x` put another class at least level with the label (worth an exact check).
+    func looksMisclassified(_ x: [Double]) -> Bool {
+      let logits = fast.logits(x)
+      return logits.indices.contains { $0 != label && logits[$0] >= logits[label] }
+    }
+  }
+}
