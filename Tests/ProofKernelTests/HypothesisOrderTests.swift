@@ -90,6 +90,8 @@ struct AffineArithmeticTests {
       let forward = try Guard(nonNegative: [x, y], equal: [])
       let backward = try Guard(nonNegative: [y, x], equal: [])
       #expect(forward == backward)
+      // The shortcut `G and G = G` returns what the conjunction computes from scratch.
+      #expect(try forward.and(forward) == Guard(nonNegative: [x, y, x, y], equal: []))
     }
   }
 }
