@@ -13,7 +13,7 @@ extension ExactEvaluator {
   /// - Throws: `undefined` for a negative power of 0 or a fractional power of a negative number;
   ///   `notExact` when the root is irrational (`2^(1/2)`); `unsupported` for an exponent too large.
   func power(_ base: Rational, _ exponent: Rational) throws -> Rational {
-    let text = "(\(base))^(\(exponent))"
+    var text: String { "(\(base))^(\(exponent))" }  // for errors only: printing a rational is slow
     guard let p = Int(exactly: exponent.numerator), let r = Int(exactly: exponent.denominator) else {
       throw EvaluationError.unsupported("the exponent of \(text) is too large")
     }

@@ -40,7 +40,7 @@ extension Interval: RealScalar {
   /// fractional `q`, the exact root when the interval is a rational point that is a perfect power,
   /// else `exp(q log x)` for a positive interval.
   public func raised(to q: Rational) throws -> Interval {
-    let text = "\(self)^(\(q))"
+    var text: String { "\(self)^(\(q))" }  // for errors only: printing is slow
     if q.isInteger {
       guard let n = Int(exactly: q.numerator) else {
         throw EvaluationError.unsupported("the exponent of \(text) is too large")
@@ -73,8 +73,9 @@ extension Interval: RealScalar {
 
 /// `body()`, with an `ExactError` from MPFI (a domain already checked, so not expected) reported as
 /// `EvaluationError.undefined`.
-private func undefinedOnFailure<T>(_ what: String, _ body: () throws -> T) throws -> T {
+/// The message is built only on failure: printing an interval costs more than most operations on it.
+private func undefinedOnFailure<T>(_ what: @autoclosure () -> String, _ body: () throws -> T) throws -> T {
   do { return try body() } catch let error as EvaluationError { throw error } catch {
-    throw EvaluationError.undefined("\(what): \(error)")
+    throw EvaluationError.undefined("\(what()): \(error)")
   }
 }
