@@ -168,23 +168,27 @@ def check_vnnlib(args, mlp, mlp_path, labels):
         for eps in (0.002, 0.05):
             path = os.path.join(args.work, f"prop_{image}_{eps}.vnnlib")
             robustness_property(args.test_x[image], labels[image], eps, path)
-            verdict = json.loads(certify(args, "audit", "vnnlib", "--model", mlp_path, "--property", path, "--json", "--timeout", "20"))
-            answers[verdict["result"]] = answers.get(verdict["result"], 0) + 1
             lo = np.clip(args.test_x[image].astype(np.float64) - eps, 0, 1)
             hi = np.clip(args.test_x[image].astype(np.float64) + eps, 0, 1)
             forward = lambda p: np.maximum(p @ mlp["W1"].T.astype(np.float64) + mlp["b1"], 0) @ mlp["W2"].astype(np.float64) + mlp["b2"]
-            if verdict["result"] == "unsat":
-                points = np.random.default_rng(image).uniform(lo, hi, (500, 784))
-                z = forward(points)
-                others = np.delete(z, labels[image], axis=1).max(axis=1)
-                check(np.all(others < z[:, labels[image]]), f"vnnlib unsat (image {image}, eps {eps}): no random point of the box violates it")
-            elif verdict["result"] == "sat":
-                x = np.array([float(Fraction(v)) for v in verdict["input"]])
-                inside = np.all(x >= lo - 1e-12) and np.all(x <= hi + 1e-12)
-                z = forward(x[None, :])[0]
-                worst = np.delete(z, labels[image]).max() - z[labels[image]]
-                check(inside and worst >= -1e-9, f"vnnlib sat (image {image}, eps {eps}): its input is in the box and some class reaches the label's score ({worst:.3g})")
-    check(answers.get("unsat", 0) > 0 and answers.get("sat", 0) > 0, f"vnnlib answers on 12 robustness properties: {answers}")
+            results = {}
+            for tier in ("mpfi", "fast"):
+                verdict = json.loads(certify(args, "audit", "vnnlib", "--model", mlp_path, "--property", path, "--tier", tier, "--json", "--timeout", "20"))
+                results[tier] = verdict["result"]
+                answers[verdict["result"]] = answers.get(verdict["result"], 0) + 1
+                if verdict["result"] == "unsat":
+                    points = np.random.default_rng(image).uniform(lo, hi, (500, 784))
+                    z = forward(points)
+                    others = np.delete(z, labels[image], axis=1).max(axis=1)
+                    check(np.all(others < z[:, labels[image]]), f"vnnlib {tier} unsat (image {image}, eps {eps}): no random point of the box violates it")
+                elif verdict["result"] == "sat":
+                    x = np.array([float(Fraction(v)) for v in verdict["input"]])
+                    inside = np.all(x >= lo - 1e-12) and np.all(x <= hi + 1e-12)
+                    z = forward(x[None, :])[0]
+                    worst = np.delete(z, labels[image]).max() - z[labels[image]]
+                    check(inside and worst >= -1e-9, f"vnnlib {tier} sat (image {image}, eps {eps}): its input is in the box and some class reaches the label's score ({worst:.3g})")
+            check(set(results.values()) != {"unsat", "sat"}, f"vnnlib tiers agree (image {image}, eps {eps}): {results}")
+    check(answers.get("unsat", 0) > 0 and answers.get("sat", 0) > 0, f"vnnlib answers on 12 robustness properties, two tiers: {answers}")
 
 
 def check_cnn_bounds(args, cnn, cnn_path, labels):

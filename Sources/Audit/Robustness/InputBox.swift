@@ -11,7 +11,7 @@ import Intervals
 /// let box = try InputBox(pixels: [0, 128, 255], epsilon: Rational(1, 100))
 /// box.lower   // [0, 12673/25500, 99/100]
 /// ```
-public struct InputBox: Sendable, Equatable {
+public struct InputBox: Sendable, Hashable {
   /// The lower bounds.
   public let lower: [Rational]
   /// The upper bounds.

@@ -1,17 +1,21 @@
 import Exact
 
-/// Turns the assertions of a VNN-LIB file into an input box and an output region.
+/// Turns the assertions of a VNN-LIB file into cases: input boxes, each with its output region.
 ///
-/// Assertions on inputs only must be bounds of single inputs (`(<= X_3 0.5)`, `(>= X_3 0.1)`,
-/// possibly under `and`); the box is their intersection. Assertions on outputs only are linear
-/// constraints under `and`/`or`, multiplied out into a disjunction of conjunctions. An assertion
-/// mixing inputs and outputs, or a disjunction over inputs, is refused with its place.
+/// Every assertion is brought to a disjunction of conjunctions of linear constraints. A constraint
+/// is on inputs only, a bound of one input (`(<= X_3 0.5)`), or on outputs only; one mixing both
+/// is refused with its place. The assertions' conjunction is multiplied out (an assertion with one
+/// disjunct joins every combination), and each combination splits into a box — the intersection
+/// of its input bounds — and a conjunction of output constraints. Combinations with the same box
+/// form one case: VNN-COMP's `(or (and X-box Y-region) ...)` and its several boxes per file both
+/// read this way.
 struct VNNLIBReader {
   let path: String
   private var declared: [String: VNNLIBPosition] = [:]
-  private var lower: [Int: Rational] = [:], upper: [Int: Rational] = [:]
-  /// The output assertions, each already a disjunction of conjunctions; their conjunction is the region.
-  private var outputAssertions: [[[Atom]]] = []
+  /// The conjunction of the assertions with one disjunct.
+  private var common: [Atom] = []
+  /// The assertions with several disjuncts, each a disjunction of conjunctions.
+  private var alternatives: [[[Atom]]] = []
 
   /// A linear constraint `Σ c_v v ≤ d` (`<` when strict) over named variables, with its place.
   struct Atom {
@@ -19,6 +23,9 @@ struct VNNLIBReader {
     var bound: Rational
     var strict: Bool
     var position: VNNLIBPosition
+    var usedVariables: [String] { coefficients.filter { $0.value != 0 }.map(\.key) }
+    /// Whether the constraint is on inputs (else on outputs; a constant one counts as an output's).
+    var isInput: Bool { usedVariables.contains { $0.hasPrefix("X_") } }
   }
 
   /// A linear term: `Σ c_v v + constant`.
@@ -60,67 +67,88 @@ struct VNNLIBReader {
   }
 
   private mutating func assert(_ formula: VNNLIBExpression) throws(VNNLIBError) {
-    let names = variables(in: formula)
-    let inputs = names.contains { $0.hasPrefix("X_") }, outputs = names.contains { $0.hasPrefix("Y_") }
-    if inputs && outputs {
-      throw fail(formula.position, "an assertion mixing inputs and outputs is not read; inputs form a box, outputs a region")
-    }
     let dnf = try disjunctiveForm(formula)
-    if outputs {
-      outputAssertions.append(dnf)
-      return
-    }
-    guard dnf.count == 1 else {
-      throw fail(formula.position, "a disjunction over the inputs is not read; the inputs must form one box (split the property into one file per box)")
-    }
-    for atom in dnf[0] {
-      let used = atom.coefficients.filter { $0.value != 0 }
-      guard used.count == 1, let (name, c) = used.first else {
+    for atom in dnf.joined() {
+      let used = atom.usedVariables
+      if used.contains(where: { $0.hasPrefix("X_") }) && used.contains(where: { $0.hasPrefix("Y_") }) {
+        throw fail(atom.position, "a constraint mixing inputs and outputs is not read; inputs form boxes, outputs regions")
+      }
+      guard atom.isInput else { continue }
+      guard used.count == 1 else {
         throw fail(atom.position, "an input constraint must bound one input (X_i <= c or X_i >= c)")
       }
       guard !atom.strict else {
-        throw fail(atom.position, "a strict bound on an input is not read; the inputs form a closed box (write <= or >=)")
+        throw fail(atom.position, "a strict bound on an input is not read; the inputs form closed boxes (write <= or >=)")
       }
-      let index = Self.variable(name)!.index
-      // c·x ≤ d: an upper bound d/c when c > 0, a lower bound when c < 0.
-      let value = atom.bound / c
-      if c > 0 { upper[index] = upper[index].map { min($0, value) } ?? value } else { lower[index] = lower[index].map { max($0, value) } ?? value }
     }
+    if dnf.count == 1 { common += dnf[0] } else { alternatives.append(dnf) }
   }
 
-  func finish() throws(VNNLIBError) -> (InputBox, Int, [[OutputConstraint]]) {
+  func finish() throws(VNNLIBError) -> (inputs: Int, outputs: Int, cases: [VNNLIBCase]) {
     let start = VNNLIBPosition(line: 1, column: 1)
     let inputs = try count("X_"), outputs = try count("Y_")
     guard inputs > 0 else { throw fail(start, "no inputs X_0, X_1, ... are declared") }
     guard outputs > 0 else { throw fail(start, "no outputs Y_0, Y_1, ... are declared") }
-    var lo: [Rational] = [], hi: [Rational] = []
+    var combinations: [[Atom]] = [[]]
+    for assertion in alternatives {
+      guard combinations.count * assertion.count <= VNNLIBProperty.maximumDisjuncts else {
+        throw fail(assertion.first?.first?.position ?? start, "the constraints expand to more than \(VNNLIBProperty.maximumDisjuncts) disjuncts")
+      }
+      combinations = combinations.flatMap { left in assertion.map { left + $0 } }
+    }
+    var cases: [VNNLIBCase] = [], caseOfBox: [InputBox: Int] = [:]
+    var empty: (index: Int, lower: Rational, upper: Rational)?
+    for combination in combinations {
+      let atoms = common + combination
+      guard let box = try box(atoms.filter(\.isInput), inputs: inputs, empty: &empty) else { continue }
+      let conjunction = try atoms.filter { !$0.isInput }.map { atom throws(VNNLIBError) in try constraint(atom, outputs: outputs) }
+      if let c = caseOfBox[box] {
+        cases[c] = VNNLIBCase(box: box, disjuncts: cases[c].disjuncts + [conjunction])
+      } else {
+        caseOfBox[box] = cases.count
+        cases.append(VNNLIBCase(box: box, disjuncts: [conjunction]))
+      }
+    }
+    if cases.isEmpty, let (i, l, u) = empty {
+      let every = combinations.count > 1 ? " in every case" : ""
+      throw fail(declared["X_\(i)"]!, "X_\(i) is bounded below by \(l) and above by \(u)\(every): the box is empty")
+    }
+    return (inputs, outputs, cases)
+  }
+
+  /// The box the input bounds `atoms` give, or nil when it is empty (the first empty coordinate
+  /// kept in `empty`, for the error when every box is).
+  private func box(
+    _ atoms: [Atom], inputs: Int, empty: inout (index: Int, lower: Rational, upper: Rational)?
+  ) throws(VNNLIBError) -> InputBox? {
+    var lower = [Rational?](repeating: nil, count: inputs), upper = lower
+    for atom in atoms {
+      let (name, c) = atom.coefficients.first { $0.value != 0 }!
+      guard let (_, index) = Self.variable(name), index < inputs else { throw fail(atom.position, "'\(name)' is not declared") }
+      // c·x ≤ d: an upper bound d/c when c > 0, a lower bound when c < 0.
+      let value = atom.bound / c
+      if c > 0 { upper[index] = upper[index].map { min($0, value) } ?? value } else { lower[index] = lower[index].map { max($0, value) } ?? value }
+    }
     for i in 0..<inputs {
       guard let l = lower[i], let u = upper[i] else {
         throw fail(declared["X_\(i)"]!, "X_\(i) has no \(lower[i] == nil ? "lower" : "upper") bound; the inputs must form a box")
       }
-      guard l <= u else { throw fail(declared["X_\(i)"]!, "X_\(i) is bounded below by \(l) and above by \(u): the box is empty") }
-      lo.append(l)
-      hi.append(u)
-    }
-    // The region: the conjunction of the output assertions, multiplied out.
-    var region: [[Atom]] = [[]]
-    for assertion in outputAssertions {
-      guard region.count * assertion.count <= VNNLIBProperty.maximumDisjuncts else {
-        throw fail(assertion.first?.first?.position ?? start, "the output constraints expand to more than \(VNNLIBProperty.maximumDisjuncts) disjuncts")
-      }
-      region = region.flatMap { left in assertion.map { left + $0 } }
-    }
-    let disjuncts = try region.map { conjunction throws(VNNLIBError) in
-      try conjunction.map { atom throws(VNNLIBError) in
-        var coefficients = [Rational](repeating: 0, count: outputs)
-        for (name, c) in atom.coefficients {
-          guard let (_, j) = Self.variable(name), j < outputs else { throw fail(atom.position, "'\(name)' is not declared") }
-          coefficients[j] = c
-        }
-        return OutputConstraint(coefficients: coefficients, bound: atom.bound, strict: atom.strict)
+      if l > u {
+        if empty == nil { empty = (i, l, u) }
+        return nil
       }
     }
-    return (try! InputBox(lower: lo, upper: hi), outputs, disjuncts)
+    return try! InputBox(lower: lower.map { $0! }, upper: upper.map { $0! })
+  }
+
+  /// An output constraint over `Y_0 ... Y_(outputs-1)`.
+  private func constraint(_ atom: Atom, outputs: Int) throws(VNNLIBError) -> OutputConstraint {
+    var coefficients = [Rational](repeating: 0, count: outputs)
+    for (name, c) in atom.coefficients where c != 0 {
+      guard let (_, j) = Self.variable(name), j < outputs else { throw fail(atom.position, "'\(name)' is not declared") }
+      coefficients[j] = c
+    }
+    return OutputConstraint(coefficients: coefficients, bound: atom.bound, strict: atom.strict)
   }
 
   /// The number of declared variables with `prefix`, which must be `prefix0 ... prefix(n-1)`.

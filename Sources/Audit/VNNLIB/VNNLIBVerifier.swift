@@ -33,22 +33,24 @@ public struct VNNLIBVerdict: Sendable {
 
 /// Decides VNN-LIB properties of a network soundly.
 ///
-/// A disjunct of the region (a conjunction `a_k · y ≤ d_k`) is empty over the box when one of its
-/// constraints is violated everywhere: a sound lower bound of `a_k · y − d_k` over the box above 0
-/// (at or above 0 for a strict constraint), by IBP, then CROWN, in the chosen exact or MPFI
-/// arithmetic. The property is `unsat` when every disjunct is empty. Otherwise a projected
-/// gradient search (in Float64, no soundness needed) looks for an input in the box whose outputs
-/// satisfy some disjunct; a candidate counts only after the exact network, in rationals, puts it in
-/// the region: then `sat`. Else `unknown`.
+/// A disjunct of a case's region (a conjunction `a_k · y ≤ d_k`) is empty over the case's box when
+/// one of its constraints is violated everywhere: a sound lower bound of `a_k · y − d_k` over the
+/// box above 0 (at or above 0 for a strict constraint), by IBP, then CROWN, in the chosen tier:
+/// exact or MPFI arithmetic (`IntervalBounds`), or Float64 with rigorous error terms
+/// (`FastBounds`). The property is `unsat` when every disjunct of every case is empty. Otherwise
+/// a projected gradient search (in Float64, no soundness needed) looks for an input in a box whose
+/// outputs satisfy one of the box's open disjuncts; a candidate counts only after the exact
+/// network, in rationals, puts it in the region: then `sat`. Else `unknown`.
 ///
 /// ```swift
 /// let property = try VNNLIBProperty(contentsOf: "prop.vnnlib")
 /// let verdict = try VNNLIBVerifier(network: net, arithmetic: MPFIArithmetic(precision: 128)).decide(property)
 /// verdict.result.name   // "unsat"
 /// ```
-public struct VNNLIBVerifier<Arithmetic: BoundArithmetic>: Sendable {
+public struct VNNLIBVerifier: Sendable {
   public let network: LayerNetwork
-  let bounds: IntervalBounds<Arithmetic>
+  /// Sound lower bounds over a box of `rows · y + constants`; nil where there is none.
+  private let lowerBounds: @Sendable (InputBox, [[Rational]], [Rational], BoundMethod) -> [Rational?]
   /// Gradient steps per start of the search, and starts (the box's centre, then random points).
   public var steps = 200
   public var restarts = 10
@@ -58,11 +60,30 @@ public struct VNNLIBVerifier<Arithmetic: BoundArithmetic>: Sendable {
   public var timeout: Double = 60
   private let layers: [any FastTransformer]
 
+  /// Bounds in `arithmetic`: exact rationals or MPFI intervals.
   /// - Throws: `AuditError.unsupportedLayer` for a layer without a Float64 transformer (the search
   ///   runs through its forward map and pullback).
-  public init(network: LayerNetwork, arithmetic: Arithmetic) throws(AuditError) {
+  public init<Arithmetic: BoundArithmetic>(network: LayerNetwork, arithmetic: Arithmetic) throws(AuditError) {
+    let bounds = IntervalBounds(network: network, arithmetic: arithmetic)
+    try self.init(network: network) { box, rows, constants, method in
+      bounds.lowerBounds(over: box, of: rows, plus: constants, method: method).map { Optional($0) }
+    }
+  }
+
+  /// Bounds in the Float64 tier (`FastBounds`): sound, faster, slightly looser.
+  /// - Throws: `AuditError.unsupportedLayer` for a layer without a Float64 transformer.
+  public static func fast(network: LayerNetwork) throws(AuditError) -> VNNLIBVerifier {
+    let bounds = try FastBounds(network: network)
+    return try VNNLIBVerifier(network: network) { box, rows, constants, method in
+      bounds.lowerBounds(over: box, of: rows, plus: constants, method: method).map { try? Rational(exactly: $0) }
+    }
+  }
+
+  private init(
+    network: LayerNetwork, lowerBounds: @escaping @Sendable (InputBox, [[Rational]], [Rational], BoundMethod) -> [Rational?]
+  ) throws(AuditError) {
     self.network = network
-    bounds = IntervalBounds(network: network, arithmetic: arithmetic)
+    self.lowerBounds = lowerBounds
     layers = try fastTransformers(network.layers)
   }
 
@@ -70,25 +91,27 @@ public struct VNNLIBVerifier<Arithmetic: BoundArithmetic>: Sendable {
   /// - Throws: `AuditError.invalidArgument` when the property's inputs or outputs do not match the
   ///   network's.
   public func decide(_ property: VNNLIBProperty) throws(AuditError) -> VNNLIBVerdict {
-    guard property.box.count == network.inputWidth else {
-      throw AuditError.invalidArgument("the property declares \(property.box.count) inputs X_i, the network takes \(network.inputWidth)")
+    guard property.inputCount == network.inputWidth else {
+      throw AuditError.invalidArgument("the property declares \(property.inputCount) inputs X_i, the network takes \(network.inputWidth)")
     }
     guard property.outputCount == network.classes else {
       throw AuditError.invalidArgument("the property declares \(property.outputCount) outputs Y_j, the network gives \(network.classes)")
     }
     let start = DispatchTime.now().uptimeNanoseconds
     func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-    var open: [Int] = []
-    for (d, conjunction) in property.disjuncts.enumerated() where !isEmpty(conjunction, over: property.box) {
-      open.append(d)
-    }
-    let proved = property.disjuncts.count - open.count
-    if open.isEmpty {
-      return VNNLIBVerdict(result: .unsat, disjunctsProved: proved, disjuncts: property.disjuncts.count, seconds: seconds())
+    // Per case, the disjuncts not proved empty over its box.
+    let open = property.cases.map { c in c.disjuncts.indices.filter { !isEmpty(c.disjuncts[$0], over: c.box) } }
+    let total = property.disjunctCount
+    let proved = total - open.reduce(0) { $0 + $1.count }
+    if proved == total {
+      return VNNLIBVerdict(result: .unsat, disjunctsProved: proved, disjuncts: total, seconds: seconds())
     }
     let deadline = start + UInt64(max(timeout, 0) * 1e9)
-    let found = search(property, disjuncts: open, until: deadline)
-    return VNNLIBVerdict(result: found ?? .unknown, disjunctsProved: proved, disjuncts: property.disjuncts.count, seconds: seconds())
+    var found: VNNLIBResult?
+    for (c, disjuncts) in zip(property.cases, open) where !disjuncts.isEmpty && found == nil {
+      found = search(c, disjuncts: disjuncts, until: deadline)
+    }
+    return VNNLIBVerdict(result: found ?? .unknown, disjunctsProved: proved, disjuncts: total, seconds: seconds())
   }
 
   /// Whether some constraint of `conjunction` is violated at every point of `box`, soundly.
@@ -96,8 +119,8 @@ public struct VNNLIBVerifier<Arithmetic: BoundArithmetic>: Sendable {
     guard !conjunction.isEmpty else { return false }
     let rows = conjunction.map(\.coefficients), constants = conjunction.map { -$0.bound }
     for method in [BoundMethod.ibp, .crown] {
-      let lower = bounds.lowerBounds(over: box, of: rows, plus: constants, method: method)
-      if zip(lower, conjunction).contains(where: { $1.strict ? $0 >= 0 : $0 > 0 }) { return true }
+      let lower = lowerBounds(box, rows, constants, method)
+      if zip(lower, conjunction).contains(where: { bound, c in bound.map { c.strict ? $0 >= 0 : $0 > 0 } ?? false }) { return true }
     }
     return false
   }
@@ -105,10 +128,10 @@ public struct VNNLIBVerifier<Arithmetic: BoundArithmetic>: Sendable {
   // MARK: the search
 
   /// A point of the box in the region, checked exactly, or nil.
-  private func search(_ property: VNNLIBProperty, disjuncts: [Int], until deadline: UInt64) -> VNNLIBResult? {
-    let box = property.box
+  private func search(_ part: VNNLIBCase, disjuncts: [Int], until deadline: UInt64) -> VNNLIBResult? {
+    let box = part.box
     let lower = box.lower.map(Rounding.up), upper = box.upper.map(Rounding.down)
-    if let result = check(box.lower.indices.map { (box.lower[$0] + box.upper[$0]) / 2 }, property) { return result }
+    if let result = check(box.lower.indices.map { (box.lower[$0] + box.upper[$0]) / 2 }, part) { return result }
     guard !zip(lower, upper).contains(where: { $0 > $1 }) else { return nil }
     let width = zip(lower, upper).map { $1 - $0 }
     var random = RandomSource(seed: seed)
@@ -118,15 +141,15 @@ public struct VNNLIBVerifier<Arithmetic: BoundArithmetic>: Sendable {
         if start > 0 { for i in x.indices { x[i] = lower[i] + width[i] * random.uniform() } }
         for step in 0..<steps {
           if DispatchTime.now().uptimeNanoseconds > deadline { return nil }
-          let (worst, gradient) = violationGradient(x, property.disjuncts[d])
-          if worst <= 0, let result = check(x.map { try! Rational(exactly: $0) }, property) { return result }
+          let (worst, gradient) = violationGradient(x, part.disjuncts[d])
+          if worst <= 0, let result = check(x.map { try! Rational(exactly: $0) }, part) { return result }
           // Signed steps shrinking from a quarter of the box's width: large moves first.
           let size = 0.25 * (1 - Double(step) / Double(steps)) + 0.01
           for i in x.indices where gradient[i] != 0 {
             x[i] = min(max(x[i] - (gradient[i] > 0 ? size : -size) * width[i], lower[i]), upper[i])
           }
         }
-        if let result = check(x.map { try! Rational(exactly: $0) }, property) { return result }
+        if let result = check(x.map { try! Rational(exactly: $0) }, part) { return result }
       }
     }
     return nil
@@ -136,14 +159,14 @@ public struct VNNLIBVerifier<Arithmetic: BoundArithmetic>: Sendable {
   /// layer known only by enclosures (a folded batch norm) counts a point only when the enclosures
   /// of the outputs put every constraint of some disjunct beyond doubt; its reported outputs are
   /// then the enclosures' midpoints.
-  private func check(_ point: [Rational], _ property: VNNLIBProperty) -> VNNLIBResult? {
-    guard property.box.contains(point) else { return nil }
+  private func check(_ point: [Rational], _ part: VNNLIBCase) -> VNNLIBResult? {
+    guard part.box.contains(point) else { return nil }
     if network.isRational {
       let outputs = network.logits(at: point)
-      return property.isViolated(by: outputs) ? .sat(input: point, outputs: outputs) : nil
+      return part.isViolated(by: outputs) ? .sat(input: point, outputs: outputs) : nil
     }
     let enclosures = network.logitEnclosures(at: point)
-    let certain = property.disjuncts.contains { conjunction in
+    let certain = part.disjuncts.contains { conjunction in
       conjunction.allSatisfy { c in
         // The largest value of a · y over the enclosures, against the bound.
         let largest = zip(c.coefficients, enclosures).reduce(Rational(0)) { $0 + ($1.0 >= 0 ? $1.0 * $1.1.upper : $1.0 * $1.1.lower) }

@@ -10,12 +10,13 @@ struct AuditVNNLIB: ParsableCommand {
     commandName: "vnnlib",
     abstract: "Decide a VNN-LIB property of a network: unsat (proved), sat (with an exact counterexample) or unknown.",
     discussion: """
-      The property (VNN-COMP's format) gives a box of inputs X_i and a region of outputs Y_j, a \
-      disjunction of conjunctions of linear constraints: the violation looked for. 'unsat' means \
-      no input of the box reaches the region, proved with sound IBP and CROWN bounds in exact or \
-      MPFI arithmetic; 'sat' comes with an input of the box whose outputs, computed exactly in \
-      rationals, lie in the region; 'unknown' means neither was found. Exit status 0 for every \
-      result; 1 for an error. Docs/ONNX.md.
+      The property (VNN-COMP's format) gives a box of inputs X_i (or several) and a region of \
+      outputs Y_j, a disjunction of conjunctions of linear constraints: the violation looked for. \
+      'unsat' means no input of a box reaches its region, proved with sound IBP and CROWN bounds \
+      in MPFI, exact or Float64 arithmetic (the last with rigorous error terms); 'sat' comes with \
+      an input of a box whose outputs, computed exactly in rationals, lie in the region; \
+      'unknown' means neither was found. Exit status 0 for every result; 1 for an error. \
+      Docs/ONNX.md.
       """)
 
   @Option(help: "The network: an ONNX model, a checkpoint written by 'certify train --out', or a NumPy .npz.")
@@ -24,7 +25,7 @@ struct AuditVNNLIB: ParsableCommand {
   @Option(help: "The VNN-LIB property file.")
   var property: String
 
-  @Option(help: "The arithmetic of the bounds: mpfi (the default) or exact (rationals; small networks).")
+  @Option(help: "The arithmetic of the bounds: mpfi (the default), exact (rationals; small networks) or fast (Float64 with rigorous error terms).")
   var tier: String = "mpfi"
 
   @Option(parsing: .unconditional, help: "MPFI precision in bits (24 to 65536).")
@@ -42,8 +43,8 @@ struct AuditVNNLIB: ParsableCommand {
   var result: String?
 
   func validate() throws {
-    guard ["mpfi", "exact"].contains(tier) else {
-      throw ValidationError("--tier: '\(MessageText.cut(tier))' is not one of mpfi, exact (the Float64 tier does not decide properties yet).")
+    guard ["mpfi", "exact", "fast"].contains(tier) else {
+      throw ValidationError("--tier: '\(MessageText.cut(tier))' is not one of mpfi, exact, fast.")
     }
     guard (24...65536).contains(precision) else { throw ValidationError("--precision: \(precision) is outside 24 to 65536.") }
     guard timeout >= 0, timeout.isFinite else { throw ValidationError("--timeout: give a number of seconds >= 0.") }
@@ -54,16 +55,13 @@ struct AuditVNNLIB: ParsableCommand {
       let resultFile = try result.map { try OutputFile($0) }
       let specification = try VNNLIBProperty(contentsOf: property)
       let network = try LayerNetwork(contentsOf: model)
-      let verdict: VNNLIBVerdict
-      if tier == "exact" {
-        var verifier = try VNNLIBVerifier(network: network, arithmetic: ExactArithmetic())
-        verifier.timeout = timeout
-        verdict = try verifier.decide(specification)
-      } else {
-        var verifier = try VNNLIBVerifier(network: network, arithmetic: MPFIArithmetic(precision: precision))
-        verifier.timeout = timeout
-        verdict = try verifier.decide(specification)
+      var verifier = switch tier {
+      case "exact": try VNNLIBVerifier(network: network, arithmetic: ExactArithmetic())
+      case "fast": try VNNLIBVerifier.fast(network: network)
+      default: try VNNLIBVerifier(network: network, arithmetic: MPFIArithmetic(precision: precision))
       }
+      verifier.timeout = timeout
+      let verdict = try verifier.decide(specification)
       print(json ? Self.json(verdict) : Self.text(verdict))
       try resultFile?.write(Self.competitionResult(verdict))
     }
