@@ -56,7 +56,8 @@ extension DualEvaluator {
     repeat {
       let weight = seed?.value(at: o) ?? Rational(1)
       if !weight.isZero {
-        indexer.scope = Dictionary(uniqueKeysWithValues: zip(v.binders, o))  // the output's only indices
+        // The binders over the scope: the output may mention other indices (a class label).
+        indexer.scope = saved.merging(zip(v.binders, o)) { $1 }
         total = total + (try evaluate(v.output)).derivative(precision: precision) * weight
       }
     } while TensorValue.advance(&o, within: outputShape)

@@ -145,8 +145,9 @@ struct Printer {
       out += ")"
     case let .derivative(body, x, dx): out += "(D \(tensor(x)) \(tensor(dx)) "; write(body); out += ")"
     case let .vjp(v):
+      // The binders are innermost; indices bound outside stay bound (the output may mention them).
       let saved = bound
-      bound = v.binders
+      bound += v.binders
       out += "(V \(deBruijn ? "\(v.binders.count)" : "[\(v.binders.joined(separator: " "))]") \(affines(v.shape)) "
       out += "\(tensor(v.wrt)) \(v.seed.map(tensor) ?? "_") "
       write(v.output)

@@ -10,7 +10,7 @@ extension Term {
     case let .sum(bs, g, body): return g.indices.union(body.freeIndices).subtracting(bs)
     case let .add(ts), let .mul(ts): return ts.reduce(into: []) { $0.formUnion($1.freeIndices) }
     case let .power(t, _), let .apply(_, t), let .derivative(t, _, _): return t.freeIndices
-    case let .vjp(v): return v.at.reduce(into: []) { $0.formUnion($1.indices) }
+    case let .vjp(v): return v.at.reduce(into: v.output.freeIndices.subtracting(v.binders)) { $0.formUnion($1.indices) }
     }
   }
 
@@ -110,8 +110,9 @@ extension Term {
       let (newBinders, inner) = try Term.renamingBinders(bs, under: map, avoiding: body.freeIndices.union(g.indices))
       return try .sum(newBinders, g.substituting(inner), body.substituting(inner))
     case let .vjp(v):
-      // The output mentions only its binders, so only `at` changes.
-      return try .vjp(v.output, binders: v.binders, shape: v.shape, wrt: v.wrt, seed: v.seed,
+      // The output's own free indices are substituted under its binders, as in a sum's body.
+      let (newBinders, inner) = try Term.renamingBinders(v.binders, under: map, avoiding: v.output.freeIndices)
+      return try .vjp(v.output.substituting(inner), binders: newBinders, shape: v.shape, wrt: v.wrt, seed: v.seed,
                       at: v.at.map { try $0.substituting(map) })
     default:
       return try replacingChildren(children.map { try $0.substituting(map) })

@@ -191,9 +191,11 @@ extension Term {
   public static func vjp(
     _ output: Term, binders: [String], shape: [Affine], wrt: TensorSymbol, seed: TensorSymbol?, at: [Affine]
   ) throws -> Term {
+    // The output may mention indices besides its binders (a class label `c` in
+    // `grad(-log(s[c]), z)`): the vjp is then taken for each value of them, and they are free in it.
     let ok = Set(binders).count == binders.count && binders.count == shape.count
       && (seed == nil ? binders.isEmpty : seed!.shape == shape) && at.count == wrt.shape.count
-      && output.freeIndices.isSubset(of: binders) && !output.containsDerivative
+      && !output.containsDerivative
     guard ok else { throw KernelError.malformed(what: "vjp", reason: "output, seed and indices do not fit") }
     return Term(.vjp(VectorJacobianProduct(output: output, binders: binders, shape: shape, wrt: wrt, seed: seed, at: at)))
   }

@@ -47,6 +47,38 @@ struct TextbookFormTests {
     }
   }
 
+  /// A gradient whose loss mentions a free index (a class label) is proved for every value of it.
+  /// Read at the label itself it is not proved but says how to state it; wrong variants are
+  /// refused with a counterexample that evaluates both sides.
+  @Test func gradientsWithAFreeLabel() throws {
+    let s = try statements("""
+      dim n
+      tensor x[n], z[n]
+      def softmax_of_z[i: n] = exp(z[i]) * (sum(j: n) exp(z[j])) ^ (-1)
+      theorem entry[c: n]: grad(x[c] ^ 2, x)[k] = 2 * x[k] * delta(k, c)
+      theorem diagonal[i: n]: grad(x[i] ^ 2, x)[i] = 2 * x[i]
+      theorem label[c: n]: grad(-log(softmax_of_z[c]), z)[k] = softmax_of_z[k] - delta(k, c)
+      theorem wrong_entry[c: n]: grad(x[c] ^ 2, x)[k] = 2 * x[k]
+      theorem wrong_label[c: n]: grad(-log(softmax_of_z[c]), z)[k] = softmax_of_z[c] - delta(k, c)
+      """)
+    for right in [s[0], s[2]] {
+      let outcome = Prover.prove(right)
+      #expect(outcome.proved, "\(right.name): \(outcome.failure.map(String.init(describing:)) ?? "")")
+    }
+    // Read at the index the loss mentions: not proved, and not shown a counterexample (it is true).
+    guard case let .unsupported(reason)? = Prover.prove(s[1]).failure else {
+      Issue.record("diagonal: \(Prover.prove(s[1]).failure.map(String.init(describing:)) ?? "proved")"); return
+    }
+    #expect(reason.contains("delta(k, i)"), "\(reason)")
+    for wrong in s.dropFirst(3) {
+      let outcome = Prover.prove(wrong)
+      guard case let .different(_, _, counterexample, _)? = outcome.failure else {
+        Issue.record("\(wrong.name): \(outcome.failure.map(String.init(describing:)) ?? "proved")"); continue
+      }
+      #expect(counterexample != nil, "\(wrong.name): no counterexample")
+    }
+  }
+
   /// Folding a power of a power needs its base nonzero (positive, for a fractional exponent): the
   /// missing condition is named, and the powers still match as written.
   @Test func foldingNamesItsCondition() throws {

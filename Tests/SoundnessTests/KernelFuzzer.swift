@@ -87,17 +87,19 @@ struct KernelFuzzer {
   }
 
   /// A scripted adjoint proof, so that `vjp-intro` is reached: `sum(o) dy[o] * D y(o) [x := dx]`
-  /// for a random elementwise `y`, `jvp`, then the pairing read off the derivative (the factors
+  /// for a random elementwise `y` (sometimes times `y[i]` or `y[j]`, an index free in the output), `jvp`, then the pairing read off the derivative (the factors
   /// beside `dx[o]`, sometimes with one dropped or the index shifted, which `ring` or `vjp-intro`
   /// should refuse), `vjp-intro` and a `discharge` of what the jvp assumed.
   mutating func adjoint(_ proof: inout Derivation) {
     let o = try! Affine.index("o")
     let xo = try! Term.access(random.x, [o])
-    let y: Term = random.pick([
+    var y: Term = random.pick([
       .apply(random.pick(ScalarFunction.allCases), xo), .mul([.constant(Rational(random.below(5) - 2)), xo]),
       .power(xo, random.pick([Rational(2), Rational(3), Rational(-1), Rational(1, 2)])), .mul([xo, .apply(.sigmoid, xo)]),
       .mul([xo, try! Term.access(random.y, [o])]),
     ])
+    // An output with a free index of its own (a class label), sometimes the index the vjp is read at.
+    if random.chance(30) { y = .mul([y, try! Term.access(random.y, [try! Affine.index(random.pick(["i", "j"]))])]) }
     guard let derivative = try? Term.derivative(y, random.x, along: random.dx),
       let lhs = try? Term.sum(["o"], .axis("o", size: .dimension("n")), .mul([try! .access(random.dy, [o]), derivative]))
     else { return }

@@ -64,10 +64,8 @@ struct Elaborator {
       let b = try term(body, inner)
       return try kernel(at: e.token) { try Term.sum(names, g, b) }
     case let .grad(output, wrt, at):
+      // A free index of the output (a class label) is a parameter: the gradient is taken for each value.
       let y = try term(output, scope)
-      if let i = y.freeIndices.sorted().first {
-        throw error("the expression inside grad may not mention the free index '\(i)'", at: output.token)
-      }
       let x = try tensor(wrt, scope)
       let position = try indices(at, for: x, scope, at: wrt.token, what: "grad with respect to")
       return try kernel(at: e.token) { try Term.vjp(y, binders: [], shape: [], wrt: x, seed: nil, at: position) }
@@ -192,9 +190,6 @@ struct Elaborator {
     }
     inner.bind(names, ranges: shape)
     let y = try term(output, inner)
-    if let i = y.freeIndices.subtracting(names).sorted().first {
-      throw error("the output of vjp may mention only its binders, not '\(i)'", at: output.token)
-    }
     let (x, dy) = (try tensor(wrt, scope), try tensor(seed, scope))
     guard dy.shape == shape else {
       throw error("the seed '\(dy.name)' has shape \(dy.shape) but the binders range over \(shape)", at: seed.token)

@@ -50,10 +50,12 @@ extension Prover {
     let outer = m.binders.filter { !part.binders.contains($0) }
     let restFactors = m.factors.filter { f in !part.factors.contains { $0.atom.sameKey(as: f.atom) } }
     guard !outer.isEmpty || !restFactors.isEmpty else { return nil }  // the whole monomial is the sum
-    let s = p + m.sumPath
+    var s = p + m.sumPath
     if !outer.isEmpty {
       try chain.apply(.sumSwap(outer + part.binders), at: s)
       try chain.apply(.sumSplit(outer.count), at: s)
+    } else if try factorFreeConstraints(&chain, at: s) {
+      s += [1]
     }
     // The inner sum's body as (rest factors) * (part factors), then the rest pulled out of it.
     let restTerm = Term.mul(restFactors.map { $0.exponent == 1 ? $0.atom : .power($0.atom, Rational($0.exponent)) })
@@ -69,6 +71,26 @@ extension Prover {
 }
 
 extension Prover {
+  /// `sum(b)[R and C] s = [C] * sum(b)[R] s` at `path`, where `C` are the constraints that mention
+  /// none of the sum's own indices (the range of a class label `c`, brought in by a delta): the sum
+  /// split off is then the one its part describes. By `sum-prenex` and `sum-guard` read backwards.
+  /// Returns whether it did (the sum is then at `path + [1]`).
+  static func factorFreeConstraints(_ chain: inout Chain, at path: [Int]) throws -> Bool {
+    guard case let .sum(bs, g, body) = try chain.subterm(at: path).node else { return false }
+    let own = Set(bs)
+    let free = g.constraints.filter { $0.expression.indices.isDisjoint(with: own) }
+    guard !free.isEmpty else { return false }
+    let range = try Guard(g.constraints.filter { !$0.expression.indices.isDisjoint(with: own) })
+    // [C] * sum(b)[R] s  =  sum(b)[R] ([C] * s)  =  sum(b)[R and C] (s)  =  sum(b)[R and C] s
+    var side = try chain.builder.start(.mul([.bracket(try Guard(free)), try .sum(bs, range, body)]))
+    try side.apply(.sumPrenex(factor: 1), at: [])
+    try side.apply(.sumGuard, at: [])
+    try side.ring(at: [0], to: body)
+    guard case let .sum(_, merged, _) = side.current.node, merged == g else { return false }
+    try chain.rewrite(at: path, by: try chain.builder.apply(.sym(side.step)))
+    return true
+  }
+
   /// Meets a power with its base where the base is a sum written out among a monomial's bound
   /// indices: `sum(k, l) a[k] * S^-1 * exp(z[l])` with `S = sum(l: n) exp(z[l])` has the group `l`
   /// split off as a sum of its own (as `useHypotheses` does), and `S^-1 * S` merged by `pow-merge`

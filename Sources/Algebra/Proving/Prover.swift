@@ -162,6 +162,13 @@ public enum Prover {
       }
       return n
     }
+    // The identity reads the right side at a fresh index; where the output mentions the index the
+    // vjp is read at (a diagonal, `grad(x[i]^2, x)[i]`), the right side is only the diagonal entry.
+    if let clash = at.first(where: v.output.freeIndices.subtracting(v.binders).contains) {
+      throw ProofFailure.unsupported(
+        "the gradient is read at '\(clash)', which the function differentiated also mentions; state it at a new index k "
+          + "and write the diagonal with delta(k, \(clash)), e.g. grad(x[\(clash)] ^ 2, x)[k] = 2 * x[k] * delta(k, \(clash))")
+    }
     let tensors = tensorNames(in: [statement.lhs, statement.rhs])
     var directionName = "d" + v.wrt.name
     while tensors.contains(directionName) { directionName += "_" }

@@ -11,7 +11,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "avgpool_s1.x",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(c, p, q: C, OH, OW -> y[c, p, q], x, dy)[c, h, s] = K ^ (-1) * K ^ (-1) * (sum(p, q | K - h + p - 1 >= 0 and K + q - s - 1 >= 0 and OH - p - 1 >= 0 and OW - q - 1 >= 0 and h - p >= 0 and p >= 0 and -q + s >= 0 and q >= 0) dy[c, p, q])",
   "sideConditions": [
@@ -82,7 +82,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "avgpool_s2.x",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(c, p, q: C, OH, OW -> y[c, p, q], x, dy)[c, h, s] = K ^ (-1) * K ^ (-1) * (sum(p, q | K - h + 2*p - 1 >= 0 and K + 2*q - s - 1 >= 0 and OH - p - 1 >= 0 and OW - q - 1 >= 0 and h - 2*p >= 0 and p >= 0 and -2*q + s >= 0 and q >= 0) dy[c, p, q])",
   "sideConditions": [
@@ -153,7 +153,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "batchnorm.b",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "eps > 0, C - c - 1 >= 0 and c >= 0 ⊢ vjp(n, c, h, s: N, C, H, L -> y[n, c, h, s], b, dy)[c] = sum(n, h, s | H - h - 1 >= 0 and L - s - 1 >= 0 and N - n - 1 >= 0 and h >= 0 and n >= 0 and s >= 0) dy[n, c, h, s]",
   "sideConditions": [
@@ -196,7 +196,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "batchnorm.g",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "eps > 0, C - c - 1 >= 0 and c >= 0 ⊢ vjp(n, c, h, s: N, C, H, L -> y[n, c, h, s], g, dy)[c] = sum(n, h, s | H - h - 1 >= 0 and L - s - 1 >= 0 and N - n - 1 >= 0 and h >= 0 and n >= 0 and s >= 0) dy[n, c, h, s] * (x[n, c, h, s] + (-1) * N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n10, h10, s10 | H - h10 - 1 >= 0 and L - s10 - 1 >= 0 and N - n10 - 1 >= 0 and h10 >= 0 and n10 >= 0 and s10 >= 0) x[n10, c, h10, s10])) * (N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n22, h22, s22 | H - h22 - 1 >= 0 and L - s22 - 1 >= 0 and N - n22 - 1 >= 0 and h22 >= 0 and n22 >= 0 and s22 >= 0) (x[n22, c, h22, s22] + (-1) * N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n23, h23, s23 | H - h23 - 1 >= 0 and L - s23 - 1 >= 0 and N - n23 - 1 >= 0 and h23 >= 0 and n23 >= 0 and s23 >= 0) x[n23, c, h23, s23])) ^ 2) + eps) ^ (-1/2)",
   "sideConditions": [
@@ -423,7 +423,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "batchnorm.x",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "eps > 0, C - c - 1 >= 0 and H - h - 1 >= 0 and L - s - 1 >= 0 and N - n - 1 >= 0 and c >= 0 and h >= 0 and n >= 0 and s >= 0 ⊢ vjp(n, c, h, s: N, C, H, L -> y[n, c, h, s], x, dy)[n, c, h, s] = g[c] * (N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n13, h13, s13 | H - h13 - 1 >= 0 and L - s13 - 1 >= 0 and N - n13 - 1 >= 0 and h13 >= 0 and n13 >= 0 and s13 >= 0) (x[n13, c, h13, s13] + (-1) * N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n14, h14, s14 | H - h14 - 1 >= 0 and L - s14 - 1 >= 0 and N - n14 - 1 >= 0 and h14 >= 0 and n14 >= 0 and s14 >= 0) x[n14, c, h14, s14])) ^ 2) + eps) ^ (-1/2) * dy[n, c, h, s] + (-1) * g[c] * (N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n15, h15, s15 | H - h15 - 1 >= 0 and L - s15 - 1 >= 0 and N - n15 - 1 >= 0 and h15 >= 0 and n15 >= 0 and s15 >= 0) (x[n15, c, h15, s15] + (-1) * N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n16, h16, s16 | H - h16 - 1 >= 0 and L - s16 - 1 >= 0 and N - n16 - 1 >= 0 and h16 >= 0 and n16 >= 0 and s16 >= 0) x[n16, c, h16, s16])) ^ 2) + eps) ^ (-1/2) * N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n11, h11, s11 | H - h11 - 1 >= 0 and L - s11 - 1 >= 0 and N - n11 - 1 >= 0 and h11 >= 0 and n11 >= 0 and s11 >= 0) dy[n11, c, h11, s11]) + (-1) * g[c] * (N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n17, h17, s17 | H - h17 - 1 >= 0 and L - s17 - 1 >= 0 and N - n17 - 1 >= 0 and h17 >= 0 and n17 >= 0 and s17 >= 0) (x[n17, c, h17, s17] + (-1) * N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n18, h18, s18 | H - h18 - 1 >= 0 and L - s18 - 1 >= 0 and N - n18 - 1 >= 0 and h18 >= 0 and n18 >= 0 and s18 >= 0) x[n18, c, h18, s18])) ^ 2) + eps) ^ (-3/2) * (x[n, c, h, s] + (-1) * N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n10, h10, s10 | H - h10 - 1 >= 0 and L - s10 - 1 >= 0 and N - n10 - 1 >= 0 and h10 >= 0 and n10 >= 0 and s10 >= 0) x[n10, c, h10, s10])) * N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n12, h12, s12 | H - h12 - 1 >= 0 and L - s12 - 1 >= 0 and N - n12 - 1 >= 0 and h12 >= 0 and n12 >= 0 and s12 >= 0) dy[n12, c, h12, s12] * (x[n12, c, h12, s12] + (-1) * N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n19, h19, s19 | H - h19 - 1 >= 0 and L - s19 - 1 >= 0 and N - n19 - 1 >= 0 and h19 >= 0 and n19 >= 0 and s19 >= 0) x[n19, c, h19, s19])))",
   "sideConditions": [
@@ -1133,7 +1133,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "batchnorm_eval.b",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "forall k: C. v[k] + eps > 0, C - c - 1 >= 0 and c >= 0 ⊢ vjp(c, h, s: C, H, W -> y[c, h, s], b, dy)[c] = sum(h, s | H - h - 1 >= 0 and W - s - 1 >= 0 and h >= 0 and s >= 0) dy[c, h, s]",
   "sideConditions": [
@@ -1173,7 +1173,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "batchnorm_eval.g",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "forall k: C. v[k] + eps > 0, C - c - 1 >= 0 and c >= 0 ⊢ vjp(c, h, s: C, H, W -> y[c, h, s], g, dy)[c] = sum(h, s | H - h - 1 >= 0 and W - s - 1 >= 0 and h >= 0 and s >= 0) dy[c, h, s] * (x[c, h, s] + (-1) * m[c]) * (v[c] + eps) ^ (-1/2)",
   "sideConditions": [
@@ -1230,7 +1230,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "batchnorm_eval.x",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "forall k: C. v[k] + eps > 0, C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(c, h, s: C, H, W -> y[c, h, s], x, dy)[c, h, s] = g[c] * (v[c] + eps) ^ (-1/2) * dy[c, h, s]",
   "sideConditions": [
@@ -1272,7 +1272,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "conv2d_s1.b",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and d >= 0 ⊢ vjp(d, p, q: D, OH, OW -> y[d, p, q], b, dy)[d] = sum(p, q | OH - p - 1 >= 0 and OW - q - 1 >= 0 and p >= 0 and q >= 0) dy[d, p, q]",
   "sideConditions": [
@@ -1311,7 +1311,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "conv2d_s1.w",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0 ⊢ vjp(d, p, q: D, OH, OW -> y[d, p, q], w, dy)[d, c, u, v] = sum(p, q | OH - p - 1 >= 0 and OW - q - 1 >= 0 and p >= 0 and q >= 0) dy[d, p, q] * x[c, -P + p + u + 1, -P + q + v + 1]",
   "sideConditions": [
@@ -1365,7 +1365,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "conv2d_s1.x",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(d, p, q: D, OH, OW -> y[d, p, q], x, dy)[c, h, s] = sum(d, p, q | D - d - 1 >= 0 and K - P - h + p >= 0 and K - P + q - s >= 0 and OH - p - 1 >= 0 and OW - q - 1 >= 0 and P + h - p - 1 >= 0 and P - q + s - 1 >= 0 and d >= 0 and p >= 0 and q >= 0) w[d, c, P + h - p - 1, P - q + s - 1] * dy[d, p, q]",
   "sideConditions": [
@@ -1427,7 +1427,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "conv2d_s2.b",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and d >= 0 ⊢ vjp(d, p, q: D, OH, OW -> y[d, p, q], b, dy)[d] = sum(p, q | OH - p - 1 >= 0 and OW - q - 1 >= 0 and p >= 0 and q >= 0) dy[d, p, q]",
   "sideConditions": [
@@ -1466,7 +1466,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "conv2d_s2.w",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0 ⊢ vjp(d, p, q: D, OH, OW -> y[d, p, q], w, dy)[d, c, u, v] = sum(p, q | OH - p - 1 >= 0 and OW - q - 1 >= 0 and p >= 0 and q >= 0) dy[d, p, q] * x[c, -P + 2*p + u + 1, -P + 2*q + v + 1]",
   "sideConditions": [
@@ -1520,7 +1520,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "conv2d_s2.x",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(d, p, q: D, OH, OW -> y[d, p, q], x, dy)[c, h, s] = sum(d, p, q | D - d - 1 >= 0 and K - P - h + 2*p >= 0 and K - P + 2*q - s >= 0 and OH - p - 1 >= 0 and OW - q - 1 >= 0 and P + h - 2*p - 1 >= 0 and P - 2*q + s - 1 >= 0 and d >= 0 and p >= 0 and q >= 0) w[d, c, P + h - 2*p - 1, P - 2*q + s - 1] * dy[d, p, q]",
   "sideConditions": [
@@ -1582,7 +1582,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dense_chw.W",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and L - s - 1 >= 0 and O - o - 1 >= 0 and c >= 0 and h >= 0 and o >= 0 and s >= 0 ⊢ vjp(o: O -> y[o], W, dy)[o, c, h, s] = dy[o] * x[c, h, s]",
   "sideConditions": [
@@ -1625,7 +1625,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dense_chw.b",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "O - o - 1 >= 0 and o >= 0 ⊢ vjp(o: O -> y[o], b, dy)[o] = dy[o]",
   "sideConditions": [
@@ -1658,7 +1658,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dense_chw.x",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and L - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(o: O -> y[o], x, dy)[c, h, s] = sum(o: O) W[o, c, h, s] * dy[o]",
   "sideConditions": [
@@ -1705,7 +1705,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "depthwise_conv2d_s1.b",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and c >= 0 ⊢ vjp(c, p, q: C, OH, OW -> y[c, p, q], b, dy)[c] = sum(p, q | OH - p - 1 >= 0 and OW - q - 1 >= 0 and p >= 0 and q >= 0) dy[c, p, q]",
   "sideConditions": [
@@ -1744,7 +1744,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "depthwise_conv2d_s1.w",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and u >= 0 and v >= 0 ⊢ vjp(c, p, q: C, OH, OW -> y[c, p, q], w, dy)[c, u, v] = sum(p, q | OH - p - 1 >= 0 and OW - q - 1 >= 0 and p >= 0 and q >= 0) dy[c, p, q] * x[c, -P + p + u + 1, -P + q + v + 1]",
   "sideConditions": [
@@ -1796,7 +1796,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "depthwise_conv2d_s1.x",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(c, p, q: C, OH, OW -> y[c, p, q], x, dy)[c, h, s] = sum(p, q | K - P - h + p >= 0 and K - P + q - s >= 0 and OH - p - 1 >= 0 and OW - q - 1 >= 0 and P + h - p - 1 >= 0 and P - q + s - 1 >= 0 and p >= 0 and q >= 0) w[c, P + h - p - 1, P - q + s - 1] * dy[c, p, q]",
   "sideConditions": [
@@ -1855,7 +1855,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "depthwise_conv2d_s2.b",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and c >= 0 ⊢ vjp(c, p, q: C, OH, OW -> y[c, p, q], b, dy)[c] = sum(p, q | OH - p - 1 >= 0 and OW - q - 1 >= 0 and p >= 0 and q >= 0) dy[c, p, q]",
   "sideConditions": [
@@ -1894,7 +1894,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "depthwise_conv2d_s2.w",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and u >= 0 and v >= 0 ⊢ vjp(c, p, q: C, OH, OW -> y[c, p, q], w, dy)[c, u, v] = sum(p, q | OH - p - 1 >= 0 and OW - q - 1 >= 0 and p >= 0 and q >= 0) dy[c, p, q] * x[c, -P + 2*p + u + 1, -P + 2*q + v + 1]",
   "sideConditions": [
@@ -1946,7 +1946,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "depthwise_conv2d_s2.x",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(c, p, q: C, OH, OW -> y[c, p, q], x, dy)[c, h, s] = sum(p, q | K - P - h + 2*p >= 0 and K - P + 2*q - s >= 0 and OH - p - 1 >= 0 and OW - q - 1 >= 0 and P + h - 2*p - 1 >= 0 and P - 2*q + s - 1 >= 0 and p >= 0 and q >= 0) w[c, P + h - 2*p - 1, P - 2*q + s - 1] * dy[c, p, q]",
   "sideConditions": [
@@ -2005,7 +2005,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "global_avgpool.x",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(c: C -> y[c], x, dy)[c, h, s] = H ^ (-1) * W ^ (-1) * dy[c]",
   "sideConditions": [
@@ -2051,7 +2051,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "add.x",
   "source": "Theorems/graph.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "n - i - 1 >= 0 and i >= 0 ⊢ vjp(i: n -> y[i], x, dy)[i] = dy[i]",
   "sideConditions": [
@@ -2084,7 +2084,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "add.z",
   "source": "Theorems/graph.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "n - i - 1 >= 0 and i >= 0 ⊢ vjp(i: n -> y[i], z, dy)[i] = dy[i]",
   "sideConditions": [
@@ -2117,7 +2117,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "mul.x",
   "source": "Theorems/graph.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "n - i - 1 >= 0 and i >= 0 ⊢ vjp(i: n -> y[i], x, dy)[i] = z[i] * dy[i]",
   "sideConditions": [
@@ -2152,7 +2152,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "mul.z",
   "source": "Theorems/graph.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "n - i - 1 >= 0 and i >= 0 ⊢ vjp(i: n -> y[i], z, dy)[i] = x[i] * dy[i]",
   "sideConditions": [
@@ -2187,7 +2187,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dense.W",
   "source": "Theorems/layers.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "I - i - 1 >= 0 and O - o - 1 >= 0 and i >= 0 and o >= 0 ⊢ vjp(o: O -> y[o], W, dy)[o, i] = dy[o] * x[i]",
   "sideConditions": [
@@ -2226,7 +2226,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dense.b",
   "source": "Theorems/layers.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "O - o - 1 >= 0 and o >= 0 ⊢ vjp(o: O -> y[o], b, dy)[o] = dy[o]",
   "sideConditions": [
@@ -2259,7 +2259,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dense.x",
   "source": "Theorems/layers.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "I - i - 1 >= 0 and i >= 0 ⊢ vjp(o: O -> y[o], x, dy)[i] = sum(o: O) W[o, i] * dy[o]",
   "sideConditions": [
@@ -2302,7 +2302,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dropout.x",
   "source": "Theorems/layers.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "n - i - 1 >= 0 and i >= 0 ⊢ vjp(i: n -> y[i], x, dy)[i] = m[i] * dy[i] * p ^ (-1)",
   "sideConditions": [
@@ -2337,7 +2337,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "mse.y",
   "source": "Theorems/layers.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "n - i - 1 >= 0 and i >= 0 ⊢ grad(L, y)[i] = (2 * n ^ (-1)) * (y[i] + (-1) * t[i])",
   "sideConditions": [
@@ -2385,7 +2385,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "relu.x",
   "source": "Theorems/layers.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "forall k: n. x[k] != 0, n - i - 1 >= 0 and i >= 0 ⊢ vjp(i: n -> y[i], x, dy)[i] = step(x[i]) * dy[i]",
   "sideConditions": [
@@ -2421,7 +2421,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "sigmoid.x",
   "source": "Theorems/layers.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "n - i - 1 >= 0 and i >= 0 ⊢ vjp(i: n -> y[i], x, dy)[i] = sigmoid(x[i]) * (1 + (-1) * sigmoid(x[i])) * dy[i]",
   "sideConditions": [
@@ -2467,7 +2467,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "softmax_cross_entropy.z",
   "source": "Theorems/layers.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "sum(i: n) t[i] = 1, n - i - 1 >= 0 and i >= 0 ⊢ grad(L, z)[i] = exp(z[i]) * (sum(j: n) exp(z[j])) ^ (-1) + (-1) * t[i]",
   "sideConditions": [
@@ -2546,7 +2546,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "tanh.x",
   "source": "Theorems/layers.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "n - i - 1 >= 0 and i >= 0 ⊢ vjp(i: n -> y[i], x, dy)[i] = (1 + (-1) * tanh(x[i]) ^ 2) * dy[i]",
   "sideConditions": [
@@ -2590,7 +2590,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "maxpool2_s2.x",
   "source": "Theorems/maxpool.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "forall c, p, q | C - c - 1 >= 0 and OH - p - 1 >= 0 and OW - q - 1 >= 0 and c >= 0 and p >= 0 and q >= 0. (x[c, 2*p, 2*q + 1] + relu(x[c, 2*p, 2*q] + (-1) * x[c, 2*p, 2*q + 1])) + (-1) * (x[c, 2*p + 1, 2*q + 1] + relu(x[c, 2*p + 1, 2*q] + (-1) * x[c, 2*p + 1, 2*q + 1])) != 0, forall c, p, q | C - c - 1 >= 0 and OH - p - 1 >= 0 and OW - q - 1 >= 0 and c >= 0 and p >= 0 and q >= 0. x[c, 2*p, 2*q] + (-1) * x[c, 2*p, 2*q + 1] != 0, forall c, p, q | C - c - 1 >= 0 and OH - p - 1 >= 0 and OW - q - 1 >= 0 and c >= 0 and p >= 0 and q >= 0. x[c, 2*p + 1, 2*q] + (-1) * x[c, 2*p + 1, 2*q + 1] != 0, C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(c, p, q: C, OH, OW -> y[c, p, q], x, dy)[c, h, s] = sum(p, q | h - 2*p == 0 and 2*q - s == 0 and OH - p - 1 >= 0 and OW - q - 1 >= 0 and p >= 0 and q >= 0) dy[c, p, q] * step((x[c, 2*p, 2*q + 1] + relu(x[c, 2*p, 2*q] + (-1) * x[c, 2*p, 2*q + 1])) + (-1) * (x[c, 2*p + 1, 2*q + 1] + relu(x[c, 2*p + 1, 2*q] + (-1) * x[c, 2*p + 1, 2*q + 1]))) * step(x[c, 2*p, 2*q] + (-1) * x[c, 2*p, 2*q + 1]) + (sum(p, q | h - 2*p == 0 and 2*q - s + 1 == 0 and OH - p - 1 >= 0 and OW - q - 1 >= 0 and p >= 0 and q >= 0) dy[c, p, q] * step((x[c, 2*p, 2*q + 1] + relu(x[c, 2*p, 2*q] + (-1) * x[c, 2*p, 2*q + 1])) + (-1) * (x[c, 2*p + 1, 2*q + 1] + relu(x[c, 2*p + 1, 2*q] + (-1) * x[c, 2*p + 1, 2*q + 1]))) * (1 + (-1) * step(x[c, 2*p, 2*q] + (-1) * x[c, 2*p, 2*q + 1]))) + (sum(p, q | h - 2*p - 1 == 0 and 2*q - s == 0 and OH - p - 1 >= 0 and OW - q - 1 >= 0 and p >= 0 and q >= 0) dy[c, p, q] * (1 + (-1) * step((x[c, 2*p, 2*q + 1] + relu(x[c, 2*p, 2*q] + (-1) * x[c, 2*p, 2*q + 1])) + (-1) * (x[c, 2*p + 1, 2*q + 1] + relu(x[c, 2*p + 1, 2*q] + (-1) * x[c, 2*p + 1, 2*q + 1])))) * step(x[c, 2*p + 1, 2*q] + (-1) * x[c, 2*p + 1, 2*q + 1])) + (sum(p, q | h - 2*p - 1 == 0 and 2*q - s + 1 == 0 and OH - p - 1 >= 0 and OW - q - 1 >= 0 and p >= 0 and q >= 0) dy[c, p, q] * (1 + (-1) * step((x[c, 2*p, 2*q + 1] + relu(x[c, 2*p, 2*q] + (-1) * x[c, 2*p, 2*q + 1])) + (-1) * (x[c, 2*p + 1, 2*q + 1] + relu(x[c, 2*p + 1, 2*q] + (-1) * x[c, 2*p + 1, 2*q + 1])))) * (1 + (-1) * step(x[c, 2*p + 1, 2*q] + (-1) * x[c, 2*p + 1, 2*q + 1])))",
   "sideConditions": [
@@ -2749,7 +2749,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "attention_heads.K",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "E - e - 1 >= 0 and H - h - 1 >= 0 and T - s - 1 >= 0 and e >= 0 and h >= 0 and s >= 0 ⊢ vjp(t, h, e: T, H, E -> O[t, h, e], K, dy)[s, h, e] = (E ^ (1/2)) ^ (-1) * (sum(t: T) dS[h, t, s] * Q[t, h, e])",
   "sideConditions": [
@@ -3031,7 +3031,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "attention_heads.Q",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "E - e - 1 >= 0 and H - h - 1 >= 0 and T - t - 1 >= 0 and e >= 0 and h >= 0 and t >= 0 ⊢ vjp(t, h, e: T, H, E -> O[t, h, e], Q, dy)[t, h, e] = (E ^ (1/2)) ^ (-1) * (sum(s: T) dS[h, t, s] * K[s, h, e])",
   "sideConditions": [
@@ -3313,7 +3313,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "attention_heads.V",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "E - e - 1 >= 0 and H - h - 1 >= 0 and T - s - 1 >= 0 and e >= 0 and h >= 0 and s >= 0 ⊢ vjp(t, h, e: T, H, E -> O[t, h, e], V, dy)[s, h, e] = sum(t: T) A[h, t, s] * dy[t, h, e]",
   "sideConditions": [
@@ -3411,7 +3411,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dense_tokens.W",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "I - i - 1 >= 0 and O - o - 1 >= 0 and i >= 0 and o >= 0 ⊢ vjp(t, o: T, O -> y[t, o], W, dy)[o, i] = sum(t: T) dy[t, o] * x[t, i]",
   "sideConditions": [
@@ -3455,7 +3455,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dense_tokens.b",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "O - o - 1 >= 0 and o >= 0 ⊢ vjp(t, o: T, O -> y[t, o], b, dy)[o] = sum(t: T) dy[t, o]",
   "sideConditions": [
@@ -3493,7 +3493,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dense_tokens.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "I - i - 1 >= 0 and T - t - 1 >= 0 and i >= 0 and t >= 0 ⊢ vjp(t, o: T, O -> y[t, o], x, dy)[t, i] = sum(o: O) W[o, i] * dy[t, o]",
   "sideConditions": [
@@ -3539,7 +3539,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "gelu.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "n - i - 1 >= 0 and i >= 0 ⊢ vjp(i: n -> y[i], x, dy)[i] = ((1/2) * (1 + erf(x[i] * (2 ^ (1/2)) ^ (-1))) + x[i] * exp((-1/2) * x[i] ^ 2) * ((2 * pi) ^ (1/2)) ^ (-1)) * dy[i]",
   "sideConditions": [
@@ -3594,7 +3594,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "gelu_tanh.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "n - i - 1 >= 0 and i >= 0 ⊢ vjp(i: n -> y[i], x, dy)[i] = ((1/2) * (1 + tanh(u[i])) + (1/2) * x[i] * (1 + (-1) * tanh(u[i]) ^ 2) * (2 * pi ^ (-1)) ^ (1/2) * (1 + (26829/200000) * x[i] ^ 2)) * dy[i]",
   "sideConditions": [
@@ -3684,7 +3684,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "layernorm.b",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "eps > 0, n - i - 1 >= 0 and i >= 0 ⊢ vjp(t, i: T, n -> y[t, i], b, dy)[i] = sum(t: T) dy[t, i]",
   "sideConditions": [
@@ -3727,7 +3727,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "layernorm.g",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "eps > 0, n - i - 1 >= 0 and i >= 0 ⊢ vjp(t, i: T, n -> y[t, i], g, dy)[i] = sum(t: T) dy[t, i] * xhat[t, i]",
   "sideConditions": [
@@ -3924,7 +3924,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "layernorm.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "eps > 0, T - t - 1 >= 0 and n - i - 1 >= 0 and i >= 0 and t >= 0 ⊢ vjp(t, i: T, n -> y[t, i], x, dy)[t, i] = rstd[t] * (g[i] * dy[t, i] + (-1) * n ^ (-1) * (sum(j: n) g[j] * dy[t, j]) + (-1) * xhat[t, i] * n ^ (-1) * (sum(j: n) g[j] * dy[t, j] * xhat[t, j]))",
   "sideConditions": [
@@ -4883,7 +4883,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed14.b",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and d >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], b, dy)[d] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d]",
   "sideConditions": [
@@ -4923,7 +4923,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed14.w",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], w, dy)[d, c, u, v] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d] * x[c, 14*p + u, 14*q + v]",
   "sideConditions": [
@@ -4977,7 +4977,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed14.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], x, dy)[c, h, s] = sum(d, p, q | D - d - 1 >= 0 and GH - p - 1 >= 0 and GW - q - 1 >= 0 and K - h + 14*p - 1 >= 0 and K + 14*q - s - 1 >= 0 and d >= 0 and h - 14*p >= 0 and p >= 0 and -14*q + s >= 0 and q >= 0) w[d, c, h - 14*p, -14*q + s] * dy[p, q, d]",
   "sideConditions": [
@@ -5040,7 +5040,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed16.b",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and d >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], b, dy)[d] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d]",
   "sideConditions": [
@@ -5080,7 +5080,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed16.w",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], w, dy)[d, c, u, v] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d] * x[c, 16*p + u, 16*q + v]",
   "sideConditions": [
@@ -5134,7 +5134,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed16.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], x, dy)[c, h, s] = sum(d, p, q | D - d - 1 >= 0 and GH - p - 1 >= 0 and GW - q - 1 >= 0 and K - h + 16*p - 1 >= 0 and K + 16*q - s - 1 >= 0 and d >= 0 and h - 16*p >= 0 and p >= 0 and -16*q + s >= 0 and q >= 0) w[d, c, h - 16*p, -16*q + s] * dy[p, q, d]",
   "sideConditions": [
@@ -5197,7 +5197,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed2.b",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and d >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], b, dy)[d] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d]",
   "sideConditions": [
@@ -5237,7 +5237,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed2.w",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], w, dy)[d, c, u, v] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d] * x[c, 2*p + u, 2*q + v]",
   "sideConditions": [
@@ -5291,7 +5291,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed2.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], x, dy)[c, h, s] = sum(d, p, q | D - d - 1 >= 0 and GH - p - 1 >= 0 and GW - q - 1 >= 0 and K - h + 2*p - 1 >= 0 and K + 2*q - s - 1 >= 0 and d >= 0 and h - 2*p >= 0 and p >= 0 and -2*q + s >= 0 and q >= 0) w[d, c, h - 2*p, -2*q + s] * dy[p, q, d]",
   "sideConditions": [
@@ -5354,7 +5354,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed4.b",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and d >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], b, dy)[d] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d]",
   "sideConditions": [
@@ -5394,7 +5394,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed4.w",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], w, dy)[d, c, u, v] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d] * x[c, 4*p + u, 4*q + v]",
   "sideConditions": [
@@ -5448,7 +5448,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed4.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], x, dy)[c, h, s] = sum(d, p, q | D - d - 1 >= 0 and GH - p - 1 >= 0 and GW - q - 1 >= 0 and K - h + 4*p - 1 >= 0 and K + 4*q - s - 1 >= 0 and d >= 0 and h - 4*p >= 0 and p >= 0 and -4*q + s >= 0 and q >= 0) w[d, c, h - 4*p, -4*q + s] * dy[p, q, d]",
   "sideConditions": [
@@ -5511,7 +5511,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed7.b",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and d >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], b, dy)[d] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d]",
   "sideConditions": [
@@ -5551,7 +5551,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed7.w",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], w, dy)[d, c, u, v] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d] * x[c, 7*p + u, 7*q + v]",
   "sideConditions": [
@@ -5605,7 +5605,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed7.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], x, dy)[c, h, s] = sum(d, p, q | D - d - 1 >= 0 and GH - p - 1 >= 0 and GW - q - 1 >= 0 and K - h + 7*p - 1 >= 0 and K + 7*q - s - 1 >= 0 and d >= 0 and h - 7*p >= 0 and p >= 0 and -7*q + s >= 0 and q >= 0) w[d, c, h - 7*p, -7*q + s] * dy[p, q, d]",
   "sideConditions": [
@@ -5668,7 +5668,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed8.b",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and d >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], b, dy)[d] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d]",
   "sideConditions": [
@@ -5708,7 +5708,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed8.w",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], w, dy)[d, c, u, v] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d] * x[c, 8*p + u, 8*q + v]",
   "sideConditions": [
@@ -5762,7 +5762,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed8.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], x, dy)[c, h, s] = sum(d, p, q | D - d - 1 >= 0 and GH - p - 1 >= 0 and GW - q - 1 >= 0 and K - h + 8*p - 1 >= 0 and K + 8*q - s - 1 >= 0 and d >= 0 and h - 8*p >= 0 and p >= 0 and -8*q + s >= 0 and q >= 0) w[d, c, h - 8*p, -8*q + s] * dy[p, q, d]",
   "sideConditions": [
@@ -5825,7 +5825,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "position_embedding.P",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and T - t - 1 >= 0 and d >= 0 and t >= 0 ⊢ vjp(t, d: T, D -> y[t, d], P, dy)[t, d] = dy[t, d]",
   "sideConditions": [
@@ -5860,7 +5860,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "position_embedding.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and T - t - 1 >= 0 and d >= 0 and t >= 0 ⊢ vjp(t, d: T, D -> y[t, d], x, dy)[t, d] = dy[t, d]",
   "sideConditions": [
@@ -5895,7 +5895,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "softmax_last.z",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "T - t - 1 >= 0 and n - i - 1 >= 0 and i >= 0 and t >= 0 ⊢ vjp(t, i: T, n -> y[t, i], z, dy)[t, i] = y[t, i] * (dy[t, i] + (-1) * (sum(j: n) y[t, j] * dy[t, j]))",
   "sideConditions": [
@@ -5976,7 +5976,7 @@ enum BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "token_meanpool.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-4",
+  "ruleSet": "certify-rules-5",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and T - t - 1 >= 0 and d >= 0 and t >= 0 ⊢ vjp(d: D -> y[d], x, dy)[t, d] = T ^ (-1) * dy[d]",
   "sideConditions": [
