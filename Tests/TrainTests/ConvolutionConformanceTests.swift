@@ -46,6 +46,19 @@ extension ConformanceTests {
     }
   }
 
+  /// The other windows and strides: overlapping windows at stride 1 (an entry's gradient sums
+  /// over the windows it is the maximum of), 3 x 3 windows at stride 2 with an odd leftover.
+  @Test(arguments: [(MaxPool2Stride1.self as MaxPool.Type, 4, 5), (MaxPool3Stride1.self, 4, 5), (MaxPool3Stride2.self, 6, 7)])
+  func maxpoolWindows(kind: MaxPool.Type, height: Int, width: Int) throws {
+    let (k, s) = (kind.kernel, kind.stride)
+    let dims = ["C": 2, "H": height, "W": width, "OH": (height - k) / s + 1, "OW": (width - k) / s + 1]
+    for seed in 0..<3 as Range<UInt64> {
+      try check(kind, dims: dims, shapes: ["x": ["C", "H", "W"], "dy": ["C", "OH", "OW"]], seed: seed) { v in
+        v["x"] = v["x"]!.enumerated().map { k, x in x + Double(k) / 1024 }  // distinct: no tie
+      }
+    }
+  }
+
   @Test func averagePooling() throws {
     for seed in 0..<3 as Range<UInt64> {
       try check(AvgPool.self, dims: ["C": 2, "H": 4, "W": 5, "K": 2, "OH": 3, "OW": 4], shapes: ["x": ["C", "H", "W"], "dy": ["C", "OH", "OW"]],
