@@ -32,13 +32,13 @@ public enum LearningRateSchedule: Equatable, Sendable, CustomStringConvertible {
     case "cosine": self = .cosine
     default:
       guard text.hasPrefix("step:") else {
-        throw fail("unknown learning-rate schedule '\(text)': expected constant, cosine or step:E1,E2,...")
+        throw fail("unknown learning-rate schedule '\(text)': expected constant, cosine or step:E1,E2,... (milestone epochs)")
       }
       let list = text.dropFirst("step:".count).split(separator: ",", omittingEmptySubsequences: false)
       var milestones: [Int] = []
       for item in list {
         guard let epoch = Int(item), epoch >= 1 else {
-          throw fail("the step schedule's milestone '\(item)' is not an epoch count of at least 1 (step:E1,E2,...)")
+          throw fail("the step schedule's milestone '\(item)' is not an epoch count of at least 1 (step:E1,E2,... lists milestone epochs)")
         }
         guard milestones.last.map({ $0 < epoch }) ?? true else {
           throw fail("the step schedule's milestones must increase: \(epoch) follows \(milestones.last!)")
