@@ -13,7 +13,7 @@ def rate(schedule, base, taken, steps_per_epoch, epochs):
         return base
     if schedule == "cosine":  # per step, to 0 at the end (optax.cosine_decay_schedule)
         total = max(1, steps_per_epoch * epochs)
-        return base * 0.5 * (1 + math.cos(math.pi * min(taken, total) / total))
+        return base * 0.5 * (1 + math.cos(math.pi * (min(taken, total) / total)))
     if schedule.startswith("step:"):  # divided by 10 after each listed epoch (MultiStepLR)
         epoch = taken // max(1, steps_per_epoch) + 1
         return base * 0.1 ** sum(1 for m in schedule[5:].split(",") if int(m) < epoch)

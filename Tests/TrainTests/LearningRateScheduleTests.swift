@@ -17,7 +17,7 @@ struct LearningRateScheduleTests {
     #expect(rate(0) == 0.05)
     #expect(rate(30) == 0.025)
     #expect(rate(60) == 0)
-    #expect(abs(rate(15) - 0.05 * (1 + cos(Double.pi / 4)) / 2) < 1e-17)
+    #expect(rate(15) == 0.05 * (1 + cos(Double.pi / 4)) / 2)  // π (15 / 60) is π / 4 exactly
     #expect(abs(rate(15) - 0.042677669529663684) < 1e-15)  // 0.05 (1 + √2/2) / 2
     let rates = (0...60).map(rate)
     #expect(zip(rates, rates.dropFirst()).allSatisfy { $0 > $1 })  // strictly decreasing

@@ -65,7 +65,7 @@ public enum LearningRateSchedule: Equatable, Sendable, CustomStringConvertible {
       return base
     case .cosine:
       let total = Double(max(1, stepsPerEpoch * epochs))
-      return base * 0.5 * (1 + cos(Double.pi * min(Double(taken), total) / total))
+      return base * 0.5 * (1 + cos(Double.pi * (min(Double(taken), total) / total)))
     case .step(let milestones):
       let epoch = taken / max(1, stepsPerEpoch) + 1
       let decays = milestones.filter { $0 < epoch }.count
