@@ -62,7 +62,7 @@ struct ConvolutionSpecTests {
     ("input 64\nconv2d 2 3\nloss mse", 2, 1,
      "conv2d needs a CxHxW image, but its input is a vector of 64 values (give the input as 'input CxHxW', e.g. 'input 1x28x28')"),
     ("input 1x8x8\nmaxpool 3\nflatten\nloss mse", 2, 1,
-     "maxpool 3 stride 3 is not supported; the certified rules (Theorems/maxpool.thm) are for 'maxpool 2', 'maxpool 2 stride 1', 'maxpool 3 stride 1', 'maxpool 3 stride 2'"),
+     "maxpool 3 stride 3 is not supported; the certified rules (Theorems/maxpool*.thm) are for 'maxpool 2', 'maxpool 2 stride 1', 'maxpool 3 stride 1', 'maxpool 3 stride 2'"),
     ("input 1x8x8\nmaxpool 2 stride 0\nflatten\nloss mse", 2, 18, "expected the stride (a positive integer), found '0'"),
     ("input 1x2x2\nmaxpool 3 stride 1\nflatten\nloss mse", 2, 1, "maxpool kernel 3 is larger than its input's height 2"),
     ("input 1x8x8\nmaxpool 2 pad 1\nflatten\nloss mse", 2, 11, "unexpected 'pad'; expected 'stride N' or the end of the line"),

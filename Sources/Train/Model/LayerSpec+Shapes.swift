@@ -60,7 +60,7 @@ extension LayerSpec {
     case let .maxpool(kernel, stride):
       guard MaxPool.kind(kernel: kernel, stride: stride) != nil else {
         let supported = MaxPool.kinds.map { "'maxpool \($0.kernel)\($0.kernel == $0.stride ? "" : " stride \($0.stride)")'" }
-        return .failure(ShapeError("maxpool \(kernel) stride \(stride) is not supported; the certified rules (Theorems/maxpool.thm) are for \(supported.joined(separator: ", "))"))
+        return .failure(ShapeError("maxpool \(kernel) stride \(stride) is not supported; the certified rules (Theorems/maxpool*.thm) are for \(supported.joined(separator: ", "))"))
       }
       return spatial("maxpool", kernel: kernel, stride: stride, padding: 0).map { [$0.c, $0.oh, $0.ow] }
     case let .avgpool(kernel, stride):
