@@ -17,6 +17,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from train_reference_numpy import initialize, load  # noqa: E402
+import lr_schedule  # noqa: E402
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
@@ -30,9 +31,9 @@ def loss_fn(params, x, y):
     return -jnp.mean(jnp.take_along_axis(logp, y[:, None], axis=1)), jnp.sum(z1 == 0)
 
 
-def make_step(lr, mu):
+def make_step(mu):
     @jax.jit
-    def step(params, velocities, train_x, train_y, index):
+    def step(params, velocities, train_x, train_y, index, lr):
         x, y = train_x[index], train_y[index]
         (loss, kinks), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, x, y)
         velocities = [mu * v + g for v, g in zip(velocities, grads)]
@@ -55,6 +56,7 @@ def main():
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--momentum", type=float, default=0.9)
+    lr_schedule.add_argument(parser)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--limit", type=int, default=None, help="train on the first N examples only")
     args = parser.parse_args()
@@ -69,8 +71,9 @@ def main():
     device_x, device_y = jnp.asarray(train_x), jnp.asarray(train_y.astype(np.int32))
     device_test_x = jnp.asarray(test_x)
     del train_x
-    step = make_step(np.float32(args.lr), np.float32(args.momentum))
+    step = make_step(np.float32(args.momentum))
     n, batch = len(train_y), args.batch
+    steps_per_epoch, taken = (n + batch - 1) // batch, 0
     kinks = 0
     epochs = []
     for epoch in range(1, args.epochs + 1):
@@ -79,7 +82,9 @@ def main():
         start = time.perf_counter()
         for first in range(0, n, batch):
             index = order[first : first + batch]
-            params, velocities, loss, k = step(params, velocities, device_x, device_y, index)
+            rate = lr_schedule.rate(args.lr_schedule, args.lr, taken, steps_per_epoch, args.epochs)
+            params, velocities, loss, k = step(params, velocities, device_x, device_y, index, np.float32(rate))
+            taken += 1
             losses.append(loss * len(index))
             kink_counts.append(k)
         jax.block_until_ready(params)

@@ -4,6 +4,7 @@
 //
 //   TrainBenchmarks [--model SPEC] [--data DIR] [--epochs N] [--batch B] [--lr X] [--momentum M]
 //                   [--optimizer sgd|adam] [--seed S] [--threads T] [--limit N]
+//                   [--lr-schedule constant|cosine|step:E1,E2]
 //   TrainBenchmarks --model SPEC --profile STEPS     each layer's forward and backward, timed
 import Foundation
 import Certificates
@@ -38,9 +39,13 @@ let specPath = option("model", "Models/mlp.spec")
 let dataDirectory = option("data", FashionMNIST.defaultDirectory)
 let momentum = option("momentum", 0.9)
 let optimizerName = option("optimizer", "sgd")
+let scheduleText = option("lr-schedule", "constant")
+let schedule: LearningRateSchedule
+do { schedule = try LearningRateSchedule(parsing: scheduleText) } catch { fail("--lr-schedule: \(error)") }
 let configuration = TrainingConfiguration(
   epochs: option("epochs", 10), batchSize: option("batch", 128), learningRate: option("lr", 0.05),
-  optimizer: optimizerName == "adam" ? .adam : .sgd(momentum: momentum), seed: option("seed", UInt64(0)))
+  optimizer: optimizerName == "adam" ? .adam : .sgd(momentum: momentum), seed: option("seed", UInt64(0)),
+  schedule: schedule)
 let threads: Int = option("threads", 0)
 if threads > 0 { BLAS.threads = threads }  // else OpenBLAS's default: one per core
 let limit: Int = option("limit", Int.max)

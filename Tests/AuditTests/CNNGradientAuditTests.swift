@@ -20,6 +20,10 @@ struct CNNGradientAuditTests {
     "input 2x5x5\nconv2d 2->2 3 stride 2 pad 1\nrelu\ndepthwise_conv2d 2 pad 1\nrelu\navgpool 2 stride 1\nflatten\ndense 2\nloss mse\n",
     "input 2x6x6\ndepthwise_conv2d 3 stride 2 pad 1\nrelu\nconv2d 2->3 1\nglobal_avgpool\ndense 2\nloss mse\n",
     "input 1x6x6\nconv2d 1->2 3 pad 1\nrelu\navgpool 2\nflatten\ndense 2\nloss mse\n",
+    // The other max poolings: overlapping 3 x 3 and 2 x 2 windows, 3 x 3 at stride 2.
+    "input 1x5x5\nconv2d 1->2 3 pad 1\nrelu\nmaxpool 3 stride 1\nflatten\ndense 2\nloss mse\n",
+    "input 1x5x5\nconv2d 1->2 3 pad 1\nrelu\nmaxpool 2 stride 1\nflatten\ndense 2\nloss mse\n",
+    "input 1x7x7\nconv2d 1->2 3 pad 1\nrelu\nmaxpool 3 stride 2\nflatten\ndense 2\nloss mse\n",
   ]
 
   /// The model of `spec` with random biases: the trainer's zero biases put relu inputs at exactly 0
@@ -210,8 +214,8 @@ private func exactLayer(_ layer: any Layer, _ x: [Dual], _ p: [[Dual]]) -> [Dual
     for c in 0..<g.channels {
       for p in 0..<g.outputHeight {
         for q in 0..<g.outputWidth {
-          let top = (c * g.height + 2 * p) * g.width + 2 * q
-          let window = [x[top], x[top + 1], x[top + g.width], x[top + g.width + 1]]
+          let top = (c * g.height + g.stride * p) * g.width + g.stride * q
+          let window = (0..<g.kernel).flatMap { u in (0..<g.kernel).map { x[top + u * g.width + $0] } }
           out.append(window.dropFirst().reduce(window[0]) { best, e in e.v > best.v ? e : best })
         }
       }

@@ -41,6 +41,8 @@ struct ReliabilityCLITests {
     (["train", "--momentum", "-0.5"], "--momentum must be in [0, 1), not -0.5"),
     (["train", "--batch", "-5"], "--batch must be at least 1, not -5"),
     (["train", "--epochs", "0"], "--epochs must be at least 1"),
+    (["train", "--lr-schedule", "linear"], "--lr-schedule: unknown learning-rate schedule 'linear'"),
+    (["train", "--lr-schedule", "step:5,3"], "--lr-schedule: the step schedule's milestones must increase: 3 follows 5"),
     (["train", "--epochs", "9223372036854775807"], "--epochs must be at most 100000"),
   ])
   func badNumbersAreRefusedWithTheReason(arguments: [String], message: String) throws {
@@ -169,6 +171,8 @@ struct ReliabilityCLITests {
     #expect(again.status == 1 && again.err.contains("it has finished 3 epochs already; give --epochs above 3"), "\(again.err)")
     let other = try certify(["train", "--resume", killed] + options.filter { $0 != "5" && $0 != "--seed" })
     #expect(other.status == 1 && other.err.contains("--seed 5, this command gives 0"), "\(other.err)")
+    let schedule = try certify(["train", "--resume", killed] + options + ["--lr-schedule", "cosine"])
+    #expect(schedule.status == 1 && schedule.err.contains("--lr-schedule constant, this command gives cosine"), "\(schedule.err)")
   }
 }
 

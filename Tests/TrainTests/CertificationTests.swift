@@ -43,6 +43,21 @@ struct CertificationTests {
     #expect(hashes.values.allSatisfy { $0.sha256.count == 64 })
   }
 
+  /// Every max pooling's rule is bound to its certificate (by hash, replayed), and a model using
+  /// one is refused without it, naming the layer.
+  @Test(arguments: [(MaxPool2Stride1.self as MaxPool.Type, "maxpool 2 stride 1"), (MaxPool3Stride1.self, "maxpool 3 stride 1"), (MaxPool3Stride2.self, "maxpool 3 stride 2")])
+  func everyMaxPoolingIsCertifiedAndRefusedWithoutItsCertificate(kind: MaxPool.Type, statement: String) throws {
+    let hashes = try RuleCertification.verify([("maxpool1", kind.ruleNames)], store: Self.store)
+    #expect(hashes.keys.sorted() == [kind.certifiedBlock + ".x"])
+    let dir = try copyOfStore()
+    let folder = String(kind.certifiedBlock)
+    try FileManager.default.removeItem(at: dir.appendingPathComponent("\(folder)/\(folder).x.json"))
+    let spec = try ModelSpec(parsing: "input 1x6x6\n\(statement)\nflatten\ndense 2\nloss mse")
+    #expect(throws: CertificationError.self) { try Sequential(spec, seed: 1, certificates: CertificateStore(directory: dir)) }
+    let model = try Sequential(spec, seed: 1, certificates: Self.store)
+    #expect(model.certificateHashes[kind.certifiedBlock + ".x"] == hashes[kind.certifiedBlock + ".x"]?.sha256)
+  }
+
   func copyOfStore() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("certify-store-\(UUID().uuidString)")
     try FileManager.default.copyItem(at: Self.store.directory, to: url)

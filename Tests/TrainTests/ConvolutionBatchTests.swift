@@ -101,6 +101,44 @@ struct ConvolutionBatchTests {
     }
   }
 
+  /// Fusion with overlapping windows (stride 1) and 3 x 3 windows: the same values, gradients
+  /// and relu kinks as the two layers one after the other.
+  @Test(arguments: [MaxPool2Stride1.self as MaxPool.Type, MaxPool3Stride1.self, MaxPool3Stride2.self])
+  func aFusedReluAndPoolGiveWhatTheTwoLayersGiveForEveryWindow(kind: MaxPool.Type) {
+    var random = RandomSource(seed: 9)
+    let (rows, shape) = (24, [2, 7, 8])
+    let width = shape.reduce(1, *)
+    let x = (0..<rows * width).map { _ in Float((random.uniform() * 8).rounded(.down) - 4) / 2 }
+    let outputs = kind.init(name: "maxpool1", input: shape).outputWidth
+    let dy = (0..<rows * outputs).map { _ in Float(random.normal()) }
+    let (relu, pool) = (ReLU(name: "relu1", width: width, shape: shape), kind.init(name: "maxpool1", input: shape))
+    let separate = run([relu, pool], x, dy: dy, rows: rows)
+    let (fusedRelu, fusedPool) = (ReLU(name: "relu1", width: width, shape: shape), kind.init(name: "maxpool1", input: shape))
+    MaxPool.fuseRectifiers([fusedRelu, fusedPool])
+    #expect(fusedRelu.isFused && fusedPool.rectifier === fusedRelu)
+    let fused = run([fusedRelu, fusedPool], x, dy: dy, rows: rows)
+    #expect(fused.y == separate.y)
+    #expect(fused.dx == separate.dx)
+    #expect(fusedRelu.kinks == relu.kinks && relu.kinks == x.filter { $0 == 0 }.count)
+    #expect(fusedPool.ties > 0 && fusedPool.ties < pool.ties)
+  }
+
+  /// Stride 1: windows overlap, so an entry that is the maximum of two windows receives the sum of
+  /// their gradients; a maximum attained twice within a window is a tie of that window.
+  @Test func overlappingWindowsSumTheirGradientsAndCountTiesPerWindow() {
+    let pool = MaxPool2Stride1(name: "maxpool1", input: [1, 2, 3])
+    // Windows [[1, 3], [0, 0]] and [[3, 1], [0, 2]]: the 3 is the maximum of both.
+    let result = run([pool], [1, 3, 1, 0, 0, 2], dy: [5, 7], rows: 1)
+    #expect(result.y == [3, 3])
+    #expect(result.dx == [0, 12, 0, 0, 0, 0])
+    #expect(pool.ties == 0)
+    pool.resetKinks()
+    // [[3, 3], [0, 0]] ties; [[3, 1], [0, 2]] does not. The tie's gradient goes to the first 3.
+    let tied = run([pool], [3, 3, 1, 0, 0, 2], dy: [5, 7], rows: 1)
+    #expect(tied.dx == [5, 7, 0, 0, 0, 0])
+    #expect(pool.ties == 1)
+  }
+
   @Test func aTieIsAMaximumAttainedTwice() {
     let pool = MaxPool(name: "maxpool1", input: [1, 2, 4])
     pool.reserve(batchCapacity: 1)

@@ -46,6 +46,26 @@ extension ConformanceTests {
     }
   }
 
+  /// The other windows and strides: overlapping windows at stride 1 (an entry's gradient sums
+  /// over the windows it is the maximum of), 3 x 3 windows at stride 2 with an odd leftover.
+  /// (Each kind by its static type: `check` calls the rules of its generic parameter.)
+  @Test func maxpoolWindows() throws {
+    // Small: the 3 x 3 rules' formulas nest eight running maxima, slow to evaluate exactly.
+    try checkPool(MaxPool2Stride1.self, height: 3, width: 3, seeds: 0..<2)
+    try checkPool(MaxPool3Stride1.self, height: 4, width: 3, seeds: 0..<1)
+    try checkPool(MaxPool3Stride2.self, height: 5, width: 6, seeds: 0..<1)
+  }
+
+  func checkPool<P: MaxPool>(_ kind: P.Type, height: Int, width: Int, seeds: Range<UInt64>) throws {
+    let (k, s) = (P.kernel, P.stride)
+    let dims = ["C": 1, "H": height, "W": width, "OH": (height - k) / s + 1, "OW": (width - k) / s + 1]
+    for seed in seeds {
+      try check(P.self, dims: dims, shapes: ["x": ["C", "H", "W"], "dy": ["C", "OH", "OW"]], seed: seed) { v in
+        v["x"] = v["x"]!.enumerated().map { k, x in x + Double(k) / 1024 }  // distinct: no tie
+      }
+    }
+  }
+
   @Test func averagePooling() throws {
     for seed in 0..<3 as Range<UInt64> {
       try check(AvgPool.self, dims: ["C": 2, "H": 4, "W": 5, "K": 2, "OH": 3, "OW": 4], shapes: ["x": ["C", "H", "W"], "dy": ["C", "OH", "OW"]],

@@ -34,6 +34,23 @@ struct ConvolutionSpecTests {
     #expect(try ModelSpec(parsing: "input 784\ndense 10\nloss mse").inputShape == [784])  // the vector form still works
   }
 
+  /// Every certified (window, stride): the output sizes, the layer class and its rule.
+  @Test func everyMaxPooling() throws {
+    let cases: [(String, [Int], String)] = [
+      ("maxpool 2", [2, 3, 3], "maxpool2_s2"), ("maxpool 2 stride 1", [2, 6, 6], "maxpool2_s1"),
+      ("maxpool 3 stride 1", [2, 5, 5], "maxpool3_s1"), ("maxpool 3 stride 2", [2, 3, 3], "maxpool3_s2"),
+    ]
+    for (statement, shape, block) in cases {
+      let spec = try ModelSpec(parsing: "input 2x7x7\n\(statement)\nflatten\ndense 2\nloss mse")
+      #expect(spec.shapes[0] == shape)
+      #expect(try ModelSpec(parsing: spec.text) == spec)
+      #expect(spec.text.contains(statement + "\n"))
+      let model = Sequential(uncheckedSpec: spec, seed: 1)
+      #expect(type(of: model.layers[0]).certifiedBlock == block)
+      #expect(model.ruleNames.contains(block + ".x"))
+    }
+  }
+
   /// Each malformed spec fails at the named line and column with the expected message.
   @Test(arguments: [
     ("input 1x4x4\nconv2d 2 5\nflatten\ndense 2\nloss mse", 2, 1, "conv2d kernel 5 is larger than its input's height 4"),
@@ -44,7 +61,11 @@ struct ConvolutionSpecTests {
     ("input 1x8x8\nconv2d 2 3\ndense 2\nloss mse", 3, 1, "dense reads a vector, but its input is a 2x6x6 image; write 'flatten' before it"),
     ("input 64\nconv2d 2 3\nloss mse", 2, 1,
      "conv2d needs a CxHxW image, but its input is a vector of 64 values (give the input as 'input CxHxW', e.g. 'input 1x28x28')"),
-    ("input 1x8x8\nmaxpool 3\nflatten\nloss mse", 2, 1, "maxpool 3 stride 3 is not supported; the certified rule is for 2x2 windows with stride 2 ('maxpool 2')"),
+    ("input 1x8x8\nmaxpool 3\nflatten\nloss mse", 2, 1,
+     "maxpool 3 stride 3 is not supported; the certified rules (Theorems/maxpool*.thm) are for 'maxpool 2', 'maxpool 2 stride 1', 'maxpool 3 stride 1', 'maxpool 3 stride 2'"),
+    ("input 1x8x8\nmaxpool 2 stride 0\nflatten\nloss mse", 2, 18, "expected the stride (a positive integer), found '0'"),
+    ("input 1x2x2\nmaxpool 3 stride 1\nflatten\nloss mse", 2, 1, "maxpool kernel 3 is larger than its input's height 2"),
+    ("input 1x8x8\nmaxpool 2 pad 1\nflatten\nloss mse", 2, 11, "unexpected 'pad'; expected 'stride N' or the end of the line"),
     ("input 1x8x8\nconv2d 2 3 pad 3\nflatten\nloss mse", 2, 1, "conv2d padding 3 is not smaller than its kernel 3: some outputs would read only padding"),
     ("input 1x8x8\nconv2d 2 3 pad 1 pad 1\nflatten\nloss mse", 2, 18, "'pad' is given twice"),
     ("input 1x8x8\nconv2d 2 3 dilation 2\nflatten\nloss mse", 2, 12, "unexpected 'dilation'; expected 'stride N' or 'pad N' or the end of the line"),

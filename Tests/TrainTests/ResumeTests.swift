@@ -11,7 +11,7 @@ struct ResumeTests {
   /// Trains for `epochs` from `state` (or from the seed), passing each epoch's state to `saved`.
   static func run(
     _ optimizer: OptimizerKind, epochs: Int, from checkpoint: Checkpoint? = nil, checkpointSteps: Int? = nil,
-    saved: (Checkpoint) -> Void = { _ in }
+    schedule: LearningRateSchedule = .constant, saved: (Checkpoint) -> Void = { _ in }
   ) throws -> (Sequential, TrainingReport) {
     let data = try separableDataset(count: 90, features: 12, classes: 3, seed: 5)
     let test = try separableDataset(count: 30, features: 12, classes: 3, seed: 6)
@@ -20,7 +20,8 @@ struct ResumeTests {
       for (p, stored) in zip(model.parameters, checkpoint.arrays) { p.value = stored.value }
     }
     let configuration = TrainingConfiguration(
-      epochs: epochs, batchSize: 16, learningRate: optimizer == .adam ? 0.01 : 0.05, optimizer: optimizer, seed: 11)
+      epochs: epochs, batchSize: 16, learningRate: optimizer == .adam ? 0.01 : 0.05, optimizer: optimizer, seed: 11,
+      schedule: schedule)
     let report = try Trainer(configuration).train(
       model, on: data, test: test, resuming: checkpoint?.state, checkpointSteps: checkpointSteps
     ) { _ in
@@ -64,6 +65,27 @@ struct ResumeTests {
       let (resumed, report) = try Self.run(optimizer, epochs: 3, from: stored)
       #expect(resumed.parameters.map(\.value) == whole.parameters.map(\.value))
       #expect(report.epochs.map(\.loss) == wholeReport.epochs.map(\.loss))
+    }
+  }
+
+  /// Mid-schedule: the rate depends on the step's index alone, so a run resumed within an epoch
+  /// of a cosine or step schedule takes the same rates, and ends with the same parameters.
+  @Test(arguments: [LearningRateSchedule.cosine, .step(milestones: [1, 2])])
+  func resumedMidScheduleEqualsAnUnstoppedOne(schedule: LearningRateSchedule) throws {
+    var saved: [Checkpoint] = []
+    let (whole, wholeReport) = try Self.run(.sgd(momentum: 0.9), epochs: 3, checkpointSteps: 4, schedule: schedule) { saved.append($0) }
+    let (constant, _) = try Self.run(.sgd(momentum: 0.9), epochs: 3)
+    #expect(whole.parameters.map(\.value) != constant.parameters.map(\.value))  // the schedule took effect
+    #expect(wholeReport.epochs.map(\.learningRate) == (0..<3).map {
+      schedule.rate(base: 0.05, taken: 6 * $0, stepsPerEpoch: 6, epochs: 3)
+    })
+    for checkpoint in [saved[0], saved[2], saved[3]] {  // within epoch 1, within epoch 2, end of epoch 2
+      let stored = try Checkpoint(decoding: checkpoint.encoded())
+      #expect(stored.training?.schedule == schedule.description)
+      let (resumed, report) = try Self.run(.sgd(momentum: 0.9), epochs: 3, from: stored, schedule: schedule)
+      #expect(resumed.parameters.map(\.value) == whole.parameters.map(\.value))
+      #expect(report.epochs.map(\.loss) == wholeReport.epochs.map(\.loss))
+      #expect(report.epochs.map(\.learningRate) == wholeReport.epochs.map(\.learningRate))
     }
   }
 

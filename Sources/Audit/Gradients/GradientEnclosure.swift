@@ -253,7 +253,7 @@ package final class GradientEnclosure<Values: PlanValues> {
     // The input rules ran at layers above the first trainable one; a relu's counts its kinks, a
     // max pool's its tied comparisons.
     for (k, plan) in parts[0].layers.enumerated() {
-      guard let plan, plan.inputRule != nil, k > firstTrainable, plan.block == "relu" || plan.block == "maxpool2_s2" else { continue }
+      guard let plan, plan.inputRule != nil, k > firstTrainable, plan.block == "relu" || plan.block.hasPrefix("maxpool") else { continue }
       kinks[k] = parts.indices.reduce(into: (exact: 0, undecided: 0)) { found, p in
         let rule = parts[p].layers[k]!.inputRule!
         found.exact += rule.kinks - before[p][k].0

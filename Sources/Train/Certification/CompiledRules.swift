@@ -16,17 +16,19 @@ enum CompiledRules {
 
   /// Every compiled-in block by name, with the theorem file it is copied from: those of
   /// `Theorems/layers.thm` (`blocks`), of `Theorems/cnn.thm` (`cnnBlocks`), the max-pooling
-  /// theorem of `Theorems/maxpool.thm`, of `Theorems/transformer.thm` (`transformerBlocks`) and of
+  /// theorems of `Theorems/maxpool*.thm` (`maxpoolWindowBlocks`), of `Theorems/transformer.thm` (`transformerBlocks`) and of
   /// `Theorems/graph.thm` (`graphBlocks`).
   static let allBlocks: [String: (source: String, text: String)] =
     blocks.mapValues { (source, $0) }.merging(cnnBlocks.mapValues { (cnnSource, $0) }) { first, _ in first }
       .merging(["maxpool2_s2": (maxpoolSource, maxpoolText)]) { first, _ in first }
+      .merging(maxpoolWindowBlocks) { first, _ in first }
       .merging(transformerBlocks.mapValues { (transformerSource, $0) }) { first, _ in first }
       .merging(graphBlocks.mapValues { (graphSource, $0) }) { first, _ in first }
 
   /// The theorem files the trainer's rules come from (`certify prove --all` builds their
   /// certificates into the program).
   static let sources = [source, cnnSource, maxpoolSource, transformerSource, graphSource]
+    + maxpoolWindowBlocks.values.map(\.source).sorted()
 
   /// The declarations a block of `source` is read with (the file's own `const` line).
   static func prelude(of source: String) -> String {

@@ -33,6 +33,9 @@ public struct Checkpoint: Sendable {
     public var epochs: Int
     public var batchSize: Int
     public var learningRate: Double
+    /// The learning-rate schedule (`LearningRateSchedule.description`; nil in checkpoints
+    /// written before schedules, which trained at a constant rate).
+    public var schedule: String?
     public var optimizer: String
     public var momentum: Double?
     public var seed: UInt64
@@ -43,6 +46,7 @@ public struct Checkpoint: Sendable {
       epochs = configuration.epochs
       batchSize = configuration.batchSize
       learningRate = configuration.learningRate
+      schedule = configuration.schedule.description
       optimizer = configuration.optimizer.name
       if case .sgd(let m) = configuration.optimizer { momentum = m }
       seed = configuration.seed
@@ -53,6 +57,7 @@ public struct Checkpoint: Sendable {
       case epochs, optimizer, momentum, seed
       case batchSize = "batch_size"
       case learningRate = "learning_rate"
+      case schedule = "lr_schedule"
       case testAccuracy = "test_accuracy"
     }
   }

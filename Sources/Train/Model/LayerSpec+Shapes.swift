@@ -58,8 +58,9 @@ extension LayerSpec {
     case let .depthwiseConv2d(kernel, stride, padding):
       return spatial("depthwise_conv2d", kernel: kernel, stride: stride, padding: padding).map { [$0.c, $0.oh, $0.ow] }
     case let .maxpool(kernel, stride):
-      guard kernel == 2, stride == 2 else {
-        return .failure(ShapeError("maxpool \(kernel) stride \(stride) is not supported; the certified rule is for 2x2 windows with stride 2 ('maxpool 2')"))
+      guard MaxPool.kind(kernel: kernel, stride: stride) != nil else {
+        let supported = MaxPool.kinds.map { "'maxpool \($0.kernel)\($0.kernel == $0.stride ? "" : " stride \($0.stride)")'" }
+        return .failure(ShapeError("maxpool \(kernel) stride \(stride) is not supported; the certified rules (Theorems/maxpool*.thm) are for \(supported.joined(separator: ", "))"))
       }
       return spatial("maxpool", kernel: kernel, stride: stride, padding: 0).map { [$0.c, $0.oh, $0.ow] }
     case let .avgpool(kernel, stride):

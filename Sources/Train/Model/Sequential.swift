@@ -206,7 +206,9 @@ public final class Sequential {
       let conv = kind.init(name: name("depthwise_conv2d"), input: input, kernel: kernel, padding: padding)
       conv.initialize(scheme, using: &random)
       return conv
-    case .maxpool: return MaxPool(name: name("maxpool"), input: input)
+    case let .maxpool(kernel, stride):
+      // The shape check refused any (kernel, stride) without a certified rule.
+      return MaxPool.kind(kernel: kernel, stride: stride)!.init(name: name("maxpool"), input: input)
     case let .avgpool(kernel, stride):
       let kind: AvgPool.Type = stride == 2 ? AvgPoolStride2.self : AvgPool.self
       return kind.init(name: name("avgpool"), input: input, kernel: kernel)

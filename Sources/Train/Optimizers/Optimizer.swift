@@ -4,6 +4,9 @@ import Exact
 public protocol Optimizer: AnyObject {
   /// The parameters it updates, in order; its state is kept per parameter.
   var parameters: [Parameter] { get }
+  /// The step size of the next `step()` (the trainer sets it before each step from the run's
+  /// `LearningRateSchedule`).
+  var learningRate: Float { get set }
   /// Applies one update to every parameter from its current `gradient`.
   func step()
   /// Everything the next steps depend on besides the parameters (moments, velocities, the step

@@ -85,7 +85,7 @@ public struct ModelCertificate: Sendable, Equatable {
   /// `layernorm` took 410 s under load, through `gelu` or `softmax` seconds, and token values
   /// read by a vector block are not stated yet), or nil.
   public static func slowNode(in schedule: BackwardSchedule) -> String? {
-    let slow = ["conv2d_s1", "conv2d_s2", "depthwise_conv2d_s1", "depthwise_conv2d_s2", "maxpool2_s2", "avgpool_s1", "avgpool_s2", "global_avgpool", "mul"]
+    let slow = ["conv2d_s1", "conv2d_s2", "depthwise_conv2d_s1", "depthwise_conv2d_s2", "maxpool2_s2", "maxpool2_s1", "maxpool3_s1", "maxpool3_s2", "avgpool_s1", "avgpool_s2", "global_avgpool", "mul"]
       + CompiledRules.transformerBlocks.keys.sorted()
     return schedule.nodes.first { slow.contains($0.block) }?.name
   }

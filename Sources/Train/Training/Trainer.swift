@@ -51,6 +51,9 @@ public struct Trainer: Sendable {
     let batchSize = min(configuration.batchSize, data.count)
     let steps = (data.count + batchSize - 1) / batchSize
     let optimizer = configuration.optimizer.make(for: model.parameters, learningRate: configuration.learningRate)
+    func rate(taken: Int) -> Double {
+      configuration.schedule.rate(base: configuration.learningRate, taken: taken, stepsPerEpoch: steps, epochs: configuration.epochs)
+    }
     model.reserve(batchCapacity: max(batchSize, min(configuration.evaluationBatchSize, test?.count ?? 0)))
     var batch = Workspace<Float>(columns: data.features)
     batch.reserve(rows: batchSize)
@@ -96,6 +99,8 @@ public struct Trainer: Sendable {
           return model.computeGradients(x, labels: UnsafeBufferPointer(rebasing: labels[..<range.count]))
         }
         guard loss.isFinite else { throw TrainingError.diverged(epoch: epoch, step: step + 1, loss: loss) }
+        // From the step's index alone, so a resumed run takes the rates of one never stopped.
+        optimizer.learningRate = Float(rate(taken: (epoch - 1) * steps + step))
         optimizer.step()
         lossSum += loss * Double(range.count)
         progress(.batch(epoch: epoch, step: step + 1, steps: steps, loss: loss))
@@ -112,12 +117,13 @@ public struct Trainer: Sendable {
       }
       let report = EpochReport(
         epoch: epoch, loss: lossSum / Double(data.count), testAccuracy: accuracy,
-        examplesPerSecond: Double(examplesRun) / seconds)
+        examplesPerSecond: Double(examplesRun) / seconds, learningRate: rate(taken: (epoch - 1) * steps))
       epochs.append(report)
       try checkpoint(snapshot(stepsDone: 0, lossSum: 0))
       progress(.epoch(report))
     }
-    return TrainingReport(epochs: epochs, kinks: runKinks(), kinkHandling: model.kinkHandling, peakResidentMegabytes: ResourceUsage.peakResidentMegabytes)
+    return TrainingReport(
+      epochs: epochs, schedule: configuration.schedule.description, kinks: runKinks(), kinkHandling: model.kinkHandling, peakResidentMegabytes: ResourceUsage.peakResidentMegabytes)
   }
 
   /// The mean loss and the accuracy of `model` on `data` (evaluation mode: no dropout, no kink

@@ -1,11 +1,13 @@
-/// The recipe of a training run: epochs, batch size, optimizer, learning rate, seed.
+/// The recipe of a training run: epochs, batch size, optimizer, learning rate and its schedule, seed.
 ///
 /// The seed fixes everything random: the initial weights (`Sequential(_:seed:)`), the shuffle
 /// order of each epoch and the dropout masks.
 public struct TrainingConfiguration: Equatable, Sendable {
   public var epochs: Int
   public var batchSize: Int
+  /// The base learning rate, which `schedule` scales step by step.
   public var learningRate: Double
+  public var schedule: LearningRateSchedule
   public var optimizer: OptimizerKind
   public var seed: UInt64
   /// Examples per forward pass when measuring test accuracy (memory, not results, depends on it).
@@ -13,8 +15,10 @@ public struct TrainingConfiguration: Equatable, Sendable {
 
   public init(
     epochs: Int = 10, batchSize: Int = 128, learningRate: Double = 0.05,
-    optimizer: OptimizerKind = .sgd(momentum: 0.9), seed: UInt64 = 0, evaluationBatchSize: Int = 1000
+    optimizer: OptimizerKind = .sgd(momentum: 0.9), seed: UInt64 = 0, evaluationBatchSize: Int = 1000,
+    schedule: LearningRateSchedule = .constant
   ) {
+    self.schedule = schedule
     self.epochs = epochs
     self.batchSize = batchSize
     self.learningRate = learningRate

@@ -10,8 +10,11 @@ public struct EpochReport: Equatable, Sendable, Codable {
   public var testAccuracy: Double?
   /// Training examples per second of the epoch's training steps (evaluation not included).
   public var examplesPerSecond: Double
+  /// The learning rate of the epoch's first step (nil in reports saved before schedules).
+  public var learningRate: Double?
 
-  package init(epoch: Int, loss: Double, testAccuracy: Double?, examplesPerSecond: Double) {
+  package init(epoch: Int, loss: Double, testAccuracy: Double?, examplesPerSecond: Double, learningRate: Double? = nil) {
+    self.learningRate = learningRate
     self.epoch = epoch
     self.loss = loss
     self.testAccuracy = testAccuracy
@@ -22,6 +25,7 @@ public struct EpochReport: Equatable, Sendable, Codable {
     case epoch, loss
     case testAccuracy = "test_accuracy"
     case examplesPerSecond = "examples_per_second"
+    case learningRate = "learning_rate"
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -30,6 +34,7 @@ public struct EpochReport: Equatable, Sendable, Codable {
     try container.encode(loss, forKey: .loss)
     try container.encode(testAccuracy, forKey: .testAccuracy)  // null without a test set
     try container.encode(examplesPerSecond, forKey: .examplesPerSecond)
+    try container.encodeIfPresent(learningRate, forKey: .learningRate)
   }
 }
 
@@ -41,6 +46,8 @@ public struct EpochReport: Equatable, Sendable, Codable {
 ///      "kink_handling":{"relu1":"relu'(0) = 0: ..."},"kinks":{"relu1":0},"peak_rss_mb":87.4}
 public struct TrainingReport: Equatable, Sendable, Codable {
   public var epochs: [EpochReport]
+  /// The learning-rate schedule, as `--lr-schedule` writes it (`"lr_schedule"` in the JSON).
+  public var schedule: String?
   /// Per layer with a side condition (relu, maxpool, a formula layer with `assume` lines), the
   /// training points where it failed over the whole run: relu inputs exactly 0, max-pooling windows
   /// with a tie, formula points where an assumption failed.
@@ -50,8 +57,9 @@ public struct TrainingReport: Equatable, Sendable, Codable {
   /// The process's peak resident memory at the end of the run, in MiB.
   public var peakResidentMegabytes: Double
 
-  package init(epochs: [EpochReport], kinks: [String: Int], kinkHandling: [String: String]? = nil, peakResidentMegabytes: Double) {
+  package init(epochs: [EpochReport], schedule: String? = nil, kinks: [String: Int], kinkHandling: [String: String]? = nil, peakResidentMegabytes: Double) {
     self.epochs = epochs
+    self.schedule = schedule
     self.kinks = kinks
     self.kinkHandling = kinkHandling
     self.peakResidentMegabytes = peakResidentMegabytes
@@ -60,6 +68,7 @@ public struct TrainingReport: Equatable, Sendable, Codable {
   enum CodingKeys: String, CodingKey {
     case epochs, kinks
     case kinkHandling = "kink_handling"
+    case schedule = "lr_schedule"
     case peakResidentMegabytes = "peak_rss_mb"
   }
 

@@ -33,6 +33,11 @@ struct TrainCommand: ParsableCommand {
   @Option(parsing: .unconditional, help: "The learning rate, a positive number up to 1000.")
   var lr: Double = 0.05
 
+  @Option(help: ArgumentHelp(
+    "How the learning rate changes: constant, cosine (per step from --lr to 0 over the run) or step:E1,E2,... (divided by 10 after epochs E1, E2, ...).",
+    discussion: "Kept in the checkpoint; --resume needs the same schedule (and, for cosine, the same --epochs)."))
+  var lrSchedule: String = "constant"
+
   @Option(help: "The optimizer: sgd (with momentum) or adam.")
   var optimizer: OptimizerChoice = .sgd
 
@@ -49,7 +54,7 @@ struct TrainCommand: ParsableCommand {
 
   @Option(help: ArgumentHelp(
     "Continue the run saved in this checkpoint (written by --out) where it stopped: after its last epoch, or step with --checkpoint-steps.",
-    discussion: "Give the same model, data, --limit, --batch, --lr, --optimizer, --momentum and --seed as the run that wrote it; the result is the same, bit for bit, as a run never stopped (same machine and --threads)."))
+    discussion: "Give the same model, data, --limit, --batch, --lr, --lr-schedule, --optimizer, --momentum and --seed as the run that wrote it; the result is the same, bit for bit, as a run never stopped (same machine and --threads)."))
   var resume: String?
 
   @Option(parsing: .unconditional, help: ArgumentHelp(
@@ -82,6 +87,9 @@ struct TrainCommand: ParsableCommand {
       guard optimizer == .sgd else { throw ValidationError("--momentum applies to --optimizer sgd only.") }
       guard momentum >= 0, momentum < 1 else { throw ValidationError("--momentum must be in [0, 1), not \(momentum).") }
     }
+    do { _ = try LearningRateSchedule(parsing: lrSchedule) } catch TrainingError.invalidConfiguration(let reason) {
+      throw ValidationError("--lr-schedule: \(reason).")
+    }
     if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, not \(limit).") }
     if let checkpointSteps {
       guard checkpointSteps >= 1 else { throw ValidationError("--checkpoint-steps must be at least 1, not \(checkpointSteps).") }
@@ -102,7 +110,8 @@ struct TrainCommand: ParsableCommand {
     performance.apply()
     let configuration = TrainingConfiguration(
       epochs: epochs, batchSize: batch, learningRate: lr,
-      optimizer: optimizer == .sgd ? .sgd(momentum: momentum ?? 0.9) : .adam, seed: seed)
+      optimizer: optimizer == .sgd ? .sgd(momentum: momentum ?? 0.9) : .adam, seed: seed,
+      schedule: (try? LearningRateSchedule(parsing: lrSchedule)) ?? .constant)  // parsed in validate()
     try reportingFailure {
       // Checked first: a wrong --out or --resume is reported before the data is read or a step run.
       let output = try (out ?? resume).map(OutputFile.init)

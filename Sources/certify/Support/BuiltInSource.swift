@@ -6,7 +6,7 @@ enum BuiltInSource {
   /// Where the generated file lives, relative to the package root.
   static let path = "Sources/Train/Certification/BuiltInCertificates.swift"
   /// The theorem files whose certificates are built in (the trainer's rules, `CompiledRules.sources`).
-  static let sources: Set<String> = ["Theorems/layers.thm", "Theorems/cnn.thm", "Theorems/maxpool.thm", "Theorems/transformer.thm", "Theorems/graph.thm"]
+  static let sources: Set<String> = ["Theorems/layers.thm", "Theorems/cnn.thm", "Theorems/maxpool.thm", "Theorems/maxpool2_s1.thm", "Theorems/maxpool3_s1.thm", "Theorems/maxpool3_s2.thm", "Theorems/transformer.thm", "Theorems/graph.thm"]
 
   /// The file's text for `files` (relative path in the store -> certificate text).
   static func text(_ files: [String: String]) -> String {

@@ -18,12 +18,17 @@ enum ResumedRun {
     let differences = [
       ("--batch", "\(saved.batchSize)", "\(asked.batchSize)"),
       ("--lr", "\(saved.learningRate)", "\(asked.learningRate)"),
+      ("--lr-schedule", saved.schedule ?? "constant", asked.schedule ?? "constant"),
       ("--optimizer", saved.optimizer, asked.optimizer),
       ("--momentum", saved.momentum.map { "\($0)" } ?? "none", asked.momentum.map { "\($0)" } ?? "none"),
       ("--seed", "\(saved.seed)", "\(asked.seed)"),
     ].filter { $0.1 != $0.2 }
     if let (option, was, now) = differences.first {
       throw refuse("it was trained with \(option) \(was), this command gives \(now); a resumed run keeps its recipe")
+    }
+    // A cosine schedule decays over the whole run: another --epochs would change every rate.
+    if configuration.schedule == .cosine, saved.epochs != configuration.epochs {
+      throw refuse("it was trained with --lr-schedule cosine over --epochs \(saved.epochs), this command gives \(configuration.epochs); the cosine decay spans the whole run, so a resumed run keeps its epochs")
     }
     guard state.completedEpochs < configuration.epochs else {
       throw refuse("it has finished \(state.completedEpochs) epochs already; give --epochs above \(state.completedEpochs) to train more")

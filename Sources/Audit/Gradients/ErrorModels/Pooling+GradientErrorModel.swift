@@ -62,13 +62,13 @@ extension MaxPool: GradientErrorModel {
       let floor = zip(window, bounds).map { $1.lower - errors[$0] }.max()!
       let candidates = zip(window, bounds).filter { $1.upper + errors[$0] >= floor }.map(\.0)
       let error = candidates.count == 1 ? dy[o] : (seed[o] + dy[o]) * GradientErrorBound.safety
-      for j in candidates { dx[j] = error }
+      for j in candidates { dx[j] += error }  // at stride 1 an entry is in several windows
     }
     return (dx, [])
   }
 
   /// Calls `body(o, window)` for every output `o` of the batch (flat) with the flat input
-  /// positions of its 2 x 2 window.
+  /// positions of its K x K window (in row-major order).
   private func forEachWindow(_ batch: Int, _ body: (Int, [Int]) -> Void) {
     let g = geometry
     let (oh, ow) = (g.outputHeight, g.outputWidth)
@@ -76,8 +76,8 @@ extension MaxPool: GradientErrorModel {
       for c in 0..<g.channels {
         for p in 0..<oh {
           for q in 0..<ow {
-            let top = b * inputWidth + (c * g.height + 2 * p) * g.width + 2 * q
-            body(b * outputWidth + (c * oh + p) * ow + q, [top, top + 1, top + g.width, top + g.width + 1])
+            let top = b * inputWidth + (c * g.height + g.stride * p) * g.width + g.stride * q
+            body(b * outputWidth + (c * oh + p) * ow + q, (0..<g.kernel).flatMap { u in (0..<g.kernel).map { top + u * g.width + $0 } })
           }
         }
       }

@@ -1,11 +1,14 @@
-/// Max pooling over 2 x 2 windows with stride 2, certified rule `maxpool2_s2.x` of
-/// `Theorems/maxpool.thm` (a theorem, not a layer block: `certify derive` cannot invert its
-/// reads at `2p`, so the rule is stated and proved): the window's maximum as nested binary maxima,
+/// Max pooling over K x K windows with stride S, for (K, S) in (2, 2), (2, 1), (3, 1), (3, 2):
+/// certified rule `maxpool{K}_s{S}.x` of `Theorems/maxpool.thm` (theorems, not layer blocks:
+/// `certify derive` cannot invert their reads at `S p + u`, so the rules are stated and proved).
+/// `maxpool2_s2` folds the window as nested binary maxima,
 ///
 ///     y[c, p, q] = max(max(x[c, 2p, 2q], x[c, 2p, 2q + 1]), max(x[c, 2p + 1, 2q], x[c, 2p + 1, 2q + 1]))
 ///
-/// with `max(a, b) = b + relu(a - b)`. The rule `maxpool2_s2.x` sends `dy[c, p, q]` to the entry
-/// that is the maximum. It holds where no comparison ties (the block's three `assume` lines).
+/// the others (`scripts/maxpool-theorem K S`) as a running maximum in row-major order,
+/// `m_0 = x_0`, `m_j = max(m_{j-1}, x_j)`; with `max(a, b) = b + relu(a - b)`. Each rule sends
+/// `dy[c, p, q]` to the entry that is the maximum (summed over the windows an entry belongs to, at
+/// stride 1). It holds where no comparison of the fold ties (the theorem's `assume` lines).
 ///
 /// Ties: where the maximum is attained once, the maximum is differentiable and the rule's
 /// formula (with `step(0) = 0`) gives its derivative even if two other entries are equal, so the
@@ -15,12 +18,24 @@
 ///
 /// A pool reading a relu's output runs fused with it (`rectifier`, set by `fuse(_:)`): it computes
 /// `max(relu(x))` and `step(x) dy` in one pass over `x`, exactly what the two layers give one
-/// after the other, and counts the relu's kinks for it. A window of relu zeros (`max(x) <= 0`)
-/// passes no gradient whichever entry is chosen, so it is not counted as a tie.
-public final class MaxPool: LayerKernels {
-  public static let certifiedBlock = "maxpool2_s2"
-  public static let ruleNames = ["maxpool2_s2.x"]
+/// after the other, and counts the relu's kinks for it (overlapping windows too: `relu` is
+/// monotone, so `max(relu(x)) = relu(max(x))`, and the entry chosen is positive). A window of relu
+/// zeros (`max(x) <= 0`) passes no gradient whichever entry is chosen, so it is not counted as a tie.
+public class MaxPool: LayerKernels {
+  public class var certifiedBlock: String { "maxpool2_s2" }
+  public class var ruleNames: [String] { ["\(certifiedBlock).x"] }
   public static let operandNames = ["x"]
+  /// The window size and stride of the rule.
+  public class var kernel: Int { 2 }
+  public class var stride: Int { 2 }
+
+  /// The (window, stride) pairs with a certified rule, and the class running each.
+  public static let kinds: [MaxPool.Type] = [MaxPool.self, MaxPool2Stride1.self, MaxPool3Stride1.self, MaxPool3Stride2.self]
+
+  /// The class for `kernel` x `kernel` windows at `stride`, nil if no rule covers them.
+  public static func kind(kernel: Int, stride: Int) -> MaxPool.Type? {
+    kinds.first { $0.kernel == kernel && $0.stride == stride }
+  }
 
   public let name: String
   public let geometry: WindowGeometry
@@ -41,9 +56,9 @@ public final class MaxPool: LayerKernels {
   /// none (a fused window of relu zeros).
   private var source: [Int32] = []
 
-  public init(name: String, input: [Int]) {
+  public required init(name: String, input: [Int]) {
     self.name = name
-    geometry = WindowGeometry(input: input, kernel: 2, stride: 2, padding: 0)
+    geometry = WindowGeometry(input: input, kernel: Self.kernel, stride: Self.stride, padding: 0)
     output = Workspace(columns: geometry.channels * geometry.outputPlane)
     inputGradient = Workspace(columns: geometry.inputCount)
   }
@@ -165,7 +180,8 @@ public final class MaxPool: LayerKernels {
     return ties
   }
 
-  /// `dx[source] = dy`, every other entry 0 (windows do not overlap; a source of -1 takes nothing).
+  /// `dx[source] += dy` from 0 (an entry in several windows, at stride 1, sums their gradients; a
+  /// source of -1 takes nothing).
   static func backward<S: TrainScalar>(outputGradient dy: UnsafeMatrix<S>, source: UnsafePointer<Int32>, into dx: UnsafeMatrix<S>) {
     BatchParallel.forEachPart(batch: dy.rows, work: dx.count) { examples in
       for r in examples {
@@ -179,22 +195,22 @@ public final class MaxPool: LayerKernels {
   // MARK: - Rules on explicit operands
 
   /// Operands: `x` (`[C, H, W]` or `[B, C, H, W]`); `backward` also `dy` (`[C, OH, OW]`, or with `B`).
-  public static func forward<S: TrainScalar>(_ operands: [String: Tensor<S>]) throws -> Tensor<S> {
+  public class func forward<S: TrainScalar>(_ operands: [String: Tensor<S>]) throws -> Tensor<S> {
     try run(operands, backward: false)[certifiedBlock]!
   }
 
-  public static func backward<S: TrainScalar>(_ operands: [String: Tensor<S>]) throws -> [String: Tensor<S>] {
+  public class func backward<S: TrainScalar>(_ operands: [String: Tensor<S>]) throws -> [String: Tensor<S>] {
     try run(operands, backward: true)
   }
 
-  private static func run<S: TrainScalar>(_ operands: [String: Tensor<S>], backward: Bool) throws -> [String: Tensor<S>] {
+  private class func run<S: TrainScalar>(_ operands: [String: Tensor<S>], backward: Bool) throws -> [String: Tensor<S>] {
     let reader = OperandReader(block: certifiedBlock, operands)
     var x = try reader.tensor("x")
-    guard x.shape.count == 3 || x.shape.count == 4, x.shape.suffix(2).allSatisfy({ $0 >= 2 }) else {
-      throw TrainingError.badOperands(block: certifiedBlock, reason: "'x' has shape \(x.shape); expected [C, H, W] or [B, C, H, W] with H, W >= 2")
+    guard x.shape.count == 3 || x.shape.count == 4, x.shape.suffix(2).allSatisfy({ $0 >= kernel }) else {
+      throw TrainingError.badOperands(block: certifiedBlock, reason: "'x' has shape \(x.shape); expected [C, H, W] or [B, C, H, W] with H, W >= \(kernel)")
     }
     let batch = x.shape.count == 4 ? x.shape[0] : 1
-    let g = WindowGeometry(input: Array(x.shape.suffix(3)), kernel: 2, stride: 2, padding: 0)
+    let g = WindowGeometry(input: Array(x.shape.suffix(3)), kernel: kernel, stride: stride, padding: 0)
     let outputShape = x.shape.dropLast(2) + [g.outputHeight, g.outputWidth]
     var y = Tensor<S>(zeros: Array(outputShape))
     var sources = [Int32](repeating: 0, count: y.count)
@@ -222,4 +238,25 @@ public final class MaxPool: LayerKernels {
     }
     return [ruleNames[0]: dx]
   }
+}
+
+/// Max pooling over 2 x 2 windows with stride 1 (`maxpool 2 stride 1`), rule `maxpool2_s1.x`.
+public final class MaxPool2Stride1: MaxPool {
+  override public class var certifiedBlock: String { "maxpool2_s1" }
+  override public class var kernel: Int { 2 }
+  override public class var stride: Int { 1 }
+}
+
+/// Max pooling over 3 x 3 windows with stride 1 (`maxpool 3 stride 1`), rule `maxpool3_s1.x`.
+public final class MaxPool3Stride1: MaxPool {
+  override public class var certifiedBlock: String { "maxpool3_s1" }
+  override public class var kernel: Int { 3 }
+  override public class var stride: Int { 1 }
+}
+
+/// Max pooling over 3 x 3 windows with stride 2 (`maxpool 3 stride 2`), rule `maxpool3_s2.x`.
+public final class MaxPool3Stride2: MaxPool {
+  override public class var certifiedBlock: String { "maxpool3_s2" }
+  override public class var kernel: Int { 3 }
+  override public class var stride: Int { 2 }
 }
