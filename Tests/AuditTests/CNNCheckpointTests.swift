@@ -112,7 +112,12 @@ import Train
 
   @Test func attentionAndLayerNormAreRefusedWithTheReason() throws {
     for (spec, reason) in [("input 4x6\nlayernorm\ntoken_meanpool\ndense 2\nloss mse", "layer 1 ('layernorm') is not bounded by the robustness audit: layer norm divides"),
-                           ("input 4x6\nattention_heads 2\ntoken_meanpool\ndense 2\nloss mse", "layer 1 ('attention_heads 2') is not bounded by the robustness audit: attention multiplies")] {
+                           ("input 4x6\nattention_heads 2\ntoken_meanpool\ndense 2\nloss mse", "layer 1 ('attention_heads 2') is not bounded by the robustness audit: attention multiplies"),
+                           // In a graph, named before the graph refusal, even behind a residual add.
+                           ("input 4x6\nx = dense 6\ndense 6\nadd x\nattention_heads 2\ntoken_meanpool\ndense 2\nloss mse",
+                            "layer 4 ('attention_heads 2') is not bounded by the robustness audit: attention multiplies"),
+                           ("input 4x6\nx = dense 6\nlayernorm\nadd x\ntoken_meanpool\ndense 2\nloss mse",
+                            "layer 2 ('layernorm') is not bounded by the robustness audit: layer norm divides")] {
       let model = try Sequential(try ModelSpec(parsing: spec), seed: 1, certificates: .builtIn)
       do {
         _ = try LayerNetwork(checkpoint: Checkpoint(model: model), path: "vit.ckpt")

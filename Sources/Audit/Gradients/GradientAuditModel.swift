@@ -29,6 +29,8 @@ public struct GradientAuditModel {
     do { full = try checkpoint.makeModel(certificates: store) } catch {
       throw GradientAuditError.invalidModel("\(path): \(error)")
     }
+    // Before dropout is removed below, which would rebuild the layers as a chain.
+    if let reason = Self.graphRefusal(full) { throw GradientAuditError.invalidModel("\(path): \(reason)") }
     var kept: [LayerSpec] = []
     var removed: [Int] = []
     // Dropout is removed (see above).
@@ -83,6 +85,15 @@ public struct GradientAuditModel {
     case .checkpoint(let checkpoint):
       try self.init(checkpoint: checkpoint, certificates: store, path: path)
     }
+  }
+
+  /// Why the audit refuses a graph-shaped model, nil for a chain. The enclosure composes each
+  /// layer with the one before it; a layer that reads another value (`from`, `add`, `mul`: a
+  /// residual network, a transformer) would be enclosed at the wrong input.
+  static func graphRefusal(_ model: Sequential) -> String? {
+    guard let k = model.spec.layers.indices.first(where: { model.spec.sources(of: $0) != [$0] }) else { return nil }
+    return "layer \(k + 1) (\(model.spec.layers[k].text)) reads a value other than the line before it: the gradient audit encloses"
+      + " chains of layers, and graph-shaped models (named values, from, add, mul) are not audited yet"
   }
 
   init(model: Sequential, removedDropout: [Int]) {

@@ -81,6 +81,7 @@ package final class GradientEnclosure<Values: PlanValues> {
     if let bad = batch.labels.first(where: { $0 < 0 || Int($0) >= model.outputWidth }) {
       throw GradientAuditError.data("label \(bad) is outside 0..<\(model.outputWidth)")
     }
+    if let reason = GradientAuditModel.graphRefusal(model) { throw GradientAuditError.invalidModel(reason) }
     self.precision = precision
     self.batch = batch.count
     widths = [model.inputWidth] + model.layers.map(\.outputWidth)

@@ -21,6 +21,13 @@ extension LayerNetwork {
     var shape = checkpoint.spec.inputShape
     var layers: [any BoundLayer] = []
     var flattened: [Int]? = nil  // the image a flatten just turned into a vector
+    // Layer norm, softmax and attention are named first, wherever they are: the reason they are
+    // refused (no sound relaxation) outlasts the graph refusal below, and a transformer is a graph.
+    if let k = checkpoint.spec.layers.firstIndex(where: { Self.transformerRefusal($0) != nil }) {
+      let spec = checkpoint.spec.layers[k]
+      throw AuditError.invalidArgument("\(path): layer \(k + 1) ('\(spec.text)') is not bounded by the robustness audit: "
+        + Self.transformerRefusal(spec)!)
+    }
     // A graph-shaped model (residual add, mul, fan-out) is not a chain of bound layers.
     if let k = checkpoint.spec.layers.indices.first(where: { checkpoint.spec.sources(of: $0) != [$0] }) {
       throw AuditError.unsupportedLayer(position: k + 1, kind: checkpoint.spec.layers[k].text + " (a graph-shaped model)", tier: "robustness-audit")
@@ -85,11 +92,6 @@ extension LayerNetwork {
         let statistics = try reader.batchNorm(spec, channels: x.channels)
         layers.append(try SparseAffineLayer.batchNorm(
           input: x, scale: statistics[0], shift: statistics[1], mean: statistics[2], variance: statistics[3], epsilon: BatchNorm.epsilon))
-      case .layernorm, .softmax, .attentionHeads:
-        // Refused with the reason: none of them is a monotone function of one value, which is all
-        // the relaxations here bound.
-        throw AuditError.invalidArgument("\(path): layer \(position + 1) ('\(spec.text)') is not bounded by the robustness audit: "
-          + Self.transformerRefusal(spec))
       default:
         throw AuditError.unsupportedLayer(position: position + 1, kind: spec.text, tier: "robustness-audit")
       }
@@ -100,15 +102,18 @@ extension LayerNetwork {
     if input.count == 3 { inputImage = ImageShape(channels: input[0], height: input[1], width: input[2]) }
   }
 
-  /// Why a transformer layer has no sound bound here, in a sentence.
-  static func transformerRefusal(_ spec: LayerSpec) -> String {
+  /// Why a transformer layer has no sound bound here, in a sentence; nil for another layer. None
+  /// of them is a monotone function of one value, which is all the relaxations here bound.
+  static func transformerRefusal(_ spec: LayerSpec) -> String? {
     switch spec {
     case .layernorm:
       return "layer norm divides each token by the standard deviation of its own features, a joint function of all of them with no sound relaxation implemented"
     case .softmax:
       return "softmax divides by a sum of exponentials of all its inputs, a joint function with no sound relaxation implemented"
-    default:
+    case .attentionHeads:
       return "attention multiplies queries by keys and values by softmax weights, products of two functions of the input with no sound relaxation implemented"
+    default:
+      return nil
     }
   }
 

@@ -31,3 +31,11 @@ public struct UnsafeMatrix<Scalar: TrainScalar> {
     UnsafeMutableBufferPointer(start: base, count: count)
   }
 }
+
+extension UnsafeMatrix {
+  /// Rows `range` as a matrix of their own, in the same storage: one part of a batch
+  /// (`BatchParallel`).
+  @inline(__always) func slice(rows range: Range<Int>) -> UnsafeMatrix {
+    UnsafeMatrix(row(range.lowerBound), rows: range.count, columns: columns)
+  }
+}

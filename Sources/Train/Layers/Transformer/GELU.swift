@@ -36,7 +36,10 @@ public class GELU: LayerKernels {
 
   package func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
     let y = output.matrix(rows: input.rows)
-    Self.forward(x: input, into: y)
+    // erf per entry is most of a ViT's elementwise time: the batch is cut over the threads.
+    BatchParallel.forEachPart(batch: input.rows, work: 8 * input.count) { examples in
+      Self.forwardFloat(x: input.slice(rows: examples), into: y.slice(rows: examples))
+    }
     lastInput = input
     return y
   }
@@ -47,20 +50,35 @@ public class GELU: LayerKernels {
       preconditionFailure("\(name): backward without a matching forward")
     }
     let dx = inputGradient.matrix(rows: x.rows)
-    Self.backward(x: x, outputGradient: outputGradient, into: dx)
+    BatchParallel.forEachPart(batch: x.rows, work: 8 * x.count) { examples in
+      Self.backwardFloat(x: x.slice(rows: examples), outputGradient: outputGradient.slice(rows: examples), into: dx.slice(rows: examples))
+    }
     return dx
   }
 
   // MARK: - Kernels
 
-  class func forward<S: TrainScalar>(x: UnsafeMatrix<S>, into y: UnsafeMatrix<S>) {
+  // A generic class method is dispatched dynamically and runs unspecialized (every `*` a witness
+  // call): the training step calls the `Float` entry points, which `GELUTanh` overrides, and each
+  // calls its form's generic kernel with `Float`, which the compiler specializes.
+
+  class func forwardFloat(x: UnsafeMatrix<Float>, into y: UnsafeMatrix<Float>) { erfForward(x: x, into: y) }
+  class func backwardFloat(x: UnsafeMatrix<Float>, outputGradient dy: UnsafeMatrix<Float>, into dx: UnsafeMatrix<Float>) {
+    erfBackward(x: x, outputGradient: dy, into: dx)
+  }
+  class func forward<S: TrainScalar>(x: UnsafeMatrix<S>, into y: UnsafeMatrix<S>) { erfForward(x: x, into: y) }
+  class func backward<S: TrainScalar>(x: UnsafeMatrix<S>, outputGradient dy: UnsafeMatrix<S>, into dx: UnsafeMatrix<S>) {
+    erfBackward(x: x, outputGradient: dy, into: dx)
+  }
+
+  static func erfForward<S: TrainScalar>(x: UnsafeMatrix<S>, into y: UnsafeMatrix<S>) {
     let (xs, ys) = (x.base, y.base)
     let half: S = 1 / 2, inverseRoot2 = S(1 / 2.0.squareRoot())
     for k in 0..<x.count { ys[k] = half * xs[k] * (1 + ScalarFunctions.erf(xs[k] * inverseRoot2)) }
   }
 
   /// `dx = ((1/2)(1 + erf(x/√2)) + x exp(-x²/2)/√(2π)) dy`.
-  class func backward<S: TrainScalar>(x: UnsafeMatrix<S>, outputGradient dy: UnsafeMatrix<S>, into dx: UnsafeMatrix<S>) {
+  static func erfBackward<S: TrainScalar>(x: UnsafeMatrix<S>, outputGradient dy: UnsafeMatrix<S>, into dx: UnsafeMatrix<S>) {
     let (xs, dys, dxs) = (x.base, dy.base, dx.base)
     let half: S = 1 / 2, inverseRoot2 = S(1 / 2.0.squareRoot()), inverseRoot2Pi = S(1 / (2 * Double.pi).squareRoot())
     for k in 0..<x.count {

@@ -9,7 +9,16 @@ public final class GELUTanh: GELU {
 
   static let cubic = 0.044715
 
-  override class func forward<S: TrainScalar>(x: UnsafeMatrix<S>, into y: UnsafeMatrix<S>) {
+  override class func forwardFloat(x: UnsafeMatrix<Float>, into y: UnsafeMatrix<Float>) { tanhForward(x: x, into: y) }
+  override class func backwardFloat(x: UnsafeMatrix<Float>, outputGradient dy: UnsafeMatrix<Float>, into dx: UnsafeMatrix<Float>) {
+    tanhBackward(x: x, outputGradient: dy, into: dx)
+  }
+  override class func forward<S: TrainScalar>(x: UnsafeMatrix<S>, into y: UnsafeMatrix<S>) { tanhForward(x: x, into: y) }
+  override class func backward<S: TrainScalar>(x: UnsafeMatrix<S>, outputGradient dy: UnsafeMatrix<S>, into dx: UnsafeMatrix<S>) {
+    tanhBackward(x: x, outputGradient: dy, into: dx)
+  }
+
+  static func tanhForward<S: TrainScalar>(x: UnsafeMatrix<S>, into y: UnsafeMatrix<S>) {
     let (xs, ys) = (x.base, y.base)
     let half: S = 1 / 2, c = S((2 / Double.pi).squareRoot()), a = S(cubic)
     for k in 0..<x.count {
@@ -18,7 +27,7 @@ public final class GELUTanh: GELU {
     }
   }
 
-  override class func backward<S: TrainScalar>(x: UnsafeMatrix<S>, outputGradient dy: UnsafeMatrix<S>, into dx: UnsafeMatrix<S>) {
+  static func tanhBackward<S: TrainScalar>(x: UnsafeMatrix<S>, outputGradient dy: UnsafeMatrix<S>, into dx: UnsafeMatrix<S>) {
     let (xs, dys, dxs) = (x.base, dy.base, dx.base)
     let half: S = 1 / 2, c = S((2 / Double.pi).squareRoot()), a = S(cubic), a3 = S(3 * cubic)
     for k in 0..<x.count {

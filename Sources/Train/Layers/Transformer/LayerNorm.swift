@@ -63,11 +63,16 @@ public final class LayerNorm: LayerKernels {
   package func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
     let y = output.matrix(rows: input.rows)
     let xhat = normalized.matrix(rows: input.rows)
+    let (x, h, out, t) = (tokenRows(input), tokenRows(xhat), tokenRows(y), tokens)
     scale.value.withUnsafeBufferPointer { g in
       shift.value.withUnsafeBufferPointer { b in
         inverseDeviation.withUnsafeMutableBufferPointer { r in
-          LayerNorm.forward(x: tokenRows(input), scale: g.baseAddress!, shift: b.baseAddress!, epsilon: Self.epsilon,
-                            normalized: tokenRows(xhat), inverseDeviation: r.baseAddress!, into: tokenRows(y))
+          // Each part normalizes its own examples' tokens.
+          BatchParallel.forEachPart(batch: input.rows, work: 4 * input.count) { examples in
+            let part = (examples.lowerBound * t)..<(examples.upperBound * t)
+            LayerNorm.forward(x: x.slice(rows: part), scale: g.baseAddress!, shift: b.baseAddress!, epsilon: Self.epsilon,
+                              normalized: h.slice(rows: part), inverseDeviation: r.baseAddress! + part.lowerBound, into: out.slice(rows: part))
+          }
         }
       }
     }
@@ -77,17 +82,34 @@ public final class LayerNorm: LayerKernels {
 
   package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
     guard lastRows == outputGradient.rows else { preconditionFailure("\(name): backward without a matching forward") }
-    let xhat = normalized.matrix(rows: lastRows)
+    let xhat = tokenRows(normalized.matrix(rows: lastRows))
     let dx = needsInputGradient ? tokenRows(inputGradient.matrix(rows: lastRows)) : nil
+    let dy = tokenRows(outputGradient)
+    let n = features
+    let parts = BatchParallel.partCount(batch: lastRows, work: 4 * outputGradient.count)
+    // Each part sums `dg` and `db` over its own tokens into a slot of its own; the slots are then
+    // added in part order, so the result does not depend on the threads' timing.
+    var sums = [Float](repeating: 0, count: 2 * n * parts)
     scale.value.withUnsafeBufferPointer { g in
-      scale.gradient.withUnsafeMutableBufferPointer { dg in
-        shift.gradient.withUnsafeMutableBufferPointer { db in
-          inverseDeviation.withUnsafeBufferPointer { r in
+      inverseDeviation.withUnsafeBufferPointer { r in
+        sums.withUnsafeMutableBufferPointer { sums in
+          BatchParallel.forEachPart(batch: lastRows, parts: parts) { part, examples in
+            let rows = (examples.lowerBound * tokens)..<(examples.upperBound * tokens)
             LayerNorm.backward(
-              normalized: tokenRows(xhat), inverseDeviation: r.baseAddress!, scale: g.baseAddress!, outputGradient: tokenRows(outputGradient),
-              scaleGradient: dg.baseAddress!, shiftGradient: db.baseAddress!, inputGradient: dx,
-              accumulateScale: scale.accumulatesGradient, accumulateShift: shift.accumulatesGradient)
+              normalized: xhat.slice(rows: rows), inverseDeviation: r.baseAddress! + rows.lowerBound, scale: g.baseAddress!,
+              outputGradient: dy.slice(rows: rows), scaleGradient: sums.baseAddress! + 2 * n * part,
+              shiftGradient: sums.baseAddress! + 2 * n * part + n, inputGradient: dx?.slice(rows: rows))
           }
+        }
+      }
+    }
+    for (parameter, offset) in [(scale, 0), (shift, n)] {
+      let accumulate = parameter.accumulatesGradient
+      parameter.gradient.withUnsafeMutableBufferPointer { d in
+        for i in 0..<n {
+          var total: Float = accumulate ? d[i] : 0
+          for part in 0..<parts { total += sums[2 * n * part + offset + i] }
+          d[i] = total
         }
       }
     }
