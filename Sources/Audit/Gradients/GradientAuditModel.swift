@@ -39,6 +39,11 @@ public struct GradientAuditModel {
       self.init(model: full, removedDropout: [])
       return
     }
+    guard checkpoint.spec.isSequence else {
+      // Removing a layer renumbers the values the graph's layers read.
+      throw GradientAuditError.invalidModel(
+        "\(path): layer \(removed[0]) is dropout in a graph-shaped model; the gradient audit removes dropout from sequences of layers only")
+    }
     let spec = ModelSpec(inputWidth: checkpoint.spec.inputWidth, layers: kept, loss: checkpoint.spec.loss)
     let model: Sequential
     do { model = try Sequential(spec, seed: 0, certificates: store) } catch {
