@@ -1,5 +1,6 @@
 import Audit
 import Exact
+import Foundation
 import Intervals
 import Testing
 import Train
@@ -201,5 +202,59 @@ import Train
     } throws: { error in
       "\(error)".contains("gated.ckpt: layer 3 ('mul g')") && "\(error)".contains("product")
     }
+  }
+
+  /// Per-image results (`--per-image`, `--save-adversarial`) on the residual CNN: each image's
+  /// CROWN margin bound is below the reference's worst margin at points of the ball, positive
+  /// exactly where certified; each saved example (an image of the input's shape) is in the ball
+  /// and misclassified by the reference.
+  @Test func perImageResultsAndSavedExamples() throws {
+    let reference = try GraphReference(Self.conv, seed: 9)
+    let network = try LayerNetwork(checkpoint: reference.checkpoint)
+    var random = SeededGenerator(seed: 21)
+    let count = 10
+    let data = try AuditDataset(pixels: randomPixels(36 * count, &random), features: 36, labels: (0..<count).map { $0 % 3 })
+    let audit = try RobustnessAudit(network: network, method: .crown, threads: 2)
+    let epsilons = [Rational(1, 100), Rational(1, 5)]
+    let report = try audit.run(data, epsilons: epsilons)
+    for (k, result) in report.results.enumerated() {
+      for index in 0..<count {
+        #expect(result.certified[index] == (result.worstMarginLower[index] > 0))
+        let box = try data.box(index, epsilon: epsilons[k])
+        for point in (0..<4).map({ _ in randomPoint(in: box, &random) }) + [box.lower, box.upper] {
+          let worst = Self.margins(reference.logits(at: point), trueClass: data.labels[index]).map(\.lower).min()!
+          #expect(result.worstMarginLower[index].isLowerBound(of: worst), "image \(index) ε \(epsilons[k])")
+        }
+      }
+    }
+    let pgd = try PGDAttack(network: network, steps: 40, restarts: 2, seed: 1)
+    let attacks = try report.results.map {
+      try audit.attack(data, epsilon: $0.epsilon, with: pgd, cleanCorrect: report.cleanCorrect, certified: $0.certified)
+    }
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("graph-per-image-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let saved = try attacks.map { try AdversarialFiles.write($0, shape: [1, 6, 6], to: directory) }
+    let perImage = PerImageReport(
+      summary: RobustnessSummary(reports: [report], attacks: attacks), labels: data.labels, predictions: try audit.predictions(data),
+      savedExamples: saved)
+    #expect(perImage.jsonLines().split(separator: "\n").count == count * epsilons.count)
+    var examples = 0
+    for (k, names) in saved.enumerated() {
+      for name in names.compactMap({ $0 }) {
+        let image = try #require(Int(name.split(separator: "-")[1]))
+        let array = try NumPyArray(npy: Array(try Data(contentsOf: directory.appendingPathComponent(name))), name: name)
+        guard case let .float64(values) = array.elements else {
+          Issue.record("\(name) is not float64")
+          continue
+        }
+        #expect(array.shape == [1, 6, 6])
+        let point = try values.map { try Rational(exactly: $0) }
+        #expect(try data.box(image, epsilon: epsilons[k]).contains(point))
+        let logits = reference.logits(at: point)
+        #expect(logits.indices.contains { $0 != data.labels[image] && logits[$0].lower >= logits[data.labels[image]].upper })
+        examples += 1
+      }
+    }
+    #expect(examples > 0)
   }
 }
