@@ -1,5 +1,6 @@
 import Audit
 import Exact
+import Intervals
 import Testing
 import Train
 

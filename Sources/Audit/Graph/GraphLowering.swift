@@ -41,7 +41,8 @@ enum GraphLowering {
       case .add:
         inner = addition(width: widths[reads[0]])
       case .mul:
-        throw AuditError.invalidArgument("\(path): layer \(k + 1) ('\(spec.layers[k].text)') is not bounded by the robustness audit: "
+        let text = "mul \(spec.graph?.name(of: reads[1]) ?? "")"
+        throw AuditError.invalidArgument("\(path): layer \(k + 1) ('\(text)') is not bounded by the robustness audit: "
           + "mul multiplies two values that both depend on the input, a product with no sound relaxation implemented here")
       case .dropout:
         inner = nil  // the identity at evaluation: the front value is this layer's output
