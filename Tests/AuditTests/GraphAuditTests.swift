@@ -220,8 +220,11 @@ import Train
     let network = try LayerNetwork(checkpoint: reference.checkpoint)
     var random = SeededGenerator(seed: 21)
     let count = 10
-    let data = try AuditDataset(pixels: randomPixels(36 * count, &random), features: 36, labels: (0..<count).map { $0 % 3 })
+    let pixels = randomPixels(36 * count, &random)
     let audit = try RobustnessAudit(network: network, method: .crown, threads: 2)
+    // Labelled with the network's own classes, so that every image is attacked.
+    let unlabelled = try AuditDataset(pixels: pixels, features: 36, labels: [Int](repeating: 0, count: count))
+    let data = try AuditDataset(pixels: pixels, features: 36, labels: try audit.predictions(unlabelled).map { $0 ?? 0 })
     let epsilons = [Rational(1, 100), Rational(1, 2)]
     let report = try audit.run(data, epsilons: epsilons)
     for (k, result) in report.results.enumerated() {

@@ -161,18 +161,20 @@ package final class GradientEnclosure<Values: PlanValues> {
     _ model: Sequential, layouts: [LayerLayout], batch: Int, rules: [String: ReplayedRule], precision: Int
   ) throws(GradientAuditError) -> ([LayerPlans<Values>?], LayerPlans<Values>) {
     var plans: [LayerPlans<Values>?] = []
-    for (layer, layout) in zip(model.layers, layouts) {
+    for (k, (layer, layout)) in zip(model.layers, layouts).enumerated() {
       let kind = LayerBlock(layer)
+      // The block's input operands: the first `reads` of its operands (the rest are parameters).
+      let inputs = Array(kind.operandNames.prefix(model.spec.sources(of: k).count))
       if layout.isStorageIdentity {
         plans.append(nil)
         continue
       }
       let examples = layout.batchWide ? [batch] : []
       var shapes: [String: [Int]] = ["dy": examples + layout.output]
-      for name in kind.operandNames { shapes[name] = examples + layout.input }  // a binary block's operands share a shape
+      for name in inputs { shapes[name] = examples + layout.input }  // a binary block's operands share a shape
       for p in layer.parameters { shapes[String(p.rule.split(separator: ".").last!)] = p.shape }
       let plan = try LayerPlans<Values>.make(
-        block: kind.block, ruleNames: kind.ruleNames, operandNames: kind.operandNames,
+        block: kind.block, ruleNames: kind.ruleNames, operandNames: inputs,
         parameterRules: layer.parameters.map(\.rule), shapes: shapes, dimensions: layout.dimensions, named: layout.constants,
         rules: rules, precision: precision)
       guard plan.forward.forwardIndexCount == examples.count + layout.output.count else {
