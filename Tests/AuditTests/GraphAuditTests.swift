@@ -225,7 +225,7 @@ import Train
     // Labelled with the network's own classes, so that every image is attacked.
     let unlabelled = try AuditDataset(pixels: pixels, features: 36, labels: [Int](repeating: 0, count: count))
     let data = try AuditDataset(pixels: pixels, features: 36, labels: try audit.predictions(unlabelled).map { $0 ?? 0 })
-    let epsilons = [Rational(1, 100), Rational(1, 2)]
+    let epsilons = [Rational(1, 100), Rational(1)]  // the whole cube: every class the network takes is reachable
     let report = try audit.run(data, epsilons: epsilons)
     for (k, result) in report.results.enumerated() {
       for index in 0..<count {
