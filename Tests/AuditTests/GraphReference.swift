@@ -14,14 +14,15 @@ struct GraphReference {
 
   /// The model of `spec` with every stored array random (running variances positive), so that
   /// biases and batch norm statistics are not the trainer's zeros and ones.
-  init(_ spec: String, seed: UInt64) throws {
+  /// `biasScale` bounds biases and running means (0: none, so that the class depends on the image).
+  init(_ spec: String, seed: UInt64, biasScale: Float = 0.3) throws {
     model = Sequential(uncheckedSpec: try ModelSpec(parsing: spec), seed: seed)
     var random = SeededGenerator(seed: seed &+ 77)
     for tensor in model.storedTensors {
       let positive = tensor.rule.hasSuffix(".v")
-      let scale: Float = tensor.rule.hasSuffix(".b") || tensor.rule.hasSuffix(".m") ? 0.3 : 0.8
+      let scale: Float = tensor.rule.hasSuffix(".b") || tensor.rule.hasSuffix(".m") ? biasScale : 0.8
       tensor.value = Tensor(shape: tensor.value.shape, scalars: (0..<tensor.value.count).map { _ in
-        positive ? Float.random(in: 0.2...2, using: &random) : Float.random(in: -scale...scale, using: &random)
+        positive ? Float.random(in: 0.2...2, using: &random) : scale == 0 ? 0 : Float.random(in: -scale...scale, using: &random)
       })
     }
     checkpoint = Checkpoint(model: model)
