@@ -179,13 +179,20 @@ func exactCNNLoss(_ model: Sequential, _ batch: GradientBatch, seed: (Int, Int)?
   }
   var total = Dual.zero
   for b in 0..<batch.count {
-    var x = try batch.features[(b * batch.width)..<((b + 1) * batch.width)].map { Dual(v: try Rational(exactly: Double($0)), t: Rational(0)) }
+    // The values of the model's graph (a chain: each layer reads the one before): 0 the input.
+    var values = [try batch.features[(b * batch.width)..<((b + 1) * batch.width)].map { Dual(v: try Rational(exactly: Double($0)), t: Rational(0)) }]
     var next = 0
-    for layer in model.layers {
+    for (k, layer) in model.layers.enumerated() {
       let own = Array(parameters[next..<(next + layer.parameters.count)])
       next += layer.parameters.count
-      x = exactLayer(layer, x, own)
+      let reads = model.spec.sources(of: k)
+      switch layer {
+      case is Add: values.append(zip(values[reads[0]], values[reads[1]]).map { $0 + $1 })
+      case is Mul: values.append(zip(values[reads[0]], values[reads[1]]).map { $0 * $1 })
+      default: values.append(exactLayer(layer, values[reads[0]], own))
+      }
     }
+    let x = values.last!
     let n = x.count
     for (o, y) in x.enumerated() {
       let d = y - Dual(v: Rational(o == Int(batch.labels[b]) ? 1 : 0), t: Rational(0))

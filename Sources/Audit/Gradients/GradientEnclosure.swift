@@ -27,6 +27,13 @@ public import Train
 /// has no rule and moves no data: its output and its input gradient are the same vectors as its
 /// input and its output gradient.
 ///
+/// A graph-shaped model (residual `add`, `mul`, `from`, fan-out) runs the same passes over its
+/// values: `activations[v]` is value `v` (0 the input, `k + 1` layer `k`'s output), a layer reads
+/// the values `sources[k]` gives, each of a binary block's operands (`x`, `z`) bound to its own,
+/// and each operand's input rule (`add.x`, `add.z`) gives that value's seed. A value read more
+/// than once (a fan-out) gets the sum of its readers' contributions, as the trainer's backward
+/// pass adds them (the kernel's `fan-out` rule; the sum is glue, enclosed like the batch sum).
+///
 /// The batch is split into `threads` contiguous parts, each evaluated by plans of its own: the
 /// examples are independent until the parameter gradients, which each part sums into its own
 /// vectors and which are then added in part order (a sum of enclosures encloses the sum). The
@@ -35,8 +42,16 @@ public import Train
 package final class GradientEnclosure<Values: PlanValues> {
   package let precision: Int
   package let batch: Int
-  /// `widths[k]` is layer `k`'s input width; the last is the model's output width.
+  /// `widths[v]` is value `v`'s width (in a chain, layer `v`'s input); the last is the model's
+  /// output width.
   package let widths: [Int]
+  /// The values each layer reads (`[k]` in a chain).
+  package let sources: [[Int]]
+  /// Per value: whether its gradient is needed, i.e. a layer with parameters computes it or
+  /// reads it (the trainer's backward pass likewise stops at the data).
+  let needsGradient: [Bool]
+  /// Per value: read by more than one operand (its seed is a sum of contributions).
+  let isFannedOut: [Bool]
   /// Each layer's per-example shapes, in the model's order.
   let layouts: [LayerLayout]
   /// `activations[0]` the inputs, `activations[k + 1]` layer `k`'s outputs (`B × widths[k + 1]`).
@@ -67,6 +82,8 @@ package final class GradientEnclosure<Values: PlanValues> {
     let examples: Range<Int>
     /// Where this part sums the parameter gradients: the enclosure's own for the first part.
     let gradients: [Values]
+    /// One example's contribution to a fanned-out value's seed, before it is added.
+    let scratch: Values
   }
 
   /// Plans the model's formulas from `rules` (replayed certificates by name) and loads `batch`.
@@ -81,28 +98,38 @@ package final class GradientEnclosure<Values: PlanValues> {
     if let bad = batch.labels.first(where: { $0 < 0 || Int($0) >= model.outputWidth }) {
       throw GradientAuditError.data("label \(bad) is outside 0..<\(model.outputWidth)")
     }
-    if let reason = GradientAuditModel.graphRefusal(model) { throw GradientAuditError.invalidModel(reason) }
+    if let reason = GradientAuditModel.transformerRefusal(model) { throw GradientAuditError.invalidModel(reason) }
     self.precision = precision
     self.batch = batch.count
     widths = [model.inputWidth] + model.layers.map(\.outputWidth)
+    let sources = model.layers.indices.map { model.spec.sources(of: $0) }
+    self.sources = sources
+    var readers = Array(repeating: [Int](), count: widths.count)
+    for (k, reads) in sources.enumerated() { for v in reads { readers[v].append(k) } }
+    isFannedOut = readers.map { $0.count > 1 }
+    var needsGradient = [false]
+    for (k, layer) in model.layers.enumerated() {
+      needsGradient.append(!layer.parameters.isEmpty || sources[k].contains { needsGradient[$0] })
+    }
+    self.needsGradient = needsGradient
     let layouts = model.layers.map { LayerLayout($0, rules: rules) }
     self.layouts = layouts
     // A storage identity's output is its input's vector, and its input gradient its output
-    // gradient's (so the seeds are made top down).
+    // gradient's when it is the value's only reader (so the seeds are made top down).
     var activations = [Values(count: batch.count * widths[0], precision: precision)]
     for (k, layout) in layouts.enumerated() {
-      activations.append(layout.isStorageIdentity ? activations[k] : Values(count: batch.count * widths[k + 1], precision: precision))
+      activations.append(layout.isStorageIdentity ? activations[sources[k][0]] : Values(count: batch.count * widths[k + 1], precision: precision))
     }
     self.activations = activations
-    var seeds: [Values] = []
+    var seeds = [Values?](repeating: nil, count: layouts.count)
     for k in layouts.indices.reversed() {
-      if k + 1 < layouts.count, layouts[k + 1].isStorageIdentity {
-        seeds.insert(seeds[0], at: 0)
+      if readers[k + 1].count == 1, let j = readers[k + 1].first, layouts[j].isStorageIdentity {
+        seeds[k] = seeds[j]
       } else {
-        seeds.insert(Values(count: batch.count * widths[k + 1], precision: precision), at: 0)
+        seeds[k] = Values(count: batch.count * widths[k + 1], precision: precision)
       }
     }
-    self.seeds = seeds
+    self.seeds = seeds.map { $0! }
     parameters = model.parameters.map { Values(count: $0.value.count, precision: precision) }
     let gradients = model.parameters.map { Values(count: $0.value.count, precision: precision) }
     self.gradients = gradients
@@ -115,13 +142,14 @@ package final class GradientEnclosure<Values: PlanValues> {
     self.owner = owner
     parameterShapes = model.parameters.map(\.shape)
     firstTrainable = model.layers.firstIndex { !$0.parameters.isEmpty } ?? model.layers.count
+    let widest = widths.max()!
 
     let count = max(1, min(threads, batch.count))
     parts = try (0..<count).map { t throws(GradientAuditError) in
       let examples = (t * batch.count / count)..<((t + 1) * batch.count / count)
       let own = t == 0 ? gradients : model.parameters.map { Values(count: $0.value.count, precision: precision) }
       let (layers, loss) = try Self.plans(model, layouts: layouts, batch: batch.count, rules: rules, precision: precision)
-      return Part(layers: layers, loss: loss, examples: examples, gradients: own)
+      return Part(layers: layers, loss: loss, examples: examples, gradients: own, scratch: Values(count: widest, precision: precision))
     }
 
     for (k, v) in batch.features.enumerated() { activations[0].set(k, to: v) }
@@ -134,17 +162,20 @@ package final class GradientEnclosure<Values: PlanValues> {
     _ model: Sequential, layouts: [LayerLayout], batch: Int, rules: [String: ReplayedRule], precision: Int
   ) throws(GradientAuditError) -> ([LayerPlans<Values>?], LayerPlans<Values>) {
     var plans: [LayerPlans<Values>?] = []
-    for (layer, layout) in zip(model.layers, layouts) {
+    for (k, (layer, layout)) in zip(model.layers, layouts).enumerated() {
       let kind = LayerBlock(layer)
+      // The block's input operands: the first `reads` of its operands (the rest are parameters).
+      let inputs = Array(kind.operandNames.prefix(model.spec.sources(of: k).count))
       if layout.isStorageIdentity {
         plans.append(nil)
         continue
       }
       let examples = layout.batchWide ? [batch] : []
-      var shapes: [String: [Int]] = [kind.operandNames[0]: examples + layout.input, "dy": examples + layout.output]
+      var shapes: [String: [Int]] = ["dy": examples + layout.output]
+      for name in inputs { shapes[name] = examples + layout.input }  // a binary block's operands share a shape
       for p in layer.parameters { shapes[String(p.rule.split(separator: ".").last!)] = p.shape }
       let plan = try LayerPlans<Values>.make(
-        block: kind.block, ruleNames: kind.ruleNames, operandNames: kind.operandNames,
+        block: kind.block, ruleNames: kind.ruleNames, operandNames: inputs,
         parameterRules: layer.parameters.map(\.rule), shapes: shapes, dimensions: layout.dimensions, named: layout.constants,
         rules: rules, precision: precision)
       guard plan.forward.forwardIndexCount == examples.count + layout.output.count else {
@@ -183,11 +214,11 @@ package final class GradientEnclosure<Values: PlanValues> {
       try inParallel { part throws(GradientAuditError) in
         guard let plan = part.layers[k] else { return }  // the identity on storage
         self.bindParameters(plan.forward, layer: k, part)
-        let (inWidth, outWidth) = (self.widths[k], self.widths[k + 1])
+        let outWidth = self.widths[k + 1]
         let out = self.activations[k + 1]
         if self.layouts[k].batchWide {
           // The rule's first index is the example: the whole batch is bound once.
-          plan.forward.bind(plan.inputName, to: self.activations[k], offset: 0)
+          plan.forward.bind(plan.inputName, to: self.activations[self.sources[k][0]], offset: 0)
           for b in part.examples {
             plan.forward.setIndex(0, b)
             try forEachIndex(self.layouts[k].output, of: plan.forward, from: 1) { o throws(GradientAuditError) in
@@ -197,7 +228,7 @@ package final class GradientEnclosure<Values: PlanValues> {
           return
         }
         for b in part.examples {
-          plan.forward.bind(plan.inputName, to: self.activations[k], offset: b * inWidth)
+          self.bindOperands(plan.forward, plan, layer: k, example: b)
           try forEachIndex(self.layouts[k].output, of: plan.forward) { o throws(GradientAuditError) in
             try plan.forward.evaluate(into: out, b * outWidth + o)
           }
@@ -243,9 +274,14 @@ package final class GradientEnclosure<Values: PlanValues> {
         }
       }
       for g in part.gradients { for k in 0..<g.count { g.setZero(k) } }
+      // A fanned-out value's seed is summed from its readers' contributions.
+      for v in 1..<self.widths.count - 1 where self.isFannedOut[v] && self.needsGradient[v] {
+        for b in part.examples { for i in 0..<self.widths[v] { self.seeds[v - 1].setZero(b * self.widths[v] + i) } }
+      }
     }
-    // A layer at a time: a batch-wide layer's input rule reads every example's seed.
-    for k in stride(from: parts[0].layers.count - 1, through: firstTrainable, by: -1) {
+    // A layer at a time (its readers' contributions complete a value's seed before its own layer
+    // runs): a batch-wide layer's input rule reads every example's seed.
+    for k in stride(from: parts[0].layers.count - 1, through: firstTrainable, by: -1) where needsGradient[k + 1] {
       try inParallel { part throws(GradientAuditError) in try self.backward(layer: k, part) }
     }
     for part in parts.dropFirst() {
@@ -254,7 +290,7 @@ package final class GradientEnclosure<Values: PlanValues> {
     // The input rules ran at layers above the first trainable one; a relu's counts its kinks, a
     // max pool's its tied comparisons.
     for (k, plan) in parts[0].layers.enumerated() {
-      guard let plan, plan.inputRule != nil, k > firstTrainable, plan.block == "relu" || plan.block.hasPrefix("maxpool") else { continue }
+      guard let plan, plan.inputRule != nil, needsGradient[sources[k][0]], plan.block == "relu" || plan.block.hasPrefix("maxpool") else { continue }
       kinks[k] = parts.indices.reduce(into: (exact: 0, undecided: 0)) { found, p in
         let rule = parts[p].layers[k]!.inputRule!
         found.exact += rule.kinks - before[p][k].0
@@ -263,36 +299,56 @@ package final class GradientEnclosure<Values: PlanValues> {
     }
   }
 
-  /// Layer `k`'s parameter gradients summed over the part's examples, and its input gradient.
+  /// Layer `k`'s parameter gradients summed over the part's examples, and its inputs' gradients.
   private func backward(layer k: Int, _ part: Part) throws(GradientAuditError) {
-    guard let plan = part.layers[k] else { return }  // the identity: its seeds are shared
-    let (inWidth, outWidth) = (widths[k], widths[k + 1])
+    guard let plan = part.layers[k] else {
+      // The identity on storage: its seed is its input's unless that value has other readers.
+      let v = sources[k][0]
+      guard needsGradient[v], isFannedOut[v] else { return }
+      for b in part.examples { for i in 0..<widths[v] { seeds[v - 1].add(b * widths[v] + i, seeds[k], b * widths[v] + i) } }
+      return
+    }
+    let outWidth = widths[k + 1]
     for (slot, rule) in plan.parameterRules.enumerated() {
       let p = owner.firstIndex { $0.layer == k && $0.slot == slot }!
       try accumulateParameter(rule.plan, layer: k, part, into: part.gradients[p], shape: parameterShapes[p])
     }
-    guard k > firstTrainable, let inputRule = plan.inputRule else { return }
-    bindParameters(inputRule, layer: k, part)
-    if layouts[k].batchWide {
-      inputRule.bindIfRead(plan.inputName, to: activations[k], offset: 0)
-      if let seed = plan.seedName { inputRule.bindIfRead(seed, to: seeds[k], offset: 0) }
-      let below = seeds[k - 1]
-      for b in part.examples {
-        inputRule.setIndex(0, b)
-        try forEachIndex(layouts[k].input, of: inputRule, from: 1) { i throws(GradientAuditError) in
+    for (slot, rule) in plan.inputRules.enumerated() {
+      let v = sources[k][slot]
+      guard needsGradient[v], let inputRule = rule else { continue }
+      bindParameters(inputRule, layer: k, part)
+      let inWidth = widths[v]
+      let below = seeds[v - 1], scratch = part.scratch, summed = isFannedOut[v]
+      // Entry `i` of example `b`'s seed; one contribution of several (a fan-out) is evaluated
+      // aside, then added, in reader order.
+      func write(_ b: Int, _ i: Int) throws(GradientAuditError) {
+        if summed {
+          try inputRule.evaluate(into: scratch, i)
+          below.add(b * inWidth + i, scratch, i)
+        } else {
           try inputRule.evaluate(into: below, b * inWidth + i)
         }
       }
-      return
-    }
-    for b in part.examples {
-      inputRule.bindIfRead(plan.inputName, to: activations[k], offset: b * inWidth)
-      if let seed = plan.seedName { inputRule.bindIfRead(seed, to: seeds[k], offset: b * outWidth) }
-      let below = seeds[k - 1]
-      try forEachIndex(layouts[k].input, of: inputRule) { i throws(GradientAuditError) in
-        try inputRule.evaluate(into: below, b * inWidth + i)
+      if layouts[k].batchWide {
+        inputRule.bindIfRead(plan.inputName, to: activations[v], offset: 0)
+        if let seed = plan.seedName { inputRule.bindIfRead(seed, to: seeds[k], offset: 0) }
+        for b in part.examples {
+          inputRule.setIndex(0, b)
+          try forEachIndex(layouts[k].input, of: inputRule, from: 1) { i throws(GradientAuditError) in try write(b, i) }
+        }
+        continue
+      }
+      for b in part.examples {
+        bindOperands(inputRule, plan, layer: k, example: b)
+        if let seed = plan.seedName { inputRule.bindIfRead(seed, to: seeds[k], offset: b * outWidth) }
+        try forEachIndex(layouts[k].input, of: inputRule) { i throws(GradientAuditError) in try write(b, i) }
       }
     }
+  }
+
+  /// Binds each of layer `k`'s input operands that `formula` reads to its value at example `b`.
+  private func bindOperands(_ formula: FormulaPlan<Values>, _ plan: LayerPlans<Values>, layer k: Int, example b: Int) {
+    for (name, v) in zip(plan.operandNames, sources[k]) { formula.bindIfRead(name, to: activations[v], offset: b * widths[v]) }
   }
 
   /// `gradient += Σ_b rule(example b)` over the part's examples, at every index of the parameter
@@ -301,7 +357,7 @@ package final class GradientEnclosure<Values: PlanValues> {
     _ plan: FormulaPlan<Values>, layer k: Int, _ part: Part, into gradient: Values, shape: [Int]
   ) throws(GradientAuditError) {
     bindParameters(plan, layer: k, part)
-    let (inWidth, outWidth) = (widths[k], widths[k + 1])
+    let outWidth = widths[k + 1]
     let layerPlans = part.layers[k]!
     guard let row = shape.last else { throw GradientAuditError.invalidModel("\(plan.rule): a scalar parameter is not audited") }
     let rows = shape.dropLast().reduce(1, *)
@@ -309,7 +365,11 @@ package final class GradientEnclosure<Values: PlanValues> {
     let batchWide = layouts[k].batchWide
     if batchWide && part.examples.lowerBound != 0 { return }
     for b in batchWide ? 0..<1 : part.examples {
-      plan.bindIfRead(layerPlans.inputName, to: activations[k], offset: b * inWidth)
+      if batchWide {
+        plan.bindIfRead(layerPlans.inputName, to: activations[sources[k][0]], offset: 0)
+      } else {
+        bindOperands(plan, layerPlans, layer: k, example: b)
+      }
       if let seed = layerPlans.seedName { plan.bindIfRead(seed, to: seeds[k], offset: b * outWidth) }
       for r in 0..<rows {
         var rest = r

@@ -37,34 +37,55 @@ struct GradientErrorBound {
   static func tau(_ n: Int) -> Double { 2 * Double(n) * eta }
 
   /// The layer (position, name) that has no floating-point error model, if any: the audit refuses
-  /// such a model before it starts rather than claim nothing about it.
+  /// such a model before it starts rather than claim nothing about it. In a graph, also a value
+  /// read by more than two layers (its cotangents' Float32 sum is modelled for two).
   static func unmodelled(_ model: Sequential) -> String? {
-    if let k = model.layers.firstIndex(where: { !($0 is any GradientErrorModel) }) {
+    if let k = model.layers.firstIndex(where: { !($0 is any GradientErrorModel || $0 is any BinaryGradientErrorModel) }) {
       return "layer \(k + 1) (\(model.layers[k].name)) has no floating-point error model"
+    }
+    let uses = model.spec.graph?.uses(values: model.layers.count + 1) ?? []
+    if let v = uses.indices.first(where: { uses[$0] > 2 }) {
+      return "value \(model.spec.graph!.name(of: v)) is read \(uses[v]) times: the Float32 sum of more than two cotangents has no error model"
     }
     return model.loss is any LossErrorModel ? nil : "the loss \(type(of: model.loss).certifiedBlock) has no floating-point error model"
   }
 
   /// Per parameter (the model's order), the bound of each gradient entry: the layers' error models
-  /// run forward, then the loss's, then backward.
+  /// run forward, then the loss's, then backward. In a graph each layer reads its own values
+  /// (`ErrorPropagation.reading`), and a value read twice gets its contributions' sum
+  /// (`fanOutError`).
   /// - Throws: `GradientAuditError.invalidModel` naming a layer without an error model.
   static func bounds(model: Sequential, enclosure e: GradientEnclosure<IntervalVector>) throws(GradientAuditError) -> [[Double]] {
     if let reason = unmodelled(model) { throw .invalidModel(reason) }
-    let layers = model.layers.map { $0 as! any GradientErrorModel }
+    let sources = e.sources
     var p = ErrorPropagation(e)
-    for (k, layer) in layers.enumerated() {
-      p.errors.append(layer.forwardError(at: k, input: p.errors[k], p))
+    for (k, layer) in model.layers.enumerated() {
+      if let binary = layer as? any BinaryGradientErrorModel {
+        p.errors.append(binary.forwardError(at: k, x: sources[k][0], z: sources[k][1], p))
+      } else {
+        let view = p.reading(sources[k][0], at: k)
+        p.errors.append((layer as! any GradientErrorModel).forwardError(at: k, input: view.errors[k], view))
+      }
     }
-    var dy = (model.loss as! any LossErrorModel).seedError(logits: p.errors.last!, p)
+    // Per value, the error bounds of the contributions to its cotangent (the loss's to the last).
+    var contributions = Array(repeating: [[Double]](), count: model.layers.count + 1)
+    contributions[model.layers.count] = [(model.loss as! any LossErrorModel).seedError(logits: p.errors.last!, p)]
 
     var parameterBounds: [[Double]] = model.parameters.map { Array(repeating: .infinity, count: $0.value.count) }
     var parameterIndex: [ObjectIdentifier: Int] = [:]
     for (index, parameter) in model.parameters.enumerated() { parameterIndex[ObjectIdentifier(parameter)] = index }
-    let firstTrainable = model.layers.firstIndex { !$0.parameters.isEmpty } ?? model.layers.count
-    for k in stride(from: layers.count - 1, through: firstTrainable, by: -1) {
-      let (dx, gradients) = layers[k].backwardError(at: k, dy: dy, needsInput: k > firstTrainable, p)
-      for (parameter, bound) in zip(layers[k].parameters, gradients) { parameterBounds[parameterIndex[ObjectIdentifier(parameter)]!] = bound }
-      dy = dx
+    for k in stride(from: model.layers.count - 1, through: 0, by: -1) where e.needsGradient[k + 1] {
+      let dy = fanOutError(contributions[k + 1], sum: p.seedMagnitudes[k])
+      let reads = sources[k]
+      if let binary = model.layers[k] as? any BinaryGradientErrorModel {
+        let (dx, dz) = binary.backwardError(at: k, x: reads[0], z: reads[1], dy: dy, p)
+        for (v, bound) in zip(reads, [dx, dz]) where e.needsGradient[v] { contributions[v].append(bound) }
+        continue
+      }
+      let layer = model.layers[k] as! any GradientErrorModel
+      let (dx, gradients) = layer.backwardError(at: k, dy: dy, needsInput: e.needsGradient[reads[0]], p.reading(reads[0], at: k))
+      for (parameter, bound) in zip(layer.parameters, gradients) { parameterBounds[parameterIndex[ObjectIdentifier(parameter)]!] = bound }
+      if e.needsGradient[reads[0]] { contributions[reads[0]].append(dx) }
     }
     return parameterBounds
   }

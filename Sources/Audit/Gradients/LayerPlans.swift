@@ -15,10 +15,14 @@ struct LayerPlans<Values: PlanValues> {
   let block: String
   /// The block's input operand (`x`, or the loss's `z` / `y`).
   let inputName: String
+  /// Every input operand, in the block's order (`x`, `z` for `add` and `mul`).
+  let operandNames: [String]
   /// `y[o] = ...` (a layer) or `L = ...` (a loss).
   let forward: FormulaPlan<Values>
-  /// The rule for the input (`dense.x`), or the loss's gradient.
-  let inputRule: FormulaPlan<Values>?
+  /// The rule for each input operand (`dense.x`; `add.x`, `add.z`), or the loss's gradient.
+  let inputRules: [FormulaPlan<Values>?]
+  /// The rule for the first input.
+  var inputRule: FormulaPlan<Values>? { inputRules[0] }
   /// The seed's name in the rules (`dy`), nil for a loss.
   let seedName: String?
   /// Per parameter of the layer (in the layer's order): its operand name and rule plan.
@@ -32,7 +36,7 @@ struct LayerPlans<Values: PlanValues> {
     shapes: [String: [Int]], dimensions: [String: Int] = [:], named: [String: Rational] = [:], rules: [String: ReplayedRule], precision: Int
   ) throws(GradientAuditError) -> LayerPlans {
     let inputName = operandNames[0]
-    var inputRule: ReplayedRule?
+    var inputRules: [ReplayedRule?] = operandNames.map { _ in nil }
     var parameterRules: [(String, FormulaPlan<Values>)] = []
     var output: Definition?
     var seed: String?
@@ -40,17 +44,20 @@ struct LayerPlans<Values: PlanValues> {
       guard let rule = rules[name] else { throw GradientAuditError.certificate(rule: name, reason: "not loaded") }
       output = rule.output
       seed = rule.seed
-      if rule.variable == inputName { inputRule = rule }
+      if let slot = operandNames.firstIndex(of: rule.variable) { inputRules[slot] = rule }
     }
     guard let output else { throw GradientAuditError.invalidModel("block \(block) has no rules") }
     for name in names {
       guard let rule = rules[name] else { throw GradientAuditError.certificate(rule: name, reason: "not loaded") }
       parameterRules.append((rule.variable, try plan(rule.formula, rule: name, indices: rule.indices, rule, shapes, dimensions, named, precision)))
     }
-    let forward = try plan(output.body, rule: "\(block) (output \(output.name))", indices: output.parameters, inputRule ?? rules[ruleNames[0]]!, shapes, dimensions, named, precision)
+    let forward = try plan(output.body, rule: "\(block) (output \(output.name))", indices: output.parameters, inputRules[0] ?? rules[ruleNames[0]]!, shapes, dimensions, named, precision)
+    var planned: [FormulaPlan<Values>?] = []
+    for r in inputRules {
+      planned.append(try r.map { r throws(GradientAuditError) in try plan(r.formula, rule: r.name, indices: r.indices, r, shapes, dimensions, named, precision) })
+    }
     return LayerPlans(
-      block: block, inputName: inputName, forward: forward,
-      inputRule: try inputRule.map { r throws(GradientAuditError) in try plan(r.formula, rule: r.name, indices: r.indices, r, shapes, dimensions, named, precision) },
+      block: block, inputName: inputName, operandNames: operandNames, forward: forward, inputRules: planned,
       seedName: seed, parameterRules: parameterRules)
   }
 

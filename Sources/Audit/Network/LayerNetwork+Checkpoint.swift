@@ -18,83 +18,33 @@ extension LayerNetwork {
   ///   spec, `.nonFiniteWeight` for an infinite or NaN value.
   public init(checkpoint: Checkpoint, path: String = "<checkpoint>") throws(AuditError) {
     var reader = CheckpointArrays(arrays: checkpoint.arrays, path: path)
-    var shape = checkpoint.spec.inputShape
     var layers: [any BoundLayer] = []
-    var flattened: [Int]? = nil  // the image a flatten just turned into a vector
-    // Layer norm, softmax and attention are named first, wherever they are: the reason they are
-    // refused (no sound relaxation) outlasts the graph refusal below, and a transformer is a graph.
+    // Layer norm, softmax and attention are named first, wherever they are: their reason (no sound
+    // relaxation) says more than a refusal of another layer of a transformer would.
     if let k = checkpoint.spec.layers.firstIndex(where: { Self.transformerRefusal($0) != nil }) {
       let spec = checkpoint.spec.layers[k]
       throw AuditError.invalidArgument("\(path): layer \(k + 1) ('\(spec.text)') is not bounded by the robustness audit: "
         + Self.transformerRefusal(spec)!)
     }
-    // A graph-shaped model (residual add, mul, fan-out) is not a chain of bound layers.
-    if let k = checkpoint.spec.layers.indices.first(where: { checkpoint.spec.sources(of: $0) != [$0] }) {
-      throw AuditError.unsupportedLayer(position: k + 1, kind: checkpoint.spec.layers[k].text + " (a graph-shaped model)", tier: "robustness-audit")
-    }
-    for (position, spec) in checkpoint.spec.layers.enumerated() {
-      let width = shape.reduce(1, *)
-      let justFlattened = flattened
-      flattened = nil
-      func image() throws(AuditError) -> ImageShape {
-        guard shape.count == 3 else {
-          throw AuditError.invalidArgument("\(path): layer \(position + 1) ('\(spec.text)') needs a CxHxW image, its input has shape \(shape)")
+    if checkpoint.spec.isSequence {
+      var shape = checkpoint.spec.inputShape
+      var flattened: [Int]? = nil  // the image a flatten just turned into a vector
+      for (position, spec) in checkpoint.spec.layers.enumerated() {
+        let justFlattened = flattened
+        flattened = nil
+        if case .dropout = spec {
+          flattened = justFlattened
+          continue
         }
-        return ImageShape(channels: shape[0], height: shape[1], width: shape[2])
+        if case .flatten = spec { flattened = shape.count == 3 ? shape : nil }
+        let (layer, output) = try Self.boundLayer(spec, position: position, input: shape, flattened: justFlattened, reader: &reader, path: path)
+        layers.append(layer)
+        shape = output
       }
-      switch spec {
-      case .dropout:
-        flattened = justFlattened
-        continue
-      case .relu:
-        layers.append(ReLULayer(width: width))
-      case .dense(let units):
-        // Right after a flatten the trainer keeps W shaped [out, C, H, W]: the same row-major [out, in].
-        let (w, b) = try reader.next(spec, kind: "dense", shapes: [units] + (justFlattened ?? [width]), [units])
-        do {
-          layers.append(try DenseLayer(inputWidth: width, outputWidth: units, weights: w.value.scalars, bias: b.value.scalars))
-        } catch let .nonFiniteWeight(array, index) {
-          throw AuditError.nonFiniteWeight(array: array == "W" ? w.name : b.name, index: index)
-        }
-        shape = [units]
-      case let .conv2d(channels, kernel, stride, padding):
-        let x = try image()
-        let (w, b) = try reader.next(spec, kind: "conv2d", shapes: [channels, x.channels, kernel, kernel], [channels])
-        let conv = try SparseAffineLayer.conv2d(
-          input: x, outChannels: channels, size: kernel, stride: stride, padding: padding, kernel: w.value.scalars, bias: b.value.scalars)
-        layers.append(conv.layer)
-        shape = [conv.output.channels, conv.output.height, conv.output.width]
-      case let .depthwiseConv2d(kernel, stride, padding):
-        let x = try image()
-        let (w, b) = try reader.next(spec, kind: "depthwise", shapes: [x.channels, kernel, kernel], [x.channels])
-        let conv = try SparseAffineLayer.depthwiseConv2d(
-          input: x, size: kernel, stride: stride, padding: padding, kernel: w.value.scalars, bias: b.value.scalars)
-        layers.append(conv.layer)
-        shape = [conv.output.channels, conv.output.height, conv.output.width]
-      case let .maxpool(kernel, stride):
-        let pool = try MaxPoolLayer(input: try image(), size: kernel, stride: stride)
-        layers.append(pool)
-        shape = [pool.output.channels, pool.output.height, pool.output.width]
-      case let .avgpool(kernel, stride):
-        let pool = try SparseAffineLayer.averagePool(input: try image(), size: kernel, stride: stride)
-        layers.append(pool.layer)
-        shape = [pool.output.channels, pool.output.height, pool.output.width]
-      case .globalAvgpool:
-        let x = try image()
-        layers.append(SparseAffineLayer.globalAveragePool(input: x))
-        shape = [x.channels]
-      case .flatten:
-        flattened = shape.count == 3 ? shape : nil
-        layers.append(SparseAffineLayer.flatten(width: width))
-        shape = [width]
-      case .batchnorm:
-        let x = try image()
-        let statistics = try reader.batchNorm(spec, channels: x.channels)
-        layers.append(try SparseAffineLayer.batchNorm(
-          input: x, scale: statistics[0], shift: statistics[1], mean: statistics[2], variance: statistics[3], epsilon: BatchNorm.epsilon))
-      default:
-        throw AuditError.unsupportedLayer(position: position + 1, kind: spec.text, tier: "robustness-audit")
-      }
+    } else {
+      // A graph (residual add, fan-out): the same layers, run on a vector that carries the values
+      // read further down (`GraphLowering`).
+      layers = try GraphLowering.layers(of: checkpoint.spec, reader: &reader, path: path)
     }
     try reader.finish()
     try self.init(layers: layers)
@@ -102,8 +52,70 @@ extension LayerNetwork {
     if input.count == 3 { inputImage = ImageShape(channels: input[0], height: input[1], width: input[2]) }
   }
 
-  /// Why a transformer layer has no sound bound here, in a sentence; nil for another layer. None
-  /// of them is a monotone function of one value, which is all the relaxations here bound.
+  /// The bound layer of `spec` (layer `position`, from 0) reading a value of shape `shape`, and its
+  /// output's shape. `flattened` is the image a flatten just turned into this input, if any (a
+  /// dense layer right after one stores its weights `[out, C, H, W]`).
+  static func boundLayer(
+    _ spec: LayerSpec, position: Int, input shape: [Int], flattened justFlattened: [Int]?, reader: inout CheckpointArrays, path: String
+  ) throws(AuditError) -> (any BoundLayer, [Int]) {
+    let width = shape.reduce(1, *)
+    func image() throws(AuditError) -> ImageShape {
+      guard shape.count == 3 else {
+        throw AuditError.invalidArgument("\(path): layer \(position + 1) ('\(spec.text)') needs a CxHxW image, its input has shape \(shape)")
+      }
+      return ImageShape(channels: shape[0], height: shape[1], width: shape[2])
+    }
+    switch spec {
+    case .relu:
+      return (ReLULayer(width: width), shape)
+    case .dense(let units):
+      // Right after a flatten the trainer keeps W shaped [out, C, H, W]: the same row-major [out, in].
+      let (w, b) = try reader.next(spec, kind: "dense", shapes: [units] + (justFlattened ?? [width]), [units])
+      do {
+        return (try DenseLayer(inputWidth: width, outputWidth: units, weights: w.value.scalars, bias: b.value.scalars), [units])
+      } catch let .nonFiniteWeight(array, index) {
+        throw AuditError.nonFiniteWeight(array: array == "W" ? w.name : b.name, index: index)
+      }
+    case let .conv2d(channels, kernel, stride, padding):
+      let x = try image()
+      let (w, b) = try reader.next(spec, kind: "conv2d", shapes: [channels, x.channels, kernel, kernel], [channels])
+      let conv = try SparseAffineLayer.conv2d(
+        input: x, outChannels: channels, size: kernel, stride: stride, padding: padding, kernel: w.value.scalars, bias: b.value.scalars)
+      return (conv.layer, [conv.output.channels, conv.output.height, conv.output.width])
+    case let .depthwiseConv2d(kernel, stride, padding):
+      let x = try image()
+      let (w, b) = try reader.next(spec, kind: "depthwise", shapes: [x.channels, kernel, kernel], [x.channels])
+      let conv = try SparseAffineLayer.depthwiseConv2d(
+        input: x, size: kernel, stride: stride, padding: padding, kernel: w.value.scalars, bias: b.value.scalars)
+      return (conv.layer, [conv.output.channels, conv.output.height, conv.output.width])
+    case let .maxpool(kernel, stride):
+      let pool = try MaxPoolLayer(input: try image(), size: kernel, stride: stride)
+      return (pool, [pool.output.channels, pool.output.height, pool.output.width])
+    case let .avgpool(kernel, stride):
+      let pool = try SparseAffineLayer.averagePool(input: try image(), size: kernel, stride: stride)
+      return (pool.layer, [pool.output.channels, pool.output.height, pool.output.width])
+    case .globalAvgpool:
+      let x = try image()
+      return (SparseAffineLayer.globalAveragePool(input: x), [x.channels])
+    case .flatten:
+      return (SparseAffineLayer.flatten(width: width), [width])
+    case .batchnorm:
+      let x = try image()
+      let statistics = try reader.batchNorm(spec, channels: x.channels)
+      let layer = try SparseAffineLayer.batchNorm(
+        input: x, scale: statistics[0], shift: statistics[1], mean: statistics[2], variance: statistics[3], epsilon: BatchNorm.epsilon)
+      return (layer, shape)
+    case .layernorm, .softmax, .attentionHeads:
+      // Refused with the reason: none of them is a monotone function of one value, which is all
+      // the relaxations here bound.
+      throw AuditError.invalidArgument("\(path): layer \(position + 1) ('\(spec.text)') is not bounded by the robustness audit: "
+        + Self.transformerRefusal(spec)!)
+    default:
+      throw AuditError.unsupportedLayer(position: position + 1, kind: spec.text, tier: "robustness-audit")
+    }
+  }
+
+  /// Why a transformer layer has no sound bound here, in a sentence; nil for another layer.
   static func transformerRefusal(_ spec: LayerSpec) -> String? {
     switch spec {
     case .layernorm:
@@ -130,7 +142,7 @@ extension LayerNetwork {
 }
 
 /// A checkpoint's arrays read in order, each checked against the layer that owns it.
-private struct CheckpointArrays {
+struct CheckpointArrays {
   let arrays: [Checkpoint.StoredTensor]
   let path: String
   var position = 0

@@ -6,7 +6,7 @@ extension ReLU: GradientErrorModel {
   func forwardError(at k: Int, input: [Double], _ p: ErrorPropagation) -> [Double] { input }
 
   func backwardError(at k: Int, dy: [Double], needsInput: Bool, _ p: ErrorPropagation) -> (dx: [Double], parameters: [[Double]]) {
-    let z = p.enclosure.activations[k], input = p.errors[k], seed = p.seedMagnitudes[k]
+    let z = p.activations[k], input = p.errors[k], seed = p.seedMagnitudes[k]
     var dx = Array(repeating: 0.0, count: dy.count)
     for j in dx.indices {
       let (lo, hi) = z.doubleBounds(j)

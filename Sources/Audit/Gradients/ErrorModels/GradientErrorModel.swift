@@ -28,22 +28,38 @@ protocol LossErrorModel: Loss {
 struct ErrorPropagation {
   let batch: Int
   /// `widths[k]` is the width of layer `k`'s input; the last is the model's output width.
-  let widths: [Int]
+  var widths: [Int]
   /// `|v|` bounds of each activation (`magnitudes[k]` is layer `k`'s input).
-  let magnitudes: [[Double]]
+  var magnitudes: [[Double]]
   /// `|dy|` bounds of each layer's output gradient (`seedMagnitudes[k]` is layer `k`'s).
   let seedMagnitudes: [[Double]]
   /// The error bounds of the Float32 activations (`errors[k]` is layer `k`'s input), filled by the
   /// forward pass.
   var errors: [[Double]]
   let enclosure: GradientEnclosure<IntervalVector>
+  /// The enclosed activations (`activations[k]` is layer `k`'s input).
+  var activations: [IntervalVector]
 
   init(_ e: GradientEnclosure<IntervalVector>) {
+    activations = e.activations
     batch = e.batch
     widths = e.widths
     magnitudes = e.activations.map { v in (0..<v.count).map { v.magnitudeUpperBound($0) } }
     seedMagnitudes = e.seeds.map { v in (0..<v.count).map { v.magnitudeUpperBound($0) } }
     errors = [Array(repeating: 0, count: e.activations[0].count)]
     enclosure = e
+  }
+
+  /// The view of a graph's layer `k` that reads value `v`: its input entries (`[k]`) are value
+  /// `v`'s, its output (`[k + 1]`) and seed its own, so the one-input error models, written for
+  /// chains, read the right values. In a chain (`v == k`) it is `self`.
+  func reading(_ v: Int, at k: Int) -> ErrorPropagation {
+    guard v != k else { return self }
+    var view = self
+    view.magnitudes[k] = magnitudes[v]
+    view.errors[k] = errors[v]
+    view.widths[k] = widths[v]
+    view.activations[k] = activations[v]
+    return view
   }
 }

@@ -55,7 +55,7 @@ extension MaxPool: GradientErrorModel {
   }
 
   func backwardError(at k: Int, dy: [Double], needsInput: Bool, _ p: ErrorPropagation) -> (dx: [Double], parameters: [[Double]]) {
-    let (x, errors, seed) = (p.enclosure.activations[k], p.errors[k], p.seedMagnitudes[k])
+    let (x, errors, seed) = (p.activations[k], p.errors[k], p.seedMagnitudes[k])
     var dx = Array(repeating: 0.0, count: p.batch * inputWidth)
     forEachWindow(p.batch) { o, window in
       let bounds = window.map { x.doubleBounds($0) }
