@@ -106,7 +106,7 @@ extension MaxPoolLinearization: WindowedLinearization {
             if l == 0 { continue }
             let q = b * m + (c * output.height + i) * output.width + j
             if l >= 0 || dominates[q] {
-              let x = best[q] % input.width, y = (best[q] / input.width) % input.height
+              let y = i * layer.stride + Int(bestRow[q]), x = j * layer.stride + Int(bestColumn[q])
               out[(c * target.height + y - target.top) * target.width + x - target.left] += l
               moved += l.magnitude
             } else {
