@@ -72,7 +72,9 @@ struct MaxPoolLinearization: FastLinearization {
         bestRow.append(Int32(tap / layer.size))  // windows list their inputs row by row
         bestColumn.append(Int32(tap % layer.size))
         dominates.append(window.allSatisfy { $0 == k || input.upper[b * n + $0] <= input.lower[b * n + k] })
-        upper.append(window.map { input.upper[b * n + $0] }.max()!)
+        upper.append(window.dropFirst().reduce(input.upper[b * n + window[0]]) { value, i in
+          input.upper[b * n + i] > value ? input.upper[b * n + i] : value  // as `max()`, without an array per window
+        })
       }
     }
     self.best = best
