@@ -63,4 +63,24 @@ struct ConvolutionGeometry: Sendable {
       }
     }
   }
+
+  /// Adds `p` times output `o`'s kernel (flat `o = (k · OH + i) · OW + j`) to the inputs it reads,
+  /// `out` a full input row: the products of the row's stored entries, kernel line by kernel line.
+  func addKernel(_ p: Double, output o: Int, into out: UnsafeMutablePointer<Double>) {
+    let plane = output.height * output.width
+    let k = o / plane, i = (o % plane) / output.width, j = o % output.width
+    let pFirst = max(0, padding - i * stride), pEnd = min(size, input.height + padding - i * stride)
+    let qFirst = max(0, padding - j * stride), qEnd = min(size, input.width + padding - j * stride)
+    guard pFirst < pEnd && qFirst < qEnd else { return }
+    kernel.withUnsafeBufferPointer { weights in
+      let row = weights.baseAddress! + k * input.channels * size * size
+      for c in 0..<input.channels {
+        for pp in pFirst..<pEnd {
+          let line = out + (c * input.height + i * stride + pp - padding) * input.width + j * stride - padding
+          let taps = row + (c * size + pp) * size
+          for qq in qFirst..<qEnd { line[qq] += p * taps[qq] }
+        }
+      }
+    }
+  }
 }

@@ -105,6 +105,9 @@ extension FastBounds {
           gamma[s] = row % 2 == 0 ? layer.biasLower[i] : -layer.biasUpper[i]
         }
       }
+    } else if let shapes = windowShapes(through: k) {
+      // A convolution's outputs over conv/pool/ReLU layers: the identity rows as patches.
+      below = windowedIdentityBackward(targets: targets, through: k, shapes: shapes, nodes: nodes, workspace)
     } else {
       below = backward(rows: rows, width: m, through: k, nodes: nodes, workspace) { slice, lambda, gamma in
         for (s, row) in slice.enumerated() {

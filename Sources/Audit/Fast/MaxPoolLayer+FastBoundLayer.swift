@@ -51,6 +51,8 @@ struct MaxPoolLinearization: FastLinearization {
   let layer: MaxPoolLayer
   /// Per box and window: the input of the largest lower bound, whether it dominates, the largest upper bound.
   let best: [Int], dominates: [Bool], upper: [Double]
+  /// Per box and window: the row and column of `best` in the window, for patches.
+  let bestRow: [Int32], bestColumn: [Int32]
   /// Per box: all bounds finite, and `H ≥ max|x_i|`.
   let finite: [Bool], largest: [Double]
   /// The most windows an input belongs to.
@@ -60,16 +62,24 @@ struct MaxPoolLinearization: FastLinearization {
     self.layer = layer
     let n = input.width
     var best: [Int] = [], dominates: [Bool] = [], upper: [Double] = [], finite: [Bool] = []
+    var bestRow: [Int32] = [], bestColumn: [Int32] = []
     for b in 0..<input.count {
       finite.append((b * n..<(b + 1) * n).allSatisfy { input.lower[$0].isFinite && input.upper[$0].isFinite })
       for window in layer.windows {
-        let k = window.max { input.lower[b * n + $0] < input.lower[b * n + $1] }!
+        let tap = window.indices.max { input.lower[b * n + window[$0]] < input.lower[b * n + window[$1]] }!
+        let k = window[tap]
         best.append(k)
+        bestRow.append(Int32(tap / layer.size))  // windows list their inputs row by row
+        bestColumn.append(Int32(tap % layer.size))
         dominates.append(window.allSatisfy { $0 == k || input.upper[b * n + $0] <= input.lower[b * n + k] })
-        upper.append(window.map { input.upper[b * n + $0] }.max()!)
+        upper.append(window.dropFirst().reduce(input.upper[b * n + window[0]]) { value, i in
+          input.upper[b * n + i] > value ? input.upper[b * n + i] : value  // as `max()`, without an array per window
+        })
       }
     }
     self.best = best
+    self.bestRow = bestRow
+    self.bestColumn = bestColumn
     self.dominates = dominates
     self.upper = upper
     self.finite = finite

@@ -150,7 +150,11 @@ struct SparseAffineLinearization: FastLinearization {
         weighted += po.magnitude * map.rowAbsoluteSum[o]
         slack += po.magnitude * map.slack[o]
         if scatters {
-          for e in map.rowStart[o]..<map.rowStart[o + 1] { out[map.columns[e]] += po * map.weights[e] }
+          if let convolution = map.convolution {
+            convolution.addKernel(po, output: o, into: out)  // contiguous runs instead of the row index
+          } else {
+            for e in map.rowStart[o]..<map.rowStart[o + 1] { out[map.columns[e]] += po * map.weights[e] }
+          }
         }
       }
       let h = largest[b]

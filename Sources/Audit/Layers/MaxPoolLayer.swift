@@ -5,6 +5,8 @@ import Exact
 public struct MaxPoolLayer: Sendable {
   public let input: ImageShape
   public let output: ImageShape
+  /// The window's side and step, for the fast tier's patches (`WindowedLinearization`).
+  let size: Int, stride: Int
   /// Per output, the input indices of its window.
   let windows: [[Int]]
 
@@ -25,6 +27,8 @@ public struct MaxPoolLayer: Sendable {
     self.input = input
     self.output = output
     self.windows = windows
+    self.size = size
+    self.stride = stride
   }
 }
 
