@@ -58,11 +58,14 @@ import Testing
 
   /// Margin 0 is closed by α-CROWN, margin 1 stays open: its branch and bound must start from its
   /// own root (an earlier version took the closed margin's, whose positive bound closed every child).
-  @Test func openMarginsStartFromTheirOwnRoot() throws {
-    let search = Self.search(Self.trap)
+  /// With the targeted search off, so that branch and bound itself must decide margin 1.
+  @Test(arguments: [60, 0]) func openMarginsStartFromTheirOwnRoot(attackSteps: Int) throws {
+    var search = Self.search(Self.trap)
+    search.attackSteps = attackSteps
     let batch = BoxBatch(count: 1, width: 1, lower: Self.box.lower.map(Rounding.down), upper: Self.box.upper.map(Rounding.up))
     let verdict = search.verify(box: Self.box, batch: batch, label: 0, initial: [.nan, .nan], FastWorkspace())
     #expect(verdict.verdict == .falsified)
+    #expect((verdict.domains > 0) == (attackSteps == 0))  // found by the search before any split, or by a split's corner
     let point = try #require(verdict.counterexample).map { try! Rational(exactly: $0) }
     let logits = Self.trap.logits(at: point)
     #expect(Self.box.contains(point) && logits[2] >= logits[0])
