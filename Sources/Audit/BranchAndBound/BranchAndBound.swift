@@ -32,6 +32,10 @@ struct BranchAndBound: Sendable {
   var batchSize = 32
   /// Neurons per subdomain whose splits are tried before one is chosen (filtered smart branching).
   var candidates = 3
+  /// The targeted search per open margin before branching: random starts besides the corner and
+  /// the centre, and steps per start (a quarter of them from each batch's loosest subdomain; 0: none).
+  var attackRestarts = 2
+  var attackSteps = 60
 
   /// A subdomain of one margin row.
   struct Domain {
@@ -70,15 +74,28 @@ struct BranchAndBound: Sendable {
       if sound[s] > bounds[r] { bounds[r] = sound[s] }
       roots[s] = context.update(roots[s], rows: rows, row: s, bound: bounds[r], evaluation: optimized.evaluation)
     }
-    let marginLower = worst
+    let marginLower = worst, rootOpen = open
     open = open.filter { !(bounds[$0] > 0) }
     guard !open.isEmpty else { return ImageVerdict(verdict: .certified, marginLower: marginLower, counterexample: nil, domains: 0) }
     guard branches else { return ImageVerdict(verdict: .unknown, marginLower: marginLower, counterexample: nil, domains: 0) }
 
+    // A targeted search on each open margin, from its relaxation's minimizing corner (where the
+    // untargeted attack, following the largest wrong logit, may not go).
+    let width = lower.count
+    for r in open where attackSteps > 0 {
+      let row = rootOpen.firstIndex(of: r)!
+      let corner = Array(optimized.evaluation.minimizer[(row * width)..<((row + 1) * width)])
+      if let point = targetedCounterexample(
+        box: box, label: label, marginRow: r, starts: [corner], randomStarts: attackRestarts, steps: attackSteps, seed: UInt64(r))
+      {
+        return ImageVerdict(verdict: .falsified, marginLower: marginLower, counterexample: point.map { Double($0) }, domains: 0)
+      }
+    }
+
     // Branch and bound, the worst margin first.
     var domainCount = 0
     for r in open.sorted(by: { bounds[$0] < bounds[$1] }) {
-      var queue = [roots[open.firstIndex(of: r)!]]
+      var queue = [roots[rootOpen.firstIndex(of: r)!]]
       while !queue.isEmpty {
         guard DispatchTime.now().uptimeNanoseconds < deadline else {
           return ImageVerdict(verdict: .unknown, marginLower: marginLower, counterexample: nil, domains: domainCount)
@@ -105,16 +122,23 @@ struct BranchAndBound: Sendable {
         let childBounds = fast.relaxedMarginLowerBounds(
           childRows, marginRows: children.map { _ in r }, label: label, nodes: nodes, chain: chain, workspace)
         domainCount += children.count
+        var worstChild: (bound: Double, corner: [Double])?
         for (s, child) in children.enumerated() {
           // A parent's bound holds on its children's subdomains too.
           let bound = childBounds[s].isNaN ? child.bound : max(child.bound, childBounds[s])
           if bound > 0 { continue }
-          let width = lower.count
           let corner = Array(result.evaluation.minimizer[(s * width)..<((s + 1) * width)])
           if context.looksMisclassified(corner), let point = attack.checkedCounterexample(corner, label: label, box: box) {
             return ImageVerdict(verdict: .falsified, marginLower: marginLower, counterexample: point.map { Double($0) }, domains: domainCount)
           }
+          if bound < worstChild?.bound ?? .infinity { worstChild = (bound, corner) }
           queue.append(context.update(child, rows: childRows, row: s, bound: bound, evaluation: result.evaluation))
+        }
+        // The loosest subdomain's corner, improved by a short targeted search.
+        if attackSteps > 0, let worstChild, let point = targetedCounterexample(
+          box: box, label: label, marginRow: r, starts: [worstChild.corner], randomStarts: 0, steps: attackSteps / 4, seed: 0, centre: false)
+        {
+          return ImageVerdict(verdict: .falsified, marginLower: marginLower, counterexample: point.map { Double($0) }, domains: domainCount)
         }
       }
     }
