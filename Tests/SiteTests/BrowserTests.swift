@@ -15,10 +15,11 @@ struct BrowserTests {
     let harness = FileManager.default.temporaryDirectory.appendingPathComponent("certify-harness-\(UUID().uuidString).html")
     defer { try? FileManager.default.removeItem(at: harness) }
     try BrowserHarness.page(pages: pages).write(to: harness, atomically: true, encoding: .utf8)
+    // One browser loads every page of the site (about 200): minutes on a loaded 2-core machine.
     // file:// pages are each their own origin; the harness reads the iframes' DOM with this flag
     // (the site itself needs no flag).
     let run = try await Chromium.run(["--allow-file-access-from-files", "--enable-logging=stderr", "--v=0",
-                                "--virtual-time-budget=600000", "--dump-dom"], url: harness)
+                                "--virtual-time-budget=600000", "--dump-dom"], url: harness, seconds: 360)
     let json = try #require(run.stdout.components(separatedBy: "<pre id=\"result\">").dropFirst().first?.components(separatedBy: "</pre>").first,
                             "the harness did not finish: \(run.stderr.suffix(2000))")
     let result = try #require(try JSONSerialization.jsonObject(with: Data(json.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&").utf8)) as? [String: Any])

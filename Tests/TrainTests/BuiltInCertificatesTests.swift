@@ -10,10 +10,10 @@ struct BuiltInCertificatesTests {
   static let certificates = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("Certificates")
 
-  /// The certificates of the trainer's theorem files (`layers/…`, `cnn/…`, `maxpool/…`,
+  /// The certificates of the trainer's theorem files (`layers/…`, `cnn/…`, `maxpool…/…`,
   /// `transformer/…`, `graph/…`), relative to the store.
   static func checkedIn() throws -> [String] {
-    try ["layers", "cnn", "maxpool", "transformer", "graph"].flatMap { folder in
+    try ["layers", "cnn", "maxpool", "maxpool2_s1", "maxpool3_s1", "maxpool3_s2", "transformer", "graph"].flatMap { folder in
       try FileManager.default.contentsOfDirectory(atPath: certificates.appendingPathComponent(folder).path)
         .filter { $0.hasSuffix(".json") }.map { folder + "/" + $0 }
     }.sorted()
