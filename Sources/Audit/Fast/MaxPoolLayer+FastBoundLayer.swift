@@ -108,13 +108,28 @@ struct MaxPoolLinearization: FastLinearization {
           constantAbsolute += (l * upper[q]).magnitude
         }
       }
-      let constantTerm = (constant - outputs.error(absoluteSum: outputs.upperBoundOfNonnegative(constantAbsolute))).nextDown
-      let sumTerm = overlap > 1
-        ? (((sums.gamma * outputs.upperBoundOfNonnegative(moved)).nextUp * largest[b]).nextUp + (sums.tail * Double(n) * largest[b]).nextUp).nextUp
-        : 0
-      let g = ((gamma[s] + constantTerm).nextDown - sumTerm).nextDown
+      let g = MaxPoolLinearization.substitutedConstant(
+        gamma[s], constant: constant, constantAbsolute: constantAbsolute, moved: moved, largest: largest[b],
+        inputs: n, overlap: overlap, outputs: outputs, sums: sums)
       gamma[s] = finite[b] && g.isFinite ? g : .nan
     }
     workspace.swap(.lambda, .product)
+  }
+}
+
+extension MaxPoolLinearization {
+  /// `γ` after a max pool's substitution, rounded down: the constant part `Σ λ_o u_o` (the
+  /// outputs bounded by their upper bound) less its dot-product error, less, where windows overlap,
+  /// the error of the sums an input collects (`γ_k Σ|λ| H + τ_k n H`). One formula for the full
+  /// rows and the patch rows (`WindowedLinearizations`).
+  static func substitutedConstant(
+    _ gamma: Double, constant: Double, constantAbsolute: Double, moved: Double, largest: Double,
+    inputs n: Int, overlap: Int, outputs: DotProductError, sums: DotProductError
+  ) -> Double {
+    let constantTerm = (constant - outputs.error(absoluteSum: outputs.upperBoundOfNonnegative(constantAbsolute))).nextDown
+    let sumTerm = overlap > 1
+      ? (((sums.gamma * outputs.upperBoundOfNonnegative(moved)).nextUp * largest).nextUp + (sums.tail * Double(n) * largest).nextUp).nextUp
+      : 0
+    return ((gamma + constantTerm).nextDown - sumTerm).nextDown
   }
 }

@@ -116,11 +116,9 @@ extension MaxPoolLinearization: WindowedLinearization {
           }
         }
       }
-      let constantTerm = (constant - outputs.error(absoluteSum: outputs.upperBoundOfNonnegative(constantAbsolute))).nextDown
-      let sumTerm = overlap > 1
-        ? (((sums.gamma * outputs.upperBoundOfNonnegative(moved)).nextUp * largest[b]).nextUp + (sums.tail * Double(n) * largest[b]).nextUp).nextUp
-        : 0
-      let g = ((gamma[s] + constantTerm).nextDown - sumTerm).nextDown
+      let g = MaxPoolLinearization.substitutedConstant(
+        gamma[s], constant: constant, constantAbsolute: constantAbsolute, moved: moved, largest: largest[b],
+        inputs: n, overlap: overlap, outputs: outputs, sums: sums)
       gamma[s] = finite[b] && g.isFinite ? g : .nan
     }
     workspace.swap(.lambda, .product)
