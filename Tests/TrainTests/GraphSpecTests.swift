@@ -148,6 +148,27 @@ struct GraphSpecTests {
     }
   }
 
+  /// The step timer (TrainBenchmarks --profile) hears every layer's forward, every backward step
+  /// and each fan-out sum of a graph, and the gradients are those of an untimed step.
+  @Test func theStepTimerHearsEveryPartOfAGraphStep() throws {
+    let spec = try ModelSpec(parsing: Self.residual)
+    let (timed, plain) = (Sequential(uncheckedSpec: spec, seed: 5), Sequential(uncheckedSpec: spec, seed: 5))
+    var random = RandomSource(seed: 6)
+    var x = randomTensor([3, timed.inputWidth], &random).converted(to: Float.self)
+    let labels: [Int32] = [0, 1, 2].map { $0 % Int32(timed.outputWidth) }
+    var heard: [Sequential.StepPart: [Int]] = [:]
+    timed.stepTimer = { part, node, _ in heard[part, default: []].append(node) }
+    let losses = [timed, plain].map { model in
+      labels.withUnsafeBufferPointer { labels in x.withMatrix { model.computeGradients($0, labels: labels) } }
+    }
+    #expect(losses[0] == losses[1])
+    #expect(heard[.forward] == Array(timed.kernels.indices))
+    #expect(heard[.backward] == timed.schedule.steps.map(\.node))
+    #expect((heard[.fanOutSum] ?? []).count == timed.schedule.sums.values.filter { $0.count > 1 }.count)
+    #expect(!(heard[.fanOutSum] ?? []).isEmpty)
+    for (a, b) in zip(timed.parameters, plain.parameters) { #expect(a.gradient.scalars == b.gradient.scalars) }
+  }
+
   /// A model whose `add` reads one value twice: the value's cotangent is the sum of both.
   @Test func aValueReadTwiceByOneLayerGetsBothContributions() throws {
     let model = Sequential(uncheckedSpec: try ModelSpec(parsing: "input 2\nh = dense 2\nadd h\nloss mse\n"), seed: 2)

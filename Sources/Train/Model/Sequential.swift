@@ -1,4 +1,5 @@
 public import Certificates
+import Dispatch
 /// A model: layers applied in order, then a loss — built from a `ModelSpec`.
 ///
 /// Dense layers are initialized from the seed: He for a dense layer followed by `relu`, Glorot
@@ -62,6 +63,10 @@ public final class Sequential {
 
   /// The largest batch the workspaces currently hold.
   public private(set) var batchCapacity = 0
+  /// When set, told the time of each layer's forward and backward and of each fan-out sum, in
+  /// nanoseconds (for `TrainBenchmarks --profile`); one nil check per layer when unset.
+  package var stepTimer: ((StepPart, _ node: Int, _ nanoseconds: UInt64) -> Void)?
+  package enum StepPart { case forward, backward, fanOutSum }
 
   /// The model of `spec`, initialized from `seed`, over certified rules only.
   /// - Throws: `TrainingError.tooLarge` when the model would not fit in memory (checked before it
@@ -330,6 +335,8 @@ public final class Sequential {
     values[0] = input
     for (k, layer) in kernels.enumerated() {
       let reads = sources[k]
+      let start = stepTimer == nil ? 0 : DispatchTime.now().uptimeNanoseconds
+      defer { stepTimer?(.forward, k, DispatchTime.now().uptimeNanoseconds - start) }
       if let binary = binaryKernels[k] {
         values[k + 1] = binary.forward(values[reads[0]]!, values[reads[1]]!, training: training)
       } else {
@@ -348,12 +355,19 @@ public final class Sequential {
     cotangents[lossSlot] = gradient!
     // The schedule's steps: below the first layer with parameters there are none (the input is data).
     for step in backwardPlan {
+      var start = stepTimer == nil ? 0 : DispatchTime.now().uptimeNanoseconds
       if let terms = step.sum {
         // A fan-out: the value's cotangent is the sum of its readers' contributions.
         let total = sumSpace[step.read]!.matrix(rows: output.rows)
         BackwardPlan.add(terms.map { cotangents[$0]! }, into: total)
         cotangents[step.read] = total
+        if let stepTimer {
+          let now = DispatchTime.now().uptimeNanoseconds
+          stepTimer(.fanOutSum, step.read, now - start)
+          start = now
+        }
       }
+      defer { stepTimer?(.backward, step.node, DispatchTime.now().uptimeNanoseconds - start) }
       let dy = cotangents[step.read]!
       if let binary = binaryKernels[step.node] {
         let (dx, dz) = binary.backward(dy, needs: (step.writes[0] != nil, step.writes[1] != nil))
