@@ -109,9 +109,12 @@ import Train
       var all: [(name: String, encloses: ([Interval]) -> Bool)] = []
       for method in BoundMethod.allCases {
         // The exact tier through three folded batch norms multiplies rational enclosures with
-        // denominators of hundreds of digits (minutes in debug): it runs on the graph without them.
+        // denominators of hundreds of digits (minutes in debug): it runs on the graph without them,
+        // and at the smallest radius only (at the two larger ones, with more unstable relus, its
+        // rationals took 61 of this test's 63 s of CPU; MPFI and the fast tier, which share its
+        // code paths, still run at every radius).
         var enclosing = [("mpfi", mpfi.bounds(method, box, t))]
-        if !spec.contains("batchnorm") { enclosing.append(("exact", exact.bounds(method, box, t))) }
+        if !spec.contains("batchnorm") && epsilon == Rational(1, 100) { enclosing.append(("exact", exact.bounds(method, box, t))) }
         for (tier, b) in enclosing {
           all.append(("\(tier) \(method)", { m in m.indices.allSatisfy { b.marginLower[$0] <= m[$0].lower && m[$0].upper <= b.marginUpper[$0] } }))
         }
