@@ -130,6 +130,48 @@ struct TextbookFormTests {
     #expect(l.isDisjoint(from: r))
   }
 
+  /// `log(1 - sigmoid(x))` needs no assumption: its argument is `sigmoid(-x)`, which positivity
+  /// sees; binary cross-entropy on logits proves as written. Their wrong variants (the sign of the
+  /// first, the target's sign in the second) get true counterexamples, and a `log` of an argument
+  /// that is not positive (`1 - exp(x)`) still names its assumption.
+  @Test func logOfOneMinusSigmoidNeedsNoAssumption() throws {
+    let s = try statements("""
+      dim n
+      layer log_one_minus_sigmoid(n)
+        input x[n]
+        output y[i: n] = log(1 - sigmoid(x[i]))
+        vjp x[i] = -sigmoid(x[i]) * dy[i]
+      layer binary_cross_entropy(n)
+        input x[n]
+        param t[n]
+        output y[i: n] = -(t[i] * log(sigmoid(x[i])) + (1 - t[i]) * log(1 - sigmoid(x[i])))
+        vjp x[i] = (sigmoid(x[i]) - t[i]) * dy[i]
+      layer log_one_minus_sigmoid_wrong(n)
+        input x[n]
+        output y[i: n] = log(1 - sigmoid(x[i]))
+        vjp x[i] = sigmoid(x[i]) * dy[i]
+      layer binary_cross_entropy_wrong(n)
+        input x[n]
+        param t[n]
+        output y[i: n] = -(t[i] * log(sigmoid(x[i])) + (1 - t[i]) * log(1 - sigmoid(x[i])))
+        vjp x[i] = (sigmoid(x[i]) + t[i]) * dy[i]
+      layer log_one_minus_exp(n)
+        input x[n]
+        output y[i: n] = log(1 - exp(x[i]))
+        vjp x[i] = -exp(x[i]) / (1 - exp(x[i])) * dy[i]
+      """)
+    for right in s[0..<2] {
+      let outcome = Prover.prove(right)
+      #expect(outcome.proved, "\(right.name): \(outcome.failure.map(String.init(describing:)) ?? "")")
+    }
+    for wrong in s[2..<4] {
+      guard case let .different(_, _, found?, _)? = Prover.prove(wrong).failure else { Issue.record("\(wrong.name): no counterexample"); continue }
+      if case let .enclosure(l) = found.lhs, case let .enclosure(r) = found.rhs { #expect(l.isDisjoint(from: r)) }
+    }
+    guard case let .missingHypothesis(h)? = Prover.prove(s[4]).failure else { Issue.record("1 - exp(x) > 0 not named"); return }
+    #expect(h.contains("1 - exp(x[i]) > 0"), "\(h)")
+  }
+
   /// Powers of one base merge (`pow-merge`) and powers of products split (`pow-mul`), each with its
   /// condition: true where positivity covers it, named where it does not.
   @Test func powersOfOneBaseMerge() throws {

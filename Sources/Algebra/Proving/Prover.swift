@@ -109,8 +109,14 @@ public enum Prover {
                     direction: TensorSymbol? = nil, seed: TensorSymbol? = nil) throws -> Int {
     var left = try builder.start(lhs)
     var right = try builder.start(rhs)
+    try usePositiveForms(&left, statement, &normalizer)
     var l = try meetPowers(&left, try normalizer.normalize(&left, at: []), &normalizer)
     var r = try meetPowers(&right, try normalizer.normalize(&right, at: []), &normalizer)
+    if direction != nil {
+      // Both sides, so that a `sigmoid(-a)` written on both still meets itself.
+      if let undone = try undoPositiveForms(&left, statement, &normalizer) { l = undone }
+      if let undone = try undoPositiveForms(&right, statement, &normalizer) { r = undone }
+    }
     if let dx = direction {
       l = try straighten(&left, l, along: dx, keeping: seed, &normalizer)
       r = try straighten(&right, r, along: dx, keeping: seed, &normalizer)
