@@ -299,7 +299,7 @@ struct ModelCertificateTests {
 
   /// The schedule is refused as mis-wired, at a place whose text contains `place`.
   func expectMiswired(_ s: BackwardSchedule, formulas: [String: String] = [:], at place: String, because: String = "",
-                      sourceLocation: SourceLocation = #_sourceLocation) {
+                      sourceLocation: Testing.SourceLocation = #_sourceLocation) {
     do {
       _ = try ModelCertificate.prove(s, formulas: formulas)
       Issue.record("a mis-wired schedule was certified", sourceLocation: sourceLocation)
