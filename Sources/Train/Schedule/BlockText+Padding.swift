@@ -3,7 +3,8 @@ extension BlockText {
   /// index that is not a bound name (`x[c, p + u - P + 1, ...]` in a padded convolution,
   /// `x[c, 2*p + 1, ...]` in max pooling): such a read can fall outside the input's shape, where a
   /// block's tensor input is 0 (zero extension) but a `def` is its body. A model statement
-  /// brackets a value read this way to its shape (`ModelStatement`), so that it is 0 there too.
+  /// writes a value read this way as a sum over its own range (`ModelStatement`), so that it is 0
+  /// there too.
   func axesReadOutsideBinders(of tensor: String) -> Set<Int> {
     var axes: Set<Int> = []
     for text in [output.formula] + definitions.filter { !$0.afterOutput }.map(\.text) {

@@ -160,7 +160,7 @@ struct ModelStatement {
       try unifyDimensions()
       // A node's output is a `def`, which read outside its shape is its body; the trainer's layers
       // read 0 there (a convolution's padding), as the blocks' tensor inputs are. Where a block may
-      // read outside, the value is bracketed to its shape, so the statement is the trained model.
+      // read outside, the value is 0 outside its shape (below), so the statement is the trained model.
       let guarded = axesReadOutsideBinders()
       var tensors = ["a0[\(classes.shape(of: value(schedule.input)))]"]
       var forward: [(String, String)] = [], backward: [(String, String)] = [], theorems: [(String, String)] = []
@@ -180,12 +180,15 @@ struct ModelStatement {
         for d in text.definitions where !d.afterOutput { forward.append(("def " + BlockText.renaming(d.text, map), "node \(node.name)")) }
         let b = text.output.binders
         let formula = BlockText.renaming(text.output.formula, map)
-        let inside = (guarded[node.output] ?? []).sorted().filter { $0 < b.count }.flatMap { axis -> [String] in
-          let (i, n) = (b[axis].index, classes.name(of: "\(owner):\(b[axis].dimension)"))
-          return ["0 <= \(i)", "\(i) < \(n)"]
-        }
+        // Written as a sum over the value's own range, pinned to the index read, rather than as a
+        // bracket: the relu conditions of its body are then required only inside the range (the
+        // engine records them under the sum's guard), as the layers state them.
+        let axes = (guarded[node.output] ?? []).sorted().filter { $0 < b.count }
+        let inner = Dictionary(uniqueKeysWithValues: axes.map { (b[$0].index, b[$0].index + "_in") })
+        let range = axes.map { "\(b[$0].index)_in: \(classes.name(of: "\(owner):\(b[$0].dimension)"))" }.joined(separator: ", ")
+        let pinned = axes.map { "\(b[$0].index)_in == \(b[$0].index)" }.joined(separator: ", ")
         forward.append(("def \(node.output)[\(binders(b.map(\.index), b.map(\.dimension), owner: owner))] = "
-          + (inside.isEmpty ? formula : "[\(inside.joined(separator: ", "))] * (\(formula))"), "node \(node.name)"))
+          + (axes.isEmpty ? formula : "sum(\(range) | \(pinned)) \(BlockText.renaming(formula, inner))"), "node \(node.name)"))
         if text.output.formula.contains("eps") || text.assumptions.contains(where: { $0.contains("eps") }) { constants.insert("eps") }
         if node.block == "dropout" { constants.insert("keep") }
       }
