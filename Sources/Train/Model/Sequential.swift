@@ -113,10 +113,13 @@ public final class Sequential {
     do {
       modelCertificate = try ModelCertificate.prove(schedule, formulas: formulaBlocks)
     } catch let error as ModelCertificateError {
-      // A node the per-example statement cannot state (batch norm) leaves the model without one;
-      // anything else is a wiring the kernel does not accept, and the model is refused.
-      guard case .unsupported = error else { throw error }
-      modelCertificateGap = error.description
+      // A node the per-example statement cannot state (batch norm), or a theorem the engine did
+      // not prove without refuting it, leaves the model without one (and says why); a refuted
+      // theorem (a wiring that is not the gradient) refuses the model.
+      switch error {
+      case .unsupported, .notProved: modelCertificateGap = error.description
+      default: throw error
+      }
     }
   }
 

@@ -55,8 +55,9 @@ public struct ModelCertificate: Sendable, Equatable {
   /// Proves the statement of `schedule` (formula layers' blocks given by name in `formulas`);
   /// with `cached`, a statement proved before in this process is not proved again.
   /// - Throws: `ModelCertificateError.unsupported` for a node the statement cannot state;
-  ///   `.miswired` naming the step and parameter whose theorem is not true (with the engine's
-  ///   counterexample) or cannot be written.
+  ///   `.miswired` naming the step and parameter whose theorem is false (with the engine's
+  ///   counterexample) or cannot be written; `.notProved` where the engine found no proof and no
+  ///   counterexample.
   public static func prove(_ schedule: BackwardSchedule, formulas: [String: String] = [:], cached: Bool = true) throws -> ModelCertificate {
     let written = try ModelStatement(schedule, blocks: { try BlockText.named($0, formulas: formulas) })
     if cached, let known = cache.withLock({ $0[written.text] }) { return known }
@@ -67,7 +68,7 @@ public struct ModelCertificate: Sendable, Equatable {
       guard let statement = statements[theorem.name] else { throw ModelCertificateError.miswired(place: place, reason: "no theorem \(theorem.name)") }
       let outcome = Prover.prove(statement)
       guard let proved = outcome.theorem, outcome.failure == nil else {
-        throw ModelCertificateError.miswired(place: place, reason: outcome.failure?.description ?? "not proved")
+        throw refusal(at: place, outcome.failure)
       }
       let certificate = try Certificate(name: theorem.name, source: "<model>", theorem: proved, steps: outcome.steps)
       parameters.append(Parameter(name: theorem.route.parameter, certificate: certificate))
@@ -77,6 +78,14 @@ public struct ModelCertificate: Sendable, Equatable {
     _ = try result.verify(statement: written.text, theorems: written.theorems.map { ($0.name, $0.route.parameter) }, statements: statements)
     cache.withLock { $0[written.text] = result }
     return result
+  }
+
+  /// Why a theorem of the statement was not proved: mis-wired only where it is refuted (the engine
+  /// found a counterexample, evaluated with the real functions); any other failure is the engine's.
+  static func refusal(at place: String, _ failure: ProofFailure?) -> ModelCertificateError {
+    let reason = failure?.description ?? "not proved"
+    if case .different(_, _, .some, _) = failure { return .miswired(place: place, reason: reason) }
+    return .notProved(place: place, reason: reason)
   }
 
   /// The first node whose block makes the proof too slow to run at every model build (the

@@ -143,8 +143,25 @@ struct ModelStatement {
       zip(indices, shape).map { "\($0): \(classes.name(of: "\(owner):\($1)"))" }.joined(separator: ", ")
     }
 
+    /// For each value some block reads at an index that is not a bound name, those axes.
+    func axesReadOutsideBinders() -> [String: Set<Int>] {
+      var axes: [String: Set<Int>] = [:]
+      for (k, node) in schedule.nodes.enumerated() {
+        guard let text = texts[k] else { continue }
+        for (slot, input) in node.inputs.enumerated() {
+          axes[value(input), default: []].formUnion(text.axesReadOutsideBinders(of: text.inputs[slot].name))
+        }
+      }
+      axes[value(schedule.lossInput), default: []].formUnion(lossText.axesReadOutsideBinders(of: lossText.inputs[0].name))
+      return axes.filter { !$0.value.isEmpty }
+    }
+
     mutating func write() throws -> (String, [(name: String, route: BackwardSchedule.Route, step: Int)], [String]) {
       try unifyDimensions()
+      // A node's output is a `def`, which read outside its shape is its body; the trainer's layers
+      // read 0 there (a convolution's padding), as the blocks' tensor inputs are. Where a block may
+      // read outside, the value is 0 outside its shape (below), so the statement is the trained model.
+      let guarded = axesReadOutsideBinders()
       var tensors = ["a0[\(classes.shape(of: value(schedule.input)))]"]
       var forward: [(String, String)] = [], backward: [(String, String)] = [], theorems: [(String, String)] = []
       var named: [(name: String, route: BackwardSchedule.Route, step: Int)] = []
@@ -162,7 +179,16 @@ struct ModelStatement {
         }
         for d in text.definitions where !d.afterOutput { forward.append(("def " + BlockText.renaming(d.text, map), "node \(node.name)")) }
         let b = text.output.binders
-        forward.append(("def \(node.output)[\(binders(b.map(\.index), b.map(\.dimension), owner: owner))] = \(BlockText.renaming(text.output.formula, map))", "node \(node.name)"))
+        let formula = BlockText.renaming(text.output.formula, map)
+        // Written as a sum over the value's own range, pinned to the index read, rather than as a
+        // bracket: the relu conditions of its body are then required only inside the range (the
+        // engine records them under the sum's guard), as the layers state them.
+        let axes = (guarded[node.output] ?? []).sorted().filter { $0 < b.count }
+        let inner = Dictionary(uniqueKeysWithValues: axes.map { (b[$0].index, b[$0].index + "_in") })
+        let range = axes.map { "\(b[$0].index)_in: \(classes.name(of: "\(owner):\(b[$0].dimension)"))" }.joined(separator: ", ")
+        let pinned = axes.map { "\(b[$0].index)_in == \(b[$0].index)" }.joined(separator: ", ")
+        forward.append(("def \(node.output)[\(binders(b.map(\.index), b.map(\.dimension), owner: owner))] = "
+          + (axes.isEmpty ? formula : "sum(\(range) | \(pinned)) \(BlockText.renaming(formula, inner))"), "node \(node.name)"))
         if text.output.formula.contains("eps") || text.assumptions.contains(where: { $0.contains("eps") }) { constants.insert("eps") }
         if node.block == "dropout" { constants.insert("keep") }
       }
