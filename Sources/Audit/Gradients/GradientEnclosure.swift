@@ -34,6 +34,10 @@ public import Train
 /// than once (a fan-out) gets the sum of its readers' contributions, as the trainer's backward
 /// pass adds them (the kernel's `fan-out` rule; the sum is glue, enclosed like the batch sum).
 ///
+/// Attention reads its three operands `Q`, `K`, `V` (`[T, H, E]`) in place from its one `[T, 3D]`
+/// input (`LayerLayout.parts`, the trainer's layout): each operand's rule writes its own columns of
+/// the input's seed, so the three together give the whole seed with no sum.
+///
 /// The batch is split into `threads` contiguous parts, each evaluated by plans of its own: the
 /// examples are independent until the parameter gradients, which each part sums into its own
 /// vectors and which are then added in part order (a sum of enclosures encloses the sum). The
@@ -54,18 +58,8 @@ package final class GradientEnclosure<Values: PlanValues> {
   let isFannedOut: [Bool]
   /// Each layer's per-example shapes, in the model's order.
   let layouts: [LayerLayout]
-  /// Each layer's input operands, in its block's order (`Operand`).
-  let operands: [[Operand]]
-
-  /// An input operand of a layer: its name in the block, the value it reads, where it starts in an
-  /// example's row of that value, and its shape and strides there when it is a part of the row
-  /// (attention's Q, K and V; nil strides: the whole row, row-major).
-  struct Operand {
-    let name: String
-    let value: Int
-    let part: LayerLayout.Part?
-    var offset: Int { part?.offset ?? 0 }
-  }
+  /// Each layer's input operands, in its block's order.
+  let operands: [[LayerOperand]]
   /// `activations[0]` the inputs, `activations[k + 1]` layer `k`'s outputs (`B × widths[k + 1]`).
   package let activations: [Values]
   /// `seeds[k]`: the gradient of the batch-mean loss in layer `k`'s output (`B × widths[k + 1]`).
@@ -129,9 +123,9 @@ package final class GradientEnclosure<Values: PlanValues> {
       let (layer, layout) = pair
       // A block that reads parts of its one input (attention) names each part; otherwise the
       // first `reads` operand names are the inputs (the rest are parameters).
-      if !layout.parts.isEmpty { return layout.parts.map { Operand(name: $0.name, value: sources[k][0], part: $0) } }
+      if !layout.parts.isEmpty { return layout.parts.map { LayerOperand(name: $0.name, value: sources[k][0], part: $0) } }
       let names = LayerBlock(layer).operandNames.prefix(sources[k].count)
-      return zip(names, sources[k]).map { Operand(name: $0, value: $1, part: nil) }
+      return zip(names, sources[k]).map { LayerOperand(name: $0, value: $1, part: nil) }
     }
     self.operands = operands
     // A storage identity's output is its input's vector, and its input gradient its output
@@ -179,7 +173,7 @@ package final class GradientEnclosure<Values: PlanValues> {
 
   /// One thread's plans: each layer's, and the loss's.
   private static func plans(
-    _ model: Sequential, layouts: [LayerLayout], operands: [[Operand]], batch: Int, rules: [String: ReplayedRule], precision: Int
+    _ model: Sequential, layouts: [LayerLayout], operands: [[LayerOperand]], batch: Int, rules: [String: ReplayedRule], precision: Int
   ) throws(GradientAuditError) -> ([LayerPlans<Values>?], LayerPlans<Values>) {
     var plans: [LayerPlans<Values>?] = []
     for (k, (layer, layout)) in zip(model.layers, layouts).enumerated() {

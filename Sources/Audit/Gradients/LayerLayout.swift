@@ -85,6 +85,16 @@ struct LayerLayout: Equatable {
   }
 }
 
+/// An input operand of a layer: its name in the block, the value it reads, and its shape and
+/// place in an example's row of that value when it is a part of the row (attention's Q, K and V;
+/// nil: the whole row, in the layout's input shape).
+struct LayerOperand {
+  let name: String
+  let value: Int
+  let part: LayerLayout.Part?
+  var offset: Int { part?.offset ?? 0 }
+}
+
 /// The certified block a layer runs: its name, rules and operand names (a formula layer's are
 /// per instance: `swish.x`).
 struct LayerBlock {

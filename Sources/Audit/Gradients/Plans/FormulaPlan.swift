@@ -22,6 +22,13 @@ public import ProofKernel
 /// Subterms with no free index (in a rule: the per-example `sum(j) exp(z[j])` of softmax) are
 /// computed once per binding and cached until `invalidateCache()`.
 ///
+/// A reference to a local definition (layer norm's `xhat[t, i]`, attention's `A[h, t, s]`) reads a
+/// table: each definition the formula reaches is compiled as a plan of its own and evaluated at
+/// every index of its shape once per binding, before the formula's first evaluation (`Table`). This
+/// is the `unfold` rule's value, computed once instead of at every use; a reference outside the
+/// definition's shape, where the table cannot give the unfolded body, is an error, not 0. `pi` is an
+/// enclosure one ulp wide; `erf` and `gelu` are MPFI enclosures (`IntervalFunction`).
+///
 /// ```swift
 /// let plan = try FormulaPlan(rule.formula, rule: "dense.W", freeIndices: ["o", "i"],
 ///                            tensors: ["dy": [10], "x": [784]], dimensions: ["O": 10, "I": 784])
@@ -89,7 +96,8 @@ package final class FormulaPlan<Values: PlanValues> {
   ///   - dimensions: the size of every dimension symbol.
   ///   - named: values of named constants (none in the layer rules).
   /// - Throws: `GradientAuditError.unsupportedFormula` for what the plan does not evaluate (`D`,
-  ///   `vjp`, references, fractional powers, `erf`, `gelu`, unknown names, sums bounded only jointly).
+  ///   `vjp`, fractional powers other than halves, named constants other than `pi` without a
+  ///   value, sums bounded only jointly).
   ///   - strides: per tensor read in place from a larger one, its strides there (default: row-major
   ///     over its shape).
   package convenience init(
