@@ -57,6 +57,10 @@ struct LayerLayout: Equatable {
     output = layer.outputShape
     dimensions = (layer as? any GradientLayoutDimensions)?.extraDimensions ?? [:]
     isStorageIdentity = layer is Flatten
+    if (layer is Softmax || layer is LayerNorm), input.count == 1 {
+      // A vector is one token: `[1, n]` for the `[T, n]` rules (not a batch axis).
+      (input, output) = ([1] + input, [1] + output)
+    }
     let block = LayerBlock(layer)
     let replayed = block.ruleNames.compactMap { rules[$0] }
     if let outputRank = replayed.first?.output.parameters.count, outputRank != output.count, outputRank == 1 {
