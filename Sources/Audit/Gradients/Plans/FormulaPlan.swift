@@ -209,8 +209,8 @@ package final class FormulaPlan<Values: PlanValues> {
     accessCode.deallocate()
   }
 
-  /// The tensors the formula reads, by name.
-  package var tensorNames: [String] { tensorIDs.keys.sorted() }
+  /// The tensors the formula reads, itself or through a definition, by name (not the tables).
+  package var tensorNames: [String] { readNames.sorted() }
 
   /// Makes `name` read `vector[offset + Σ index·stride]` (row-major over its shape); invalidates the cache.
   /// - Precondition: `name` is read by the formula and the vector holds the whole tensor there.
