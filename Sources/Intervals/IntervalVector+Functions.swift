@@ -18,6 +18,12 @@ public enum IntervalFunction: Sendable, Hashable {
   /// `√x`, defined where the argument is certainly non-negative (a half-integer power
   /// `x^(p/2)` is `(√x)^p`: batch norm's `(var + eps)^(-1/2)`).
   case squareRoot
+  /// The error function, increasing: `[erf(l) rounded down, erf(u) rounded up]` (MPFR's `mpfr_erf`).
+  case erf
+  /// GELU in the erf form, `x Φ(x)` with `Φ(x) = (1 + erf(x/√2))/2`, enclosed as the interval
+  /// product of `x` and an enclosure of `Φ(x)` (sound though not monotone: every point's value is
+  /// a product of a point of `x` and a point of `Φ(x)`).
+  case gelu
 }
 
 /// Why `IntervalVector.apply` could not enclose a function on an element.
@@ -56,7 +62,29 @@ extension IntervalVector {
     case .squareRoot:
       guard certify_mpfr_sgn(certify_mpfi_left(x)) >= 0 else { throw outside("sqrt", a, i) }
       mpfi_sqrt(e, x)
+    case .erf:
+      // Through the scratch's endpoints, so that `e` may be `x`.
+      mpfr_erf(certify_mpfi_left(scratch), certify_mpfi_left(x), MPFR_RNDD)
+      mpfr_erf(certify_mpfi_right(scratch), certify_mpfi_right(x), MPFR_RNDU)
+      mpfi_set(e, scratch)
+    case .gelu:
+      gelu(e, x)
     }
+  }
+
+  /// `x Φ(x)`: the scratch holds `√2`, then `x/√2`, then `erf` of it (increasing, endpoint by
+  /// endpoint with directed roundings), then `1 + ·`; `e = x · scratch / 2`. Every step is MPFI's
+  /// outward-rounded operation or a directed MPFR rounding, so `e` contains `x Φ(x)` for every point.
+  private func gelu(_ e: UnsafeMutablePointer<__mpfi_struct>, _ x: UnsafeMutablePointer<__mpfi_struct>) {
+    let s = scratch
+    mpfi_set_ui(s, 2)
+    mpfi_sqrt(s, s)
+    mpfi_div(s, x, s)
+    mpfr_erf(certify_mpfi_left(s), certify_mpfi_left(s), MPFR_RNDD)
+    mpfr_erf(certify_mpfi_right(s), certify_mpfi_right(s), MPFR_RNDU)
+    mpfi_add_ui(s, s, 1)
+    mpfi_mul(e, x, s)
+    mpfi_div_2ui(e, e, 1)
   }
 
   private func outside(_ function: String, _ a: IntervalVector, _ i: Int) -> IntervalFunctionError {

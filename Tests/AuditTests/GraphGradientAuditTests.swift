@@ -113,21 +113,3 @@ struct GraphGradientAuditTests {
     #expect(report.verdict.hasPrefix("NO A PRIORI BOUND"))
   }
 }
-
-/// Models/vit.spec: its transformer layers are refused by name (the audit does not enclose them
-/// yet), not failed inside a plan.
-@Suite("Gradient audit of a transformer")
-struct TransformerGradientAuditRefusalTests {
-  @Test func theViTIsRefusedByItsFirstTransformerLayer() throws {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let spec = try ModelSpec(contentsOf: root.appendingPathComponent("Models/vit.spec").path)
-    let store = GradientAuditTests.store
-    let model = try Sequential(spec, seed: 1, certificates: store)
-    do {
-      _ = try GradientAuditModel(checkpoint: Checkpoint(model: model), certificates: store, path: "vit.ckpt")
-      Issue.record("the ViT was accepted")
-    } catch {
-      #expect(error.description.contains("vit.ckpt: layer 1 (patch_embed 64 7) is a transformer layer"), "\(error)")
-    }
-  }
-}

@@ -12,7 +12,7 @@ public import Train
 /// Nothing else changes: dropout holds no parameters, so the parameters keep their names and order.
 ///
 /// Layers without a floating-point error model (`GradientErrorModel`: dense, relu, sigmoid, tanh,
-/// the convolutions, pooling and flatten; not batch norm or formula layers) are audited without an
+/// the convolutions, pooling and flatten; not batch norm, formula or transformer layers) are audited without an
 /// a priori bound: the report says "NO A PRIORI BOUND" for every tensor. Batch norm is audited in
 /// training form, the gradient the trainer computes (batch statistics).
 public struct GradientAuditModel {
@@ -29,7 +29,6 @@ public struct GradientAuditModel {
     do { full = try checkpoint.makeModel(certificates: store) } catch {
       throw GradientAuditError.invalidModel("\(path): \(error)")
     }
-    if let reason = Self.transformerRefusal(full) { throw GradientAuditError.invalidModel("\(path): \(reason)") }
     var kept: [LayerSpec] = []
     var removed: [Int] = []
     // Dropout is removed (see above).
@@ -89,20 +88,6 @@ public struct GradientAuditModel {
     case .checkpoint(let checkpoint):
       try self.init(checkpoint: checkpoint, certificates: store, path: path)
     }
-  }
-
-  /// Why the audit refuses a model with transformer layers, nil otherwise: their certified
-  /// formulas use local definitions and functions (`erf`) the interval plans do not evaluate yet,
-  /// and none has a rounding model; named here rather than failing inside a plan.
-  static func transformerRefusal(_ model: Sequential) -> String? {
-    guard let k = model.spec.layers.firstIndex(where: { layer in
-      switch layer {
-      case .denseTokens, .layernorm, .softmax, .gelu, .geluTanh, .attentionHeads, .positionEmbedding, .tokenMeanpool, .patchEmbed: return true
-      default: return false
-      }
-    }) else { return nil }
-    return "layer \(k + 1) (\(model.spec.layers[k].text)) is a transformer layer: the gradient audit does not enclose"
-      + " layer norm, softmax, GELU, attention and the token layers yet (their formulas use definitions and functions its interval plans do not evaluate)"
   }
 
   init(model: Sequential, removedDropout: [Int]) {

@@ -34,6 +34,10 @@ public import Train
 /// than once (a fan-out) gets the sum of its readers' contributions, as the trainer's backward
 /// pass adds them (the kernel's `fan-out` rule; the sum is glue, enclosed like the batch sum).
 ///
+/// Attention reads its three operands `Q`, `K`, `V` (`[T, H, E]`) in place from its one `[T, 3D]`
+/// input (`LayerLayout.parts`, the trainer's layout): each operand's rule writes its own columns of
+/// the input's seed, so the three together give the whole seed with no sum.
+///
 /// The batch is split into `threads` contiguous parts, each evaluated by plans of its own: the
 /// examples are independent until the parameter gradients, which each part sums into its own
 /// vectors and which are then added in part order (a sum of enclosures encloses the sum). The
@@ -54,6 +58,8 @@ package final class GradientEnclosure<Values: PlanValues> {
   let isFannedOut: [Bool]
   /// Each layer's per-example shapes, in the model's order.
   let layouts: [LayerLayout]
+  /// Each layer's input operands, in its block's order.
+  let operands: [[LayerOperand]]
   /// `activations[0]` the inputs, `activations[k + 1]` layer `k`'s outputs (`B × widths[k + 1]`).
   package let activations: [Values]
   /// `seeds[k]`: the gradient of the batch-mean loss in layer `k`'s output (`B × widths[k + 1]`).
@@ -98,7 +104,6 @@ package final class GradientEnclosure<Values: PlanValues> {
     if let bad = batch.labels.first(where: { $0 < 0 || Int($0) >= model.outputWidth }) {
       throw GradientAuditError.data("label \(bad) is outside 0..<\(model.outputWidth)")
     }
-    if let reason = GradientAuditModel.transformerRefusal(model) { throw GradientAuditError.invalidModel(reason) }
     self.precision = precision
     self.batch = batch.count
     widths = [model.inputWidth] + model.layers.map(\.outputWidth)
@@ -114,6 +119,15 @@ package final class GradientEnclosure<Values: PlanValues> {
     self.needsGradient = needsGradient
     let layouts = model.layers.map { LayerLayout($0, rules: rules) }
     self.layouts = layouts
+    let operands = zip(model.layers, layouts).enumerated().map { k, pair in
+      let (layer, layout) = pair
+      // A block that reads parts of its one input (attention) names each part; otherwise the
+      // first `reads` operand names are the inputs (the rest are parameters).
+      if !layout.parts.isEmpty { return layout.parts.map { LayerOperand(name: $0.name, value: sources[k][0], part: $0) } }
+      let names = LayerBlock(layer).operandNames.prefix(sources[k].count)
+      return zip(names, sources[k]).map { LayerOperand(name: $0, value: $1, part: nil) }
+    }
+    self.operands = operands
     // A storage identity's output is its input's vector, and its input gradient its output
     // gradient's when it is the value's only reader (so the seeds are made top down).
     var activations = [Values(count: batch.count * widths[0], precision: precision)]
@@ -148,7 +162,7 @@ package final class GradientEnclosure<Values: PlanValues> {
     parts = try (0..<count).map { t throws(GradientAuditError) in
       let examples = (t * batch.count / count)..<((t + 1) * batch.count / count)
       let own = t == 0 ? gradients : model.parameters.map { Values(count: $0.value.count, precision: precision) }
-      let (layers, loss) = try Self.plans(model, layouts: layouts, batch: batch.count, rules: rules, precision: precision)
+      let (layers, loss) = try Self.plans(model, layouts: layouts, operands: operands, batch: batch.count, rules: rules, precision: precision)
       return Part(layers: layers, loss: loss, examples: examples, gradients: own, scratch: Values(count: widest, precision: precision))
     }
 
@@ -159,24 +173,28 @@ package final class GradientEnclosure<Values: PlanValues> {
 
   /// One thread's plans: each layer's, and the loss's.
   private static func plans(
-    _ model: Sequential, layouts: [LayerLayout], batch: Int, rules: [String: ReplayedRule], precision: Int
+    _ model: Sequential, layouts: [LayerLayout], operands: [[LayerOperand]], batch: Int, rules: [String: ReplayedRule], precision: Int
   ) throws(GradientAuditError) -> ([LayerPlans<Values>?], LayerPlans<Values>) {
     var plans: [LayerPlans<Values>?] = []
     for (k, (layer, layout)) in zip(model.layers, layouts).enumerated() {
       let kind = LayerBlock(layer)
-      // The block's input operands: the first `reads` of its operands (the rest are parameters).
-      let inputs = Array(kind.operandNames.prefix(model.spec.sources(of: k).count))
+      let inputs = operands[k].map(\.name)
       if layout.isStorageIdentity {
         plans.append(nil)
         continue
       }
       let examples = layout.batchWide ? [batch] : []
       var shapes: [String: [Int]] = ["dy": examples + layout.output]
-      for name in inputs { shapes[name] = examples + layout.input }  // a binary block's operands share a shape
+      var strides: [String: [Int]] = [:]
+      for operand in operands[k] {
+        // A binary block's operands share a shape; a part has its own, read through its strides.
+        shapes[operand.name] = examples + (operand.part?.shape ?? layout.input)
+        if let part = operand.part { strides[operand.name] = part.strides }
+      }
       for p in layer.parameters { shapes[String(p.rule.split(separator: ".").last!)] = p.shape }
       let plan = try LayerPlans<Values>.make(
         block: kind.block, ruleNames: kind.ruleNames, operandNames: inputs,
-        parameterRules: layer.parameters.map(\.rule), shapes: shapes, dimensions: layout.dimensions, named: layout.constants,
+        parameterRules: layer.parameters.map(\.rule), shapes: shapes, strides: strides, dimensions: layout.dimensions, named: layout.constants,
         rules: rules, precision: precision)
       guard plan.forward.forwardIndexCount == examples.count + layout.output.count else {
         throw GradientAuditError.invalidModel(
@@ -314,7 +332,8 @@ package final class GradientEnclosure<Values: PlanValues> {
       try accumulateParameter(rule.plan, layer: k, part, into: part.gradients[p], shape: parameterShapes[p])
     }
     for (slot, rule) in plan.inputRules.enumerated() {
-      let v = sources[k][slot]
+      let operand = operands[k][slot]
+      let v = operand.value
       guard needsGradient[v], let inputRule = rule else { continue }
       bindParameters(inputRule, layer: k, part)
       let inWidth = widths[v]
@@ -341,14 +360,19 @@ package final class GradientEnclosure<Values: PlanValues> {
       for b in part.examples {
         bindOperands(inputRule, plan, layer: k, example: b)
         if let seed = plan.seedName { inputRule.bindIfRead(seed, to: seeds[k], offset: b * outWidth) }
-        try forEachIndex(layouts[k].input, of: inputRule) { i throws(GradientAuditError) in try write(b, i) }
+        if let piece = operand.part {
+          // The parts of one value are disjoint and cover its row: each writes its own entries.
+          try forEachIndex(piece.shape, of: inputRule) { i throws(GradientAuditError) in try write(b, piece.position(i)) }
+        } else {
+          try forEachIndex(layouts[k].input, of: inputRule) { i throws(GradientAuditError) in try write(b, i) }
+        }
       }
     }
   }
 
   /// Binds each of layer `k`'s input operands that `formula` reads to its value at example `b`.
   private func bindOperands(_ formula: FormulaPlan<Values>, _ plan: LayerPlans<Values>, layer k: Int, example b: Int) {
-    for (name, v) in zip(plan.operandNames, sources[k]) { formula.bindIfRead(name, to: activations[v], offset: b * widths[v]) }
+    for o in operands[k] { formula.bindIfRead(o.name, to: activations[o.value], offset: b * widths[o.value] + o.offset) }
   }
 
   /// `gradient += Σ_b rule(example b)` over the part's examples, at every index of the parameter
@@ -411,7 +435,7 @@ extension FormulaPlan {
   /// Binds `name` when the formula reads it (a rule need not read every operand: `dense.b` reads
   /// only `dy`).
   func bindIfRead(_ name: String, to vector: Values, offset: Int) {
-    if tensorIDs[name] != nil { bind(name, to: vector, offset: offset) }
+    if readNames.contains(name) { bind(name, to: vector, offset: offset) }
   }
 
   /// The number of free indices.

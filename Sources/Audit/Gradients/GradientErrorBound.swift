@@ -40,8 +40,11 @@ struct GradientErrorBound {
   /// such a model before it starts rather than claim nothing about it. In a graph, also a value
   /// read by more than two layers (its cotangents' Float32 sum is modelled for two).
   static func unmodelled(_ model: Sequential) -> String? {
-    if let k = model.layers.firstIndex(where: { !($0 is any GradientErrorModel || $0 is any BinaryGradientErrorModel) }) {
-      return "layer \(k + 1) (\(model.layers[k].name)) has no floating-point error model"
+    // Every such layer is named (a ViT has a dozen): each is a reason on its own.
+    let missing = model.layers.indices.filter { !(model.layers[$0] is any GradientErrorModel || model.layers[$0] is any BinaryGradientErrorModel) }
+    if missing.count == 1 { return "layer \(missing[0] + 1) (\(model.layers[missing[0]].name)) has no floating-point error model" }
+    if !missing.isEmpty {
+      return "layers " + missing.map { "\($0 + 1) (\(model.layers[$0].name))" }.joined(separator: ", ") + " have no floating-point error model"
     }
     let uses = model.spec.graph?.uses(values: model.layers.count + 1) ?? []
     if let v = uses.indices.first(where: { uses[$0] > 2 }) {

@@ -19,8 +19,33 @@ struct LayerLayout: Equatable {
   /// The block's operands carry the batch as their first axis (batch norm in training form:
   /// `x[N, C, H, L]`), so one example's output reads every example.
   var batchWide = false
-  /// Named constants of the block (batch norm's `eps`, the trainer's Float32 `1e-5` exactly).
+  /// Named constants of the block (batch norm's and layer norm's `eps`, the trainer's Float32
+  /// `1e-5` exactly).
   var constants: [String: Rational] = [:]
+  /// The operands of a block that reads parts of one value, each in place: attention's `Q`, `K`
+  /// and `V` (`[T, H, E]` each) are columns `0..<D`, `D..<2D` and `2D..<3D` of its `[T, 3D]`
+  /// input (`D = H E`), token `t`'s `(h, e)` at `t·3D + offset + h·E + e`. Empty: each operand is a
+  /// whole value of shape `input`.
+  var parts: [Part] = []
+
+  /// One operand read in place from an example's row: its shape, where it starts in the row, and
+  /// the row's step along each of its axes.
+  struct Part: Equatable {
+    let name: String
+    let shape: [Int]
+    let offset: Int
+    let strides: [Int]
+
+    /// The position in the row of the operand's element at row-major position `flat`.
+    func position(_ flat: Int) -> Int {
+      var (rest, at) = (flat, offset)
+      for axis in shape.indices.reversed() {
+        at += (rest % shape[axis]) * strides[axis]
+        rest /= shape[axis]
+      }
+      return at
+    }
+  }
 
   /// The layout of `layer` for its certified rules (`rules`, by name): an elementwise block
   /// (`relu(n)`, with `x[n]`) reads an image as the flat vector it is in memory, so a shape whose
@@ -32,6 +57,10 @@ struct LayerLayout: Equatable {
     output = layer.outputShape
     dimensions = (layer as? any GradientLayoutDimensions)?.extraDimensions ?? [:]
     isStorageIdentity = layer is Flatten
+    if (layer is Softmax || layer is LayerNorm), input.count == 1 {
+      // A vector is one token: `[1, n]` for the `[T, n]` rules (not a batch axis).
+      (input, output) = ([1] + input, [1] + output)
+    }
     let block = LayerBlock(layer)
     let replayed = block.ruleNames.compactMap { rules[$0] }
     if let outputRank = replayed.first?.output.parameters.count, outputRank != output.count, outputRank == 1 {
@@ -42,7 +71,32 @@ struct LayerLayout: Equatable {
       batchWide = inputRule.indices.count == input.count + 1
     }
     if layer is BatchNorm { constants["eps"] = try! Rational(exactly: Double(BatchNorm.epsilon)) }  // finite
+    if layer is LayerNorm { constants["eps"] = try! Rational(exactly: Double(LayerNorm.epsilon)) }  // finite
+    if let embed = layer as? PatchEmbed {
+      // `y[p, q, d]`: the `[GH GW, D]` tokens are the same storage, `GH` patches down, `GW` across.
+      let patch = type(of: embed).patch
+      output = [embed.inputShape[1] / patch, embed.inputShape[2] / patch, embed.units]
+    }
+    if let attention = layer as? AttentionHeads {
+      // `O[t, h, e]` is the `[T, D]` output's storage; Q, K, V are read in place from the input.
+      let (t, h, e) = (attention.tokens, attention.heads, attention.headWidth)
+      output = [t, h, e]
+      batchWide = false  // the rules' three indices are the parts', not a batch axis and the input's two
+      parts = AttentionHeads.operandNames.enumerated().map { k, name in
+        Part(name: name, shape: [t, h, e], offset: k * h * e, strides: [3 * h * e, e, 1])
+      }
+    }
   }
+}
+
+/// An input operand of a layer: its name in the block, the value it reads, and its shape and
+/// place in an example's row of that value when it is a part of the row (attention's Q, K and V;
+/// nil: the whole row, in the layout's input shape).
+struct LayerOperand {
+  let name: String
+  let value: Int
+  let part: LayerLayout.Part?
+  var offset: Int { part?.offset ?? 0 }
 }
 
 /// The certified block a layer runs: its name, rules and operand names (a formula layer's are

@@ -33,7 +33,7 @@ struct LayerPlans<Values: PlanValues> {
   ///   - shapes: the per-example shape of every operand (`x`: `[in]`, `W`: `[out, in]`, `dy`: `[out]`).
   static func make(
     block: String, ruleNames: [String], operandNames: [String], parameterRules names: [String],
-    shapes: [String: [Int]], dimensions: [String: Int] = [:], named: [String: Rational] = [:], rules: [String: ReplayedRule], precision: Int
+    shapes: [String: [Int]], strides: [String: [Int]] = [:], dimensions: [String: Int] = [:], named: [String: Rational] = [:], rules: [String: ReplayedRule], precision: Int
   ) throws(GradientAuditError) -> LayerPlans {
     let inputName = operandNames[0]
     var inputRules: [ReplayedRule?] = operandNames.map { _ in nil }
@@ -49,12 +49,12 @@ struct LayerPlans<Values: PlanValues> {
     guard let output else { throw GradientAuditError.invalidModel("block \(block) has no rules") }
     for name in names {
       guard let rule = rules[name] else { throw GradientAuditError.certificate(rule: name, reason: "not loaded") }
-      parameterRules.append((rule.variable, try plan(rule.formula, rule: name, indices: rule.indices, rule, shapes, dimensions, named, precision)))
+      parameterRules.append((rule.variable, try plan(rule.formula, rule: name, indices: rule.indices, rule, shapes, strides, dimensions, named, precision)))
     }
-    let forward = try plan(output.body, rule: "\(block) (output \(output.name))", indices: output.parameters, inputRules[0] ?? rules[ruleNames[0]]!, shapes, dimensions, named, precision)
+    let forward = try plan(output.body, rule: "\(block) (output \(output.name))", indices: output.parameters, inputRules[0] ?? rules[ruleNames[0]]!, shapes, strides, dimensions, named, precision)
     var planned: [FormulaPlan<Values>?] = []
     for r in inputRules {
-      planned.append(try r.map { r throws(GradientAuditError) in try plan(r.formula, rule: r.name, indices: r.indices, r, shapes, dimensions, named, precision) })
+      planned.append(try r.map { r throws(GradientAuditError) in try plan(r.formula, rule: r.name, indices: r.indices, r, shapes, strides, dimensions, named, precision) })
     }
     return LayerPlans(
       block: block, inputName: inputName, operandNames: operandNames, forward: forward, inputRules: planned,
@@ -62,7 +62,7 @@ struct LayerPlans<Values: PlanValues> {
   }
 
   private static func plan(
-    _ term: Term, rule: String, indices: [String], _ certified: ReplayedRule, _ shapes: [String: [Int]],
+    _ term: Term, rule: String, indices: [String], _ certified: ReplayedRule, _ shapes: [String: [Int]], _ strides: [String: [Int]],
     _ extra: [String: Int], _ named: [String: Rational], _ precision: Int
   ) throws(GradientAuditError) -> FormulaPlan<Values> {
     // Shapes give most dimensions; the layout gives those only index arithmetic mentions.
@@ -75,7 +75,9 @@ struct LayerPlans<Values: PlanValues> {
       }
       used[name] = shape
     }
-    return try FormulaPlan(term, rule: rule, freeIndices: indices, tensors: used, dimensions: dimensions, named: named, precision: precision)
+    return try FormulaPlan(
+      term, rule: rule, freeIndices: indices, tensors: used, dimensions: dimensions, named: named, precision: precision,
+      strides: strides.filter { used[$0.key] != nil })
   }
 
   /// Each dimension's size, from the declared shapes of the rule's tensors (`W[O, I]`) and the

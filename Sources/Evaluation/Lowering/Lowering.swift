@@ -25,6 +25,10 @@ public struct Lowering {
   /// Whether a reference is unfolded (the trainer) or refused (the gradient audit, which
   /// evaluates layer outputs itself).
   public let unfoldsReferences: Bool
+  /// Whether a reference `d[args]` is read from a table of `d`'s values (an access of the tensor
+  /// `Lowering.tableName(d)` with `d`'s shape), which the back end fills once per binding (the
+  /// gradient audit's memoized definitions). Takes precedence over `unfoldsReferences`.
+  public let tabulatesReferences: Bool
   /// The number of slots handed out: a back end's slot array needs this many entries.
   public private(set) var slotCount = 0
   private var memo: [Key: LoweredTerm] = [:]
@@ -35,10 +39,14 @@ public struct Lowering {
     let reads: [Int]
   }
 
-  public init(dimensions: [String: Int], unfoldsReferences: Bool = true) {
+  public init(dimensions: [String: Int], unfoldsReferences: Bool = true, tabulatesReferences: Bool = false) {
     self.dimensions = dimensions
     self.unfoldsReferences = unfoldsReferences
+    self.tabulatesReferences = tabulatesReferences
   }
+
+  /// The tensor name a tabulated reference to `d` reads: not an identifier, so no tensor's.
+  public static func tableName(_ d: Definition) -> String { "definition \(d.name)" }
 
   /// A fresh index slot (for a free index of the term to lower).
   public mutating func newSlot() -> Int {
@@ -87,6 +95,10 @@ public struct Lowering {
       return .power(try lower(base, scope), q)
     case let .apply(f, argument):
       return .apply(f, try lower(argument, scope))
+    case let .reference(d, arguments) where tabulatesReferences:
+      let shape = try d.shape.map { e throws(LoweringError) in try affine(e, [:]).constant }
+      let lowered = try arguments.map { e throws(LoweringError) in try affine(e, scope) }
+      return .access(LoweredAccess(tensor: Lowering.tableName(d), shape: shape, indices: lowered))
     case let .reference(d, arguments):
       guard unfoldsReferences else { throw LoweringError.reference(d.name) }
       let body: Term

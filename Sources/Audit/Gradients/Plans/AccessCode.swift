@@ -12,11 +12,15 @@ struct AccessCode {
   private(set) var code: [Int] = []
 
   /// Appends `access` of tensor `id`; returns where it starts.
-  mutating func append(tensor id: Int, _ access: LoweredAccess) -> Int {
+  /// `strides` replaces the row-major strides of the access's shape (a tensor read in place from
+  /// a larger one).
+  mutating func append(tensor id: Int, _ access: LoweredAccess, strides: [Int]? = nil) -> Int {
     let start = code.count
+    let strides = strides ?? access.strides
+    precondition(strides.count == access.shape.count, "AccessCode: \(strides.count) strides for a rank-\(access.shape.count) tensor")
     code += [id, access.indices.count]
     for (axis, index) in access.indices.enumerated() {
-      code += [access.shape[axis], access.strides[axis], index.constant, index.slots.count]
+      code += [access.shape[axis], strides[axis], index.constant, index.slots.count]
       for (slot, coefficient) in zip(index.slots, index.coefficients) { code += [slot, coefficient] }
     }
     return start

@@ -31,6 +31,7 @@ package final class DoubleValues: PlanValues {
   @inline(__always) package func setZero(_ k: Int) { values[k] = 0 }
   package func set(_ k: Int, to value: Rational) { values[k] = Double(value) }
   package func set(_ k: Int, to value: Float) { values[k] = Double(value) }
+  package func setPi(_ k: Int) { values[k] = Double.pi }
   package func set(_ k: Int, _ w: Float, plus h: Rational, times v: Float) { values[k] = Double(w) + Double(h) * Double(v) }
   @inline(__always) package func copy(_ k: Int, from other: DoubleValues, _ j: Int) { values[k] = other.values[j] }
   @inline(__always) package func add(_ k: Int, _ a: DoubleValues, _ i: Int) { values[k] += a.values[i] }
@@ -77,6 +78,8 @@ package final class DoubleValues: PlanValues {
     case .squareRoot:
       guard x >= 0 else { throw .outsideDomain(function: "sqrt", lower: x, upper: x) }
       values[k] = x.squareRoot()
+    case .erf: values[k] = erf(x)
+    case .gelu: values[k] = x * (1 + erf(x / 2.0.squareRoot())) / 2
     }
   }
 

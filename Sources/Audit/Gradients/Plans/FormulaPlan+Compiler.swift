@@ -26,11 +26,19 @@ extension FormulaPlan {
     var tensorOrder: [String] = []
     var accesses = AccessCode()
 
-    init(rule: String, dimensions: [String: Int], named: [String: Rational], tensorShapes: [String: [Int]]) {
+    /// Per tensor read in place from a larger one, its strides there (attention's Q, K and V, each
+    /// `[T, H, E]` inside the `[T, 3HE]` rows of its input).
+    let strides: [String: [Int]]
+    /// Constant slots holding π (set by the storage, not from a rational).
+    var piSlots: [Int] = []
+
+    init(rule: String, dimensions: [String: Int], named: [String: Rational], tensorShapes: [String: [Int]], strides: [String: [Int]] = [:]) {
       self.rule = rule
       self.named = named
       self.tensorShapes = tensorShapes
-      self.lowering = Lowering(dimensions: dimensions, unfoldsReferences: false)
+      self.strides = strides
+      // A reference reads a table the plan fills once per binding (`FormulaPlan.Table`).
+      self.lowering = Lowering(dimensions: dimensions, unfoldsReferences: false, tabulatesReferences: true)
     }
 
     func unsupported(_ reason: String) -> GradientAuditError { .unsupportedFormula(rule: rule, reason: reason) }
@@ -78,8 +86,11 @@ extension FormulaPlan {
       case .constant(let r):
         return constant(r)
       case .named(let name):
-        guard let value = named[name] else { throw unsupported("no value for the named constant \(name)") }
-        return constant(value)
+        if let value = named[name] { return constant(value) }
+        guard name == "pi" else { throw unsupported("no value for the named constant \(name)") }
+        constants.append(Rational(0))  // a placeholder: the storage sets π there
+        piSlots.append(constants.count - 1)
+        return .constant(constants.count - 1)
       case .access(let access):
         guard let shape = tensorShapes[access.tensor] else { throw unsupported("no values for the tensor \(access.tensor)") }
         guard access.shape == shape else {
@@ -93,7 +104,9 @@ extension FormulaPlan {
           tensorIDs[access.tensor] = id
           tensorOrder.append(access.tensor)
         }
-        return .access(accesses.append(tensor: id, access))
+        let start = accesses.append(tensor: id, access, strides: strides[access.tensor])
+        // A definition's table is read only inside its shape (`Node.table`).
+        return access.tensor.hasPrefix("definition ") ? .table(start) : .access(start)
       case .bracket(let constraints):
         return .bracket(constraints)
       case let .sum(loop, body):
@@ -124,7 +137,8 @@ extension FormulaPlan {
         case .tanh: return .apply(.tanh, a)
         case .sigmoid: return .apply(.sigmoid, a)
         case .step: return .step(a)
-        case .erf, .gelu: throw unsupported("no enclosure of \(f.rawValue) in the plan")
+        case .erf: return .apply(.erf, a)
+        case .gelu: return .apply(.gelu, a)
         }
       }
     }
@@ -132,7 +146,7 @@ extension FormulaPlan {
     /// Scratch elements a node needs below its own depth.
     func depth(of node: Node) -> Int {
       switch node {
-      case .constant, .access, .bracket: return 0
+      case .constant, .access, .table, .bracket: return 0
       case .sum(_, let body): return 1 + depth(of: body)
       case .add(let ns): return 1 + (ns.map { depth(of: $0) }.max() ?? 0)
       case .mul(let ns): return ns.enumerated().map { 1 + $0.offset + depth(of: $0.element) }.max() ?? 0

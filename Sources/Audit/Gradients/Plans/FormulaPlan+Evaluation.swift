@@ -13,6 +13,15 @@ extension FormulaPlan {
     case .access(let start):
       return locate(start) ?? zero  // outside the shape: 0
 
+    case .table(let start):
+      // Unfolded, a reference outside its definition's parameters' ranges is the body there, not
+      // 0: the table cannot say, so the plan refuses rather than read 0.
+      guard let l = locate(start) else {
+        let name = tensorName(AccessCode.tensor(accessCode, start))
+        throw GradientAuditError.unsupportedFormula(rule: rule, reason: "a reference to \(name) outside its table's shape")
+      }
+      return l
+
     case .bracket(let constraints):
       for c in constraints where !c.holds(slots) { return zero }
       return Location(vector: constants, index: 1)
@@ -113,12 +122,12 @@ extension FormulaPlan {
   @inline(__always)
   func locate(_ start: Int) -> Location? {
     let id = AccessCode.tensor(accessCode, start)
-    guard let vector = boundVectors[id] else { preconditionFailure("\(rule): tensor \(tensorOrder(id)) is not bound") }
+    guard let vector = boundVectors[id] else { preconditionFailure("\(rule): tensor \(tensorName(id)) is not bound") }
     guard let offset = AccessCode.offset(accessCode, start, slots) else { return nil }
     return Location(vector: vector.takeUnretainedValue(), index: boundOffsets[id] + offset)
   }
 
-  private func tensorOrder(_ id: Int) -> String { tensorIDs.first { $0.value == id }?.key ?? "#\(id)" }
+  func tensorName(_ id: Int) -> String { tensorIDs.first { $0.value == id }?.key ?? "#\(id)" }
 
   /// `scratch[d] += body` over the integer points of the loop from `level` on (the outer
   /// constraints already hold); every constraint of the guard is attached to a level, so each

@@ -21,6 +21,8 @@ package protocol PlanValues: AnyObject, SendableMetatype {
   func set(_ k: Int, to value: Float)
   /// `self[k] = w + h·v`: a perturbed parameter.
   func set(_ k: Int, _ w: Float, plus h: Rational, times v: Float)
+  /// `self[k] = π`: an enclosure one ulp wide (MPFI), or the nearest Double.
+  func setPi(_ k: Int)
   /// `self[k] = other[j]`.
   func copy(_ k: Int, from other: Self, _ j: Int)
   /// `self[k] += a[i]`.
@@ -55,4 +57,6 @@ extension IntervalVector: PlanValues {
   }
 
   package func setUnitInterval(_ k: Int) { set(k, lower: 0, upper: 1) }
+
+  package func setPi(_ k: Int) { set(k, to: Interval.pi(precision: precision)) }
 }
