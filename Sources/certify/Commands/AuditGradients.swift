@@ -19,8 +19,10 @@ struct AuditGradients: ParsableCommand {
       inputs are the trainer's Float32 features (pixel / 255 rounded to Float32). Dropout is \
       removed (the identity at evaluation). Finite-difference checks compare random directional \
       derivatives with enclosed difference quotients. --model takes a checkpoint of 'certify \
-      train' (an MLP or a CNN) or a NumPy .npz (dense/ReLU, softmax \
-      cross-entropy). Docs/Audits.md, "Gradient audit".
+      train' (an MLP, a CNN, a graph-shaped model such as the ResNet, or a transformer such as \
+      the ViT; layers without a rounding model are named and the verdict says NO A PRIORI \
+      BOUND) or a NumPy .npz (dense/ReLU, softmax cross-entropy). Docs/Audits.md, "Gradient \
+      audit".
       """)
 
   @Option(help: "The network: a checkpoint written by 'certify train --out', or a NumPy .npz.")
