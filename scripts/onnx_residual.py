@@ -199,6 +199,12 @@ def write_property(lo, hi, label, classes, path):
 def decide(args, what, steps, p, model_path, boxes, image, classes):
     """Each box's robustness property decided by certify (two tiers) and by the complete method."""
     reference = dense_steps(steps, p, image)
+    # The reference (convolutions unrolled) computes what ONNX Runtime computes.
+    points = np.concatenate([np.random.default_rng(1).uniform(lo, hi, (20, len(lo))) for lo, hi in boxes])
+    ort_z = base.run_ort(model_path, points.astype(np.float32)).astype(np.float64)
+    ref_z = interval(reference, points, points, np.eye(classes))[0]
+    check(np.max(np.abs(ort_z - ref_z)) <= 1e-4 * max(1, np.max(np.abs(ref_z))),
+          f"{what}: ONNX Runtime and the float64 reference agree at {len(points)} points ({np.max(np.abs(ort_z - ref_z)):.2g})")
     counts = {}
     for number, (lo, hi) in enumerate(boxes):
         centre = (lo + hi) / 2
