@@ -32,6 +32,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import onnx_interop as base  # noqa: E402  (its checks, loaders and ONNX helpers)
 from onnx_interop import check, helper, jax, jnp, onnx, numpy_helper, TensorProto  # noqa: E402
+from onnx_reference import complete, dense_steps, interval  # noqa: E402
 
 # The networks, one description for JAX, ONNX and the reference: a list of steps over named
 # values; `x` is the input, the last step's output the logits. Kinds: ("dense", W [out, in], b),
@@ -98,93 +99,6 @@ def to_onnx(steps, p, path, input_shape, classes, softmax=False):
     model.ir_version = 8
     onnx.checker.check_model(model, full_check=True)
     onnx.save(model, path)
-
-
-# The complete reference: every convolution unrolled to a dense matrix, then interval bounds over
-# boxes, split until each is decided or smaller than `tiny`.
-
-def dense_steps(steps, p, image):
-    """The same network with convolutions and flattens as dense matrices over flattened values."""
-    out, shapes = [], {"x": image}
-    shape = image
-    for name, kind, *args in steps:
-        if kind == "conv":
-            k, c, stride, pad = args
-            w = np.asarray(p[k], np.float64)
-            size = int(np.prod(shape))
-            basis = np.eye(size).reshape((size,) + shape)
-            columns = np.asarray(jax.lax.conv_general_dilated(basis, w, (stride, stride), ((pad, pad), (pad, pad)),
-                                                              dimension_numbers=("NCHW", "OIHW", "NCHW")))
-            shape = columns.shape[1:]
-            matrix = columns.reshape(size, -1).T
-            bias = np.repeat(np.asarray(p[c], np.float64), shape[1] * shape[2])
-            out.append((name, "dense", matrix, bias))
-        elif kind == "dense":
-            out.append((name, "dense", np.asarray(p[args[0]], np.float64), np.asarray(p[args[1]], np.float64)))
-            shape = (p[args[0]].shape[0],)
-        elif kind == "flatten":
-            out.append((name, "alias"))
-        else:
-            out.append((name, kind, *args))
-        shapes[name] = shape
-    return out
-
-
-def interval(steps, lo, hi, fold):
-    """Bounds of fold · logits over each box [lo, hi] (rows of a batch), float64, fold folded into
-    the last dense layer."""
-    values = {"x": (lo, hi)}
-    v = (lo, hi)
-    for index, (name, kind, *args) in enumerate(steps):
-        if kind == "dense":
-            w, b = args
-            if index == len(steps) - 1:
-                w, b = fold @ w, fold @ b
-            centre, radius = (v[0] + v[1]) / 2, (v[1] - v[0]) / 2
-            c, r = centre @ w.T + b, radius @ np.abs(w).T
-            v = (c - r, c + r)
-        elif kind == "relu":
-            v = (np.maximum(v[0], 0), np.maximum(v[1], 0))
-        elif kind == "add":
-            o = values[args[0]]
-            v = (v[0] + o[0], v[1] + o[1])
-        values[name] = v
-    return v
-
-
-def complete(steps, lo, hi, rows, tiny=1e-7, budget=400000):
-    """Whether some point of the box makes some row of `rows · logits` >= 0: "sat" (a point with a
-    value above 1e-9), "unsat" (every box bounded below -1e-9), or "boundary" (undecided to the
-    tolerance, or the budget of boxes spent)."""
-    free = hi > lo
-    boxes = [(lo[None, :], hi[None, :])]
-    spent = 0
-    while boxes:
-        blo, bhi = boxes.pop()
-        spent += len(blo)
-        if spent > budget:
-            return "boundary"
-        mid = (blo + bhi) / 2
-        point = interval(steps, mid, mid, rows)[0]
-        if np.any(point.max(axis=1) > 1e-9):
-            return "sat"
-        upper = interval(steps, blo, bhi, rows)[1].max(axis=1)
-        open_ = upper >= -1e-9
-        if not np.any(open_):
-            continue
-        blo, bhi = blo[open_], bhi[open_]
-        width = np.where(free, bhi - blo, -1)
-        axis = np.argmax(width, axis=1)
-        if np.any(width[np.arange(len(axis)), axis] < tiny):
-            return "boundary"
-        cut = (blo[np.arange(len(axis)), axis] + bhi[np.arange(len(axis)), axis]) / 2
-        left_hi, right_lo = bhi.copy(), blo.copy()
-        left_hi[np.arange(len(axis)), axis] = cut
-        right_lo[np.arange(len(axis)), axis] = cut
-        for chunk in range(0, len(blo), 4096):
-            boxes.append((np.concatenate([blo[chunk:chunk + 4096], right_lo[chunk:chunk + 4096]]),
-                          np.concatenate([left_hi[chunk:chunk + 4096], bhi[chunk:chunk + 4096]])))
-    return "unsat"
 
 
 def write_property(lo, hi, label, classes, path):
