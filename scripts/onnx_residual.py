@@ -125,7 +125,7 @@ def decide(args, what, steps, p, model_path, boxes, image, classes):
         label = int(np.argmax(interval(reference, centre[None, :], centre[None, :], np.eye(classes))[0]))
         rows = np.delete(np.eye(classes), label, axis=0) - np.eye(classes)[label]
         truth = complete(reference, lo, hi, rows)
-        path = os.path.join(args.work, f"{what}_{number}.vnnlib")
+        path = os.path.join(args.work, f"{what.replace(' ', '-')}-{number}.vnnlib")
         write_property(lo, hi, label, classes, path)
         for tier in ("mpfi", "fast"):
             verdict = json.loads(base.certify(args, "audit", "vnnlib", "--model", model_path, "--property", path,
@@ -159,7 +159,7 @@ def tiny_networks(args):
     path = os.path.join(args.work, "tiny-residual-mlp.onnx")
     to_onnx(mlp, p, path, [2], 3)
     boxes = []
-    for _ in range(10):
+    for _ in range(8):
         c, half = rng.uniform(0.1, 0.9, 2), rng.uniform(0.01, 0.15)
         boxes.append((np.clip(c - half, 0, 1), np.clip(c + half, 0, 1)))
     decide(args, "tiny residual MLP", mlp, p, path, boxes, (2,), 3)
@@ -176,7 +176,7 @@ def tiny_networks(args):
     path = os.path.join(args.work, "tiny-residual-cnn.onnx")
     to_onnx(cnn, p, path, [1, 7, 7], 10)
     boxes = []
-    for image in range(10):
+    for image in range(8):
         lo = hi = small[image].astype(np.float64)
         free = rng.choice(49, 2, replace=False)
         lo, hi = lo.copy(), hi.copy()
