@@ -50,6 +50,7 @@ test: deps python-deps
 	.build/debug/certify prove --all --check
 	.build/debug/certify check
 	python3 scripts/onnx_interop.py --certify .build/debug/certify --work .build/onnx-interop
+	python3 scripts/onnx_residual.py --certify .build/debug/certify --work .build/onnx-interop
 	scripts/run-examples
 
 # The proof explorer: every statement, its proof step by step, the models (Docs/Site.md). Open

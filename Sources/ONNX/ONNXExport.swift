@@ -2,7 +2,9 @@ import Foundation
 public import Train
 
 /// A checkpoint written as an ONNX model (opset 13): the network up to its logits, weights bit for
-/// bit, batch axis symbolic (`N`).
+/// bit, batch axis symbolic (`N`). A graph-shaped model (Docs/Training.md, "Graph-shaped models")
+/// is written as its graph: `add` as `Add` and `mul` as `Mul` of the two values, a value read by
+/// several layers read by several nodes.
 ///
 /// The loss is not part of the model: a classifier's output is its logits (apply a softmax for
 /// probabilities). Dropout is the identity in inference and is left out; batch normalisation is
@@ -27,16 +29,18 @@ public struct ONNXExport {
     graph.name = name
     var builder = GraphBuilder(arrays: checkpoint.arrays)
     graph.input = [Self.valueInfo("input", [-1] + checkpoint.spec.inputShape)]
-    var shape = checkpoint.spec.inputShape
-    // A graph-shaped model's layers do not all read the one before: not exported yet.
-    if let k = checkpoint.spec.layers.indices.first(where: { checkpoint.spec.sources(of: $0) != [$0] }) {
-      throw .notExportable(layer: k + 1, text: checkpoint.spec.layers[k].text, reason: "graph-shaped models (names, from, add, mul) are not exported yet")
+    let spec = checkpoint.spec
+    let shapes = [spec.inputShape] + spec.shapes  // by value: 0 the input, k + 1 layer k's output
+    // The ONNX name of each value; a graph's named values keep their spec names where no
+    // generated name (`layer<k>`, `layer<k>_pool`, the parameters') can clash with them.
+    var names = ["input"]
+    for (k, layer) in spec.layers.enumerated() {
+      let reads = spec.sources(of: k)
+      let given = spec.graph?.names[k + 1].flatMap { $0.hasPrefix("layer") || $0 == "logits" ? nil : $0 }
+      names.append(try builder.add(layer, position: k + 1, input: shapes[reads[0]], reads: reads.map { names[$0] }, output: given))
     }
-    for (index, layer) in checkpoint.spec.layers.enumerated() {
-      try builder.add(layer, position: index + 1, input: shape)
-      shape = (try? layer.outputShape(input: shape).get()) ?? shape
-    }
-    builder.rename(lastTo: "logits")
+    let shape = shapes.last!
+    builder.rename(names.last!, to: "logits")
     graph.node = builder.nodes
     graph.initializer = builder.initializers
     graph.output = [Self.valueInfo("logits", [-1] + shape)]

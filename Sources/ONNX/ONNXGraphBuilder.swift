@@ -1,18 +1,24 @@
 import Train
 
-/// The nodes and initializers of an exported graph, one layer at a time. Values are named `x1`,
-/// `x2`, ... after the layer that writes them; weights `<parameter name>` as the trainer names them.
+/// The nodes and initializers of an exported graph, one layer at a time. Values are named
+/// `layer1`, `layer2`, ... after the layer that writes them (or the spec's name for the value, in
+/// a graph-shaped model); weights `<parameter name>` as the trainer names them.
 struct GraphBuilder {
   private var arrays: ArraySlice<Checkpoint.StoredTensor>
   private(set) var nodes: [Onnx_NodeProto] = []
   private(set) var initializers: [Onnx_TensorProto] = []
+  /// The value the next node reads: the last one written.
   private var current = "input"
 
   init(arrays: [Checkpoint.StoredTensor]) { self.arrays = arrays[...] }
 
-  mutating func add(_ layer: LayerSpec, position: Int, input: [Int]) throws(ONNXError) {
+  /// Writes `layer` reading the values named `reads` (of shapes `input` for the first), its output
+  /// named `output` (`layer<position>` unless given); returns the name of the value it writes
+  /// (its input's, for a dropout).
+  mutating func add(_ layer: LayerSpec, position: Int, input: [Int], reads: [String], output: String? = nil) throws(ONNXError) -> String {
     func refuse(_ reason: String) -> ONNXError { .notExportable(layer: position, text: layer.text, reason: reason) }
-    let name = "layer\(position)"
+    let name = output ?? "layer\(position)"
+    current = reads[0]
     switch layer {
     case .dense(let units):
       let (w, b) = try take(2, refuse).pair
@@ -21,9 +27,9 @@ struct GraphBuilder {
     case .relu: emit("Relu", name, [current])
     case .sigmoid: emit("Sigmoid", name, [current])
     case .tanh: emit("Tanh", name, [current])
-    case .dropout: return
-    case .add, .mul:
-      throw refuse("graph-shaped models (add, mul) are not exported yet")
+    case .dropout: return current
+    case .add: emit("Add", name, reads)
+    case .mul: emit("Mul", name, reads)
     case .formula(let formula):
       throw refuse("formula layer '\(formula.name)' has no ONNX operator")
     case .denseTokens, .layernorm, .softmax, .gelu, .geluTanh, .attentionHeads, .positionEmbedding, .tokenMeanpool, .patchEmbed:
@@ -42,7 +48,7 @@ struct GraphBuilder {
       emit("AveragePool", name, [current], lists: Self.window(kernel, stride, 0))
     case .globalAvgpool:
       // ONNX keeps C x 1 x 1; Certify's layer gives the vector of C values.
-      emit("GlobalAveragePool", name + "_pool", [current])
+      emit("GlobalAveragePool", "layer\(position)_pool", [current])
       emit("Flatten", name, [current], ints: ["axis": 1])
     case .flatten:
       emit("Flatten", name, [current], ints: ["axis": 1])
@@ -51,12 +57,15 @@ struct GraphBuilder {
       emit("BatchNormalization", name, [current] + stored.map { constant($0, shape: [input[0]]) },
            floats: ["epsilon": BatchNorm.epsilon])
     }
+    return current
   }
 
-  /// Names the last node's output (the graph's output).
-  mutating func rename(lastTo output: String) {
-    guard !nodes.isEmpty else { return }
-    nodes[nodes.count - 1].output = [output]
+  /// Renames the value `old` (the model's output) to `new` wherever a node writes or reads it.
+  mutating func rename(_ old: String, to new: String) {
+    for k in nodes.indices {
+      nodes[k].output = nodes[k].output.map { $0 == old ? new : $0 }
+      nodes[k].input = nodes[k].input.map { $0 == old ? new : $0 }
+    }
   }
 
   private static func window(_ kernel: Int, _ stride: Int, _ padding: Int) -> [String: [Int]] {

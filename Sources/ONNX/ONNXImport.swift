@@ -5,8 +5,10 @@ public import Train
 /// An ONNX model read as a Certify model: its spec and its float32 weights, bit for bit, as a
 /// checkpoint the audits take like one the trainer wrote.
 ///
-/// The graph must be a chain: each node reads the value the previous one wrote (and constants).
-/// The operators are those Certify's layers correspond to (`ONNXOperators.supported`); any other is
+/// The graph may be a chain or have residual connections: an `Add` of two computed values is
+/// Certify's `add` layer and a value read by several nodes a fan-out, so the model is a
+/// graph-shaped spec (Docs/Training.md, "Graph-shaped models"), which every audit tier bounds
+/// (`GraphLowering`). The operators are those Certify's layers correspond to (`ONNXOperators.supported`); any other is
 /// refused with its position, name and operator. A few nodes carry no layer and are dropped, each
 /// with a note: `Identity`, `Dropout` (the identity in inference), and a `Softmax` at the output
 /// (monotone, so it changes neither the predicted class nor which class a robustness audit
@@ -43,18 +45,18 @@ public struct ONNXImport: Sendable {
       throw ONNXError.malformed(path: path, reason: "the model has no graph or its graph has no nodes")
     }
     try ONNXOperators.checkOpset(model, path: path)
-    var chain = try ONNXChain(graph: model.graph, path: path)
+    var reader = try ONNXGraphReader(graph: model.graph, path: path)
     for (position, node) in model.graph.node.enumerated() {
-      try chain.append(node, index: position + 1)
+      try reader.append(node, index: position + 1)
     }
-    let (spec, tensors) = try chain.finish()
+    let (spec, tensors) = try reader.finish()
     let sequential: Sequential
     do { sequential = try Sequential(spec, seed: 0, certificates: store) } catch {
       throw ONNXError.unsupportedModel(path: path, reason: "its layers do not make a Certify model: \(error)")
     }
     try Self.load(tensors, into: sequential, path: path)
     checkpoint = Checkpoint(model: sequential)
-    notes = chain.notes
+    notes = reader.notes
   }
 
   /// Gives each layer's stored tensors (parameters, then statistics) the imported values, checking

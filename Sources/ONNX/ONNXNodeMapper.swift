@@ -9,17 +9,22 @@ struct MappedNode {
   var note: String?
 }
 
-/// Maps one node of the chain. Attributes whose value would change the meaning away from the
+/// Maps one node that reads one computed value (`input`). Attributes whose value would change the meaning away from the
 /// layer's are refused by name, never ignored.
 struct NodeMapper {
   let node: Onnx_NodeProto
-  let chain: ONNXChain
+  let input: InputValue
+  let graphOutput: String
+  let constant: (String) -> Onnx_TensorProto?
   let refuse: (String) -> ONNXError
   private let attributes: ONNXAttributes
 
-  init(node: Onnx_NodeProto, chain: ONNXChain, refuse: @escaping (String) -> ONNXError) {
+  init(node: Onnx_NodeProto, input: InputValue, graphOutput: String, constant: @escaping (String) -> Onnx_TensorProto?,
+       refuse: @escaping (String) -> ONNXError) {
     self.node = node
-    self.chain = chain
+    self.input = input
+    self.graphOutput = graphOutput
+    self.constant = constant
     self.refuse = refuse
     attributes = ONNXAttributes(node)
   }
@@ -41,6 +46,7 @@ struct NodeMapper {
     case "Identity": return MappedNode(note: "Identity dropped")
     case "Dropout": return MappedNode(note: "Dropout dropped (the identity in inference)")
     case "Softmax": return try softmax()
+    case "Mul": throw refuse("Mul is read only as the product of two computed values of one shape (Certify's mul); a product with a constant is not read")
     default:
       throw refuse("operator \(node.opType) is not supported; Certify reads \(ONNXOperators.supportedList)")
     }
@@ -67,7 +73,7 @@ struct NodeMapper {
   }
 
   private func matMul() throws(ONNXError) -> MappedNode {
-    guard node.input.count == 2, node.input[0] == chain.valueName else {
+    guard node.input.count == 2, node.input[0] == input.name else {
       throw refuse("only MatMul of the previous value by a constant matrix (x · B) is read")
     }
     let b = try constantInput(1, what: "matrix B")
@@ -79,16 +85,20 @@ struct NodeMapper {
     return mapped
   }
 
-  /// `Add` of a constant right after a `MatMul`: that dense layer's bias (its bias was zero, so
-  /// no float addition rounds it).
+  /// `Add` of a constant to a `MatMul`'s output that nothing else reads: that dense layer's bias
+  /// (its bias was zero, so no float addition rounds it). An `Add` of two computed values (a
+  /// residual sum) is not mapped here but by the graph reader.
   private func add() throws(ONNXError) -> MappedNode {
-    guard let open = chain.matMulAwaitingBias, open.output == chain.valueName else {
-      throw refuse("Add is read only as the bias of a MatMul right before it (x · B + c); residual additions are not supported yet")
+    guard let layer = input.openMatMul else {
+      throw refuse("an Add of a constant is read only as the bias of the MatMul that writes its other operand (x · B + c)")
     }
-    let index = node.input[0] == chain.valueName ? 1 : 0
+    guard input.isOnlyRead else {
+      throw refuse("'\(input.name)' is read by other nodes too, so this Add of a constant cannot be merged into the MatMul that writes it as its bias")
+    }
+    let index = node.input[0] == input.name ? 1 : 0
     let c = try constantInput(index, what: "bias")
-    guard case .dense(let units) = chain.lastLayer else { throw refuse("Add follows no dense layer") }
-    return MappedNode(bias: (open.layer, try broadcast(try values(c), to: units, what: "bias")), note: "Add merged into the MatMul before it as its bias")
+    let units = input.shape.reduce(1, *)
+    return MappedNode(bias: (layer, try broadcast(try values(c), to: units, what: "bias")), note: "Add merged into the MatMul before it as its bias")
   }
 
   // MARK: images
@@ -96,13 +106,13 @@ struct NodeMapper {
   private func convolution() throws(ONNXError) -> MappedNode {
     try only(["kernel_shape", "strides", "pads", "dilations", "group", "auto_pad"])
     let w = try constantInput(1, what: "weight W")
-    guard w.dims.count == 4, chain.shape.count == 3 else {
-      throw refuse("only 2-D convolutions of a CxHxW image are read (weight shape \(w.shape), input \(chain.shape))")
+    guard w.dims.count == 4, input.shape.count == 3 else {
+      throw refuse("only 2-D convolutions of a CxHxW image are read (weight shape \(w.shape), input \(input.shape))")
     }
     let (outputs, perGroup, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
     let geometry = try window(kernel: [kh, kw], allowPadding: true)
     let group = attributes.int("group", default: 1)
-    let channels = chain.shape[0]
+    let channels = input.shape[0]
     let bias = node.input.count > 2 && !node.input[2].isEmpty
       ? try broadcast(try values(try constantInput(2, what: "bias B")), to: outputs, what: "bias B")
       : [Float](repeating: 0, count: outputs)
@@ -158,7 +168,7 @@ struct NodeMapper {
   private func flatten() throws(ONNXError) -> MappedNode {
     try only(["axis"])
     guard attributes.int("axis", default: 1) == 1 else { throw refuse("only Flatten with axis = 1 (keep the batch axis) is read") }
-    return chain.shape.count == 3
+    return input.shape.count == 3
       ? MappedNode(layers: [(.flatten, [])])
       : MappedNode(note: "Flatten of a vector dropped (the identity)")
   }
@@ -168,15 +178,15 @@ struct NodeMapper {
     let shapeTensor = try constantInput(1, what: "shape")
     let target: [Int64]
     do { target = try shapeTensor.int64Values() } catch { throw refuse(error.reason) }
-    let width = chain.shape.reduce(1, *)
+    let width = input.shape.reduce(1, *)
     let rest = target.dropFirst().map { Int($0) }
     guard let batch = target.first, batch == -1 || batch == 0 || batch == 1 else {
       throw refuse("a Reshape must keep the batch axis first (shape \(target))")
     }
     if rest == [width] || rest == [-1] {
-      return chain.shape.count == 3 ? MappedNode(layers: [(.flatten, [])]) : MappedNode(note: "Reshape of a vector to itself dropped")
+      return input.shape.count == 3 ? MappedNode(layers: [(.flatten, [])]) : MappedNode(note: "Reshape of a vector to itself dropped")
     }
-    if rest == chain.shape { return MappedNode(note: "Reshape to the same shape dropped") }
+    if rest == input.shape { return MappedNode(note: "Reshape to the same shape dropped") }
     throw refuse("Reshape to \(target) is not read; only [batch, \(width)] (a flatten) is")
   }
 
@@ -192,8 +202,8 @@ struct NodeMapper {
     guard epsilon == BatchNorm.epsilon else {
       throw refuse("epsilon \(epsilon) is not Certify's batch-norm epsilon \(BatchNorm.epsilon)")
     }
-    guard chain.shape.count == 3 else { throw refuse("batch normalisation is read over a CxHxW image") }
-    let channels = chain.shape[0]
+    guard input.shape.count == 3 else { throw refuse("batch normalisation is read over a CxHxW image") }
+    let channels = input.shape[0]
     var read: [[Float]] = []
     for (index, what) in ["scale", "B", "mean", "var"].enumerated() {
       let tensor = try constantInput(index + 1, what: what)
@@ -206,7 +216,7 @@ struct NodeMapper {
   }
 
   private func softmax() throws(ONNXError) -> MappedNode {
-    guard node.output.first == chain.graphOutput else {
+    guard node.output.first == graphOutput else {
       throw refuse("Softmax is read only as the last node (before the output it is a layer Certify's models do not have)")
     }
     let axis = attributes.int("axis", default: -1)
@@ -222,7 +232,7 @@ struct NodeMapper {
   }
 
   private func constantInput(_ index: Int, what: String) throws(ONNXError) -> Onnx_TensorProto {
-    guard index < node.input.count, let tensor = chain.constant(node.input[index]) else {
+    guard index < node.input.count, let tensor = constant(node.input[index]) else {
       throw refuse("its \(what) must be a constant (an initializer or Constant node)")
     }
     return tensor
@@ -239,11 +249,11 @@ struct NodeMapper {
   }
 
   private func checked(_ weight: [Float], inputs: Int) throws(ONNXError) -> [Float] {
-    let width = chain.shape.reduce(1, *)
-    guard chain.shape.count == 1, inputs == width else {
-      throw refuse(chain.shape.count == 1
+    let width = input.shape.reduce(1, *)
+    guard input.shape.count == 1, inputs == width else {
+      throw refuse(input.shape.count == 1
         ? "its weight reads \(inputs) values, the previous value has \(width)"
-        : "it reads a \(chain.shape.map(String.init).joined(separator: "x")) image; flatten it first (Flatten or Reshape)")
+        : "it reads a \(input.shape.map(String.init).joined(separator: "x")) image; flatten it first (Flatten or Reshape)")
     }
     return weight
   }

@@ -1,8 +1,10 @@
 /// The ONNX operators Certify maps to its layers, and the opsets it reads.
 enum ONNXOperators {
-  /// Operators that become a layer (or merge into one).
+  /// Operators that become a layer (or merge into one). `Add` of two computed values is the
+  /// `add` layer (a residual sum), of a constant a MatMul's bias; `Mul` of two computed values is
+  /// the `mul` layer.
   static let layers = [
-    "Gemm", "MatMul", "Add", "Relu", "Sigmoid", "Tanh", "Conv", "MaxPool", "AveragePool",
+    "Gemm", "MatMul", "Add", "Mul", "Relu", "Sigmoid", "Tanh", "Conv", "MaxPool", "AveragePool",
     "GlobalAveragePool", "Flatten", "Reshape", "BatchNormalization",
   ]
   /// Operators dropped with a note (the identity in inference, or `Softmax` at the output).

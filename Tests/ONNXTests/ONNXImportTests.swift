@@ -82,14 +82,23 @@ import Train
     #expect(message?.contains("net.onnx: node 2 'act' (LeakyRelu): operator LeakyRelu is not supported") == true)
   }
 
-  @Test func aResidualAdditionIsRefused() {
+  @Test func aConcatenationIsRefusedAsAnOperator() {
     let message = Self.refusal(Self.model([
       Self.node("Gemm", "fc1", ["x", "W1"], "h", ints: ["transB": 1]),
       Self.node("Relu", "relu", ["h"], "r"),
-      Self.node("Add", "skip", ["r", "h"], "s"),
+      Self.node("Concat", "cat", ["r", "h"], "s", ints: ["axis": 1]),
       Self.node("Gemm", "fc2", ["s", "W2"], "y", ints: ["transB": 1]),
     ], constants: [Self.w1, Self.w2]))
-    #expect(message?.contains("node 3 'skip' (Add): it reads 2 computed values") == true)
+    #expect(message?.contains("node 3 'cat' (Concat): operator Concat is not supported") == true)
+  }
+
+  @Test func aProductWithAConstantIsRefused() {
+    let message = Self.refusal(Self.model([
+      Self.node("Gemm", "fc1", ["x", "W1"], "h", ints: ["transB": 1]),
+      Self.node("Mul", "scale", ["h", "k"], "s"),
+      Self.node("Gemm", "fc2", ["s", "W2"], "y", ints: ["transB": 1]),
+    ], constants: [Self.w1, Self.tensor("k", [1], [2]), Self.w2]))
+    #expect(message?.contains("node 2 'scale' (Mul): Mul is read only as the product of two computed values") == true)
   }
 
   @Test func scaledGemmIsRefused() {
