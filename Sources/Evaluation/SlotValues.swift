@@ -1,4 +1,4 @@
-public import ProofKernel
+internal import ProofKernel
 
 /// The index side of the exact and dual evaluators: the lowering they go through, the slot of each
 /// free index met so far, and the slot values, with every piece of index arithmetic checked (the
@@ -19,8 +19,7 @@ struct SlotValues: Sendable {
   /// - Parameter keepsDerivatives: `D` and `vjp` are kept for the dual evaluator (else refused).
   init(_ environment: Environment, keepsDerivatives: Bool) {
     self.environment = environment
-    // Dimensions below 1 are left out, so that a term mentioning one is refused by name.
-    lowering = Lowering(checkedDimensions: environment.dimensions.filter { $0.value >= 1 }, keepsDerivatives: keepsDerivatives)
+    lowering = Lowering(checkedDimensions: environment.dimensions, keepsDerivatives: keepsDerivatives)
   }
 
   // MARK: - The front end
@@ -89,36 +88,35 @@ struct SlotValues: Sendable {
     return true
   }
 
-  /// The value of `e` at the environment's free indices and dimensions.
+  /// The value of `e` at the environment's free indices and dimensions: a shape, or a guard's
+  /// constraint outside any term (no lowering: this runs once per point in brute-force checks).
   func evaluate(_ e: Affine) throws -> Int {
-    let (scope, values) = try freeValues(e.indices)
-    let lowered: LoweredAffine
-    do { lowered = try lowering.affine(e, scope) } catch { throw evaluationError(error) }
-    guard let v = lowered.checkedValue(values) else { throw EvaluationError.overflow("\(e)") }
-    return v
+    var total = e.constant
+    for (variable, k) in e.terms {
+      let x: Int
+      switch variable {
+      case let .dimension(name):
+        do { x = try lowering.size(name) } catch { throw evaluationError(error) }
+      case let .index(name):
+        guard let v = environment.indices[name] else { throw EvaluationError.missingIndex(name) }
+        x = v
+      }
+      let (product, o1) = k.multipliedReportingOverflow(by: x)
+      let (sum, o2) = total.addingReportingOverflow(product)
+      if o1 || o2 { throw EvaluationError.overflow("\(e)") }
+      total = sum
+    }
+    return total
   }
 
   /// True when every constraint of `g` holds at the environment's free indices.
   func holds(_ g: Guard) throws -> Bool {
-    let (scope, values) = try freeValues(g.indices)
-    let constraints: [LoweredConstraint]
-    do { constraints = try lowering.constraints(g, scope) } catch { throw evaluationError(error) }
-    for c in constraints {
-      guard let v = c.expression.checkedValue(values) else { throw EvaluationError.overflow("\(c.expression.source.map { "\($0)" } ?? "a guard")") }
-      if c.isEquality ? v != 0 : v < 0 { return false }
+    if g.isFalse { return false }
+    for c in g.constraints {
+      let v = try evaluate(c.expression)
+      if c.relation == .equal ? v != 0 : v < 0 { return false }
     }
     return true
-  }
-
-  /// Slots `0..<names.count` for the free indices `names`, and their values from the environment.
-  private func freeValues(_ names: Set<String>) throws -> (scope: [String: Int], values: [Int]) {
-    var scope: [String: Int] = [:], values: [Int] = []
-    for name in names.sorted() {
-      guard let v = environment.indices[name] else { throw EvaluationError.missingIndex(name) }
-      scope[name] = values.count
-      values.append(v)
-    }
-    return (scope, values)
   }
 
   /// The tensor an access reads and the row-major offset of its entry, nil outside the shape (the

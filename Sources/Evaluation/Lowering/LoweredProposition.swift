@@ -1,4 +1,4 @@
-public import ProofKernel
+internal import ProofKernel
 
 /// A kernel `Proposition` at concrete sizes, what the exact and dual evaluators decide: its terms
 /// lowered, its guards constraints over slots, each `forall` a loop plan.

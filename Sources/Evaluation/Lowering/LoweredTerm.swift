@@ -21,7 +21,7 @@ public final class LoweredTerm: Sendable {
   /// The term it was lowered from, for messages.
   public let term: Term
   /// A `D` or `vjp` kept for the dual evaluator (`Lowering.keepsDerivatives`), its parts lowered;
-  /// the node is then `named` with the former's text, and only that evaluator reads it.
+  /// the node is then `named("D")` or `named("vjp")`, a placeholder only that evaluator reads.
   let derivative: LoweredDerivative?
 
   init(id: Int, node: Node, reads: [Int], term: Term, derivative: LoweredDerivative? = nil) {

@@ -77,7 +77,7 @@ public struct Lowering: Sendable {
     if let known = memo[key] { return known }
     // Before taking an id: the children take theirs first.
     let derivative = keepsDerivatives ? try derivativeFormer(t, scope) : nil
-    let node = derivative == nil ? try node(t, scope) : .named("\(t)")
+    let node = derivative == nil ? try node(t, scope) : .named(derivative!.former)
     let lowered = LoweredTerm(id: count, node: node, reads: reads, term: t, derivative: derivative)
     count += 1
     memo[key] = lowered
@@ -126,8 +126,10 @@ public struct Lowering: Sendable {
   // MARK: - Indices and guards
 
   /// The size of dimension `name`.
+  /// - Throws: `unknownDimension`, also (for the evaluators' lowering, whose environment may hold
+  ///   any `Int`) for a size below 1.
   public func size(_ name: String) throws(LoweringError) -> Int {
-    guard let n = dimensions[name] else { throw LoweringError.unknownDimension(name) }
+    guard let n = dimensions[name], n >= 1 || !checksArithmetic else { throw LoweringError.unknownDimension(name) }
     return n
   }
 
