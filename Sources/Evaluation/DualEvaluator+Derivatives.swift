@@ -12,53 +12,69 @@ extension DualEvaluator {
   /// ```
   /// - Throws: as `value(of:)`; `unsupported` inside another derivative.
   public mutating func dual(of term: Term, in x: TensorSymbol, along direction: TensorSymbol) throws -> Dual<Scalar> {
-    guard variable == nil else { throw EvaluationError.unsupported("a derivative inside a derivative") }
-    let shape = try x.shape.map { try indexer.evaluate($0) }
-    guard let dx = environment.tensors[direction.name] else { throw EvaluationError.missingTensor(direction.name) }
-    guard dx.shape == shape else {
-      throw EvaluationError.shapeMismatch(tensor: direction.name, declared: shape, given: dx.shape)
+    let scope = indices.scope(for: term.freeIndices.union(x.shape.flatMap(\.indices)).union(direction.shape.flatMap(\.indices)))
+    let (body, variable, along) = try indices.lowered { (l: inout Lowering) throws(LoweringError) in
+      (try l.lower(term, scope), try l.tensor(x, scope), try l.tensor(direction, scope))
     }
-    variable = Variable(tensor: x, direction: .tensor(dx), key: .along(x.name, direction.name))
+    return try directional(body, in: variable, along: along)
+  }
+
+  /// A kept `D` or `vjp`: its value, a constant.
+  mutating func derivative(_ d: LoweredDerivative) throws -> Dual<Scalar> {
+    switch d {
+    case let .directional(body, x, dx): return .constant(try directional(body, in: x, along: dx).derivative(precision: precision))
+    case let .vectorJacobian(output, binders, shape, x, seed, at):
+      return try vectorJacobianProduct(output, binders: binders, shape: shape, in: x, seed: seed, at: at)
+    }
+  }
+
+  /// `body` with every entry of `x` replaced by `x[k] + dx[k] ε`.
+  private mutating func directional(_ body: LoweredTerm, in x: LoweredTensor, along dx: LoweredTensor) throws -> Dual<Scalar> {
+    guard variable == nil else { throw EvaluationError.unsupported("a derivative inside a derivative") }
+    let shape = try x.shape.map { try indices.evaluate($0) }
+    guard let direction = environment.tensors[dx.name] else { throw EvaluationError.missingTensor(dx.name) }
+    guard direction.shape == shape else {
+      throw EvaluationError.shapeMismatch(tensor: dx.name, declared: shape, given: direction.shape)
+    }
+    variable = Variable(tensor: x.name, direction: .tensor(direction), key: .along(x.name, dx.name))
     defer { variable = nil }
-    return try evaluate(term)
+    return try evaluate(body)
   }
 
   /// `vjp(o: S -> y, x, dy)[at] = sum over o in S of dy[o] * ∂y(o)/∂x[at]` (seed 1 for `grad`): one
   /// forward pass along the unit tensor at `at`, 0 when `at` is outside the shape of `x`.
   ///
   /// Terms with `dy[o] = 0` are skipped (a strong zero, as in products).
-  mutating func vectorJacobianProduct(_ v: VectorJacobianProduct) throws -> Dual<Scalar> {
+  private mutating func vectorJacobianProduct(
+    _ output: LoweredTerm, binders: [Int], shape: [LoweredAffine], in x: LoweredTensor, seed dy: LoweredTensor?,
+    at: [LoweredAffine]
+  ) throws -> Dual<Scalar> {
     guard variable == nil else { throw EvaluationError.unsupported("a vjp inside a derivative") }
-    let at = try v.at.map { try indexer.evaluate($0) }
-    let shape = try v.wrt.shape.map { try indexer.evaluate($0) }
+    let point = try at.map { try indices.evaluate($0) }
+    let variableShape = try x.shape.map { try indices.evaluate($0) }
     var offset = 0
-    for (k, n) in zip(at, shape) {
+    for (k, n) in zip(point, variableShape) {
       guard k >= 0, k < n else { return constant(Rational(0)) }  // a tensor over the shape of x
       offset = offset * n + k
     }
-    let outputShape = try v.shape.map { try indexer.evaluate($0) }
+    let outputShape = try shape.map { try indices.evaluate($0) }
     var seed: TensorValue?
-    if let dy = v.seed {
+    if let dy {
       guard let value = environment.tensors[dy.name] else { throw EvaluationError.missingTensor(dy.name) }
       guard value.shape == outputShape else {
         throw EvaluationError.shapeMismatch(tensor: dy.name, declared: outputShape, given: value.shape)
       }
       seed = value
     }
-    let saved = indexer.scope
-    variable = Variable(tensor: v.wrt, direction: .unit(offset), key: .unit(v.wrt.name, offset))
-    defer {
-      variable = nil
-      indexer.scope = saved
-    }
+    variable = Variable(tensor: x.name, direction: .unit(offset), key: .unit(x.name, offset))
+    defer { variable = nil }
     var total = Scalar(0, precision: precision)
     var o = [Int](repeating: 0, count: outputShape.count)
     repeat {
       let weight = seed?.value(at: o) ?? Rational(1)
       if !weight.isZero {
-        // The binders over the scope: the output may mention other indices (a class label).
-        indexer.scope = saved.merging(zip(v.binders, o)) { $1 }
-        total = total + (try evaluate(v.output)).derivative(precision: precision) * weight
+        for (slot, v) in zip(binders, o) { indices.values[slot] = v }
+        total = total + (try evaluate(output)).derivative(precision: precision) * weight
       }
     } while TensorValue.advance(&o, within: outputShape)
     return .constant(total)

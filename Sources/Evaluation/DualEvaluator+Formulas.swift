@@ -15,20 +15,25 @@ extension DualEvaluator {
   /// ```
   /// - Throws: what evaluating a term throws.
   public mutating func decide(_ formula: Proposition) throws -> Bool? {
+    let scope = indices.scope(for: formula.freeIndices)
+    return try decide(try indices.lowered { (l: inout Lowering) throws(LoweringError) in try l.lower(formula, scope) })
+  }
+
+  mutating func decide(_ formula: LoweredProposition) throws -> Bool? {
     switch formula {
-    case let .equal(a, b): return try value(of: a).agrees(with: value(of: b))
-    case let .nonZero(t): return try value(of: t).knownSign.map { $0 != 0 }
-    case let .positive(t): return try value(of: t).knownSign.map { $0 > 0 }
-    case let .holds(g): return try indexer.holds(g)
-    case let .forAll(binders, g, body):
+    case let .equal(a, b): return try evaluate(a).value.agrees(with: evaluate(b).value)
+    case let .nonZero(t): return try evaluate(t).value.knownSign.map { $0 != 0 }
+    case let .positive(t): return try evaluate(t).value.knownSign.map { $0 > 0 }
+    case let .holds(constraints): return try indices.holds(constraints)
+    case let .forAll(loop, body):
       var result: Bool? = true
-      try forEachPoint(binders, g) { evaluator in
-        guard result != false else { return }
+      try forEachPoint(of: loop) { evaluator in
         switch try evaluator.decide(body) {
         case true?: break
         case false?: result = false
         case nil: result = nil
         }
+        return result != false
       }
       return result
     }

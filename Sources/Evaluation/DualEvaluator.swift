@@ -5,8 +5,9 @@ public import ProofKernel
 /// Evaluates kernel terms, including `D`, `vjp` and `grad`, in forward mode with dual numbers over
 /// exact rationals or MPFI intervals: the independent derivative check.
 ///
-/// The meaning is the kernel's (Docs/Semantics.md), as in `ExactEvaluator`, whose index arithmetic,
-/// guard enumeration and environment this evaluator shares: zero extension of accesses, Iverson
+/// The meaning is the kernel's (Docs/Semantics.md), as in `ExactEvaluator`, whose front end (the
+/// lowering, with `D` and `vjp` kept), index arithmetic and guard enumeration this evaluator
+/// shares (`SlotValues`): zero extension of accesses, Iverson
 /// brackets, sums over the integer points of their guard, definitions memoized per argument values,
 /// products that are 0 as soon as one factor is certainly 0 (a "strong zero": a later undefined or
 /// inexact factor is then not reported). `pi` is π (the environment's value for `pi`, if any, is
@@ -31,22 +32,22 @@ public import ProofKernel
 /// var enclosing = DualEvaluator<Interval>(environment, precision: 256)
 /// let s = try enclosing.value(of: sigmoidVJP)  // an interval around the exact real
 /// ```
-public struct DualEvaluator<Scalar: RealScalar>: Sendable {
+public struct DualEvaluator<Scalar: RealScalar>: Sendable, SlotEvaluator {
   /// The values this evaluator reads.
-  public var environment: Environment { indexer.environment }
+  public var environment: Environment { indices.environment }
   /// Bits of the enclosures (ignored by exact rationals).
   public let precision: Int
-  /// The index arithmetic, guards and enumeration of sums, shared with the exact evaluator; its
-  /// `scope` holds the values of the indices in scope.
-  var indexer: ExactEvaluator
+  /// The front end and the index values, shared with the exact evaluator.
+  var indices: SlotValues
   /// The tensor being differentiated and its direction, inside a `D` or `vjp`.
   var variable: Variable?
-  /// Values of definitions at argument values, per direction (and without one).
-  var memo: [MemoKey: [DefinitionPoint: Dual<Scalar>]] = [:]
+  /// Values of unfolded references at the values of the indices they read, per direction (and
+  /// without one).
+  var memo: [MemoKey: [ReferencePoint: Dual<Scalar>]] = [:]
 
   /// An evaluator for `environment`; enclosures have `precision` bits.
   public init(_ environment: Environment, precision: Int = 256) {
-    indexer = ExactEvaluator(environment)  // only for indices: its functions are never called
+    indices = SlotValues(environment, keepsDerivatives: true)
     self.precision = precision
   }
 
@@ -55,22 +56,34 @@ public struct DualEvaluator<Scalar: RealScalar>: Sendable {
   ///   asks for) does not exist, `notExact` for rationals where a value is irrational,
   ///   `unsupported` for a derivative inside a derivative.
   public mutating func value(of term: Term) throws -> Scalar {
-    try evaluate(term).value
+    let scope = indices.scope(for: term.freeIndices)
+    return try evaluate(try indices.lowered { (l: inout Lowering) throws(LoweringError) in try l.lower(term, scope) }).value
   }
 
   // MARK: - Terms
 
-  mutating func evaluate(_ term: Term) throws -> Dual<Scalar> {
-    switch term.node {
+  mutating func evaluate(_ t: LoweredTerm) throws -> Dual<Scalar> {
+    if let d = t.derivative { return try derivative(d) }
+    if case .reference = t.term.node { return try reference(t) }
+    return try evaluateNode(of: t)
+  }
+
+  private mutating func evaluateNode(of t: LoweredTerm) throws -> Dual<Scalar> {
+    switch t.node {
     case let .constant(q): return constant(q)
-    case let .dimension(name): return constant(Rational(try indexer.dimension(name)))
     case let .named(name):
       if name == "pi" { return .constant(try Scalar.enclosingPi(precision: precision)) }
       guard let value = environment.named[name] else { throw EvaluationError.missingNamedConstant(name) }
       return constant(value)
-    case let .access(tensor, indices): return try access(tensor, indices)
-    case let .bracket(g): return constant(Rational(try indexer.holds(g) ? 1 : 0))
-    case let .sum(binders, g, body): return try sum(binders, g, body)
+    case let .access(a): return try access(a)
+    case let .bracket(constraints): return constant(Rational(try indices.holds(constraints) ? 1 : 0))
+    case let .sum(loop, body):
+      var total = constant(Rational(0))
+      try forEachPoint(of: loop) { evaluator in
+        total = total + (try evaluator.evaluate(body))
+        return true
+      }
+      return total
     case let .add(terms):
       var total = constant(Rational(0))
       for t in terms { total = total + (try evaluate(t)) }
@@ -78,46 +91,25 @@ public struct DualEvaluator<Scalar: RealScalar>: Sendable {
     case let .mul(factors): return try product(factors)
     case let .power(base, exponent): return try evaluate(base).raised(to: exponent, precision: precision)
     case let .apply(f, argument): return try evaluate(argument).applying(f, precision: precision)
-    case let .reference(definition, arguments): return try reference(definition, arguments)
-    case let .derivative(body, x, dx):
-      return .constant(try dual(of: body, in: x, along: dx).derivative(precision: precision))
-    case let .vjp(v): return try vectorJacobianProduct(v)
     }
   }
 
   func constant(_ q: Rational) -> Dual<Scalar> { .constant(Scalar(q, precision: precision)) }
 
   /// `T[e1, ..., ek]`, 0 outside the shape; an entry of the variable carries its direction's entry.
-  private func access(_ tensor: TensorSymbol, _ indices: [Affine]) throws -> Dual<Scalar> {
-    guard let value = environment.tensors[tensor.name] else { throw EvaluationError.missingTensor(tensor.name) }
-    let shape = try tensor.shape.map { try indexer.evaluate($0) }
-    guard shape == value.shape else {
-      throw EvaluationError.shapeMismatch(tensor: tensor.name, declared: shape, given: value.shape)
-    }
-    var offset = 0
-    for (e, n) in zip(indices, shape) {
-      let k = try indexer.evaluate(e)
-      guard k >= 0, k < n else { return constant(Rational(0)) }  // zero extension: a constant
-      offset = offset * n + k
-    }
-    let x = Scalar(value.values[offset], precision: precision)
-    guard let variable, variable.tensor == tensor else { return .constant(x) }
+  private func access(_ a: LoweredAccess) throws -> Dual<Scalar> {
+    guard let (tensor, offset) = try indices.entry(a) else { return constant(Rational(0)) }  // zero extension: a constant
+    let x = Scalar(tensor.values[offset], precision: precision)
+    guard let variable, variable.tensor == a.tensor else { return .constant(x) }
     switch variable.direction {
     case let .tensor(dx): return Dual(x, tangent: Scalar(dx.values[offset], precision: precision))
     case let .unit(k): return Dual(x, tangent: Scalar(offset == k ? 1 : 0, precision: precision))
     }
   }
 
-  /// The sum of `body` over the integer points of `g`.
-  private mutating func sum(_ binders: [String], _ g: Guard, _ body: Term) throws -> Dual<Scalar> {
-    var total = constant(Rational(0))
-    try forEachPoint(binders, g) { evaluator in total = total + (try evaluator.evaluate(body)) }
-    return total
-  }
-
   /// The product, certainly 0 as soon as a factor certainly is (see the type's documentation); an
   /// undefined or inexact factor is reported only when no factor is 0.
-  private mutating func product(_ factors: [Term]) throws -> Dual<Scalar> {
+  private mutating func product(_ factors: [LoweredTerm]) throws -> Dual<Scalar> {
     var result = constant(Rational(1))
     var deferred: EvaluationError?
     for f in factors {
@@ -136,40 +128,15 @@ public struct DualEvaluator<Scalar: RealScalar>: Sendable {
     return result
   }
 
-  /// `d[args]`: the body at the arguments' values, memoized per direction.
-  private mutating func reference(_ d: Definition, _ arguments: [Affine]) throws -> Dual<Scalar> {
-    let point = DefinitionPoint(definition: d, arguments: try arguments.map { try indexer.evaluate($0) })
+  /// An unfolded reference `d[args]`: its body's value, memoized per direction and per values of the
+  /// indices it reads (which fix the arguments).
+  private mutating func reference(_ t: LoweredTerm) throws -> Dual<Scalar> {
+    let point = ReferencePoint(id: t.id, values: t.reads.map { indices.values[$0] })
     let key = variable?.key ?? .values
     if let known = memo[key]?[point] { return known }
-    let saved = indexer.scope
-    defer { indexer.scope = saved }
-    // The body mentions no index but its parameters.
-    indexer.scope = Dictionary(uniqueKeysWithValues: zip(d.parameters, point.arguments))
-    let value = try evaluate(d.body)
+    let value = try evaluateNode(of: t)  // the node is the body's
     memo[key, default: [:]][point] = value
     return value
-  }
-
-  /// Calls `visit` at each integer point of `g` over `binders`, with the binders set in the scope
-  /// (restored afterwards). The points are those `ExactEvaluator` enumerates.
-  mutating func forEachPoint(
-    _ binders: [String], _ g: Guard, _ visit: (inout DualEvaluator) throws -> Void
-  ) throws {
-    guard let points = GuardEnumeration(binders, g) else {
-      if g.isFalse { return }
-      throw EvaluationError.unsupported("the guard \(g) does not bound \(binders.joined(separator: ", "))")
-    }
-    var found: [[Int]] = []
-    try indexer.forEachPoint(of: points) { enumerator in
-      found.append(points.order.map { enumerator.scope[$0] ?? 0 })
-      return true
-    }
-    let saved = points.order.map { indexer.scope[$0] }
-    defer { for (b, v) in zip(points.order, saved) { indexer.scope[b] = v } }
-    for values in found {
-      for (b, v) in zip(points.order, values) { indexer.scope[b] = v }
-      try visit(&self)
-    }
   }
 }
 
@@ -184,7 +151,8 @@ extension DualEvaluator {
       /// The unit tensor at a row-major offset.
       case unit(Int)
     }
-    let tensor: TensorSymbol
+    /// The tensor's name: accesses to it carry tangents.
+    let tensor: String
     let direction: Direction
     let key: MemoKey
   }

@@ -14,18 +14,19 @@ extension ExactEvaluator {
   /// - Throws: what evaluating a term throws; `unsupported` for a `forall` whose guard does not bound
   ///   its indices (the kernel allows such assumptions, but they cannot be checked by enumeration).
   public mutating func holds(_ formula: Proposition) throws -> Bool {
+    let scope = indices.scope(for: formula.freeIndices)
+    return try holds(try indices.lowered { (l: inout Lowering) throws(LoweringError) in try l.lower(formula, scope) })
+  }
+
+  mutating func holds(_ formula: LoweredProposition) throws -> Bool {
     switch formula {
     case let .equal(a, b): return try evaluate(a) == evaluate(b)
     case let .nonZero(t): return try !evaluate(t).isZero
     case let .positive(t): return try evaluate(t).signum > 0
-    case let .holds(g): return try holds(g)
-    case let .forAll(binders, g, body):
-      if g.isFalse { return true }
-      guard let points = GuardEnumeration(binders, g) else {
-        throw EvaluationError.unsupported("forall \(binders.joined(separator: ", ")) over the unbounded guard \(g)")
-      }
+    case let .holds(constraints): return try indices.holds(constraints)
+    case let .forAll(loop, body):
       var result = true
-      try forEachPoint(of: points) { evaluator in
+      try forEachPoint(of: loop) { evaluator in
         result = try evaluator.holds(body)
         return result
       }

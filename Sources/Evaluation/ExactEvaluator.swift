@@ -34,39 +34,71 @@ public import ProofKernel
 /// ```
 ///
 /// `D` and `vjp` are not handled here (a dual-number evaluator covers them): they throw `unsupported`.
-public struct ExactEvaluator: Sendable {
+///
+/// Terms go through the one front end, `Lowering` (binders to slots, guards to loop plans,
+/// references unfolded); this type is the back end that computes in rationals, with index arithmetic
+/// checked (`overflow`) and a box for guards that bound their indices only jointly. A term is
+/// lowered whole before it is evaluated, so a dimension, derivative or index the lowering cannot
+/// resolve is reported even where a zero factor would have absorbed it; a free index without a value
+/// is reported where it is read.
+public struct ExactEvaluator: Sendable, SlotEvaluator {
   /// The values this evaluator reads.
-  public let environment: Environment
-  /// The values of the indices in scope: the free indices, then the bound ones of enclosing sums.
-  var scope: [String: Int]
-  /// Values of definitions at argument values already computed.
-  var definitionValues: [DefinitionPoint: Rational] = [:]
+  public var environment: Environment { indices.environment }
+  /// The front end and the index values.
+  var indices: SlotValues
+  /// Values of unfolded references (definitions) at the values of the indices they read.
+  var definitionValues: [ReferencePoint: Rational] = [:]
 
   /// An evaluator for `environment`; values of definitions are remembered until it goes away.
   public init(_ environment: Environment) {
-    self.environment = environment
-    self.scope = environment.indices
+    indices = SlotValues(environment, keepsDerivatives: false)
   }
 
   /// The exact value of `term` in the environment.
   /// - Throws: `EvaluationError` naming a missing value, a value that is not rational or not
   ///   defined, or an unsupported former.
   public mutating func value(of term: Term) throws -> Rational {
-    try evaluate(term)
+    let scope = indices.scope(for: term.freeIndices)
+    return try evaluate(try indices.lowered { (l: inout Lowering) throws(LoweringError) in try l.lower(term, scope) })
+  }
+
+  /// True when every constraint of `g` holds at the free indices (never for a false guard).
+  ///
+  /// ```swift
+  /// try evaluator.holds(.axis("i", size: .dimension("n")))   // 0 <= i < n
+  /// ```
+  /// - Throws: `missingIndex` or `missingDimension` for a variable without a value.
+  public func holds(_ g: Guard) throws -> Bool {
+    try indices.holds(g)
+  }
+
+  /// The value of `e` at the free indices and dimensions.
+  func evaluate(_ e: Affine) throws -> Int {
+    try indices.evaluate(e)
   }
 
   // MARK: - Terms
 
-  mutating func evaluate(_ term: Term) throws -> Rational {
-    switch term.node {
+  mutating func evaluate(_ t: LoweredTerm) throws -> Rational {
+    if case .reference = t.term.node { return try reference(t) }
+    return try evaluateNode(of: t)
+  }
+
+  private mutating func evaluateNode(of t: LoweredTerm) throws -> Rational {
+    switch t.node {
     case let .constant(q): return q
-    case let .dimension(name): return Rational(try dimension(name))
     case let .named(name):
       guard let value = environment.named[name] else { throw EvaluationError.missingNamedConstant(name) }
       return value
-    case let .access(tensor, indices): return try access(tensor, indices)
-    case let .bracket(g): return try holds(g) ? Rational(1) : Rational(0)
-    case let .sum(binders, g, body): return try sum(binders, g, body)
+    case let .access(a): return try access(a)
+    case let .bracket(constraints): return try indices.holds(constraints) ? Rational(1) : Rational(0)
+    case let .sum(loop, body):
+      var total = Rational(0)
+      try forEachPoint(of: loop) { evaluator in
+        total += try evaluator.evaluate(body)
+        return true
+      }
+      return total
     case let .add(terms):
       var total = Rational(0)
       for t in terms { total += try evaluate(t) }
@@ -74,45 +106,18 @@ public struct ExactEvaluator: Sendable {
     case let .mul(factors): return try product(factors)
     case let .power(base, exponent): return try power(evaluate(base), exponent)
     case let .apply(f, argument): return try apply(f, evaluate(argument))
-    case let .reference(definition, arguments): return try reference(definition, arguments)
-    case .derivative: throw EvaluationError.unsupported("D")
-    case .vjp: throw EvaluationError.unsupported("vjp")
     }
   }
 
   /// `T[e1, ..., ek]`, 0 outside the shape.
-  private mutating func access(_ tensor: TensorSymbol, _ indices: [Affine]) throws -> Rational {
-    guard let value = environment.tensors[tensor.name] else { throw EvaluationError.missingTensor(tensor.name) }
-    let shape = try tensor.shape.map { try evaluate($0) }
-    guard shape == value.shape else {
-      throw EvaluationError.shapeMismatch(tensor: tensor.name, declared: shape, given: value.shape)
-    }
-    var offset = 0
-    for (e, n) in zip(indices, shape) {
-      let k = try evaluate(e)
-      guard k >= 0, k < n else { return Rational(0) }
-      offset = offset * n + k
-    }
-    return value.values[offset]
-  }
-
-  /// The sum of `body` over the integer points of `g`.
-  private mutating func sum(_ binders: [String], _ g: Guard, _ body: Term) throws -> Rational {
-    guard let points = GuardEnumeration(binders, g) else {
-      if g.isFalse { return Rational(0) }
-      throw EvaluationError.unsupported("the guard \(g) does not bound \(binders.joined(separator: ", "))")
-    }
-    var total = Rational(0)
-    try forEachPoint(of: points) { evaluator in
-      total += try evaluator.evaluate(body)
-      return true
-    }
-    return total
+  private func access(_ a: LoweredAccess) throws -> Rational {
+    guard let (tensor, offset) = try indices.entry(a) else { return Rational(0) }
+    return tensor.values[offset]
   }
 
   /// The product, 0 as soon as a factor is 0 (see the type's documentation): an undefined or inexact
   /// factor is reported only when no factor is 0.
-  private mutating func product(_ factors: [Term]) throws -> Rational {
+  private mutating func product(_ factors: [LoweredTerm]) throws -> Rational {
     var result = Rational(1)
     var deferred: EvaluationError?
     for f in factors {
@@ -131,32 +136,20 @@ public struct ExactEvaluator: Sendable {
     return result
   }
 
-  /// `d[args]`: the body at the arguments' values, memoized.
-  private mutating func reference(_ d: Definition, _ arguments: [Affine]) throws -> Rational {
-    let point = DefinitionPoint(definition: d, arguments: try arguments.map { try evaluate($0) })
+  /// An unfolded reference `d[args]`: its body's value, memoized per values of the indices it reads
+  /// (which fix the arguments).
+  private mutating func reference(_ t: LoweredTerm) throws -> Rational {
+    let point = ReferencePoint(id: t.id, values: t.reads.map { indices.values[$0] })
     if let known = definitionValues[point] { return known }
-    let saved = scope
-    defer { scope = saved }
-    // The body mentions no index but its parameters.
-    scope = Dictionary(uniqueKeysWithValues: zip(d.parameters, point.arguments))
-    let value = try evaluate(d.body)
+    let value = try evaluateNode(of: t)  // the node is the body's
     definitionValues[point] = value
     return value
   }
 }
 
-/// A definition at concrete argument values: the key of the memo. The definition is compared by
-/// identity (and held, so its identity cannot be reused by another object while the memo lives).
-struct DefinitionPoint: Hashable, Sendable {
-  let definition: Definition
-  let arguments: [Int]
-
-  static func == (a: DefinitionPoint, b: DefinitionPoint) -> Bool {
-    a.definition === b.definition && a.arguments == b.arguments
-  }
-
-  func hash(into hasher: inout Hasher) {
-    hasher.combine(ObjectIdentifier(definition))
-    hasher.combine(arguments)
-  }
+/// An unfolded reference (a lowered term's id) at the values of the indices it reads: the key of
+/// the memo.
+struct ReferencePoint: Hashable, Sendable {
+  let id: Int
+  let values: [Int]
 }

@@ -26,7 +26,7 @@ struct GuardEnumeration {
   let levels: [[Constraint]]
   /// True when some index is bounded only through indices enumerated after it (the triangle
   /// `0 <= i <= j < n` without `j >= 0`): then each index also stays within a box computed first
-  /// (`ExactEvaluator.box`), and the level constraints filter the points.
+  /// (`LoweredLoop.box`), and the level constraints filter the points.
   let needsBox: Bool
 
   /// The enumeration of `g` over `binders`; nil when `g` is false.
@@ -69,27 +69,4 @@ struct GuardEnumeration {
     }
     return below && above
   }
-}
-
-extension GuardEnumeration {
-  /// The integer interval of `b` allowed by constraints `k * b + rest (>= | ==) 0`, given the value
-  /// of `rest` for each; nil when it is empty.
-  static func interval(
-    _ bounds: [(relation: Constraint.Relation, coefficient: Int, rest: Int)], of b: String
-  ) throws -> ClosedRange<Int>? {
-    var lower = Int.min, upper = Int.max
-    for (relation, k, rest) in bounds {
-      // Exact evaluation takes any Int; the negations `narrow` performs must not overflow.
-      _ = try checkedNegation(rest, in: "the bounds of \(b)")
-      _ = try checkedNegation(k, in: "the bounds of \(b)")
-      guard LoweredLoop.narrow(&lower, &upper, isEquality: relation == .equal, coefficient: k, rest: rest) else { return nil }
-    }
-    return lower <= upper ? lower...upper : nil
-  }
-}
-
-/// `-x`, throwing on `Int.min`.
-func checkedNegation(_ x: Int, in what: String) throws -> Int {
-  guard x != .min else { throw EvaluationError.overflow(what) }
-  return -x
 }

@@ -1,3 +1,5 @@
+public import ProofKernel
+
 /// An affine index expression at concrete sizes: a constant plus integer multiples of index slots.
 ///
 /// `Lowering` makes one from a kernel `Affine` by substituting every dimension by its size and every
@@ -11,7 +13,9 @@
 /// ```
 ///
 /// Every coefficient and the constant are at most `limit` in magnitude (`Lowering` refuses larger
-/// ones), so over index values below 2^31 the wrapping arithmetic of `value` cannot overflow.
+/// ones), so over index values below 2^31 the wrapping arithmetic of `value` cannot overflow. The
+/// exact back ends, which take any `Int` for a free index, lower without the limit and evaluate
+/// with `checkedValue`.
 public struct LoweredAffine: Hashable, Sendable {
   /// Beyond this magnitude a coefficient or constant is refused.
   public static let limit = 1 << 30
@@ -19,12 +23,38 @@ public struct LoweredAffine: Hashable, Sendable {
   public let constant: Int
   public let slots: [Int]
   public let coefficients: [Int]
+  /// The kernel expression it was lowered from, for messages; not part of its value (equality and
+  /// hashing ignore it).
+  public let source: Affine?
 
-  public init(constant: Int, slots: [Int], coefficients: [Int]) {
+  public init(constant: Int, slots: [Int], coefficients: [Int], source: Affine? = nil) {
     precondition(slots.count == coefficients.count, "one coefficient per slot")
     self.constant = constant
     self.slots = slots
     self.coefficients = coefficients
+    self.source = source
+  }
+
+  public static func == (a: LoweredAffine, b: LoweredAffine) -> Bool {
+    a.constant == b.constant && a.slots == b.slots && a.coefficients == b.coefficients
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(constant)
+    hasher.combine(slots)
+    hasher.combine(coefficients)
+  }
+
+  /// The value at the slot values `values`, nil when the arithmetic overflows `Int`.
+  public func checkedValue(_ values: [Int]) -> Int? {
+    var total = constant
+    for k in 0..<slots.count {
+      let (product, o1) = coefficients[k].multipliedReportingOverflow(by: values[slots[k]])
+      let (sum, o2) = total.addingReportingOverflow(product)
+      guard !o1, !o2 else { return nil }
+      total = sum
+    }
+    return total
   }
 
   /// The value at the slot values `values`.

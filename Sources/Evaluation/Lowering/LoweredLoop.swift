@@ -23,15 +23,23 @@ public struct LoweredLoop: Hashable, Sendable {
 
   /// The bound indices' slots, outermost first.
   public let slots: [Int]
+  /// The bound indices' names, in the order of `slots` (for messages).
+  public let binders: [String]
   /// Constraints that mention no bound index: checked once, before the loops.
   public let outer: [LoweredConstraint]
   /// `levels[k]`: the constraints that bound `slots[k]` given the earlier levels.
   public let levels: [[Bound]]
+  /// For a guard that bounds its indices only jointly (which only the exact back ends accept,
+  /// `Lowering.boundsJointly`): the constraints from which a box around the points is computed
+  /// before the loops (`box`), which then also clamps each level. Nil otherwise.
+  let joint: [JointRow]?
 
-  init(slots: [Int], outer: [LoweredConstraint], levels: [[Bound]]) {
+  init(slots: [Int], binders: [String], outer: [LoweredConstraint], levels: [[Bound]], joint: [JointRow]? = nil) {
     self.slots = slots
+    self.binders = binders
     self.outer = outer
     self.levels = levels
+    self.joint = joint
   }
 
   /// The integer interval of level `level`'s index at the slot values `values` (the outer indices

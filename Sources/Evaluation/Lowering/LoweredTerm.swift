@@ -20,12 +20,16 @@ public final class LoweredTerm: Sendable {
   public let reads: [Int]
   /// The term it was lowered from, for messages.
   public let term: Term
+  /// A `D` or `vjp` kept for the dual evaluator (`Lowering.keepsDerivatives`), its parts lowered;
+  /// the node is then `named("D")` or `named("vjp")`, a placeholder only that evaluator reads.
+  let derivative: LoweredDerivative?
 
-  init(id: Int, node: Node, reads: [Int], term: Term) {
+  init(id: Int, node: Node, reads: [Int], term: Term, derivative: LoweredDerivative? = nil) {
     self.id = id
     self.node = node
     self.reads = reads
     self.term = term
+    self.derivative = derivative
   }
 
   public enum Node: Sendable {

@@ -19,7 +19,7 @@ public import ProofKernel
 ///
 /// - Complexity: each distinct (subterm, slots) pair is lowered once; a repeated one is a
 ///   dictionary lookup (hashing the subterm).
-public struct Lowering {
+public struct Lowering: Sendable {
   /// The size of each dimension.
   public let dimensions: [String: Int]
   /// Whether a reference is unfolded (the trainer) or refused (the gradient audit, which
@@ -39,10 +39,31 @@ public struct Lowering {
     let reads: [Int]
   }
 
+  /// Whether index arithmetic is left to the back end to check (`LoweredAffine.checkedValue`), with
+  /// no `LoweredAffine.limit`, and guards that bound their indices only jointly get a box
+  /// (`LoweredLoop.box`): the exact back ends, which take any `Int` as a free index.
+  let checksArithmetic: Bool
+
+  /// Whether `D` and `vjp` are kept (`LoweredTerm.derivative`) rather than refused: the dual
+  /// evaluator gives them their meaning.
+  let keepsDerivatives: Bool
+
   public init(dimensions: [String: Int], unfoldsReferences: Bool = true, tabulatesReferences: Bool = false) {
     self.dimensions = dimensions
     self.unfoldsReferences = unfoldsReferences
     self.tabulatesReferences = tabulatesReferences
+    self.checksArithmetic = false
+    self.keepsDerivatives = false
+  }
+
+  /// The lowering of the exact and dual evaluators: references unfolded, arithmetic checked by the
+  /// back end, jointly bounded guards accepted, derivatives kept when asked.
+  init(checkedDimensions dimensions: [String: Int], keepsDerivatives: Bool) {
+    self.dimensions = dimensions
+    self.unfoldsReferences = true
+    self.tabulatesReferences = false
+    self.checksArithmetic = true
+    self.keepsDerivatives = keepsDerivatives
   }
 
   /// The tensor name a tabulated reference to `d` reads: not an identifier, so no tensor's.
@@ -63,8 +84,10 @@ public struct Lowering {
     }
     let key = Key(term: t, reads: reads)
     if let known = memo[key] { return known }
-    let node = try node(t, scope)  // before taking an id: the children take theirs first
-    let lowered = LoweredTerm(id: count, node: node, reads: reads, term: t)
+    // Before taking an id: the children take theirs first.
+    let derivative = keepsDerivatives ? try derivativeFormer(t, scope) : nil
+    let node = derivative == nil ? try node(t, scope) : .named(derivative!.former)
+    let lowered = LoweredTerm(id: count, node: node, reads: reads, term: t, derivative: derivative)
     count += 1
     memo[key] = lowered
     return lowered
@@ -116,8 +139,10 @@ public struct Lowering {
   // MARK: - Indices and guards
 
   /// The size of dimension `name`.
+  /// - Throws: `unknownDimension`, also (for the evaluators' lowering, whose environment may hold
+  ///   any `Int`) for a size below 1.
   public func size(_ name: String) throws(LoweringError) -> Int {
-    guard let n = dimensions[name] else { throw LoweringError.unknownDimension(name) }
+    guard let n = dimensions[name], n >= 1 || !checksArithmetic else { throw LoweringError.unknownDimension(name) }
     return n
   }
 
@@ -127,7 +152,7 @@ public struct Lowering {
     var constant = e.constant
     var slots: [Int] = [], coefficients: [Int] = []
     for (variable, k) in e.terms {
-      guard abs(k) <= LoweredAffine.limit else { throw LoweringError.tooLarge("\(e)") }
+      guard checksArithmetic || abs(k) <= LoweredAffine.limit else { throw LoweringError.tooLarge("\(e)") }
       switch variable {
       case let .dimension(name):
         let (product, o1) = k.multipliedReportingOverflow(by: try size(name))
@@ -141,8 +166,8 @@ public struct Lowering {
         coefficients.append(k)
       }
     }
-    guard abs(constant) <= LoweredAffine.limit else { throw LoweringError.tooLarge("\(e)") }
-    return LoweredAffine(constant: constant, slots: slots, coefficients: coefficients)
+    guard checksArithmetic || abs(constant) <= LoweredAffine.limit else { throw LoweringError.tooLarge("\(e)") }
+    return LoweredAffine(constant: constant, slots: slots, coefficients: coefficients, source: e)
   }
 
   /// The constraints of `g` over the slots of `scope`; a false guard is one constraint that never
@@ -159,7 +184,7 @@ public struct Lowering {
   /// - Throws: `jointlyBounded` when no nesting order bounds each index from the outer ones.
   public mutating func loop(_ binders: [String], _ g: Guard, _ scope: [String: Int]) throws(LoweringError) -> (LoweredLoop, [String: Int])? {
     guard let plan = GuardEnumeration(binders, g) else { return nil }
-    guard !plan.needsBox else { throw LoweringError.jointlyBounded(binders: binders, guard: "\(g)") }
+    guard !plan.needsBox || checksArithmetic else { throw LoweringError.jointlyBounded(binders: binders, guard: "\(g)") }
     var inner = scope
     for b in binders { inner[b] = newSlot() }
     let outer = try plan.outer.map { c throws(LoweringError) in
@@ -173,6 +198,33 @@ public struct Lowering {
           rest: try affine(c.expression, inner, excluding: b))
       })
     }
-    return (LoweredLoop(slots: plan.order.map { inner[$0]! }, outer: outer, levels: levels), inner)
+    let joint = plan.needsBox ? try jointRows(plan, inner) : nil
+    let loop = LoweredLoop(slots: plan.order.map { inner[$0]! }, binders: plan.order, outer: outer, levels: levels, joint: joint)
+    return (loop, inner)
+  }
+
+  /// The rows of `LoweredLoop.box`: each level constraint split into its terms over the loop's own
+  /// indices (by level) and the rest over outer slots; an equality also negated.
+  private func jointRows(_ plan: GuardEnumeration, _ inner: [String: Int]) throws(LoweringError) -> [LoweredLoop.JointRow] {
+    let level = Dictionary(uniqueKeysWithValues: plan.order.enumerated().map { ($1, $0) })
+    let own = Set(plan.order.map { inner[$0]! })
+    var rows: [LoweredLoop.JointRow] = []
+    for c in plan.levels.joined() {
+      let all = try affine(c.expression, inner)
+      let rest = zip(all.slots, all.coefficients).filter { !own.contains($0.0) }
+      let terms = c.expression.terms.compactMap { t -> (Int, Int)? in
+        guard case let .index(name) = t.variable, let l = level[name] else { return nil }
+        return (l, t.coefficient)
+      }
+      let row = { (negated: Bool) in
+        LoweredLoop.JointRow(
+          levels: terms.map(\.0), coefficients: terms.map(\.1),
+          rest: LoweredAffine(constant: all.constant, slots: rest.map(\.0), coefficients: rest.map(\.1), source: c.expression),
+          negated: negated)
+      }
+      rows.append(row(false))
+      if c.relation == .equal { rows.append(row(true)) }
+    }
+    return rows
   }
 }
