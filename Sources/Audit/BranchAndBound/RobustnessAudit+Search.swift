@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Exact
 import Train
 
@@ -23,9 +24,25 @@ extension RobustnessAudit {
     }
     let targets = open
     guard !targets.isEmpty, let chain = ReLUChain(fast) else { return results.values }
-    let search = BranchAndBound(
+    var tuned = BranchAndBound(
       fast: fast, chain: chain, attack: try! PGDAttack(network: network), branches: method == .bab, timeout: timeout)
-    let workers = min(threads, targets.count), progress = self.progress
+    // TEMPORARY tuning knobs (removed before merge).
+    if let tune = ProcessInfo.processInfo.environment["CERTIFY_BAB_TUNE"] {
+      for pair in tune.split(separator: ",") {
+        let kv = pair.split(separator: "=")
+        guard kv.count == 2, let v = Int(kv[1]) else { continue }
+        switch kv[0] {
+        case "iterations": tuned.iterations = v
+        case "root": tuned.rootIterations = v
+        case "batch": tuned.batchSize = v
+        case "candidates": tuned.candidates = v
+        case "strong": tuned.strongBranching = v != 0
+        case "attack": tuned.attackSteps = v
+        default: break
+        }
+      }
+    }
+    let workers = min(threads, targets.count), progress = self.progress, search = tuned
     let blasThreads = BLAS.threads
     BLAS.threads = 1
     defer { BLAS.threads = blasThreads }
