@@ -25,11 +25,12 @@ struct BranchAndBound: Sendable {
   var branches: Bool
   /// Seconds per image.
   var timeout: Double
-  /// Gradient steps at the root and per batch of subdomains.
+  /// Gradient steps at the root and per batch of subdomains (few: a child starts from its parent's
+  /// parameters, and more subdomains pay more than tighter ones under a time limit).
   var rootIterations = 20
-  var iterations = 20
+  var iterations = 5
   /// Subdomains split at once (bounded together as one batch).
-  var batchSize = 32
+  var batchSize = 64
   /// Neurons per subdomain whose splits are tried before one is chosen (filtered smart branching).
   var candidates = 3
   /// With one ReLU layer, every free unstable neuron is a candidate, scored without a product.

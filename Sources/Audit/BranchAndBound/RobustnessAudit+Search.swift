@@ -1,5 +1,4 @@
 import Dispatch
-import Foundation
 import Exact
 import Train
 
@@ -24,25 +23,9 @@ extension RobustnessAudit {
     }
     let targets = open
     guard !targets.isEmpty, let chain = ReLUChain(fast) else { return results.values }
-    var tuned = BranchAndBound(
+    let search = BranchAndBound(
       fast: fast, chain: chain, attack: try! PGDAttack(network: network), branches: method == .bab, timeout: timeout)
-    // TEMPORARY tuning knobs (removed before merge).
-    if let tune = ProcessInfo.processInfo.environment["CERTIFY_BAB_TUNE"] {
-      for pair in tune.split(separator: ",") {
-        let kv = pair.split(separator: "=")
-        guard kv.count == 2, let v = Int(kv[1]) else { continue }
-        switch kv[0] {
-        case "iterations": tuned.iterations = v
-        case "root": tuned.rootIterations = v
-        case "batch": tuned.batchSize = v
-        case "candidates": tuned.candidates = v
-        case "strong": tuned.strongBranching = v != 0
-        case "attack": tuned.attackSteps = v
-        default: break
-        }
-      }
-    }
-    let workers = min(threads, targets.count), progress = self.progress, search = tuned
+    let workers = min(threads, targets.count), progress = self.progress
     let blasThreads = BLAS.threads
     BLAS.threads = 1
     defer { BLAS.threads = blasThreads }
