@@ -25,13 +25,16 @@ struct BranchAndBound: Sendable {
   var branches: Bool
   /// Seconds per image.
   var timeout: Double
-  /// Gradient steps at the root and per batch of subdomains.
+  /// Gradient steps at the root and per batch of subdomains (few: a child starts from its parent's
+  /// parameters, and more subdomains pay more than tighter ones under a time limit).
   var rootIterations = 20
-  var iterations = 20
+  var iterations = 5
   /// Subdomains split at once (bounded together as one batch).
-  var batchSize = 32
+  var batchSize = 64
   /// Neurons per subdomain whose splits are tried before one is chosen (filtered smart branching).
   var candidates = 3
+  /// With one ReLU layer, every free unstable neuron is a candidate, scored without a product.
+  var strongBranching = true
   /// The targeted search per open margin before branching: random starts besides the corner and
   /// the centre, and steps per start (a quarter of them from each batch's loosest subdomain; 0: none).
   var attackRestarts = 2
@@ -42,7 +45,10 @@ struct BranchAndBound: Sendable {
     var splits: [[Int8]]  // per layer and neuron: +1 active (z ≥ 0), −1 inactive (z ≤ 0), 0 free
     var alpha: [[Double]]
     var beta: [[Double]]
+    /// A sound lower bound of the margin on the subdomain (its own or an ancestor's).
     var bound: Double
+    /// The search's Float64 bound (unsound: it only orders the queue and points the attack).
+    var estimate: Double
     var coefficients: [[Double]]  // Λ at each ReLU output, from the last evaluation (branching)
   }
 
@@ -72,7 +78,8 @@ struct BranchAndBound: Sendable {
     let sound = fast.relaxedMarginLowerBounds(rows, marginRows: open, label: label, nodes: nodes, chain: chain, workspace)
     for (s, r) in open.enumerated() {
       if sound[s] > bounds[r] { bounds[r] = sound[s] }
-      roots[s] = context.update(roots[s], rows: rows, row: s, bound: bounds[r], evaluation: optimized.evaluation)
+      roots[s] = context.update(
+        roots[s], rows: rows, row: s, bound: bounds[r], estimate: optimized.evaluation.bound[s], evaluation: optimized.evaluation)
     }
     let marginLower = worst, rootOpen = open
     open = open.filter { !(bounds[$0] > 0) }
@@ -100,11 +107,12 @@ struct BranchAndBound: Sendable {
         guard DispatchTime.now().uptimeNanoseconds < deadline else {
           return ImageVerdict(verdict: .unknown, marginLower: marginLower, counterexample: nil, domains: domainCount)
         }
-        queue.sort { $0.bound < $1.bound }
+        queue.sort { $0.estimate < $1.estimate }
         let parents = queue.prefix(batchSize)
         queue.removeFirst(parents.count)
         var children: [Domain] = []
-        let choices = context.branchingNeurons(Array(parents), candidates: candidates, inputLower: lower, inputUpper: upper, marginRow: r)
+        let choices = context.branchingNeurons(
+          Array(parents), candidates: candidates, strong: strongBranching, inputLower: lower, inputUpper: upper, marginRow: r)
         for (parent, choice) in zip(parents, choices) {
           guard let (k, j) = choice else {
             // Every unstable ReLU split and still open: the relaxation cannot close it.
@@ -119,20 +127,28 @@ struct BranchAndBound: Sendable {
         var childRows = context.rows(children, marginRows: children.map { _ in r })
         let result = chain.optimize(childRows, inputLower: lower, inputUpper: upper, iterations: iterations)
         childRows = result.rows
-        let childBounds = fast.relaxedMarginLowerBounds(
-          childRows, marginRows: children.map { _ in r }, label: label, nodes: nodes, chain: chain, workspace)
+        // Only a child whose search bound is positive can close: the sound bound, with every
+        // rounding accounted for, is computed for those alone.
+        let closable = children.indices.filter { result.evaluation.bound[$0] > 0 }
+        var childBounds = [Double](repeating: -.infinity, count: children.count)
+        if !closable.isEmpty {
+          let checked = fast.relaxedMarginLowerBounds(
+            childRows.selecting(closable), marginRows: closable.map { _ in r }, label: label, nodes: nodes, chain: chain, workspace)
+          for (i, s) in closable.enumerated() { childBounds[s] = checked[i] }
+        }
         domainCount += children.count
-        var worstChild: (bound: Double, corner: [Double])?
+        var worstChild: (estimate: Double, corner: [Double])?
         for (s, child) in children.enumerated() {
           // A parent's bound holds on its children's subdomains too.
           let bound = childBounds[s].isNaN ? child.bound : max(child.bound, childBounds[s])
           if bound > 0 { continue }
+          let estimate = max(child.estimate, result.evaluation.bound[s])
           let corner = Array(result.evaluation.minimizer[(s * width)..<((s + 1) * width)])
           if context.looksMisclassified(corner), let point = attack.checkedCounterexample(corner, label: label, box: box) {
             return ImageVerdict(verdict: .falsified, marginLower: marginLower, counterexample: point.map { Double($0) }, domains: domainCount)
           }
-          if bound < worstChild?.bound ?? .infinity { worstChild = (bound, corner) }
-          queue.append(context.update(child, rows: childRows, row: s, bound: bound, evaluation: result.evaluation))
+          if estimate < worstChild?.estimate ?? .infinity { worstChild = (estimate, corner) }
+          queue.append(context.update(child, rows: childRows, row: s, bound: bound, estimate: estimate, evaluation: result.evaluation))
         }
         // The loosest subdomain's corner, improved by a short targeted search.
         if attackSteps > 0, let worstChild, let point = targetedCounterexample(
@@ -160,7 +176,7 @@ extension BranchAndBound {
       let alpha = zip(rootLower, rootUpper).map { lower, upper in zip(lower, upper).map { $1 > -$0 ? 1.0 : 0.0 } }
       return Domain(
         splits: rootLower.map { [Int8](repeating: 0, count: $0.count) }, alpha: alpha,
-        beta: rootLower.map { [Double](repeating: 0, count: $0.count) }, bound: -.infinity,
+        beta: rootLower.map { [Double](repeating: 0, count: $0.count) }, bound: -.infinity, estimate: -.infinity,
         coefficients: rootLower.map { [Double](repeating: 0, count: $0.count) })
     }
 
@@ -190,9 +206,12 @@ extension BranchAndBound {
     }
 
     /// `domain` with row `s`'s parameters and coefficients, and its bound.
-    func update(_ domain: Domain, rows: RelaxedRows, row s: Int, bound: Double, evaluation: RelaxedEvaluation) -> Domain {
+    func update(
+      _ domain: Domain, rows: RelaxedRows, row s: Int, bound: Double, estimate: Double, evaluation: RelaxedEvaluation
+    ) -> Domain {
       var result = domain
       result.bound = bound
+      result.estimate = estimate
       for k in rootLower.indices {
         let n = rootLower[k].count, range = (s * n)..<((s + 1) * n)
         result.alpha[k] = Array(rows.alpha[k][range])
@@ -200,55 +219,6 @@ extension BranchAndBound {
         result.coefficients[k] = Array(evaluation.coefficients[k][range])
       }
       return result
-    }
-
-    /// The free unstable ReLUs whose relaxations cost the most, best first: the score is
-    /// `|Λ_j| (−l u / (u − l))`, the largest gap of the chord weighted by its coefficient.
-    func scoredNeurons(_ domain: Domain, count: Int) -> [(layer: Int, neuron: Int)] {
-      var scored: [(score: Double, layer: Int, neuron: Int)] = []
-      for k in rootLower.indices {
-        for j in rootLower[k].indices where domain.splits[k][j] == 0 {
-          let l = rootLower[k][j], u = rootUpper[k][j]
-          guard l < 0 && u > 0 else { continue }
-          scored.append((domain.coefficients[k][j].magnitude * (-l * u / (u - l)), k, j))
-        }
-      }
-      return scored.sorted { $0.score > $1.score }.prefix(count).map { ($0.layer, $0.neuron) }
-    }
-
-    /// The neuron to split in each domain (nil when none is left): of the `candidates` best by
-    /// score, the one whose two children's relaxed bounds (the parent's parameters, no search) have
-    /// the largest minimum — filtered smart branching (De Palma et al., 2021), one batch for all.
-    func branchingNeurons(
-      _ domains: [Domain], candidates: Int, inputLower: [Double], inputUpper: [Double], marginRow: Int
-    ) -> [(layer: Int, neuron: Int)?] {
-      let lists = domains.map { scoredNeurons($0, count: max(1, candidates)) }
-      var trial: [Domain] = []
-      for (domain, list) in zip(domains, lists) {
-        for (k, j) in list where list.count > 1 {
-          for side: Int8 in [1, -1] {
-            var child = domain
-            child.splits[k][j] = side
-            trial.append(child)
-          }
-        }
-      }
-      guard !trial.isEmpty else { return lists.map(\.first) }
-      let bounds = chain.evaluate(rows(trial, marginRows: trial.map { _ in marginRow }), inputLower: inputLower, inputUpper: inputUpper).bound
-      var next = 0
-      return lists.map { list in
-        guard list.count > 1 else { return list.first }
-        var best = list[0], bestValue = -Double.infinity
-        for neuron in list {
-          let value = min(bounds[next], bounds[next + 1])
-          next += 2
-          if value > bestValue {
-            bestValue = value
-            best = neuron
-          }
-        }
-        return best
-      }
     }
 
     /// The Float64 logits at `x` put another class at least level with the label (worth an exact check).

@@ -72,11 +72,14 @@ struct RelaxedEvaluation {
   /// Per row, the corner of the box that minimizes the final linear function (a candidate
   /// counterexample), `[rows, input width]`.
   var minimizer: [Double]
+  /// Per row, the final linear function's coefficients on the input, `[rows, input width]`.
+  var inputCoefficients: [Double]
 }
 
 extension ReLUChain {
-  /// The bound of each row and its gradient, over the input box `[inputLower, inputUpper]`.
-  func evaluate(_ rows: RelaxedRows, inputLower: [Double], inputUpper: [Double]) -> RelaxedEvaluation {
+  /// The bound of each row and its gradient, over the input box `[inputLower, inputUpper]`
+  /// (`gradients: false`: the bound, coefficients and minimizers only, half the products).
+  func evaluate(_ rows: RelaxedRows, inputLower: [Double], inputUpper: [Double], gradients: Bool = true) -> RelaxedEvaluation {
     let r = rows.count, layers = dense.count
     var lambda = rows.start, gamma = rows.constant
     var coefficients = [[Double]](repeating: [], count: layers)
@@ -126,6 +129,10 @@ extension ReLUChain {
         bound[row] += c * x
       }
     }
+    guard gradients else {
+      return RelaxedEvaluation(
+        bound: bound, alphaGradient: [], betaGradient: [], coefficients: coefficients, minimizer: minimizer, inputCoefficients: lambda)
+    }
     // Reverse: the adjoint of Λ at each stage, from the input up.
     var adjoint = minimizer
     var alphaGradient = [[Double]](repeating: [], count: layers), betaGradient = alphaGradient
@@ -152,7 +159,8 @@ extension ReLUChain {
       adjoint = up
     }
     return RelaxedEvaluation(
-      bound: bound, alphaGradient: alphaGradient, betaGradient: betaGradient, coefficients: coefficients, minimizer: minimizer)
+      bound: bound, alphaGradient: alphaGradient, betaGradient: betaGradient, coefficients: coefficients, minimizer: minimizer,
+      inputCoefficients: lambda)
   }
 
   /// Projected gradient ascent (Adam, as α,β-CROWN) on every row's bound: α kept in [0, 1], β ≥ 0.
@@ -182,6 +190,8 @@ extension ReLUChain {
         let width = inputLower.count
         bestEvaluation.minimizer.replaceSubrange(
           (row * width)..<((row + 1) * width), with: evaluation.minimizer[(row * width)..<((row + 1) * width)])
+        bestEvaluation.inputCoefficients.replaceSubrange(
+          (row * width)..<((row + 1) * width), with: evaluation.inputCoefficients[(row * width)..<((row + 1) * width)])
       }
     }
     bestEvaluation.bound = bestBound
@@ -213,5 +223,22 @@ struct Adam {
         values[k][q] = project(values[k][q] + update)
       }
     }
+  }
+}
+
+extension RelaxedRows {
+  /// The rows at `indices`, in that order.
+  func selecting(_ indices: [Int]) -> RelaxedRows {
+    guard count > 0 else { return self }
+    func pick(_ values: [Double]) -> [Double] {
+      let width = values.count / count
+      var picked: [Double] = []
+      picked.reserveCapacity(indices.count * width)
+      for row in indices { picked += values[(row * width)..<((row + 1) * width)] }
+      return picked
+    }
+    return RelaxedRows(
+      count: indices.count, lower: lower.map(pick), upper: upper.map(pick), alpha: alpha.map(pick), beta: beta.map(pick),
+      direction: direction.map(pick), start: pick(start), constant: indices.map { constant[$0] })
   }
 }

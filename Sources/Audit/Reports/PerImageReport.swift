@@ -53,6 +53,7 @@ public struct PerImageReport: Sendable {
       if report.method == .bab && !result.falsified.isEmpty {
         let verdict: Verdict = result.certified[image] ? .certified : result.falsified[image] ? .falsified : .unknown
         text += ",\"verdict\":\"\(verdict.rawValue)\""
+        if image < result.domains.count { text += ",\"domains\":\(result.domains[image])" }
       }
       text += "}"
     }

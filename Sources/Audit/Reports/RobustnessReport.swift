@@ -18,6 +18,8 @@ public struct EpsilonResult: Sendable {
   public var falsified: [Bool] = []
   /// Branch and bound only: per falsified image, the point found (exact Doubles in the ball).
   public var counterexamples: [[Double]?] = []
+  /// Branch and bound only: per image, the subdomains bounded (0 where none were split).
+  public var domains: [Int] = []
 
   /// The number of falsified images (branch and bound).
   public var falsifiedCount: Int { falsified.count { $0 } }

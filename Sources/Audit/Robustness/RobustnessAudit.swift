@@ -115,7 +115,7 @@ public struct RobustnessAudit: Sendable {
     let table = try PixelBounds(epsilon: epsilon)
     let start = DispatchTime.now()
     let results: [(certified: Bool, worst: Double)]
-    var falsified: [Bool] = [], counterexamples: [[Double]?] = []
+    var falsified: [Bool] = [], counterexamples: [[Double]?] = [], domains: [Int] = []
     switch tier {
     case .float64 where method.searches:
       let verdicts = searchedResults(data, table: table)
@@ -123,6 +123,7 @@ public struct RobustnessAudit: Sendable {
       if method == .bab {
         falsified = verdicts.map { $0.verdict == .falsified }
         counterexamples = verdicts.map(\.counterexample)
+        domains = verdicts.map(\.domains)
       }
     case .float64:
       results = fastMarginLowerBounds(data, table: table, method: method.bound ?? .crown, onlyUndecided: skipsSettledMargins).map { bounds in
@@ -136,7 +137,7 @@ public struct RobustnessAudit: Sendable {
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     return EpsilonResult(
       epsilon: epsilon, certified: results.map { $0.certified }, worstMarginLower: results.map { $0.worst }, seconds: seconds,
-      falsified: falsified, counterexamples: counterexamples)
+      falsified: falsified, counterexamples: counterexamples, domains: domains)
   }
 
   /// Margin lower bounds from the Float64 tier for every image, in batches.
