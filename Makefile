@@ -45,12 +45,12 @@ test: deps python-deps
 	@# Only the kernel's own tests may reach its internals (Docs/Semantics.md, "The build").
 	@! grep -rln '@testable import ProofKernel' Sources Tests --include='*.swift' | grep -v '^Tests/ProofKernelTests/'
 	scripts/check-doc-examples --check
+	@# `swift test` builds every product, certify included; `swift build --product certify` after it
+	@# would build the whole package again without testability.
 	swift test
-	swift build --product certify
 	.build/debug/certify prove --all --check
 	.build/debug/certify check
 	python3 scripts/onnx_interop.py --certify .build/debug/certify --work .build/onnx-interop
-	python3 scripts/onnx_residual.py --certify .build/debug/certify --work .build/onnx-interop
 	scripts/run-examples
 
 # The proof explorer: every statement, its proof step by step, the models (Docs/Site.md). Open
