@@ -10,18 +10,13 @@ running mean and unbiased variance (momentum 0.1, eps 1e-5) at evaluation. He-no
 v = mu v + g, w -= lr v on the trained parameters; the same shuffling and measurements as
 scripts/train_reference_jax.py. Prints the JSON line of `certify train --json`.
 """
-import argparse
-import json
 import os
-import resource
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_reference_numpy import load  # noqa: E402
-import lr_schedule  # noqa: E402
+import reference_jax_common as common  # noqa: E402
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
@@ -86,71 +81,32 @@ def loss_fn(params, stats, x, y):
 
 def make_step(mu):
     @jax.jit
-    def step(params, stats, velocities, train_x, train_y, index, lr):
+    def step(state, train_x, train_y, index, lr):
+        params, stats, velocities = state
         x, y = train_x[index], train_y[index]
         (loss, new_stats), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, stats, x, y)
         velocities = {k: mu * velocities[k] + grads[k] for k in params}
         params = {k: params[k] - lr * velocities[k] for k in params}
-        return params, new_stats, velocities, loss
+        return (params, new_stats, velocities), loss, None
 
     return step
 
 
 @jax.jit
-def predict(params, stats, x):
+def predict(state, x):
+    params, stats, _ = state
     return jnp.argmax(logits(params, stats, x, False)[0], axis=1)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--batch", type=int, default=128)
-    parser.add_argument("--lr", type=float, default=0.05)
-    parser.add_argument("--momentum", type=float, default=0.9)
-    lr_schedule.add_argument(parser)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--limit", type=int, default=None, help="train on the first N examples only")
-    args = parser.parse_args()
-
-    train_x, train_y = load(args.data, "train")
-    if args.limit:
-        train_x, train_y = train_x[: args.limit], train_y[: args.limit]
-    test_x, test_y = load(args.data, "t10k")
+    args = common.arguments(__doc__, lr=0.05)
+    train_set, test_set = common.datasets(args)
     rng = np.random.default_rng(args.seed)
     params, stats = initialize(rng)
     params = {k: jnp.asarray(v) for k, v in params.items()}
     stats = {k: jnp.asarray(v) for k, v in stats.items()}
-    velocities = {k: jnp.zeros_like(v) for k, v in params.items()}
-    device_x, device_y = jnp.asarray(train_x), jnp.asarray(train_y.astype(np.int32))
-    del train_x
-    step = make_step(np.float32(args.momentum))
-    n, batch = len(train_y), args.batch
-    steps_per_epoch, taken = (n + batch - 1) // batch, 0
-    epochs = []
-    for epoch in range(1, args.epochs + 1):
-        order = rng.permutation(n).astype(np.int32)
-        losses = []
-        start = time.perf_counter()
-        for first in range(0, n, batch):
-            index = order[first : first + batch]
-            rate = lr_schedule.rate(args.lr_schedule, args.lr, taken, steps_per_epoch, args.epochs)
-            params, stats, velocities, loss = step(params, stats, velocities, device_x, device_y, index, np.float32(rate))
-            taken += 1
-            losses.append(loss * len(index))
-        jax.block_until_ready(params)
-        seconds = time.perf_counter() - start
-        predictions = np.concatenate([np.asarray(predict(params, stats, jnp.asarray(test_x[k : k + 1000])))
-                                      for k in range(0, len(test_x), 1000)])
-        test_accuracy = float(np.mean(predictions == test_y))
-        epochs.append({
-            "epoch": epoch, "loss": float(sum(float(l) for l in losses)) / n, "test_accuracy": test_accuracy,
-            "examples_per_second": n / seconds,
-        })
-        print(f"epoch {epoch}  loss {epochs[-1]['loss']:.4f}  test accuracy {test_accuracy:.4f}"
-              f"  {epochs[-1]['examples_per_second']:.0f} examples/s", file=sys.stderr, flush=True)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"epochs": epochs, "kinks": {}, "peak_rss_mb": peak}, sort_keys=True))
+    state = (params, stats, {k: jnp.zeros_like(v) for k, v in params.items()})
+    common.train(args, rng, state, make_step(np.float32(args.momentum)), predict, train_set, test_set)
 
 
 if __name__ == "__main__":

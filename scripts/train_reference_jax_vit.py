@@ -12,17 +12,13 @@ of the projection, each read head-major (4 heads of 16). Adam (beta 0.9, 0.999, 
 corrected); the same shuffling and measurements as scripts/train_reference_jax.py. Prints the
 JSON line of `certify train --json`.
 """
-import argparse
-import json
 import os
-import resource
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_reference_numpy import load  # noqa: E402
+import reference_jax_common as common  # noqa: E402
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
@@ -91,7 +87,8 @@ def loss_fn(params, x, y):
 
 def make_step(lr, b1=np.float32(0.9), b2=np.float32(0.999), eps=np.float32(1e-8)):
     @jax.jit
-    def step(params, m, v, t, train_x, train_y, index):
+    def step(state, train_x, train_y, index, rate):
+        params, m, v, t = state  # `rate` is the constant `lr`: the ViT's recipe has no schedule
         x, y = train_x[index], train_y[index]
         loss, grads = jax.value_and_grad(loss_fn)(params, x, y)
         t = t + 1
@@ -99,62 +96,24 @@ def make_step(lr, b1=np.float32(0.9), b2=np.float32(0.999), eps=np.float32(1e-8)
         m = {k: b1 * m[k] + (1 - b1) * grads[k] for k in params}
         v = {k: b2 * v[k] + (1 - b2) * grads[k] ** 2 for k in params}
         params = {k: params[k] - lr * (m[k] / c1) / (jnp.sqrt(v[k] / c2) + eps) for k in params}
-        return params, m, v, t, loss
+        return (params, m, v, t), loss, None
 
     return step
 
 
 @jax.jit
-def predict(params, x):
-    return jnp.argmax(logits(params, x), axis=1)
+def predict(state, x):
+    return jnp.argmax(logits(state[0], x), axis=1)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--batch", type=int, default=128)
-    parser.add_argument("--lr", type=float, default=0.001)
-    parser.add_argument("--momentum", type=float, default=None, help="ignored (Adam); accepted for bench-train")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--limit", type=int, default=None, help="train on the first N examples only")
-    args = parser.parse_args()
-
-    train_x, train_y = load(args.data, "train")
-    if args.limit:
-        train_x, train_y = train_x[: args.limit], train_y[: args.limit]
-    test_x, test_y = load(args.data, "t10k")
+    args = common.arguments(__doc__, lr=0.001, schedule=False)
+    train_set, test_set = common.datasets(args)
     rng = np.random.default_rng(args.seed)
     params = {k: jnp.asarray(v) for k, v in initialize(rng).items()}
-    m = {k: jnp.zeros_like(v) for k, v in params.items()}
-    v = {k: jnp.zeros_like(w) for k, w in params.items()}
-    t = jnp.float32(0)
-    device_x, device_y = jnp.asarray(train_x), jnp.asarray(train_y.astype(np.int32))
-    del train_x
-    step = make_step(np.float32(args.lr))
-    n, batch = len(train_y), args.batch
-    epochs = []
-    for epoch in range(1, args.epochs + 1):
-        order = rng.permutation(n).astype(np.int32)
-        losses = []
-        start = time.perf_counter()
-        for first in range(0, n, batch):
-            index = order[first : first + batch]
-            params, m, v, t, loss = step(params, m, v, t, device_x, device_y, index)
-            losses.append(loss * len(index))
-        jax.block_until_ready(params)
-        seconds = time.perf_counter() - start
-        predictions = np.concatenate([np.asarray(predict(params, jnp.asarray(test_x[k : k + 1000])))
-                                      for k in range(0, len(test_x), 1000)])
-        test_accuracy = float(np.mean(predictions == test_y))
-        epochs.append({
-            "epoch": epoch, "loss": float(sum(float(l) for l in losses)) / n, "test_accuracy": test_accuracy,
-            "examples_per_second": n / seconds,
-        })
-        print(f"epoch {epoch}  loss {epochs[-1]['loss']:.4f}  test accuracy {test_accuracy:.4f}"
-              f"  {epochs[-1]['examples_per_second']:.0f} examples/s", file=sys.stderr, flush=True)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"epochs": epochs, "kinks": {}, "peak_rss_mb": peak}, sort_keys=True))
+    state = (params, {k: jnp.zeros_like(v) for k, v in params.items()},
+             {k: jnp.zeros_like(w) for k, w in params.items()}, jnp.float32(0))
+    common.train(args, rng, state, make_step(np.float32(args.lr)), predict, train_set, test_set)
 
 
 if __name__ == "__main__":
