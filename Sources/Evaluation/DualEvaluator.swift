@@ -51,6 +51,12 @@ public struct DualEvaluator<Scalar: RealScalar>: Sendable, SlotEvaluator {
     self.precision = precision
   }
 
+  /// An evaluator over slots and a lowering kept from another evaluator (`SlotValues.rebound`).
+  init(_ indices: SlotValues, precision: Int) {
+    self.indices = indices
+    self.precision = precision
+  }
+
   /// The value of `term` (exact, or an enclosure).
   /// - Throws: `EvaluationError`: a missing value, `undefined` where the term (or a derivative it
   ///   asks for) does not exist, `notExact` for rationals where a value is irrational,

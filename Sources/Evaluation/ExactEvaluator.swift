@@ -54,6 +54,11 @@ public struct ExactEvaluator: Sendable, SlotEvaluator {
     indices = SlotValues(environment, keepsDerivatives: false)
   }
 
+  /// An evaluator over slots and a lowering kept from another evaluator (`SlotValues.rebound`).
+  init(_ indices: SlotValues) {
+    self.indices = indices
+  }
+
   /// The exact value of `term` in the environment.
   /// - Throws: `EvaluationError` naming a missing value, a value that is not rational or not
   ///   defined, or an unsupported former.

@@ -21,15 +21,26 @@ extension NumericCheck {
   /// // t = [1, 3] and the hypothesis t[0] + t[1] = 1: t becomes [1/4, 3/4].
   /// ```
   public func satisfyingHypotheses(_ hypotheses: [Proposition], in environment: Environment) -> Environment {
+    var lowerings = TrialLowerings()
+    return satisfyingHypotheses(hypotheses, in: environment, &lowerings)
+  }
+
+  func satisfyingHypotheses(_ hypotheses: [Proposition], in environment: Environment,
+                            _ lowerings: inout TrialLowerings) -> Environment {
     var environment = NumericCheck.realValued(environment)
-    for h in hypotheses where decide(h, in: environment) != true {
+    for h in hypotheses where decide(h, in: environment, &lowerings) != true {
       guard let names = try? Symbols([], formulas: [h]).tensors.keys.sorted() else { continue }
       if case let .equal(a, b) = h {
-        if let moved = names.lazy.compactMap({ solving(a, b, by: $0, in: environment) }).first { environment = moved }
+        for name in names {
+          if let moved = solving(a, b, by: name, in: environment, &lowerings) {
+            environment = moved
+            break
+          }
+        }
       } else if h.isPositivity {
         for name in names {
           let moved = environment.replacing(name) { $0.isZero ? Rational(1) : $0.magnitude }
-          if decide(h, in: moved) == true {
+          if decide(h, in: moved, &lowerings) == true {
             environment = moved
             break
           }
@@ -41,11 +52,14 @@ extension NumericCheck {
 
   /// The environment with tensor `name` moved so that `a = b` holds exactly, if a rescaling or a
   /// shift does it.
-  private func solving(_ a: Term, _ b: Term, by name: String, in environment: Environment) -> Environment? {
+  private func solving(_ a: Term, _ b: Term, by name: String, in environment: Environment,
+                       _ lowerings: inout TrialLowerings) -> Environment? {
     let moves: [(Rational, Rational) -> Rational] = [{ x, λ in x * λ }, { x, λ in x + λ }]
     for move in moves {
       func difference(_ λ: Rational) -> Rational? {
-        var evaluator = ExactEvaluator(environment.replacing(name) { move($0, λ) })
+        let moved = environment.replacing(name) { move($0, λ) }
+        var evaluator = ExactEvaluator(lowerings.slots(for: moved, keepsDerivatives: false))
+        defer { lowerings.keep(evaluator.indices, keepsDerivatives: false) }
         return try? evaluator.value(of: a) - evaluator.value(of: b)
       }
       guard let f0 = difference(Rational(0)), let f1 = difference(Rational(1)), let f2 = difference(Rational(2)) else {

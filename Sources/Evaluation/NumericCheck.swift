@@ -68,6 +68,7 @@ public struct NumericCheck: Sendable {
     sampler.uninterpretedFunctions = false
     var passed = 0, draws = 0
     var lastSkip = ""
+    var lowerings = TrialLowerings()
     while passed < trials, draws < trials * max(1, drawsPerTrial) {
       draws += 1
       let environment: Environment
@@ -76,7 +77,8 @@ public struct NumericCheck: Sendable {
         continue
       }
       do {
-        switch try trial(lhs: lhs, rhs: rhs, hypotheses: hypotheses, in: satisfyingHypotheses(hypotheses, in: environment)) {
+        let satisfying = satisfyingHypotheses(hypotheses, in: environment, &lowerings)
+        switch try trial(lhs: lhs, rhs: rhs, hypotheses: hypotheses, in: satisfying, &lowerings) {
         case .agreed: passed += 1
         case let .disagreed(counterexample): return .counterexample(counterexample)
         case let .skipped(reason): lastSkip = reason
@@ -97,26 +99,36 @@ public struct NumericCheck: Sendable {
   /// - Throws: an `EvaluationError` that is not about this sample: a missing value, a shape
   ///   mismatch, an unsupported former.
   public func trial(lhs: Term, rhs: Term, hypotheses: [Proposition] = [], in environment: Environment) throws -> Trial {
+    var lowerings = TrialLowerings()
+    return try trial(lhs: lhs, rhs: rhs, hypotheses: hypotheses, in: environment, &lowerings)
+  }
+
+  func trial(lhs: Term, rhs: Term, hypotheses: [Proposition], in environment: Environment,
+             _ lowerings: inout TrialLowerings) throws -> Trial {
     let environment = NumericCheck.realValued(environment)
     for h in hypotheses {
-      switch decide(h, in: environment) {
+      switch decide(h, in: environment, &lowerings) {
       case true?: continue
       case false?: return .skipped("the hypothesis \(h) is false")
       case nil: return .skipped("the hypothesis \(h) cannot be decided")
       }
     }
-    var exact = DualEvaluator<Rational>(environment, precision: precision)
+    var exact = DualEvaluator<Rational>(lowerings.slots(for: environment, keepsDerivatives: true), precision: precision)
     do {
       let a = try exact.value(of: lhs), b = try exact.value(of: rhs)
+      lowerings.keep(exact.indices, keepsDerivatives: true)
       let sides = (Value.exact(a), Value.exact(b))
       return a == b ? .agreed(lhs: sides.0, rhs: sides.1)
         : .disagreed(Counterexample(environment: environment, lhs: sides.0, rhs: sides.1))
     } catch EvaluationError.notExact {
       // some value is irrational: enclose it
     } catch let EvaluationError.undefined(why) {
+      lowerings.keep(exact.indices, keepsDerivatives: true)
       return .skipped("undefined: \(why)")
     }
-    var enclosing = DualEvaluator<Interval>(environment, precision: precision)
+    // The same lowering: the terms are lowered once for both scalar types.
+    var enclosing = DualEvaluator<Interval>(exact.indices, precision: precision)
+    defer { lowerings.keep(enclosing.indices, keepsDerivatives: true) }
     do {
       let a = try enclosing.value(of: lhs), b = try enclosing.value(of: rhs)
       let sides = (Value.enclosure(a), Value.enclosure(b))
@@ -138,12 +150,18 @@ public struct NumericCheck: Sendable {
 
   /// Whether a hypothesis is proved true (`true`), proved false, or neither (`nil`): exact
   /// evaluation first, then dual numbers (for `D` and `vjp`), then intervals for irrational values.
-  func decide(_ h: Proposition, in environment: Environment) -> Bool? {
-    var exact = ExactEvaluator(environment)
+  func decide(_ h: Proposition, in environment: Environment, _ lowerings: inout TrialLowerings) -> Bool? {
+    var exact = ExactEvaluator(lowerings.slots(for: environment, keepsDerivatives: false))
+    defer { lowerings.keep(exact.indices, keepsDerivatives: false) }
     do { return try exact.holds(h) } catch EvaluationError.undefined { return nil } catch {}
-    var dual = DualEvaluator<Rational>(environment, precision: precision)
-    do { return try dual.decide(h) } catch EvaluationError.notExact {} catch { return nil }
-    var enclosing = DualEvaluator<Interval>(environment, precision: precision)
+    var dual = DualEvaluator<Rational>(lowerings.slots(for: environment, keepsDerivatives: true), precision: precision)
+    do {
+      let decided = try dual.decide(h)
+      lowerings.keep(dual.indices, keepsDerivatives: true)
+      return decided
+    } catch EvaluationError.notExact {} catch { return nil }
+    var enclosing = DualEvaluator<Interval>(dual.indices, precision: precision)
+    defer { lowerings.keep(enclosing.indices, keepsDerivatives: true) }
     return (try? enclosing.decide(h)) ?? nil
   }
 }

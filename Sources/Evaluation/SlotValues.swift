@@ -22,6 +22,24 @@ struct SlotValues: Sendable {
     lowering = Lowering(checkedDimensions: environment.dimensions, keepsDerivatives: keepsDerivatives)
   }
 
+  private init(environment: Environment, lowering: Lowering, free: [String: Int]) {
+    self.environment = environment
+    self.lowering = lowering
+    self.free = free
+    grow(to: lowering.slotCount)
+    for (name, slot) in free {
+      if let v = environment.indices[name] { values[slot] = v } else { missing[slot] = name }
+    }
+  }
+
+  /// This lowering and these free-index slots for `environment`, which has the same dimensions (the
+  /// lowering substituted them): a term lowered before is a lookup. A numeric check's trials at sizes
+  /// met before lower nothing again.
+  func rebound(to environment: Environment) -> SlotValues {
+    precondition(environment.dimensions == self.environment.dimensions, "a lowering is made for one set of sizes")
+    return SlotValues(environment: environment, lowering: lowering, free: free)
+  }
+
   // MARK: - The front end
 
   /// Slots for the free indices `names` (a fresh one for a name not met before).

@@ -16,6 +16,14 @@ extension Lowering {
   /// `p` lowered, its free indices read from the slots `scope` gives them; a `forall` over a false
   /// guard is `holds([])` (true).
   mutating func lower(_ p: Proposition, _ scope: [String: Int]) throws(LoweringError) -> LoweredProposition {
+    let key = PropositionKey(proposition: p, reads: try Lowering.reads(p.freeIndices, scope))
+    if let known = propositions[key] { return known }
+    let lowered = try uncached(p, scope)
+    propositions[key] = lowered
+    return lowered
+  }
+
+  private mutating func uncached(_ p: Proposition, _ scope: [String: Int]) throws(LoweringError) -> LoweredProposition {
     switch p {
     case let .equal(a, b): return .equal(try lower(a, scope), try lower(b, scope))
     case let .nonZero(t): return .nonZero(try lower(t, scope))

@@ -39,6 +39,15 @@ public struct Lowering: Sendable {
     let reads: [Int]
   }
 
+  /// Propositions lowered so far, by the slots their free indices read: a hypothesis decided again
+  /// (at every sample of a numeric check) is a lookup, and its `forall` takes no new slots.
+  var propositions: [PropositionKey: LoweredProposition] = [:]
+
+  struct PropositionKey: Hashable {
+    let proposition: Proposition
+    let reads: [Int]
+  }
+
   /// Whether index arithmetic is left to the back end to check (`LoweredAffine.checkedValue`), with
   /// no `LoweredAffine.limit`, and guards that bound their indices only jointly get a box
   /// (`LoweredLoop.box`): the exact back ends, which take any `Int` as a free index.
@@ -78,10 +87,7 @@ public struct Lowering: Sendable {
   /// `t` lowered, its free indices read from the slots `scope` gives them.
   /// - Throws: `LoweringError` naming the dimension, index, guard or former that cannot be lowered.
   public mutating func lower(_ t: Term, _ scope: [String: Int]) throws(LoweringError) -> LoweredTerm {
-    let reads = try t.freeIndices.sorted().map { name throws(LoweringError) -> Int in
-      guard let slot = scope[name] else { throw LoweringError.unboundIndex(name) }
-      return slot
-    }
+    let reads = try Lowering.reads(t.freeIndices, scope)
     let key = Key(term: t, reads: reads)
     if let known = memo[key] { return known }
     // Before taking an id: the children take theirs first.
@@ -91,6 +97,15 @@ public struct Lowering: Sendable {
     count += 1
     memo[key] = lowered
     return lowered
+  }
+
+  /// The slots of the free indices `names`, in name order (the memo keys' part that says where a
+  /// term or proposition reads).
+  static func reads(_ names: Set<String>, _ scope: [String: Int]) throws(LoweringError) -> [Int] {
+    try names.sorted().map { name throws(LoweringError) -> Int in
+      guard let slot = scope[name] else { throw LoweringError.unboundIndex(name) }
+      return slot
+    }
   }
 
   private mutating func node(_ t: Term, _ scope: [String: Int]) throws(LoweringError) -> LoweredTerm.Node {
