@@ -208,6 +208,33 @@ import Testing
     }
   }
 
+  /// A box whose X_0 is fixed at 0.1, which no Double equals (properties write images' pixels as
+  /// such decimals): the search keeps X_0 at exactly 1/10 and moves X_1, and finds the violation,
+  /// which only the top of X_1's interval reaches (the centre does not). Before, the box held no
+  /// Double point and only its centre was tried: `unknown`.
+  @Test func theSearchKeepsAnInputFixedAtADecimalExactly() throws {
+    // Y_0 = 1, Y_1 = 8 relu(X_0 + X_1 − 7/8), Y_2 = −1: Y_1 ≥ Y_0 exactly where X_1 ≥ 9/10 (X_0 = 1/10).
+    let net = try LayerNetwork(layers: [
+      try DenseLayer(inputWidth: 2, outputWidth: 1, weights: [1, 1], bias: [-0.875]),
+      ReLULayer(width: 1),
+      try DenseLayer(inputWidth: 1, outputWidth: 3, weights: [0, 8, 0], bias: [1, 0, -1]),
+    ])
+    let property = try VNNLIBProperty(text: Self.header + """
+      (assert (>= X_0 0.1)) (assert (<= X_0 0.1)) (assert (>= X_1 0)) (assert (<= X_1 1))
+      (assert (>= Y_1 Y_0))
+      """)
+    for verifier in [try VNNLIBVerifier(network: net, arithmetic: MPFIArithmetic(precision: 128)), try VNNLIBVerifier.fast(network: net)] {
+      let verdict = try verifier.decide(property)
+      guard case let .sat(input, outputs) = verdict.result else {
+        Issue.record("\(verdict.result.name), not sat")
+        continue
+      }
+      #expect(input[0] == Rational(1, 10))
+      #expect(input[1] >= Rational(9, 10) && input[1] <= 1)
+      #expect(outputs == net.logits(at: input) && outputs[1] >= outputs[0])
+    }
+  }
+
   @Test func aPropertyOfAnotherShapeIsRefused() throws {
     var random = SystemRandomNumberGenerator()
     let net = try Self.network(&random, hidden: 2)
