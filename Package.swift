@@ -73,7 +73,7 @@ let package = Package(
     // are float32 bit for bit, so the audits' exact tiers stay exact.
     .target(
       name: "ONNX",
-      dependencies: ["Train", "Certificates", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+      dependencies: ["Exact", "Train", "Certificates", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
 
     // Interval audits (Docs/Audits.md): sound IBP and CROWN robustness bounds in exact, MPFI and
     // Float64-on-BLAS tiers, the `.npz` reader (zlib inflates and checks), and the gradient audit,
@@ -149,7 +149,7 @@ let package = Package(
     // ONNX in and out in the process; the Python interoperability checks are scripts/check-onnx.
     .testTarget(
       name: "ONNXTests",
-      dependencies: ["ONNX", "Train", "Certificates", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+      dependencies: ["ONNX", "Train", "Certificates", "Audit", "Exact", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
     .testTarget(
       name: "ExactTests",
       dependencies: [

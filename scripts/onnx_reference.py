@@ -15,7 +15,13 @@ def dense_steps(steps, p, image):
     """The same network with convolutions and flattens as dense matrices over flattened values."""
     out, shape = [], image
     for name, kind, *args in steps:
-        if kind == "conv":
+        if kind == "normalize":
+            # (x - mean) / std per value, as a diagonal dense step (float64: within 1e-16 relative).
+            size = int(np.prod(shape))
+            mean = np.broadcast_to(np.asarray(p[args[0]], np.float64).reshape(-1), size)
+            std = np.broadcast_to(np.asarray(p[args[1]], np.float64).reshape(-1), size)
+            out.append((name, "dense", np.diag(1 / std), -mean / std))
+        elif kind == "conv":
             k, c, stride, pad = args
             w = np.asarray(p[k], np.float64)
             size = int(np.prod(shape))

@@ -36,7 +36,9 @@ from onnx_reference import complete, dense_steps, interval  # noqa: E402
 
 # The networks, one description for JAX, ONNX and the reference: a list of steps over named
 # values; `x` is the input, the last step's output the logits. Kinds: ("dense", W [out, in], b),
-# ("conv", K [O, I, k, k], c, stride, pad), ("relu",), ("add", other), ("flatten",), ("maxpool2",).
+# ("conv", K [O, I, k, k], c, stride, pad), ("relu",), ("add", other), ("flatten",), ("maxpool2",),
+# ("normalize", mean, std): (x - mean) / std, first, written as ONNX Sub and Div of constants
+# (its constants are not trained: `fixed` below keeps them out of the trained parameters).
 
 
 def forward(steps, p, x, image=None):
@@ -44,7 +46,9 @@ def forward(steps, p, x, image=None):
     values = {"x": x if image is None else x.reshape((-1,) + image)}
     v = values["x"]
     for name, kind, *args in steps:
-        if kind == "dense":
+        if kind == "normalize":
+            v = (v - p[args[0]]) / p[args[1]]
+        elif kind == "dense":
             v = v @ p[args[0]].T + p[args[1]]
         elif kind == "conv":
             k, c, stride, pad = args
@@ -67,7 +71,10 @@ def to_onnx(steps, p, path, input_shape, classes, softmax=False):
     Add for the others, residual sums as Add of two values."""
     nodes, inits, previous, dense_seen = [], dict(p), "x", False
     for name, kind, *args in steps:
-        if kind == "dense" and dense_seen:
+        if kind == "normalize":
+            nodes += [helper.make_node("Sub", [previous, args[0]], [name + "_centred"], name=name + "_sub"),
+                      helper.make_node("Div", [name + "_centred", args[1]], [name], name=name + "_div")]
+        elif kind == "dense" and dense_seen:
             inits[args[0] + "_t"] = np.ascontiguousarray(inits.pop(args[0]).T)
             nodes += [helper.make_node("MatMul", [previous, args[0] + "_t"], [name + "_mm"], name=name + "_matmul"),
                       helper.make_node("Add", [name + "_mm", args[1]], [name], name=name + "_bias")]
@@ -163,6 +170,18 @@ def tiny_networks(args):
         c, half = rng.uniform(0.1, 0.9, 2), rng.uniform(0.01, 0.15)
         boxes.append((np.clip(c - half, 0, 1), np.clip(c + half, 0, 1)))
     decide(args, "tiny residual MLP", mlp, p, path, boxes, (2,), 3)
+
+    # A plain MLP on 2 inputs that normalises them first, (x - mean) / std per input (Sub and Div of
+    # constants; 1/std is no float32 number): the same properties over raw inputs.
+    fixed = {"mean": np.array([[0.5, 0.45]], np.float32), "std": np.array([[0.3, 0.7]], np.float32)}
+    normalised = [("n", "normalize", "mean", "std"), ("h", "dense", "W1", "b1"), ("r1", "relu"), ("z", "dense", "W2", "b2")]
+    init = {"W1": rng.normal(0, 1, (8, 2)), "b1": np.zeros(8), "W2": rng.normal(0, 0.5, (3, 8)), "b2": np.zeros(3)}
+    p = base.train(lambda q, x: forward(normalised, {**q, **fixed}, x), {k: v.astype(np.float32) for k, v in init.items()},
+                   points, labels, steps=1500, lr=0.5)
+    p.update(fixed)
+    path = os.path.join(args.work, "tiny-normalised-mlp.onnx")
+    to_onnx(normalised, p, path, [2], 3)
+    decide(args, "tiny normalised MLP", normalised, p, path, boxes, (2,), 3)
 
     # A residual CNN on 7x7 images (Fashion-MNIST pooled 4x4); each property frees two pixels.
     x, y = base.load(args.data, "train", 3000)
@@ -301,7 +320,9 @@ def main():
         tiny_networks(args)
     if args.only in (None, "fashion"):
         mlp, p = fashion_networks(args)
-        mlp_vnnlib(args, mlp, p)
+        mlp_vnnlib(args, "residual MLP", mlp, p, os.path.join(args.work, "residual-MLP.onnx"))
+        normalised, q, path = normalised_network(args)
+        mlp_vnnlib(args, "normalised MLP", normalised, q, path)
     if args.only in (None, "resnet"):
         certify_resnet(args)
     if base.failures:
@@ -309,15 +330,34 @@ def main():
     print("onnx_residual: all checks passed")
 
 
-def mlp_vnnlib(args, steps, p):
-    """VNN-COMP's robustness properties of the Fashion-MNIST residual MLP, two tiers: an unsat
-    holds at random points of its box, a sat input violates in float64."""
-    path = os.path.join(args.work, "residual-MLP.onnx")
+def normalised_network(args):
+    """An MLP trained in JAX on normalised pixels, written with the normalisation as ONNX Sub and Div
+    nodes before its first layer, as VNN-COMP's image networks carry it: `certify evaluate` (raw
+    pixels) agrees with ONNX Runtime, and ONNX Runtime's margins lie above the certified bounds."""
+    x, y = base.load(args.data, "train", 4000)
+    fixed = {"mean": np.array([0.2860], np.float32), "std": np.array(0.3530, np.float32)}
+    steps = [("n", "normalize", "mean", "std"), ("h", "dense", "W1", "b1"), ("r", "relu"), ("z", "dense", "W2", "b2")]
+    rng = np.random.default_rng(7)
+    init = {"W1": rng.normal(0, 0.05, (32, 784)), "b1": np.zeros(32), "W2": rng.normal(0, 0.2, (10, 32)), "b2": np.zeros(10)}
+    p = base.train(lambda q, v: forward(steps, {**q, **fixed}, v), {k: v.astype(np.float32) for k, v in init.items()}, x, y)
+    p.update(fixed)
+    path = os.path.join(args.work, "normalised-MLP.onnx")
+    to_onnx(steps, p, path, [784], 10)
+    p64 = {k: v.astype(np.float64) for k, v in p.items()}
+    logits64 = np.asarray(forward(steps, p64, args.test_x.astype(np.float64)))
+    base.compare_accuracy(args, "JAX-trained MLP with Sub/Div input normalisation", path, path, logits64, args.test_y)
+    bounds_at_random_points(args, "normalised MLP", path, path, lambda v: np.asarray(forward(steps, p64, v)), "0.003,0.01")
+    return steps, p, path
+
+
+def mlp_vnnlib(args, what, steps, p, path):
+    """VNN-COMP's robustness properties of a Fashion-MNIST MLP, two tiers: an unsat holds at random
+    points of its box, a sat input violates in float64."""
     p64 = {k: v.astype(np.float64) for k, v in p.items()}
     answers = {}
     for image in range(4):
         for eps in (0.002, 0.05):
-            prop = os.path.join(args.work, f"residual_prop_{image}_{eps}.vnnlib")
+            prop = os.path.join(args.work, f"{what.replace(' ', '_')}_prop_{image}_{eps}.vnnlib")
             base.robustness_property(args.test_x[image], args.test_y[image], eps, prop)
             lo = np.clip(args.test_x[image].astype(np.float64) - eps, 0, 1)
             hi = np.clip(args.test_x[image].astype(np.float64) + eps, 0, 1)
@@ -331,15 +371,15 @@ def mlp_vnnlib(args, steps, p):
                 if verdict["result"] == "unsat":
                     z = np.asarray(forward(steps, p64, np.random.default_rng(image).uniform(lo, hi, (500, 784))))
                     check(np.all(np.delete(z, label, axis=1).max(axis=1) < z[:, label]),
-                          f"residual MLP vnnlib {tier} unsat (image {image}, eps {eps}): no random point of the box violates it")
+                          f"{what} vnnlib {tier} unsat (image {image}, eps {eps}): no random point of the box violates it")
                 elif verdict["result"] == "sat":
                     x = np.array([float(Fraction(v)) for v in verdict["input"]])
                     z = np.asarray(forward(steps, p64, x[None, :]))[0]
                     worst = np.delete(z, label).max() - z[label]
                     check(np.all(x >= lo - 1e-12) and np.all(x <= hi + 1e-12) and worst >= -1e-9,
-                          f"residual MLP vnnlib {tier} sat (image {image}, eps {eps}): its input is in the box and violates ({worst:.3g})")
-            check(set(results.values()) != {"unsat", "sat"}, f"residual MLP vnnlib tiers agree (image {image}, eps {eps}): {results}")
-    check(answers.get("unsat", 0) > 0, f"residual MLP vnnlib answers on 8 robustness properties, two tiers: {answers}")
+                          f"{what} vnnlib {tier} sat (image {image}, eps {eps}): its input is in the box and violates ({worst:.3g})")
+            check(set(results.values()) != {"unsat", "sat"}, f"{what} vnnlib tiers agree (image {image}, eps {eps}): {results}")
+    check(answers.get("unsat", 0) > 0, f"{what} vnnlib answers on 8 robustness properties, two tiers: {answers}")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ struct ONNXGraphReader {
   private(set) var reads: [[Int]] = []
   private(set) var tensors: [[[Float]]] = []
   private(set) var notes: [String] = []
+  /// `Sub` and `Div` of constants read on the input before any layer (`InputNormalization`).
+  private(set) var normalization: [InputNormalization.Step] = []
   /// The node that wrote each layer, for errors about its output.
   private var writers: [NodePosition] = []
   /// The name by which a value was first read, for the spec's text.
@@ -90,7 +92,8 @@ struct ONNXGraphReader {
     if finishedAtSoftmax {
       throw refuse("it follows the Softmax, which Certify reads only as the last node")
     }
-    guard ONNXOperators.layers.contains(node.opType) || ONNXOperators.dropped.contains(node.opType) else {
+    guard ONNXOperators.layers.contains(node.opType) || ONNXOperators.dropped.contains(node.opType)
+      || ONNXOperators.normalization.contains(node.opType) else {
       throw refuse("operator \(node.opType) is not supported; Certify reads \(ONNXOperators.supportedList)")
     }
     guard let output = node.output.first, !output.isEmpty else { throw refuse("it has no output") }
@@ -102,6 +105,10 @@ struct ONNXGraphReader {
       }
       sources.append(value)
       if referenceNames[value] == nil { referenceNames[value] = name }
+    }
+    if ONNXOperators.normalization.contains(node.opType) {
+      try normalize(node, computed: computed, sources: sources, output: output, position: position, refuse: refuse)
+      return
     }
     if sources.count == 2, node.opType == "Add" || node.opType == "Mul" {
       try combine(node, sources: sources, output: output, position: position, refuse: refuse)
@@ -141,6 +148,59 @@ struct ONNXGraphReader {
       throw refuse("it combines values of shapes \(Self.text(a)) and \(Self.text(b)); Certify's \(node.opType == "Add" ? "add" : "mul") takes two values of one shape (no broadcasting)")
     }
     values[output] = appendLayer(node.opType == "Add" ? .add : .mul, reads: sources, shape: a, tensors: [], writer: position)
+  }
+
+  /// `Sub` or `Div` of a constant on the model's input, before any layer: a step of its input
+  /// normalisation, its output another name of the input. Refused anywhere else, of two computed
+  /// values, with the constant first (`c − x`, `c / x`), or dividing by 0.
+  private mutating func normalize(_ node: Onnx_NodeProto, computed: [String], sources: [Int], output: String, position: NodePosition,
+                                  refuse: (String) -> ONNXError) throws(ONNXError) {
+    let form = node.opType == "Sub" ? "x - c" : "x / c"
+    guard node.attribute.isEmpty else { throw refuse("attribute \(node.attribute.map(\.name).sorted().joined(separator: ", ")) is not read") }
+    guard node.input.count == 2, sources.count == 1, node.input[0] == computed[0], let c = constants[node.input[1]] else {
+      throw refuse(sources.count == 1
+        ? "only \(form) with a constant c is read (input normalisation, (x - mean) / std); here the constant is the first operand"
+        : "\(node.opType) is read only of the input and a constant c, as \(form) (input normalisation, (x - mean) / std); this one reads \(sources.count) computed values")
+    }
+    guard sources[0] == 0, layers.isEmpty else {
+      throw refuse("\(node.opType) of a constant is read only as input normalisation, on the model's input before its first layer")
+    }
+    guard readers[computed[0]] == 1 else {
+      throw refuse("'\(computed[0])' is read by other nodes too; the input's normalisation must be its only reader")
+    }
+    let read: [Float]
+    do { read = try c.floatValues() } catch { throw refuse(error.reason) }
+    guard let expanded = Self.broadcast(read, dims: c.shape, to: shapes[0]) else {
+      throw refuse("the constant of shape \(c.shape) does not broadcast to the input's \([1] + shapes[0]) (one value, one per channel, or one per input value)")
+    }
+    if expanded.contains(where: { !$0.isFinite }) { throw refuse("the constant has an infinite or NaN value") }
+    if node.opType == "Div", expanded.contains(0) { throw refuse("it divides by 0") }
+    normalization.append(node.opType == "Sub" ? .subtract(expanded) : .divide(expanded))
+    values[output] = 0
+    notes.append("\(position): \(node.opType) of a constant read as the input's normalisation, exactly")
+  }
+
+  /// `values` of a constant of shape `dims` broadcast to a value of `shape` (batch axis first,
+  /// NumPy's rules: axes aligned at the right, each of size 1 or the value's), one per value in
+  /// storage order; nil when it does not broadcast.
+  static func broadcast(_ values: [Float], dims: [Int], to shape: [Int]) -> [Float]? {
+    let target = [1] + shape
+    guard dims.count <= target.count, values.count == dims.reduce(1, *) else { return nil }
+    let aligned = [Int](repeating: 1, count: target.count - dims.count) + dims
+    guard zip(aligned, target).allSatisfy({ $0 == 1 || $0 == $1 }) else { return nil }
+    var strides = [Int](repeating: 0, count: aligned.count), step = 1
+    for k in aligned.indices.reversed() {
+      strides[k] = aligned[k] == 1 ? 0 : step
+      step *= aligned[k]
+    }
+    return (0..<shape.reduce(1, *)).map { flat in
+      var rest = flat, index = 0
+      for k in target.indices.reversed() {
+        index += (rest % target[k]) * strides[k]
+        rest /= target[k]
+      }
+      return values[index]
+    }
   }
 
   private mutating func appendLayer(_ spec: LayerSpec, reads: [Int], shape: [Int], tensors: [[Float]], writer: NodePosition) -> Int {

@@ -24,6 +24,9 @@ public struct ONNXImport: Sendable {
   public let checkpoint: Checkpoint
   /// What was dropped or merged on the way, for the audit's report.
   public let notes: [String]
+  /// `Sub` and `Div` of constants on the input before the first layer, read exactly; nil when the
+  /// model has none. The checkpoint's layers start after it.
+  public let inputNormalization: InputNormalization?
 
   /// Reads the ONNX file at `path`.
   /// - Throws: `ONNXError` naming the file and, for a node it cannot map, the node.
@@ -57,6 +60,8 @@ public struct ONNXImport: Sendable {
     try Self.load(tensors, into: sequential, path: path)
     checkpoint = Checkpoint(model: sequential)
     notes = reader.notes
+    inputNormalization = reader.normalization.isEmpty
+      ? nil : InputNormalization(steps: reader.normalization, width: spec.inputShape.reduce(1, *))
   }
 
   /// Gives each layer's stored tensors (parameters, then statistics) the imported values, checking

@@ -7,6 +7,9 @@ enum ONNXOperators {
     "Gemm", "MatMul", "Add", "Mul", "Relu", "Sigmoid", "Tanh", "Conv", "MaxPool", "AveragePool",
     "GlobalAveragePool", "Flatten", "Reshape", "BatchNormalization",
   ]
+  /// Operators read as the input's normalisation (`InputNormalization`): of a constant, on the
+  /// model's input, before its first layer.
+  static let normalization = ["Sub", "Div"]
   /// Operators dropped with a note (the identity in inference, or `Softmax` at the output).
   static let dropped = ["Identity", "Dropout", "Softmax"]
   /// Nodes that only define constants (their tensor is read like an initializer).
@@ -17,7 +20,7 @@ enum ONNXOperators {
   /// changed nothing the importer reads for these operators up to 22.
   static let opsets = 7...22
 
-  static var supportedList: String { (layers + dropped).sorted().joined(separator: ", ") }
+  static var supportedList: String { (layers + normalization + dropped).sorted().joined(separator: ", ") }
 
   static func checkOpset(_ model: Onnx_ModelProto, path: String) throws(ONNXError) {
     let imports = model.opsetImport.filter { $0.domain.isEmpty || $0.domain == "ai.onnx" }

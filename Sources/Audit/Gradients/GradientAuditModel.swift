@@ -85,7 +85,12 @@ public struct GradientAuditModel {
       let network: DenseNetwork
       do { network = try DenseNetwork(archive: archive) } catch { throw GradientAuditError.invalidModel("\(error)") }
       try self.init(network: network, certificates: store)
-    case .checkpoint(let checkpoint):
+    case .checkpoint(let checkpoint, let normalization):
+      // The audited gradient is the trainer's, of its layers; a normalisation in front is no layer
+      // the trainer has, so the gradient would be of another function.
+      guard normalization == nil else {
+        throw GradientAuditError.invalidModel("\(path): the model normalises its input (ONNX Sub/Div before its first layer), which the gradient audit does not read (the trainer has no such layer); the robustness and VNN-LIB audits read it")
+      }
       try self.init(checkpoint: checkpoint, certificates: store, path: path)
     }
   }

@@ -76,7 +76,10 @@ extension DenseNetwork {
   public init(contentsOf path: String) throws(AuditError) {
     switch try ModelFile(contentsOf: path) {
     case .numpy(let archive): try self.init(archive: archive)
-    case .checkpoint(let checkpoint):
+    case .checkpoint(let checkpoint, let normalization):
+      guard normalization == nil else {
+        throw AuditError.invalidArgument("\(path): the model normalises its input (ONNX Sub/Div before its first layer), which a dense network has no layer for; the robustness and VNN-LIB audits read it")
+      }
       // A model certificate that does not replay refuses the checkpoint; one without is audited
       // (the bounds need only the weights).
       do { _ = try checkpoint.checkModelCertificate() } catch ModelCertificateError.missing(_) {} catch {

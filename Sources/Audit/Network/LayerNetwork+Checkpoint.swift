@@ -129,14 +129,17 @@ extension LayerNetwork {
     }
   }
 
-  /// The network in a trainer checkpoint (any layers the audit bounds) or a NumPy `.npz` of a
-  /// dense/ReLU network (`ModelFile`).
+  /// The network in a trainer checkpoint (any layers the audit bounds), an ONNX model (behind its
+  /// input normalisation, if any: `init(normalization:before:)`) or a NumPy `.npz` of a dense/ReLU
+  /// network (`ModelFile`).
   /// - Throws: `AuditError` for an unreadable file, a file of neither kind, or a network the audit
   ///   cannot bound.
   public init(contentsOf path: String) throws(AuditError) {
     switch try ModelFile(contentsOf: path) {
     case .numpy(let archive): self = try DenseNetwork(archive: archive).layerNetwork
-    case .checkpoint(let checkpoint): try self.init(checkpoint: checkpoint, path: path)
+    case .checkpoint(let checkpoint, let normalization):
+      let network = try LayerNetwork(checkpoint: checkpoint, path: path)
+      if let normalization { self = try LayerNetwork(normalization: normalization, before: network) } else { self = network }
     }
   }
 }

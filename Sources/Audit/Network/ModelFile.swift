@@ -1,13 +1,14 @@
 import Foundation
-import ONNX
+package import ONNX
 package import Train
 
 /// A model file as the audits take it: a trainer checkpoint, a NumPy `.npz` or an ONNX model,
 /// told apart by their first bytes (a checkpoint starts `CRTFYCKP`, an `.npz` is a zip archive,
 /// `PK`, an ONNX model a protobuf; `ONNXImport.looksLikeONNX`). An ONNX model is read as a
-/// checkpoint of the same layers and weights (`ONNXImport`), bound to the built-in certificates.
+/// checkpoint of the same layers and weights (`ONNXImport`), bound to the built-in certificates,
+/// with its input normalisation (`Sub`/`Div` of constants before the first layer) if it has one.
 package enum ModelFile {
-  case checkpoint(Checkpoint)
+  case checkpoint(Checkpoint, normalization: InputNormalization? = nil)
   case numpy(NumPyArchive)
 
   /// Reads and decodes the file at `path`.
@@ -25,7 +26,10 @@ package enum ModelFile {
       return
     }
     if !bytes.starts(with: Array("CRTFYCKP".utf8)) && ONNXImport.looksLikeONNX(bytes, path: path) {
-      do { self = .checkpoint(try ONNXImport(data: Data(bytes), path: path, certificates: .builtIn).checkpoint) } catch {
+      do {
+        let imported = try ONNXImport(data: Data(bytes), path: path, certificates: .builtIn)
+        self = .checkpoint(imported.checkpoint, normalization: imported.inputNormalization)
+      } catch {
         throw AuditError.invalidArgument("\(error)")
       }
       return

@@ -38,7 +38,8 @@ public struct VNNLIBVerdict: Sendable {
 /// box above 0 (at or above 0 for a strict constraint), by IBP, then CROWN, in the chosen tier:
 /// exact or MPFI arithmetic (`IntervalBounds`), or Float64 with rigorous error terms
 /// (`FastBounds`). The property is `unsat` when every disjunct of every case is empty. Otherwise
-/// a projected gradient search (in Float64, no soundness needed) looks for an input in a box whose
+/// a projected gradient search (in Float64 from the centre, random corners and random points; no
+/// soundness needed) looks for an input in a box whose
 /// outputs satisfy one of the box's open disjuncts; a candidate counts only after the exact
 /// network, in rationals, puts it in the region: then `sat`. Else `unknown`.
 ///
@@ -51,7 +52,8 @@ public struct VNNLIBVerifier: Sendable {
   public let network: LayerNetwork
   /// Sound lower bounds over a box of `rows · y + constants`; nil where there is none.
   private let lowerBounds: @Sendable (InputBox, [[Rational]], [Rational], BoundMethod) -> [Rational?]
-  /// Gradient steps per start of the search, and starts (the box's centre, then random points).
+  /// Gradient steps per start of the search, and starts (the box's centre, then random corners
+  /// and random interior points in turn).
   public var steps = 200
   public var restarts = 10
   /// Seeds the random starts.
@@ -127,29 +129,47 @@ public struct VNNLIBVerifier: Sendable {
 
   // MARK: the search
 
-  /// A point of the box in the region, checked exactly, or nil.
+  /// A point of the box in the region, checked exactly, or nil: the box's centre (exactly), then
+  /// projected signed-gradient descent on the disjunct's largest violation from the centre, then
+  /// from random corners and random interior points in turn (`restarts` starts in all, each
+  /// `steps` steps), every candidate checked exactly.
+  ///
+  /// The descent runs in Float64 over the Doubles of the box. An interval that holds no Double
+  /// (narrower than their spacing and not ending at one: a pixel fixed at a decimal such as
+  /// `0.3588235378265381`, as properties write images) keeps its coordinate at its lower end, an
+  /// exact rational, in every candidate; the descent reads the nearest Double there. Without this
+  /// a box with one such coordinate had no Double point at all and only its centre was tried.
   private func search(_ part: VNNLIBCase, disjuncts: [Int], until deadline: UInt64) -> VNNLIBResult? {
     let box = part.box
-    let lower = box.lower.map(Rounding.up), upper = box.upper.map(Rounding.down)
     if let result = check(box.lower.indices.map { (box.lower[$0] + box.upper[$0]) / 2 }, part) { return result }
-    guard !zip(lower, upper).contains(where: { $0 > $1 }) else { return nil }
+    var lower = box.lower.map(Rounding.up), upper = box.upper.map(Rounding.down)
+    var pinned: [Int: Rational] = [:]
+    for i in lower.indices where lower[i] > upper[i] {
+      pinned[i] = box.lower[i]
+      (lower[i], upper[i]) = (Double(box.lower[i]), Double(box.lower[i]))
+    }
+    func candidate(_ x: [Double]) -> [Rational] { x.indices.map { pinned[$0] ?? (try! Rational(exactly: x[$0])) } }
     let width = zip(lower, upper).map { $1 - $0 }
     var random = RandomSource(seed: seed)
     for start in 0..<restarts {
       for d in disjuncts {
         var x = zip(lower, upper).map { ($0 + $1) / 2 }
-        if start > 0 { for i in x.indices { x[i] = lower[i] + width[i] * random.uniform() } }
+        if start % 2 == 1 {
+          for i in x.indices { x[i] = random.uniform() < 0.5 ? lower[i] : upper[i] }
+        } else if start > 0 {
+          for i in x.indices { x[i] = min(lower[i] + width[i] * random.uniform(), upper[i]) }
+        }
         for step in 0..<steps {
           if DispatchTime.now().uptimeNanoseconds > deadline { return nil }
           let (worst, gradient) = violationGradient(x, part.disjuncts[d])
-          if worst <= 0, let result = check(x.map { try! Rational(exactly: $0) }, part) { return result }
+          if worst <= 0, let result = check(candidate(x), part) { return result }
           // Signed steps shrinking from a quarter of the box's width: large moves first.
           let size = 0.25 * (1 - Double(step) / Double(steps)) + 0.01
           for i in x.indices where gradient[i] != 0 {
             x[i] = min(max(x[i] - (gradient[i] > 0 ? size : -size) * width[i], lower[i]), upper[i])
           }
         }
-        if let result = check(x.map { try! Rational(exactly: $0) }, part) { return result }
+        if let result = check(candidate(x), part) { return result }
       }
     }
     return nil

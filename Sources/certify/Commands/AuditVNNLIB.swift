@@ -68,11 +68,11 @@ struct AuditVNNLIB: ParsableCommand {
   }
 
   /// VNN-COMP's result file: `unsat`, `unknown`, or `sat` and the counterexample as
-  /// `((X_0 v) ... (Y_0 v) ...)`. Inputs are Doubles printed to round-trip exactly (the search's
-  /// points are Doubles); outputs are the exact ones rounded to the nearest Double.
+  /// `((X_0 v) ... (Y_0 v) ...)`. Inputs are printed to read back as exactly the values checked
+  /// (`exactText`); outputs are the exact ones rounded to the nearest Double.
   static func competitionResult(_ verdict: VNNLIBVerdict) -> String {
     guard case let .sat(input, outputs) = verdict.result else { return verdict.result.name + "\n" }
-    let entries = input.enumerated().map { "(X_\($0) \(Double($1)))" } + outputs.enumerated().map { "(Y_\($0) \(Double($1)))" }
+    let entries = input.enumerated().map { "(X_\($0) \(exactText($1)))" } + outputs.enumerated().map { "(Y_\($0) \(Double($1)))" }
     return "sat\n(" + entries.joined(separator: "\n ") + ")\n"
   }
 
@@ -94,6 +94,31 @@ struct AuditVNNLIB: ParsableCommand {
       text += ",\"outputs\":[" + outputs.map { "\"\($0)\"" }.joined(separator: ",") + "]"
     }
     return text + "}"
+  }
+
+  /// `value` as text that reads back as exactly `value`: a Double in its shortest form (the
+  /// search's points), or the whole decimal expansion when the denominator is `2^a 5^b` (a decimal
+  /// the property gave, kept where its interval holds no Double); otherwise the nearest Double.
+  static func exactText(_ value: Rational) -> String {
+    let nearest = Double(value)
+    if (try? Rational(exactly: nearest)) == value { return "\(nearest)" }
+    var rest = value.denominator, twos = 0, fives = 0
+    func strip(_ p: Int, _ count: inout Int) {
+      while true {
+        let (q, r) = try! rest.flooredDivision(by: Integer(p))
+        guard r.isZero else { return }
+        (rest, count) = (q, count + 1)
+      }
+    }
+    strip(2, &twos)
+    strip(5, &fives)
+    guard rest == Integer(1) else { return "\(nearest)" }
+    let places = max(twos, fives)
+    let scaled = try! (value.numerator.magnitude * Integer(10).power(UInt(places))).flooredDivision(by: value.denominator).quotient
+    var digits = scaled.description
+    if digits.count <= places { digits = String(repeating: "0", count: places + 1 - digits.count) + digits }
+    if places > 0 { digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -places)) }
+    return (value.signum < 0 ? "-" : "") + digits
   }
 
   /// A rational as a decimal to 9 significant digits, marked when rounded.

@@ -23,7 +23,7 @@ struct EvaluateCommand: ParsableCommand {
   func run() throws {
     performance.apply()
     try reportingFailure {
-      let stored = try Checkpoint.load(checkpointOrONNX: checkpoint, certificates: certificateOptions.store)
+      let (stored, normalization) = try Checkpoint.loadModel(checkpointOrONNX: checkpoint, certificates: certificateOptions.store)
       let model = try stored.makeModel(certificates: certificateOptions.store)
       if stored.modelCertificate == nil || stored.supersededModelCertificateRuleSet != nil {
         let carried = stored.supersededModelCertificateRuleSet.map { "the checkpoint's model certificate was written for rule set \($0)" }
@@ -33,7 +33,9 @@ struct EvaluateCommand: ParsableCommand {
           : model.modelCertificateGap ?? "the model has no model certificate"
         FileHandle.standardError.write(Data("note: \(note)\n".utf8))
       }
-      let test = try FashionMNIST.load(.test, from: dataOptions.data)
+      // An ONNX model's input normalisation, in Float32 as ONNX Runtime computes it.
+      var test = try FashionMNIST.load(.test, from: dataOptions.data)
+      if let normalization { test = try normalization.apply(to: test) }
       try Trainer.check(model, fits: test)
       let result = Trainer.evaluate(model, on: test)
       if json {
