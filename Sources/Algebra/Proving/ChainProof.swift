@@ -34,13 +34,13 @@ struct ChainProof {
   /// As `prove`, throwing why the strategy does not apply or failed (nil: not a composition).
   static func attempt(_ statement: Statement) throws -> ProofOutcome? {
     let shared = Shared()
-    guard let (theorem, _) = try attempt(statement, sharing: shared) else { return nil }
-    return ProofOutcome(statement: statement.name, theorem: theorem, steps: StepPruning.pruned(shared.builder.derivation.steps), failure: nil)
+    guard let proved = try attempt(statement, sharing: shared) else { return nil }
+    return ProofOutcome(statement: statement.name, theorem: proved.theorem, steps: StepPruning.pruned(shared.builder.derivation.steps), failure: nil)
   }
 
   /// The theorem and its step in `shared`'s derivation, or nil when the statement is not a
   /// composition; throws why the strategy failed.
-  static func attempt(_ statement: Statement, sharing shared: Shared) throws -> (Theorem, Int)? {
+  static func attempt(_ statement: Statement, sharing shared: Shared) throws -> (theorem: Theorem, step: Int)? {
     guard case let .vjp(v) = statement.lhs.node, case let .reference(top, _) = v.output.node else { return nil }
     var plan = ChainPlan(wrt: v.wrt)
     guard !plan.dominators(of: top).isEmpty else { return nil }
@@ -94,7 +94,7 @@ struct ChainProof {
   /// The whole proof: the composed adjoint identity, the cotangents recognised, the statement's
   /// right side reached, `vjp-intro`, and `discharge` against the stated hypotheses. Returns the
   /// theorem and its step.
-  mutating func run() throws -> (Theorem, Int) {
+  mutating func run() throws -> (theorem: Theorem, step: Int) {
     let composed = try identity(of: vjp.output, binders: vjp.binders, seed: vjp.seed)
     let matched = try recogniseCotangents(in: composed)
     let at = try vjp.at.map { a -> String in

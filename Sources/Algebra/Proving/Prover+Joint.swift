@@ -19,8 +19,8 @@ extension Prover {
     let shared = ChainProof.Shared()
     var conclusions: [(step: Int, theorem: Theorem)] = []
     for (k, statement) in statements.enumerated() {
-      if let (theorem, step) = try? ChainProof.attempt(statement, sharing: shared) {
-        conclusions.append((step, theorem))
+      if let proved = try? ChainProof.attempt(statement, sharing: shared) {
+        conclusions.append((proved.step, proved.theorem))
         continue
       }
       let alone = prove(statement)

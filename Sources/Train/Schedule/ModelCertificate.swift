@@ -170,7 +170,7 @@ public struct ModelCertificate: Sendable, Equatable {
     guard !derivation.steps.isEmpty else { throw ModelCertificateError.rejected(place: place, reason: "no steps, so nothing is proved") }
     var kernel = Derivation()
     for (k, step) in derivation.steps.enumerated() {
-      do { try kernel.apply(step) } catch {
+      do { _ = try kernel.apply(step) } catch {
         throw ModelCertificateError.rejected(place: "\(place), step \(k) (\(step.ruleName))", reason: "\(error)")
       }
     }
