@@ -319,3 +319,23 @@ struct ModelCertificateTests {
     }
   }
 }
+
+extension ModelCertificateTests {
+  /// One derivation per model (Docs/Engine.md): each layer's identity is normalized once, shared
+  /// by every parameter below it, so the derivation holds one `jvp` per layer identity and one per
+  /// parameter's own layer, where proofs one by one repeat every layer above each parameter.
+  @Test func theGradientsOfAModelShareOneDerivation() throws {
+    let model = Sequential(uncheckedSpec: try ModelSpec(parsing: "input 4\ndense 4\ntanh\ndense 4\ntanh\ndense 3\nloss mse\n"), seed: 1)
+    let certificate = try ModelCertificate.prove(model.schedule, cached: false)
+    let written = try ModelStatement(model.schedule, blocks: { try BlockText.named($0, formulas: [:]) })
+    let statements = try written.statements()
+    let alone = written.theorems.map { Prover.prove(statements[$0.name]!) }
+    func jvps(_ steps: [Step]) -> Int { steps.filter { if case .rewrite(_, _, .jvp) = $0 { true } else { false } }.count }
+    #expect(alone.allSatisfy { $0.proved })
+    // Five layer identities (the loss, dense3's input, tanh2, dense2's input, tanh1) and six
+    // parameters' own layers.
+    #expect(jvps(certificate.derivation.steps) == 11)
+    #expect(certificate.steps < alone.map(\.steps.count).reduce(0, +))  // 547 against 981 here
+    #expect(try certificate.verify(against: model.schedule).parameters == 6)
+  }
+}
