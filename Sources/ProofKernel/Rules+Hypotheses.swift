@@ -36,7 +36,9 @@ extension Theorem {
   /// on free indices, not false, each of whose constraints `Δ` states; or `forall b. [G] -> h` that
   /// is vacuous (`G` false), or whose body is true everywhere, or a guard each of whose constraints
   /// is in `G` or stated, or that `Δ` states as `forall c. [H] -> h` with `H` not false and each
-  /// constraint of `H` in `G` or stated (so `G` implies `H`).
+  /// constraint of `H` in `G` or stated (so `G` implies `H`); or `forall b. [G] -> forall c. [H] -> h`
+  /// with `h` free of `b` when `forall c. [H'] -> h` follows, `H'` the constraints of `H` free of
+  /// `b` (a side condition met under a sum pinned to an outer index, then under the outer sum).
   public static func discharge(_ th: Theorem, stating stated: [Proposition]) throws -> Theorem {
     let keys = Set(stated.map(\.alphaKey))
     var known: Set<String> = []  // stated constraints on free indices, as keys
@@ -58,6 +60,13 @@ extension Theorem {
       if sign(body, under: bs, stated) { return true }  // a sign condition true at every point
       let mine = constraintKeys(bs, g).union(known)
       if case let .holds(inner) = body, !inner.isFalse, constraintKeys(bs, inner).isSubset(of: mine) { return true }
+      // `forall b. [G] -> forall c. [H] -> h` with `h` free of `b`: follows from `forall c. [H'] -> h`
+      // where `H'` keeps the constraints of `H` free of `b` (every point of `G and H` meets `H'`).
+      if case let .forAll(cs, inner, h) = body, !h.freeIndices.contains(where: bs.contains) {
+        if inner.isFalse { return true }
+        let kept = try? Guard(inner.constraints.filter { $0.expression.indices.isDisjoint(with: bs) })
+        return kept.map { covered(.forAll(cs, $0, h), by: stated, known) } ?? false
+      }
       return stated.contains { s in
         guard case let .forAll(cs, sg, sbody) = s, cs.count == bs.count, !sg.isFalse else { return false }
         return follows(body, bs, from: sbody, cs) && constraintKeys(cs, sg).isSubset(of: mine)

@@ -19,6 +19,14 @@ extension ChainProof {
         var path = [0, 1] + place.path
         var content = try builder.theorem(current).rhs.subterm(at: path)
         if case let .mul(fs) = content.node, fs.count == 2, case .bracket = fs[0].node { (path, content) = (path + [1], fs[1]) }
+        // The same cotangent, reached before by another of the model's gradients: its equation
+        // again (the kernel's `cong` compares the terms).
+        let memo = content.key + "|" + place.at.map(\.description).joined(separator: ",")
+        if let known = shared.recognitions[memo] {
+          current = try builder.apply(.cong(current, path: path, by: known.step))
+          recognised = known.definition
+          continue
+        }
         let candidates = backward.filter { c in
           let refs = plan.references(in: c.body)
           guard c.parameters.count == place.at.count else { return false }
@@ -38,6 +46,7 @@ extension ChainProof {
           guard let equation = try? equal(content, named.current, in: builder) else { continue }
           let same = try builder.apply(.trans(equation, try builder.apply(.sym(named.step))))
           current = try builder.apply(.cong(current, path: path, by: same))
+          shared.recognitions[memo] = (c, same)
           recognised = c
           break
         }

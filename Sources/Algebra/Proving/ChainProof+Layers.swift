@@ -24,15 +24,28 @@ extension ChainProof {
     }) {
       try unfolded.apply(.unfold, at: body + p)
     }
-    let u = try TensorSymbol(fresh("u"), shape: below.shape), du = try TensorSymbol(fresh("du"), shape: below.shape)
-    let layer = try abstracting(below, as: u, in: try unfolded.subterm(at: body))
-    guard !plan.readsX(layer), !plan.references(in: layer).contains(where: { plan.dependsOnX($0) }) else { throw ProofFailure.unsupported("the layer reads \(x.name) beside \(below.name)") }
-    let outer = try adjointIdentity(layer, binders: binders, seed: seed, variable: u, direction: du, seedOnce: true)
-    // The layer below, with a seed of its own.
-    let dv = try TensorSymbol(fresh("dv"), shape: below.shape)
-    let js = below.parameters.map { _ in fresh("c") }
-    let inner = try identity(of: try .reference(below, js.map { try Affine.index($0) }), binders: js, seed: dv)
-    let composed = try builder.apply(.chain(outer, inner))
+    // The layer's own identity does not depend on x: proved once for all the model's gradients
+    // that pass through it (`Shared`), with the tensors and indices it was proved with.
+    let unfoldedBody = try unfolded.subterm(at: body)
+    let key = [unfoldedBody.key, below.name, binders.joined(separator: ","), seed?.name ?? ""].joined(separator: "|")
+    let proved: Shared.Layer
+    if let known = shared.layers[key] {
+      proved = known
+      let layer = try abstracting(below, as: proved.u, in: unfoldedBody)
+      guard !plan.readsX(layer), !plan.references(in: layer).contains(where: { plan.dependsOnX($0) }) else { throw ProofFailure.unsupported("the layer reads \(x.name) beside \(below.name)") }
+    } else {
+      let u = try TensorSymbol(fresh("u"), shape: below.shape), du = try TensorSymbol(fresh("du"), shape: below.shape)
+      let layer = try abstracting(below, as: u, in: unfoldedBody)
+      guard !plan.readsX(layer), !plan.references(in: layer).contains(where: { plan.dependsOnX($0) }) else { throw ProofFailure.unsupported("the layer reads \(x.name) beside \(below.name)") }
+      let outer = try adjointIdentity(layer, binders: binders, seed: seed, variable: u, direction: du, seedOnce: true)
+      // The layer below gets a seed of its own.
+      let dv = try TensorSymbol(fresh("dv"), shape: below.shape)
+      let js = below.parameters.map { _ in fresh("c") }
+      proved = Shared.Layer(u: u, du: du, dv: dv, js: js, outer: outer)
+      shared.layers[key] = proved
+    }
+    let inner = try identity(of: try .reference(below, proved.js.map { try Affine.index($0) }), binders: proved.js, seed: proved.dv)
+    let composed = try builder.apply(.chain(proved.outer, inner))
     let step = try builder.apply(.trans(unfolded.step, composed))
     try recordHoles(of: seed, in: step)
     return step
@@ -68,7 +81,7 @@ extension ChainProof {
   /// of the left side. With `seedOnce`, `g` is written `sum(h)[shape seed] seed[h] * K(h, i)`, so
   /// that the seed occurs once: the layer above is put in its place by `chain`, and a seed that
   /// occurred twice would double the term at every layer.
-  mutating func adjointIdentity(_ y: Term, binders: [String], seed: TensorSymbol?, variable x: TensorSymbol, direction dx: TensorSymbol,
+  func adjointIdentity(_ y: Term, binders: [String], seed: TensorSymbol?, variable x: TensorSymbol, direction dx: TensorSymbol,
                                 seedOnce: Bool) throws -> Int {
     var normalizer = Normalizer(avoiding: taken)
     normalizer.unfoldsDefinitions = false  // `jvp` unfolds what depends on the variable; the rest stays named

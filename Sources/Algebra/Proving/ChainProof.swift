@@ -10,13 +10,17 @@ internal import ProofKernel
 struct ChainProof {
   let statement: Statement
   let vjp: VectorJacobianProduct
-  let builder = ProofBuilder()
+  /// The derivation, names and proved layers this proof shares with the model's other gradients.
+  let shared: Shared
+  var builder: ProofBuilder { shared.builder }
   var plan: ChainPlan
   /// The direction of `x` shared by every layer.
   let dx: TensorSymbol
-  /// Names in the statement, and those given out since.
-  var taken: Set<String>
-  var counter = 0
+  /// Names in the statement, and those given out since (in this proof and the shared ones).
+  var taken: Set<String> {
+    get { shared.taken }
+    nonmutating set { shared.taken = newValue }
+  }
   /// For each seed tensor, bottom layer first: where its entries sit in the final gradient and the
   /// indices they are read at.
   var holes: [(seed: TensorSymbol, places: [(path: [Int], at: [Affine])])] = []
@@ -29,18 +33,26 @@ struct ChainProof {
 
   /// As `prove`, throwing why the strategy does not apply or failed (nil: not a composition).
   static func attempt(_ statement: Statement) throws -> ProofOutcome? {
+    let shared = Shared()
+    guard let proved = try attempt(statement, sharing: shared) else { return nil }
+    return ProofOutcome(statement: statement.name, theorem: proved.theorem, steps: StepPruning.pruned(shared.builder.derivation.steps), failure: nil)
+  }
+
+  /// The theorem and its step in `shared`'s derivation, or nil when the statement is not a
+  /// composition; throws why the strategy failed.
+  static func attempt(_ statement: Statement, sharing shared: Shared) throws -> (theorem: Theorem, step: Int)? {
     guard case let .vjp(v) = statement.lhs.node, case let .reference(top, _) = v.output.node else { return nil }
     var plan = ChainPlan(wrt: v.wrt)
     guard !plan.dominators(of: top).isEmpty else { return nil }
-    var proof = try ChainProof(statement, v, plan)
-    let theorem = try proof.run()
-    return ProofOutcome(statement: statement.name, theorem: theorem, steps: StepPruning.pruned(proof.builder.derivation.steps), failure: nil)
+    var proof = try ChainProof(statement, v, plan, shared)
+    return try proof.run()
   }
 
-  private init(_ statement: Statement, _ v: VectorJacobianProduct, _ plan: ChainPlan) throws {
+  private init(_ statement: Statement, _ v: VectorJacobianProduct, _ plan: ChainPlan, _ shared: Shared) throws {
     self.statement = statement
     self.vjp = v
     self.plan = plan
+    self.shared = shared
     var names = Set<String>()
     func collect(_ t: Term) {
       names.formUnion(t.freeIndices)
@@ -63,25 +75,26 @@ struct ChainProof {
       }
     }
     statement.assumptions.forEach(collect)
-    taken = names
+    shared.taken.formUnion(names)
     var direction = "d" + v.wrt.name
-    while taken.contains(direction) { direction += "_" }
-    taken.insert(direction)
+    while shared.taken.contains(direction) { direction += "_" }
+    shared.taken.insert(direction)
     dx = try TensorSymbol(direction, shape: v.wrt.shape)
   }
 
   /// A name not used anywhere yet (`c1`, `u2`, ...).
-  mutating func fresh(_ prefix: String) -> String {
+  func fresh(_ prefix: String) -> String {
     while true {
-      counter += 1
-      let name = "\(prefix)\(counter)"
-      if taken.insert(name).inserted { return name }
+      shared.counter += 1
+      let name = "\(prefix)\(shared.counter)"
+      if shared.taken.insert(name).inserted { return name }
     }
   }
 
   /// The whole proof: the composed adjoint identity, the cotangents recognised, the statement's
-  /// right side reached, `vjp-intro`, and `discharge` against the stated hypotheses.
-  mutating func run() throws -> Theorem {
+  /// right side reached, `vjp-intro`, and `discharge` against the stated hypotheses. Returns the
+  /// theorem and its step.
+  mutating func run() throws -> (theorem: Theorem, step: Int) {
     let composed = try identity(of: vjp.output, binders: vjp.binders, seed: vjp.seed)
     let matched = try recogniseCotangents(in: composed)
     let at = try vjp.at.map { a -> String in
@@ -99,11 +112,11 @@ struct ChainProof {
     let done = try builder.apply(.discharge(introduced, stating: try statement.hypotheses))
     let theorem = builder.theorem(done)
     guard theorem.lhs == statement.lhs, theorem.rhs == statement.rhs else { throw ProofFailure.kernel("not the statement") }
-    return theorem
+    return (theorem, done)
   }
 
   /// `⊢ a = b` with definitions kept folded: both normalized, compared by `ring`.
-  mutating func equal(_ a: Term, _ b: Term, in builder: ProofBuilder) throws -> Int {
+  func equal(_ a: Term, _ b: Term, in builder: ProofBuilder) throws -> Int {
     var normalizer = Normalizer(avoiding: taken)
     normalizer.unfoldsDefinitions = false
     defer { taken.formUnion(normalizer.used) }  // bound names given out, never to be given again

@@ -8,8 +8,14 @@ enum StepPruning {
   /// The steps the last one depends on, in their original order, renumbered.
   static func pruned(_ steps: [Step]) -> [Step] {
     guard let last = steps.indices.last else { return steps }
+    return pruned(steps, keeping: [last]).steps
+  }
+
+  /// The steps `roots` depend on, in their original order, renumbered; and the new number of
+  /// every kept step (-1 for a dropped one).
+  static func pruned(_ steps: [Step], keeping roots: [Int]) -> (steps: [Step], number: [Int]) {
     var needed = [Bool](repeating: false, count: steps.count)
-    needed[last] = true
+    for r in roots { needed[r] = true }
     for k in steps.indices.reversed() where needed[k] {
       for p in steps[k].premises { needed[p] = true }
     }
@@ -20,7 +26,7 @@ enum StepPruning {
       number[k] = kept.count
       kept.append(steps[k].renumbered { number[$0] })
     }
-    return kept
+    return (kept, number)
   }
 }
 

@@ -5,7 +5,7 @@ extension Checkpoint {
   /// (`Derivation.ruleSetVersion`): such a certificate cannot replay, and `makeModel` builds the
   /// model's own in its place, as for a checkpoint that carries none. Nil when current or absent.
   public var supersededModelCertificateRuleSet: String? {
-    modelCertificate?.parameters.lazy.map(\.certificate.ruleSetVersion).first { $0 != Derivation.ruleSetVersion }
+    modelCertificate.map(\.derivation.ruleSetVersion).flatMap { $0 != Derivation.ruleSetVersion ? $0 : nil }
   }
 
   /// The carried model certificate when the kernel can replay it.
@@ -32,6 +32,9 @@ extension Checkpoint {
   ///   statement at fault.
   public func checkModelCertificate() throws -> ModelCertificate.Check {
     let (schedule, formulas) = try schedule()
+    if let old = supersededModelCertificateFormat {
+      throw ModelCertificateError.missing("the checkpoint's model certificate is in format \(old), and this program reads \(ModelCertificate.format) (one is built when the model is loaded)")
+    }
     if let old = supersededModelCertificateRuleSet {
       throw ModelCertificateError.missing("the checkpoint's model certificate was written for rule set \(old), and this kernel replays \(Derivation.ruleSetVersion) (one is built when the model is loaded)")
     }

@@ -74,6 +74,10 @@ public struct Checkpoint: Sendable {
   /// The model certificate the model was built with (nil in a checkpoint written before model
   /// certificates, or for a model without one: `makeModel` then uses the one built at load).
   public var modelCertificate: ModelCertificate?
+  /// The format of the model certificate the checkpoint carried when it is one this program no
+  /// longer reads (`ModelCertificate.supersededFormats`): it was set aside, and `makeModel` builds
+  /// the model's own in its place.
+  public var supersededModelCertificateFormat: String?
 
   /// The current parameters of `model`, recording the certificates it was built under.
   public init(model: Sequential, training: Training? = nil, state: TrainingState? = nil) {

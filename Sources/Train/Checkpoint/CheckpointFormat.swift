@@ -267,7 +267,9 @@ enum CheckpointFormat {
         kinks: record.kinks, epochs: record.epochs)
     }
     var checkpoint = Checkpoint(spec: spec, arrays: arrays, certificates: header.certificates, training: header.training, state: state)
-    if let text = header.modelCertificate {
+    if let text = header.modelCertificate, let old = ModelCertificate.supersededFormat(of: text) {
+      checkpoint.supersededModelCertificateFormat = old
+    } else if let text = header.modelCertificate {
       do { checkpoint.modelCertificate = try ModelCertificate(decoding: text) } catch { throw bad("\(error)") }
       guard checkpoint.modelCertificate?.sha256 == header.modelCertificateSHA256 else {
         throw bad("its model certificate does not hash to the recorded model_certificate_sha256")

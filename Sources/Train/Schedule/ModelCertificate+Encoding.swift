@@ -2,32 +2,46 @@ public import Certificates
 import Foundation
 
 /// The model certificate as a JSON document (Docs/CertificateFormat.md, "Model certificates"):
-/// `format`, the `statement` text, and `parameters`, each a `name` and the `certificate` file's
-/// text (an ordinary certificate, `Certificate.encoded()`). Keys sorted, so the text is
-/// deterministic.
+/// `format`, the `statement` text, the `derivation` (an ordinary certificate file's text,
+/// `Certificate.encoded()`), and `parameters`, each a `name`, the `step` of the derivation that
+/// proves its theorem and that theorem's `sha256`. Keys sorted, so the text is deterministic.
 extension ModelCertificate {
   private struct Document: Codable {
     var format: String
     var statement: String
+    var derivation: String
     var parameters: [Entry]
     struct Entry: Codable {
       var name: String
-      var certificate: String
+      var step: Int
+      var sha256: String
     }
   }
 
+  private struct Header: Codable { var format: String }
+
   public func encoded() -> String {
-    let document = Document(format: Self.format, statement: statement,
-                            parameters: parameters.map { .init(name: $0.name, certificate: $0.certificate.encoded()) })
+    let document = Document(format: Self.format, statement: statement, derivation: derivation.encoded(),
+                            parameters: parameters.map { .init(name: $0.name, step: $0.step, sha256: $0.sha256) })
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     return String(decoding: try! encoder.encode(document), as: UTF8.self)
+  }
+
+  /// The format of an encoded model certificate, when it is one of `supersededFormats` (nil
+  /// otherwise): a checkpoint carrying such a certificate loads without it.
+  public static func supersededFormat(of text: String) -> String? {
+    guard let header = try? JSONDecoder().decode(Header.self, from: Data(text.utf8)), supersededFormats.contains(header.format) else { return nil }
+    return header.format
   }
 
   /// Reads an encoded model certificate; nothing is replayed here (`verify` does that).
   /// - Throws: `ModelCertificateError.malformed` saying what is wrong.
   public init(decoding text: String) throws {
     let document: Document
+    if let old = Self.supersededFormat(of: text) {
+      throw ModelCertificateError.malformed("format \"\(old)\" (one derivation per parameter) is superseded; this program reads \"\(Self.format)\"")
+    }
     do { document = try JSONDecoder().decode(Document.self, from: Data(text.utf8)) } catch {
       throw ModelCertificateError.malformed("not a model certificate document (\(error))")
     }
@@ -35,10 +49,9 @@ extension ModelCertificate {
       throw ModelCertificateError.malformed("format \"\(document.format)\", this program reads \"\(Self.format)\"")
     }
     statement = document.statement
-    parameters = try document.parameters.map { entry in
-      do { return Parameter(name: entry.name, certificate: try Certificate(decoding: entry.certificate)) } catch {
-        throw ModelCertificateError.malformed("the certificate of \(entry.name): \(error)")
-      }
+    do { derivation = try Certificate(decoding: document.derivation) } catch {
+      throw ModelCertificateError.malformed("the derivation: \(error)")
     }
+    parameters = document.parameters.map { Parameter(name: $0.name, step: $0.step, sha256: $0.sha256) }
   }
 }

@@ -8,12 +8,15 @@ import ProofKernel
 /// (`ModelStatement`), with the layers' side conditions as hypotheses (Docs/Semantics.md, "Model
 /// certificates").
 ///
-/// Each theorem is proved by the engine through the kernel's `chain` rule, one layer at a time
-/// (`ChainProof`, Docs/Engine.md "Composition"), and written as an ordinary certificate; the
-/// bundle holds the statement text and one certificate per parameter. `verify` replays every
-/// certificate through the kernel and compares each rebuilt theorem with the statement written
-/// from a spec's own schedule, so a certificate of another model, a tampered one, or one whose
-/// statement was edited is refused.
+/// The theorems are proved by the engine through the kernel's `chain` rule, one layer at a time
+/// (`ChainProof`, Docs/Engine.md "Composition"), in one derivation: each layer's adjoint identity
+/// and each cotangent's recognition is proved once and reused by every parameter below it, so the
+/// derivation grows about linearly with depth. The bundle holds the statement text, the derivation
+/// (an ordinary certificate whose last step proves the last parameter's theorem) and, per
+/// parameter, the step that proves its theorem. `verify` replays the derivation once through the
+/// kernel and compares each parameter's theorem with the statement written from a spec's own
+/// schedule, so a certificate of another model, a tampered one, or one whose statement was edited
+/// is refused.
 ///
 /// ```swift
 /// let model = try Sequential(spec, seed: 1, certificates: .builtIn)
@@ -23,27 +26,34 @@ import ProofKernel
 /// ```
 public struct ModelCertificate: Sendable, Equatable {
   /// The format this module writes and reads.
-  public static let format = "certify-model-certificate-1"
+  public static let format = "certify-model-certificate-2"
+  /// Earlier formats: a checkpoint carrying one loads, and its model's own certificate is built
+  /// in its place (format 1 held one derivation per parameter).
+  public static let supersededFormats: Set<String> = ["certify-model-certificate-1"]
 
-  /// The statement, in the theorem language (what every certificate below proves a theorem of).
+  /// The statement, in the theorem language (what the derivation proves a theorem of per parameter).
   public var statement: String
-  /// Per parameter (in the order of the schedule's steps): its name in the model and the
-  /// certificate of its theorem `model.<parameter>`.
+  /// The one derivation of every parameter's theorem, as a certificate: its steps, and the last
+  /// step's theorem (the last parameter's).
+  public var derivation: Certificate
+  /// Per parameter (in the order of the schedule's steps): its name in the model, the step of
+  /// `derivation` that proves its theorem `model.<parameter>`, and that theorem's SHA-256.
   public var parameters: [Parameter]
 
   public struct Parameter: Sendable, Equatable {
     public var name: String
-    public var certificate: Certificate
+    public var step: Int
+    public var sha256: String
   }
 
-  /// SHA-256 of the statement text and each parameter's theorem hash, one per line: what a
-  /// checkpoint records beside it.
+  /// SHA-256 of the statement text and each parameter's step and theorem hash, one per line: what
+  /// a checkpoint records beside it.
   public var sha256: String {
-    CertificateHash.sha256(of: ([statement] + parameters.map { "\($0.name) \($0.certificate.sha256)" }).joined(separator: "\n"))
+    CertificateHash.sha256(of: ([statement] + parameters.map { "\($0.name) \($0.step) \($0.sha256)" }).joined(separator: "\n"))
   }
 
-  /// The total number of kernel steps.
-  public var steps: Int { parameters.reduce(0) { $0 + $1.certificate.steps.count } }
+  /// The number of kernel steps.
+  public var steps: Int { derivation.steps.count }
 
   /// What a replay found.
   public struct Check: Sendable, Equatable {
@@ -62,18 +72,26 @@ public struct ModelCertificate: Sendable, Equatable {
     let written = try ModelStatement(schedule, blocks: { try BlockText.named($0, formulas: formulas) })
     if cached, let known = cache.withLock({ $0[written.text] }) { return known }
     let statements = try written.statements()
-    var parameters: [Parameter] = []
-    for theorem in written.theorems {
-      let place = "the gradient of \(theorem.route.parameter) (schedule step \(theorem.step), node \(schedule.nodes[schedule.steps[theorem.step].node].name))"
-      guard let statement = statements[theorem.name] else { throw ModelCertificateError.miswired(place: place, reason: "no theorem \(theorem.name)") }
-      let outcome = Prover.prove(statement)
-      guard let proved = outcome.theorem, outcome.failure == nil else {
-        throw refusal(at: place, outcome.failure)
-      }
-      let certificate = try Certificate(name: theorem.name, source: "<model>", theorem: proved, steps: outcome.steps)
-      parameters.append(Parameter(name: theorem.route.parameter, certificate: certificate))
+    func place(_ k: Int) -> String {
+      let theorem = written.theorems[k]
+      return "the gradient of \(theorem.route.parameter) (schedule step \(theorem.step), node \(schedule.nodes[schedule.steps[theorem.step].node].name))"
     }
-    let result = ModelCertificate(statement: written.text, parameters: parameters)
+    var list: [Statement] = []
+    for (k, theorem) in written.theorems.enumerated() {
+      guard let statement = statements[theorem.name] else { throw ModelCertificateError.miswired(place: place(k), reason: "no theorem \(theorem.name)") }
+      list.append(statement)
+    }
+    guard !list.isEmpty else { throw ModelCertificateError.unsupported(node: "the model", reason: "it has no parameters") }
+    let outcome: JointOutcome
+    switch Prover.proveJointly(list) {
+    case let .failure(f): throw refusal(at: place(f.index), f.failure)
+    case let .success(o): outcome = o
+    }
+    let derivation = try Certificate(name: "model", source: "<model>", theorem: outcome.conclusions[outcome.conclusions.count - 1].theorem, steps: outcome.steps)
+    let parameters = try zip(written.theorems, outcome.conclusions).map { theorem, conclusion in
+      Parameter(name: theorem.route.parameter, step: conclusion.step, sha256: CertificateHash.sha256(of: try conclusion.theorem.serialized()))
+    }
+    let result = ModelCertificate(statement: written.text, derivation: derivation, parameters: parameters)
     // Bind what was proved to what was stated before anything keeps it.
     _ = try result.verify(statement: written.text, theorems: written.theorems.map { ($0.name, $0.route.parameter) }, statements: statements)
     cache.withLock { $0[written.text] = result }
@@ -117,26 +135,46 @@ public struct ModelCertificate: Sendable, Equatable {
     guard parameters.map(\.name) == theorems.map(\.parameter) else {
       throw ModelCertificateError.rejected(place: "the parameter list", reason: "it has \(parameters.map(\.name)), the model \(theorems.map(\.parameter))")
     }
-    var steps = 0
+    let derivation = try replayed()
     for (parameter, theorem) in zip(parameters, theorems) {
       let place = "parameter \(parameter.name)"
-      guard parameter.certificate.name == theorem.name, let s = statements[theorem.name] else {
-        throw ModelCertificateError.rejected(place: place, reason: "the certificate is named \(parameter.certificate.name), not \(theorem.name)")
+      guard let s = statements[theorem.name] else { throw ModelCertificateError.rejected(place: place, reason: "the statement has no theorem \(theorem.name)") }
+      guard derivation.theorems.indices.contains(parameter.step) else {
+        throw ModelCertificateError.rejected(place: place, reason: "the derivation has no step \(parameter.step)")
       }
+      let proved = derivation.theorems[parameter.step]
       do {
-        let expected = try Theorem.serialization(hypotheses: s.hypotheses, lhs: s.lhs, rhs: s.rhs)
-        let replayed = try Replay.replay(parameter.certificate, expecting: expected)
-        guard replayed.sha256 == CertificateHash.sha256(of: expected) else {
-          throw ModelCertificateError.rejected(place: place, reason: "it proves another theorem: \(replayed.theorem)")
+        let text = try proved.serialized()
+        guard text == (try Theorem.serialization(hypotheses: s.hypotheses, lhs: s.lhs, rhs: s.rhs)) else {
+          throw ModelCertificateError.rejected(place: place, reason: "step \(parameter.step) proves another theorem: \(proved)")
+        }
+        guard CertificateHash.sha256(of: text) == parameter.sha256 else {
+          throw ModelCertificateError.rejected(place: place, reason: "its recorded sha256 is not that of its theorem")
         }
       } catch let error as ModelCertificateError {
         throw error
       } catch {
         throw ModelCertificateError.rejected(place: place, reason: "\(error)")
       }
-      steps += parameter.certificate.steps.count
     }
-    return Check(parameters: parameters.count, steps: steps, seconds: Date().timeIntervalSince(start))
+    return Check(parameters: parameters.count, steps: derivation.theorems.count, seconds: Date().timeIntervalSince(start))
+  }
+
+  /// The derivation run through a fresh kernel `Derivation`, under the kernel's own versions.
+  /// - Throws: `ModelCertificateError.rejected` naming the step at fault.
+  private func replayed() throws -> Derivation {
+    let place = "the model's derivation"
+    guard derivation.ruleSetVersion == Derivation.ruleSetVersion, derivation.functionTableVersion == FunctionTable.version else {
+      throw ModelCertificateError.rejected(place: place, reason: "it was written for rule set \(derivation.ruleSetVersion) and function table \(derivation.functionTableVersion); the kernel has \(Derivation.ruleSetVersion) and \(FunctionTable.version)")
+    }
+    guard !derivation.steps.isEmpty else { throw ModelCertificateError.rejected(place: place, reason: "no steps, so nothing is proved") }
+    var kernel = Derivation()
+    for (k, step) in derivation.steps.enumerated() {
+      do { _ = try kernel.apply(step) } catch {
+        throw ModelCertificateError.rejected(place: "\(place), step \(k) (\(step.ruleName))", reason: "\(error)")
+      }
+    }
+    return kernel
   }
 
   /// The statements of a statement text, by name.

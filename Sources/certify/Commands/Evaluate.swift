@@ -27,6 +27,7 @@ struct EvaluateCommand: ParsableCommand {
       let model = try stored.makeModel(certificates: certificateOptions.store)
       if stored.modelCertificate == nil || stored.supersededModelCertificateRuleSet != nil {
         let carried = stored.supersededModelCertificateRuleSet.map { "the checkpoint's model certificate was written for rule set \($0)" }
+          ?? stored.supersededModelCertificateFormat.map { "the checkpoint's model certificate is in the superseded format \($0)" }
           ?? "the checkpoint carries no model certificate (written before them)"
         let note = model.modelCertificate != nil
           ? carried + "; one was built at load"
