@@ -85,6 +85,13 @@ for name in files {
     let outcome = Prover.prove(statement)
     guard outcome.proved else { fatalError("\(statement.name) failed: \(String(describing: outcome.failure))") }
     proveTimes.append((statement.name, name, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6, threadCPUMilliseconds() - cpu))
+    // `... catalogue compare`: each proof's certificate must be the stored one, byte for byte (an
+    // engine change that is only faster leaves every certificate as it was).
+    if CommandLine.arguments.dropFirst(4).first == "compare", let theorem = outcome.theorem {
+      let certificate = try Certificate(name: statement.name, source: "Theorems/" + name, theorem: theorem, steps: outcome.steps)
+      let url = try CertificateStore(directory: URL(fileURLWithPath: root + "/Certificates")).url(name: certificate.name, source: certificate.source)
+      if (try? String(contentsOf: url, encoding: .utf8)) != certificate.encoded() { print("{\"certificate_differs\": \"\(url.path)\"}") }
+    }
   }
   for layer in document.layers {
     layerNames.insert(layer.name)

@@ -77,11 +77,12 @@ extension Normalizer {
     var joined = m.guardTerm
     for (k, f) in m.factors.enumerated() {
       guard case let .access(x, idx) = f.atom.node else { continue }
-      let shape = try x.shapeGuard(idx)
-      guard try joined.and(shape) != joined else { continue }
+      // One conjunction per factor (it canonicalizes the guard, the costly part).
+      let extended = try joined.and(try x.shapeGuard(idx))
+      guard extended != joined else { continue }
       // Replacing one factor by [shape] * factor leaves the paths of the others as they were.
       try chain.apply(.zeroExt, at: p + factorPath(m, k) + (f.exponent != 1 ? [0] : []))
-      joined = try joined.and(shape)
+      joined = extended
     }
     guard joined != m.guardTerm else { return }
     m.guardTerm = joined

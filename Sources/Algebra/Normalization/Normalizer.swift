@@ -98,9 +98,12 @@ struct Normalizer {
       let parts = fs.map(split)
       for j in fs.indices {
         guard !parts[j].0.node.isConstantOrDimension else { continue }
-        for k in fs.indices where k > j && parts[k].0.sameKey(as: parts[j].0) {
-          let (a, b) = (parts[j].1, parts[k].1)
-          if !(a.isInteger && a.signum >= 0 && b.isInteger && b.signum >= 0) { return ([], j, k) }
+        // The exponents first: comparing bases prints them, and two natural powers never merge here.
+        let jNatural = parts[j].1.isInteger && parts[j].1.signum >= 0
+        for k in fs.indices where k > j {
+          let b = parts[k].1
+          if jNatural && b.isInteger && b.signum >= 0 { continue }
+          if parts[k].0.sameKey(as: parts[j].0) { return ([], j, k) }
         }
       }
     }

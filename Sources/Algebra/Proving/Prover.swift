@@ -198,13 +198,26 @@ public enum Prover {
   /// The index names in `terms`, definitions' bodies included. Each definition is walked once:
   /// a residual stack reaches its lower blocks by two paths per block, so walking every path
   /// takes time exponential in its depth.
+  /// Every index a node's `freeIndices` would name is written in an access, a reference, a
+  /// bracket, a sum's guard or a vjp's `at`, so those are read directly: asking every node for its
+  /// `freeIndices` walks each subterm once per enclosing node (quadratic in the nesting, which
+  /// nested `max` makes deep).
   static func names(in terms: [Term]) -> Set<String> {
     var out = Set<String>(), seen = Set<ObjectIdentifier>()
     func walk(_ t: Term) {
-      out.formUnion(t.freeIndices)
-      if case let .sum(bs, _, _) = t.node { out.formUnion(bs) }
-      if case let .vjp(v) = t.node { out.formUnion(v.binders); walk(v.output) }
-      if case let .reference(d, _) = t.node, seen.insert(ObjectIdentifier(d)).inserted { out.formUnion(d.parameters); walk(d.body) }
+      switch t.node {
+      case let .access(_, idx): for a in idx { out.formUnion(a.indices) }
+      case let .reference(d, idx):
+        for a in idx { out.formUnion(a.indices) }
+        if seen.insert(ObjectIdentifier(d)).inserted { out.formUnion(d.parameters); walk(d.body) }
+      case let .bracket(g): out.formUnion(g.indices)
+      case let .sum(bs, g, _): out.formUnion(bs); out.formUnion(g.indices)
+      case let .vjp(v):
+        out.formUnion(v.binders)
+        for a in v.at { out.formUnion(a.indices) }
+        walk(v.output)
+      default: break
+      }
       t.children.forEach(walk)
     }
     terms.forEach(walk)
