@@ -71,8 +71,12 @@ extension LayerNorm: GradientErrorModel {
       // Rounding at x̂.
       let sumAbs = (0..<n).reduce(0.0) { $0 + p.magnitudes[k][base + $1] + e[$1] }
       let eMu = (gMean * sumAbs / nd + B.eta) * B.safety
-      let rhoV = (gVar + (gVar * eMu * eMu + eMu * eMu + 2 * B.tau(n) + B.eta) / eps) * B.safety
-      let rhoR = (1 + B.u) / (pow(1 - B.u, 1.5) * (1 - rhoV).squareRoot()) - 1 + 0x1p-40
+      // Relative to V = var + eps, which is at least the variance's lower bound plus eps.
+      let floor = (variance + eps).nextDown
+      let rhoV = (gVar + (gVar * eMu * eMu + eMu * eMu + 2 * B.tau(n) + B.eta) / floor) * B.safety
+      // ρ_V ≥ 1/2 (a row whose mean's rounding rivals its spread): no finite bound, said as ∞
+      // rather than a NaN that no comparison would catch.
+      let rhoR = rhoV < 0.5 ? (1 + B.u) / (pow(1 - B.u, 1.5) * (1 - rhoV).squareRoot()) - 1 + 0x1p-40 : .infinity
       let rounding = rhoR + B.u + rhoR * B.u
       out.r.append(r)
       out.rError.append((rhoR * r + r * r * eNorm / nd.squareRoot()) * B.safety)
