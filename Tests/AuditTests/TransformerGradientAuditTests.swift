@@ -8,8 +8,8 @@ import Train
 /// The gradient audit of transformers (issue 21): patch embedding, position embedding, layer norm,
 /// dense on tokens, multi-head attention (Q, K, V split from one `[T, 3D]` input), GELU, residual
 /// adds, token mean-pool. The enclosure from the certified rules holds the gradient of an
-/// independent 512-bit evaluation (`vitLoss`) entry by entry; the trainer's Float32 gradient is
-/// reported with its distance and "NO A PRIORI BOUND" (these layers have no rounding model).
+/// independent 512-bit evaluation (`vitLoss`) entry by entry. The rounding models are tested in
+/// `TransformerErrorBoundTests`.
 @Suite("Transformer gradient audit")
 struct TransformerGradientAuditTests {
   static let store = GradientAuditTests.store
@@ -99,23 +99,6 @@ struct TransformerGradientAuditTests {
     for (p, v) in direction.enumerated() { for (k, c) in v.enumerated() { dot += enclosure.gradients[p][k] * c } }
     #expect(dot.contains(exact.midpoint), "\(exact) not in \(dot)")
     #expect(!exact.contains(Rational(0)))
-  }
-
-  /// The trainer's Float32 gradient is measured against the enclosure; with no rounding model for
-  /// the transformer layers the verdict says so, naming the layers, and the finite differences agree.
-  @Test func floatGradientIsReportedWithItsDistance() throws {
-    let model = try CNNGradientAuditTests.model(Self.tinyViT)
-    let batch = try CNNGradientAuditTests.batch(model, count: 4)
-    let report = try GradientAudit(precision: 128, directions: 1).run(model, on: batch, certificates: Self.store)
-    #expect(report.unbounded?.contains("patch_embed1") ?? false, "\(String(describing: report.unbounded))")
-    #expect(report.verdict.hasPrefix("NO A PRIORI BOUND"), "\(report.verdict)")
-    #expect(report.tensors.count == model.parameters.count)
-    for t in report.tensors {
-      #expect(!t.bounded && t.maxAbsError.isFinite && t.maxAbsError < 1e-5, "\(t.name): \(t)")
-      #expect(t.maxAbsError > 0 || t.name.hasSuffix(".b"), "\(t.name): a Float32 gradient equal to the exact one everywhere is unlikely")
-    }
-    #expect(report.checks.count == 1 && report.checks.allSatisfy(\.consistent), "\(report.checks)")
-    #expect(report.passed)
   }
 
   /// A mutated rule is caught: GELU's erf rule replaced by the tanh approximation's (forward and

@@ -94,11 +94,18 @@ public struct GradientAudit: Sendable {
 
     // A layer without a rounding model leaves every tensor unbounded: the errors are measured,
     // and the report says there is no a priori bound rather than give an infinite one.
-    let unmodelled = GradientErrorBound.unmodelled(model)
+    var unmodelled = GradientErrorBound.unmodelled(model)
     var bounds: [[Double]]?
     if unmodelled == nil {
       progress?("a priori bounds")
-      bounds = try GradientErrorBound.bounds(model: model, enclosure: enclosure)
+      let found = try GradientErrorBound.bounds(model: model, enclosure: enclosure)
+      // Worst cases can compound through a deep chain past any finite value (a transformer's
+      // layer norms): then there is no a priori bound, said so, rather than an infinite one.
+      if let p = found.indices.first(where: { !found[$0].allSatisfy(\.isFinite) }) {
+        unmodelled = "the worst-case rounding bound of \(model.parameters[p].name) is not finite (the layers' error bounds compound through the chain)"
+      } else {
+        bounds = found
+      }
     }
     let tensors = model.parameters.enumerated().map { p, parameter in
       TensorErrors.measure(name: parameter.name, float: floats[p], exact: enclosure.gradients[p], bound: bounds?[p])

@@ -1,0 +1,158 @@
+import Foundation
+import Intervals
+import Train
+
+/// Attention's rounding model, per example and head (the kernel's loops, `AttentionHeads`), with
+/// `s = 1/√E` and its Float32 value `fl(1/fl(√E))` within two roundings:
+///
+///     S = fl(fl(Σ_c Q K) · s)     E_S = s Σ_c (|Q| E_K + |K| E_Q + E_Q E_K) + γ_{E+3} s Σ_c Q̄ K̄ + τ
+///     A = softmax rows of S       SoftmaxRow (exact weights bounded from S's interval, which is
+///                                 computed from Q's and K's enclosures with outward rounding)
+///     O = fl(Σ_j A V)             E_O = Σ_j (A E_V + |V| E_A + E_A E_V) + γ_T Σ_j Ā V̄ + τ
+///     dA = fl(Σ_c dO V)   dV = fl(Σ_i A dO)   dS = SoftmaxRow backward
+///     dQ = fl(fl(Σ_j dS K) · s)   dK = fl(fl(Σ_i dS Q) · s)
+///
+/// each a sum of products in the kernel's order, bounded by the dense layer's argument (`X̄ = |x| + E_x`).
+extension AttentionHeads: GradientErrorModel {
+  /// The forward quantities of one example and head, `[T, T]`: bounds of the exact attention
+  /// weights and of their Float32 errors.
+  private struct Head {
+    var weights: [Double]
+    var weightErrors: [Double]
+  }
+
+  /// An upper bound of `1/√E` (its Float32 value's two roundings are in the `γ_{n+3}`).
+  private var scale: Double { 1 / Double(headWidth).squareRoot() * GradientErrorBound.safety }
+
+  /// Input offsets of example `b`'s `Q[t, h, c]` (`part` 0), `K` (1), `V` (2).
+  private func at(_ b: Int, _ part: Int, _ t: Int, _ h: Int, _ c: Int) -> Int {
+    b * inputWidth + t * 3 * width + part * width + h * headWidth + c
+  }
+
+  private func head(_ b: Int, _ h: Int, _ p: ErrorPropagation, at k: Int) -> Head {
+    typealias B = GradientErrorBound
+    let (t, e) = (tokens, headWidth)
+    let (x, mags, errs) = (p.activations[k], p.magnitudes[k], p.errors[k])
+    let s = scale
+    let sInterval = DirectedInterval((1 / Double(e).squareRoot()).nextDown, s)
+    let g = B.gamma(e + 3), tau = B.tau(e + 3)
+    var weights: [Double] = [], weightErrors: [Double] = []
+    for i in 0..<t {
+      var logits: [DirectedInterval] = [], magnitudes: [Double] = [], errors: [Double] = []
+      for j in 0..<t {
+        var sum = DirectedInterval(0, 0)
+        var (propagated, size, magnitude) = (0.0, 0.0, 0.0)
+        for c in 0..<e {
+          let (q, kk) = (at(b, 0, i, h, c), at(b, 1, j, h, c))
+          sum = sum + DirectedInterval(x, q) * DirectedInterval(x, kk)
+          propagated += mags[q] * errs[kk] + mags[kk] * errs[q] + errs[q] * errs[kk]
+          size += (mags[q] + errs[q]) * (mags[kk] + errs[kk])
+          magnitude += mags[q] * mags[kk]
+        }
+        let logit = sum * sInterval
+        logits.append(logit)
+        magnitudes.append(min(logit.magnitude, magnitude * s * B.safety))
+        errors.append((s * propagated + g * s * size + tau) * B.safety)
+      }
+      let w = SoftmaxRow.weights(logits)
+      weights += w
+      weightErrors += SoftmaxRow.forwardError(weights: w, magnitudes: magnitudes, errors: errors)
+    }
+    return Head(weights: weights, weightErrors: weightErrors)
+  }
+
+  func forwardError(at k: Int, input: [Double], _ p: ErrorPropagation) -> [Double] {
+    typealias B = GradientErrorBound
+    let (t, e) = (tokens, headWidth)
+    let (mags, errs) = (p.magnitudes[k], p.errors[k])
+    let g = B.gamma(t), tau = B.tau(t)
+    var out = Array(repeating: 0.0, count: p.batch * outputWidth)
+    for b in 0..<p.batch {
+      for h in 0..<heads {
+        let a = head(b, h, p, at: k)
+        for i in 0..<t {
+          for c in 0..<e {
+            var (propagated, size) = (0.0, 0.0)
+            for j in 0..<t {
+              let (pa, ea, v) = (a.weights[i * t + j], a.weightErrors[i * t + j], at(b, 2, j, h, c))
+              propagated += pa * errs[v] + mags[v] * ea + ea * errs[v]
+              size += (pa + ea) * (mags[v] + errs[v])
+            }
+            out[b * outputWidth + i * width + h * e + c] = (propagated + g * size + tau) * B.safety
+          }
+        }
+      }
+    }
+    return out
+  }
+
+  func backwardError(at k: Int, dy: [Double], needsInput: Bool, _ p: ErrorPropagation) -> (dx: [Double], parameters: [[Double]]) {
+    typealias B = GradientErrorBound
+    guard needsInput else { return (Array(repeating: .infinity, count: p.batch * inputWidth), []) }
+    let (t, e) = (tokens, headWidth)
+    let (mags, errs, seed) = (p.magnitudes[k], p.errors[k], p.seedMagnitudes[k])
+    let s = scale
+    var dx = Array(repeating: 0.0, count: p.batch * inputWidth)
+    for b in 0..<p.batch {
+      let o = { (i: Int, h: Int, c: Int) in b * self.outputWidth + i * self.width + h * e + c }
+      for h in 0..<heads {
+        let a = head(b, h, p, at: k)
+        // dA[i, j] = Σ_c dO[i, c] V[j, c] and its error.
+        var dA = Array(repeating: 0.0, count: t * t), eDA = dA
+        for i in 0..<t {
+          for j in 0..<t {
+            var (magnitude, propagated, size) = (0.0, 0.0, 0.0)
+            for c in 0..<e {
+              let (d, v) = (o(i, h, c), at(b, 2, j, h, c))
+              magnitude += seed[d] * mags[v]
+              propagated += seed[d] * errs[v] + mags[v] * dy[d] + dy[d] * errs[v]
+              size += (seed[d] + dy[d]) * (mags[v] + errs[v])
+            }
+            dA[i * t + j] = magnitude * B.safety
+            eDA[i * t + j] = (propagated + B.gamma(e) * size + B.tau(e)) * B.safety
+          }
+        }
+        // dV[j, c] = Σ_i A[i, j] dO[i, c].
+        for j in 0..<t {
+          for c in 0..<e {
+            var (propagated, size) = (0.0, 0.0)
+            for i in 0..<t {
+              let (pa, ea, d) = (a.weights[i * t + j], a.weightErrors[i * t + j], o(i, h, c))
+              propagated += pa * dy[d] + seed[d] * ea + ea * dy[d]
+              size += (pa + ea) * (seed[d] + dy[d])
+            }
+            dx[at(b, 2, j, h, c)] = (propagated + B.gamma(t) * size + B.tau(t)) * B.safety
+          }
+        }
+        // dS, row by row.
+        var dS = Array(repeating: 0.0, count: t * t), eDS = dS
+        for i in 0..<t {
+          let r = (i * t)..<(i * t + t)
+          let row = SoftmaxRow.backwardError(weights: Array(a.weights[r]), weightErrors: Array(a.weightErrors[r]),
+                                             seeds: Array(dA[r]), seedErrors: Array(eDA[r]))
+          dS.replaceSubrange(r, with: row.dzMagnitude)
+          eDS.replaceSubrange(r, with: row.dz)
+        }
+        // dQ[i, c] = s Σ_j dS[i, j] K[j, c];  dK[j, c] = s Σ_i dS[i, j] Q[i, c].
+        let g = B.gamma(t + 3), tau = B.tau(t + 3)
+        for u in 0..<t {
+          for c in 0..<e {
+            var (pq, sq, pk, sk) = (0.0, 0.0, 0.0, 0.0)
+            for w in 0..<t {
+              let (kw, qw) = (at(b, 1, w, h, c), at(b, 0, w, h, c))
+              let (dsUW, esUW) = (dS[u * t + w], eDS[u * t + w])  // dS[u, w]: for dQ[u]
+              pq += dsUW * errs[kw] + mags[kw] * esUW + esUW * errs[kw]
+              sq += (dsUW + esUW) * (mags[kw] + errs[kw])
+              let (dsWU, esWU) = (dS[w * t + u], eDS[w * t + u])  // dS[w, u]: for dK[u]
+              pk += dsWU * errs[qw] + mags[qw] * esWU + esWU * errs[qw]
+              sk += (dsWU + esWU) * (mags[qw] + errs[qw])
+            }
+            dx[at(b, 0, u, h, c)] = (s * pq + g * s * sq + tau) * B.safety
+            dx[at(b, 1, u, h, c)] = (s * pk + g * s * sk + tau) * B.safety
+          }
+        }
+      }
+    }
+    return (dx, [])
+  }
+}
