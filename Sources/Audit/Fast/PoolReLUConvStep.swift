@@ -103,7 +103,9 @@ struct PoolReLUConvStep {
               for ci in 0..<input.channels {
                 for pp in pFirst..<pEnd {
                   let h = y &* g.stride &+ pp &- g.padding
-                  let line = out + (ci &* target.height &+ h &- target.top) &* target.width &+ (x &* g.stride &- g.padding &- target.left)
+                  let lineStart: Int = (ci &* target.height &+ h &- target.top) &* target.width
+                  let column: Int = x &* g.stride &- g.padding &- target.left
+                  let line = out + (lineStart &+ column)
                   let weights = kernelRow + (ci &* size &+ pp) &* size
                   for qq in qFirst..<qEnd { line[qq] += po * weights[qq] }
                 }
