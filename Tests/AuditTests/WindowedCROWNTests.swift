@@ -49,7 +49,7 @@ import Testing
         let m = fast.body[3].outputWidth
         let targets = Array(0..<(2 * m))
         let patches = fast.windowedIdentityBackward(targets: targets, through: 3, shapes: shapes, nodes: nodes, workspace)
-        let full = fast.backward(rows: targets.flatMap { [$0 / m, $0 / m] }, width: m, through: 3, nodes: nodes, workspace) { slice, lambda, gamma in
+        let full = fast.backward(rows: targets.flatMap { [$0 / m, $0 / m] }, width: m, through: 3, nodes: nodes, patches: false, workspace) { slice, lambda, gamma in
           for (s, row) in slice.enumerated() {
             for j in 0..<m { lambda[s * m + j] = 0 }
             lambda[s * m + targets[row / 2] % m] = row % 2 == 0 ? 1 : -1
@@ -63,6 +63,40 @@ import Testing
         }
         // Each lower bound of +y and −y: lower ≤ upper.
         for t in targets.indices { #expect(patches[2 * t] <= -patches[2 * t + 1]) }
+      }
+    }
+  }
+
+  /// Full rows from the top of the body (as the margins' and a dense layer's rows) run as patches
+  /// over the whole map below the max pool (`FastBounds.patchChain`; fused with the ReLU and the
+  /// convolution below it where the pool's windows do not overlap, `PoolReLUConvStep`): the same
+  /// bounds as every step on full rows, to rounding.
+  @Test func fullRowsAsPatchesAgreeWithFullRows() throws {
+    var random = SeededGenerator(seed: 5)
+    for (k, shape) in Self.shapes.enumerated() {
+      let fast = try FastBounds(network: Self.network(seed: UInt64(k + 21), shape))
+      let top = fast.body.count - 1
+      #expect(fast.patchChain(below: top)?.top == 2)
+      let m = fast.body[top].outputWidth
+      let coefficients = (0..<(6 * m)).map { _ in Double.random(in: -1...1, using: &random) }
+      for epsilon in [Rational(1, 50), Rational(1, 5)] {
+        let boxes = try Self.boxes(2, epsilon: epsilon, &random)
+        let workspace = FastWorkspace()
+        let nodes = fast.tightenedNodes(FastBounds.batch(boxes[...], width: 98), workspace)
+        let rows = [0, 0, 0, 1, 1, 1]
+        func bounds(_ patches: Bool) -> [Double] {
+          fast.backward(rows: rows, width: m, through: top, nodes: nodes, patches: patches, workspace) { slice, lambda, gamma in
+            for (s, row) in slice.enumerated() {
+              for j in 0..<m { lambda[s * m + j] = coefficients[row * m + j] }
+              gamma[s] = 0
+            }
+          }
+        }
+        let patched = bounds(true), full = bounds(false)
+        for i in full.indices {
+          #expect(full[i].isFinite && patched[i].isFinite)
+          #expect((patched[i] - full[i]).magnitude <= 1e-12 * (1 + full[i].magnitude), "shape \(k) ε \(epsilon) row \(i)")
+        }
       }
     }
   }

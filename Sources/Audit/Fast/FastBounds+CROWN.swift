@@ -132,16 +132,20 @@ extension FastBounds {
   ///   - nodes: each layer's input bounds, `nodes[0]` the input boxes.
   ///   - linearizations: layers `0...top` linearized on `nodes` (α-CROWN's and branch and bound's
   ///     own ReLU tables), or nil for each layer's own.
+  ///   - patches: with each layer's own linearization, run the rows below a CNN's topmost max pool
+  ///     as patches over the whole map (`patchChain`); false keeps every step on full rows (tests).
   ///   - start: writes the starting `Λ` (`width` per row, row-major) and `γ` of the row indices given.
   /// - Returns: one bound per row, NaN where an overflow left no bound.
   func backward(
     rows: [Int], width: Int, through top: Int, nodes: [BoxBatch], linearizations given: [any FastLinearization]? = nil,
-    _ workspace: FastWorkspace, start: (Range<Int>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> Void
+    patches: Bool = true, _ workspace: FastWorkspace, start: (Range<Int>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> Void
   ) -> [Double] {
     guard !rows.isEmpty else { return [] }
     precondition(body[top].outputWidth == width, "backward: the rows do not fit layer \(top)")
     precondition(given.map { $0.count == top + 1 } ?? true, "backward: one linearization per layer")
     let linearizations = given ?? (0...top).map { body[$0].linearization(on: nodes[$0]) }
+    // Below a max pool of a CNN the rows run as patches over the whole map (own tables only).
+    let chain = given == nil && patches ? patchChain(below: top) : nil
     var result = [Double](repeating: .nan, count: rows.count)
     // Slices keep Λ near 2^22 Doubles (32 MiB) whatever the widths.
     let widest = max(width, body.map { max($0.inputWidth, $0.outputWidth) }.max()!)
@@ -152,10 +156,22 @@ extension FastBounds {
       var gamma = [Double](repeating: 0, count: slice.count)
       let lambda = workspace.buffer(.lambda, count: slice.count * widest)
       gamma.withUnsafeMutableBufferPointer { start(slice, lambda, $0.baseAddress!) }
-      for k in stride(from: top, through: 0, by: -1) {
+      for k in stride(from: (chain?.top ?? -1) + 1, through: top, by: 1).reversed() {
         linearizations[k].substitute(rows: rows[slice], gamma: &gamma, workspace)
       }
-      concretize(rows: rows[slice], gamma: gamma, input: nodes[0], workspace) { result[first + $0] = $1 }
+      if let chain {
+        let map = chain.shapes[chain.top + 1]
+        var windows = [PixelWindow](repeating: PixelWindow(top: 0, bottom: map.height, left: 0, right: map.width), count: slice.count)
+        var stride = map.count
+        windowedSteps(
+          rows: rows[slice], windows: &windows, stride: &stride, from: chain.top, shapes: chain.shapes, linearizations,
+          gamma: &gamma, workspace)
+        concretizeWindows(
+          rows: Array(rows[slice]), windows: windows, stride: stride, shape: chain.shapes[0], gamma: gamma, input: nodes[0], workspace
+        ) { result[first + $0] = $1 }
+      } else {
+        concretize(rows: rows[slice], gamma: gamma, input: nodes[0], workspace) { result[first + $0] = $1 }
+      }
       first = slice.upperBound
     }
     return result

@@ -60,7 +60,7 @@ extension FastBounds {
   func windowedIdentityBackward(
     targets: [Int], through top: Int, shapes: [ImageShape], nodes: [BoxBatch], _ workspace: FastWorkspace
   ) -> [Double] {
-    let linearizations = (0...top).map { body[$0].linearization(on: nodes[$0]) as! any WindowedLinearization }
+    let linearizations = (0...top).map { body[$0].linearization(on: nodes[$0]) }
     let output = shapes[top + 1], m = output.count, plane = output.height * output.width
     var result = [Double](repeating: .nan, count: 2 * targets.count)
     // Slices small enough that a slice's patches stay in cache from layer to layer.
@@ -85,15 +85,7 @@ extension FastBounds {
           row[channel] = r == 0 ? 1 : -1
         }
       }
-      for l in stride(from: top, through: 0, by: -1) {
-        let inputWindows = windows.map { linearizations[l].inputWindow(of: $0) }
-        let inputStride = inputWindows.map { $0.count(shapes[l]) }.max()!
-        linearizations[l].substitute(
-          rows: rows[...], windows: windows, inputWindows: inputWindows, outputStride: rowStride, inputStride: inputStride,
-          shape: shapes[l + 1], gamma: &gamma, workspace)
-        windows = inputWindows
-        rowStride = inputStride
-      }
+      windowedSteps(rows: rows[...], windows: &windows, stride: &rowStride, from: top, shapes: shapes, linearizations, gamma: &gamma, workspace)
       concretizeWindows(rows: rows, windows: windows, stride: rowStride, shape: shapes[0], gamma: gamma, input: nodes[0], workspace) {
         result[2 * first + $0] = $1
       }
@@ -102,9 +94,65 @@ extension FastBounds {
     return result
   }
 
+  /// The patch steps of layers `top, ..., 0` (`linearizations`, each a `WindowedLinearization`)
+  /// on the rows of `.lambda`, patches over `windows` at `stride` on entry, patches of the input
+  /// on exit. A max pool over a ReLU over a convolution runs as one `PoolReLUConvStep`.
+  func windowedSteps(
+    rows: ArraySlice<Int>, windows: inout [PixelWindow], stride rowStride: inout Int, from top: Int, shapes: [ImageShape],
+    _ linearizations: [any FastLinearization], gamma: inout [Double], _ workspace: FastWorkspace
+  ) {
+    var l = top
+    while l >= 0 {
+      if l >= 2, let fused = PoolReLUConvStep(pool: linearizations[l], relu: linearizations[l - 1], conv: linearizations[l - 2]) {
+        let inputWindows = windows.map { fused.inputWindow(of: $0) }
+        let inputStride = inputWindows.map { $0.count(shapes[l - 2]) }.max()!
+        fused.substitute(
+          rows: rows, windows: windows, inputWindows: inputWindows, outputStride: rowStride, inputStride: inputStride,
+          gamma: &gamma, workspace)
+        windows = inputWindows
+        rowStride = inputStride
+        l -= 3
+        continue
+      }
+      let step = linearizations[l] as! any WindowedLinearization
+      let inputWindows = windows.map { step.inputWindow(of: $0) }
+      let inputStride = inputWindows.map { $0.count(shapes[l]) }.max()!
+      step.substitute(
+        rows: rows, windows: windows, inputWindows: inputWindows, outputStride: rowStride, inputStride: inputStride,
+        shape: shapes[l + 1], gamma: &gamma, workspace)
+      windows = inputWindows
+      rowStride = inputStride
+      l -= 1
+    }
+  }
+
+  /// For full rows (`backward`): the topmost layer `l ≤ top` that is a max pool with only
+  /// convolutions, max pools and ReLUs below it, and the feature-map shapes of layers `0...l`
+  /// (`shapes[k]` layer `k`'s input). Below it the rows run as patches over the whole map, where
+  /// `PoolReLUConvStep` skips the zeros that max pooling leaves.
+  func patchChain(below top: Int) -> (top: Int, shapes: [ImageShape])? {
+    guard let first = (body[0] as? FastSparseAffine)?.convolution, first.input.count == body[0].inputWidth else { return nil }
+    var shapes = [first.input]
+    var found: Int?
+    for l in 0...top {
+      let shape = shapes[l]
+      if let geometry = (body[l] as? FastSparseAffine)?.convolution, geometry.input == shape {
+        shapes.append(geometry.output)
+      } else if let pool = body[l] as? FastMaxPool, pool.layer.input == shape {
+        shapes.append(pool.layer.output)
+        found = l
+      } else if body[l] is FastReLU, body[l].inputWidth == shape.count {
+        shapes.append(shape)
+      } else {
+        break
+      }
+    }
+    return found.map { ($0, Array(shapes[0...($0 + 1)])) }
+  }
+
   /// `γ_r + min over the row's input box of Λ_r · x` for patch rows, rounded down; NaN where
   /// anything overflowed. As `concretize`, over the window's entries only.
-  private func concretizeWindows(
+  func concretizeWindows(
     rows: [Int], windows: [PixelWindow], stride: Int, shape: ImageShape, gamma: [Double], input: BoxBatch,
     _ workspace: FastWorkspace, _ write: (Int, Double) -> Void
   ) {

@@ -50,6 +50,8 @@ final class ReLUTable: FastLinearization {
   let shift: UnsafeMutablePointer<Double>
   /// Per box: all bounds of this layer finite.
   let finite: [Bool]
+  /// CROWN's own tables (no slopes or shifts given): a coefficient 0 stays 0 and costs nothing.
+  let isPlain: Bool
 
   /// CROWN's tables: the adaptive lower slope, no shifts.
   convenience init(bounds: BoxBatch) {
@@ -64,6 +66,7 @@ final class ReLUTable: FastLinearization {
     precondition(lowerSlopes.map { $0.count == count } ?? true, "ReLUTable: one slope per bound")
     precondition(shifts.map { $0.count == count } ?? true, "ReLUTable: one shift per bound")
     width = bounds.width
+    isPlain = lowerSlopes == nil && shifts == nil
     slopePositive = .allocate(capacity: count)
     slopeNegative = .allocate(capacity: count)
     intercept = .allocate(capacity: count)
@@ -111,12 +114,24 @@ final class ReLUTable: FastLinearization {
     shift.deallocate()
   }
 
+  /// `γ` after the substitution, rounded down: less the chords' intercepts `Σ λ_j t̂_j` (every
+  /// term ≤ 0) and the rounding of `P_j = fl(λ_j ŝ_j)`, `u Σ|P_j| z̄_j + η Σ z̄_j`, from the
+  /// computed sums (any order). One formula for full rows, patches and `PoolReLUConvStep`.
+  static func substitutedGamma(
+    _ gamma: Double, interceptSum: Double, chordSum: Double, reachSum: Double, error: DotProductError
+  ) -> Double {
+    let unit = DotProductError.unitRoundoff, eta = DotProductError.smallestSubnormal
+    let interceptTerm = error.upperBoundOfNonnegative(interceptSum)
+    let roundingTerm = ((unit * error.upperBoundOfNonnegative(chordSum)).nextUp
+      + (eta * error.upperBoundOfNonnegative(reachSum)).nextUp).nextUp
+    return ((gamma - interceptTerm).nextDown - roundingTerm).nextDown
+  }
+
   /// Replaces each row's `λ` by `P` in place (`λ_j ≥ 0`: the lower slope; `λ_j < 0`: the chord's),
   /// then by `fl(P + σ)`, and lowers `γ` by the intercepts and the rounding of `P`.
   func substitute(rows: ArraySlice<Int>, gamma: inout [Double], _ workspace: FastWorkspace) {
     let n = width
     let error = DotProductError(length: n)
-    let unit = DotProductError.unitRoundoff, eta = DotProductError.smallestSubnormal
     let lambda = workspace.existing(.lambda, count: rows.count * n)
     for (s, b) in rows.enumerated() {
       let row = lambda + s * n, t = b * n
@@ -149,12 +164,7 @@ final class ReLUTable: FastLinearization {
         coefficientSum += l.magnitude
         j += 1
       }
-      // Σ λ_j t̂_j over the chords: every term ≤ 0
-      let interceptTerm = error.upperBoundOfNonnegative(interceptSum)
-      // the rounding of P_j = fl(λ_j ŝ_j): u Σ|P_j| z̄_j + η Σ z̄_j
-      let roundingTerm = ((unit * error.upperBoundOfNonnegative(chordSum)).nextUp
-        + (eta * error.upperBoundOfNonnegative(reachSum)).nextUp).nextUp
-      let g = ((gamma[s] - interceptTerm).nextDown - roundingTerm).nextDown
+      let g = ReLUTable.substitutedGamma(gamma[s], interceptSum: interceptSum, chordSum: chordSum, reachSum: reachSum, error: error)
       // a box whose bounds here overflowed gets no bound
       gamma[s] = finite[b] && g.isFinite && coefficientSum.isFinite ? g : .nan
     }

@@ -131,7 +131,6 @@ struct SparseAffineLinearization: FastLinearization {
     let m = map.outputWidth, n = map.inputWidth
     let p = UnsafePointer(workspace.existing(.lambda, count: rows.count * m))
     let product = workspace.buffer(.product, count: rows.count * n)
-    let columnTail = (map.columnError.tail * Double(n)).nextUp
     var dense: [Int] = []
     for (s, b) in rows.enumerated() {
       let row = p + s * m, out = product + s * n
@@ -157,17 +156,25 @@ struct SparseAffineLinearization: FastLinearization {
           }
         }
       }
-      let h = largest[b]
-      let error = map.outputError
-      let biasTerm = (dot - error.error(absoluteSum: error.upperBoundOfNonnegative(dotAbsolute))).nextDown
-      let productTerm = (((map.columnError.gamma * error.upperBoundOfNonnegative(weighted)).nextUp * h).nextUp
-        + (columnTail * h).nextUp).nextUp
-      let slackTerm = (error.upperBoundOfNonnegative(slack) * h).nextUp
-      let g = (((gamma[s] + biasTerm).nextDown - productTerm).nextDown - slackTerm).nextDown
-      gamma[s] = g.isFinite ? g : .nan
+      gamma[s] = substitutedGamma(gamma[s], dot: dot, dotAbsolute: dotAbsolute, weighted: weighted, slack: slack, largest: largest[b])
     }
     // A convolution's dense rows: Λ' = Λ W on BLAS, the same sums in another order.
     if !dense.isEmpty { map.convolution!.pullBack(p, rows: dense, into: product, workspace) }
     workspace.swap(.lambda, .product)
+  }
+
+  /// `γ` after the substitution, rounded down (NaN where not finite), from the computed sums over
+  /// the non-zero `P_o` (any order): `Σ P_o b̃_o` less its error, the product's error
+  /// `γ_c H Σ|P_o| A_o + τ_c n H`, the slack `H Σ|P_o| ρ_o`. One formula for full rows, patches and
+  /// `PoolReLUConvStep`.
+  func substitutedGamma(_ gamma: Double, dot: Double, dotAbsolute: Double, weighted: Double, slack: Double, largest h: Double) -> Double {
+    let error = map.outputError
+    let columnTail = (map.columnError.tail * Double(map.inputWidth)).nextUp
+    let biasTerm = (dot - error.error(absoluteSum: error.upperBoundOfNonnegative(dotAbsolute))).nextDown
+    let productTerm = (((map.columnError.gamma * error.upperBoundOfNonnegative(weighted)).nextUp * h).nextUp
+      + (columnTail * h).nextUp).nextUp
+    let slackTerm = (error.upperBoundOfNonnegative(slack) * h).nextUp
+    let g = (((gamma + biasTerm).nextDown - productTerm).nextDown - slackTerm).nextDown
+    return g.isFinite ? g : .nan
   }
 }

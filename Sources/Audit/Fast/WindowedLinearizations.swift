@@ -25,7 +25,6 @@ extension SparseAffineLinearization: WindowedLinearization {
     let taps = input.channels * size * size
     let p = UnsafePointer(workspace.existing(.lambda, count: rows.count * outputStride))
     let product = workspace.buffer(.product, count: rows.count * inputStride)
-    let columnTail = (map.columnError.tail * Double(map.inputWidth)).nextUp
     g.kernel.withUnsafeBufferPointer { kernelBuffer in
       let kernel = kernelBuffer.baseAddress!
       for (s, b) in rows.enumerated() {
@@ -62,14 +61,7 @@ extension SparseAffineLinearization: WindowedLinearization {
             }
           }
         }
-        let h = largest[b]
-        let error = map.outputError
-        let biasTerm = (dot - error.error(absoluteSum: error.upperBoundOfNonnegative(dotAbsolute))).nextDown
-        let productTerm = (((map.columnError.gamma * error.upperBoundOfNonnegative(weighted)).nextUp * h).nextUp
-          + (columnTail * h).nextUp).nextUp
-        let slackTerm = (error.upperBoundOfNonnegative(slack) * h).nextUp
-        let value = (((gamma[s] + biasTerm).nextDown - productTerm).nextDown - slackTerm).nextDown
-        gamma[s] = value.isFinite ? value : .nan
+        gamma[s] = substitutedGamma(gamma[s], dot: dot, dotAbsolute: dotAbsolute, weighted: weighted, slack: slack, largest: largest[b])
       }
     }
     workspace.swap(.lambda, .product)
@@ -138,7 +130,6 @@ extension ReLUTable: WindowedLinearization {
     precondition(outputStride == inputStride && shape.count == width, "ReLUTable: patches of another shape")
     let n = width
     let error = DotProductError(length: n)
-    let unit = DotProductError.unitRoundoff, eta = DotProductError.smallestSubnormal
     let lambda = workspace.existing(.lambda, count: rows.count * outputStride)
     for (s, b) in rows.enumerated() {
       let row = lambda + s * outputStride, window = windows[s]
@@ -160,10 +151,7 @@ extension ReLUTable: WindowedLinearization {
           }
         }
       }
-      let interceptTerm = error.upperBoundOfNonnegative(interceptSum)
-      let roundingTerm = ((unit * error.upperBoundOfNonnegative(chordSum)).nextUp
-        + (eta * error.upperBoundOfNonnegative(reachSum)).nextUp).nextUp
-      let g = ((gamma[s] - interceptTerm).nextDown - roundingTerm).nextDown
+      let g = ReLUTable.substitutedGamma(gamma[s], interceptSum: interceptSum, chordSum: chordSum, reachSum: reachSum, error: error)
       gamma[s] = finite[b] && g.isFinite && coefficientSum.isFinite ? g : .nan
     }
   }
