@@ -94,7 +94,7 @@ public struct DualEvaluator<Scalar: RealScalar>: Sendable, SlotEvaluator {
       var total = constant(Rational(0))
       for t in terms { total = total + (try evaluate(t)) }
       return total
-    case let .mul(factors): return try product(factors)
+    case let .mul(factors): return try strongZeroProduct(factors, one: constant(Rational(1)))
     case let .power(base, exponent): return try evaluate(base).raised(to: exponent, precision: precision)
     case let .apply(f, argument): return try evaluate(argument).applying(f, precision: precision)
     }
@@ -111,27 +111,6 @@ public struct DualEvaluator<Scalar: RealScalar>: Sendable, SlotEvaluator {
     case let .tensor(dx): return Dual(x, tangent: Scalar(dx.values[offset], precision: precision))
     case let .unit(k): return Dual(x, tangent: Scalar(offset == k ? 1 : 0, precision: precision))
     }
-  }
-
-  /// The product, certainly 0 as soon as a factor certainly is (see the type's documentation); an
-  /// undefined or inexact factor is reported only when no factor is 0.
-  private mutating func product(_ factors: [LoweredTerm]) throws -> Dual<Scalar> {
-    var result = constant(Rational(1))
-    var deferred: EvaluationError?
-    for f in factors {
-      do {
-        let v = try evaluate(f)
-        if v.isKnownZero { return v }
-        result = result * v
-      } catch let error as EvaluationError {
-        switch error {
-        case .notExact, .undefined: if deferred == nil { deferred = error }
-        default: throw error
-        }
-      }
-    }
-    if let deferred { throw deferred }
-    return result
   }
 
   /// An unfolded reference `d[args]`: its body's value, memoized per direction and per values of the

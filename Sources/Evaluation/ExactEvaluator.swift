@@ -108,7 +108,7 @@ public struct ExactEvaluator: Sendable, SlotEvaluator {
       var total = Rational(0)
       for t in terms { total += try evaluate(t) }
       return total
-    case let .mul(factors): return try product(factors)
+    case let .mul(factors): return try strongZeroProduct(factors, one: Rational(1))
     case let .power(base, exponent): return try power(evaluate(base), exponent)
     case let .apply(f, argument): return try apply(f, evaluate(argument))
     }
@@ -118,27 +118,6 @@ public struct ExactEvaluator: Sendable, SlotEvaluator {
   private func access(_ a: LoweredAccess) throws -> Rational {
     guard let (tensor, offset) = try indices.entry(a) else { return Rational(0) }
     return tensor.values[offset]
-  }
-
-  /// The product, 0 as soon as a factor is 0 (see the type's documentation): an undefined or inexact
-  /// factor is reported only when no factor is 0.
-  private mutating func product(_ factors: [LoweredTerm]) throws -> Rational {
-    var result = Rational(1)
-    var deferred: EvaluationError?
-    for f in factors {
-      do {
-        let v = try evaluate(f)
-        if v.isZero { return v }
-        result *= v
-      } catch let error as EvaluationError {
-        switch error {
-        case .notExact, .undefined: if deferred == nil { deferred = error }
-        default: throw error
-        }
-      }
-    }
-    if let deferred { throw deferred }
-    return result
   }
 
   /// An unfolded reference `d[args]`: its body's value, memoized per values of the indices it reads

@@ -155,9 +155,13 @@ struct SlotValues: Sendable {
   }
 }
 
-/// An evaluator over the lowered form: what enumerating a loop plan needs of it.
+/// An evaluator over the lowered form: what enumerating a loop plan and the strong-zero product
+/// (`StrongZeroProduct.swift`) need of it.
 protocol SlotEvaluator {
+  /// What a term evaluates to: a rational, or a dual number.
+  associatedtype Value: StrongZeroFactor
   var indices: SlotValues { get set }
+  mutating func evaluate(_ t: LoweredTerm) throws -> Value
 }
 
 extension SlotEvaluator {

@@ -91,4 +91,46 @@ struct CommonDenominatorTests {
       #expect("\(outcome.failure!)".hasPrefix("the two sides differ"), "\(counterexample)")
     }
   }
+
+  /// A monomial without the denominator takes it from the other side, and from a sum whose
+  /// binders have other names once the guards agree after renaming (issue 17, "common
+  /// denominators under different guards"): `1/(1 + e) + e/(1 + e) = 1` summed over `j < i`, and
+  /// over a triangle of two binders.
+  @Test func aDenominatorIsSharedAcrossSidesAndBinderNames() throws {
+    let s = try statements("""
+      dim n
+      tensor z[n], w[n, n]
+      theorem shared[i: n]: sum(j: n | j < i) 1 / (1 + exp(z[j])) + sum(j: n | j < i) exp(z[j]) / (1 + exp(z[j])) = sum(j: n | j < i) 1
+      theorem triangle: sum(a: n, b: n | a < b) 1 / (1 + exp(w[a, b])) + sum(a: n, b: n | a < b) exp(w[a, b]) / (1 + exp(w[a, b])) = sum(a: n, b: n | a < b) 1
+      theorem shared_wrong[i: n]: sum(j: n | j < i) 1 / (1 + exp(z[j])) + sum(j: n | j < i) exp(z[j]) / (1 + exp(z[j])) = sum(j: n | j <= i) 1
+      """)
+    for statement in s.dropLast() {
+      let outcome = Prover.prove(statement)
+      #expect(outcome.proved, "\(statement.name): \(outcome.failure.map(String.init(describing:)) ?? "")")
+      #expect(outcome.steps.contains { $0.ruleName == "pow-merge" }, "\(statement.name)")
+    }
+    guard case let .different(_, _, counterexample?, _)? = Prover.prove(s[2]).failure else {
+      Issue.record("shared_wrong: \(Prover.prove(s[2]).failure.map(String.init(describing:)) ?? "proved")"); return
+    }
+    #expect(counterexample.indices["i"]! < counterexample.dimensions["n"]!, "\(counterexample)")
+  }
+
+  /// A counterexample lies inside the ranges of the free indices: `diagonal` holds for every
+  /// `i < n` (at `i = n` its bracket is 0 and `z[n]` reads 0, so the sides differ only there) and
+  /// gets none; its wrong variant gets one with `i < n`.
+  @Test func noCounterexampleOutsideTheRanges() throws {
+    let s = try statements("""
+      dim n
+      tensor z[n]
+      theorem diagonal[i: n]: sum(j: n | j == i) 1 / (1 + exp(z[j])) + exp(z[i]) / (1 + exp(z[i])) = 1
+      theorem diagonal_wrong[i: n]: sum(j: n | j == i) 1 / (1 + exp(z[j])) + exp(z[i]) / (1 + exp(z[i])) = 2
+      """)
+    if case let .different(_, _, counterexample?, _)? = Prover.prove(s[0]).failure {
+      Issue.record("a true statement got a counterexample: \(counterexample)")
+    }
+    guard case let .different(_, _, counterexample?, _)? = Prover.prove(s[1]).failure else {
+      Issue.record("diagonal_wrong: \(Prover.prove(s[1]).failure.map(String.init(describing:)) ?? "proved")"); return
+    }
+    #expect(counterexample.indices["i"]! < counterexample.dimensions["n"]!, "\(counterexample)")
+  }
 }

@@ -41,5 +41,24 @@ struct ErrorModelTests {
     let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
     let tensors = try #require(json["tensors"] as? [[String: Any]])
     #expect(tensors.allSatisfy { $0["bounded"] as? Bool == false && $0["within_bound"] is NSNull && $0["max_bound"] is NSNull })
+    // The enclosures file carries no bound either (not an infinite one), and the rest as usual.
+    #expect(report.arrays.tensors.allSatisfy { $0.bound == nil })
+    let names = report.arrays.archive().arrays.map(\.name)
+    #expect(!names.contains { $0.hasSuffix("_bound") } && names.contains("dense1.W_lo") && names.contains("dense1.W_float32"), "\(names)")
+  }
+
+  /// A parameter that no error model bounded is refused by name: the bounds are never completed
+  /// with an infinite one.
+  @Test func aParameterWithoutABoundIsRefusedByName() throws {
+    let model = try Sequential(try ModelSpec(parsing: "input 4\ndense 3\nrelu\ndense 2\nloss mse\n"), seed: 1, certificates: .builtIn)
+    let all = model.parameters.map { Array(repeating: 0.5, count: $0.value.count) }
+    #expect(try GradientErrorBound.complete(all, model) == all)
+    var partial: [[Double]?] = all
+    partial[1] = nil
+    partial[2] = [0.5]  // too few entries for dense2.W
+    let error = #expect(throws: GradientAuditError.self) { try GradientErrorBound.complete(partial, model) }
+    let message = error?.description ?? "no error"
+    #expect(message.contains(model.parameters[1].name) && message.contains(model.parameters[2].name), "\(message)")
+    #expect(!message.contains(model.parameters[0].name) && !message.contains(model.parameters[3].name), "\(message)")
   }
 }

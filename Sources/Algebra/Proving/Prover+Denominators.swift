@@ -16,19 +16,27 @@ extension Prover {
   /// Brings both sides over common denominators: first inside the bases of negative powers (so
   /// `(1 - e * B^-1)^-1` becomes `((B - e) * B^-1)^-1 = B`), then at the root, where a base's class
   /// is shared by the two sides. Returns the new monomials, nil when nothing changed.
+  ///
+  /// With `shared` (a second try, once the first left the forms apart), a monomial without `B`
+  /// takes its instance of `B` from either side, and from a monomial whose binders have other
+  /// names: `sum(k3 | G) 1` meets `sum(k1 | G) B(k1)^-1 + sum(k2 | G) e(k2) * B(k2)^-1` as
+  /// `sum(k3 | G) B(k3)^-1 * B(k3)` once the guards agree after renaming `k1` to `k3`.
   static func commonDenominators(_ left: inout Chain, _ l: [Monomial], _ right: inout Chain, _ r: [Monomial],
-                                 _ normalizer: inout Normalizer) throws -> ([Monomial], [Monomial])? {
+                                 _ normalizer: inout Normalizer, shared: Bool = false) throws -> ([Monomial], [Monomial])? {
     guard normalizer.foldsPowers else { return nil }
     var (l1, r1) = (l, r)
     var changed = false
-    if let ms = try denominatorsInsideBases(&left, &normalizer) { l1 = ms; changed = true }
-    if let ms = try denominatorsInsideBases(&right, &normalizer) { r1 = ms; changed = true }
+    if !shared {
+      if let ms = try denominatorsInsideBases(&left, &normalizer) { l1 = ms; changed = true }
+      if let ms = try denominatorsInsideBases(&right, &normalizer) { r1 = ms; changed = true }
+    }
     let classes = denominatorClasses(l1).merging(denominatorClasses(r1)) { max($0, $1) }
     if !classes.isEmpty {
-      if try overDenominators(&left, at: [], l1, classes, closedOnly: false) {
+      let both = shared ? instances(of: classes, in: l1 + r1) : nil
+      if try overDenominators(&left, at: [], l1, classes, closedOnly: false, instances: both ?? instances(of: classes, in: l1), renaming: shared) {
         l1 = try meetPowers(&left, try normalizer.normalize(&left, at: []), &normalizer); changed = true
       }
-      if try overDenominators(&right, at: [], r1, classes, closedOnly: false) {
+      if try overDenominators(&right, at: [], r1, classes, closedOnly: false, instances: both ?? instances(of: classes, in: r1), renaming: shared) {
         r1 = try meetPowers(&right, try normalizer.normalize(&right, at: []), &normalizer); changed = true
       }
     }
@@ -77,7 +85,8 @@ extension Prover {
       let term = try chain.subterm(at: base)
       done.insert(term.key)
       guard let ms = try readMonomials(term) else { break }
-      guard try overDenominators(&chain, at: base, ms, denominatorClasses(ms), closedOnly: true) else { continue }
+      let classes = denominatorClasses(ms)
+      guard try overDenominators(&chain, at: base, ms, classes, closedOnly: true, instances: instances(of: classes, in: ms)) else { continue }
       _ = try normalizer.normalize(&chain, at: base)
       result = try normalizer.normalize(&chain, at: [])
     }
@@ -130,20 +139,30 @@ extension Prover {
     return try b.substituting(Dictionary(uniqueKeysWithValues: bound.map { ($0, blank) })).key
   }
 
+  /// An instance of a class's base: the base as one monomial reads it, with that monomial's bound
+  /// indices and guard.
+  typealias DenominatorInstance = (base: Term, binders: [String], guardTerm: Guard)
+
+  /// The first instance of each class of `classes` among the monomials `ms`.
+  private static func instances(of classes: [String: Int], in ms: [Monomial]) -> [String: DenominatorInstance] {
+    var out: [String: DenominatorInstance] = [:]
+    for m in ms {
+      for f in m.factors where f.exponent == 1 {
+        guard let (b, _) = denominator(f.atom), let key = try? classKey(b, m), classes[key] != nil, out[key] == nil else { continue }
+        out[key] = (b, m.binders, m.guardTerm)
+      }
+    }
+    return out
+  }
+
   /// Rewrites each monomial of the normal form at `root` so that every base of `classes` has its
   /// class's power: `B^-j` as `B^-K * B^(K-j)`, and a monomial without `B` times `B^-K * B^K`, when
   /// an instance of `B` fits it (no bound index of another monomial; with `closedOnly`, none at
-  /// all). The natural powers are left for the normalizer. Returns whether anything changed.
+  /// all; with `renaming`, the instance's bound indices renamed to the monomial's where that makes
+  /// the guards equal). The natural powers are left for the normalizer. Returns whether anything
+  /// changed.
   private static func overDenominators(_ chain: inout Chain, at root: [Int], _ ms: [Monomial], _ classes: [String: Int],
-                                       closedOnly: Bool) throws -> Bool {
-    // One instance per class on this side, with the bound indices of its monomial.
-    var instances: [String: (base: Term, binders: [String], guardTerm: Guard)] = [:]
-    for m in ms {
-      for f in m.factors where f.exponent == 1 {
-        guard let (b, _) = denominator(f.atom), let key = try? classKey(b, m), classes[key] != nil, instances[key] == nil else { continue }
-        instances[key] = (b, m.binders, m.guardTerm)
-      }
-    }
+                                       closedOnly: Bool, instances: [String: DenominatorInstance], renaming: Bool = false) throws -> Bool {
     var changed = false
     for (k, m) in ms.enumerated() {
       let p = ms.count == 1 ? root : root + [k]
@@ -157,7 +176,8 @@ extension Prover {
         equations.append((i, try spread(b, from: j, to: target, chain.builder)))
       }
       for (key, target) in classes.sorted(by: { $0.key < $1.key }) where !present.contains(key) {
-        guard let instance = instances[key] else { continue }
+        guard var instance = instances[key] else { continue }
+        if renaming, let renamed = try renamed(instance, to: m) { instance = renamed }
         let bound = instance.base.freeIndices.intersection(instance.binders)
         let fits = bound.isEmpty ? !closedOnly || instance.base.freeIndices.isDisjoint(with: m.binders)
           : !closedOnly && bound.isSubset(of: Set(m.binders)) && instance.binders == m.binders && instance.guardTerm == m.guardTerm
@@ -184,6 +204,29 @@ extension Prover {
       changed = true
     }
     return changed
+  }
+
+  /// The instance read with the monomial's bound indices: the first renaming of its binders to the
+  /// monomial's (as many, at most four) under which the guards are equal. Nil when there is none,
+  /// or when an index outside the binders would be captured.
+  private static func renamed(_ instance: DenominatorInstance, to m: Monomial) throws -> DenominatorInstance? {
+    let n = instance.binders.count
+    guard n > 0, n == m.binders.count, n <= 4, instance.binders != m.binders,
+          instance.base.freeIndices.subtracting(instance.binders).isDisjoint(with: m.binders) else { return nil }
+    for order in permutations(of: m.binders) {
+      let map = Dictionary(uniqueKeysWithValues: zip(instance.binders, try order.map { try Affine.index($0) }))
+      guard try instance.guardTerm.substituting(map) == m.guardTerm else { continue }
+      return (try instance.base.substituting(map), m.binders, m.guardTerm)
+    }
+    return nil
+  }
+
+  /// Every order of `names` (24 at most here).
+  private static func permutations(of names: [String]) -> [[String]] {
+    guard names.count > 1 else { return [names] }
+    return names.indices.flatMap { i in
+      permutations(of: Array(names[..<i] + names[(i + 1)...])).map { [names[i]] + $0 }
+    }
   }
 
   /// `⊢ B^-j = B^-K * B^(K-j)` (for `j = 0`, `⊢ 1 = B^-K * B^K`), by `pow-merge` read backwards;

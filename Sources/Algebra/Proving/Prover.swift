@@ -133,30 +133,33 @@ public enum Prover {
       let changedLeft = try applyIdentities(&left, tier, &normalizer), changedRight = try applyIdentities(&right, tier, &normalizer)
       guard changedLeft != nil || changedRight != nil else { continue }
       (l1, r1) = (changedLeft ?? l1, changedRight ?? r1)
-      if let dx = direction {
-        l1 = try straighten(&left, l1, along: dx, keeping: seed, &normalizer)
-        r1 = try straighten(&right, r1, along: dx, keeping: seed, &normalizer)
-      }
-      l1 = try useHypotheses(&left, l1, statement, &normalizer)
-      r1 = try useHypotheses(&right, r1, statement, &normalizer)
-      closed = (try? left.apply(.ring(right.current), at: [])) != nil
+      closed = try settle(&left, &l1, &right, &r1, statement, direction: direction, seed: seed, &normalizer)
     }
-    // Rational functions over common denominators (`Prover+Denominators.swift`).
-    if !closed, let (l2, r2) = try commonDenominators(&left, l1, &right, r1, &normalizer) {
+    // Rational functions over common denominators (`Prover+Denominators.swift`): each side over its
+    // own denominators, then, if the forms still differ, over those of both sides.
+    for shared in [false, true] where !closed {
+      guard let (l2, r2) = try commonDenominators(&left, l1, &right, r1, &normalizer, shared: shared) else { continue }
       (l1, r1) = (l2, r2)
       // A log whose argument was brought over a denominator is a log of a product now.
       l1 = try applyIdentities(&left, .conditional, &normalizer) ?? l1
       r1 = try applyIdentities(&right, .conditional, &normalizer) ?? r1
-      if let dx = direction {
-        l1 = try straighten(&left, l1, along: dx, keeping: seed, &normalizer)
-        r1 = try straighten(&right, r1, along: dx, keeping: seed, &normalizer)
-      }
-      l1 = try useHypotheses(&left, l1, statement, &normalizer)
-      r1 = try useHypotheses(&right, r1, statement, &normalizer)
-      closed = (try? left.apply(.ring(right.current), at: [])) != nil
+      closed = try settle(&left, &l1, &right, &r1, statement, direction: direction, seed: seed, &normalizer)
     }
     guard closed else { throw try Diagnosis.difference(l, r, statement: statement, rewritten: (l1, r1)) }
     return try builder.apply(.trans(left.step, try builder.apply(.sym(right.step))))
+  }
+
+  /// After both sides were rewritten: each straightened along the direction, the hypotheses used,
+  /// and the sides compared by `ring`. True when they met.
+  private static func settle(_ left: inout Chain, _ l: inout [Monomial], _ right: inout Chain, _ r: inout [Monomial], _ statement: Statement,
+                             direction: TensorSymbol?, seed: TensorSymbol?, _ normalizer: inout Normalizer) throws -> Bool {
+    if let dx = direction {
+      l = try straighten(&left, l, along: dx, keeping: seed, &normalizer)
+      r = try straighten(&right, r, along: dx, keeping: seed, &normalizer)
+    }
+    l = try useHypotheses(&left, l, statement, &normalizer)
+    r = try useHypotheses(&right, r, statement, &normalizer)
+    return (try? left.apply(.ring(right.current), at: [])) != nil
   }
 
   /// For `vjp(o: S -> y, x, dy)[i] = g`: proves

@@ -9,7 +9,8 @@ enum Diagnosis {
   static func difference(_ l: [Monomial], _ r: [Monomial], statement: Statement,
                          rewritten: ([Monomial], [Monomial])? = nil) throws -> ProofFailure {
     let left = try l.term(), right = try r.term()
-    let counterexample = Counterexample.search(left, right, hypotheses: statement.assumptions)
+    // The ranges of the free indices too: a point outside them is no counterexample.
+    let counterexample = Counterexample.search(left, right, hypotheses: try statement.hypotheses)
     var missing = try missingAssumption(l, r)
     if missing == nil, let (l1, r1) = rewritten { missing = try missingAssumption(l1, r1) }
     return .different(lhs: left.description, rhs: right.description, counterexample: counterexample, missing: missing)

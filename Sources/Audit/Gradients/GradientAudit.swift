@@ -130,7 +130,7 @@ public struct GradientAudit: Sendable {
         let enclosed = (0..<parameter.value.count).map { enclosure.gradients[p].doubleBounds($0) }
         return .init(
           name: parameter.name, shape: parameter.value.shape, lower: enclosed.map { $0.lower }, upper: enclosed.map { $0.upper },
-          float: floats[p], bound: bounds?[p] ?? Array(repeating: .infinity, count: parameter.value.count), value: parameter.value.scalars)
+          float: floats[p], bound: bounds?[p], value: parameter.value.scalars)
       },
       inputs: batch.features, width: batch.width, labels: batch.labels)
     return GradientReport(

@@ -5,7 +5,7 @@
 /// PyTorch's `nn.Linear` layout, the transpose of `x @ W`), the archive holds `<name>_lo` and
 /// `<name>_hi` (float64: the exact gradient of the batch-mean loss lies in `[lo, hi]` entrywise),
 /// `<name>_float32` (the trainer's Float32 gradient), `<name>_bound` (float64: the a priori
-/// bound of `|float32 − exact|`) and `<name>_value` (float32: the parameter itself); and `inputs` (float32 `[B, n]`: the features exactly as audited,
+/// bound of `|float32 − exact|`; absent when the model has no a priori bound, never infinite) and `<name>_value` (float32: the parameter itself); and `inputs` (float32 `[B, n]`: the features exactly as audited,
 /// the trainer's `pixel / 255` in Float32, not the exact quotient) and `labels` (int64 `[B]`).
 public struct GradientEnclosureArrays: Sendable {
   /// One parameter tensor's arrays.
@@ -16,7 +16,9 @@ public struct GradientEnclosureArrays: Sendable {
     public let lower: [Double]
     public let upper: [Double]
     public let float: [Float]
-    public let bound: [Double]
+    /// The a priori bound of `|float - exact|`, entrywise; nil when the model has none (a layer
+    /// without a floating-point error model: `GradientReport.unbounded` says which).
+    public let bound: [Double]?
     /// The parameter's value, at which the gradient was taken.
     public let value: [Float]
   }
@@ -34,7 +36,7 @@ public struct GradientEnclosureArrays: Sendable {
       arrays.append(try! NumPyArray(name: t.name + "_lo", shape: t.shape, elements: .float64(t.lower)))  // counts match the shape
       arrays.append(try! NumPyArray(name: t.name + "_hi", shape: t.shape, elements: .float64(t.upper)))
       arrays.append(try! NumPyArray(name: t.name + "_float32", shape: t.shape, elements: .float32(t.float)))
-      arrays.append(try! NumPyArray(name: t.name + "_bound", shape: t.shape, elements: .float64(t.bound)))
+      if let bound = t.bound { arrays.append(try! NumPyArray(name: t.name + "_bound", shape: t.shape, elements: .float64(bound))) }
       arrays.append(try! NumPyArray(name: t.name + "_value", shape: t.shape, elements: .float32(t.value)))
     }
     arrays.append(try! NumPyArray(name: "inputs", shape: [labels.count, width], elements: .float32(inputs)))

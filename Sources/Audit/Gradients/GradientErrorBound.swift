@@ -74,7 +74,7 @@ struct GradientErrorBound {
     var contributions = Array(repeating: [[Double]](), count: model.layers.count + 1)
     contributions[model.layers.count] = [(model.loss as! any LossErrorModel).seedError(logits: p.errors.last!, p)]
 
-    var parameterBounds: [[Double]] = model.parameters.map { Array(repeating: .infinity, count: $0.value.count) }
+    var parameterBounds = [[Double]?](repeating: nil, count: model.parameters.count)
     var parameterIndex: [ObjectIdentifier: Int] = [:]
     for (index, parameter) in model.parameters.enumerated() { parameterIndex[ObjectIdentifier(parameter)] = index }
     for k in stride(from: model.layers.count - 1, through: 0, by: -1) where e.needsGradient[k + 1] {
@@ -90,7 +90,20 @@ struct GradientErrorBound {
       for (parameter, bound) in zip(layer.parameters, gradients) { parameterBounds[parameterIndex[ObjectIdentifier(parameter)]!] = bound }
       if e.needsGradient[reads[0]] { contributions[reads[0]].append(dx) }
     }
-    return parameterBounds
+    return try complete(parameterBounds, model)
+  }
+
+  /// The bounds, once every parameter has one of its size. A parameter that no error model
+  /// bounded (a model that gives fewer parameter bounds than its layer has parameters, a
+  /// two-input layer with parameters) is refused by name, never left with an infinite bound.
+  /// - Throws: `GradientAuditError.invalidModel` naming the parameters without a bound.
+  static func complete(_ bounds: [[Double]?], _ model: Sequential) throws(GradientAuditError) -> [[Double]] {
+    let missing = model.parameters.indices.filter { bounds[$0]?.count != model.parameters[$0].value.count }
+    guard missing.isEmpty else {
+      let names = missing.map { model.parameters[$0].name }.joined(separator: ", ")
+      throw .invalidModel("the layers' error models give no floating-point error bound for \(names)")
+    }
+    return bounds.map { $0! }
   }
 
   /// Relative error of the trainer's sigmoid (`1/(1 + expf(-v))` or `e/(1 + e)`, `e = expf(v)`):

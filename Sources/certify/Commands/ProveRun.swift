@@ -56,8 +56,9 @@ struct ProveRun {
   }
 
   /// After `--all` proved every file: certificates of statements that no longer exist, the
-  /// catalogue, and (in the package) the built-in certificates' source. Returns true when that
-  /// source changed, so certify must be rebuilt to carry the new certificates.
+  /// catalogue, and (in the package) the built-in certificates' sources, one per theorem file
+  /// (`BuiltInSource`). Returns true when a source changed, so certify must be rebuilt to carry
+  /// the new certificates.
   mutating func finishAll(catalogueFile: OutputFile?) throws -> Bool {
     for entry in (try? store.entries()) ?? [] where !written.contains(entry.relativePath) {
       let path = URL(fileURLWithPath: command.certificates).appendingPathComponent(entry.relativePath).path
@@ -71,14 +72,16 @@ struct ProveRun {
       try writeIfChanged(text, to: catalogueFile!)
     }
     guard FileManager.default.fileExists(atPath: BuiltInSource.path), !builtIn.isEmpty else { return false }
-    let source = BuiltInSource.text(builtIn)
+    let sources = BuiltInSource.files(builtIn)
+    let stale = BuiltInSource.existing().filter { sources[$0] == nil }
+    let changed = sources.keys.sorted().filter { readFile($0) != sources[$0] }
     if command.check {
-      if readFile(BuiltInSource.path) != source { outdated.append(BuiltInSource.path) }
+      outdated += changed + stale.map { $0 + " (no such theorem file)" }
       return false
     }
-    guard readFile(BuiltInSource.path) != source else { return false }
-    try writeIfChanged(source, to: OutputFile(BuiltInSource.path))
-    return true
+    for path in changed { try writeIfChanged(sources[path]!, to: OutputFile(path)) }
+    for path in stale { try FileManager.default.removeItem(atPath: path) }
+    return !changed.isEmpty || !stale.isEmpty
   }
 
   /// The source recorded in a certificate: the path below the package root (`Theorems/x.thm`).
