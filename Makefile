@@ -53,6 +53,14 @@ test: deps python-deps
 	python3 scripts/onnx_interop.py --certify .build/debug/certify --work .build/onnx-interop
 	scripts/run-examples
 
+# Checks that take minutes, outside `make test`: the residual ONNX networks of
+# scripts/onnx_residual.py (trained in JAX, checked against ONNX Runtime and a complete method; about
+# 9 minutes of CPU, Docs/ONNX.md). `--build-tests` builds certify as `swift test` does, so the two
+# targets share one build.
+test-long: deps python-deps
+	swift build --build-tests
+	python3 scripts/onnx_residual.py --certify .build/debug/certify --work .build/onnx-residual
+
 # The proof explorer: every statement, its proof step by step, the models (Docs/Site.md). Open
 # .build/site/index.html in a browser; no server is needed.
 site: build
