@@ -9,7 +9,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "avgpool_s1.x",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(c, p, q: C, OH, OW -> y[c, p, q], x, dy)[c, h, s] = K ^ (-1) * K ^ (-1) * (sum(p, q | K - h + p - 1 >= 0 and K + q - s - 1 >= 0 and OH - p - 1 >= 0 and OW - q - 1 >= 0 and h - p >= 0 and p >= 0 and -q + s >= 0 and q >= 0) dy[c, p, q])",
   "sideConditions": [
@@ -80,7 +80,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "avgpool_s2.x",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(c, p, q: C, OH, OW -> y[c, p, q], x, dy)[c, h, s] = K ^ (-1) * K ^ (-1) * (sum(p, q | K - h + 2*p - 1 >= 0 and K + 2*q - s - 1 >= 0 and OH - p - 1 >= 0 and OW - q - 1 >= 0 and h - 2*p >= 0 and p >= 0 and -2*q + s >= 0 and q >= 0) dy[c, p, q])",
   "sideConditions": [
@@ -151,7 +151,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "batchnorm.b",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "eps > 0, C - c - 1 >= 0 and c >= 0 ⊢ vjp(n, c, h, s: N, C, H, L -> y[n, c, h, s], b, dy)[c] = sum(n, h, s | H - h - 1 >= 0 and L - s - 1 >= 0 and N - n - 1 >= 0 and h >= 0 and n >= 0 and s >= 0) dy[n, c, h, s]",
   "sideConditions": [
@@ -194,7 +194,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "batchnorm.g",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "eps > 0, C - c - 1 >= 0 and c >= 0 ⊢ vjp(n, c, h, s: N, C, H, L -> y[n, c, h, s], g, dy)[c] = sum(n, h, s | H - h - 1 >= 0 and L - s - 1 >= 0 and N - n - 1 >= 0 and h >= 0 and n >= 0 and s >= 0) dy[n, c, h, s] * (x[n, c, h, s] + (-1) * N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n10, h10, s10 | H - h10 - 1 >= 0 and L - s10 - 1 >= 0 and N - n10 - 1 >= 0 and h10 >= 0 and n10 >= 0 and s10 >= 0) x[n10, c, h10, s10])) * (N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n22, h22, s22 | H - h22 - 1 >= 0 and L - s22 - 1 >= 0 and N - n22 - 1 >= 0 and h22 >= 0 and n22 >= 0 and s22 >= 0) (x[n22, c, h22, s22] + (-1) * N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n23, h23, s23 | H - h23 - 1 >= 0 and L - s23 - 1 >= 0 and N - n23 - 1 >= 0 and h23 >= 0 and n23 >= 0 and s23 >= 0) x[n23, c, h23, s23])) ^ 2) + eps) ^ (-1/2)",
   "sideConditions": [
@@ -421,7 +421,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "batchnorm.x",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "eps > 0, C - c - 1 >= 0 and H - h - 1 >= 0 and L - s - 1 >= 0 and N - n - 1 >= 0 and c >= 0 and h >= 0 and n >= 0 and s >= 0 ⊢ vjp(n, c, h, s: N, C, H, L -> y[n, c, h, s], x, dy)[n, c, h, s] = g[c] * (N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n13, h13, s13 | H - h13 - 1 >= 0 and L - s13 - 1 >= 0 and N - n13 - 1 >= 0 and h13 >= 0 and n13 >= 0 and s13 >= 0) (x[n13, c, h13, s13] + (-1) * N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n14, h14, s14 | H - h14 - 1 >= 0 and L - s14 - 1 >= 0 and N - n14 - 1 >= 0 and h14 >= 0 and n14 >= 0 and s14 >= 0) x[n14, c, h14, s14])) ^ 2) + eps) ^ (-1/2) * dy[n, c, h, s] + (-1) * g[c] * (N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n15, h15, s15 | H - h15 - 1 >= 0 and L - s15 - 1 >= 0 and N - n15 - 1 >= 0 and h15 >= 0 and n15 >= 0 and s15 >= 0) (x[n15, c, h15, s15] + (-1) * N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n16, h16, s16 | H - h16 - 1 >= 0 and L - s16 - 1 >= 0 and N - n16 - 1 >= 0 and h16 >= 0 and n16 >= 0 and s16 >= 0) x[n16, c, h16, s16])) ^ 2) + eps) ^ (-1/2) * N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n11, h11, s11 | H - h11 - 1 >= 0 and L - s11 - 1 >= 0 and N - n11 - 1 >= 0 and h11 >= 0 and n11 >= 0 and s11 >= 0) dy[n11, c, h11, s11]) + (-1) * g[c] * (N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n17, h17, s17 | H - h17 - 1 >= 0 and L - s17 - 1 >= 0 and N - n17 - 1 >= 0 and h17 >= 0 and n17 >= 0 and s17 >= 0) (x[n17, c, h17, s17] + (-1) * N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n18, h18, s18 | H - h18 - 1 >= 0 and L - s18 - 1 >= 0 and N - n18 - 1 >= 0 and h18 >= 0 and n18 >= 0 and s18 >= 0) x[n18, c, h18, s18])) ^ 2) + eps) ^ (-3/2) * (x[n, c, h, s] + (-1) * N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n10, h10, s10 | H - h10 - 1 >= 0 and L - s10 - 1 >= 0 and N - n10 - 1 >= 0 and h10 >= 0 and n10 >= 0 and s10 >= 0) x[n10, c, h10, s10])) * N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n12, h12, s12 | H - h12 - 1 >= 0 and L - s12 - 1 >= 0 and N - n12 - 1 >= 0 and h12 >= 0 and n12 >= 0 and s12 >= 0) dy[n12, c, h12, s12] * (x[n12, c, h12, s12] + (-1) * N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n19, h19, s19 | H - h19 - 1 >= 0 and L - s19 - 1 >= 0 and N - n19 - 1 >= 0 and h19 >= 0 and n19 >= 0 and s19 >= 0) x[n19, c, h19, s19])))",
   "sideConditions": [
@@ -1131,7 +1131,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "batchnorm_eval.b",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "forall k: C. v[k] + eps > 0, C - c - 1 >= 0 and c >= 0 ⊢ vjp(c, h, s: C, H, W -> y[c, h, s], b, dy)[c] = sum(h, s | H - h - 1 >= 0 and W - s - 1 >= 0 and h >= 0 and s >= 0) dy[c, h, s]",
   "sideConditions": [
@@ -1171,7 +1171,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "batchnorm_eval.g",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "forall k: C. v[k] + eps > 0, C - c - 1 >= 0 and c >= 0 ⊢ vjp(c, h, s: C, H, W -> y[c, h, s], g, dy)[c] = sum(h, s | H - h - 1 >= 0 and W - s - 1 >= 0 and h >= 0 and s >= 0) dy[c, h, s] * (x[c, h, s] + (-1) * m[c]) * (v[c] + eps) ^ (-1/2)",
   "sideConditions": [
@@ -1228,7 +1228,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "batchnorm_eval.x",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "forall k: C. v[k] + eps > 0, C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(c, h, s: C, H, W -> y[c, h, s], x, dy)[c, h, s] = g[c] * (v[c] + eps) ^ (-1/2) * dy[c, h, s]",
   "sideConditions": [
@@ -1270,7 +1270,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "conv2d_s1.b",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and d >= 0 ⊢ vjp(d, p, q: D, OH, OW -> y[d, p, q], b, dy)[d] = sum(p, q | OH - p - 1 >= 0 and OW - q - 1 >= 0 and p >= 0 and q >= 0) dy[d, p, q]",
   "sideConditions": [
@@ -1309,7 +1309,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "conv2d_s1.w",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0 ⊢ vjp(d, p, q: D, OH, OW -> y[d, p, q], w, dy)[d, c, u, v] = sum(p, q | OH - p - 1 >= 0 and OW - q - 1 >= 0 and p >= 0 and q >= 0) dy[d, p, q] * x[c, -P + p + u + 1, -P + q + v + 1]",
   "sideConditions": [
@@ -1363,7 +1363,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "conv2d_s1.x",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(d, p, q: D, OH, OW -> y[d, p, q], x, dy)[c, h, s] = sum(d, p, q | D - d - 1 >= 0 and K - P - h + p >= 0 and K - P + q - s >= 0 and OH - p - 1 >= 0 and OW - q - 1 >= 0 and P + h - p - 1 >= 0 and P - q + s - 1 >= 0 and d >= 0 and p >= 0 and q >= 0) w[d, c, P + h - p - 1, P - q + s - 1] * dy[d, p, q]",
   "sideConditions": [
@@ -1425,7 +1425,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "conv2d_s2.b",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and d >= 0 ⊢ vjp(d, p, q: D, OH, OW -> y[d, p, q], b, dy)[d] = sum(p, q | OH - p - 1 >= 0 and OW - q - 1 >= 0 and p >= 0 and q >= 0) dy[d, p, q]",
   "sideConditions": [
@@ -1464,7 +1464,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "conv2d_s2.w",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0 ⊢ vjp(d, p, q: D, OH, OW -> y[d, p, q], w, dy)[d, c, u, v] = sum(p, q | OH - p - 1 >= 0 and OW - q - 1 >= 0 and p >= 0 and q >= 0) dy[d, p, q] * x[c, -P + 2*p + u + 1, -P + 2*q + v + 1]",
   "sideConditions": [
@@ -1518,7 +1518,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "conv2d_s2.x",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(d, p, q: D, OH, OW -> y[d, p, q], x, dy)[c, h, s] = sum(d, p, q | D - d - 1 >= 0 and K - P - h + 2*p >= 0 and K - P + 2*q - s >= 0 and OH - p - 1 >= 0 and OW - q - 1 >= 0 and P + h - 2*p - 1 >= 0 and P - 2*q + s - 1 >= 0 and d >= 0 and p >= 0 and q >= 0) w[d, c, P + h - 2*p - 1, P - 2*q + s - 1] * dy[d, p, q]",
   "sideConditions": [
@@ -1580,7 +1580,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dense_chw.W",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and L - s - 1 >= 0 and O - o - 1 >= 0 and c >= 0 and h >= 0 and o >= 0 and s >= 0 ⊢ vjp(o: O -> y[o], W, dy)[o, c, h, s] = dy[o] * x[c, h, s]",
   "sideConditions": [
@@ -1623,7 +1623,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dense_chw.b",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "O - o - 1 >= 0 and o >= 0 ⊢ vjp(o: O -> y[o], b, dy)[o] = dy[o]",
   "sideConditions": [
@@ -1656,7 +1656,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dense_chw.x",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and L - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(o: O -> y[o], x, dy)[c, h, s] = sum(o: O) W[o, c, h, s] * dy[o]",
   "sideConditions": [
@@ -1703,7 +1703,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "depthwise_conv2d_s1.b",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and c >= 0 ⊢ vjp(c, p, q: C, OH, OW -> y[c, p, q], b, dy)[c] = sum(p, q | OH - p - 1 >= 0 and OW - q - 1 >= 0 and p >= 0 and q >= 0) dy[c, p, q]",
   "sideConditions": [
@@ -1742,7 +1742,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "depthwise_conv2d_s1.w",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and u >= 0 and v >= 0 ⊢ vjp(c, p, q: C, OH, OW -> y[c, p, q], w, dy)[c, u, v] = sum(p, q | OH - p - 1 >= 0 and OW - q - 1 >= 0 and p >= 0 and q >= 0) dy[c, p, q] * x[c, -P + p + u + 1, -P + q + v + 1]",
   "sideConditions": [
@@ -1794,7 +1794,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "depthwise_conv2d_s1.x",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(c, p, q: C, OH, OW -> y[c, p, q], x, dy)[c, h, s] = sum(p, q | K - P - h + p >= 0 and K - P + q - s >= 0 and OH - p - 1 >= 0 and OW - q - 1 >= 0 and P + h - p - 1 >= 0 and P - q + s - 1 >= 0 and p >= 0 and q >= 0) w[c, P + h - p - 1, P - q + s - 1] * dy[c, p, q]",
   "sideConditions": [
@@ -1853,7 +1853,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "depthwise_conv2d_s2.b",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and c >= 0 ⊢ vjp(c, p, q: C, OH, OW -> y[c, p, q], b, dy)[c] = sum(p, q | OH - p - 1 >= 0 and OW - q - 1 >= 0 and p >= 0 and q >= 0) dy[c, p, q]",
   "sideConditions": [
@@ -1892,7 +1892,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "depthwise_conv2d_s2.w",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and u >= 0 and v >= 0 ⊢ vjp(c, p, q: C, OH, OW -> y[c, p, q], w, dy)[c, u, v] = sum(p, q | OH - p - 1 >= 0 and OW - q - 1 >= 0 and p >= 0 and q >= 0) dy[c, p, q] * x[c, -P + 2*p + u + 1, -P + 2*q + v + 1]",
   "sideConditions": [
@@ -1944,7 +1944,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "depthwise_conv2d_s2.x",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(c, p, q: C, OH, OW -> y[c, p, q], x, dy)[c, h, s] = sum(p, q | K - P - h + 2*p >= 0 and K - P + 2*q - s >= 0 and OH - p - 1 >= 0 and OW - q - 1 >= 0 and P + h - 2*p - 1 >= 0 and P - 2*q + s - 1 >= 0 and p >= 0 and q >= 0) w[c, P + h - 2*p - 1, P - 2*q + s - 1] * dy[c, p, q]",
   "sideConditions": [
@@ -2003,7 +2003,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "global_avgpool.x",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(c: C -> y[c], x, dy)[c, h, s] = H ^ (-1) * W ^ (-1) * dy[c]",
   "sideConditions": [

@@ -9,7 +9,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "add.x",
   "source": "Theorems/graph.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "n - i - 1 >= 0 and i >= 0 ⊢ vjp(i: n -> y[i], x, dy)[i] = dy[i]",
   "sideConditions": [
@@ -42,7 +42,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "add.z",
   "source": "Theorems/graph.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "n - i - 1 >= 0 and i >= 0 ⊢ vjp(i: n -> y[i], z, dy)[i] = dy[i]",
   "sideConditions": [
@@ -75,7 +75,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "mul.x",
   "source": "Theorems/graph.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "n - i - 1 >= 0 and i >= 0 ⊢ vjp(i: n -> y[i], x, dy)[i] = z[i] * dy[i]",
   "sideConditions": [
@@ -110,7 +110,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "mul.z",
   "source": "Theorems/graph.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "n - i - 1 >= 0 and i >= 0 ⊢ vjp(i: n -> y[i], z, dy)[i] = x[i] * dy[i]",
   "sideConditions": [

@@ -9,7 +9,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dense.W",
   "source": "Theorems/layers.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "I - i - 1 >= 0 and O - o - 1 >= 0 and i >= 0 and o >= 0 ⊢ vjp(o: O -> y[o], W, dy)[o, i] = dy[o] * x[i]",
   "sideConditions": [
@@ -48,7 +48,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dense.b",
   "source": "Theorems/layers.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "O - o - 1 >= 0 and o >= 0 ⊢ vjp(o: O -> y[o], b, dy)[o] = dy[o]",
   "sideConditions": [
@@ -81,7 +81,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dense.x",
   "source": "Theorems/layers.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "I - i - 1 >= 0 and i >= 0 ⊢ vjp(o: O -> y[o], x, dy)[i] = sum(o: O) W[o, i] * dy[o]",
   "sideConditions": [
@@ -124,7 +124,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dropout.x",
   "source": "Theorems/layers.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "n - i - 1 >= 0 and i >= 0 ⊢ vjp(i: n -> y[i], x, dy)[i] = m[i] * dy[i] * p ^ (-1)",
   "sideConditions": [
@@ -159,7 +159,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "mse.y",
   "source": "Theorems/layers.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "n - i - 1 >= 0 and i >= 0 ⊢ grad(L, y)[i] = (2 * n ^ (-1)) * (y[i] + (-1) * t[i])",
   "sideConditions": [
@@ -207,7 +207,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "relu.x",
   "source": "Theorems/layers.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "forall k: n. x[k] != 0, n - i - 1 >= 0 and i >= 0 ⊢ vjp(i: n -> y[i], x, dy)[i] = step(x[i]) * dy[i]",
   "sideConditions": [
@@ -243,7 +243,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "sigmoid.x",
   "source": "Theorems/layers.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "n - i - 1 >= 0 and i >= 0 ⊢ vjp(i: n -> y[i], x, dy)[i] = sigmoid(x[i]) * (1 + (-1) * sigmoid(x[i])) * dy[i]",
   "sideConditions": [
@@ -289,7 +289,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "softmax_cross_entropy.z",
   "source": "Theorems/layers.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "sum(i: n) t[i] = 1, n - i - 1 >= 0 and i >= 0 ⊢ grad(L, z)[i] = exp(z[i]) * (sum(j: n) exp(z[j])) ^ (-1) + (-1) * t[i]",
   "sideConditions": [
@@ -368,7 +368,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "tanh.x",
   "source": "Theorems/layers.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "n - i - 1 >= 0 and i >= 0 ⊢ vjp(i: n -> y[i], x, dy)[i] = (1 + (-1) * tanh(x[i]) ^ 2) * dy[i]",
   "sideConditions": [

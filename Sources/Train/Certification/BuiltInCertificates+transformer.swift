@@ -9,7 +9,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "attention_heads.K",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "E - e - 1 >= 0 and H - h - 1 >= 0 and T - s - 1 >= 0 and e >= 0 and h >= 0 and s >= 0 ⊢ vjp(t, h, e: T, H, E -> O[t, h, e], K, dy)[s, h, e] = (E ^ (1/2)) ^ (-1) * (sum(t: T) dS[h, t, s] * Q[t, h, e])",
   "sideConditions": [
@@ -291,7 +291,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "attention_heads.Q",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "E - e - 1 >= 0 and H - h - 1 >= 0 and T - t - 1 >= 0 and e >= 0 and h >= 0 and t >= 0 ⊢ vjp(t, h, e: T, H, E -> O[t, h, e], Q, dy)[t, h, e] = (E ^ (1/2)) ^ (-1) * (sum(s: T) dS[h, t, s] * K[s, h, e])",
   "sideConditions": [
@@ -573,7 +573,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "attention_heads.V",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "E - e - 1 >= 0 and H - h - 1 >= 0 and T - s - 1 >= 0 and e >= 0 and h >= 0 and s >= 0 ⊢ vjp(t, h, e: T, H, E -> O[t, h, e], V, dy)[s, h, e] = sum(t: T) A[h, t, s] * dy[t, h, e]",
   "sideConditions": [
@@ -671,7 +671,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dense_tokens.W",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "I - i - 1 >= 0 and O - o - 1 >= 0 and i >= 0 and o >= 0 ⊢ vjp(t, o: T, O -> y[t, o], W, dy)[o, i] = sum(t: T) dy[t, o] * x[t, i]",
   "sideConditions": [
@@ -715,7 +715,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dense_tokens.b",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "O - o - 1 >= 0 and o >= 0 ⊢ vjp(t, o: T, O -> y[t, o], b, dy)[o] = sum(t: T) dy[t, o]",
   "sideConditions": [
@@ -753,7 +753,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dense_tokens.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "I - i - 1 >= 0 and T - t - 1 >= 0 and i >= 0 and t >= 0 ⊢ vjp(t, o: T, O -> y[t, o], x, dy)[t, i] = sum(o: O) W[o, i] * dy[t, o]",
   "sideConditions": [
@@ -799,7 +799,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "gelu.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "n - i - 1 >= 0 and i >= 0 ⊢ vjp(i: n -> y[i], x, dy)[i] = ((1/2) * (1 + erf(x[i] * (2 ^ (1/2)) ^ (-1))) + x[i] * exp((-1/2) * x[i] ^ 2) * ((2 * pi) ^ (1/2)) ^ (-1)) * dy[i]",
   "sideConditions": [
@@ -854,7 +854,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "gelu_tanh.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "n - i - 1 >= 0 and i >= 0 ⊢ vjp(i: n -> y[i], x, dy)[i] = ((1/2) * (1 + tanh(u[i])) + (1/2) * x[i] * (1 + (-1) * tanh(u[i]) ^ 2) * (2 * pi ^ (-1)) ^ (1/2) * (1 + (26829/200000) * x[i] ^ 2)) * dy[i]",
   "sideConditions": [
@@ -944,7 +944,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "layernorm.b",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "eps > 0, n - i - 1 >= 0 and i >= 0 ⊢ vjp(t, i: T, n -> y[t, i], b, dy)[i] = sum(t: T) dy[t, i]",
   "sideConditions": [
@@ -987,7 +987,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "layernorm.g",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "eps > 0, n - i - 1 >= 0 and i >= 0 ⊢ vjp(t, i: T, n -> y[t, i], g, dy)[i] = sum(t: T) dy[t, i] * xhat[t, i]",
   "sideConditions": [
@@ -1184,7 +1184,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "layernorm.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "eps > 0, T - t - 1 >= 0 and n - i - 1 >= 0 and i >= 0 and t >= 0 ⊢ vjp(t, i: T, n -> y[t, i], x, dy)[t, i] = rstd[t] * (g[i] * dy[t, i] + (-1) * n ^ (-1) * (sum(j: n) g[j] * dy[t, j]) + (-1) * xhat[t, i] * n ^ (-1) * (sum(j: n) g[j] * dy[t, j] * xhat[t, j]))",
   "sideConditions": [
@@ -2143,7 +2143,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed14.b",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and d >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], b, dy)[d] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d]",
   "sideConditions": [
@@ -2183,7 +2183,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed14.w",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], w, dy)[d, c, u, v] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d] * x[c, 14*p + u, 14*q + v]",
   "sideConditions": [
@@ -2237,7 +2237,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed14.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], x, dy)[c, h, s] = sum(d, p, q | D - d - 1 >= 0 and GH - p - 1 >= 0 and GW - q - 1 >= 0 and K - h + 14*p - 1 >= 0 and K + 14*q - s - 1 >= 0 and d >= 0 and h - 14*p >= 0 and p >= 0 and -14*q + s >= 0 and q >= 0) w[d, c, h - 14*p, -14*q + s] * dy[p, q, d]",
   "sideConditions": [
@@ -2300,7 +2300,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed16.b",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and d >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], b, dy)[d] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d]",
   "sideConditions": [
@@ -2340,7 +2340,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed16.w",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], w, dy)[d, c, u, v] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d] * x[c, 16*p + u, 16*q + v]",
   "sideConditions": [
@@ -2394,7 +2394,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed16.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], x, dy)[c, h, s] = sum(d, p, q | D - d - 1 >= 0 and GH - p - 1 >= 0 and GW - q - 1 >= 0 and K - h + 16*p - 1 >= 0 and K + 16*q - s - 1 >= 0 and d >= 0 and h - 16*p >= 0 and p >= 0 and -16*q + s >= 0 and q >= 0) w[d, c, h - 16*p, -16*q + s] * dy[p, q, d]",
   "sideConditions": [
@@ -2457,7 +2457,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed2.b",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and d >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], b, dy)[d] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d]",
   "sideConditions": [
@@ -2497,7 +2497,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed2.w",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], w, dy)[d, c, u, v] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d] * x[c, 2*p + u, 2*q + v]",
   "sideConditions": [
@@ -2551,7 +2551,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed2.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], x, dy)[c, h, s] = sum(d, p, q | D - d - 1 >= 0 and GH - p - 1 >= 0 and GW - q - 1 >= 0 and K - h + 2*p - 1 >= 0 and K + 2*q - s - 1 >= 0 and d >= 0 and h - 2*p >= 0 and p >= 0 and -2*q + s >= 0 and q >= 0) w[d, c, h - 2*p, -2*q + s] * dy[p, q, d]",
   "sideConditions": [
@@ -2614,7 +2614,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed4.b",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and d >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], b, dy)[d] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d]",
   "sideConditions": [
@@ -2654,7 +2654,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed4.w",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], w, dy)[d, c, u, v] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d] * x[c, 4*p + u, 4*q + v]",
   "sideConditions": [
@@ -2708,7 +2708,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed4.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], x, dy)[c, h, s] = sum(d, p, q | D - d - 1 >= 0 and GH - p - 1 >= 0 and GW - q - 1 >= 0 and K - h + 4*p - 1 >= 0 and K + 4*q - s - 1 >= 0 and d >= 0 and h - 4*p >= 0 and p >= 0 and -4*q + s >= 0 and q >= 0) w[d, c, h - 4*p, -4*q + s] * dy[p, q, d]",
   "sideConditions": [
@@ -2771,7 +2771,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed7.b",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and d >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], b, dy)[d] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d]",
   "sideConditions": [
@@ -2811,7 +2811,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed7.w",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], w, dy)[d, c, u, v] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d] * x[c, 7*p + u, 7*q + v]",
   "sideConditions": [
@@ -2865,7 +2865,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed7.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], x, dy)[c, h, s] = sum(d, p, q | D - d - 1 >= 0 and GH - p - 1 >= 0 and GW - q - 1 >= 0 and K - h + 7*p - 1 >= 0 and K + 7*q - s - 1 >= 0 and d >= 0 and h - 7*p >= 0 and p >= 0 and -7*q + s >= 0 and q >= 0) w[d, c, h - 7*p, -7*q + s] * dy[p, q, d]",
   "sideConditions": [
@@ -2928,7 +2928,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed8.b",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and d >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], b, dy)[d] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d]",
   "sideConditions": [
@@ -2968,7 +2968,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed8.w",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], w, dy)[d, c, u, v] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d] * x[c, 8*p + u, 8*q + v]",
   "sideConditions": [
@@ -3022,7 +3022,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed8.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], x, dy)[c, h, s] = sum(d, p, q | D - d - 1 >= 0 and GH - p - 1 >= 0 and GW - q - 1 >= 0 and K - h + 8*p - 1 >= 0 and K + 8*q - s - 1 >= 0 and d >= 0 and h - 8*p >= 0 and p >= 0 and -8*q + s >= 0 and q >= 0) w[d, c, h - 8*p, -8*q + s] * dy[p, q, d]",
   "sideConditions": [
@@ -3085,7 +3085,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "position_embedding.P",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and T - t - 1 >= 0 and d >= 0 and t >= 0 ⊢ vjp(t, d: T, D -> y[t, d], P, dy)[t, d] = dy[t, d]",
   "sideConditions": [
@@ -3120,7 +3120,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "position_embedding.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and T - t - 1 >= 0 and d >= 0 and t >= 0 ⊢ vjp(t, d: T, D -> y[t, d], x, dy)[t, d] = dy[t, d]",
   "sideConditions": [
@@ -3155,7 +3155,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "softmax_last.z",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "T - t - 1 >= 0 and n - i - 1 >= 0 and i >= 0 and t >= 0 ⊢ vjp(t, i: T, n -> y[t, i], z, dy)[t, i] = y[t, i] * (dy[t, i] + (-1) * (sum(j: n) y[t, j] * dy[t, j]))",
   "sideConditions": [
@@ -3236,7 +3236,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "token_meanpool.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-5",
+  "ruleSet": "certify-rules-6",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and T - t - 1 >= 0 and d >= 0 and t >= 0 ⊢ vjp(d: D -> y[d], x, dy)[t, d] = T ^ (-1) * dy[d]",
   "sideConditions": [
