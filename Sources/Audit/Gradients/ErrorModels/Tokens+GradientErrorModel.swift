@@ -2,9 +2,9 @@ import Train
 
 /// `Dense`'s three `gemm`s on the `[B T, I]` rows of the tokens: each output a sum of `I` products
 /// and the bias, `dW` and `db` sums over the batch's `B T` tokens, `dX` over the outputs. As taps
-/// (`WindowTaps`), which bound these sums in any order.
-extension DenseTokens: GradientErrorModel {
-  private var taps: WindowTaps {
+/// (`WindowTaps`), which bound these sums in any order; the bounds are the windowed layers' own.
+extension DenseTokens: WindowedGradientErrorModel {
+  var taps: WindowTaps {
     var taps = WindowTaps(inputs: tokens * features, outputs: tokens * units)
     for t in 0..<tokens {
       for o in 0..<units {
@@ -14,27 +14,13 @@ extension DenseTokens: GradientErrorModel {
     }
     return taps
   }
-
-  func forwardError(at k: Int, input: [Double], _ p: ErrorPropagation) -> [Double] {
-    taps.forwardError(weights: weight.value.scalars.map { Double(abs($0)) }, biases: bias.value.scalars.map { Double(abs($0)) },
-                      extra: 0, errors: input, p, at: k)
-  }
-
-  func backwardError(at k: Int, dy: [Double], needsInput: Bool, _ p: ErrorPropagation) -> (dx: [Double], parameters: [[Double]]) {
-    let taps = self.taps
-    let (dw, db) = taps.parameterErrors(weightCount: weight.value.count, biasCount: bias.value.count, dy: dy, p, at: k)
-    let dx = needsInput
-      ? taps.inputError(weights: weight.value.scalars.map { Double(abs($0)) }, extra: 0, dy: dy, p, at: k)
-      : Array(repeating: .infinity, count: p.batch * taps.inputs)
-    return (dx, [dw, db])
-  }
 }
 
 /// The gathered patches times `w` (`Dense`'s `gemm`s on `[B GH GW, C k k]`): per token and feature
 /// a sum of `C k²` products and the bias; the input gradient is `dP = dY W` scattered back (a copy:
 /// patches do not overlap; pixels outside every patch get an exact 0).
-extension PatchEmbed: GradientErrorModel {
-  private var taps: WindowTaps {
+extension PatchEmbed: WindowedGradientErrorModel {
+  var taps: WindowTaps {
     let (c, h, w, k) = (inputShape[0], inputShape[1], inputShape[2], Self.patch)
     var taps = WindowTaps(inputs: inputWidth, outputs: outputWidth)
     for p in 0..<(h / k) {
@@ -50,20 +36,6 @@ extension PatchEmbed: GradientErrorModel {
       }
     }
     return taps
-  }
-
-  func forwardError(at k: Int, input: [Double], _ p: ErrorPropagation) -> [Double] {
-    taps.forwardError(weights: weight.value.scalars.map { Double(abs($0)) }, biases: bias.value.scalars.map { Double(abs($0)) },
-                      extra: 0, errors: input, p, at: k)
-  }
-
-  func backwardError(at k: Int, dy: [Double], needsInput: Bool, _ p: ErrorPropagation) -> (dx: [Double], parameters: [[Double]]) {
-    let taps = self.taps
-    let (dw, db) = taps.parameterErrors(weightCount: weight.value.count, biasCount: bias.value.count, dy: dy, p, at: k)
-    let dx = needsInput
-      ? taps.inputError(weights: weight.value.scalars.map { Double(abs($0)) }, extra: 0, dy: dy, p, at: k)
-      : Array(repeating: .infinity, count: p.batch * taps.inputs)
-    return (dx, [dw, db])
   }
 }
 
