@@ -9,9 +9,9 @@
 /// (`D = H E`, what a `dense` to `3D` features before it gives), and writes `[T, D]`. A token's
 /// `D` features are read as `H x E` (head-major), so the heads are split and merged by re-indexing
 /// the same storage; `Q`, `K`, `V` are the three disjoint column ranges of the input, and the
-/// input gradient is the three rules' values written back into them. The products are loops over
-/// strided views (below), the batch cut over threads; the forward pass keeps the attention weights
-/// `A` for the backward pass.
+/// input gradient is the three rules' values written back into them. The products are BLAS `gemm`s
+/// on strided views, one per example, head and product (below), the batch cut over threads; the
+/// forward pass keeps the attention weights `A` for the backward pass.
 public final class AttentionHeads: LayerKernels {
   public static let certifiedBlock = "attention_heads"
   public static let ruleNames = ["attention_heads.Q", "attention_heads.K", "attention_heads.V"]
@@ -83,10 +83,12 @@ public final class AttentionHeads: LayerKernels {
 
   // MARK: - Kernels
   //
-  // Per head the products are `T x T x E` (16 x 16 x 16 in the ViT): a BLAS call costs more than
-  // its arithmetic there, so they are loops, each inner loop a multiply-add of a contiguous row
-  // (which the compiler vectorizes: every output entry is its own sum, in the order of the
-  // mathematical sum). `Kᵀ` and `Vᵀ` are copied per head so that `Q Kᵀ` and `dO Vᵀ` have that form.
+  // Per example and head, each of the six products is one `gemm` on strided views of the token
+  // rows (`Q`, `K`, `V` and their gradients are `[T, E]` blocks with row stride `3D`, the output
+  // and its gradient blocks with stride `D`), with `Kᵀ`, `Vᵀ`, `Aᵀ` and `dSᵀ` read transposed by
+  // BLAS rather than copied. Each entry is still one sum of `E` (or `T`) products, in BLAS's order
+  // (the rounding model, `AttentionHeads+GradientErrorModel`, bounds any order); the `1/√E` is
+  // BLAS's `alpha`, applied to each finished sum as the loops applied it.
 
   /// Rows of `qkv` are examples of `[T, 3D]`; rows of `weights` their `[H, T, T]` attention
   /// weights (written), rows of `y` their `[T, D]` outputs.
@@ -95,30 +97,18 @@ public final class AttentionHeads: LayerKernels {
   ) {
     let d = heads * e
     let scale = 1 / S(e).squareRoot()
-    withUnsafeTemporaryAllocation(of: S.self, capacity: e * t) { buffer in
-      let kt = buffer.baseAddress!
-      for b in 0..<qkv.rows {
-        let example = qkv.row(b)
-        for h in 0..<heads {
-          let (q, k, v) = (example + h * e, example + d + h * e, example + 2 * d + h * e)
-          let a = weights.row(b) + h * t * t
-          transpose(k, rows: t, columns: e, stride: 3 * d, into: kt)
-          // S = Q Kᵀ / √E, row by row: S[i, :] = sum_c Q[i, c] Kᵀ[c, :], then scaled.
-          for i in 0..<t {
-            let (si, qi) = (a + i * t, q + i * 3 * d)
-            for j in 0..<t { si[j] = 0 }
-            for c in 0..<e { axpy(qi[c], kt + c * t, into: si, count: t) }
-            for j in 0..<t { si[j] *= scale }
-          }
-          Softmax.forward(z: UnsafeMatrix(a, rows: t, columns: t), into: UnsafeMatrix(a, rows: t, columns: t))
-          // O = A V: O[i, :] = sum_j A[i, j] V[j, :].
-          let o = y.row(b) + h * e
-          for i in 0..<t {
-            let (oi, ai) = (o + i * d, a + i * t)
-            for c in 0..<e { oi[c] = 0 }
-            for j in 0..<t { axpy(ai[j], v + j * 3 * d, into: oi, count: e) }
-          }
-        }
+    for b in 0..<qkv.rows {
+      let example = qkv.row(b)
+      for h in 0..<heads {
+        let (q, k, v) = (example + h * e, example + d + h * e, example + 2 * d + h * e)
+        let a = weights.row(b) + h * t * t
+        // S = Q Kᵀ / √E.
+        S.gemm(transposeA: false, transposeB: true, m: t, n: t, k: e, alpha: scale, a: q, lda: 3 * d, b: k, ldb: 3 * d,
+               beta: 0, c: a, ldc: t)
+        Softmax.forward(z: UnsafeMatrix(a, rows: t, columns: t), into: UnsafeMatrix(a, rows: t, columns: t))
+        // O = A V.
+        S.gemm(transposeA: false, transposeB: false, m: t, n: e, k: t, alpha: 1, a: a, lda: t, b: v, ldb: 3 * d,
+               beta: 0, c: y.row(b) + h * e, ldc: d)
       }
     }
   }
@@ -130,8 +120,8 @@ public final class AttentionHeads: LayerKernels {
   ) {
     let d = heads * e
     let scale = 1 / S(e).squareRoot()
-    withUnsafeTemporaryAllocation(of: S.self, capacity: e * t + t * t) { buffer in
-      let (vt, ds) = (buffer.baseAddress!, buffer.baseAddress! + e * t)
+    withUnsafeTemporaryAllocation(of: S.self, capacity: t * t) { buffer in
+      let ds = buffer.baseAddress!
       let grid = UnsafeMatrix(ds, rows: t, columns: t)
       for b in 0..<qkv.rows {
         let (example, gradient, upstream) = (qkv.row(b), dx.row(b), dy.row(b))
@@ -140,51 +130,22 @@ public final class AttentionHeads: LayerKernels {
           let (dq, dk, dv) = (gradient + h * e, gradient + d + h * e, gradient + 2 * d + h * e)
           let a = weights.row(b) + h * t * t
           let dO = upstream + h * e
-          // dA = dO Vᵀ: dA[i, :] = sum_c dO[i, c] Vᵀ[c, :].
-          transpose(v, rows: t, columns: e, stride: 3 * d, into: vt)
-          for i in 0..<t {
-            let (row, go) = (ds + i * t, dO + i * d)
-            for j in 0..<t { row[j] = 0 }
-            for c in 0..<e { axpy(go[c], vt + c * t, into: row, count: t) }
-          }
-          // vjp V = Aᵀ dO: dV[j, :] = sum_i A[i, j] dO[i, :].
-          for j in 0..<t {
-            let target = dv + j * 3 * d
-            for c in 0..<e { target[c] = 0 }
-            for i in 0..<t { axpy(a[i * t + j], dO + i * d, into: target, count: e) }
-          }
+          // dA = dO Vᵀ.
+          S.gemm(transposeA: false, transposeB: true, m: t, n: t, k: e, alpha: 1, a: dO, lda: d, b: v, ldb: 3 * d,
+                 beta: 0, c: ds, ldc: t)
+          // vjp V = Aᵀ dO.
+          S.gemm(transposeA: true, transposeB: false, m: t, n: e, k: t, alpha: 1, a: a, lda: t, b: dO, ldb: d,
+                 beta: 0, c: dv, ldc: 3 * d)
           // dS = A ∘ (dA - rowsum(A ∘ dA)): the softmax rule, in place.
           Softmax.backward(output: UnsafeMatrix(a, rows: t, columns: t), outputGradient: grid, into: grid)
-          // vjp Q = dS K / √E: dQ[i, :] = sum_j dS[i, j] K[j, :] / √E.
-          for i in 0..<t {
-            let target = dq + i * 3 * d
-            for c in 0..<e { target[c] = 0 }
-            for j in 0..<t { axpy(ds[i * t + j], k + j * 3 * d, into: target, count: e) }
-            for c in 0..<e { target[c] *= scale }
-          }
-          // vjp K = dSᵀ Q / √E: dK[j, :] = sum_i dS[i, j] Q[i, :] / √E.
-          for j in 0..<t {
-            let target = dk + j * 3 * d
-            for c in 0..<e { target[c] = 0 }
-            for i in 0..<t { axpy(ds[i * t + j], q + i * 3 * d, into: target, count: e) }
-            for c in 0..<e { target[c] *= scale }
-          }
+          // vjp Q = dS K / √E.
+          S.gemm(transposeA: false, transposeB: false, m: t, n: e, k: t, alpha: scale, a: ds, lda: t, b: k, ldb: 3 * d,
+                 beta: 0, c: dq, ldc: 3 * d)
+          // vjp K = dSᵀ Q / √E.
+          S.gemm(transposeA: true, transposeB: false, m: t, n: e, k: t, alpha: scale, a: ds, lda: t, b: q, ldb: 3 * d,
+                 beta: 0, c: dk, ldc: 3 * d)
         }
       }
-    }
-  }
-
-  /// `y[0 ..< count] += alpha x[0 ..< count]`.
-  @inline(__always) private static func axpy<S: TrainScalar>(_ alpha: S, _ x: UnsafeMutablePointer<S>, into y: UnsafeMutablePointer<S>, count: Int) {
-    for c in 0..<count { y[c] += alpha * x[c] }
-  }
-
-  /// The `[rows, columns]` block at `m` (rows `stride` apart), transposed into `[columns, rows]` at `out`.
-  @inline(__always) private static func transpose<S: TrainScalar>(
-    _ m: UnsafeMutablePointer<S>, rows: Int, columns: Int, stride: Int, into out: UnsafeMutablePointer<S>
-  ) {
-    for r in 0..<rows {
-      for c in 0..<columns { out[c * rows + r] = m[r * stride + c] }
     }
   }
 

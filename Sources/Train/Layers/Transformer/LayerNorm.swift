@@ -8,7 +8,8 @@
 ///
 /// Its input is `[T, n]` tokens or an `[n]` vector (one token); a batch is `[B T, n]` rows.
 /// `eps = 1e-5` (PyTorch's default), so `eps > 0`, the block's assumption, holds. The forward pass
-/// keeps `xhat` and `r` for the backward pass.
+/// keeps `xhat` and `r` for the backward pass. The sums over a token's features are `LaneSums`
+/// (eight partial sums, then added pairwise).
 public final class LayerNorm: LayerKernels {
   public static let certifiedBlock = "layernorm"
   public static let ruleNames = ["layernorm.x", "layernorm.g", "layernorm.b"]
@@ -32,6 +33,8 @@ public final class LayerNorm: LayerKernels {
   private var inputGradient: Workspace<Float>
   private var normalized: Workspace<Float>
   private var inverseDeviation: [Float] = []
+  /// Each thread's part of `dg` and `db`, kept between steps.
+  private var partSums: [Float] = []
   private var lastRows = -1
 
   /// A layer norm over the last axis of `input` (`[T, n]` or `[n]`).
@@ -89,10 +92,10 @@ public final class LayerNorm: LayerKernels {
     let parts = BatchParallel.partCount(batch: lastRows, work: 4 * outputGradient.count)
     // Each part sums `dg` and `db` over its own tokens into a slot of its own; the slots are then
     // added in part order, so the result does not depend on the threads' timing.
-    var sums = [Float](repeating: 0, count: 2 * n * parts)
+    if partSums.count < 2 * n * parts { partSums = [Float](repeating: 0, count: 2 * n * parts) }
     scale.value.withUnsafeBufferPointer { g in
       inverseDeviation.withUnsafeBufferPointer { r in
-        sums.withUnsafeMutableBufferPointer { sums in
+        partSums.withUnsafeMutableBufferPointer { sums in
           BatchParallel.forEachPart(batch: lastRows, parts: parts) { part, examples in
             let rows = (examples.lowerBound * tokens)..<(examples.upperBound * tokens)
             LayerNorm.backward(
@@ -108,7 +111,7 @@ public final class LayerNorm: LayerKernels {
       parameter.gradient.withUnsafeMutableBufferPointer { d in
         for i in 0..<n {
           var total: Float = accumulate ? d[i] : 0
-          for part in 0..<parts { total += sums[2 * n * part + offset + i] }
+          for part in 0..<parts { total += partSums[2 * n * part + offset + i] }
           d[i] = total
         }
       }
@@ -127,11 +130,8 @@ public final class LayerNorm: LayerKernels {
     let inverseCount = 1 / S(n)
     for row in 0..<x.rows {
       let (xs, hs, ys) = (x.row(row), xhat.row(row), y.row(row))
-      var sum: S = 0
-      for i in 0..<n { sum += xs[i] }
-      let mu = sum * inverseCount
-      var squares: S = 0
-      for i in 0..<n { let d = xs[i] - mu; squares += d * d }
+      let mu = LaneSums.sum(n) { xs[$0] } * inverseCount
+      let squares = LaneSums.sum(n) { let d = xs[$0] - mu; return d * d }
       let rr = 1 / (squares * inverseCount + epsilon).squareRoot()
       r[row] = rr
       for i in 0..<n {
@@ -155,17 +155,13 @@ public final class LayerNorm: LayerKernels {
     let inverseCount = 1 / S(n)
     for row in 0..<xhat.rows {
       let (hs, ds) = (xhat.row(row), dy.row(row))
-      var meanGD: S = 0, meanGDH: S = 0
       for i in 0..<n {
         dg[i] += ds[i] * hs[i]
         db[i] += ds[i]
-        let gd = g[i] * ds[i]
-        meanGD += gd
-        meanGDH += gd * hs[i]
       }
       guard let dx else { continue }
-      meanGD *= inverseCount
-      meanGDH *= inverseCount
+      let meanGD = LaneSums.sum(n) { g[$0] * ds[$0] } * inverseCount
+      let meanGDH = LaneSums.sum(n) { g[$0] * ds[$0] * hs[$0] } * inverseCount
       let out = dx.row(row)
       for i in 0..<n { out[i] = r[row] * (g[i] * ds[i] - meanGD - hs[i] * meanGDH) }
     }
@@ -234,5 +230,35 @@ public final class LayerNorm: LayerKernels {
       }
     }
     return [ruleNames[0]: reader.shaped(dx), ruleNames[1]: dg, ruleNames[2]: db]
+  }
+}
+
+/// Sums of a row's terms in eight interleaved partial sums, for the kernels' short reductions
+/// (layer norm's means and variances over a token's features).
+///
+/// A plain `for` loop adding into one accumulator is a chain of dependent additions the compiler
+/// must keep in order (Float addition is not associative), so it runs one addition per adder
+/// latency. Eight independent partial sums, lane `l` summing terms `l, l + 8, l + 16, ...` in
+/// order, are added in one vector instruction per eight terms; the lanes are then added pairwise,
+/// `((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))`, and the terms past the last whole group of
+/// eight are added in order after. It is a fixed order that depends only on the count, so results
+/// stay the same bit for bit run to run; each term still passes through at most `count` additions,
+/// which is what the audits' rounding models (`γ_n`) assume of a sum of `n` terms.
+enum LaneSums {
+  @inline(__always) static func sum<S: TrainScalar>(_ count: Int, _ term: (Int) -> S) -> S {
+    var (s0, s1, s2, s3, s4, s5, s6, s7): (S, S, S, S, S, S, S, S) = (0, 0, 0, 0, 0, 0, 0, 0)
+    let whole = count & ~7
+    var i = 0
+    while i < whole {
+      s0 += term(i); s1 += term(i + 1); s2 += term(i + 2); s3 += term(i + 3)
+      s4 += term(i + 4); s5 += term(i + 5); s6 += term(i + 6); s7 += term(i + 7)
+      i += 8
+    }
+    var total = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    while i < count {
+      total += term(i)
+      i += 1
+    }
+    return total
   }
 }
