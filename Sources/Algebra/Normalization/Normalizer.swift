@@ -51,12 +51,32 @@ struct Normalizer {
     }
   }
 
+  /// Normal forms of function arguments already proved in this derivation, by the argument as
+  /// written: the derivative of a nested `max` repeats each `relu` argument many times, and each is
+  /// normalized once, in a chain of its own, and put in place by `cong` wherever it occurs.
+  /// (`Normalizer+Arguments.swift`; the builder is held so that its identifier stays its own.)
+  var argumentProofs: [ArgumentKey: (builder: ProofBuilder, step: Int)] = [:]
+
   /// Normalizes the subterm at `root` of the chain's current term, and returns its monomials.
+  ///
+  /// The derivative rules record their conditions (`a != 0` for every `relu(a)`) as hypotheses, and
+  /// the kernel orders a theorem's hypotheses again at every step; so after `jvp` the rest of the
+  /// normalization runs in a chain without them, from the current term, joined to this one by one
+  /// `trans` at the end.
   mutating func normalize(_ chain: inout Chain, at root: [Int]) throws -> [Monomial] {
     try rewriteAll(&chain, root, rule: .jvp) { if case .derivative = $0.node { return true } else { return false } }
     if unfoldsDefinitions {
       try rewriteAll(&chain, root, rule: .unfold) { if case .reference = $0.node { return true } else { return false } }
     }
+    guard !chain.theorem.hypotheses.isEmpty else { return try normalizeUnfolded(&chain, at: root) }
+    var plain = try chain.builder.start(chain.current)
+    let result = try normalizeUnfolded(&plain, at: root)
+    chain = Chain(builder: chain.builder, step: try chain.builder.apply(.trans(chain.step, plain.step)))
+    return result
+  }
+
+  /// `normalize` after derivatives and definitions are gone.
+  private mutating func normalizeUnfolded(_ chain: inout Chain, at root: [Int]) throws -> [Monomial] {
     try renameApart(&chain, root)
     let expanded = try expand(&chain, at: root)
     let result = try finish(&chain, at: root, expanded)
@@ -190,7 +210,7 @@ struct Normalizer {
     case .named, .access: return [.atom(t)]
     case .reference where !unfoldsDefinitions: return [.atom(t)]
     case .apply:
-      _ = try normalize(&chain, at: p + [0])
+      try normalizeArgument(&chain, at: p + [0])
       return [.atom(try chain.subterm(at: p))]
     case let .power(base, q): return try expandPower(&chain, at: p, base: base, q)
     case let .add(ts):
