@@ -39,15 +39,16 @@ struct ModelStatement {
   }
 
   /// The statements of `text`, by name.
-  /// - Throws: `ModelCertificateError.miswired` at the part of the schedule whose line does not
-  ///   parse (a cotangent read before it is written, shapes that do not fit).
+  /// - Throws: `ModelCertificateError.unstated` at the part of the schedule whose line does not
+  ///   read: the writer checks the wiring before it writes (a step reading another node's
+  ///   cotangent, a contribution no sum uses), so a line that does not read is its own failure.
   func statements() throws -> [String: Statement] {
     do {
       return try ModelCertificate.parse(text)
     } catch {
       let message = "\(error)"
       let place = message.firstMatch(of: /<model statement>:(\d+):/).flatMap { Int($0.1) }.flatMap { $0 - 1 < origins.count ? origins[$0 - 1] : nil }
-      throw ModelCertificateError.miswired(place: place ?? "the statement", reason: message)
+      throw ModelCertificateError.unstated(place: place ?? "the statement", reason: message)
     }
   }
 
@@ -187,8 +188,11 @@ struct ModelStatement {
         let inner = Dictionary(uniqueKeysWithValues: axes.map { (b[$0].index, b[$0].index + "_in") })
         let range = axes.map { "\(b[$0].index)_in: \(classes.name(of: "\(owner):\(b[$0].dimension)"))" }.joined(separator: ", ")
         let pinned = axes.map { "\(b[$0].index)_in == \(b[$0].index)" }.joined(separator: ", ")
+        // A sum's body is one product: a formula of several terms (max pooling's `a + relu(b)`)
+        // goes in parentheses, or its later terms would be read outside the sum.
+        let body = BlockText.renaming(formula, inner)
         forward.append(("def \(node.output)[\(binders(b.map(\.index), b.map(\.dimension), owner: owner))] = "
-          + (axes.isEmpty ? formula : "sum(\(range) | \(pinned)) \(BlockText.renaming(formula, inner))"), "node \(node.name)"))
+          + (axes.isEmpty ? formula : "sum(\(range) | \(pinned)) " + (BlockText.isOneProduct(body) ? body : "(\(body))")), "node \(node.name)"))
         if text.output.formula.contains("eps") || text.assumptions.contains(where: { $0.contains("eps") }) { constants.insert("eps") }
         if node.block == "dropout" { constants.insert("keep") }
       }
