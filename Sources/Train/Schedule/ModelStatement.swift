@@ -39,15 +39,21 @@ struct ModelStatement {
   }
 
   /// The statements of `text`, by name.
-  /// - Throws: `ModelCertificateError.unstated` at the part of the schedule whose line does not
-  ///   read: the writer checks the wiring before it writes (a step reading another node's
-  ///   cotangent, a contribution no sum uses), so a line that does not read is its own failure.
+  /// - Throws: `ModelCertificateError.miswired` at the backward step or gradient whose line does not
+  ///   read (shapes that do not fit: a gradient routed to a parameter of another shape);
+  ///   `.unstated` at the layer whose forward line does not read (the writer's own failure).
   func statements() throws -> [String: Statement] {
     do {
       return try ModelCertificate.parse(text)
     } catch {
       let message = "\(error)"
       let place = message.firstMatch(of: /<model statement>:(\d+):/).flatMap { Int($0.1) }.flatMap { $0 - 1 < origins.count ? origins[$0 - 1] : nil }
+      // The cotangents and theorems are written as the schedule wires them: a line of theirs that
+      // does not read (a gradient routed to a parameter of another shape) is the schedule's fault.
+      // The declarations and the forward definitions are the writer's own.
+      if let place, !place.hasPrefix("node "), place != "the declarations", place != "the loss" {
+        throw ModelCertificateError.miswired(place: place, reason: message)
+      }
       throw ModelCertificateError.unstated(place: place ?? "the statement", reason: message)
     }
   }
