@@ -121,9 +121,16 @@ struct ChainProof {
     normalizer.unfoldsDefinitions = false
     defer { taken.formUnion(normalizer.used) }  // bound names given out, never to be given again
     var left = try builder.start(a), right = try builder.start(b)
-    _ = try normalizer.normalize(&left, at: [])
-    _ = try normalizer.normalize(&right, at: [])
-    try left.apply(.ring(right.current), at: [])
+    let l = try normalizer.normalize(&left, at: [])
+    let r = try normalizer.normalize(&right, at: [])
+    if (try? left.apply(.ring(right.current), at: [])) == nil {
+      // The stated equations, as the whole-statement proof uses them: softmax cross-entropy's
+      // layer gives `exp(u[o]) * sum(i) target[i] / S - target[o]`, its cotangent is stated
+      // with `sum target = 1` (the equation joins the theorem's hypotheses, for `discharge`).
+      _ = try Prover.useHypotheses(&left, l, statement, &normalizer)
+      _ = try Prover.useHypotheses(&right, r, statement, &normalizer)
+      try left.apply(.ring(right.current), at: [])
+    }
     return try builder.apply(.trans(left.step, try builder.apply(.sym(right.step))))
   }
 }

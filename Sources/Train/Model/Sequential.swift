@@ -117,7 +117,7 @@ public final class Sequential {
       // not prove without refuting it, leaves the model without one (and says why); a refuted
       // theorem (a wiring that is not the gradient) refuses the model.
       switch error {
-      case .unsupported, .notProved: modelCertificateGap = error.description
+      case .unsupported, .unstated, .notProved: modelCertificateGap = error.description
       default: throw error
       }
     }

@@ -25,3 +25,16 @@ extension BlockText {
     return axes
   }
 }
+
+extension BlockText {
+  /// Whether `formula` has no `+` or `-` outside brackets and parentheses but a leading sign: the
+  /// theorem language reads it whole as a sum's body.
+  static func isOneProduct(_ formula: String) -> Bool {
+    var depth = 0
+    for (k, c) in formula.trimmingCharacters(in: .whitespaces).enumerated() {
+      if c == "[" || c == "(" { depth += 1 } else if c == "]" || c == ")" { depth -= 1 }
+      if depth == 0, k > 0, c == "+" || c == "-" { return false }
+    }
+    return true
+  }
+}

@@ -78,7 +78,7 @@ public struct ModelCertificate: Sendable, Equatable {
     }
     var list: [Statement] = []
     for (k, theorem) in written.theorems.enumerated() {
-      guard let statement = statements[theorem.name] else { throw ModelCertificateError.miswired(place: place(k), reason: "no theorem \(theorem.name)") }
+      guard let statement = statements[theorem.name] else { throw ModelCertificateError.unstated(place: place(k), reason: "the statement has no theorem \(theorem.name)") }
       list.append(statement)
     }
     guard !list.isEmpty else { throw ModelCertificateError.unsupported(node: "the model", reason: "it has no parameters") }

@@ -39,15 +39,22 @@ struct ModelStatement {
   }
 
   /// The statements of `text`, by name.
-  /// - Throws: `ModelCertificateError.miswired` at the part of the schedule whose line does not
-  ///   parse (a cotangent read before it is written, shapes that do not fit).
+  /// - Throws: `ModelCertificateError.miswired` at the backward step or gradient whose line does not
+  ///   read (shapes that do not fit: a gradient routed to a parameter of another shape);
+  ///   `.unstated` at the layer whose forward line does not read (the writer's own failure).
   func statements() throws -> [String: Statement] {
     do {
       return try ModelCertificate.parse(text)
     } catch {
       let message = "\(error)"
       let place = message.firstMatch(of: /<model statement>:(\d+):/).flatMap { Int($0.1) }.flatMap { $0 - 1 < origins.count ? origins[$0 - 1] : nil }
-      throw ModelCertificateError.miswired(place: place ?? "the statement", reason: message)
+      // The cotangents and theorems are written as the schedule wires them: a line of theirs that
+      // does not read (a gradient routed to a parameter of another shape) is the schedule's fault.
+      // The declarations and the forward definitions are the writer's own.
+      if let place, !place.hasPrefix("node "), place != "the declarations", place != "the loss" {
+        throw ModelCertificateError.miswired(place: place, reason: message)
+      }
+      throw ModelCertificateError.unstated(place: place ?? "the statement", reason: message)
     }
   }
 
@@ -187,8 +194,11 @@ struct ModelStatement {
         let inner = Dictionary(uniqueKeysWithValues: axes.map { (b[$0].index, b[$0].index + "_in") })
         let range = axes.map { "\(b[$0].index)_in: \(classes.name(of: "\(owner):\(b[$0].dimension)"))" }.joined(separator: ", ")
         let pinned = axes.map { "\(b[$0].index)_in == \(b[$0].index)" }.joined(separator: ", ")
+        // A sum's body is one product: a formula of several terms (max pooling's `a + relu(b)`)
+        // goes in parentheses, or its later terms would be read outside the sum.
+        let body = BlockText.renaming(formula, inner)
         forward.append(("def \(node.output)[\(binders(b.map(\.index), b.map(\.dimension), owner: owner))] = "
-          + (axes.isEmpty ? formula : "sum(\(range) | \(pinned)) \(BlockText.renaming(formula, inner))"), "node \(node.name)"))
+          + (axes.isEmpty ? formula : "sum(\(range) | \(pinned)) " + (BlockText.isOneProduct(body) ? body : "(\(body))")), "node \(node.name)"))
         if text.output.formula.contains("eps") || text.assumptions.contains(where: { $0.contains("eps") }) { constants.insert("eps") }
         if node.block == "dropout" { constants.insert("keep") }
       }

@@ -1,0 +1,68 @@
+import Algebra
+import Foundation
+import ProofKernel
+import Testing
+@testable import Train
+
+/// Model certificates of Models/cnn.spec's wiring (a max pool read by a padded convolution) and of
+/// relu / softmax cross-entropy MLPs, proved by the chain rule (issue 22).
+@Suite("Model certificates at scale")
+struct ModelCertificateScaleTests {
+  /// A max pool whose output a padded convolution reads: the pooled value is written as a sum over
+  /// its own range pinned to the index read, and the pooling formula has several terms, so it is
+  /// the sum's body in parentheses (it was cut after its first term, and the rest named `p_in`
+  /// outside the sum: "unknown name 'p_in'").
+  @Test func theCNNSpecIsStated() throws {
+    let spec = try ModelSpec(contentsOf: packageRoot.appendingPathComponent("Models/cnn.spec").path)
+    let model = Sequential(uncheckedSpec: spec, seed: 1)
+    let statement = try ModelStatement(model.schedule, blocks: { try BlockText.named($0, formulas: [:]) })
+    let statements = try statement.statements()
+    #expect(statements.count == 8)
+    let pooled = try #require(statement.text.split(separator: "\n").first { $0.hasPrefix("def a3[") })
+    #expect(pooled.hasPrefix("def a3[c: N4, p: N9, q: N10] = sum(p_in: N9, q_in: N10 | p_in == p, q_in == q) ((a2[c, 2*p_in + 1, 2*q_in + 1]"))
+    #expect(pooled.hasSuffix(")"))
+  }
+
+  static let pooledThenPadded = "input 1x6x6\nconv2d 2 3 pad 1\nrelu\nmaxpool 2\nconv2d 2 3 pad 1\nrelu\nflatten\ndense 3\nloss softmax_cross_entropy\n"
+
+  /// Proved on request, as `aCNNIsCertifiedOnRequest` (convolution proofs take minutes in a debug
+  /// build under load): `CERTIFY_LONG_TESTS=1`.
+  @Test(.enabled(if: ProcessInfo.processInfo.environment["CERTIFY_LONG_TESTS"] == "1", "long mode: CERTIFY_LONG_TESTS=1"))
+  func aMaxPoolReadByAPaddedConvolutionIsCertified() throws {
+    let model = Sequential(uncheckedSpec: try ModelSpec(parsing: Self.pooledThenPadded), seed: 1)
+    let certificate = try ModelCertificate.prove(model.schedule, cached: false)
+    #expect(certificate.parameters.map(\.name) == ["dense1.W", "dense1.b", "conv2d2.w", "conv2d2.b", "conv2d1.w", "conv2d1.b"])
+    #expect(try certificate.verify(against: model.schedule).parameters == 6)
+    // It travels in a checkpoint and replays there.
+    var checkpoint = Checkpoint(model: model)
+    checkpoint.modelCertificate = certificate
+    let stored = try Checkpoint(decoding: checkpoint.encoded())
+    #expect(try stored.checkModelCertificate().parameters == 6)
+  }
+
+  /// A relu / softmax cross-entropy MLP is proved by the chain rule (it fell back to normalizing
+  /// each gradient whole: the loss layer's cotangent is `softmax * sum(target) - target`, stated
+  /// with `sum target = 1`, which the chain proof's comparisons did not use).
+  @Test func aReluSoftmaxMLPIsProvedByTheChainRule() throws {
+    let model = Sequential(uncheckedSpec: try ModelSpec(parsing: "input 4\ndense 4\nrelu\ndense 4\nrelu\ndense 3\nloss softmax_cross_entropy\n"), seed: 1)
+    let certificate = try ModelCertificate.prove(model.schedule, cached: false)
+    let chains = certificate.derivation.steps.filter { if case .chain = $0 { true } else { false } }.count
+    #expect(chains >= 5)
+    #expect(certificate.statement.contains("assume sum(i: N4) target[i] = 1"))
+    #expect(try certificate.verify(against: model.schedule).parameters == 6)
+  }
+
+  /// A statement that does not read is the writer's failure, named by layer, not a mis-wiring.
+  @Test func aStatementThatDoesNotReadIsNotCalledMiswired() throws {
+    let broken = ModelCertificateTests.shift.replacingOccurrences(of: "= x[i + 1]", with: "= nosuch(x[i + 1])")
+    do {
+      _ = try ModelCertificate.prove(ModelCertificateTests.shifted(), formulas: ["shift": broken], cached: false)
+      Issue.record("a statement that does not read was proved")
+    } catch let error as ModelCertificateError {
+      guard case let .unstated(place, reason) = error else { Issue.record("\(error)"); return }
+      #expect(place == "node shift1")
+      #expect(reason.contains("nosuch"))
+      #expect(error.description.hasPrefix("no model certificate: the model's statement could not be written at node shift1 (an internal failure"))
+    }
+  }
+}
