@@ -63,7 +63,7 @@ struct SaturatedErrorBoundTests {
     p.errors.append(Array(repeating: factor * largest, count: x.count))  // layer 1's input: any value in a wide box
     let norm = try #require(model.layers[1] as? LayerNorm)
     let bound = norm.forwardError(at: 1, input: p.errors[1], p)
-    #expect(bound.allSatisfy(\.isFinite), "\(bound)")
+    #expect(bound.allSatisfy { $0.isFinite }, "\(bound)")
     if factor > 1e3 { #expect(bound.max()! < 10 * Double(norm.scale.value.scalars.map(abs).max()!) + 1, "\(bound)") }
     model.reserve(batchCapacity: batch.count)
     var random = SeededGenerator(seed: 7)
