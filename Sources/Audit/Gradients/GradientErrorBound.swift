@@ -36,6 +36,20 @@ struct GradientErrorBound {
 
   static func tau(_ n: Int) -> Double { 2 * Double(n) * eta }
 
+  /// The largest of upper bounds, `+∞` if any is NaN. Swift's `max` drops a NaN that comes second
+  /// (`max(0, .nan)` is 0, `[1, .nan].max()` is 1), and a bound turns NaN when it has overflowed
+  /// (`∞ − ∞`, `0 · ∞`): it must stay unbounded, never become the largest of the others.
+  static func largest(_ values: some Sequence<Double>) -> Double {
+    var result = -Double.infinity
+    for v in values {
+      if v.isNaN { return .infinity }
+      if v > result { result = v }
+    }
+    return result
+  }
+
+  static func largest(_ a: Double, _ b: Double) -> Double { a.isNaN || b.isNaN ? .infinity : max(a, b) }
+
   /// The layer (position, name) that has no floating-point error model, if any: the audit refuses
   /// such a model before it starts rather than claim nothing about it. In a graph, also a value
   /// read by more than two layers (its cotangents' Float32 sum is modelled for two).

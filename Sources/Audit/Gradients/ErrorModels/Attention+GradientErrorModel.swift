@@ -8,17 +8,27 @@ import Train
 ///     S = fl(fl(Σ_c Q K) · s)     E_S = s Σ_c (|Q| E_K + |K| E_Q + E_Q E_K) + γ_{E+3} s Σ_c Q̄ K̄ + τ
 ///     A = softmax rows of S       SoftmaxRow (exact weights bounded from S's interval, which is
 ///                                 computed from Q's and K's enclosures with outward rounding)
-///     O = fl(Σ_j A V)             E_O = Σ_j (A E_V + |V| E_A + E_A E_V) + γ_T Σ_j Ā V̄ + τ
+///     O = fl(Σ_j A V)             E_O = Σ_j (A E_V + |V| E_A + E_A E_V) + γ_T Σ_j Ā V̄ + τ, or
+///                                 with the rows summing to 1 (below), the smaller
 ///     dA = fl(Σ_c dO V)   dV = fl(Σ_i A dO)   dS = SoftmaxRow backward
 ///     dQ = fl(fl(Σ_j dS K) · s)   dK = fl(fl(Σ_i dS Q) · s)
 ///
 /// each a sum of products in the kernel's order, bounded by the dense layer's argument (`X̄ = |x| + E_x`).
+///
+/// Rows summing to 1: `Â − A = (softmax(Ŝ) − A) + (Â − softmax(Ŝ))`, and the first part's row sums
+/// to 0, so its product with `V` is its product with `V − m` for any `m`: with `m_c` the middle of
+/// `V[·, c]`'s range over the tokens, `|Σ_j (Â − A) V_jc| ≤ Σ_j (M_j |V_jc − m_c| + R_j |V_jc|)`
+/// (`M`, `R` the two parts' bounds, `SoftmaxRow.forwardErrorParts`): a value common to every token
+/// (a bias) adds nothing.
 extension AttentionHeads: GradientErrorModel {
   /// The forward quantities of one example and head, `[T, T]`: bounds of the exact attention
   /// weights and of their Float32 errors.
   private struct Head {
     var weights: [Double]
     var weightErrors: [Double]
+    /// `weightErrors`' parts (∞ where the saturation bound is used).
+    var moved: [Double]
+    var rounding: [Double]
   }
 
   /// An upper bound of `1/√E` (its Float32 value's two roundings are in the `γ_{n+3}`).
@@ -36,7 +46,7 @@ extension AttentionHeads: GradientErrorModel {
     let s = scale
     let sInterval = DirectedInterval((1 / Double(e).squareRoot()).nextDown, s)
     let g = B.gamma(e + 3), tau = B.tau(e + 3)
-    var weights: [Double] = [], weightErrors: [Double] = []
+    var weights: [Double] = [], weightErrors: [Double] = [], moved: [Double] = [], rounding: [Double] = []
     for i in 0..<t {
       var logits: [DirectedInterval] = [], magnitudes: [Double] = [], errors: [Double] = []
       for j in 0..<t {
@@ -56,29 +66,40 @@ extension AttentionHeads: GradientErrorModel {
       }
       let w = SoftmaxRow.weights(logits)
       weights += w
-      weightErrors += SoftmaxRow.forwardError(weights: w, magnitudes: magnitudes, errors: errors)
+      let parts = SoftmaxRow.forwardErrorParts(weights: w, magnitudes: magnitudes, errors: errors)
+      weightErrors += parts.total
+      moved += parts.moved
+      rounding += parts.rounding
     }
-    return Head(weights: weights, weightErrors: weightErrors)
+    return Head(weights: weights, weightErrors: weightErrors, moved: moved, rounding: rounding)
   }
 
   func forwardError(at k: Int, input: [Double], _ p: ErrorPropagation) -> [Double] {
     typealias B = GradientErrorBound
     let (t, e) = (tokens, headWidth)
-    let (mags, errs) = (p.magnitudes[k], p.errors[k])
+    let (x, mags, errs) = (p.activations[k], p.magnitudes[k], p.errors[k])
     let g = B.gamma(t), tau = B.tau(t)
     var out = Array(repeating: 0.0, count: p.batch * outputWidth)
     for b in 0..<p.batch {
       for h in 0..<heads {
         let a = head(b, h, p, at: k)
-        for i in 0..<t {
-          for c in 0..<e {
-            var (propagated, size) = (0.0, 0.0)
+        for c in 0..<e {
+          // |V_jc − m_c| for the middle m_c of the column's range, rounded outward.
+          let cells = (0..<t).map { DirectedInterval(x, at(b, 2, $0, h, c)) }
+          let middle = cells.map(\.lo).min()! / 2 + cells.map(\.hi).max()! / 2
+          let centred = cells.map { max(($0.hi - middle).nextUp, (middle - $0.lo).nextUp) }
+          for i in 0..<t {
+            var (propagated, size, weighed, weighedCentred) = (0.0, 0.0, 0.0, 0.0)
             for j in 0..<t {
               let (pa, ea, v) = (a.weights[i * t + j], a.weightErrors[i * t + j], at(b, 2, j, h, c))
-              propagated += pa * errs[v] + mags[v] * ea + ea * errs[v]
+              propagated += pa * errs[v] + ea * errs[v]
+              weighed += mags[v] * ea
+              weighedCentred += a.moved[i * t + j] * centred[j] + a.rounding[i * t + j] * mags[v]
               size += (pa + ea) * (mags[v] + errs[v])
             }
-            out[b * outputWidth + i * width + h * e + c] = (propagated + g * size + tau) * B.safety
+            // min keeps a NaN second: weighedCentred is ∞ (not NaN) where a part is unbounded.
+            let moved = weighedCentred.isNaN ? weighed : min(weighed, weighedCentred)
+            out[b * outputWidth + i * width + h * e + c] = (propagated + moved + g * size + tau) * B.safety
           }
         }
       }

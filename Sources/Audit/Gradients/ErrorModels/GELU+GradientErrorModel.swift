@@ -12,11 +12,38 @@ import Train
 ///   φ (2 − x²)`, `|y''| ≤ 2φ(0) < 0.7979`. Tanh form: `|y'| ≤ 1.1290` and `|y''| ≤ 0.7979` on a
 ///   grid of step 10⁻⁵ over [−12, 12] (outside, `y'` is within 10⁻³⁰ of 0 or 1 and `y''` of 0);
 ///   `L₁ = 1.15` and `L₂ = 0.82` cover both forms with a margin for the grid.
+/// - Saturation (erf form): the segment from `x` to `x̂` lies in `[lo − E_x, hi + E_x]` (`[lo, hi]`
+///   the enclosure), and there `L₁`, `L₂` are the suprema over that interval (`slopes`), which are
+///   near 0 where the interval is far below 0 (and `L₁` near 1 far above).
 extension GELU: GradientErrorModel {
   static let slopeBound = 1.15
   static let curvatureBound = 0.82
 
   private var isTanhForm: Bool { self is GELUTanh }
+
+  /// `sup |y'|` and `sup |y''|` over `[a, b]` for the erf form, at most `L₁` and `L₂` (the tanh
+  /// form: those). `y' = Φ + zφ` decreases on `(−∞, −√2]`, increases on `[−√2, √2]`, decreases
+  /// after, so its extremes over `[a, b]` are at the ends or at `±√2`; `y'' = φ(z)(2 − z²)` has
+  /// `|y''|`'s critical points at `0` and `±2`. Double's `erfc` and `exp` are within a few ulps: the
+  /// margin `10⁻¹²` covers them.
+  func slopes(_ a: Double, _ b: Double) -> (first: Double, second: Double) {
+    guard !isTanhForm, a.isFinite, b.isFinite, a <= b else { return (Self.slopeBound, Self.curvatureBound) }
+    let phi = { (z: Double) in exp(-z * z / 2) / (2 * Double.pi).squareRoot() }
+    let first = { (z: Double) in abs(erfc(-z / 2.0.squareRoot()) / 2 + z * phi(z)) }
+    let second = { (z: Double) in abs(phi(z) * (2 - z * z)) }
+    let root2 = 2.0.squareRoot()
+    var l1 = max(first(a), first(b)), l2 = max(second(a), second(b))
+    for c in [-root2, root2] where a <= c.nextUp && c.nextDown <= b { l1 = max(l1, first(c)) }
+    for c in [-2.0, 0, 2] where a <= c && c <= b { l2 = max(l2, second(c)) }
+    return (min(l1 + 1e-12, Self.slopeBound), min(l2 + 1e-12, Self.curvatureBound))
+  }
+
+  /// The interval holding the segment from entry `j`'s exact input to its Float32 one.
+  private func segment(_ p: ErrorPropagation, at k: Int, _ j: Int, error: Double) -> (Double, Double) {
+    let (lo, hi) = p.activations[k].doubleBounds(j)
+    let e = error * GradientErrorBound.safety
+    return ((lo - e).nextDown, (hi + e).nextUp)
+  }
 
   /// Per entry, the error of `fl(1 + erf(x̂/√2))` (or `fl(1 + tanh(u(x̂)))`) against its value at
   /// `x̂` in reals, for `|x̂| ≤ X̄`.
@@ -50,7 +77,8 @@ extension GELU: GradientErrorModel {
       let xBar = x[j] + input[j]
       let eS = onePlusError(xBar)
       let local = xBar / 2 * eS + B.eta / 2 * (2 + eS) + B.u * (xBar / 2 + B.eta / 2) * (2 + eS) + B.eta / 2
-      return (Self.slopeBound * input[j] + local) * B.safety
+      let (a, b) = segment(p, at: k, j, error: input[j])
+      return (slopes(a, b).first * input[j] + local) * B.safety
     }
   }
 
@@ -63,15 +91,18 @@ extension GELU: GradientErrorModel {
       // The least |x̂|: the enclosure's distance from 0, less the error.
       let (lo, hi) = exact.doubleBounds(j)
       let xLow = max(0, (max(lo, -hi) - ex[j] * B.safety).nextDown)
-      let slopeError = (slopeErrorAt(xBar, least: xLow) + Self.curvatureBound * ex[j]) * B.safety
-      let s = Self.slopeBound
+      let (a, b) = segment(p, at: k, j, error: ex[j])
+      let (l1, l2) = slopes(a, b)
+      let slopeError = (slopeErrorAt(xBar, least: xLow, slope: l1) + l2 * ex[j]) * B.safety
+      let s = l1
       return (s * dy[j] + seed[j] * slopeError + slopeError * dy[j] + B.u * (s + slopeError) * (seed[j] + dy[j]) + B.eta / 2) * B.safety
     }
     return (dx, [])
   }
 
-  /// The error of the kernel's slope at `x̂` against `y'(x̂)`, for `least ≤ |x̂| ≤ X̄`.
-  private func slopeErrorAt(_ xBar: Double, least: Double) -> Double {
+  /// The error of the kernel's slope at `x̂` against `y'(x̂)`, for `least ≤ |x̂| ≤ X̄` and
+  /// `|y'(x̂)| ≤ slope`.
+  private func slopeErrorAt(_ xBar: Double, least: Double, slope: Double) -> Double {
     typealias B = GradientErrorBound
     let eS = onePlusError(xBar)
     // half (1 + erf) or half (1 + tanh): |·| ≤ 1 + eS/2.
@@ -98,6 +129,6 @@ extension GELU: GradientErrorModel {
       let c = 1 / (2 * Double.pi).squareRoot()
       eSecond = xBar * eExp * c + B.gamma(4) * xBar * (ceiling * (1 + B.libmRelative) + B.libmAbsolute) * c + 2 * B.eta
     }
-    return (eFirst + eSecond + B.u * (Self.slopeBound + eFirst + eSecond)) * B.safety
+    return (eFirst + eSecond + B.u * (slope + eFirst + eSecond)) * B.safety
   }
 }

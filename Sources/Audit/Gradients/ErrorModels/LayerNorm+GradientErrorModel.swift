@@ -18,6 +18,11 @@ import Train
 ///   `|μ̂ − μ| ≤ e_μ = γ_{n+2} Σ|x̂|/n + η`; `Σ(x̂ − μ̂)² = Q + n(μ − μ̂)²`, so `Q̂·fl(1/n)` is within
 ///   `γ_{n+4}(Q/n + e_μ²) + e_μ² + 2τ_n + η` of `Q/n`, relative `ρ_V` of `V = Q/n + eps ≥ eps`; the
 ///   square root, the division and the `+ eps` give `|r̂/r − 1| ≤ ρ_r = (1+u)/((1−u)^{3/2} √(1−ρ_V)) − 1`.
+/// - Saturation: whatever `x̂`, `|ĥ_i| ≤ Ĥ = √n (1+u)²/((1−u)^{5/2} √(1−γ_n)) + η/2` (the row's
+///   computed sum of squares is at least `(1 − γ_n) d̂_i² − τ_n` and `eps` covers the underflows)
+///   and `r̂ ≤ R̂ = (1+u)/((1−u)^{5/2} √eps)`; so `|ĥ − xhat| ≤ Ĥ + H_i` and `|r̂ − r| ≤ max(R̂, R)`
+///   cap the bounds above where the input's error rivals the row's spread (they were infinite
+///   there). A NaN input error is not capped: the row stays unbounded.
 ///
 /// FMA contraction, if the compiler made any, only removes roundings from these counts.
 extension LayerNorm: GradientErrorModel {
@@ -40,6 +45,9 @@ extension LayerNorm: GradientErrorModel {
     let eps = Double(LayerNorm.epsilon)
     let nd = Double(n), rootN = Double(n).squareRoot().nextUp
     let gMean = B.gamma(n + 2), gVar = B.gamma(n + 4)
+    // The saturation caps (above), independent of the input's errors.
+    let hCap = (rootN * (1 + B.u) * (1 + B.u) / (pow(1 - B.u, 2.5) * (1 - B.gamma(n)).squareRoot()) + B.eta / 2) * B.safety
+    let rCap = (1 + B.u) / (pow(1 - B.u, 2.5) * eps.squareRoot()) * B.safety
     var out = Bounds()
     out.h = Array(repeating: 0, count: p.batch * tokens * n)
     out.hError = out.h
@@ -66,7 +74,8 @@ extension LayerNorm: GradientErrorModel {
       let r = (1 / ((variance + eps).nextDown.squareRoot().nextDown)).nextUp
       let eMean = e.reduce(0, +) / nd * B.safety
       let d = (0..<n).map { (dev[$0] + e[$0] + eMean) * B.safety }
-      let h = d.map { min(r * $0 * B.safety, rootN) }
+      let h = d.map { $0.isNaN ? rootN : min(r * $0 * B.safety, rootN) }
+      let unbounded = e.contains(where: \.isNaN)
       let hDotE = zip(h, e).reduce(0) { $0 + $1.0 * $1.1 } / nd * B.safety
       // Rounding at x̂.
       let sumAbs = (0..<n).reduce(0.0) { $0 + p.magnitudes[k][base + $1] + e[$1] }
@@ -74,22 +83,26 @@ extension LayerNorm: GradientErrorModel {
       // Relative to V = var + eps, which is at least the variance's lower bound plus eps.
       let floor = (variance + eps).nextDown
       let rhoV = (gVar + (gVar * eMu * eMu + eMu * eMu + 2 * B.tau(n) + B.eta) / floor) * B.safety
-      // ρ_V ≥ 1/2 (a row whose mean's rounding rivals its spread): no finite bound, said as ∞
-      // rather than a NaN that no comparison would catch.
+      // ρ_V ≥ 1/2 (a row whose mean's rounding rivals its spread): no finite bound from the
+      // rounding analysis, said as ∞ rather than a NaN; the saturation caps below then apply.
       let rhoR = rhoV < 0.5 ? (1 + B.u) / (pow(1 - B.u, 1.5) * (1 - rhoV).squareRoot()) - 1 + 0x1p-40 : .infinity
       let rounding = rhoR + B.u + rhoR * B.u
       out.r.append(r)
-      out.rError.append((rhoR * r + r * r * eNorm / nd.squareRoot()) * B.safety)
+      let rError = (rhoR * r + r * r * eNorm / nd.squareRoot()) * B.safety
+      out.rError.append(unbounded ? .nan : Self.capped(rError, max(rCap, r)))
       for i in 0..<n {
         let propagated = r * (e[i] + eMean + h[i] * hDotE)
         let eD = eMu + B.u * (d[i] + eMu)
         let local = eD * r * (1 + rhoR) * (1 + B.u) + h[i] * rounding + B.eta / 2
         out.h[base + i] = h[i]
-        out.hError[base + i] = (propagated + local) * B.safety
+        out.hError[base + i] = unbounded ? .nan : Self.capped((propagated + local) * B.safety, hCap + h[i])
       }
     }
     return out
   }
+
+  /// `bound`, or `cap` where it is larger or NaN (`0 · ∞` of an infinite rounding term).
+  private static func capped(_ bound: Double, _ cap: Double) -> Double { bound.isNaN ? cap : min(bound, cap) }
 
   /// `ŷ = fl(fl(g ĥ) + b)`: `|g| E_h` and a two-term sum's rounding.
   func forwardError(at k: Int, input: [Double], _ p: ErrorPropagation) -> [Double] {

@@ -50,7 +50,7 @@ extension GlobalAvgPool: GradientErrorModel {
 extension MaxPool: GradientErrorModel {
   func forwardError(at k: Int, input: [Double], _ p: ErrorPropagation) -> [Double] {
     var out = Array(repeating: 0.0, count: p.batch * outputWidth)
-    forEachWindow(p.batch) { o, window in out[o] = window.map { input[$0] }.max()! * GradientErrorBound.safety }
+    forEachWindow(p.batch) { o, window in out[o] = GradientErrorBound.largest(window.map { input[$0] }) * GradientErrorBound.safety }
     return out
   }
 
@@ -59,8 +59,9 @@ extension MaxPool: GradientErrorModel {
     var dx = Array(repeating: 0.0, count: p.batch * inputWidth)
     forEachWindow(p.batch) { o, window in
       let bounds = window.map { x.doubleBounds($0) }
-      let floor = zip(window, bounds).map { $1.lower - errors[$0] }.max()!
-      let candidates = zip(window, bounds).filter { $1.upper + errors[$0] >= floor }.map(\.0)
+      // A NaN error says nothing: every entry of its window is a candidate.
+      let floor = window.contains { errors[$0].isNaN } ? -Double.infinity : zip(window, bounds).map { $1.lower - errors[$0] }.max()!
+      let candidates = zip(window, bounds).filter { !($1.upper + errors[$0] < floor) }.map(\.0)
       let error = candidates.count == 1 ? dy[o] : (seed[o] + dy[o]) * GradientErrorBound.safety
       for j in candidates { dx[j] += error }  // at stride 1 an entry is in several windows
     }

@@ -17,23 +17,60 @@ enum SoftmaxRow {
   }
 
   /// `|p̂ − p|` per entry, for exact weights at most `weights` and logits within `errors` of exact
-  /// logits of magnitude at most `magnitudes`. With `δ = max E_z`: softmax moves by a factor within
-  /// `e^{±2δ}` when each logit moves by at most `δ`; at `ẑ`, with `M = max|ẑ|`, `ρ_e = e^{2uM}(1 + κ) − 1`
+  /// logits of magnitude at most `magnitudes`. With `δ = max E_z`: the weight `j` moves by a factor
+  /// within `e^{±(E_j + δ)}` when each logit `k` moves by at most `E_k` (its own logit by `E_j`, the
+  /// normaliser `Σ_k p_k e^{Δ_k}` by `e^{±δ}`); at `ẑ`, with `M = max|ẑ|`, `ρ_e = e^{2uM}(1 + κ) − 1`
   /// (exp of a rounded `ẑ − top`), `ε = ρ_e + γ_n + ρ_e γ_n + 2nα` (the sum, `≥ 1` by its top term),
-  /// `ρ_p = (1 + ρ_e)(1 + u)²/(1 − ε) − 1`: `Δ = P(e^{2δ} − 1) + ρ_p P e^{2δ} + 3α + η`.
+  /// `ρ_p = (1 + ρ_e)(1 + u)²/(1 − ε) − 1`: `Δ = P(e^{E_j+δ} − 1) + ρ_p P e^{E_j+δ} + 3α + η`.
+  ///
+  /// Saturation: `p̂` and `p` are both non-negative, so `|p̂ − p| ≤ max(p̂, p)`, with `p ≤ P` and
+  /// `p̂ ≤ p̂max` whatever the logits' errors (`saturatedWeight`): no row's error exceeds about 1,
+  /// however far its logits are off. A NaN error leaves the row unbounded.
   static func forwardError(weights: [Double], magnitudes: [Double], errors: [Double]) -> [Double] {
+    forwardErrorParts(weights: weights, magnitudes: magnitudes, errors: errors).total
+  }
+
+  /// `forwardError`, with its two parts where they are finite: `moved` bounds
+  /// `|softmax(ẑ) − softmax(z)|`, whose row sums to 0 (attention centres the values it weighs
+  /// with it), and `rounding` bounds `|p̂ − softmax(ẑ)|`. Where the saturation bound is the
+  /// smaller (or the parts are not finite), `moved` is `∞` and `total` that bound.
+  static func forwardErrorParts(weights: [Double], magnitudes: [Double], errors: [Double]) -> (total: [Double], moved: [Double], rounding: [Double]) {
     typealias B = GradientErrorBound
     let n = weights.count
-    let delta = errors.max()!
-    let largest = zip(magnitudes, errors).map { $0 + $1 }.max()!
+    let delta = B.largest(errors)
+    let none = weights.map { _ in Double.infinity }
+    guard !errors.contains(where: \.isNaN) else { return (none, none, none) }
+    let largest = B.largest(zip(magnitudes, errors).map { $0 + $1 })
     let rhoE = expm1(2 * B.u * largest) * (1 + B.libmRelative) + B.libmRelative
     let g = B.gamma(n), alpha = B.libmAbsolute
     let eps = rhoE + g + rhoE * g + 2 * Double(n) * alpha
     let rhoP = (rhoE + 2 * B.u + B.u * B.u + rhoE * (2 * B.u + B.u * B.u) + eps) / (1 - eps)
-    let spread = expm1(2 * delta)
-    return weights.map { pBound in
-      (pBound * spread + rhoP * pBound * (1 + spread) + 3 * alpha + B.eta) * B.safety
+    let ceiling = saturatedWeight(n)
+    var (total, moved, rounding) = (none, none, none)
+    for j in 0..<n {
+      let pBound = weights[j]
+      let spread = expm1(errors[j] + delta)
+      let m = pBound * spread * B.safety
+      let r = (rhoP * pBound * (1 + spread) + 3 * alpha + B.eta) * B.safety
+      // ρ_p is meaningless once ε ≥ 1 (and the parts NaN at 0 · ∞): then only the saturation bound.
+      let saturated = max(pBound, ceiling)
+      let sum = (m + r) * B.safety
+      if eps < 1 && !sum.isNaN && sum <= saturated {
+        (total[j], moved[j], rounding[j]) = (sum, m, r)
+      } else {
+        total[j] = saturated
+      }
     }
+    return (total, moved, rounding)
+  }
+
+  /// An upper bound of every Float32 weight `p̂ = fl(ê · fl(1/ŝ))` of a row of `n`, whatever its
+  /// logits: `fl(ẑ − top) ≤ 0`, so `ê ≤ 1 + κ + α`; the top term is `expf(0) ≥ 1 − κ`, so the sum
+  /// of non-negative terms `ŝ ≥ (1 − γ_n)(1 − κ)`; two roundings more and an underflow.
+  static func saturatedWeight(_ n: Int) -> Double {
+    typealias B = GradientErrorBound
+    let k = B.libmRelative
+    return ((1 + k + B.libmAbsolute) * (1 + B.u) * (1 + B.u) / ((1 - B.gamma(n)) * (1 - k)) + B.eta) * B.safety
   }
 
   /// The error of `dz` for weights `P` (errors `E_p`) and seeds `|dy| ≤ G` (errors `E_dy`):
