@@ -68,18 +68,33 @@ struct ConvolutionGeometry: Sendable {
   /// `out` a full input row: the products of the row's stored entries, kernel line by kernel line.
   func addKernel(_ p: Double, output o: Int, into out: UnsafeMutablePointer<Double>) {
     let plane = output.height * output.width
-    let k = o / plane, i = (o % plane) / output.width, j = o % output.width
-    let pFirst = max(0, padding - i * stride), pEnd = min(size, input.height + padding - i * stride)
-    let qFirst = max(0, padding - j * stride), qEnd = min(size, input.width + padding - j * stride)
-    guard pFirst < pEnd && qFirst < qEnd else { return }
+    let whole = PixelWindow(top: 0, bottom: input.height, left: 0, right: input.width)
     kernel.withUnsafeBufferPointer { weights in
-      let row = weights.baseAddress! + k * input.channels * size * size
-      for c in 0..<input.channels {
-        for pp in pFirst..<pEnd {
-          let line = out + (c * input.height + i * stride + pp - padding) * input.width + j * stride - padding
-          let taps = row + (c * size + pp) * size
-          for qq in qFirst..<qEnd { line[qq] += p * taps[qq] }
-        }
+      scatter(p, channel: o / plane, row: (o % plane) / output.width, column: o % output.width, kernel: weights.baseAddress!, into: out, over: whole)
+    }
+  }
+
+  /// Adds `p` times output channel `o`'s kernel at output pixel `(y, x)` into `out`, a patch of
+  /// the input over `target` (`[channels, target.height, target.width]`, which holds every input
+  /// the pixel reads): one coefficient's share of `Λ W`, kernel taps in the padding skipped. The
+  /// one scatter of the full-row, patch and fused steps (`kernel` is `self.kernel`'s storage).
+  @inline(__always)
+  func scatter(
+    _ p: Double, channel o: Int, row y: Int, column x: Int, kernel: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>,
+    over target: PixelWindow
+  ) {
+    let pFirst = max(0, padding &- y &* stride), pEnd = min(size, input.height &+ padding &- y &* stride)
+    let qFirst = max(0, padding &- x &* stride), qEnd = min(size, input.width &+ padding &- x &* stride)
+    guard pFirst < pEnd && qFirst < qEnd else { return }
+    let kernelRow = kernel + o &* (input.channels &* size &* size)
+    let column: Int = x &* stride &- padding &- target.left
+    for c in 0..<input.channels {
+      for pp in pFirst..<pEnd {
+        let h: Int = y &* stride &+ pp &- padding
+        let lineStart: Int = (c &* target.height &+ h &- target.top) &* target.width
+        let line = out + (lineStart &+ column)
+        let weights = kernelRow + (c &* size &+ pp) &* size
+        for qq in qFirst..<qEnd { line[qq] += p * weights[qq] }
       }
     }
   }

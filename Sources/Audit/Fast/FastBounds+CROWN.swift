@@ -18,7 +18,38 @@ extension FastBounds {
   /// - Parameter onlyUndecided: skip the margins IBP already proves positive and the boxes where
   ///   IBP proves some margin ≤ 0 at every point; their CROWN bound is left NaN. Whether a box is
   ///   certified does not change: the margin bound is the larger of CROWN's and IBP's.
+  ///   Before that, the boxes whose verdict plain IBP settles (`undecidedBoxes`) keep IBP's
+  ///   bounds and run no CROWN at all (without `keepHidden`).
   func crown(
+    _ input: BoxBatch, labels: ArraySlice<Int>, keepHidden: Bool, onlyUndecided: Bool, _ workspace: FastWorkspace
+  ) -> BatchBounds {
+    guard onlyUndecided && !keepHidden && !body.isEmpty else {
+      return crownOnEveryBox(input, labels: labels, keepHidden: keepHidden, onlyUndecided: onlyUndecided, workspace)
+    }
+    let ibp = intervalBoundPropagation(input, labels: labels, keepHidden: false, workspace)
+    let undecided = undecidedBoxes(input, ibp: ibp, labels: labels, workspace)
+    guard undecided.count < input.count else {
+      return crownOnEveryBox(input, labels: labels, keepHidden: false, onlyUndecided: true, workspace)
+    }
+    var result = ibp
+    result.crownMarginLower = [Double](repeating: .nan, count: ibp.marginLower.count)
+    guard !undecided.isEmpty else { return result }
+    let crowned = crownOnEveryBox(
+      boxes(input, undecided), labels: ArraySlice(undecided.map { labels[labels.startIndex + $0] }), keepHidden: false,
+      onlyUndecided: true, workspace)
+    let rows = classes - 1
+    for (s, b) in undecided.enumerated() {
+      for r in 0..<rows {
+        result.marginLower[b * rows + r] = crowned.marginLower[s * rows + r]
+        result.marginUpper[b * rows + r] = crowned.marginUpper[s * rows + r]
+        result.crownMarginLower![b * rows + r] = crowned.crownMarginLower![s * rows + r]
+      }
+    }
+    return result
+  }
+
+  /// `crown` without screening the boxes first.
+  private func crownOnEveryBox(
     _ input: BoxBatch, labels: ArraySlice<Int>, keepHidden: Bool, onlyUndecided: Bool, _ workspace: FastWorkspace
   ) -> BatchBounds {
     var result = BatchBounds()

@@ -47,9 +47,8 @@ struct PoolReLUConvStep {
   ) {
     let g = geometry, map = conv.map
     let poolOutput = pool.layer.output, poolStride = pool.layer.stride
-    let reluShape = pool.layer.input, input = g.input, size = g.size
+    let reluShape = pool.layer.input, input = g.input
     let mPool = pool.layer.outputWidth, nReLU = relu.width
-    let taps = input.channels * size * size
     let lambda = UnsafePointer(workspace.existing(.lambda, count: rows.count * outputStride))
     let product = workspace.buffer(.product, count: rows.count * inputStride)
     let poolOutputs = DotProductError(length: mPool), poolSums = DotProductError(length: 1)
@@ -96,20 +95,7 @@ struct PoolReLUConvStep {
               dotAbsolute += (po * bias).magnitude
               weighted += po.magnitude * rowAbsoluteSum[flat]
               slack += po.magnitude * mapSlack[flat]
-              let pFirst = max(0, g.padding &- y &* g.stride), pEnd = min(size, input.height &+ g.padding &- y &* g.stride)
-              let qFirst = max(0, g.padding &- x &* g.stride), qEnd = min(size, input.width &+ g.padding &- x &* g.stride)
-              guard pFirst < pEnd && qFirst < qEnd else { continue }
-              let kernelRow = kernel + c &* taps
-              for ci in 0..<input.channels {
-                for pp in pFirst..<pEnd {
-                  let h = y &* g.stride &+ pp &- g.padding
-                  let lineStart: Int = (ci &* target.height &+ h &- target.top) &* target.width
-                  let column: Int = x &* g.stride &- g.padding &- target.left
-                  let line = out + (lineStart &+ column)
-                  let weights = kernelRow + (ci &* size &+ pp) &* size
-                  for qq in qFirst..<qEnd { line[qq] += po * weights[qq] }
-                }
-              }
+              g.scatter(po, channel: c, row: y, column: x, kernel: kernel, into: out, over: target)
             }
           }
         }

@@ -21,8 +21,7 @@ extension SparseAffineLinearization: WindowedLinearization {
     shape: ImageShape, gamma: inout [Double], _ workspace: FastWorkspace
   ) {
     let g = map.convolution!
-    let input = g.input, output = g.output, size = g.size
-    let taps = input.channels * size * size
+    let input = g.input, output = g.output
     let p = UnsafePointer(workspace.existing(.lambda, count: rows.count * outputStride))
     let product = workspace.buffer(.product, count: rows.count * inputStride)
     g.kernel.withUnsafeBufferPointer { kernelBuffer in
@@ -35,8 +34,6 @@ extension SparseAffineLinearization: WindowedLinearization {
         var k = 0
         for o in 0..<output.channels {
           for i in window.top..<window.bottom {
-            // The kernel rows that stay inside the image at this output row.
-            let pFirst = max(0, g.padding - i * g.stride), pEnd = min(size, input.height + g.padding - i * g.stride)
             for j in window.left..<window.right {
               let po = row[k]
               k += 1
@@ -47,17 +44,7 @@ extension SparseAffineLinearization: WindowedLinearization {
               dotAbsolute += (po * bias).magnitude
               weighted += po.magnitude * map.rowAbsoluteSum[flat]
               slack += po.magnitude * map.slack[flat]
-              let qFirst = max(0, g.padding - j * g.stride), qEnd = min(size, input.width + g.padding - j * g.stride)
-              guard pFirst < pEnd && qFirst < qEnd else { continue }
-              let kernelRow = kernel + o * taps
-              for c in 0..<input.channels {
-                for pp in pFirst..<pEnd {
-                  let h = i * g.stride + pp - g.padding
-                  let line = out + (c * target.height + h - target.top) * target.width + (j * g.stride - g.padding - target.left)
-                  let weights = kernelRow + (c * size + pp) * size
-                  for qq in qFirst..<qEnd { line[qq] += po * weights[qq] }
-                }
-              }
+              g.scatter(po, channel: o, row: i, column: j, kernel: kernel, into: out, over: target)
             }
           }
         }
