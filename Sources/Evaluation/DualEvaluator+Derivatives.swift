@@ -12,9 +12,10 @@ extension DualEvaluator {
   /// ```
   /// - Throws: as `value(of:)`; `unsupported` inside another derivative.
   public mutating func dual(of term: Term, in x: TensorSymbol, along direction: TensorSymbol) throws -> Dual<Scalar> {
-    let scope = indices.scope(for: term.freeIndices.union(x.shape.flatMap(\.indices)).union(direction.shape.flatMap(\.indices)))
+    let free = FreeIndexTree(term)
+    let scope = indices.scope(for: free.names.union(x.shape.flatMap(\.indices)).union(direction.shape.flatMap(\.indices)))
     let (body, variable, along) = try indices.lowered { (l: inout Lowering) throws(LoweringError) in
-      (try l.lower(term, scope), try l.tensor(x, scope), try l.tensor(direction, scope))
+      (try l.lower(term, free, scope), try l.tensor(x, scope), try l.tensor(direction, scope))
     }
     return try directional(body, in: variable, along: along)
   }

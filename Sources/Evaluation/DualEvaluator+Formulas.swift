@@ -15,8 +15,9 @@ extension DualEvaluator {
   /// ```
   /// - Throws: what evaluating a term throws.
   public mutating func decide(_ formula: Proposition) throws -> Bool? {
-    let scope = indices.scope(for: formula.freeIndices)
-    return try decide(try indices.lowered { (l: inout Lowering) throws(LoweringError) in try l.lower(formula, scope) })
+    let free = formula.freeIndices
+    let scope = indices.scope(for: free)
+    return try decide(try indices.lowered { (l: inout Lowering) throws(LoweringError) in try l.lower(formula, free: free, scope) })
   }
 
   mutating func decide(_ formula: LoweredProposition) throws -> Bool? {

@@ -62,8 +62,9 @@ public struct DualEvaluator<Scalar: RealScalar>: Sendable, SlotEvaluator {
   ///   asks for) does not exist, `notExact` for rationals where a value is irrational,
   ///   `unsupported` for a derivative inside a derivative.
   public mutating func value(of term: Term) throws -> Scalar {
-    let scope = indices.scope(for: term.freeIndices)
-    return try evaluate(try indices.lowered { (l: inout Lowering) throws(LoweringError) in try l.lower(term, scope) }).value
+    let free = FreeIndexTree(term)
+    let scope = indices.scope(for: free.names)
+    return try evaluate(try indices.lowered { (l: inout Lowering) throws(LoweringError) in try l.lower(term, free, scope) }).value
   }
 
   // MARK: - Terms

@@ -14,8 +14,9 @@ extension ExactEvaluator {
   /// - Throws: what evaluating a term throws; `unsupported` for a `forall` whose guard does not bound
   ///   its indices (the kernel allows such assumptions, but they cannot be checked by enumeration).
   public mutating func holds(_ formula: Proposition) throws -> Bool {
-    let scope = indices.scope(for: formula.freeIndices)
-    return try holds(try indices.lowered { (l: inout Lowering) throws(LoweringError) in try l.lower(formula, scope) })
+    let free = formula.freeIndices
+    let scope = indices.scope(for: free)
+    return try holds(try indices.lowered { (l: inout Lowering) throws(LoweringError) in try l.lower(formula, free: free, scope) })
   }
 
   mutating func holds(_ formula: LoweredProposition) throws -> Bool {

@@ -63,8 +63,9 @@ public struct ExactEvaluator: Sendable, SlotEvaluator {
   /// - Throws: `EvaluationError` naming a missing value, a value that is not rational or not
   ///   defined, or an unsupported former.
   public mutating func value(of term: Term) throws -> Rational {
-    let scope = indices.scope(for: term.freeIndices)
-    return try evaluate(try indices.lowered { (l: inout Lowering) throws(LoweringError) in try l.lower(term, scope) })
+    let free = FreeIndexTree(term)
+    let scope = indices.scope(for: free.names)
+    return try evaluate(try indices.lowered { (l: inout Lowering) throws(LoweringError) in try l.lower(term, free, scope) })
   }
 
   /// True when every constraint of `g` holds at the free indices (never for a false guard).

@@ -31,10 +31,10 @@ struct LoweredTensor: Sendable {
 
 extension Lowering {
   /// `t`'s parts lowered when it is `D` or `vjp`, else nil.
-  mutating func derivativeFormer(_ t: Term, _ scope: [String: Int]) throws(LoweringError) -> LoweredDerivative? {
+  mutating func derivativeFormer(_ t: Term, _ free: FreeIndexTree, _ scope: [String: Int]) throws(LoweringError) -> LoweredDerivative? {
     switch t.node {
     case let .derivative(body, x, dx):
-      return .directional(body: try lower(body, scope), variable: try tensor(x, scope), direction: try tensor(dx, scope))
+      return .directional(body: try lower(body, free.children[0], scope), variable: try tensor(x, scope), direction: try tensor(dx, scope))
     case let .vjp(v):
       var inner = scope
       let binders = v.binders.map { b in
@@ -43,7 +43,7 @@ extension Lowering {
         return slot
       }
       return .vectorJacobian(
-        output: try lower(v.output, inner), binders: binders,
+        output: try lower(v.output, free.children[0], inner), binders: binders,
         shape: try v.shape.map { e throws(LoweringError) in try affine(e, scope) },
         variable: try tensor(v.wrt, scope), seed: try v.seed.map { s throws(LoweringError) in try tensor(s, scope) },
         at: try v.at.map { e throws(LoweringError) in try affine(e, scope) })

@@ -16,7 +16,12 @@ extension Lowering {
   /// `p` lowered, its free indices read from the slots `scope` gives them; a `forall` over a false
   /// guard is `holds([])` (true).
   mutating func lower(_ p: Proposition, _ scope: [String: Int]) throws(LoweringError) -> LoweredProposition {
-    let key = PropositionKey(proposition: p, reads: try Lowering.reads(p.freeIndices, scope))
+    try lower(p, free: p.freeIndices, scope)
+  }
+
+  /// `p` lowered, `free` its free indices (which a caller that needed them for `scope` has).
+  mutating func lower(_ p: Proposition, free: Set<String>, _ scope: [String: Int]) throws(LoweringError) -> LoweredProposition {
+    let key = PropositionKey(proposition: p, reads: try Lowering.reads(free, scope))
     if let known = propositions[key] { return known }
     let lowered = try uncached(p, scope)
     propositions[key] = lowered

@@ -87,12 +87,18 @@ public struct Lowering: Sendable {
   /// `t` lowered, its free indices read from the slots `scope` gives them.
   /// - Throws: `LoweringError` naming the dimension, index, guard or former that cannot be lowered.
   public mutating func lower(_ t: Term, _ scope: [String: Int]) throws(LoweringError) -> LoweredTerm {
-    let reads = try Lowering.reads(t.freeIndices, scope)
+    try lower(t, FreeIndexTree(t), scope)
+  }
+
+  /// `t` lowered, `free` its free indices and its subterms' (`FreeIndexTree(t)`, which a caller
+  /// that needed the names for `scope` has made already).
+  mutating func lower(_ t: Term, _ free: FreeIndexTree, _ scope: [String: Int]) throws(LoweringError) -> LoweredTerm {
+    let reads = try Lowering.reads(free.names, scope)
     let key = Key(term: t, reads: reads)
     if let known = memo[key] { return known }
     // Before taking an id: the children take theirs first.
-    let derivative = keepsDerivatives ? try derivativeFormer(t, scope) : nil
-    let node = derivative == nil ? try node(t, scope) : .named(derivative!.former)
+    let derivative = keepsDerivatives ? try derivativeFormer(t, free, scope) : nil
+    let node = derivative == nil ? try node(t, free, scope) : .named(derivative!.former)
     let lowered = LoweredTerm(id: count, node: node, reads: reads, term: t, derivative: derivative)
     count += 1
     memo[key] = lowered
@@ -108,7 +114,7 @@ public struct Lowering: Sendable {
     }
   }
 
-  private mutating func node(_ t: Term, _ scope: [String: Int]) throws(LoweringError) -> LoweredTerm.Node {
+  private mutating func node(_ t: Term, _ free: FreeIndexTree, _ scope: [String: Int]) throws(LoweringError) -> LoweredTerm.Node {
     switch t.node {
     case let .constant(q):
       return .constant(q)
@@ -124,15 +130,15 @@ public struct Lowering: Sendable {
       return g.isFalse ? .constant(Rational(0)) : .bracket(try constraints(g, scope))
     case let .sum(binders, g, body):
       guard let (loop, inner) = try loop(binders, g, scope) else { return .constant(Rational(0)) }
-      return .sum(loop, try lower(body, inner))
+      return .sum(loop, try lower(body, free.children[0], inner))
     case let .add(terms):
-      return .add(try terms.map { t throws(LoweringError) in try lower(t, scope) })
+      return .add(try lower(terms, free.children, scope))
     case let .mul(factors):
-      return .mul(try factors.map { t throws(LoweringError) in try lower(t, scope) })
+      return .mul(try lower(factors, free.children, scope))
     case let .power(base, q):
-      return .power(try lower(base, scope), q)
+      return .power(try lower(base, free.children[0], scope), q)
     case let .apply(f, argument):
-      return .apply(f, try lower(argument, scope))
+      return .apply(f, try lower(argument, free.children[0], scope))
     case let .reference(d, arguments) where tabulatesReferences:
       let shape = try d.shape.map { e throws(LoweringError) in try affine(e, [:]).constant }
       let lowered = try arguments.map { e throws(LoweringError) in try affine(e, scope) }
@@ -143,12 +149,19 @@ public struct Lowering: Sendable {
       do { body = try d.body.substituting(Dictionary(uniqueKeysWithValues: zip(d.parameters, arguments))) } catch {
         throw LoweringError.unfolding(d.name, reason: "\(error)")
       }
-      return try node(body, scope)
+      return try node(body, FreeIndexTree(body), scope)
     case .derivative:
       throw LoweringError.derivative("D(...)")
     case .vjp:
       throw LoweringError.derivative("vjp(...) or grad(...)")
     }
+  }
+
+  private mutating func lower(_ terms: [Term], _ free: [FreeIndexTree], _ scope: [String: Int]) throws(LoweringError) -> [LoweredTerm] {
+    var lowered: [LoweredTerm] = []
+    lowered.reserveCapacity(terms.count)
+    for (t, f) in zip(terms, free) { lowered.append(try lower(t, f, scope)) }
+    return lowered
   }
 
   // MARK: - Indices and guards

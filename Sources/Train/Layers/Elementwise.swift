@@ -23,4 +23,17 @@ enum Elementwise {
     x.withMatrix { x in dy.withMatrix { dy in dx.withMatrix { dx in kernel(x, dy, dx) } } }
     return [block + ".x": reader.shaped(dx)]
   }
+
+  /// `backward` of a block whose derivative is read from its output (`sigmoid`, `tanh`): `f(x)`
+  /// into `dx` by `forward`, then overwritten in place by `backward(y, dy, dx)`.
+  static func backwardFromOutput<S: TrainScalar>(
+    block: String, _ operands: [String: Tensor<S>],
+    forward: (UnsafeMatrix<S>, UnsafeMatrix<S>) -> Void,
+    backward: (UnsafeMatrix<S>, UnsafeMatrix<S>, UnsafeMatrix<S>) -> Void
+  ) throws -> [String: Tensor<S>] {
+    try self.backward(block: block, operands) { x, dy, dx in
+      forward(x, dx)
+      backward(dx, dy, dx)
+    }
+  }
 }

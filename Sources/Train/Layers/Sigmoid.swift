@@ -16,39 +16,25 @@ public final class Sigmoid: LayerKernels {
   public var outputWidth: Int { inputWidth }
   public var parameters: [Parameter] { [] }
 
-  private var output: Workspace<Float>
-  private var inputGradient: Workspace<Float>
-  private var lastOutput: UnsafeMatrix<Float>?
+  private var passes: OutputActivationPasses
 
   public init(name: String, width: Int, shape: [Int]? = nil) {
     self.name = name
     inputWidth = width
     inputShape = shape ?? [width]
     precondition(inputShape.reduce(1, *) == width, "shape \(inputShape) does not hold \(width) values")
-    output = Workspace(columns: width)
-    inputGradient = Workspace(columns: width)
+    passes = OutputActivationPasses(width: width)
   }
 
-  package func reserve(batchCapacity: Int) {
-    output.reserve(rows: batchCapacity)
-    inputGradient.reserve(rows: batchCapacity)
-  }
+  package func reserve(batchCapacity: Int) { passes.reserve(batchCapacity: batchCapacity) }
 
   package func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
-    let y = output.matrix(rows: input.rows)
-    Sigmoid.forward(x: input, into: y)
-    lastOutput = y
-    return y
+    passes.forward(input) { x, y in Sigmoid.forward(x: x, into: y) }
   }
 
   package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
     guard needsInputGradient else { return nil }
-    guard let y = lastOutput, y.rows == outputGradient.rows else {
-      preconditionFailure("\(name): backward without a matching forward")
-    }
-    let dx = inputGradient.matrix(rows: y.rows)
-    Sigmoid.backward(output: y, outputGradient: outputGradient, into: dx)
-    return dx
+    return passes.backward(outputGradient, layer: name) { y, dy, dx in Sigmoid.backward(output: y, outputGradient: dy, into: dx) }
   }
 
   // MARK: - Kernels
@@ -81,9 +67,8 @@ public final class Sigmoid: LayerKernels {
   }
 
   public static func backward<S: TrainScalar>(_ operands: [String: Tensor<S>]) throws -> [String: Tensor<S>] {
-    try Elementwise.backward(block: certifiedBlock, operands) { x, dy, dx in
-      forward(x: x, into: dx)  // sigmoid(x), then overwritten in place by the rule
-      backward(output: dx, outputGradient: dy, into: dx)
-    }
+    try Elementwise.backwardFromOutput(
+      block: certifiedBlock, operands, forward: { forward(x: $0, into: $1) },
+      backward: { backward(output: $0, outputGradient: $1, into: $2) })
   }
 }

@@ -39,9 +39,67 @@ struct OneHotTargets {
   }
 }
 
+/// The workspaces and the batch mean of a loss against the one-hot targets of labels: each loss
+/// brings the kernel that sums its per-example losses and writes its gradient rows.
+struct OneHotLossPasses {
+  let width: Int
+  private var targets: OneHotTargets
+  private var gradient: Workspace<Float>
+
+  init(width: Int) {
+    self.width = width
+    targets = OneHotTargets(classes: width)
+    gradient = Workspace(columns: width)
+  }
+
+  mutating func reserve(batchCapacity: Int) {
+    targets.reserve(rows: batchCapacity)
+    gradient.reserve(rows: batchCapacity)
+  }
+
+  /// The batch-mean loss of `output` against `labels` and, when `withGradient`, its gradient:
+  /// `kernel(output, target, gradient, scale)` returns the sum over rows of the per-example loss and
+  /// writes the gradient rows, times `scale = 1/B`, into `gradient` when given.
+  func evaluate(_ output: UnsafeMatrix<Float>, labels: UnsafeBufferPointer<Int32>, withGradient: Bool,
+                _ kernel: (UnsafeMatrix<Float>, UnsafeMatrix<Float>, UnsafeMatrix<Float>?, Float) -> Double)
+    -> (loss: Double, gradient: UnsafeMatrix<Float>?)
+  {
+    precondition(output.columns == width && output.rows == labels.count, "loss shape mismatch")
+    let t = targets.matrix(for: labels)
+    let g = withGradient ? gradient.matrix(rows: output.rows) : nil
+    let total = kernel(output, t, g, 1 / Float(output.rows))
+    return (total / Double(output.rows), g)
+  }
+}
+
 /// The operand handling shared by the losses: an output `[B, n]` (or `[n]`) and a target like it.
+/// Each loss brings one kernel, `kernel(output, target, gradient, scale)`, that returns the sum over
+/// rows of the per-example loss and writes the gradient rows times `scale` when given.
 enum LossOperands {
-  static func read<S: TrainScalar>(
+  typealias Kernel<S: TrainScalar> = (UnsafeMatrix<S>, UnsafeMatrix<S>, UnsafeMatrix<S>?, S) -> Double
+
+  /// The batch-mean loss, shape `[]`.
+  static func mean<S: TrainScalar>(
+    block: String, output name: String, _ operands: [String: Tensor<S>], _ kernel: Kernel<S>
+  ) throws -> Tensor<S> {
+    var (_, output, target) = try read(block: block, output: name, operands)
+    let rows = output.shape[0]
+    let total = output.withMatrix { y in target.withMatrix { t in kernel(y, t, nil, 1) } }
+    return Tensor(shape: [], scalars: [S(total / Double(rows))])
+  }
+
+  /// The gradient of the batch-mean loss with respect to the output, rule `<block>.<output>`.
+  static func gradient<S: TrainScalar>(
+    block: String, output name: String, _ operands: [String: Tensor<S>], _ kernel: Kernel<S>
+  ) throws -> [String: Tensor<S>] {
+    var (reader, output, target) = try read(block: block, output: name, operands)
+    var g = Tensor<S>(zeros: output.shape)
+    let scale = 1 / S(output.shape[0])
+    _ = output.withMatrix { y in target.withMatrix { t in g.withMatrix { g in kernel(y, t, g, scale) } } }
+    return [block + "." + name: reader.shaped(g)]
+  }
+
+  private static func read<S: TrainScalar>(
     block: String, output name: String, _ operands: [String: Tensor<S>]
   ) throws -> (reader: OperandReader<S>, output: Tensor<S>, target: Tensor<S>) {
     var reader = OperandReader(block: block, operands)

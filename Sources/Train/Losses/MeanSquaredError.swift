@@ -8,29 +8,19 @@ public final class MeanSquaredError: LossKernels {
   /// `y` the model output, `t` the target.
   public static let operandNames = ["y", "t"]
 
-  public let width: Int
-  private var targets: OneHotTargets
-  private var gradient: Workspace<Float>
+  public var width: Int { passes.width }
+  private var passes: OneHotLossPasses
 
-  public init(width: Int) {
-    self.width = width
-    targets = OneHotTargets(classes: width)
-    gradient = Workspace(columns: width)
-  }
+  public init(width: Int) { passes = OneHotLossPasses(width: width) }
 
-  package func reserve(batchCapacity: Int) {
-    targets.reserve(rows: batchCapacity)
-    gradient.reserve(rows: batchCapacity)
-  }
+  package func reserve(batchCapacity: Int) { passes.reserve(batchCapacity: batchCapacity) }
 
   package func evaluate(_ output: UnsafeMatrix<Float>, labels: UnsafeBufferPointer<Int32>, withGradient: Bool)
     -> (loss: Double, gradient: UnsafeMatrix<Float>?)
   {
-    precondition(output.columns == width && output.rows == labels.count, "loss shape mismatch")
-    let t = targets.matrix(for: labels)
-    let g = withGradient ? gradient.matrix(rows: output.rows) : nil
-    let total = MeanSquaredError.evaluate(output: output, target: t, gradient: g, scale: 1 / Float(output.rows))
-    return (total / Double(output.rows), g)
+    passes.evaluate(output, labels: labels, withGradient: withGradient) { y, t, g, scale in
+      MeanSquaredError.evaluate(output: y, target: t, gradient: g, scale: scale)
+    }
   }
 
   // MARK: - Kernel
@@ -62,17 +52,12 @@ public final class MeanSquaredError: LossKernels {
   // MARK: - Rules on explicit operands
 
   public static func forward<S: TrainScalar>(_ operands: [String: Tensor<S>]) throws -> Tensor<S> {
-    var (_, y, t) = try LossOperands.read(block: certifiedBlock, output: "y", operands)
-    let rows = y.shape[0]
-    let total = y.withMatrix { y in t.withMatrix { t in evaluate(output: y, target: t, gradient: nil, scale: 1) } }
-    return Tensor(shape: [], scalars: [S(total / Double(rows))])
+    try LossOperands.mean(block: certifiedBlock, output: "y", operands) { evaluate(output: $0, target: $1, gradient: $2, scale: $3) }
   }
 
   public static func backward<S: TrainScalar>(_ operands: [String: Tensor<S>]) throws -> [String: Tensor<S>] {
-    var (reader, y, t) = try LossOperands.read(block: certifiedBlock, output: "y", operands)
-    var g = Tensor<S>(zeros: y.shape)
-    let scale = 1 / S(y.shape[0])
-    _ = y.withMatrix { y in t.withMatrix { t in g.withMatrix { g in evaluate(output: y, target: t, gradient: g, scale: scale) } } }
-    return ["mse.y": reader.shaped(g)]
+    try LossOperands.gradient(block: certifiedBlock, output: "y", operands) {
+      evaluate(output: $0, target: $1, gradient: $2, scale: $3)
+    }
   }
 }

@@ -58,7 +58,7 @@ struct Prove: ParsableCommand {
     }
     if all && work.fileFailures == 0 {
       if try work.finishAll(catalogueFile: catalogueFile) {
-        FileHandle.standardError.write(Data("\(BuiltInSource.folder)/BuiltInCertificates*.swift changed: rebuild certify to carry the new certificates\n".utf8))
+        FileHandle.standardError.write(Data("the built-in certificates (\(BuiltInSource.path), \(BuiltInSource.statementFolder)/) changed: rebuild certify to carry the new certificates\n".utf8))
       }
     }
     if json {

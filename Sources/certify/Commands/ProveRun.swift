@@ -79,6 +79,7 @@ struct ProveRun {
       outdated += changed + stale.map { $0 + " (no such theorem file)" }
       return false
     }
+    try FileManager.default.createDirectory(atPath: BuiltInSource.statementFolder, withIntermediateDirectories: true)
     for path in changed { try writeIfChanged(sources[path]!, to: OutputFile(path)) }
     for path in stale { try FileManager.default.removeItem(atPath: path) }
     return !changed.isEmpty || !stale.isEmpty
