@@ -21,7 +21,8 @@ struct NormwiseErrorBoundTests {
 
   /// Above the power-iteration estimate (a lower bound) and within 8 % of it, at the ViT's shapes.
   @Test(arguments: [(192, 64), (64, 128), (10, 64), (64, 49)])
-  func spectralBoundIsAboveTheNormAndNearIt(shape: (Int, Int)) {
+  func spectralBoundIsAboveTheNormAndNearIt(rows: Int, columns: Int) {
+    let shape = (rows, columns)
     let w = Self.matrix(shape.0, shape.1, seed: UInt64(shape.0 * 1000 + shape.1))
     let bound = SpectralNorm.upperBound(w, rows: shape.0, columns: shape.1)
     let estimate = SpectralNorm.powerEstimate(w, rows: shape.0, columns: shape.1)
@@ -42,7 +43,9 @@ struct NormwiseErrorBoundTests {
     let rankOne = SpectralNorm.upperBound(w, rows: 30, columns: 20)
     #expect(rankOne >= exact * (1 - 1e-6) && rankOne * (1 - 1e-4) < exact, "\(rankOne) against \(exact)")
     var diagonal = [Float](repeating: 0, count: 4 * 3)
-    (diagonal[0], diagonal[4], diagonal[8]) = (3, -2, 1)
+    diagonal[0] = 3
+    diagonal[4] = -2
+    diagonal[8] = 1
     let d = SpectralNorm.upperBound(diagonal, rows: 4, columns: 3)
     #expect(d >= 3 && d * (1 - 1e-4) < 3, "\(d)")
     #expect(SpectralNorm.upperBound([Float](repeating: 0, count: 6), rows: 2, columns: 3) == 0)
