@@ -97,9 +97,11 @@ extension TokenMeanPool: NormwiseErrorModel {
     let g = B.gamma(t + 2), tau = B.tau(t + 2), x = p.magnitudes[k]
     return (0..<p.batch).map { b in
       let propagated = inputNorms[(b * t)..<(b * t + t)].reduce(0, +) / Double(t)
-      let rounding = (0..<d).map { f in
-        (g * (0..<t).reduce(0.0) { $0 + x[(b * t + $1) * d + f] + input[(b * t + $1) * d + f] } / Double(t) + tau) * B.safety
+      var rounding = [Double](repeating: 0, count: d)
+      for token in 0..<t {
+        for f in 0..<d { rounding[f] += x[(b * t + token) * d + f] + input[(b * t + token) * d + f] }
       }
+      rounding = rounding.map { (g * $0 / Double(t) + tau) * B.safety }
       return ((propagated + Normwise.rowNorms(rounding, row: d)[0]) * B.safety).nextUp
     }
   }

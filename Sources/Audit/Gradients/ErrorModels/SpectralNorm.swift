@@ -84,14 +84,18 @@ enum SpectralNorm {
   /// A lower estimate of `‖W‖₂` by power iteration (`‖W v‖/‖v‖` at the last iterate): every
   /// value it returns is at most `‖W‖₂` up to Double rounding. For tests and reports only.
   static func powerEstimate(_ w: [Float], rows m: Int, columns n: Int, iterations: Int = 200) -> Double {
-    var v = (0..<n).map { Double(($0 * 7919 + 13) % 101) / 101 + 0.01 }
+    var v: [Double] = (0..<n).map { (j: Int) -> Double in
+      let k: Int = (j * 7919 + 13) % 101
+      return Double(k) / 101 + 0.01
+    }
     var estimate = 0.0
     for _ in 0..<iterations {
-      let wv = (0..<m).map { i in (0..<n).reduce(0.0) { $0 + Double(w[i * n + $1]) * v[$1] } }
-      let norm = v.reduce(0.0) { $0 + $1 * $1 }.squareRoot()
-      estimate = wv.reduce(0.0) { $0 + $1 * $1 }.squareRoot() / norm
-      var next = (0..<n).map { j in (0..<m).reduce(0.0) { $0 + Double(w[$1 * n + j]) * wv[$1] } }
-      let size = next.reduce(0.0) { $0 + $1 * $1 }.squareRoot()
+      var wv = [Double](repeating: 0, count: m), next = [Double](repeating: 0, count: n)
+      for i in 0..<m { for j in 0..<n { wv[i] += Double(w[i * n + j]) * v[j] } }
+      for i in 0..<m { for j in 0..<n { next[j] += Double(w[i * n + j]) * wv[i] } }
+      let norm = frobeniusNorm(v)
+      estimate = frobeniusNorm(wv) / norm
+      let size = frobeniusNorm(next)
       guard size > 0 else { break }
       next = next.map { $0 / size }
       v = next
