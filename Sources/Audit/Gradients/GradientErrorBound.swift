@@ -70,23 +70,19 @@ struct GradientErrorBound {
   /// Per parameter (the model's order), the bound of each gradient entry: the layers' error models
   /// run forward, then the loss's, then backward. In a graph each layer reads its own values
   /// (`ErrorPropagation.reading`), and a value read twice gets its contributions' sum
-  /// (`fanOutError`).
+  /// (`fanOutError`). With `normwise`, each value's rows also carry ℓ2 bounds (`NormwiseErrorModel`),
+  /// each bound tightened by the other; without, the entrywise models alone (for comparison).
   /// - Throws: `GradientAuditError.invalidModel` naming a layer without an error model.
-  static func bounds(model: Sequential, enclosure e: GradientEnclosure<IntervalVector>) throws(GradientAuditError) -> [[Double]] {
+  static func bounds(model: Sequential, enclosure e: GradientEnclosure<IntervalVector>, normwise: Bool = true) throws(GradientAuditError) -> [[Double]] {
     if let reason = unmodelled(model) { throw .invalidModel(reason) }
-    let sources = e.sources
+    let sources = e.sources, rows = Normwise.rowLengths(model)
     var p = ErrorPropagation(e)
-    for (k, layer) in model.layers.enumerated() {
-      if let binary = layer as? any BinaryGradientErrorModel {
-        p.errors.append(binary.forwardError(at: k, x: sources[k][0], z: sources[k][1], p))
-      } else {
-        let view = p.reading(sources[k][0], at: k)
-        p.errors.append((layer as! any GradientErrorModel).forwardError(at: k, input: view.errors[k], view))
-      }
-    }
+    p.norms = [Normwise.rowNorms(p.errors[0], row: rows[0])]
+    for k in model.layers.indices { forwardStep(model, k, sources: sources[k], rows: rows, normwise: normwise, &p) }
     // Per value, the error bounds of the contributions to its cotangent (the loss's to the last).
-    var contributions = Array(repeating: [[Double]](), count: model.layers.count + 1)
-    contributions[model.layers.count] = [(model.loss as! any LossErrorModel).seedError(logits: p.errors.last!, p)]
+    var contributions = Array(repeating: [RowErrors](), count: model.layers.count + 1)
+    let seed = (model.loss as! any LossErrorModel).seedError(logits: p.errors.last!, p)
+    contributions[model.layers.count] = [RowErrors(seed, row: rows.last!)]
 
     var parameterBounds = [[Double]?](repeating: nil, count: model.parameters.count)
     var parameterIndex: [ObjectIdentifier: Int] = [:]
@@ -95,16 +91,44 @@ struct GradientErrorBound {
       let dy = fanOutError(contributions[k + 1], sum: p.seedMagnitudes[k])
       let reads = sources[k]
       if let binary = model.layers[k] as? any BinaryGradientErrorModel {
-        let (dx, dz) = binary.backwardError(at: k, x: reads[0], z: reads[1], dy: dy, p)
-        for (v, bound) in zip(reads, [dx, dz]) where e.needsGradient[v] { contributions[v].append(bound) }
+        let (dx, dz) = binary.backwardError(at: k, x: reads[0], z: reads[1], dy: dy.entries, p)
+        // `add` passes copies, norms and all; another binary layer's norms come from its entries.
+        let copies = binary is Add
+        for (v, bound) in zip(reads, [dx, dz]) where e.needsGradient[v] {
+          contributions[v].append(RowErrors(bound, row: rows[v], model: copies && normwise ? dy.norms : nil))
+        }
         continue
       }
       let layer = model.layers[k] as! any GradientErrorModel
-      let (dx, gradients) = layer.backwardError(at: k, dy: dy, needsInput: e.needsGradient[reads[0]], p.reading(reads[0], at: k))
+      let view = p.reading(reads[0], at: k)
+      let needsInput = e.needsGradient[reads[0]]
+      let (dx, gradients) = layer.backwardError(at: k, dy: dy.entries, needsInput: needsInput, view)
       for (parameter, bound) in zip(layer.parameters, gradients) { parameterBounds[parameterIndex[ObjectIdentifier(parameter)]!] = bound }
-      if e.needsGradient[reads[0]] { contributions[reads[0]].append(dx) }
+      if needsInput {
+        let norms = !normwise ? nil : (layer as? any NormwiseErrorModel)?.backwardNorms(at: k, dy: dy.entries, dyNorms: dy.norms, view)
+        contributions[reads[0]].append(RowErrors(dx, row: rows[reads[0]], model: norms))
+      }
     }
     return try complete(parameterBounds, model)
+  }
+
+  /// Layer `k`'s forward error bounds, entrywise and per row, appended to `p` (`sources` the values
+  /// it reads, `rows` the models' row lengths): each tightened by the other (`RowErrors`).
+  static func forwardStep(_ model: Sequential, _ k: Int, sources: [Int], rows: [Int], normwise: Bool = true, _ p: inout ErrorPropagation) {
+    let layer = model.layers[k]
+    let step: RowErrors
+    if let binary = layer as? any BinaryGradientErrorModel {
+      let entries = binary.forwardError(at: k, x: sources[0], z: sources[1], p)
+      let norms = !normwise ? nil : (layer as? any NormwiseBinaryErrorModel)?.forwardNorms(at: k, x: sources[0], z: sources[1], p)
+      step = RowErrors(entries, row: rows[k + 1], model: norms)
+    } else {
+      let view = p.reading(sources[0], at: k)
+      let entries = (layer as! any GradientErrorModel).forwardError(at: k, input: view.errors[k], view)
+      let norms = !normwise ? nil : (layer as? any NormwiseErrorModel)?.forwardNorms(at: k, input: view.errors[k], inputNorms: view.norms[k], view)
+      step = RowErrors(entries, row: rows[k + 1], model: norms)
+    }
+    p.errors.append(step.entries)
+    p.norms.append(step.norms)
   }
 
   /// The bounds, once every parameter has one of its size. A parameter that no error model

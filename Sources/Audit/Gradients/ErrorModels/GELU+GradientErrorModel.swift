@@ -15,7 +15,7 @@ import Train
 /// - Saturation (erf form): the segment from `x` to `x̂` lies in `[lo − E_x, hi + E_x]` (`[lo, hi]`
 ///   the enclosure), and there `L₁`, `L₂` are the suprema over that interval (`slopes`), which are
 ///   near 0 where the interval is far below 0 (and `L₁` near 1 far above).
-extension GELU: GradientErrorModel {
+extension GELU: GradientErrorModel, NormwiseErrorModel {
   static let slopeBound = 1.15
   static let curvatureBound = 0.82
 
@@ -71,15 +71,23 @@ extension GELU: GradientErrorModel {
 
   /// `ŷ = fl(fl(x̂/2) · s)`, `s` the sum above (at most 2 + its error).
   func forwardError(at k: Int, input: [Double], _ p: ErrorPropagation) -> [Double] {
+    let parts = forwardParts(at: k, input: input, p)
+    return input.indices.map { (parts.slope[$0] * input[$0] + parts.local[$0]) * GradientErrorBound.safety }
+  }
+
+  /// Per entry, the slope bound `L₁` over the segment and the rounding at `x̂`.
+  private func forwardParts(at k: Int, input: [Double], _ p: ErrorPropagation) -> (slope: [Double], local: [Double]) {
     typealias B = GradientErrorBound
     let x = p.magnitudes[k]
-    return input.indices.map { j in
+    var (slope, local) = ([Double](), [Double]())
+    for j in input.indices {
       let xBar = x[j] + input[j]
       let eS = onePlusError(xBar)
-      let local = xBar / 2 * eS + B.eta / 2 * (2 + eS) + B.u * (xBar / 2 + B.eta / 2) * (2 + eS) + B.eta / 2
+      local.append(xBar / 2 * eS + B.eta / 2 * (2 + eS) + B.u * (xBar / 2 + B.eta / 2) * (2 + eS) + B.eta / 2)
       let (a, b) = segment(p, at: k, j, error: input[j])
-      return (slopes(a, b).first * input[j] + local) * B.safety
+      slope.append(slopes(a, b).first)
     }
+    return (slope, local)
   }
 
   /// `dx = fl(slope · dŷ)` against `y'(x) dy`: the slope's error at `x̂`, plus `L₂ E_x`.
@@ -98,6 +106,46 @@ extension GELU: GradientErrorModel {
       return (s * dy[j] + seed[j] * slopeError + slopeError * dy[j] + B.u * (s + slopeError) * (seed[j] + dy[j]) + B.eta / 2) * B.safety
     }
     return (dx, [])
+  }
+
+  /// Norm-wise (`NormwiseErrorModel`), per row: forward `‖Δy‖ ≤ min(‖L₁ ⊙ E_x‖, max L₁ · N_x)`
+  /// plus the rounding at `x̂`; backward `dx = fl(ŝ dŷ)` against `y'(x) dy`:
+  /// `‖ŝ dŷ − y' dy‖ ≤ max L₁ · N_dy + ‖E_s (|dy| + E_dy)‖` plus the product's rounding, with
+  /// `E_s` the slope's error (as in `backwardError`).
+  func forwardNorms(at k: Int, input: [Double], inputNorms: [Double], _ p: ErrorPropagation) -> [Double] {
+    typealias B = GradientErrorBound
+    let row = Normwise.rowLength(outputShape)
+    let parts = forwardParts(at: k, input: input, p)
+    let weighed = Normwise.rowNorms(input.indices.map { parts.slope[$0] * input[$0] }, row: row)
+    return inputNorms.indices.map { r in
+      let slopes = parts.slope[(r * row)..<(r * row + row)]
+      let steepest = B.largest(slopes)
+      let moved = Normwise.tighter(weighed[r], steepest * inputNorms[r] * B.safety)
+      let rounding = Normwise.rowNorms(Array(parts.local[(r * row)..<(r * row + row)]), row: row)[0]
+      return ((moved + rounding) * B.safety).nextUp
+    }
+  }
+
+  func backwardNorms(at k: Int, dy: [Double], dyNorms: [Double], _ p: ErrorPropagation) -> [Double] {
+    typealias B = GradientErrorBound
+    let row = Normwise.rowLength(outputShape)
+    let x = p.magnitudes[k], ex = p.errors[k], seed = p.seedMagnitudes[k], exact = p.activations[k]
+    var l1 = [Double](), rest = [Double]()
+    for j in dy.indices {
+      let xBar = x[j] + ex[j]
+      let (lo, hi) = exact.doubleBounds(j)
+      let xLow = max(0, (max(lo, -hi) - ex[j] * B.safety).nextDown)
+      let (a, b) = segment(p, at: k, j, error: ex[j])
+      let (s, l2) = slopes(a, b)
+      let slopeError = (slopeErrorAt(xBar, least: xLow, slope: s) + l2 * ex[j]) * B.safety
+      l1.append(s)
+      rest.append(((seed[j] + dy[j]) * slopeError + B.u * (s + slopeError) * (seed[j] + dy[j]) + B.eta / 2) * B.safety)
+    }
+    let restNorms = Normwise.rowNorms(rest, row: row)
+    return dyNorms.indices.map { r in
+      let steepest = B.largest(l1[(r * row)..<(r * row + row)])
+      return ((steepest * dyNorms[r] + restNorms[r]) * B.safety).nextUp
+    }
   }
 
   /// The error of the kernel's slope at `x̂` against `y'(x̂)`, for `least ≤ |x̂| ≤ X̄` and

@@ -36,6 +36,9 @@ struct ErrorPropagation {
   /// The error bounds of the Float32 activations (`errors[k]` is layer `k`'s input), filled by the
   /// forward pass.
   var errors: [[Double]]
+  /// Per value, per row, bounds of the ℓ2 norm of the row's error (`NormwiseErrorModel`; empty
+  /// where only the entrywise models run).
+  var norms: [[Double]] = []
   let enclosure: GradientEnclosure<IntervalVector>
   /// The enclosed activations (`activations[k]` is layer `k`'s input).
   var activations: [IntervalVector]
@@ -58,6 +61,7 @@ struct ErrorPropagation {
     var view = self
     view.magnitudes[k] = magnitudes[v]
     view.errors[k] = errors[v]
+    if v < norms.count && k < norms.count { view.norms[k] = norms[v] }
     view.widths[k] = widths[v]
     view.activations[k] = activations[v]
     return view

@@ -60,3 +60,15 @@ extension GradientErrorBound {
     return a.indices.map { j in (a[j] + b[j] + u * (sum[j] + a[j] + b[j])) * safety }
   }
 }
+
+extension GradientErrorBound {
+  /// `fanOutError` with row norms: `N_a + N_b + ‖u (|s| + E_a + E_b)‖` per row.
+  static func fanOutError(_ contributions: [RowErrors], sum: [Double]) -> RowErrors {
+    guard contributions.count == 2 else { return contributions[0] }
+    let (a, b) = (contributions[0], contributions[1])
+    let entries = fanOutError([a.entries, b.entries], sum: sum)
+    let rounding = sum.indices.map { u * (sum[$0] + a.entries[$0] + b.entries[$0]) * safety }
+    let norms = Normwise.affine(1, zip(a.norms, b.norms).map { ($0 + $1) * safety }, rounding: rounding, row: a.row)
+    return RowErrors(entries, row: a.row, model: norms)
+  }
+}

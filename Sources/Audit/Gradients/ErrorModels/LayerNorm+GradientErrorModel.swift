@@ -36,6 +36,12 @@ extension LayerNorm: GradientErrorModel {
     /// Per entry: `H` (bound of `|xhat|`) and `E_h` (`|ĥ − xhat(x)|`).
     var h: [Double] = []
     var hError: [Double] = []
+    /// Norm-wise (`NormwiseErrorModel`): per entry, `|ĥ − xhat(x̂)|` (the rounding at `x̂` alone);
+    /// per row, `ρ_r`, the bound `N_x` of the input row's error norm, and `N_h ≥ ‖ĥ − xhat(x)‖₂`.
+    var local: [Double] = []
+    var rhoR: [Double] = []
+    var inputNorm: [Double] = []
+    var hNorm: [Double] = []
   }
 
   func bounds(_ p: ErrorPropagation, at k: Int) -> Bounds {
@@ -51,6 +57,7 @@ extension LayerNorm: GradientErrorModel {
     var out = Bounds()
     out.h = Array(repeating: 0, count: p.batch * tokens * n)
     out.hError = out.h
+    out.local = out.h
     for row in 0..<(p.batch * tokens) {
       let base = row * n
       let cells = (0..<n).map { DirectedInterval(x, base + $0) }
@@ -68,7 +75,8 @@ extension LayerNorm: GradientErrorModel {
         squares = (squares + (distance * distance).nextDown).nextDown
       }
       let spread = max((muHi - c).nextUp, (c - muLo).nextUp)
-      let eNorm = (e.reduce(0) { $0 + $1 * $1 }.squareRoot() * B.safety).nextUp
+      // ‖E‖₂ from the entries, or the propagated row norm where that is smaller.
+      let eNorm = Normwise.tighter((e.reduce(0) { $0 + $1 * $1 }.squareRoot() * B.safety).nextUp, p.norm(k, row: row))
       let sigma = max(0, ((squares.squareRoot().nextDown - (rootN * spread).nextUp).nextDown - eNorm).nextDown)
       let variance = ((sigma * sigma).nextDown / nd).nextDown
       let r = (1 / ((variance + eps).nextDown.squareRoot().nextDown)).nextUp
@@ -88,6 +96,8 @@ extension LayerNorm: GradientErrorModel {
       let rhoR = rhoV < 0.5 ? (1 + B.u) / (pow(1 - B.u, 1.5) * (1 - rhoV).squareRoot()) - 1 + 0x1p-40 : .infinity
       let rounding = rhoR + B.u + rhoR * B.u
       out.r.append(r)
+      out.rhoR.append(rhoR)
+      out.inputNorm.append(eNorm)
       let rError = (rhoR * r + r * r * eNorm / nd.squareRoot()) * B.safety
       out.rError.append(unbounded ? .nan : Self.capped(rError, max(rCap, r)))
       for i in 0..<n {
@@ -95,8 +105,15 @@ extension LayerNorm: GradientErrorModel {
         let eD = eMu + B.u * (d[i] + eMu)
         let local = eD * r * (1 + rhoR) * (1 + B.u) + h[i] * rounding + B.eta / 2
         out.h[base + i] = h[i]
+        out.local[base + i] = local * B.safety
         out.hError[base + i] = unbounded ? .nan : Self.capped((propagated + local) * B.safety, hCap + h[i])
       }
+      // Norm-wise: `‖xhat(x̂) − xhat(x)‖₂ ≤ R ‖E‖₂`, the Jacobian being `r` times a symmetric map with
+      // eigenvalues in [0, 1] (`I − 11ᵀ/n − vvᵀ`, `v = xhat/√n ⊥ 1`, `‖v‖ < 1`); plus the rounding.
+      let localNorm = Normwise.rowNorms(Array(out.local[base..<(base + n)]), row: n)[0]
+      let hNorm = ((r * eNorm + localNorm) * B.safety).nextUp
+      out.hNorm.append(hNorm)
+      for i in 0..<n { out.hError[base + i] = Normwise.tighter(out.hError[base + i], hNorm) }
     }
     return out
   }
@@ -142,9 +159,18 @@ extension LayerNorm: GradientErrorModel {
     let dB = (0..<n).map { (db[$0] + gRows * dbSize[$0]) * B.safety }
     guard needsInput else { return (Array(repeating: .infinity, count: rows * n), [dG, dB]) }
 
-    var dx = Array(repeating: 0.0, count: rows * n)
+    let dx = inputGradientErrors(n: n, h: bounds.h, hError: bounds.hError, r: bounds.r, rError: bounds.rError, seed: seed, dy: dy)
+    return (dx, [dG, dB])
+  }
+
+  /// The bound of `dx`'s error, per entry, for `|xhat| ≤ h` with error `hError`, `r ≤ r[row]` with
+  /// error `rError[row]`, and a seed of magnitude at most `seed` with error `dy`.
+  func inputGradientErrors(n: Int, h: [Double], hError: [Double], r: [Double], rError: [Double], seed: [Double], dy: [Double]) -> [Double] {
+    typealias B = GradientErrorBound
+    let g = scale.value.scalars.map { Double(abs($0)) }
+    var dx = Array(repeating: 0.0, count: seed.count)
     let nd = Double(n), g1 = B.gamma(n + 1), g2n = B.gamma(n + 2), g2 = B.gamma(2)
-    for row in 0..<rows {
+    for row in 0..<(seed.count / n) {
       let base = row * n
       var (m1, e1, m2, e2) = (0.0, 0.0, 0.0, 0.0)
       var (aSize, ahSize) = (0.0, 0.0)
@@ -154,28 +180,28 @@ extension LayerNorm: GradientErrorModel {
         let dBar = seed[j] + dy[j]
         eA[i] = g[i] * dy[j] + B.u * g[i] * dBar + B.eta / 2
         aBar[i] = g[i] * dBar * (1 + B.u) + B.eta / 2
-        let hBar = bounds.h[j] + bounds.hError[j]
+        let hBar = h[j] + hError[j]
         m1 += g[i] * seed[j]
         e1 += eA[i]
         aSize += aBar[i]
-        m2 += g[i] * seed[j] * bounds.h[j]
-        e2 += eA[i] * hBar + g[i] * seed[j] * bounds.hError[j]
+        m2 += g[i] * seed[j] * h[j]
+        e2 += eA[i] * hBar + g[i] * seed[j] * hError[j]
         ahSize += aBar[i] * hBar
       }
       m1 = m1 / nd * B.safety
       m2 = m2 / nd * B.safety
       e1 = (e1 / nd + g1 * aSize / nd + B.eta / 2) * B.safety
       e2 = (e2 / nd + g2n * ahSize / nd + B.tau(n) + B.eta / 2) * B.safety
-      let (r, eR) = (bounds.r[row], bounds.rError[row])
+      let (r, eR) = (r[row], rError[row])
       for i in 0..<n {
         let j = base + i
-        let hBar = bounds.h[j] + bounds.hError[j]
-        let eC = hBar * e2 + m2 * bounds.hError[j] + B.u * hBar * (m2 + e2) + B.eta / 2
+        let hBar = h[j] + hError[j]
+        let eC = hBar * e2 + m2 * hError[j] + B.u * hBar * (m2 + e2) + B.eta / 2
         let eT = eA[i] + e1 + eC + g2 * (aBar[i] + m1 + e1 + hBar * (m2 + e2) * (1 + B.u) + B.eta)
-        let t = g[i] * seed[j] + m1 + bounds.h[j] * m2
+        let t = g[i] * seed[j] + m1 + h[j] * m2
         dx[j] = (r * eT + t * eR + eR * eT + B.u * (r + eR) * (t + eT) + B.eta / 2) * B.safety
       }
     }
-    return (dx, [dG, dB])
+    return dx
   }
 }
