@@ -19,7 +19,7 @@ struct ModelCertificateScaleTests {
     let statements = try statement.statements()
     #expect(statements.count == 8)
     let pooled = try #require(statement.text.split(separator: "\n").first { $0.hasPrefix("def a3[") })
-    #expect(pooled.hasPrefix("def a3[c: N4, p: N9, q: N10] = sum(p_in: N9, q_in: N10 | p_in == p, q_in == q) ((a2[c, 2*p_in + 1, 2*q_in + 1]"))
+    #expect(pooled.hasPrefix("def a3[c: N4, p: N9, q: N10] = sum(c_in: N4, p_in: N9, q_in: N10 | c_in == c, p_in == p, q_in == q) ((a2[c_in, 2*p_in + 1, 2*q_in + 1]"))
     #expect(pooled.hasSuffix(")"))
   }
 

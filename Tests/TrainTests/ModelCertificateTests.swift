@@ -72,8 +72,9 @@ struct ModelCertificateTests {
     let model = Sequential(uncheckedSpec: try ModelSpec(parsing: Self.cnn), seed: 1)
     let statement = try ModelStatement(model.schedule, blocks: { try BlockText.named($0, formulas: [:]) })
     // Max pooling reads a2 at 2*p + 1, which the symbolic sizes do not keep inside its shape: a2
-    // is summed over its own shape there (0 outside, like the trainer's storage).
-    #expect(statement.text.contains("def a2[i: N4, i_1: N6, i_2: N7] = sum(i_1_in: N6, i_2_in: N7 | i_1_in == i_1, i_2_in == i_2) relu(a1[i, i_1_in, i_2_in])"))
+    // is summed over its own shape there (0 outside, like the trainer's storage), every axis pinned
+    // (relu's condition under the sum then does not mention the outer channel `i`).
+    #expect(statement.text.contains("def a2[i: N4, i_1: N6, i_2: N7] = sum(i_in: N4, i_1_in: N6, i_2_in: N7 | i_in == i, i_1_in == i_1, i_2_in == i_2) relu(a1[i_in, i_1_in, i_2_in])"))
     // The convolution reads its input a0 at padded indices, but a0 is a tensor (0 outside).
     #expect(statement.text.contains("def a1[d: N4, p: N6, q: N7] = sum(c: N1"))
     #expect(statement.text.contains("def da1[i: N4, i_1: N6, i_2: N7] = step(a1[i, i_1, i_2]) * da2[i, i_1, i_2]"))

@@ -189,8 +189,11 @@ struct ModelStatement {
         let formula = BlockText.renaming(text.output.formula, map)
         // Written as a sum over the value's own range, pinned to the index read, rather than as a
         // bracket: the relu conditions of its body are then required only inside the range (the
-        // engine records them under the sum's guard), as the layers state them.
-        let axes = (guarded[node.output] ?? []).sorted().filter { $0 < b.count }
+        // engine records them under the sum's guard), as the layers state them. Every axis is
+        // pinned, not only those read outside: a condition under the pinned sum must not mention
+        // the outer indices (a max pool's channel `c`), or `discharge` cannot cover it by the
+        // layer's stated `forall` (its nested-forall case needs the body free of them).
+        let axes = (guarded[node.output] ?? []).contains { $0 < b.count } ? Array(b.indices) : []
         let inner = Dictionary(uniqueKeysWithValues: axes.map { (b[$0].index, b[$0].index + "_in") })
         let range = axes.map { "\(b[$0].index)_in: \(classes.name(of: "\(owner):\(b[$0].dimension)"))" }.joined(separator: ", ")
         let pinned = axes.map { "\(b[$0].index)_in == \(b[$0].index)" }.joined(separator: ", ")
