@@ -1,22 +1,24 @@
 #!/usr/bin/env python3
-"""Splits protoc-gen-swift's onnx.pb.swift into one file per top-level message.
+"""Splits protoc-gen-swift's onnx.pb.swift into one file per message.
 
     scripts/split-onnx-proto.py onnx.pb.swift OUTPUT_FOLDER
 
 protoc writes the whole of onnx.proto as one Swift file of ~4,000 lines. This writes, into
 OUTPUT_FOLDER, `onnx.pb.swift` (the generator's version check and the top-level enums) and one
-`onnx.pb+<Message>.swift` per top-level message: its declaration (with its nested messages and
-enums) and its SwiftProtobuf runtime support, which must share a file because the declaration's
-stored fields are `fileprivate`. Each file gets the generated header and, where it reads it, its
-own `fileprivate` copy of `_protobuf_package`. Nothing else changes: every other line of the input
-lands in exactly one output, in its order (checked below), so the split is as deterministic as
-protoc's output.
+`onnx.pb+<Message>.swift` per top-level message: its declaration (with its nested enums) and its
+SwiftProtobuf runtime support, which must share a file because the declaration's stored fields are
+`fileprivate`. A nested message (`TypeProto.Tensor`) goes likewise to `onnx.pb+<Message>.<Nested>.swift`,
+its declaration inside `extension Onnx_<Message> { ... }` (TypeProto alone would be 800 lines).
+Each file gets the generated header and, where it reads it, its own `fileprivate` copy of
+`_protobuf_package`. Nothing else changes: every other line of the input lands in exactly one
+output, in its order (checked below), so the split is as deterministic as protoc's output.
 """
 import re
 import sys
 
 DECL = re.compile(r'^(?:nonisolated )?(struct|enum) (Onnx_\w+)')
-EXT = re.compile(r'^(?:nonisolated )?extension (Onnx_\w+)[.:]')
+EXT = re.compile(r'^(?:nonisolated )?extension (Onnx_\w+)(?:\.(\w+))?[.:]')
+NESTED = re.compile(r'^  (?:nonisolated )?struct (\w+)')
 PACKAGE = re.compile(r'^fileprivate (?:nonisolated )?let _protobuf_package = ')
 VERSION = re.compile(r'^fileprivate (?:nonisolated )?struct _GeneratedWithProtocGenSwiftVersion')
 MARK = '// MARK: - Code below here is support for the SwiftProtobuf runtime.'
@@ -43,6 +45,29 @@ def items(lines):
     return out
 
 
+def nested_messages(block):
+    """`block` (a top-level message's declaration) without its nested messages, and those:
+    name -> their lines, each with the comments above it; the blank line after each goes too."""
+    kept, nested, i = [], {}, 0
+    while i < len(block):
+        m = NESTED.match(block[i])
+        if not m:
+            kept.append(block[i])
+            i += 1
+            continue
+        lead = []
+        while kept and kept[-1].startswith('  //'):
+            lead.insert(0, kept.pop())
+        start = i
+        while block[i] != '  }':
+            i += 1
+        nested[m.group(1)] = lead + block[start:i + 1]
+        i += 1
+        if i < len(block) and not block[i].strip():
+            i += 1
+    return kept, nested
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit('usage: split-onnx-proto.py onnx.pb.swift OUTPUT_FOLDER')
@@ -50,9 +75,9 @@ def main():
     lines = open(source, encoding='utf-8').read().rstrip('\n').split('\n')
     cut = next(i for i, l in enumerate(lines) if l.startswith(HEADER_END))
     header = '\n'.join(lines[:cut]).rstrip('\n').split('\n') + [
-        '', '// One part of protoc\'s onnx.pb.swift, split by scripts/split-onnx-proto.py (a file per top-level message).']
+        '', '// One part of protoc\'s onnx.pb.swift, split by scripts/split-onnx-proto.py (a file per message).']
     files = {}  # stem -> ([declaration blocks], [support blocks]), in order of first use
-    enums, package = set(), None
+    enums, messages, package, wrappers = set(), set(), None, 0
     for lead, body in items(lines[cut:]):
         block = '\n'.join(lead + body).strip('\n').split('\n')
         first = body[0]
@@ -67,8 +92,17 @@ def main():
             stem, part = 'onnx.pb', 0
         elif d:
             stem, part = 'onnx.pb+' + d.group(2).removeprefix('Onnx_'), 0
+            block, nested = nested_messages(block)
+            for name, lines_ in nested.items():
+                # The declaration goes where its runtime support will (it reads the fileprivate fields).
+                wrapped = [f'nonisolated extension {d.group(2)} {{'] + lines_ + ['}']
+                files.setdefault(f'{stem}.{name}', ([], []))[0].append(wrapped)
+                messages.add(f'{d.group(2)}.{name}')
+                wrappers += 2
         elif e:
             stem, part = ('onnx.pb' if e.group(1) in enums else 'onnx.pb+' + e.group(1).removeprefix('Onnx_')), 1
+            if f'{e.group(1)}.{e.group(2)}' in messages:
+                stem += '.' + e.group(2)
         else:
             sys.exit(f'error: an item this script does not know: {first}')
         files.setdefault(stem, ([], []))[part].append(block)
@@ -91,6 +125,7 @@ def main():
     # Every non-blank line after the header is in one output, except the mark and the package
     # constant, which each file that needs them has.
     expected = sum(1 for l in lines[cut:] if l.strip() and l != MARK and not PACKAGE.match(l))
+    kept -= wrappers  # the `extension ... {` and `}` around each nested message
     if kept != expected:
         sys.exit(f'error: {expected} lines in, {kept} out')
     print(f'{len(files)} files')

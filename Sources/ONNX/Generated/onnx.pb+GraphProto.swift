@@ -20,7 +20,7 @@ import Foundation
 #endif
 import SwiftProtobuf
 
-// One part of protoc's onnx.pb.swift, split by scripts/split-onnx-proto.py (a file per top-level message).
+// One part of protoc's onnx.pb.swift, split by scripts/split-onnx-proto.py (a file per message).
 
 /// Graphs
 ///

@@ -20,7 +20,7 @@ import Foundation
 #endif
 import SwiftProtobuf
 
-// One part of protoc's onnx.pb.swift, split by scripts/split-onnx-proto.py (a file per top-level message).
+// One part of protoc's onnx.pb.swift, split by scripts/split-onnx-proto.py (a file per message).
 
 /// IntIntListEntryProto follows the pattern for cross-proto-version maps.
 /// See https://developers.google.com/protocol-buffers/docs/proto3#maps

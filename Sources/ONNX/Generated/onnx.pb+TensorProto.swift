@@ -20,7 +20,7 @@ import Foundation
 #endif
 import SwiftProtobuf
 
-// One part of protoc's onnx.pb.swift, split by scripts/split-onnx-proto.py (a file per top-level message).
+// One part of protoc's onnx.pb.swift, split by scripts/split-onnx-proto.py (a file per message).
 
 /// Tensors
 ///
@@ -282,40 +282,6 @@ nonisolated struct Onnx_TensorProto: Sendable {
 
   }
 
-  /// For very large tensors, we may want to store them in chunks, in which
-  /// case the following fields will specify the segment that is stored in
-  /// the current TensorProto.
-  nonisolated struct Segment: Sendable {
-    // SwiftProtobuf.Message conformance is added in an extension below. See the
-    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
-    // methods supported on all messages.
-
-    var begin: Int64 {
-      get {_begin ?? 0}
-      set {_begin = newValue}
-    }
-    /// Returns true if `begin` has been explicitly set.
-    var hasBegin: Bool {self._begin != nil}
-    /// Clears the value of `begin`. Subsequent reads from it will return its default value.
-    mutating func clearBegin() {self._begin = nil}
-
-    var end: Int64 {
-      get {_end ?? 0}
-      set {_end = newValue}
-    }
-    /// Returns true if `end` has been explicitly set.
-    var hasEnd: Bool {self._end != nil}
-    /// Clears the value of `end`. Subsequent reads from it will return its default value.
-    mutating func clearEnd() {self._end = nil}
-
-    var unknownFields = SwiftProtobuf.UnknownStorage()
-
-    init() {}
-
-    fileprivate var _begin: Int64? = nil
-    fileprivate var _end: Int64? = nil
-  }
-
   init() {}
 
   fileprivate var _dataType: Int32? = nil
@@ -440,43 +406,4 @@ nonisolated extension Onnx_TensorProto.DataType: SwiftProtobuf._ProtoNameProvidi
 
 nonisolated extension Onnx_TensorProto.DataLocation: SwiftProtobuf._ProtoNameProviding {
   static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DEFAULT\0\u{1}EXTERNAL\0")
-}
-
-nonisolated extension Onnx_TensorProto.Segment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  static let protoMessageName: String = Onnx_TensorProto.protoMessageName + ".Segment"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}begin\0\u{1}end\0")
-
-  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularInt64Field(value: &self._begin) }()
-      case 2: try { try decoder.decodeSingularInt64Field(value: &self._end) }()
-      default: break
-      }
-    }
-  }
-
-  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._begin {
-      try visitor.visitSingularInt64Field(value: v, fieldNumber: 1)
-    } }()
-    try { if let v = self._end {
-      try visitor.visitSingularInt64Field(value: v, fieldNumber: 2)
-    } }()
-    try unknownFields.traverse(visitor: &visitor)
-  }
-
-  static func ==(lhs: Onnx_TensorProto.Segment, rhs: Onnx_TensorProto.Segment) -> Bool {
-    if lhs._begin != rhs._begin {return false}
-    if lhs._end != rhs._end {return false}
-    if lhs.unknownFields != rhs.unknownFields {return false}
-    return true
-  }
 }

@@ -20,7 +20,7 @@ import Foundation
 #endif
 import SwiftProtobuf
 
-// One part of protoc's onnx.pb.swift, split by scripts/split-onnx-proto.py (a file per top-level message).
+// One part of protoc's onnx.pb.swift, split by scripts/split-onnx-proto.py (a file per message).
 
 /// Defines a tensor shape. A dimension can be either an integer value
 /// or a symbolic variable. A symbolic variable represents an unknown
@@ -33,58 +33,6 @@ nonisolated struct Onnx_TensorShapeProto: Sendable {
   var dim: [Onnx_TensorShapeProto.Dimension] = []
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
-
-  nonisolated struct Dimension: Sendable {
-    // SwiftProtobuf.Message conformance is added in an extension below. See the
-    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
-    // methods supported on all messages.
-
-    var value: Onnx_TensorShapeProto.Dimension.OneOf_Value? = nil
-
-    var dimValue: Int64 {
-      get {
-        if case .dimValue(let v)? = value {return v}
-        return 0
-      }
-      set {value = .dimValue(newValue)}
-    }
-
-    /// namespace Shape
-    var dimParam: String {
-      get {
-        if case .dimParam(let v)? = value {return v}
-        return String()
-      }
-      set {value = .dimParam(newValue)}
-    }
-
-    /// Standard denotation can optionally be used to denote tensor
-    /// dimensions with standard semantic descriptions to ensure
-    /// that operations are applied to the correct axis of a tensor.
-    /// Refer to https://github.com/onnx/onnx/blob/main/docs/DimensionDenotation.md#denotation-definition
-    /// for pre-defined dimension denotations.
-    var denotation: String {
-      get {_denotation ?? String()}
-      set {_denotation = newValue}
-    }
-    /// Returns true if `denotation` has been explicitly set.
-    var hasDenotation: Bool {self._denotation != nil}
-    /// Clears the value of `denotation`. Subsequent reads from it will return its default value.
-    mutating func clearDenotation() {self._denotation = nil}
-
-    var unknownFields = SwiftProtobuf.UnknownStorage()
-
-    nonisolated enum OneOf_Value: Equatable, Sendable {
-      case dimValue(Int64)
-      /// namespace Shape
-      case dimParam(String)
-
-    }
-
-    init() {}
-
-    fileprivate var _denotation: String? = nil
-  }
 
   init() {}
 }
@@ -118,68 +66,6 @@ nonisolated extension Onnx_TensorShapeProto: SwiftProtobuf.Message, SwiftProtobu
 
   static func ==(lhs: Onnx_TensorShapeProto, rhs: Onnx_TensorShapeProto) -> Bool {
     if lhs.dim != rhs.dim {return false}
-    if lhs.unknownFields != rhs.unknownFields {return false}
-    return true
-  }
-}
-
-nonisolated extension Onnx_TensorShapeProto.Dimension: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  static let protoMessageName: String = Onnx_TensorShapeProto.protoMessageName + ".Dimension"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}dim_value\0\u{3}dim_param\0\u{1}denotation\0")
-
-  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try {
-        var v: Int64?
-        try decoder.decodeSingularInt64Field(value: &v)
-        if let v = v {
-          if self.value != nil {try decoder.handleConflictingOneOf()}
-          self.value = .dimValue(v)
-        }
-      }()
-      case 2: try {
-        var v: String?
-        try decoder.decodeSingularStringField(value: &v)
-        if let v = v {
-          if self.value != nil {try decoder.handleConflictingOneOf()}
-          self.value = .dimParam(v)
-        }
-      }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self._denotation) }()
-      default: break
-      }
-    }
-  }
-
-  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    switch self.value {
-    case .dimValue?: try {
-      guard case .dimValue(let v)? = self.value else { preconditionFailure() }
-      try visitor.visitSingularInt64Field(value: v, fieldNumber: 1)
-    }()
-    case .dimParam?: try {
-      guard case .dimParam(let v)? = self.value else { preconditionFailure() }
-      try visitor.visitSingularStringField(value: v, fieldNumber: 2)
-    }()
-    case nil: break
-    }
-    try { if let v = self._denotation {
-      try visitor.visitSingularStringField(value: v, fieldNumber: 3)
-    } }()
-    try unknownFields.traverse(visitor: &visitor)
-  }
-
-  static func ==(lhs: Onnx_TensorShapeProto.Dimension, rhs: Onnx_TensorShapeProto.Dimension) -> Bool {
-    if lhs.value != rhs.value {return false}
-    if lhs._denotation != rhs._denotation {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -59,11 +59,7 @@ public class Dense: LayerKernels {
   package func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
     precondition(input.columns == inputWidth, "\(name): \(input.columns) inputs, expected \(inputWidth)")
     let y = output.matrix(rows: input.rows)
-    weight.value.withUnsafeBufferPointer { w in
-      bias.value.withUnsafeBufferPointer { b in
-        Dense.forward(x: input, weight: w.baseAddress!, bias: b.baseAddress!, into: y)
-      }
-    }
+    WeightAndBias(weight, bias).withValues { w, b in Dense.forward(x: input, weight: w, bias: b, into: y) }
     lastInput = input
     return y
   }
@@ -73,15 +69,10 @@ public class Dense: LayerKernels {
       preconditionFailure("\(name): backward without a matching forward")
     }
     let dx = needsInputGradient ? inputGradient.matrix(rows: x.rows) : nil
-    weight.value.withUnsafeBufferPointer { w in
-      weight.gradient.withUnsafeMutableBufferPointer { dw in
-        bias.gradient.withUnsafeMutableBufferPointer { db in
-          Dense.backward(
-            x: x, weight: w.baseAddress!, outputGradient: outputGradient,
-            weightGradient: dw.baseAddress!, biasGradient: db.baseAddress!, inputGradient: dx,
-            accumulateWeight: weight.accumulatesGradient, accumulateBias: bias.accumulatesGradient)
-        }
-      }
+    WeightAndBias(weight, bias).withGradients { w, d in
+      Dense.backward(
+        x: x, weight: w, outputGradient: outputGradient, weightGradient: d.weight, biasGradient: d.bias, inputGradient: dx,
+        accumulateWeight: d.accumulateWeight, accumulateBias: d.accumulateBias)
     }
     return dx
   }

@@ -3,38 +3,15 @@
 ///
 /// The backward pass reads `sigmoid(x)` from the forward output rather than recomputing it: the
 /// same value, so the same formula.
-public final class Sigmoid: LayerKernels {
+public final class Sigmoid: OutputActivation, LayerKernels {
   public static let certifiedBlock = "sigmoid"
   public static let ruleNames = ["sigmoid.x"]
   public static let operandNames = ["x"]
 
-  public let name: String
-  public let inputWidth: Int
-  /// The shape of the values, `[width]` or an image's `[C, H, W]`: an elementwise layer keeps it.
-  public let inputShape: [Int]
-  public var outputShape: [Int] { inputShape }
-  public var outputWidth: Int { inputWidth }
-  public var parameters: [Parameter] { [] }
-
-  private var passes: OutputActivationPasses
-
   public init(name: String, width: Int, shape: [Int]? = nil) {
-    self.name = name
-    inputWidth = width
-    inputShape = shape ?? [width]
-    precondition(inputShape.reduce(1, *) == width, "shape \(inputShape) does not hold \(width) values")
-    passes = OutputActivationPasses(width: width)
-  }
-
-  package func reserve(batchCapacity: Int) { passes.reserve(batchCapacity: batchCapacity) }
-
-  package func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
-    passes.forward(input) { x, y in Sigmoid.forward(x: x, into: y) }
-  }
-
-  package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
-    guard needsInputGradient else { return nil }
-    return passes.backward(outputGradient, layer: name) { y, dy, dx in Sigmoid.backward(output: y, outputGradient: dy, into: dx) }
+    super.init(
+      name: name, width: width, shape: shape, forward: { x, y in Sigmoid.forward(x: x, into: y) },
+      backward: { y, dy, dx in Sigmoid.backward(output: y, outputGradient: dy, into: dx) })
   }
 
   // MARK: - Kernels

@@ -2,38 +2,15 @@
 /// `vjp x[i] = (1 - tanh(x[i]) ^ 2) * dy[i]`.
 ///
 /// The backward pass reads `tanh(x)` from the forward output rather than recomputing it.
-public final class Tanh: LayerKernels {
+public final class Tanh: OutputActivation, LayerKernels {
   public static let certifiedBlock = "tanh"
   public static let ruleNames = ["tanh.x"]
   public static let operandNames = ["x"]
 
-  public let name: String
-  public let inputWidth: Int
-  /// The shape of the values, `[width]` or an image's `[C, H, W]`: an elementwise layer keeps it.
-  public let inputShape: [Int]
-  public var outputShape: [Int] { inputShape }
-  public var outputWidth: Int { inputWidth }
-  public var parameters: [Parameter] { [] }
-
-  private var passes: OutputActivationPasses
-
   public init(name: String, width: Int, shape: [Int]? = nil) {
-    self.name = name
-    inputWidth = width
-    inputShape = shape ?? [width]
-    precondition(inputShape.reduce(1, *) == width, "shape \(inputShape) does not hold \(width) values")
-    passes = OutputActivationPasses(width: width)
-  }
-
-  package func reserve(batchCapacity: Int) { passes.reserve(batchCapacity: batchCapacity) }
-
-  package func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
-    passes.forward(input) { x, y in Tanh.forward(x: x, into: y) }
-  }
-
-  package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
-    guard needsInputGradient else { return nil }
-    return passes.backward(outputGradient, layer: name) { y, dy, dx in Tanh.backward(output: y, outputGradient: dy, into: dx) }
+    super.init(
+      name: name, width: width, shape: shape, forward: { x, y in Tanh.forward(x: x, into: y) },
+      backward: { y, dy, dx in Tanh.backward(output: y, outputGradient: dy, into: dx) })
   }
 
   // MARK: - Kernels

@@ -95,15 +95,11 @@ public final class BatchNorm: LayerKernels {
       preconditionFailure("\(name): backward without a matching forward")
     }
     let dx = needsInputGradient ? inputGradient.matrix(rows: x.rows) : nil
-    scale.value.withUnsafeBufferPointer { g in
-      scale.gradient.withUnsafeMutableBufferPointer { dg in
-        shift.gradient.withUnsafeMutableBufferPointer { db in
-          BatchNorm.backward(
-            x: x, outputGradient: outputGradient, mean: mean, inverseDeviation: inverseDeviation, g: g.baseAddress!,
-            scaleGradient: dg.baseAddress!, shiftGradient: db.baseAddress!, inputGradient: dx,
-            accumulateScale: scale.accumulatesGradient, accumulateShift: shift.accumulatesGradient)
-        }
-      }
+    WeightAndBias(scale, shift).withGradients { g, d in
+      BatchNorm.backward(
+        x: x, outputGradient: outputGradient, mean: mean, inverseDeviation: inverseDeviation, g: g,
+        scaleGradient: d.weight, shiftGradient: d.bias, inputGradient: dx,
+        accumulateScale: d.accumulateWeight, accumulateShift: d.accumulateBias)
     }
     return dx
   }

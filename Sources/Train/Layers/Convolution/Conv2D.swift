@@ -70,12 +70,9 @@ public class Conv2D: LayerKernels {
     let y = output.matrix(rows: input.rows)
     // Grows only when the thread count went up since `reserve`.
     scratch.reserve(rows: Self.parts(batch: input.rows, geometry, outputChannels: outputChannels))
-    weight.value.withUnsafeBufferPointer { w in
-      bias.value.withUnsafeBufferPointer { b in
-        Self.forward(
-          x: input, weight: w.baseAddress!, bias: b.baseAddress!, geometry: geometry, outputChannels: outputChannels,
-          scratch: scratch.matrix(rows: 0).base, into: y)
-      }
+    WeightAndBias(weight, bias).withValues { w, b in
+      Self.forward(
+        x: input, weight: w, bias: b, geometry: geometry, outputChannels: outputChannels, scratch: scratch.matrix(rows: 0).base, into: y)
     }
     lastInput = input
     return y
@@ -88,16 +85,11 @@ public class Conv2D: LayerKernels {
     if needsInputGradient { inputGradient.reserve(rows: x.rows) }
     let dx = needsInputGradient ? inputGradient.matrix(rows: x.rows) : nil
     scratch.reserve(rows: Self.parts(batch: x.rows, geometry, outputChannels: outputChannels))
-    weight.value.withUnsafeBufferPointer { w in
-      weight.gradient.withUnsafeMutableBufferPointer { dw in
-        bias.gradient.withUnsafeMutableBufferPointer { db in
-          Self.backward(
-            x: x, weight: w.baseAddress!, geometry: geometry, outputChannels: outputChannels,
-            outputGradient: outputGradient, scratch: scratch.matrix(rows: 0).base,
-            weightGradient: dw.baseAddress!, biasGradient: db.baseAddress!, inputGradient: dx,
-            accumulateWeight: weight.accumulatesGradient, accumulateBias: bias.accumulatesGradient)
-        }
-      }
+    WeightAndBias(weight, bias).withGradients { w, d in
+      Self.backward(
+        x: x, weight: w, geometry: geometry, outputChannels: outputChannels, outputGradient: outputGradient,
+        scratch: scratch.matrix(rows: 0).base, weightGradient: d.weight, biasGradient: d.bias, inputGradient: dx,
+        accumulateWeight: d.accumulateWeight, accumulateBias: d.accumulateBias)
     }
     return dx
   }

@@ -49,9 +49,7 @@ public class DepthwiseConv2D: LayerKernels {
 
   package func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
     let y = output.matrix(rows: input.rows)
-    weight.value.withUnsafeBufferPointer { w in
-      bias.value.withUnsafeBufferPointer { b in Self.forward(x: input, weight: w.baseAddress!, bias: b.baseAddress!, geometry: geometry, into: y) }
-    }
+    WeightAndBias(weight, bias).withValues { w, b in Self.forward(x: input, weight: w, bias: b, geometry: geometry, into: y) }
     lastInput = input
     return y
   }
@@ -61,15 +59,10 @@ public class DepthwiseConv2D: LayerKernels {
       preconditionFailure("\(name): backward without a matching forward")
     }
     let dx = needsInputGradient ? inputGradient.matrix(rows: x.rows) : nil
-    weight.value.withUnsafeBufferPointer { w in
-      weight.gradient.withUnsafeMutableBufferPointer { dw in
-        bias.gradient.withUnsafeMutableBufferPointer { db in
-          Self.backward(
-            x: x, weight: w.baseAddress!, geometry: geometry, outputGradient: outputGradient, weightGradient: dw.baseAddress!,
-            biasGradient: db.baseAddress!, inputGradient: dx, accumulateWeight: weight.accumulatesGradient,
-            accumulateBias: bias.accumulatesGradient)
-        }
-      }
+    WeightAndBias(weight, bias).withGradients { w, d in
+      Self.backward(
+        x: x, weight: w, geometry: geometry, outputGradient: outputGradient, weightGradient: d.weight, biasGradient: d.bias,
+        inputGradient: dx, accumulateWeight: d.accumulateWeight, accumulateBias: d.accumulateBias)
     }
     return dx
   }

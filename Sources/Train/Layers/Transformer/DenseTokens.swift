@@ -60,10 +60,8 @@ public final class DenseTokens: LayerKernels {
   package func forward(_ input: UnsafeMatrix<Float>, training: Bool) -> UnsafeMatrix<Float> {
     precondition(input.columns == inputWidth, "\(name): \(input.columns) inputs, expected \(inputWidth)")
     let y = output.matrix(rows: input.rows)
-    weight.value.withUnsafeBufferPointer { w in
-      bias.value.withUnsafeBufferPointer { b in
-        Dense.forward(x: tokenRows(input, features), weight: w.baseAddress!, bias: b.baseAddress!, into: tokenRows(y, units))
-      }
+    WeightAndBias(weight, bias).withValues { w, b in
+      Dense.forward(x: tokenRows(input, features), weight: w, bias: b, into: tokenRows(y, units))
     }
     lastInput = input
     return y
@@ -74,15 +72,11 @@ public final class DenseTokens: LayerKernels {
       preconditionFailure("\(name): backward without a matching forward")
     }
     let dx = needsInputGradient ? inputGradient.matrix(rows: x.rows) : nil
-    weight.value.withUnsafeBufferPointer { w in
-      weight.gradient.withUnsafeMutableBufferPointer { dw in
-        bias.gradient.withUnsafeMutableBufferPointer { db in
-          Dense.backward(
-            x: tokenRows(x, features), weight: w.baseAddress!, outputGradient: tokenRows(outputGradient, units),
-            weightGradient: dw.baseAddress!, biasGradient: db.baseAddress!, inputGradient: dx.map { tokenRows($0, features) },
-            accumulateWeight: weight.accumulatesGradient, accumulateBias: bias.accumulatesGradient)
-        }
-      }
+    WeightAndBias(weight, bias).withGradients { w, d in
+      Dense.backward(
+        x: tokenRows(x, features), weight: w, outputGradient: tokenRows(outputGradient, units),
+        weightGradient: d.weight, biasGradient: d.bias, inputGradient: dx.map { tokenRows($0, features) },
+        accumulateWeight: d.accumulateWeight, accumulateBias: d.accumulateBias)
     }
     return dx
   }

@@ -81,10 +81,8 @@ public class PatchEmbed: LayerKernels {
     let y = output.matrix(rows: input.rows)
     let p = patches.matrix(rows: input.rows)
     Self.gather(x: input, image: inputShape, patch: Self.patch, into: p)
-    weight.value.withUnsafeBufferPointer { w in
-      bias.value.withUnsafeBufferPointer { b in
-        Dense.forward(x: tokenRows(p, patchWidth), weight: w.baseAddress!, bias: b.baseAddress!, into: tokenRows(y, units))
-      }
+    WeightAndBias(weight, bias).withValues { w, b in
+      Dense.forward(x: tokenRows(p, patchWidth), weight: w, bias: b, into: tokenRows(y, units))
     }
     lastRows = input.rows
     return y
@@ -94,15 +92,11 @@ public class PatchEmbed: LayerKernels {
     precondition(lastRows == outputGradient.rows, "\(name): backward without a matching forward")
     let p = patches.matrix(rows: lastRows)
     let dp = needsInputGradient ? patchGradient.matrix(rows: lastRows) : nil
-    weight.value.withUnsafeBufferPointer { w in
-      weight.gradient.withUnsafeMutableBufferPointer { dw in
-        bias.gradient.withUnsafeMutableBufferPointer { db in
-          Dense.backward(
-            x: tokenRows(p, patchWidth), weight: w.baseAddress!, outputGradient: tokenRows(outputGradient, units),
-            weightGradient: dw.baseAddress!, biasGradient: db.baseAddress!, inputGradient: dp.map { tokenRows($0, patchWidth) },
-            accumulateWeight: weight.accumulatesGradient, accumulateBias: bias.accumulatesGradient)
-        }
-      }
+    WeightAndBias(weight, bias).withGradients { w, d in
+      Dense.backward(
+        x: tokenRows(p, patchWidth), weight: w, outputGradient: tokenRows(outputGradient, units),
+        weightGradient: d.weight, biasGradient: d.bias, inputGradient: dp.map { tokenRows($0, patchWidth) },
+        accumulateWeight: d.accumulateWeight, accumulateBias: d.accumulateBias)
     }
     guard let dp else { return nil }
     let dx = inputGradient.matrix(rows: lastRows)
