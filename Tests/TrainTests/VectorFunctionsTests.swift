@@ -16,7 +16,7 @@ struct VectorFunctionsTests {
   }
 
   /// Every 97th Float32 from `2^-126` up to 6, and their negatives.
-  @Test func erfIsWithinOneAndAThirdUlps() {
+  @Test func erfIsWithinOnePointSixUlps() {
     var (worst, worstRelative, count) = (0.0, 0.0, 0)
     var bits = Float.leastNormalMagnitude.bitPattern
     while bits < Float(6).bitPattern {
@@ -30,7 +30,7 @@ struct VectorFunctionsTests {
       count += 1
     }
     #expect(count > 10_000)
-    #expect(worst <= 1.33, "erf: \(worst) ulps")
+    #expect(worst <= 1.58, "erf: \(worst) ulps")
     #expect(worstRelative <= Self.kappa, "erf: relative \(worstRelative)")
   }
 
@@ -42,7 +42,7 @@ struct VectorFunctionsTests {
     #expect(VectorFunctions.erf(.nan).isNaN)
     // Either side of the switch from the series to `1 − exp(−x²) Q`.
     for x in [Float(1).nextDown, 1, Float(1).nextUp, Float.leastNonzeroMagnitude, 1e-30] {
-      #expect(Self.ulps(VectorFunctions.erf(x), Foundation.erf(Double(x))) <= 1.33, "erf(\(x))")
+      #expect(Self.ulps(VectorFunctions.erf(x), Foundation.erf(Double(x))) <= 1.58, "erf(\(x))")
     }
   }
 
