@@ -14,10 +14,22 @@ public protocol Loss: AnyObject, CertifiedBlock {
 package protocol LossKernels: Loss {
   /// Sizes the workspace for batches of up to `batchCapacity` examples.
   func reserve(batchCapacity: Int)
+  /// The loss of `output` (`[B, width]`) against `labels` summed and divided by `count`, and, when
+  /// `withGradient`, its gradient with respect to `output` (a view of the loss's workspace). With
+  /// `count = B` it is the batch mean; a chunk of a batch (`ChunkedSteps`) passes the whole
+  /// batch's size, so that its gradient rows are the batch's own, bit for bit.
+  func evaluate(_ output: UnsafeMatrix<Float>, labels: UnsafeBufferPointer<Int32>, withGradient: Bool, meanOver count: Int)
+    -> (loss: Double, gradient: UnsafeMatrix<Float>?)
+}
+
+extension LossKernels {
   /// The batch-mean loss of `output` (`[B, width]`) against `labels`, and, when `withGradient`,
-  /// its gradient with respect to `output` (a view of the loss's workspace).
+  /// its gradient with respect to `output`.
   func evaluate(_ output: UnsafeMatrix<Float>, labels: UnsafeBufferPointer<Int32>, withGradient: Bool)
     -> (loss: Double, gradient: UnsafeMatrix<Float>?)
+  {
+    evaluate(output, labels: labels, withGradient: withGradient, meanOver: output.rows)
+  }
 }
 
 /// One-hot targets for a batch of labels, rebuilt in place each step.
@@ -57,18 +69,19 @@ struct OneHotLossPasses {
     gradient.reserve(rows: batchCapacity)
   }
 
-  /// The batch-mean loss of `output` against `labels` and, when `withGradient`, its gradient:
+  /// The loss of `output` against `labels` summed over rows and divided by `count` (the batch
+  /// mean when `count` is its rows) and, when `withGradient`, its gradient:
   /// `kernel(output, target, gradient, scale)` returns the sum over rows of the per-example loss and
-  /// writes the gradient rows, times `scale = 1/B`, into `gradient` when given.
-  func evaluate(_ output: UnsafeMatrix<Float>, labels: UnsafeBufferPointer<Int32>, withGradient: Bool,
+  /// writes the gradient rows, times `scale = 1/count`, into `gradient` when given.
+  func evaluate(_ output: UnsafeMatrix<Float>, labels: UnsafeBufferPointer<Int32>, withGradient: Bool, meanOver count: Int,
                 _ kernel: (UnsafeMatrix<Float>, UnsafeMatrix<Float>, UnsafeMatrix<Float>?, Float) -> Double)
     -> (loss: Double, gradient: UnsafeMatrix<Float>?)
   {
     precondition(output.columns == width && output.rows == labels.count, "loss shape mismatch")
     let t = targets.matrix(for: labels)
     let g = withGradient ? gradient.matrix(rows: output.rows) : nil
-    let total = kernel(output, t, g, 1 / Float(output.rows))
-    return (total / Double(output.rows), g)
+    let total = kernel(output, t, g, 1 / Float(count))
+    return (total / Double(count), g)
   }
 }
 

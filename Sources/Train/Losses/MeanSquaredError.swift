@@ -15,10 +15,10 @@ public final class MeanSquaredError: LossKernels {
 
   package func reserve(batchCapacity: Int) { passes.reserve(batchCapacity: batchCapacity) }
 
-  package func evaluate(_ output: UnsafeMatrix<Float>, labels: UnsafeBufferPointer<Int32>, withGradient: Bool)
+  package func evaluate(_ output: UnsafeMatrix<Float>, labels: UnsafeBufferPointer<Int32>, withGradient: Bool, meanOver count: Int)
     -> (loss: Double, gradient: UnsafeMatrix<Float>?)
   {
-    passes.evaluate(output, labels: labels, withGradient: withGradient) { y, t, g, scale in
+    passes.evaluate(output, labels: labels, withGradient: withGradient, meanOver: count) { y, t, g, scale in
       MeanSquaredError.evaluate(output: y, target: t, gradient: g, scale: scale)
     }
   }

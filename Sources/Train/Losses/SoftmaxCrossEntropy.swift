@@ -18,10 +18,10 @@ public final class SoftmaxCrossEntropy: LossKernels {
 
   package func reserve(batchCapacity: Int) { passes.reserve(batchCapacity: batchCapacity) }
 
-  package func evaluate(_ output: UnsafeMatrix<Float>, labels: UnsafeBufferPointer<Int32>, withGradient: Bool)
+  package func evaluate(_ output: UnsafeMatrix<Float>, labels: UnsafeBufferPointer<Int32>, withGradient: Bool, meanOver count: Int)
     -> (loss: Double, gradient: UnsafeMatrix<Float>?)
   {
-    passes.evaluate(output, labels: labels, withGradient: withGradient) { y, t, g, scale in
+    passes.evaluate(output, labels: labels, withGradient: withGradient, meanOver: count) { y, t, g, scale in
       SoftmaxCrossEntropy.evaluate(logits: y, target: t, gradient: g, scale: scale)
     }
   }

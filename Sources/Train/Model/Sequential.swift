@@ -353,8 +353,15 @@ public final class Sequential {
   /// batch-mean loss in `Parameter.gradient` and returns that loss. The backward pass stops at the
   /// first layer with parameters, whose input gradient it does not compute.
   public func computeGradients(_ input: UnsafeMatrix<Float>, labels: UnsafeBufferPointer<Int32>) -> Double {
+    computeGradients(input, labels: labels, meanOver: input.rows)
+  }
+
+  /// `computeGradients` on part of a batch of `count` examples: the loss summed over the part and
+  /// divided by `count`, so that the gradient rows of the part are those of the whole batch
+  /// (`ChunkedSteps`).
+  func computeGradients(_ input: UnsafeMatrix<Float>, labels: UnsafeBufferPointer<Int32>, meanOver count: Int) -> Double {
     let output = forward(input, training: true)
-    let (value, gradient) = lossKernels.evaluate(output, labels: labels, withGradient: true)
+    let (value, gradient) = lossKernels.evaluate(output, labels: labels, withGradient: true, meanOver: count)
     cotangents[lossSlot] = gradient!
     // The schedule's steps: below the first layer with parameters there are none (the input is data).
     for step in backwardPlan {

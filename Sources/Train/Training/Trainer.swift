@@ -12,7 +12,8 @@ public enum TrainingEvent: Sendable {
 ///
 /// Each epoch shuffles the training set (seeded), runs `ceil(N / B)` steps — the last batch may be
 /// smaller — of forward, loss, backward and optimizer update, then measures test accuracy. A step
-/// allocates nothing: the batch buffer and every layer's workspace are sized once.
+/// allocates nothing: the batch buffer and every layer's workspace are sized once. A model whose
+/// layers treat each example on its own runs its steps in chunks (`ChunkedSteps`).
 ///
 /// ```swift
 /// let model = try Sequential(ModelSpec(contentsOf: "Models/mlp.spec"), seed: 1, certificates: .builtIn)
@@ -58,6 +59,8 @@ public struct Trainer: Sendable {
     var batch = Workspace<Float>(columns: data.features)
     batch.reserve(rows: batchSize)
     var labels = [Int32](repeating: 0, count: batchSize)
+    // A model of per-example layers (the ViT) trains in chunks that the threads take as they come.
+    let chunked = ChunkedSteps(model, threads: BLAS.threads)
     var shuffler = RandomSource(seed: configuration.seed, stream: 1)
     var order = Array(0..<data.count)
     var epochs: [EpochReport] = []
@@ -96,7 +99,8 @@ public struct Trainer: Sendable {
         let x = batch.matrix(rows: range.count)
         let loss = labels.withUnsafeMutableBufferPointer { labels in
           data.gather(order[range], into: x, labels: labels.baseAddress!)
-          return model.computeGradients(x, labels: UnsafeBufferPointer(rebasing: labels[..<range.count]))
+          let batchLabels = UnsafeBufferPointer(rebasing: labels[..<range.count])
+          return chunked?.computeGradients(x, labels: batchLabels) ?? model.computeGradients(x, labels: batchLabels)
         }
         guard loss.isFinite else { throw TrainingError.diverged(epoch: epoch, step: step + 1, loss: loss) }
         // From the step's index alone, so a resumed run takes the rates of one never stopped.

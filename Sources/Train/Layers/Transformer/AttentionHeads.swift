@@ -9,7 +9,7 @@
 /// (`D = H E`, what a `dense` to `3D` features before it gives), and writes `[T, D]`. A token's
 /// `D` features are read as `H x E` (head-major), so the heads are split and merged by re-indexing
 /// the same storage; `Q`, `K`, `V` are the three disjoint column ranges of the input, and the
-/// input gradient is the three rules' values written back into them. The products are BLAS `gemm`s
+/// input gradient is the three rules' values written back into them. The products are small loops
 /// on strided views, one per example, head and product (below), the batch cut over threads; the
 /// forward pass keeps the attention weights `A` for the backward pass.
 public final class AttentionHeads: LayerKernels {
@@ -83,12 +83,12 @@ public final class AttentionHeads: LayerKernels {
 
   // MARK: - Kernels
   //
-  // Per example and head, each of the six products is one `gemm` on strided views of the token
-  // rows (`Q`, `K`, `V` and their gradients are `[T, E]` blocks with row stride `3D`, the output
-  // and its gradient blocks with stride `D`), with `Kᵀ`, `Vᵀ`, `Aᵀ` and `dSᵀ` read transposed by
-  // BLAS rather than copied. Each entry is still one sum of `E` (or `T`) products, in BLAS's order
-  // (the rounding model, `AttentionHeads+GradientErrorModel`, bounds any order); the `1/√E` is
-  // BLAS's `alpha`, applied to each finished sum as the loops applied it.
+  // Per example and head, each of the six products is one `SmallProducts.multiply` on strided
+  // views of the token rows (`Q`, `K`, `V` and their gradients are `[T, E]` blocks with row
+  // stride `3D`, the output and its gradient blocks with stride `D`), with `Aᵀ` and `dSᵀ` read
+  // transposed in place and `Kᵀ`, `Vᵀ` copied into a `[E, T]` scratch block. Each entry is one sum
+  // of `E` (or `T`) products, in order (the rounding model, `AttentionHeads+GradientErrorModel`,
+  // bounds any order); the `1/√E` multiplies each finished sum, as the loops applied it.
 
   /// Rows of `qkv` are examples of `[T, 3D]`; rows of `weights` their `[H, T, T]` attention
   /// weights (written), rows of `y` their `[T, D]` outputs.
@@ -97,18 +97,21 @@ public final class AttentionHeads: LayerKernels {
   ) {
     let d = heads * e
     let scale = 1 / S(e).squareRoot()
-    for b in 0..<qkv.rows {
-      let example = qkv.row(b)
-      for h in 0..<heads {
-        let (q, k, v) = (example + h * e, example + d + h * e, example + 2 * d + h * e)
-        let a = weights.row(b) + h * t * t
-        // S = Q Kᵀ / √E.
-        S.gemm(transposeA: false, transposeB: true, m: t, n: t, k: e, alpha: scale, a: q, lda: 3 * d, b: k, ldb: 3 * d,
-               beta: 0, c: a, ldc: t)
-        Softmax.forward(z: UnsafeMatrix(a, rows: t, columns: t), into: UnsafeMatrix(a, rows: t, columns: t))
-        // O = A V.
-        S.gemm(transposeA: false, transposeB: false, m: t, n: e, k: t, alpha: 1, a: a, lda: t, b: v, ldb: 3 * d,
-               beta: 0, c: y.row(b) + h * e, ldc: d)
+    withUnsafeTemporaryAllocation(of: S.self, capacity: t * e) { buffer in
+      let scratch = buffer.baseAddress!
+      for b in 0..<qkv.rows {
+        let example = qkv.row(b)
+        for h in 0..<heads {
+          let (q, k, v) = (example + h * e, example + d + h * e, example + 2 * d + h * e)
+          let a = weights.row(b) + h * t * t
+          // S = Q Kᵀ / √E.
+          SmallProducts.multiply(transposeA: false, transposeB: true, m: t, n: t, k: e, alpha: scale, a: q, lda: 3 * d, b: k, ldb: 3 * d,
+                                 c: a, ldc: t, scratch: scratch)
+          Softmax.forward(z: UnsafeMatrix(a, rows: t, columns: t), into: UnsafeMatrix(a, rows: t, columns: t))
+          // O = A V.
+          SmallProducts.multiply(transposeA: false, transposeB: false, m: t, n: e, k: t, alpha: 1, a: a, lda: t, b: v, ldb: 3 * d,
+                                 c: y.row(b) + h * e, ldc: d, scratch: scratch)
+        }
       }
     }
   }
@@ -120,8 +123,8 @@ public final class AttentionHeads: LayerKernels {
   ) {
     let d = heads * e
     let scale = 1 / S(e).squareRoot()
-    withUnsafeTemporaryAllocation(of: S.self, capacity: t * t) { buffer in
-      let ds = buffer.baseAddress!
+    withUnsafeTemporaryAllocation(of: S.self, capacity: t * t + t * e) { buffer in
+      let (ds, scratch) = (buffer.baseAddress!, buffer.baseAddress! + t * t)
       let grid = UnsafeMatrix(ds, rows: t, columns: t)
       for b in 0..<qkv.rows {
         let (example, gradient, upstream) = (qkv.row(b), dx.row(b), dy.row(b))
@@ -131,19 +134,19 @@ public final class AttentionHeads: LayerKernels {
           let a = weights.row(b) + h * t * t
           let dO = upstream + h * e
           // dA = dO Vᵀ.
-          S.gemm(transposeA: false, transposeB: true, m: t, n: t, k: e, alpha: 1, a: dO, lda: d, b: v, ldb: 3 * d,
-                 beta: 0, c: ds, ldc: t)
+          SmallProducts.multiply(transposeA: false, transposeB: true, m: t, n: t, k: e, alpha: 1, a: dO, lda: d, b: v, ldb: 3 * d,
+                                 c: ds, ldc: t, scratch: scratch)
           // vjp V = Aᵀ dO.
-          S.gemm(transposeA: true, transposeB: false, m: t, n: e, k: t, alpha: 1, a: a, lda: t, b: dO, ldb: d,
-                 beta: 0, c: dv, ldc: 3 * d)
+          SmallProducts.multiply(transposeA: true, transposeB: false, m: t, n: e, k: t, alpha: 1, a: a, lda: t, b: dO, ldb: d,
+                                 c: dv, ldc: 3 * d, scratch: scratch)
           // dS = A ∘ (dA - rowsum(A ∘ dA)): the softmax rule, in place.
           Softmax.backward(output: UnsafeMatrix(a, rows: t, columns: t), outputGradient: grid, into: grid)
           // vjp Q = dS K / √E.
-          S.gemm(transposeA: false, transposeB: false, m: t, n: e, k: t, alpha: scale, a: ds, lda: t, b: k, ldb: 3 * d,
-                 beta: 0, c: dq, ldc: 3 * d)
+          SmallProducts.multiply(transposeA: false, transposeB: false, m: t, n: e, k: t, alpha: scale, a: ds, lda: t, b: k, ldb: 3 * d,
+                                 c: dq, ldc: 3 * d, scratch: scratch)
           // vjp K = dSᵀ Q / √E.
-          S.gemm(transposeA: true, transposeB: false, m: t, n: e, k: t, alpha: scale, a: ds, lda: t, b: q, ldb: 3 * d,
-                 beta: 0, c: dk, ldc: 3 * d)
+          SmallProducts.multiply(transposeA: true, transposeB: false, m: t, n: e, k: t, alpha: scale, a: ds, lda: t, b: q, ldb: 3 * d,
+                                 c: dk, ldc: 3 * d, scratch: scratch)
         }
       }
     }
@@ -219,5 +222,48 @@ public final class AttentionHeads: LayerKernels {
       result[rule] = Tensor(shape: shape, scalars: part)
     }
     return result
+  }
+}
+
+/// `C = alpha · op(A) op(B)` for the attention's per-head products (`[T, E]` and `[T, T]` blocks,
+/// 16 × 16 in the ViT), in loops instead of BLAS: a `gemm` call that small spends most of its time
+/// packing its operands and on the call itself, and the ViT makes about 6,000 of them a step.
+///
+/// Row `i` of `C` is summed as `Σ_p op(A)[i, p] · op(B)[p, ·]`, `p` in order, into a row that the
+/// innermost loop runs along (contiguous in `op(B)`, so it runs eight entries per instruction);
+/// `op(B) = Bᵀ` is first copied transposed into `scratch` (`k n` scalars). Each entry is one sum
+/// of `k` products, added in order, and `alpha` multiplies the finished sum, as BLAS applies it:
+/// the rounding model of `AttentionHeads+GradientErrorModel` (any order) holds.
+enum SmallProducts {
+  /// `A` is `m × k` (`k × m` when `transposeA`), `B` is `k × n` (`n × k` when `transposeB`), row
+  /// major with leading dimensions `lda`, `ldb`; `C` is `m × n` with `ldc`, overwritten.
+  @inline(__always)
+  static func multiply<S: TrainScalar>(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: S,
+    a: UnsafePointer<S>, lda: Int, b: UnsafePointer<S>, ldb: Int, c: UnsafeMutablePointer<S>, ldc: Int,
+    scratch: UnsafeMutablePointer<S>
+  ) {
+    var (rows, rowStride) = (b, ldb)
+    if transposeB {
+      // op(B)[p, j] = B[j, p], copied into a k × n block.
+      for j in 0..<n {
+        let source = b + j * ldb
+        for p in 0..<k { scratch[p * n + j] = source[p] }
+      }
+      (rows, rowStride) = (UnsafePointer(scratch), n)
+    }
+    let (aRow, aColumn) = transposeA ? (1, lda) : (lda, 1)
+    for i in 0..<m {
+      let out = c + i * ldc
+      for j in 0..<n { out[j] = 0 }
+      for p in 0..<k {
+        let s = a[i * aRow + p * aColumn]
+        let row = rows + p * rowStride
+        for j in 0..<n { out[j] += s * row[j] }
+      }
+      if alpha != 1 {
+        for j in 0..<n { out[j] = alpha * out[j] }
+      }
+    }
   }
 }
