@@ -177,6 +177,7 @@ extension FastBounds {
     let linearizations = given ?? (0...top).map { body[$0].linearization(on: nodes[$0]) }
     // Below a max pool of a CNN the rows run as patches over the whole map (own tables only).
     let chain = given == nil && patches ? patchChain(below: top) : nil
+    let fused = chain == nil ? [] : PoolReLUConvStep.steps(Array(linearizations[0...chain!.top]))
     var result = [Double](repeating: .nan, count: rows.count)
     // Slices keep Λ near 2^22 Doubles (32 MiB) whatever the widths.
     let widest = max(width, body.map { max($0.inputWidth, $0.outputWidth) }.max()!)
@@ -196,7 +197,7 @@ extension FastBounds {
         var stride = map.count
         windowedSteps(
           rows: rows[slice], windows: &windows, stride: &stride, from: chain.top, shapes: chain.shapes, linearizations,
-          gamma: &gamma, workspace)
+          fused: fused, gamma: &gamma, workspace)
         concretizeWindows(
           rows: Array(rows[slice]), windows: windows, stride: stride, shape: chain.shapes[0], gamma: gamma, input: nodes[0], workspace
         ) { result[first + $0] = $1 }

@@ -61,6 +61,7 @@ extension FastBounds {
     targets: [Int], through top: Int, shapes: [ImageShape], nodes: [BoxBatch], _ workspace: FastWorkspace
   ) -> [Double] {
     let linearizations = (0...top).map { body[$0].linearization(on: nodes[$0]) }
+    let fused = PoolReLUConvStep.steps(linearizations)
     let output = shapes[top + 1], m = output.count, plane = output.height * output.width
     var result = [Double](repeating: .nan, count: 2 * targets.count)
     // Slices small enough that a slice's patches stay in cache from layer to layer.
@@ -85,7 +86,9 @@ extension FastBounds {
           row[channel] = r == 0 ? 1 : -1
         }
       }
-      windowedSteps(rows: rows[...], windows: &windows, stride: &rowStride, from: top, shapes: shapes, linearizations, gamma: &gamma, workspace)
+      windowedSteps(
+        rows: rows[...], windows: &windows, stride: &rowStride, from: top, shapes: shapes, linearizations, fused: fused, gamma: &gamma,
+        workspace)
       concretizeWindows(rows: rows, windows: windows, stride: rowStride, shape: shapes[0], gamma: gamma, input: nodes[0], workspace) {
         result[2 * first + $0] = $1
       }
@@ -96,14 +99,15 @@ extension FastBounds {
 
   /// The patch steps of layers `top, ..., 0` (`linearizations`, each a `WindowedLinearization`)
   /// on the rows of `.lambda`, patches over `windows` at `stride` on entry, patches of the input
-  /// on exit. A max pool over a ReLU over a convolution runs as one `PoolReLUConvStep`.
+  /// on exit. A max pool over a ReLU over a convolution runs as one `PoolReLUConvStep` (`fused`,
+  /// `PoolReLUConvStep.steps(linearizations)`).
   func windowedSteps(
     rows: ArraySlice<Int>, windows: inout [PixelWindow], stride rowStride: inout Int, from top: Int, shapes: [ImageShape],
-    _ linearizations: [any FastLinearization], gamma: inout [Double], _ workspace: FastWorkspace
+    _ linearizations: [any FastLinearization], fused steps: [PoolReLUConvStep?], gamma: inout [Double], _ workspace: FastWorkspace
   ) {
     var l = top
     while l >= 0 {
-      if l >= 2, let fused = PoolReLUConvStep(pool: linearizations[l], relu: linearizations[l - 1], conv: linearizations[l - 2]) {
+      if let fused = steps[l] {
         let inputWindows = windows.map { fused.inputWindow(of: $0) }
         let inputStride = inputWindows.map { $0.count(shapes[l - 2]) }.max()!
         fused.substitute(

@@ -19,6 +19,18 @@ struct PoolReLUConvStep {
   let relu: ReLUTable
   let conv: SparseAffineLinearization
   let geometry: ConvolutionGeometry
+  /// Per box and pool output (`b · m + o`), the pool's and the ReLU's tables gathered where its
+  /// coefficient goes, so the loop reads one entry per coefficient instead of nine scattered ones.
+  let paths: [Path]
+
+  /// Where a pool output's coefficient `λ` goes: for `λ ≥ 0`, or `λ < 0` where the window's best
+  /// input dominates, onto that input `(row, column)` of the ReLU times `positive` (the lower
+  /// slope) or `negative` (the chord's slope, with its `intercept` and `reach`); else `λ · upper`
+  /// into the constant (`negative` is −1 there, never a slope).
+  struct Path {
+    var row: Int32, column: Int32
+    var positive: Double, negative: Double, intercept: Double, reach: Double, upper: Double
+  }
 
   /// `pool` over `relu` over `conv` (layers `l`, `l − 1`, `l − 2`), with windows that do not
   /// overlap, the ReLU as wide as the pool's input and the convolution's output that input.
@@ -33,6 +45,34 @@ struct PoolReLUConvStep {
     self.relu = relu
     self.conv = conv
     self.geometry = geometry
+    let output = pool.layer.output, input = pool.layer.input, stride = pool.layer.stride
+    let m = pool.layer.outputWidth, n = relu.width
+    var paths: [Path] = []
+    paths.reserveCapacity(pool.largest.count * m)
+    for b in 0..<pool.largest.count {
+      for c in 0..<output.channels {
+        for i in 0..<output.height {
+          for j in 0..<output.width {
+            let q = b * m + (c * output.height + i) * output.width + j
+            let y = i * stride + Int(pool.bestRow[q]), x = j * stride + Int(pool.bestColumn[q])
+            let r = b * n + (c * input.height + y) * input.width + x
+            paths.append(Path(
+              row: Int32(y), column: Int32(x), positive: relu.slopePositive[r],
+              negative: pool.dominates[q] ? relu.slopeNegative[r] : -1, intercept: relu.intercept[r], reach: relu.reach[r],
+              upper: pool.upper[q]))
+          }
+        }
+      }
+    }
+    self.paths = paths
+  }
+
+  /// The fused steps of `linearizations` (layers `0...`), at the index of each pool that fuses
+  /// with the ReLU and the convolution below it: built once for all the rows of a pass.
+  static func steps(_ linearizations: [any FastLinearization]) -> [PoolReLUConvStep?] {
+    linearizations.indices.map { l in
+      l >= 2 ? PoolReLUConvStep(pool: linearizations[l], relu: linearizations[l - 1], conv: linearizations[l - 2]) : nil
+    }
   }
 
   func inputWindow(of window: PixelWindow) -> PixelWindow {
@@ -41,25 +81,33 @@ struct PoolReLUConvStep {
 
   /// The rows of `.lambda` are patches of the pool's output over `windows` (at `s · outputStride`);
   /// on exit patches of the convolution's input over `inputWindows` (at `s · inputStride`).
+  /// Per coefficient, the three steps' products and sums (`MaxPoolLinearization.substitute`,
+  /// `ReLUTable.substitute` and the convolution's) in their order; with CROWN's own tables the
+  /// ReLU's lower slope is 0 or 1 (exact, `lowerReach` 0) and its shift 0, so a coefficient `λ ≥ 0`
+  /// adds nothing to the ReLU's intercept, chord and reach sums.
   func substitute(
     rows: ArraySlice<Int>, windows: [PixelWindow], inputWindows: [PixelWindow], outputStride: Int, inputStride: Int,
     gamma: inout [Double], _ workspace: FastWorkspace
   ) {
     let g = geometry, map = conv.map
-    let poolOutput = pool.layer.output, poolStride = pool.layer.stride
+    let poolOutput = pool.layer.output
     let reluShape = pool.layer.input, input = g.input
     let mPool = pool.layer.outputWidth, nReLU = relu.width
     let lambda = UnsafePointer(workspace.existing(.lambda, count: rows.count * outputStride))
     let product = workspace.buffer(.product, count: rows.count * inputStride)
     let poolOutputs = DotProductError(length: mPool), poolSums = DotProductError(length: 1)
     let reluError = DotProductError(length: nReLU)
-    let biasLower = map.biasLower, biasUpper = map.biasUpper, rowAbsoluteSum = map.rowAbsoluteSum, mapSlack = map.slack
-    let dominates = pool.dominates, poolUpper = pool.upper, bestRow = pool.bestRow, bestColumn = pool.bestColumn
     g.kernel.withUnsafeBufferPointer { kernelBuffer in
+    paths.withUnsafeBufferPointer { pathBuffer in
+    map.biasLower.withUnsafeBufferPointer { biasLower in
+    map.biasUpper.withUnsafeBufferPointer { biasUpper in
+    map.rowAbsoluteSum.withUnsafeBufferPointer { rowAbsoluteSum in
+    map.slack.withUnsafeBufferPointer { mapSlack in
       let kernel = kernelBuffer.baseAddress!
       for (s, b) in rows.enumerated() {
         let row = lambda + s * outputStride, out = product + s * inputStride
         let window = windows[s], target = inputWindows[s]
+        let boxPaths = pathBuffer.baseAddress! + b * mPool
         out.update(repeating: 0, count: target.count(input))
         var constant = 0.0, constantAbsolute = 0.0, moved = 0.0  // the pool's
         var interceptSum = 0.0, chordSum = 0.0, reachSum = 0.0, coefficientSum = 0.0  // the ReLU's
@@ -67,29 +115,33 @@ struct PoolReLUConvStep {
         var k = 0
         for c in 0..<poolOutput.channels {
           for i in window.top..<window.bottom {
+            let lineStart = (c &* poolOutput.height &+ i) &* poolOutput.width
             for j in window.left..<window.right {
               let l = row[k]
               k &+= 1
               if l == 0 { continue }
-              let q = b &* mPool &+ (c &* poolOutput.height &+ i) &* poolOutput.width &+ j
-              guard l >= 0 || dominates[q] else {
-                constant += l * poolUpper[q]
-                constantAbsolute += (l * poolUpper[q]).magnitude
+              let path = boxPaths[lineStart &+ j]
+              let po: Double
+              if l >= 0 {
+                moved += l
+                coefficientSum += l
+                po = l * path.positive
+              } else if path.negative >= 0 {
+                moved += l.magnitude
+                let pj = l * path.negative, z = path.reach
+                interceptSum += -l * path.intercept
+                chordSum += pj.magnitude * z
+                reachSum += z
+                coefficientSum += l.magnitude
+                po = pj + 0  // as the ReLU's `P + σ` with σ = 0: −0 becomes +0
+              } else {
+                constant += l * path.upper
+                constantAbsolute += (l * path.upper).magnitude
                 continue
               }
-              moved += l.magnitude
-              let y = i &* poolStride &+ Int(bestRow[q]), x = j &* poolStride &+ Int(bestColumn[q])
-              let flat = (c &* reluShape.height &+ y) &* reluShape.width &+ x  // the ReLU's and the convolution's output
-              let r = b &* nReLU &+ flat
-              let positive = l >= 0
-              let pj = l * (positive ? relu.slopePositive[r] : relu.slopeNegative[r])
-              let z = positive ? relu.lowerReach[r] : relu.reach[r]
-              interceptSum += positive ? 0 : -l * relu.intercept[r]
-              chordSum += pj.magnitude * z
-              reachSum += z
-              coefficientSum += l.magnitude
-              let po = pj + relu.shift[r]
               if po == 0 { continue }
+              let y = Int(path.row), x = Int(path.column)
+              let flat = (c &* reluShape.height &+ y) &* reluShape.width &+ x  // the ReLU's and the convolution's output
               let bias = po >= 0 ? biasLower[flat] : biasUpper[flat]
               dot += po * bias
               dotAbsolute += (po * bias).magnitude
@@ -109,6 +161,11 @@ struct PoolReLUConvStep {
         gamma[s] = conv.substitutedGamma(
           value, dot: dot, dotAbsolute: dotAbsolute, weighted: weighted, slack: slack, largest: conv.largest[b])
       }
+    }
+    }
+    }
+    }
+    }
     }
     workspace.swap(.lambda, .product)
   }
