@@ -121,6 +121,6 @@ struct CertificateTests {
     certificate.steps = steps
     let decoded = try Certificate(decoding: certificate.encoded())
     #expect(decoded.steps == steps)
-    #expect(Set(steps.map(\.ruleName)).count == 28)
+    #expect(Set(steps.map(\.ruleName)).count == 29)
   }
 }
