@@ -60,7 +60,7 @@ extension Certificate {
   /// The rule names a step may carry: `Step.ruleName` of every step the kernel can run.
   static let ruleNames: Set<String> = [
     "refl", "sym", "trans", "alpha", "cong", "assume", "discharge", "vjp-intro", "chain", "fan-out",
-    "ring", "sum-linear", "sum-prenex", "sum-merge", "sum-split", "sum-guard", "bracket-merge", "delta-elim",
+    "ring", "sum-linear", "sum-prenex", "sum-merge", "sum-split", "sum-guard", "bracket-merge", "sum-cases", "delta-elim",
     "change-of-variables", "sum-swap", "sum-count", "zero-ext", "unfold", "jvp",
     "pow-merge", "pow-pow", "pow-mul", "log-exp", "exp-log", "exp-add",
     "sigmoid-exp", "tanh-sigmoid", "gelu-erf", "log-mul", "log-pow", "step-relu", "step-neg",
@@ -129,6 +129,7 @@ extension Certificate {
       case "sum-split": rewrite = .sumSplit(try f.integer("split"))
       case "sum-guard": rewrite = .sumGuard
       case "bracket-merge": rewrite = .bracketMerge
+      case "sum-cases": rewrite = .sumCases(try SExpression.affine(try f.string("cases"), origin: Origin(field: f.name("cases"), step: k)))
       case "delta-elim": rewrite = .deltaElim(try f.string("index"))
       case "change-of-variables":
         let offsetText = try f.string("offset")

@@ -53,6 +53,7 @@ extension Certificate {
       case let .ring(t): fields.append(("target", term(t)))
       case let .sumPrenex(k): fields.append(("factor", String(k)))
       case let .sumSplit(k): fields.append(("split", String(k)))
+      case let .sumCases(e): fields.append(("cases", JSONText.quoted(SExpression.text(of: e))))
       case let .deltaElim(j), let .sumCount(j): fields.append(("index", JSONText.quoted(j)))
       case let .changeOfVariables(j, u, s, e):
         fields += [("index", JSONText.quoted(j)), ("to", JSONText.quoted(u)), ("sign", String(s)),

@@ -48,6 +48,15 @@ extension Theorem {
     return Theorem([], t, try .sum(Array(bs[..<k]), go, .sum(Array(bs[k...]), gi, body)))
   }
 
+  /// `sum-cases`: `sum(b)[G] s = sum(b)[G and e >= 0] s + sum(b)[G and -e - 1 >= 0] s` for an affine
+  /// `e` that mentions a bound index: `e` is an integer, so exactly one of `e >= 0`, `e <= -1` holds.
+  public static func sumCases(_ t: Term, on e: Affine) throws -> Theorem {
+    let (bs, g, body) = try sumParts(t, "sum-cases")
+    guard !e.indices.isDisjoint(with: bs) else { throw KernelError.ruleMismatch(rule: "sum-cases", reason: "\(e) mentions no index bound by \(t)") }
+    let below = try e.scaled(by: -1).plus(.constant(-1))
+    return Theorem([], t, .add([try .sum(bs, g.and(Guard(nonNegative: [e])), body), try .sum(bs, g.and(Guard(nonNegative: [below])), body)]))
+  }
+
   /// `sum-guard`: `sum(b)[G] ([H] * s) = sum(b)[G and H] s`, for every bracket factor of the body.
   public static func sumGuard(_ t: Term) throws -> Theorem {
     let (bs, g, body) = try sumParts(t, "sum-guard")

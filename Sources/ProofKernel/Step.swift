@@ -37,7 +37,7 @@ public enum Step: Hashable, Sendable {
 /// A local rule: from a term `t`, the theorem `Γ ⊢ t = t'`.
 public enum Rewrite: Hashable, Sendable {
   case ring(Term)
-  case sumLinear, sumPrenex(factor: Int), sumMerge, sumSplit(Int), sumGuard, bracketMerge
+  case sumLinear, sumPrenex(factor: Int), sumMerge, sumSplit(Int), sumGuard, bracketMerge, sumCases(Affine)
   case deltaElim(String), changeOfVariables(String, to: String, sign: Int, offset: Affine)
   case sumSwap([String]), sumCount(String), zeroExt, unfold, jvp
   case powMerge, powPow, powMul, logExp, expLog, expAdd
@@ -53,6 +53,7 @@ public enum Rewrite: Hashable, Sendable {
     case .sumSplit: return "sum-split"
     case .sumGuard: return "sum-guard"
     case .bracketMerge: return "bracket-merge"
+    case .sumCases: return "sum-cases"
     case .deltaElim: return "delta-elim"
     case .changeOfVariables: return "change-of-variables"
     case .sumSwap: return "sum-swap"
@@ -85,6 +86,7 @@ public enum Rewrite: Hashable, Sendable {
     case let .sumSplit(k): return try .sumSplit(t, at: k)
     case .sumGuard: return try .sumGuard(t)
     case .bracketMerge: return try .bracketMerge(t)
+    case let .sumCases(e): return try .sumCases(t, on: e)
     case let .deltaElim(j): return try .deltaElim(t, index: j)
     case let .changeOfVariables(j, u, s, e): return try .changeOfVariables(t, index: j, to: u, sign: s, offset: e)
     case let .sumSwap(order): return try .sumSwap(t, order: order)
@@ -113,7 +115,7 @@ public enum Rewrite: Hashable, Sendable {
 /// from its steps; the last theorem is what was proved.
 public struct Derivation: Sendable {
   /// The version of the rule set; certificates record it.
-  public static let ruleSetVersion = "certify-rules-6"
+  public static let ruleSetVersion = "certify-rules-7"
 
   public private(set) var steps: [Step] = []
   public private(set) var theorems: [Theorem] = []

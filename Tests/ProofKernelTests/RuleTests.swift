@@ -115,6 +115,22 @@ struct RuleTests {
     expectRefusal("delta-elim") { try .deltaElim(stride, index: "j") }
   }
 
+  /// `sum-cases` splits a range where an integer `e` is `>= 0` and where it is `<= -1`: `j <= i` is
+  /// `j < i` plus `j == i`. Refused on a term that is not a sum, and on an `e` without a bound index.
+  @Test func sumCasesSplitsARangeOverTheIntegers() throws {
+    let upTo = try Term.sum(["j"], Guard(nonNegative: [i("j"), minus(i("i"), i("j"))]), at(x, i("j")))
+    let th = try Theorem.sumCases(upTo, on: plus(minus(i("i"), i("j")), -1))
+    let below = try Term.sum(["j"], Guard(nonNegative: [i("j"), plus(minus(i("i"), i("j")), -1)]), at(x, i("j")))
+    let diagonal = try Term.sum(["j"], Guard(nonNegative: [i("j")], equal: [minus(i("i"), i("j"))]), at(x, i("j")))
+    #expect(th.rhs == below + diagonal)
+    // A wrong constant (`j < i - 1` and `j == i`) is not what the rule gives.
+    let gap = try Term.sum(["j"], Guard(nonNegative: [i("j"), plus(minus(i("i"), i("j")), -2)]), at(x, i("j")))
+    #expect(throws: KernelError.self) { try Theorem.trans(th, .refl(gap + diagonal)) }
+    expectRefusal("sum-cases") { try .sumCases(at(x, i("j")), on: i("j")) }
+    expectRefusal("sum-cases") { try .sumCases(upTo, on: plus(i("i"), -1)) }
+    expectRefusal("sum-cases") { try .sumCases(upTo, on: .constant(2)) }
+  }
+
   /// Eliminating `j := i` under an inner sum that binds `i` must not capture it.
   @Test func deltaEliminationDoesNotCapture() throws {
     let delta = try Guard(equal: [minus(i("j"), i("i"))])

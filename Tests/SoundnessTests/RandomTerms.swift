@@ -166,7 +166,7 @@ struct RandomTerms {
       case let .sum(_, _, body) where body.node.isAddNode && chance(50): return .sumLinear
       case .sum:
         return pick([.sumLinear, .sumMerge, .sumSplit(1 + below(2)), .sumGuard, .deltaElim(b), .sumCount(b),
-                     .sumSwap(binders.shuffled(using: &random)), .changeOfVariables(b, to: pick([b, "u"]), sign: pick([1, -1]), offset: affine(scope + binders))])
+                     .sumSwap(binders.shuffled(using: &random)), .sumCases(affine(scope + binders)), .changeOfVariables(b, to: pick([b, "u"]), sign: pick([1, -1]), offset: affine(scope + binders))])
       case .mul: return pick([.sumPrenex(factor: below(3)), .bracketMerge, .powMerge, .ring(ringTarget(t, scope: scope))])
       case .power: return pick([.powPow, .powMul, .ring(ringTarget(t, scope: scope))])
       case .apply: return pick([.logExp, .expLog, .expAdd] + RandomTerms.identities)
@@ -182,7 +182,7 @@ struct RandomTerms {
     case 5: return .sumMerge
     case 6: return .sumSplit(below(3))
     case 7: return .sumGuard
-    case 8: return .bracketMerge
+    case 8: return chance(50) ? .bracketMerge : .sumCases(affine(scope + binders))
     case 9: return .deltaElim(b)
     case 10: return .changeOfVariables(b, to: pick([b, "u", "i"]), sign: pick([1, -1, 2]), offset: affine(scope + binders))
     case 11: return .sumSwap(binders.shuffled(using: &random))

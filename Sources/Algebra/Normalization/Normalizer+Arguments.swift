@@ -24,10 +24,34 @@ extension Normalizer {
       step = known.step
     } else {
       var side = try chain.builder.start(argument)
-      _ = try normalize(&side, at: [])
+      if try !normalizeFlat(&side) { _ = try normalize(&side, at: []) }
       step = side.step
       argumentProofs[key] = (chain.builder, step)
     }
     if chain.builder.theorem(step).rhs != argument { try chain.rewrite(at: p, by: step) }
+  }
+
+  /// An argument that is already a sum of monomials without bound indices whose atoms are
+  /// accesses, named constants and function applications (max pooling's nested `relu` arguments,
+  /// and each argument `straighten` shifted): its inner arguments normalized, then tidied, merged
+  /// and sorted (`finish`), without the expansion's `ring` at every node, which would give the same
+  /// monomials. False, with nothing done, for anything else.
+  private mutating func normalizeFlat(_ side: inout Chain) throws -> Bool {
+    guard let written = try readMonomials(side.current), written.allSatisfy({ m in
+      m.binders.isEmpty && m.factors.allSatisfy { f in
+        switch f.atom.node { case .access, .named, .apply: return true; default: return false }
+      }
+    }) else { return false }
+    var paths: [[Int]] = []
+    func collect(_ t: Term, _ path: [Int]) {
+      if case .apply = t.node { paths.append(path + [0]); return }
+      for (k, c) in t.children.enumerated() { collect(c, path + [k]) }
+    }
+    collect(side.current, [])
+    for path in paths { try normalizeArgument(&side, at: path) }
+    guard let ms = try readMonomials(side.current) else { throw NormalizationError.unsupported("re-reading an argument") }
+    try side.ring(at: [], to: try ms.term())
+    _ = try finish(&side, at: [], ms)
+    return true
   }
 }

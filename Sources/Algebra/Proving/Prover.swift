@@ -127,16 +127,34 @@ public enum Prover {
       r = try useHypotheses(&right, r, statement, &normalizer)
       closed = (try? left.apply(.ring(right.current), at: [])) != nil
     }
-    // Identities between functions, condition-free ones first; the failure shows the forms before.
+    // Identities between functions and common denominators; the failure shows the forms before.
     var (l1, r1) = (l, r)
+    if !closed {
+      let (savedLeft, savedRight) = (left, right)
+      closed = try rewriteFurther(&left, &l1, &right, &r1, statement, direction: direction, seed: seed, &normalizer)
+      // Sums split where the other side's guards differ by one inequality (`Prover+Cases.swift`),
+      // from the forms before the identities, and the rest tried again.
+      if !closed, let (splitLeft, splitRight) = (try? closeBySplitting(savedLeft, l, savedRight, r, statement, direction: direction, seed: seed,
+                                                                       &normalizer)) ?? nil {
+        (left, right, closed) = (splitLeft, splitRight, true)
+      }
+    }
+    guard closed else { throw try Diagnosis.difference(l, r, statement: statement, rewritten: (l1, r1)) }
+    return try builder.apply(.trans(left.step, try builder.apply(.sym(right.step))))
+  }
+
+  /// Identities between functions, condition-free ones first, then rational functions over common
+  /// denominators (`Prover+Denominators.swift`): each side over its own denominators, then, if the
+  /// forms still differ, over those of both sides. True when the sides met.
+  static func rewriteFurther(_ left: inout Chain, _ l1: inout [Monomial], _ right: inout Chain, _ r1: inout [Monomial], _ statement: Statement,
+                             direction: TensorSymbol?, seed: TensorSymbol?, _ normalizer: inout Normalizer) throws -> Bool {
+    var closed = false
     for tier in IdentityTier.allCases where !closed {
       let changedLeft = try applyIdentities(&left, tier, &normalizer), changedRight = try applyIdentities(&right, tier, &normalizer)
       guard changedLeft != nil || changedRight != nil else { continue }
       (l1, r1) = (changedLeft ?? l1, changedRight ?? r1)
       closed = try settle(&left, &l1, &right, &r1, statement, direction: direction, seed: seed, &normalizer)
     }
-    // Rational functions over common denominators (`Prover+Denominators.swift`): each side over its
-    // own denominators, then, if the forms still differ, over those of both sides.
     for shared in [false, true] where !closed {
       guard let (l2, r2) = try commonDenominators(&left, l1, &right, r1, &normalizer, shared: shared) else { continue }
       (l1, r1) = (l2, r2)
@@ -145,13 +163,12 @@ public enum Prover {
       r1 = try applyIdentities(&right, .conditional, &normalizer) ?? r1
       closed = try settle(&left, &l1, &right, &r1, statement, direction: direction, seed: seed, &normalizer)
     }
-    guard closed else { throw try Diagnosis.difference(l, r, statement: statement, rewritten: (l1, r1)) }
-    return try builder.apply(.trans(left.step, try builder.apply(.sym(right.step))))
+    return closed
   }
 
   /// After both sides were rewritten: each straightened along the direction, the hypotheses used,
   /// and the sides compared by `ring`. True when they met.
-  private static func settle(_ left: inout Chain, _ l: inout [Monomial], _ right: inout Chain, _ r: inout [Monomial], _ statement: Statement,
+  static func settle(_ left: inout Chain, _ l: inout [Monomial], _ right: inout Chain, _ r: inout [Monomial], _ statement: Statement,
                              direction: TensorSymbol?, seed: TensorSymbol?, _ normalizer: inout Normalizer) throws -> Bool {
     if let dx = direction {
       l = try straighten(&left, l, along: dx, keeping: seed, &normalizer)
