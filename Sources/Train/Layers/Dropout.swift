@@ -65,9 +65,7 @@ public final class Dropout: LayerKernels {
 
   package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
     guard needsInputGradient else { return nil }
-    guard let m = lastMask, m.rows == outputGradient.rows else {
-      preconditionFailure("\(name): backward without a matching training forward")
-    }
+    let m = kept(lastMask, for: outputGradient, by: "training forward")
     let dx = inputGradient.matrix(rows: m.rows)
     Dropout.apply(mask: m, keepProbability: keepProbability, to: outputGradient, into: dx)
     return dx

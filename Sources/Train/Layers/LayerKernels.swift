@@ -26,3 +26,20 @@ package protocol LayerKernels: Layer {
 
 // Formula layers (Formula/FormulaLayer.swift) implement the kernels with their own programs.
 extension FormulaLayer: LayerKernels {}
+
+extension LayerKernels {
+  /// The operand the last `forward` kept, checked against the batch `backward` was given. A backward
+  /// pass without the forward pass of the same batch is a bug in the caller, not bad input, so it
+  /// stops the program instead of computing a gradient from another batch.
+  func kept<Scalar: TrainScalar>(_ operand: UnsafeMatrix<Scalar>?, for outputGradient: UnsafeMatrix<Float>, by pass: String = "forward") -> UnsafeMatrix<Scalar> {
+    guard let operand, operand.rows == outputGradient.rows else {
+      preconditionFailure("\(name): backward without a matching \(pass)")
+    }
+    return operand
+  }
+
+  /// The same check for a layer that keeps only the batch's row count.
+  func checkForward(rows: Int, for outputGradient: UnsafeMatrix<Float>) {
+    precondition(rows == outputGradient.rows, "\(name): backward without a matching forward")
+  }
+}

@@ -58,9 +58,7 @@ public final class ReLU: LayerKernels {
   package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
     guard needsInputGradient else { return nil }
     if isFused { return outputGradient }
-    guard let x = lastInput, x.rows == outputGradient.rows else {
-      preconditionFailure("\(name): backward without a matching forward")
-    }
+    let x = kept(lastInput, for: outputGradient)
     let dx = inputGradient.matrix(rows: x.rows)
     ReLU.backward(x: x, outputGradient: outputGradient, into: dx)
     return dx

@@ -91,9 +91,7 @@ public final class BatchNorm: LayerKernels {
   private var lastInput: UnsafeMatrix<Float>?
 
   package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
-    guard let x = lastInput, x.rows == outputGradient.rows else {
-      preconditionFailure("\(name): backward without a matching forward")
-    }
+    let x = kept(lastInput, for: outputGradient)
     let dx = needsInputGradient ? inputGradient.matrix(rows: x.rows) : nil
     WeightAndBias(scale, shift).withGradients { g, d in
       BatchNorm.backward(

@@ -79,9 +79,7 @@ public class Conv2D: LayerKernels {
   }
 
   package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
-    guard let x = lastInput, x.rows == outputGradient.rows else {
-      preconditionFailure("\(name): backward without a matching forward")
-    }
+    let x = kept(lastInput, for: outputGradient)
     if needsInputGradient { inputGradient.reserve(rows: x.rows) }
     let dx = needsInputGradient ? inputGradient.matrix(rows: x.rows) : nil
     scratch.reserve(rows: Self.parts(batch: x.rows, geometry, outputChannels: outputChannels))

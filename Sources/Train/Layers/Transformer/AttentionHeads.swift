@@ -66,9 +66,7 @@ public final class AttentionHeads: LayerKernels {
 
   package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
     guard needsInputGradient else { return nil }
-    guard let x = lastInput, x.rows == outputGradient.rows else {
-      preconditionFailure("\(name): backward without a matching forward")
-    }
+    let x = kept(lastInput, for: outputGradient)
     let dx = inputGradient.matrix(rows: x.rows)
     let a = weights.matrix(rows: x.rows)
     BatchParallel.forEachPart(batch: x.rows, work: 2 * work(x.rows)) { examples in

@@ -68,9 +68,7 @@ public final class DenseTokens: LayerKernels {
   }
 
   package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
-    guard let x = lastInput, x.rows == outputGradient.rows else {
-      preconditionFailure("\(name): backward without a matching forward")
-    }
+    let x = kept(lastInput, for: outputGradient)
     let dx = needsInputGradient ? inputGradient.matrix(rows: x.rows) : nil
     WeightAndBias(weight, bias).withGradients { w, d in
       Dense.backward(

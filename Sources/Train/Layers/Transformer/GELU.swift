@@ -53,9 +53,7 @@ public class GELU: LayerKernels {
 
   package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
     guard needsInputGradient else { return nil }
-    guard let x = lastInput, x.rows == outputGradient.rows else {
-      preconditionFailure("\(name): backward without a matching forward")
-    }
+    let x = kept(lastInput, for: outputGradient)
     let (dx, k) = (inputGradient.matrix(rows: x.rows), kept.matrix(rows: x.rows))
     BatchParallel.forEachPart(batch: x.rows, work: 4 * x.count) { examples in
       Self.backwardFloat(x: x.slice(rows: examples), kept: k.slice(rows: examples),

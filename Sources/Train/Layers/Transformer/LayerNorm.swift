@@ -84,7 +84,7 @@ public final class LayerNorm: LayerKernels {
   }
 
   package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
-    guard lastRows == outputGradient.rows else { preconditionFailure("\(name): backward without a matching forward") }
+    checkForward(rows: lastRows, for: outputGradient)
     let xhat = tokenRows(normalized.matrix(rows: lastRows))
     let dx = needsInputGradient ? tokenRows(inputGradient.matrix(rows: lastRows)) : nil
     let dy = tokenRows(outputGradient)

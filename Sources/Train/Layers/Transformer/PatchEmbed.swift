@@ -89,7 +89,7 @@ public class PatchEmbed: LayerKernels {
   }
 
   package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
-    precondition(lastRows == outputGradient.rows, "\(name): backward without a matching forward")
+    checkForward(rows: lastRows, for: outputGradient)
     let p = patches.matrix(rows: lastRows)
     let dp = needsInputGradient ? patchGradient.matrix(rows: lastRows) : nil
     WeightAndBias(weight, bias).withGradients { w, d in

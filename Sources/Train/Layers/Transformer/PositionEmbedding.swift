@@ -43,7 +43,7 @@ public final class PositionEmbedding: LayerKernels {
   }
 
   package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
-    precondition(rows == outputGradient.rows, "\(name): backward without a matching forward")
+    checkForward(rows: rows, for: outputGradient)
     embedding.gradient.withUnsafeMutableBufferPointer { dp in
       Self.backward(outputGradient: outputGradient, embeddingGradient: dp.baseAddress!, accumulate: embedding.accumulatesGradient)
     }

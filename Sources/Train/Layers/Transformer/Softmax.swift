@@ -49,9 +49,7 @@ public final class Softmax: LayerKernels {
 
   package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
     guard needsInputGradient else { return nil }
-    guard let y = lastOutput, y.rows == outputGradient.rows else {
-      preconditionFailure("\(name): backward without a matching forward")
-    }
+    let y = kept(lastOutput, for: outputGradient)
     let dz = inputGradient.matrix(rows: y.rows)
     Softmax.backward(output: rows(y), outputGradient: rows(outputGradient), into: rows(dz))
     return dz

@@ -37,7 +37,7 @@ public final class TokenMeanPool: LayerKernels {
   }
 
   package func backward(_ outputGradient: UnsafeMatrix<Float>, needsInputGradient: Bool) -> UnsafeMatrix<Float>? {
-    precondition(rows == outputGradient.rows, "\(name): backward without a matching forward")
+    checkForward(rows: rows, for: outputGradient)
     guard needsInputGradient else { return nil }
     let dx = inputGradient.matrix(rows: rows)
     Self.backward(outputGradient: outputGradient, tokens: inputShape[0], into: dx)
