@@ -75,11 +75,7 @@ struct NormwiseErrorBoundTests {
   /// norm-wise bounds are never above the entrywise-only ones, and end below them.
   @Test(arguments: [Float(1), 20])
   func floatRowsAreWithinTheirNormBounds(factor: Float) throws {
-    let model = try CNNGradientAuditTests.model(Self.chain)
-    let batch = try TransformerErrorBoundTests.batch(model, count: 2, factor: factor)
-    let enclosure = try GradientEnclosure<IntervalVector>(
-      model: model, rules: try TransformerGradientAuditTests.rules(model), batch: batch, precision: 128, threads: 1)
-    try enclosure.forward()
+    let (model, batch, enclosure) = try TransformerErrorBoundTests.forwardEnclosure(Self.chain, count: 2, factor: factor)
     let rows = Normwise.rowLengths(model)
     var p = ErrorPropagation(enclosure), entrywise = p
     p.norms = [Normwise.rowNorms(p.errors[0], row: rows[0])]
@@ -119,11 +115,7 @@ struct NormwiseErrorBoundTests {
   /// entrywise-only bound and the largest of them is smaller; the audit passes with them (the
   /// gradient is within them: `TransformerErrorBoundTests`).
   @Test func gradientBoundsShrinkOnTheTinyViT() throws {
-    let model = try CNNGradientAuditTests.model(TransformerGradientAuditTests.tinyViT)
-    let batch = try TransformerErrorBoundTests.batch(model, count: 2, factor: 1)
-    let enclosure = try GradientEnclosure<IntervalVector>(
-      model: model, rules: try TransformerGradientAuditTests.rules(model), batch: batch, precision: 128, threads: 1)
-    try enclosure.forward()
+    let (model, batch, enclosure) = try TransformerErrorBoundTests.forwardEnclosure(TransformerGradientAuditTests.tinyViT, count: 2, factor: 1)
     try enclosure.backward()
     let normwise = try GradientErrorBound.bounds(model: model, enclosure: enclosure)
     let entrywise = try GradientErrorBound.bounds(model: model, enclosure: enclosure, normwise: false)

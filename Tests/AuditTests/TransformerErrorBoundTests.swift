@@ -18,16 +18,25 @@ struct TransformerErrorBoundTests {
     return try GradientBatch(features: b.features.map { $0 * factor }, labels: b.labels, width: b.width)
   }
 
+  /// What the layer-by-layer checks start from: a tiny transformer built from `spec`, a batch of it
+  /// (features times `factor`) and the 128-bit enclosure of its exact forward pass.
+  static func forwardEnclosure(_ spec: String, count: Int, factor: Float) throws
+    -> (model: Sequential, batch: GradientBatch, enclosure: GradientEnclosure<IntervalVector>)
+  {
+    let model = try CNNGradientAuditTests.model(spec)
+    let batch = try Self.batch(model, count: count, factor: factor)
+    let enclosure = try GradientEnclosure<IntervalVector>(
+      model: model, rules: try TransformerGradientAuditTests.rules(model), batch: batch, precision: 128, threads: 1)
+    try enclosure.forward()
+    return (model, batch, enclosure)
+  }
+
   /// Every layer's Float32 output (run layer by layer by the trainer's kernels) is within the
   /// forward bound of its exact value, entry by entry, on the chain-shaped spec (GELU's tanh form,
   /// softmax, layer norm, mean-pool), at inputs in [0, 1] and in [0, 40].
   @Test(arguments: [Float(1), 40])
   func forwardBoundsHoldLayerByLayer(factor: Float) throws {
-    let model = try CNNGradientAuditTests.model(TransformerGradientAuditTests.tanhSoftmax)
-    let batch = try Self.batch(model, count: 3, factor: factor)
-    let enclosure = try GradientEnclosure<IntervalVector>(
-      model: model, rules: try TransformerGradientAuditTests.rules(model), batch: batch, precision: 128, threads: 1)
-    try enclosure.forward()
+    let (model, batch, enclosure) = try Self.forwardEnclosure(TransformerGradientAuditTests.tanhSoftmax, count: 3, factor: factor)
     var p = ErrorPropagation(enclosure)
     model.reserve(batchCapacity: batch.count)
     var features = batch.features
@@ -83,12 +92,8 @@ struct TransformerErrorBoundTests {
   /// bound scaled below its measured error fails `within bound`; (2) the trainer's gradient moved
   /// by twice its bound at one entry makes the audit fail naming that tensor.
   @Test func aTooSmallBoundIsCaught() throws {
-    let model = try CNNGradientAuditTests.model(TransformerGradientAuditTests.tinyViT)
-    let batch = try Self.batch(model, count: 4, factor: 1)
+    let (model, batch, enclosure) = try Self.forwardEnclosure(TransformerGradientAuditTests.tinyViT, count: 4, factor: 1)
     let report = try GradientAudit(precision: 128, directions: 0).run(model, on: batch, certificates: Self.store)
-    let enclosure = try GradientEnclosure<IntervalVector>(
-      model: model, rules: try TransformerGradientAuditTests.rules(model), batch: batch, precision: 128, threads: 1)
-    try enclosure.forward()
     try enclosure.backward()
     var caught = 0
     for (p, tensor) in report.arrays.tensors.enumerated() where report.tensors[p].maxAbsError > 0 {
