@@ -9,6 +9,12 @@ extension Normalizer {
     for (k, m) in ms.enumerated() {
       tidied += try tidy(&chain, at: ms.count == 1 ? root : root + [k], m)
     }
+    return try merge(&chain, at: root, tidied)
+  }
+
+  /// Merges like monomials of `tidied` (each in its final form), sorts them, and rewrites the
+  /// subterm at `root`, which `ring` shows equal to their sum, to the result.
+  func merge(_ chain: inout Chain, at root: [Int], _ tidied: [Monomial]) throws -> [Monomial] {
     var merged: [(key: String, monomial: Monomial)] = []
     var index: [String: Int] = [:]
     for m in tidied where !m.isZero {

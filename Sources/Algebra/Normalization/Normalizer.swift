@@ -75,6 +75,15 @@ struct Normalizer {
     return result
   }
 
+  /// The normal form at the root again after a rewrite inside monomial `k` of `ms` (the root's
+  /// normal form before it): that monomial normalized in place, then all merged and sorted. The
+  /// others are in normal form already; normalizing the whole side again repeats their steps.
+  mutating func normalize(_ chain: inout Chain, _ ms: [Monomial], changedAt k: Int) throws -> [Monomial] {
+    guard ms.count > 1 else { return try normalize(&chain, at: []) }
+    let part = try normalize(&chain, at: [k])
+    return try merge(&chain, at: [], Array(ms[..<k]) + part + Array(ms[(k + 1)...]))
+  }
+
   /// `normalize` after derivatives and definitions are gone.
   private mutating func normalizeUnfolded(_ chain: inout Chain, at root: [Int]) throws -> [Monomial] {
     try renameApart(&chain, root)
@@ -86,11 +95,13 @@ struct Normalizer {
     guard foldsPowers else { return result }
     var folded = result
     if Normalizer.firstPath(in: try chain.subterm(at: root), where: isPowerOfPower) != nil {
+      var changed = Set<Int>()
       while let p = Normalizer.firstPath(in: try chain.subterm(at: root), where: isPowerOfPower) {
         try restoreWrittenBases(&chain, at: root + p)
         try chain.apply(.powPow, at: root + p)
+        changed.insert(p.first ?? 0)
       }
-      folded = try finish(&chain, at: root, try expand(&chain, at: root))
+      folded = try refinish(&chain, at: root, folded, changed)
     }
     // Powers of one base in one product (`exp(z) * exp(z)^-1`, `S * S^-1`) merged by `pow-merge`,
     // one pair at a time, normalizing again after each.
@@ -102,9 +113,20 @@ struct Normalizer {
       try chain.ring(at: at, to: .mul([.mul([fs[j], fs[k]])] + others))
       try restoreWrittenBases(&chain, at: others.isEmpty ? at : at + [0])
       try chain.apply(.powMerge, at: others.isEmpty ? at : at + [0])
-      folded = try finish(&chain, at: root, try expand(&chain, at: root))
+      folded = try refinish(&chain, at: root, folded, [path.first ?? 0])
     }
     return folded
+  }
+
+  /// The normal form again after rewrites inside the monomials `changed` of `ms` (the normal form at
+  /// `root`): only those expanded and tidied again, then all merged and sorted.
+  private mutating func refinish(_ chain: inout Chain, at root: [Int], _ ms: [Monomial], _ changed: Set<Int>) throws -> [Monomial] {
+    guard ms.count > 1 else { return try finish(&chain, at: root, try expand(&chain, at: root)) }
+    var all: [Monomial] = []
+    for (k, m) in ms.enumerated() {
+      all += changed.contains(k) ? try finish(&chain, at: root + [k], try expand(&chain, at: root + [k])) : [m]
+    }
+    return try merge(&chain, at: root, all)
   }
 
   /// Merges of powers of one base allowed in one normalization: each removes a factor.
@@ -195,7 +217,11 @@ struct Normalizer {
   // MARK: - Expansion
 
   /// Rewrites the subterm at `p` to a sum of monomials; afterwards it is exactly `result.term()`.
-  mutating func expand(_ chain: inout Chain, at p: [Int]) throws -> [Monomial] {
+  /// Not `exact`: only equal to it by `ring`, with every step that is not `ring` done (pulling sums
+  /// out, arguments normalized), for a caller that rewrites the enclosing term by `ring` anyway.
+  /// One `ring` over a product of sums then does what a `ring` at every node below did before: a
+  /// deep derivative (nested `max`) is no longer printed once per level.
+  mutating func expand(_ chain: inout Chain, at p: [Int], exact: Bool = true) throws -> [Monomial] {
     let t = try chain.subterm(at: p)
     switch t.node {
     case let .constant(q): return q.isZero ? [] : [Monomial(coefficient: q)]
@@ -215,15 +241,15 @@ struct Normalizer {
     case let .power(base, q): return try expandPower(&chain, at: p, base: base, q)
     case let .add(ts):
       var all: [Monomial] = []
-      for k in ts.indices { all += try expand(&chain, at: p + [k]) }
-      try chain.ring(at: p, to: all.term())
+      for k in ts.indices { all += try expand(&chain, at: p + [k], exact: false) }
+      if exact { try chain.ring(at: p, to: all.term()) }
       return all
     case let .mul(ts):
       var children: [[Monomial]] = []
-      for k in ts.indices { children.append(try expand(&chain, at: p + [k])) }
-      return try expandProduct(&chain, at: p, children)
+      for k in ts.indices { children.append(try expand(&chain, at: p + [k], exact: false)) }
+      return try expandProduct(&chain, at: p, children, exact: exact)
     case let .sum(bs, g, _):
-      return try expandSum(&chain, at: p, binders: bs, guard: g, body: try expand(&chain, at: p + [0]))
+      return try expandSum(&chain, at: p, binders: bs, guard: g, body: try expand(&chain, at: p + [0], exact: false), exact: exact)
     case .reference, .derivative: throw NormalizationError.unsupported("\(t) left after unfolding")
     case .vjp: throw NormalizationError.unsupported("vjp or grad inside an expression: \(t)")
     }
@@ -318,7 +344,7 @@ struct Normalizer {
 
   /// The product of sums of monomials: distributed by `ring`, then each product's sums pulled out
   /// (`sum-prenex`) and merged (`sum-merge`).
-  private mutating func expandProduct(_ chain: inout Chain, at p: [Int], _ children: [[Monomial]]) throws -> [Monomial] {
+  private mutating func expandProduct(_ chain: inout Chain, at p: [Int], _ children: [[Monomial]], exact: Bool = true) throws -> [Monomial] {
     var combos: [[Monomial]] = [[]]
     for ms in children {
       combos = combos.flatMap { c in ms.map { c + [$0] } }
@@ -345,6 +371,8 @@ struct Normalizer {
       results.append(product)
       layouts.append(.mul(plain.prefix + (plain.guardTerm.constraints.isEmpty ? [] : [.bracket(plain.guardTerm)]) + plain.factorTerms + sums))
     }
+    // Without sums to pull out, `ring` alone gives the monomials: left to the caller's.
+    if !exact, !combos.contains(where: { $0.contains { !$0.binders.isEmpty } }) { return results.filter { !$0.isZero } }
     try chain.ring(at: p, to: .add(layouts))
     for (k, layout) in layouts.enumerated() {
       let pc = layouts.count == 1 ? p : p + [k]
@@ -360,7 +388,7 @@ struct Normalizer {
       results[k].binders = try binders(of: chain.subterm(at: pc))
     }
     let live = results.filter { !$0.isZero }
-    try chain.ring(at: p, to: live.term())
+    if exact { try chain.ring(at: p, to: live.term()) }
     return live
   }
 
@@ -370,7 +398,19 @@ struct Normalizer {
   }
 
   /// `sum(b | G)` of a sum of monomials: distributed by `ring`, inner sums merged.
-  private mutating func expandSum(_ chain: inout Chain, at p: [Int], binders bs: [String], guard g: Guard, body: [Monomial]) throws -> [Monomial] {
+  private mutating func expandSum(_ chain: inout Chain, at p: [Int], binders bs: [String], guard g: Guard, body: [Monomial],
+                                  exact: Bool = true) throws -> [Monomial] {
+    // Without inner sums to merge, `ring` alone gives the monomials (it distributes a sum over a
+    // sum of terms): left to the caller's.
+    let merging = body.contains { !$0.binders.isEmpty }
+    if !exact, !merging {
+      return try body.map { m in
+        var r = m
+        r.binders = bs
+        r.guardTerm = try g.and(m.guardTerm)
+        return r
+      }.filter { !$0.isZero }
+    }
     let layouts = try body.map { try Term.sum(bs, g, $0.term()) }
     try chain.ring(at: p, to: .add(layouts))
     var results: [Monomial] = []
@@ -386,7 +426,7 @@ struct Normalizer {
       results.append(r)
     }
     let live = results.filter { !$0.isZero }
-    try chain.ring(at: p, to: live.term())
+    if exact { try chain.ring(at: p, to: live.term()) }
     return live
   }
 }
