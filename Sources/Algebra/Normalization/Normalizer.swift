@@ -199,13 +199,22 @@ struct Normalizer {
   }
 
   /// Gives every bound index below `root` a fresh name, so no later step can capture one.
+  /// Not when the bound names are already apart: each bound once, none free, and each given out
+  /// by this normalizer or written in the statement (`used`), so no fresh name can meet it. A side
+  /// normalized again after a local rewrite is mostly such (renaming costs a substitution in the
+  /// whole sum per bound index).
   private mutating func renameApart(_ chain: inout Chain, _ root: [Int]) throws {
-    var paths: [[Int]] = []
+    var paths: [[Int]] = [], seen = Set<String>(), apart = true
     func collect(_ t: Term, _ p: [Int]) {
-      if case .sum = t.node { paths.append(p) }
+      if case let .sum(bs, _, _) = t.node {
+        paths.append(p)
+        for b in bs where !seen.insert(b).inserted || !used.contains(b) { apart = false }
+      }
       for (k, c) in t.children.enumerated() { collect(c, p + [k]) }
     }
-    collect(try chain.subterm(at: root), root)
+    let t = try chain.subterm(at: root)
+    collect(t, root)
+    if apart, seen.isDisjoint(with: t.freeIndices) { return }
     for p in paths { try renameBinders(&chain, at: p) }
   }
 
