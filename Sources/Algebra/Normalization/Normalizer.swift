@@ -56,6 +56,8 @@ struct Normalizer {
   /// normalized once, in a chain of its own, and put in place by `cong` wherever it occurs.
   /// (`Normalizer+Arguments.swift`; the builder is held so that its identifier stays its own.)
   var argumentProofs: [ArgumentKey: (builder: ProofBuilder, step: Int)] = [:]
+  /// Likewise the bases of negative and fractional powers, by their key (`normalizeBase`).
+  var baseProofs: [BaseKey: (builder: ProofBuilder, step: Int, monomials: [Monomial])] = [:]
 
   /// Normalizes the subterm at `root` of the chain's current term, and returns its monomials.
   ///
@@ -290,7 +292,7 @@ struct Normalizer {
     guard q.isInteger, q.signum >= 0, let n = Int(exactly: q.numerator), n <= 16 else {
       // A negative or fractional power of a normalized base is an atom.
       let written = try chain.subterm(at: p + [0])
-      let inner = try normalize(&chain, at: p + [0])
+      let inner = try normalizeBase(&chain, at: p + [0])
       // `(sum(k) exp(-m) * exp(z[k]))^-1`: the factors that do not depend on the sum are pulled
       // out of it and the power split (`pow-mul`), so they meet their own powers.
       if foldsPowers, inner.count == 1, try pullOutConstantFactors(&chain, at: p + [0], inner[0]) {
