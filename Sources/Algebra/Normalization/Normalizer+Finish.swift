@@ -31,6 +31,26 @@ extension Normalizer {
     return result
   }
 
+  /// The normal form at the root again after a rewrite inside monomial `k` of `ms` (the root's
+  /// normal form before it): that monomial normalized in place, then all merged and sorted. The
+  /// others are in normal form already; normalizing the whole side again repeats their steps.
+  mutating func normalize(_ chain: inout Chain, _ ms: [Monomial], changedAt k: Int) throws -> [Monomial] {
+    guard ms.count > 1 else { return try normalize(&chain, at: []) }
+    let part = try normalize(&chain, at: [k])
+    return try merge(&chain, at: [], Array(ms[..<k]) + part + Array(ms[(k + 1)...]))
+  }
+
+  /// The normal form again after rewrites inside the monomials `changed` of `ms` (the normal form at
+  /// `root`): only those expanded and tidied again, then all merged and sorted.
+  mutating func refinish(_ chain: inout Chain, at root: [Int], _ ms: [Monomial], _ changed: Set<Int>) throws -> [Monomial] {
+    guard ms.count > 1 else { return try finish(&chain, at: root, try expand(&chain, at: root)) }
+    var all: [Monomial] = []
+    for (k, m) in ms.enumerated() {
+      all += changed.contains(k) ? try finish(&chain, at: root + [k], try expand(&chain, at: root + [k])) : [m]
+    }
+    return try merge(&chain, at: root, all)
+  }
+
   /// One monomial at `p` in its final form; a count may split it into several.
   private mutating func tidy(_ chain: inout Chain, at p: [Int], _ start: Monomial) throws -> [Monomial] {
     var m = start
