@@ -51,6 +51,29 @@ extension Normalizer {
     return try merge(&chain, at: root, all)
   }
 
+  /// The normal form of the monomial at `p` after a change of its bound indices (`straighten`):
+  /// only its function arguments normalized again (each once, `normalizeArgument`) and the monomial
+  /// tidied, without the expansion's `ring` steps over it, when its factors are accesses, named
+  /// constants and function applications; otherwise `normalize`.
+  mutating func retidy(_ chain: inout Chain, at p: [Int]) throws -> [Monomial] {
+    // As in `normalize`: the steps in a chain without the derivative's conditions, joined by `trans`.
+    guard chain.theorem.hypotheses.isEmpty else {
+      var plain = try chain.builder.start(chain.current)
+      let result = try retidy(&plain, at: p)
+      chain = Chain(builder: chain.builder, step: try chain.builder.apply(.trans(chain.step, plain.step)))
+      return result
+    }
+    let t = try chain.subterm(at: p)
+    guard let m = try readMonomial(t), try m.term() == t, m.factors.allSatisfy({ f in
+      switch f.atom.node { case .access, .named, .apply: return true; default: return false }
+    }) else { return try normalize(&chain, at: p) }
+    for k in m.factors.indices where m.factors[k].atom.node.isApply {
+      try normalizeArgument(&chain, at: p + factorPath(m, k) + (m.factors[k].exponent != 1 ? [0, 0] : [0]))
+    }
+    guard let read = try readMonomial(chain.subterm(at: p)) else { return try normalize(&chain, at: p) }
+    return try finish(&chain, at: p, [read])
+  }
+
   /// One monomial at `p` in its final form; a count may split it into several.
   private mutating func tidy(_ chain: inout Chain, at p: [Int], _ start: Monomial) throws -> [Monomial] {
     var m = start

@@ -43,11 +43,17 @@ struct Normalizer {
     self.foldsPowers = foldsPowers
   }
 
+  /// The names `fresh` gave out: bound indices with these names need no renaming apart.
+  var given = Set<String>()
+
   mutating func fresh() -> String {
     while true {
       counter += 1
       let name = "k\(counter)"
-      if used.insert(name).inserted { return name }
+      if used.insert(name).inserted {
+        given.insert(name)
+        return name
+      }
     }
   }
 
@@ -183,15 +189,15 @@ struct Normalizer {
 
   /// Gives every bound index below `root` a fresh name, so no later step can capture one.
   /// Not when the bound names are already apart: each bound once, none free, and each given out
-  /// by this normalizer or written in the statement (`used`), so no fresh name can meet it. A side
-  /// normalized again after a local rewrite is mostly such (renaming costs a substitution in the
-  /// whole sum per bound index).
+  /// by `fresh` (never a name of the statement, which reading a VJP off gives to free indices). A
+  /// side normalized again after a local rewrite is mostly such (renaming costs a substitution in
+  /// the whole sum per bound index).
   private mutating func renameApart(_ chain: inout Chain, _ root: [Int]) throws {
     var paths: [[Int]] = [], seen = Set<String>(), apart = true
     func collect(_ t: Term, _ p: [Int]) {
       if case let .sum(bs, _, _) = t.node {
         paths.append(p)
-        for b in bs where !seen.insert(b).inserted || !used.contains(b) { apart = false }
+        for b in bs where !seen.insert(b).inserted || !given.contains(b) { apart = false }
       }
       for (k, c) in t.children.enumerated() { collect(c, p + [k]) }
     }

@@ -35,7 +35,7 @@ extension Prover {
           changed = true
         }
       }
-      parts.append(changed ? try normalizer.normalize(&chain, at: p) : [ms[k]])
+      parts.append(changed ? try normalizer.retidy(&chain, at: p) : [ms[k]])
       changedAny = changedAny || changed
     }
     guard changedAny else { return ms }
