@@ -137,6 +137,7 @@ func isAtom(_ t: Term) -> Bool {
 
 extension Term.Node {
   var isDimension: Bool { if case .dimension = self { return true } else { return false } }
+  var isApply: Bool { if case .apply = self { return true } else { return false } }
 }
 
 extension Term {

@@ -31,6 +31,34 @@ extension Normalizer {
     if chain.builder.theorem(step).rhs != argument { try chain.rewrite(at: p, by: step) }
   }
 
+  /// A power's base, as written up to the names of its bound indices, with the settings that
+  /// decide its normal form.
+  struct BaseKey: Hashable {
+    var builder: ObjectIdentifier
+    var base: String
+    var foldsPowers: Bool
+    var unfoldsDefinitions: Bool
+  }
+
+  /// Normalizes the base of a negative or fractional power at `p`, and returns its monomials:
+  /// proved once per base (`baseProofs`) and rewritten in place by `cong`. Layer and batch norm's
+  /// `(var + eps) ^ (-1/2)` occurs several times on each side (written with other bound names on
+  /// the right), and its base was normalized once per occurrence.
+  mutating func normalizeBase(_ chain: inout Chain, at p: [Int]) throws -> [Monomial] {
+    let base = try chain.subterm(at: p)
+    let key = BaseKey(builder: ObjectIdentifier(chain.builder), base: base.key, foldsPowers: foldsPowers,
+                      unfoldsDefinitions: unfoldsDefinitions)
+    if let known = baseProofs[key], known.builder === chain.builder {
+      if chain.builder.theorem(known.step).rhs != base { try chain.rewrite(at: p, by: known.step) }
+      return known.monomials
+    }
+    var side = try chain.builder.start(base)
+    let monomials = try normalize(&side, at: [])
+    baseProofs[key] = (chain.builder, side.step, monomials)
+    if side.current != base { try chain.rewrite(at: p, by: side.step) }
+    return monomials
+  }
+
   /// An argument that is already a sum of monomials without bound indices whose atoms are
   /// accesses, named constants and function applications (max pooling's nested `relu` arguments,
   /// and each argument `straighten` shifted): its inner arguments normalized, then tidied, merged

@@ -9,6 +9,12 @@ extension Normalizer {
     for (k, m) in ms.enumerated() {
       tidied += try tidy(&chain, at: ms.count == 1 ? root : root + [k], m)
     }
+    return try merge(&chain, at: root, tidied)
+  }
+
+  /// Merges like monomials of `tidied` (each in its final form), sorts them, and rewrites the
+  /// subterm at `root`, which `ring` shows equal to their sum, to the result.
+  func merge(_ chain: inout Chain, at root: [Int], _ tidied: [Monomial]) throws -> [Monomial] {
     var merged: [(key: String, monomial: Monomial)] = []
     var index: [String: Int] = [:]
     for m in tidied where !m.isZero {
@@ -23,6 +29,49 @@ extension Normalizer {
     let result = merged.filter { !$0.monomial.coefficient.isZero }.sorted { $0.key < $1.key }.map(\.monomial)
     try chain.ring(at: root, to: result.term())
     return result
+  }
+
+  /// The normal form at the root again after a rewrite inside monomial `k` of `ms` (the root's
+  /// normal form before it): that monomial normalized in place, then all merged and sorted. The
+  /// others are in normal form already; normalizing the whole side again repeats their steps.
+  mutating func normalize(_ chain: inout Chain, _ ms: [Monomial], changedAt k: Int) throws -> [Monomial] {
+    guard ms.count > 1 else { return try normalize(&chain, at: []) }
+    let part = try normalize(&chain, at: [k])
+    return try merge(&chain, at: [], Array(ms[..<k]) + part + Array(ms[(k + 1)...]))
+  }
+
+  /// The normal form again after rewrites inside the monomials `changed` of `ms` (the normal form at
+  /// `root`): only those expanded and tidied again, then all merged and sorted.
+  mutating func refinish(_ chain: inout Chain, at root: [Int], _ ms: [Monomial], _ changed: Set<Int>) throws -> [Monomial] {
+    guard ms.count > 1 else { return try finish(&chain, at: root, try expand(&chain, at: root)) }
+    var all: [Monomial] = []
+    for (k, m) in ms.enumerated() {
+      all += changed.contains(k) ? try finish(&chain, at: root + [k], try expand(&chain, at: root + [k])) : [m]
+    }
+    return try merge(&chain, at: root, all)
+  }
+
+  /// The normal form of the monomial at `p` after a change of its bound indices (`straighten`):
+  /// only its function arguments normalized again (each once, `normalizeArgument`) and the monomial
+  /// tidied, without the expansion's `ring` steps over it, when its factors are accesses, named
+  /// constants and function applications; otherwise `normalize`.
+  mutating func retidy(_ chain: inout Chain, at p: [Int]) throws -> [Monomial] {
+    // As in `normalize`: the steps in a chain without the derivative's conditions, joined by `trans`.
+    guard chain.theorem.hypotheses.isEmpty else {
+      var plain = try chain.builder.start(chain.current)
+      let result = try retidy(&plain, at: p)
+      chain = Chain(builder: chain.builder, step: try chain.builder.apply(.trans(chain.step, plain.step)))
+      return result
+    }
+    let t = try chain.subterm(at: p)
+    guard let m = try readMonomial(t), try m.term() == t, m.factors.allSatisfy({ f in
+      switch f.atom.node { case .access, .named, .apply: return true; default: return false }
+    }) else { return try normalize(&chain, at: p) }
+    for k in m.factors.indices where m.factors[k].atom.node.isApply {
+      try normalizeArgument(&chain, at: p + factorPath(m, k) + (m.factors[k].exponent != 1 ? [0, 0] : [0]))
+    }
+    guard let read = try readMonomial(chain.subterm(at: p)) else { return try normalize(&chain, at: p) }
+    return try finish(&chain, at: p, [read])
   }
 
   /// One monomial at `p` in its final form; a count may split it into several.

@@ -43,11 +43,17 @@ struct Normalizer {
     self.foldsPowers = foldsPowers
   }
 
+  /// The names `fresh` gave out: bound indices with these names need no renaming apart.
+  var given = Set<String>()
+
   mutating func fresh() -> String {
     while true {
       counter += 1
       let name = "k\(counter)"
-      if used.insert(name).inserted { return name }
+      if used.insert(name).inserted {
+        given.insert(name)
+        return name
+      }
     }
   }
 
@@ -56,6 +62,8 @@ struct Normalizer {
   /// normalized once, in a chain of its own, and put in place by `cong` wherever it occurs.
   /// (`Normalizer+Arguments.swift`; the builder is held so that its identifier stays its own.)
   var argumentProofs: [ArgumentKey: (builder: ProofBuilder, step: Int)] = [:]
+  /// Likewise the bases of negative and fractional powers, by their key (`normalizeBase`).
+  var baseProofs: [BaseKey: (builder: ProofBuilder, step: Int, monomials: [Monomial])] = [:]
 
   /// Normalizes the subterm at `root` of the chain's current term, and returns its monomials.
   ///
@@ -86,11 +94,13 @@ struct Normalizer {
     guard foldsPowers else { return result }
     var folded = result
     if Normalizer.firstPath(in: try chain.subterm(at: root), where: isPowerOfPower) != nil {
+      var changed = Set<Int>()
       while let p = Normalizer.firstPath(in: try chain.subterm(at: root), where: isPowerOfPower) {
         try restoreWrittenBases(&chain, at: root + p)
         try chain.apply(.powPow, at: root + p)
+        changed.insert(p.first ?? 0)
       }
-      folded = try finish(&chain, at: root, try expand(&chain, at: root))
+      folded = try refinish(&chain, at: root, folded, changed)
     }
     // Powers of one base in one product (`exp(z) * exp(z)^-1`, `S * S^-1`) merged by `pow-merge`,
     // one pair at a time, normalizing again after each.
@@ -102,10 +112,11 @@ struct Normalizer {
       try chain.ring(at: at, to: .mul([.mul([fs[j], fs[k]])] + others))
       try restoreWrittenBases(&chain, at: others.isEmpty ? at : at + [0])
       try chain.apply(.powMerge, at: others.isEmpty ? at : at + [0])
-      folded = try finish(&chain, at: root, try expand(&chain, at: root))
+      folded = try refinish(&chain, at: root, folded, [path.first ?? 0])
     }
     return folded
   }
+
 
   /// Merges of powers of one base allowed in one normalization: each removes a factor.
   static let mergeLimit = 64
@@ -177,13 +188,22 @@ struct Normalizer {
   }
 
   /// Gives every bound index below `root` a fresh name, so no later step can capture one.
+  /// Not when the bound names are already apart: each bound once, none free, and each given out
+  /// by `fresh` (never a name of the statement, which reading a VJP off gives to free indices). A
+  /// side normalized again after a local rewrite is mostly such (renaming costs a substitution in
+  /// the whole sum per bound index).
   private mutating func renameApart(_ chain: inout Chain, _ root: [Int]) throws {
-    var paths: [[Int]] = []
+    var paths: [[Int]] = [], seen = Set<String>(), apart = true
     func collect(_ t: Term, _ p: [Int]) {
-      if case .sum = t.node { paths.append(p) }
+      if case let .sum(bs, _, _) = t.node {
+        paths.append(p)
+        for b in bs where !seen.insert(b).inserted || !given.contains(b) { apart = false }
+      }
       for (k, c) in t.children.enumerated() { collect(c, p + [k]) }
     }
-    collect(try chain.subterm(at: root), root)
+    let t = try chain.subterm(at: root)
+    collect(t, root)
+    if apart, seen.isDisjoint(with: t.freeIndices) { return }
     for p in paths { try renameBinders(&chain, at: p) }
   }
 
@@ -195,7 +215,11 @@ struct Normalizer {
   // MARK: - Expansion
 
   /// Rewrites the subterm at `p` to a sum of monomials; afterwards it is exactly `result.term()`.
-  mutating func expand(_ chain: inout Chain, at p: [Int]) throws -> [Monomial] {
+  /// Not `exact`: only equal to it by `ring`, with every step that is not `ring` done (pulling sums
+  /// out, arguments normalized), for a caller that rewrites the enclosing term by `ring` anyway.
+  /// One `ring` over a product of sums then does what a `ring` at every node below did before: a
+  /// deep derivative (nested `max`) is no longer printed once per level.
+  mutating func expand(_ chain: inout Chain, at p: [Int], exact: Bool = true) throws -> [Monomial] {
     let t = try chain.subterm(at: p)
     switch t.node {
     case let .constant(q): return q.isZero ? [] : [Monomial(coefficient: q)]
@@ -215,110 +239,23 @@ struct Normalizer {
     case let .power(base, q): return try expandPower(&chain, at: p, base: base, q)
     case let .add(ts):
       var all: [Monomial] = []
-      for k in ts.indices { all += try expand(&chain, at: p + [k]) }
-      try chain.ring(at: p, to: all.term())
+      for k in ts.indices { all += try expand(&chain, at: p + [k], exact: false) }
+      if exact { try chain.ring(at: p, to: all.term()) }
       return all
     case let .mul(ts):
       var children: [[Monomial]] = []
-      for k in ts.indices { children.append(try expand(&chain, at: p + [k])) }
-      return try expandProduct(&chain, at: p, children)
+      for k in ts.indices { children.append(try expand(&chain, at: p + [k], exact: false)) }
+      return try expandProduct(&chain, at: p, children, exact: exact)
     case let .sum(bs, g, _):
-      return try expandSum(&chain, at: p, binders: bs, guard: g, body: try expand(&chain, at: p + [0]))
+      return try expandSum(&chain, at: p, binders: bs, guard: g, body: try expand(&chain, at: p + [0], exact: false), exact: exact)
     case .reference, .derivative: throw NormalizationError.unsupported("\(t) left after unfolding")
     case .vjp: throw NormalizationError.unsupported("vjp or grad inside an expression: \(t)")
     }
   }
 
-  private mutating func expandPower(_ chain: inout Chain, at p: [Int], base: Term, _ q: Rational) throws -> [Monomial] {
-    if foldsPowers, case .power = base.node {
-      try restoreWrittenBases(&chain, at: p)
-      try chain.apply(.powPow, at: p)
-      return try expand(&chain, at: p)
-    }
-    // A non-natural power of a product, `(e * S^-1)^-1`, is split into powers of its factors.
-    if foldsPowers, !(q.isInteger && q.signum >= 0), case .mul = base.node {
-      try chain.apply(.powMul, at: p)
-      return try expand(&chain, at: p)
-    }
-    if case let .dimension(d) = base.node {
-      var m = Monomial()
-      m.dimensions[d] = q
-      return [m]
-    }
-    // An integer power of a rational (`2 ^ (-1)`, what `(2 ^ (-1/2)) ^ 2` folds to) is a number:
-    // the ring computes it (within its 64-power limit).
-    if case let .constant(c) = base.node, !c.isZero, q.isInteger, let n = Int(exactly: q.numerator), n.magnitude <= 64 {
-      let value = try c.power(n)
-      try chain.ring(at: p, to: .constant(value))
-      return value.isZero ? [] : [Monomial(coefficient: value)]
-    }
-    guard q.isInteger, q.signum >= 0, let n = Int(exactly: q.numerator), n <= 16 else {
-      // A negative or fractional power of a normalized base is an atom.
-      let written = try chain.subterm(at: p + [0])
-      let inner = try normalize(&chain, at: p + [0])
-      // `(sum(k) exp(-m) * exp(z[k]))^-1`: the factors that do not depend on the sum are pulled
-      // out of it and the power split (`pow-mul`), so they meet their own powers.
-      if foldsPowers, inner.count == 1, try pullOutConstantFactors(&chain, at: p + [0], inner[0]) {
-        try chain.apply(.powMul, at: p)
-        return try expand(&chain, at: p)
-      }
-      let key = try chain.subterm(at: p + [0]).key
-      if writtenBases[key] == nil, written.key != key, !Normalizer.hasDerivative(written) { writtenBases[key] = written }
-      if inner.isEmpty { throw NormalizationError.unsupported("a negative or fractional power of 0") }
-      return [.atom(try chain.subterm(at: p))]
-    }
-    if n == 0 {
-      try chain.ring(at: p, to: .one)
-      return [Monomial()]
-    }
-    let inner = try expand(&chain, at: p + [0])
-    if inner.count == 1, inner[0].binders.isEmpty {  // a power of one plain monomial
-      var m = Monomial()
-      for _ in 0..<n { m = try m.times(inner[0]) }
-      try chain.ring(at: p, to: m.term())
-      return [m]
-    }
-    // Otherwise multiply out n copies, each with bound indices of its own.
-    let copy = try chain.subterm(at: p + [0])
-    try chain.ring(at: p, to: .mul(Array(repeating: copy, count: n)))
-    var children = [inner]
-    for k in 1..<n {
-      var paths: [[Int]] = []
-      func collect(_ t: Term, _ path: [Int]) {
-        if case .sum = t.node { paths.append(path) }
-        for (j, c) in t.children.enumerated() { collect(c, path + [j]) }
-      }
-      collect(copy, p + [k])
-      for path in paths { try renameBinders(&chain, at: path) }
-      guard let ms = try readMonomials(try chain.subterm(at: p + [k])) else {
-        throw NormalizationError.unsupported("re-reading a renamed power")
-      }
-      children.append(ms)
-    }
-    return try expandProduct(&chain, at: p, children)
-  }
-
-  /// Rewrites the one-monomial sum at `p`, `prefix * sum(b | G) o * i`, to
-  /// `prefix * (o * sum(b | G) i)` where the factors `o` mention no bound index (`sum-prenex`
-  /// read backwards). False, with nothing done, when there is no such factor.
-  private func pullOutConstantFactors(_ chain: inout Chain, at p: [Int], _ m: Monomial) throws -> Bool {
-    guard !m.binders.isEmpty else { return false }
-    let terms = m.factorTerms
-    let outer = m.factors.indices.filter { m.factors[$0].atom.freeIndices.isDisjoint(with: m.binders) }
-    guard !outer.isEmpty, outer.count < terms.count else { return false }
-    let outerTerm = Term.mul(outer.map { terms[$0] })
-    let innerTerm = Term.mul(terms.indices.filter { !outer.contains($0) }.map { terms[$0] })
-    let s = p + m.sumPath
-    try chain.ring(at: s + [0], to: .mul([outerTerm, innerTerm]))
-    var side = try chain.builder.start(.mul([outerTerm, try .sum(m.binders, m.guardTerm, innerTerm)]))
-    try side.apply(.sumPrenex(factor: 1), at: [])
-    try chain.rewrite(at: s, by: try chain.builder.apply(.sym(side.step)))
-    return true
-  }
-
   /// The product of sums of monomials: distributed by `ring`, then each product's sums pulled out
   /// (`sum-prenex`) and merged (`sum-merge`).
-  private mutating func expandProduct(_ chain: inout Chain, at p: [Int], _ children: [[Monomial]]) throws -> [Monomial] {
+  mutating func expandProduct(_ chain: inout Chain, at p: [Int], _ children: [[Monomial]], exact: Bool = true) throws -> [Monomial] {
     var combos: [[Monomial]] = [[]]
     for ms in children {
       combos = combos.flatMap { c in ms.map { c + [$0] } }
@@ -345,6 +282,8 @@ struct Normalizer {
       results.append(product)
       layouts.append(.mul(plain.prefix + (plain.guardTerm.constraints.isEmpty ? [] : [.bracket(plain.guardTerm)]) + plain.factorTerms + sums))
     }
+    // Without sums to pull out, `ring` alone gives the monomials: left to the caller's.
+    if !exact, !combos.contains(where: { $0.contains { !$0.binders.isEmpty } }) { return results.filter { !$0.isZero } }
     try chain.ring(at: p, to: .add(layouts))
     for (k, layout) in layouts.enumerated() {
       let pc = layouts.count == 1 ? p : p + [k]
@@ -360,7 +299,7 @@ struct Normalizer {
       results[k].binders = try binders(of: chain.subterm(at: pc))
     }
     let live = results.filter { !$0.isZero }
-    try chain.ring(at: p, to: live.term())
+    if exact { try chain.ring(at: p, to: live.term()) }
     return live
   }
 
@@ -370,7 +309,19 @@ struct Normalizer {
   }
 
   /// `sum(b | G)` of a sum of monomials: distributed by `ring`, inner sums merged.
-  private mutating func expandSum(_ chain: inout Chain, at p: [Int], binders bs: [String], guard g: Guard, body: [Monomial]) throws -> [Monomial] {
+  private mutating func expandSum(_ chain: inout Chain, at p: [Int], binders bs: [String], guard g: Guard, body: [Monomial],
+                                  exact: Bool = true) throws -> [Monomial] {
+    // Without inner sums to merge, `ring` alone gives the monomials (it distributes a sum over a
+    // sum of terms): left to the caller's.
+    let merging = body.contains { !$0.binders.isEmpty }
+    if !exact, !merging {
+      return try body.map { m in
+        var r = m
+        r.binders = bs
+        r.guardTerm = try g.and(m.guardTerm)
+        return r
+      }.filter { !$0.isZero }
+    }
     let layouts = try body.map { try Term.sum(bs, g, $0.term()) }
     try chain.ring(at: p, to: .add(layouts))
     var results: [Monomial] = []
@@ -386,7 +337,7 @@ struct Normalizer {
       results.append(r)
     }
     let live = results.filter { !$0.isZero }
-    try chain.ring(at: p, to: live.term())
+    if exact { try chain.ring(at: p, to: live.term()) }
     return live
   }
 }

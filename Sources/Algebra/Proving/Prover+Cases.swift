@@ -71,7 +71,7 @@ extension Prover {
   private static func split(_ chain: inout Chain, _ ms: [Monomial], _ k: Int, _ e: Affine, _ normalizer: inout Normalizer) throws -> [Monomial] {
     let p = (ms.count == 1 ? [] : [k]) + ms[k].sumPath
     try chain.apply(.sumCases(e), at: p)
-    return try normalizer.normalize(&chain, at: [])
+    return try normalizer.normalize(&chain, ms, changedAt: k)
   }
 
   /// Each monomial without bound indices whose bracket holds only constraints of the free indices'

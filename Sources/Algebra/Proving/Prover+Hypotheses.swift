@@ -23,7 +23,7 @@ extension Prover {
         let p = current.count == 1 ? [] : [k]
         let product = try splitOff(&chain, at: p, m, part)
         try chain.rewrite(at: product.map { $0 + [1] } ?? p + m.sumPath, by: rewrite)
-        current = try normalizer.normalize(&chain, at: [])
+        current = try normalizer.normalize(&chain, current, changedAt: k)
       }
     }
     return current
@@ -108,7 +108,7 @@ extension Prover {
       let others = rest.indices.filter { $0 != j }.map { rest[$0] }
       try chain.ring(at: body, to: .mul([.mul([rest[j], pair[1]])] + others))
       try chain.apply(.powMerge, at: others.isEmpty ? body : body + [0])
-      current = try normalizer.normalize(&chain, at: [])
+      current = try normalizer.normalize(&chain, current, changedAt: k)
     }
     return current
   }

@@ -27,7 +27,7 @@ extension BuiltInCertificates {
     {"rule": "change-of-variables", "premises": [3], "path": [], "index": "c", "to": "k3", "sign": 1, "offset": "{0 }"},
     {"rule": "change-of-variables", "premises": [4], "path": [], "index": "h", "to": "k4", "sign": 1, "offset": "{0 }"},
     {"rule": "change-of-variables", "premises": [5], "path": [], "index": "s", "to": "k5", "sign": 1, "offset": "{0 }"},
-    {"rule": "ring", "premises": [6], "path": [0, 1], "target": "(T db[{0 1*d:C}] [{0 1*i:k3}])"},
+    {"rule": "ring", "premises": [6], "path": [], "target": "(S [k2 k3 k4 k5] (G (ge {-1 1*d:C -1*i:k3}) (ge {-1 1*d:H -1*i:k4}) (ge {-1 1*d:L -1*i:k5}) (ge {-1 1*d:N -1*i:k2}) (ge {0 1*i:k2}) (ge {0 1*i:k3}) (ge {0 1*i:k4}) (ge {0 1*i:k5})) (* (T dy[{0 1*d:N} {0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k2} {0 1*i:k3} {0 1*i:k4} {0 1*i:k5}]) (T db[{0 1*d:C}] [{0 1*i:k3}])))"},
     {"rule": "sum-swap", "premises": [7], "path": [], "order": ["k3", "k2", "k4", "k5"]},
     {"rule": "ring", "premises": [8], "path": [], "target": "(S [k3 k2 k4 k5] (G (ge {-1 1*d:C -1*i:k3}) (ge {-1 1*d:H -1*i:k4}) (ge {-1 1*d:L -1*i:k5}) (ge {-1 1*d:N -1*i:k2}) (ge {0 1*i:k2}) (ge {0 1*i:k3}) (ge {0 1*i:k4}) (ge {0 1*i:k5})) (* (T db[{0 1*d:C}] [{0 1*i:k3}]) (T dy[{0 1*d:N} {0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k2} {0 1*i:k3} {0 1*i:k4} {0 1*i:k5}])))"},
     {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k6", "sign": 1, "offset": "{0 }"},

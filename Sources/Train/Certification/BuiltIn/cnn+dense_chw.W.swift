@@ -26,21 +26,17 @@ extension BuiltInCertificates {
     {"rule": "change-of-variables", "premises": [3], "path": [0, 1, 0], "index": "c", "to": "k6", "sign": 1, "offset": "{0 }"},
     {"rule": "change-of-variables", "premises": [4], "path": [0, 1, 0], "index": "h", "to": "k7", "sign": 1, "offset": "{0 }"},
     {"rule": "change-of-variables", "premises": [5], "path": [0, 1, 0], "index": "s", "to": "k8", "sign": 1, "offset": "{0 }"},
-    {"rule": "ring", "premises": [6], "path": [0, 1], "target": "(S [k6 k7 k8] (G (ge {-1 1*d:C -1*i:k6}) (ge {-1 1*d:H -1*i:k7}) (ge {-1 1*d:L -1*i:k8}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8})) (* (T dW[{0 1*d:O} {0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k5} {0 1*i:k6} {0 1*i:k7} {0 1*i:k8}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8}])))"},
+    {"rule": "ring", "premises": [6], "path": [0], "target": "(* (T dy[{0 1*d:O}] [{0 1*i:k5}]) (S [k6 k7 k8] (G (ge {-1 1*d:C -1*i:k6}) (ge {-1 1*d:H -1*i:k7}) (ge {-1 1*d:L -1*i:k8}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8})) (* (T dW[{0 1*d:O} {0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k5} {0 1*i:k6} {0 1*i:k7} {0 1*i:k8}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8}]))))"},
     {"rule": "sum-prenex", "premises": [7], "path": [0], "factor": 1},
-    {"rule": "ring", "premises": [8], "path": [0], "target": "(S [k6 k7 k8] (G (ge {-1 1*d:C -1*i:k6}) (ge {-1 1*d:H -1*i:k7}) (ge {-1 1*d:L -1*i:k8}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8})) (* (T dy[{0 1*d:O}] [{0 1*i:k5}]) (T dW[{0 1*d:O} {0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k5} {0 1*i:k6} {0 1*i:k7} {0 1*i:k8}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8}])))"},
+    {"rule": "ring", "premises": [8], "path": [], "target": "(S [k5] (G (ge {-1 1*d:O -1*i:k5}) (ge {0 1*i:k5})) (S [k6 k7 k8] (G (ge {-1 1*d:C -1*i:k6}) (ge {-1 1*d:H -1*i:k7}) (ge {-1 1*d:L -1*i:k8}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8})) (* (T dy[{0 1*d:O}] [{0 1*i:k5}]) (T dW[{0 1*d:O} {0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k5} {0 1*i:k6} {0 1*i:k7} {0 1*i:k8}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8}]))))"},
     {"rule": "sum-merge", "premises": [9], "path": []},
     {"rule": "ring", "premises": [10], "path": [], "target": "(S [k5 k6 k7 k8] (G (ge {-1 1*d:C -1*i:k6}) (ge {-1 1*d:H -1*i:k7}) (ge {-1 1*d:L -1*i:k8}) (ge {-1 1*d:O -1*i:k5}) (ge {0 1*i:k5}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8})) (* (T dW[{0 1*d:O} {0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k5} {0 1*i:k6} {0 1*i:k7} {0 1*i:k8}]) (T dy[{0 1*d:O}] [{0 1*i:k5}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k8}])))"},
-    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k9", "sign": 1, "offset": "{0 }"},
-    {"rule": "change-of-variables", "premises": [12], "path": [], "index": "k2", "to": "k10", "sign": 1, "offset": "{0 }"},
-    {"rule": "change-of-variables", "premises": [13], "path": [], "index": "k3", "to": "k11", "sign": 1, "offset": "{0 }"},
-    {"rule": "change-of-variables", "premises": [14], "path": [], "index": "k4", "to": "k12", "sign": 1, "offset": "{0 }"},
-    {"rule": "ring", "premises": [15], "path": [0], "target": "(* (T dW[{0 1*d:O} {0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k9} {0 1*i:k10} {0 1*i:k11} {0 1*i:k12}]) (T dy[{0 1*d:O}] [{0 1*i:k9}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k10} {0 1*i:k11} {0 1*i:k12}]))"},
-    {"rule": "ring", "premises": [11], "path": [], "target": "(S [k9 k10 k11 k12] (G (ge {-1 1*d:C -1*i:k10}) (ge {-1 1*d:H -1*i:k11}) (ge {-1 1*d:L -1*i:k12}) (ge {-1 1*d:O -1*i:k9}) (ge {0 1*i:k10}) (ge {0 1*i:k11}) (ge {0 1*i:k12}) (ge {0 1*i:k9})) (* (T dW[{0 1*d:O} {0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k9} {0 1*i:k10} {0 1*i:k11} {0 1*i:k12}]) (T dy[{0 1*d:O}] [{0 1*i:k9}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k10} {0 1*i:k11} {0 1*i:k12}])))"},
-    {"rule": "sym", "premises": [16]},
-    {"rule": "trans", "premises": [17, 18]},
-    {"rule": "vjp-intro", "premises": [19], "at": ["o", "c", "h", "s"]},
-    {"rule": "discharge", "premises": [20], "stating": ["(H (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:H -1*i:h}) (ge {-1 1*d:L -1*i:s}) (ge {-1 1*d:O -1*i:o}) (ge {0 1*i:c}) (ge {0 1*i:h}) (ge {0 1*i:o}) (ge {0 1*i:s})))"]}
+    {"rule": "ring", "premises": [1], "path": [], "target": "(S [k1 k2 k3 k4] (G (ge {-1 1*d:C -1*i:k2}) (ge {-1 1*d:H -1*i:k3}) (ge {-1 1*d:L -1*i:k4}) (ge {-1 1*d:O -1*i:k1}) (ge {0 1*i:k1}) (ge {0 1*i:k2}) (ge {0 1*i:k3}) (ge {0 1*i:k4})) (* (T dW[{0 1*d:O} {0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k1} {0 1*i:k2} {0 1*i:k3} {0 1*i:k4}]) (T dy[{0 1*d:O}] [{0 1*i:k1}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k2} {0 1*i:k3} {0 1*i:k4}])))"},
+    {"rule": "ring", "premises": [11], "path": [], "target": "(S [k1 k2 k3 k4] (G (ge {-1 1*d:C -1*i:k2}) (ge {-1 1*d:H -1*i:k3}) (ge {-1 1*d:L -1*i:k4}) (ge {-1 1*d:O -1*i:k1}) (ge {0 1*i:k1}) (ge {0 1*i:k2}) (ge {0 1*i:k3}) (ge {0 1*i:k4})) (* (T dW[{0 1*d:O} {0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k1} {0 1*i:k2} {0 1*i:k3} {0 1*i:k4}]) (T dy[{0 1*d:O}] [{0 1*i:k1}]) (T x[{0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k2} {0 1*i:k3} {0 1*i:k4}])))"},
+    {"rule": "sym", "premises": [12]},
+    {"rule": "trans", "premises": [13, 14]},
+    {"rule": "vjp-intro", "premises": [15], "at": ["o", "c", "h", "s"]},
+    {"rule": "discharge", "premises": [16], "stating": ["(H (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:H -1*i:h}) (ge {-1 1*d:L -1*i:s}) (ge {-1 1*d:O -1*i:o}) (ge {0 1*i:c}) (ge {0 1*i:h}) (ge {0 1*i:o}) (ge {0 1*i:s})))"]}
   ]
 }
 

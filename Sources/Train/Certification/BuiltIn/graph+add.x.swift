@@ -23,14 +23,13 @@ extension BuiltInCertificates {
     {"rule": "refl", "premises": [], "term": "(S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}])))"},
     {"rule": "jvp", "premises": [0], "path": [0, 1]},
     {"rule": "change-of-variables", "premises": [2], "path": [], "index": "i", "to": "k2", "sign": 1, "offset": "{0 }"},
-    {"rule": "ring", "premises": [3], "path": [0, 1], "target": "(T dx[{0 1*d:n}] [{0 1*i:k2}])"},
+    {"rule": "ring", "premises": [3], "path": [], "target": "(S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dy[{0 1*d:n}] [{0 1*i:k2}]) (T dx[{0 1*d:n}] [{0 1*i:k2}])))"},
     {"rule": "ring", "premises": [4], "path": [], "target": "(S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dx[{0 1*d:n}] [{0 1*i:k2}]) (T dy[{0 1*d:n}] [{0 1*i:k2}])))"},
-    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k3", "sign": 1, "offset": "{0 }"},
-    {"rule": "ring", "premises": [5], "path": [], "target": "(S [k3] (G (ge {-1 1*d:n -1*i:k3}) (ge {0 1*i:k3})) (* (T dx[{0 1*d:n}] [{0 1*i:k3}]) (T dy[{0 1*d:n}] [{0 1*i:k3}])))"},
-    {"rule": "sym", "premises": [6]},
-    {"rule": "trans", "premises": [7, 8]},
-    {"rule": "vjp-intro", "premises": [9], "at": ["i"]},
-    {"rule": "discharge", "premises": [10], "stating": ["(H (G (ge {-1 1*d:n -1*i:i}) (ge {0 1*i:i})))"]}
+    {"rule": "ring", "premises": [5], "path": [], "target": "(S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}])))"},
+    {"rule": "sym", "premises": [1]},
+    {"rule": "trans", "premises": [6, 7]},
+    {"rule": "vjp-intro", "premises": [8], "at": ["i"]},
+    {"rule": "discharge", "premises": [9], "stating": ["(H (G (ge {-1 1*d:n -1*i:i}) (ge {0 1*i:i})))"]}
   ]
 }
 

@@ -24,19 +24,17 @@ extension BuiltInCertificates {
     {"rule": "jvp", "premises": [0], "path": [0, 1]},
     {"rule": "change-of-variables", "premises": [2], "path": [], "index": "o", "to": "k3", "sign": 1, "offset": "{0 }"},
     {"rule": "change-of-variables", "premises": [3], "path": [0, 1, 0], "index": "i", "to": "k4", "sign": 1, "offset": "{0 }"},
-    {"rule": "ring", "premises": [4], "path": [0, 1], "target": "(S [k4] (G (ge {-1 1*d:I -1*i:k4}) (ge {0 1*i:k4})) (* (T dW[{0 1*d:O} {0 1*d:I}] [{0 1*i:k3} {0 1*i:k4}]) (T x[{0 1*d:I}] [{0 1*i:k4}])))"},
+    {"rule": "ring", "premises": [4], "path": [0], "target": "(* (T dy[{0 1*d:O}] [{0 1*i:k3}]) (S [k4] (G (ge {-1 1*d:I -1*i:k4}) (ge {0 1*i:k4})) (* (T dW[{0 1*d:O} {0 1*d:I}] [{0 1*i:k3} {0 1*i:k4}]) (T x[{0 1*d:I}] [{0 1*i:k4}]))))"},
     {"rule": "sum-prenex", "premises": [5], "path": [0], "factor": 1},
-    {"rule": "ring", "premises": [6], "path": [0], "target": "(S [k4] (G (ge {-1 1*d:I -1*i:k4}) (ge {0 1*i:k4})) (* (T dy[{0 1*d:O}] [{0 1*i:k3}]) (T dW[{0 1*d:O} {0 1*d:I}] [{0 1*i:k3} {0 1*i:k4}]) (T x[{0 1*d:I}] [{0 1*i:k4}])))"},
+    {"rule": "ring", "premises": [6], "path": [], "target": "(S [k3] (G (ge {-1 1*d:O -1*i:k3}) (ge {0 1*i:k3})) (S [k4] (G (ge {-1 1*d:I -1*i:k4}) (ge {0 1*i:k4})) (* (T dy[{0 1*d:O}] [{0 1*i:k3}]) (T dW[{0 1*d:O} {0 1*d:I}] [{0 1*i:k3} {0 1*i:k4}]) (T x[{0 1*d:I}] [{0 1*i:k4}]))))"},
     {"rule": "sum-merge", "premises": [7], "path": []},
     {"rule": "ring", "premises": [8], "path": [], "target": "(S [k3 k4] (G (ge {-1 1*d:I -1*i:k4}) (ge {-1 1*d:O -1*i:k3}) (ge {0 1*i:k3}) (ge {0 1*i:k4})) (* (T dW[{0 1*d:O} {0 1*d:I}] [{0 1*i:k3} {0 1*i:k4}]) (T dy[{0 1*d:O}] [{0 1*i:k3}]) (T x[{0 1*d:I}] [{0 1*i:k4}])))"},
-    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k5", "sign": 1, "offset": "{0 }"},
-    {"rule": "change-of-variables", "premises": [10], "path": [], "index": "k2", "to": "k6", "sign": 1, "offset": "{0 }"},
-    {"rule": "ring", "premises": [11], "path": [0], "target": "(* (T dW[{0 1*d:O} {0 1*d:I}] [{0 1*i:k5} {0 1*i:k6}]) (T dy[{0 1*d:O}] [{0 1*i:k5}]) (T x[{0 1*d:I}] [{0 1*i:k6}]))"},
-    {"rule": "ring", "premises": [9], "path": [], "target": "(S [k5 k6] (G (ge {-1 1*d:I -1*i:k6}) (ge {-1 1*d:O -1*i:k5}) (ge {0 1*i:k5}) (ge {0 1*i:k6})) (* (T dW[{0 1*d:O} {0 1*d:I}] [{0 1*i:k5} {0 1*i:k6}]) (T dy[{0 1*d:O}] [{0 1*i:k5}]) (T x[{0 1*d:I}] [{0 1*i:k6}])))"},
-    {"rule": "sym", "premises": [12]},
-    {"rule": "trans", "premises": [13, 14]},
-    {"rule": "vjp-intro", "premises": [15], "at": ["o", "i"]},
-    {"rule": "discharge", "premises": [16], "stating": ["(H (G (ge {-1 1*d:I -1*i:i}) (ge {-1 1*d:O -1*i:o}) (ge {0 1*i:i}) (ge {0 1*i:o})))"]}
+    {"rule": "ring", "premises": [1], "path": [], "target": "(S [k1 k2] (G (ge {-1 1*d:I -1*i:k2}) (ge {-1 1*d:O -1*i:k1}) (ge {0 1*i:k1}) (ge {0 1*i:k2})) (* (T dW[{0 1*d:O} {0 1*d:I}] [{0 1*i:k1} {0 1*i:k2}]) (T dy[{0 1*d:O}] [{0 1*i:k1}]) (T x[{0 1*d:I}] [{0 1*i:k2}])))"},
+    {"rule": "ring", "premises": [9], "path": [], "target": "(S [k1 k2] (G (ge {-1 1*d:I -1*i:k2}) (ge {-1 1*d:O -1*i:k1}) (ge {0 1*i:k1}) (ge {0 1*i:k2})) (* (T dW[{0 1*d:O} {0 1*d:I}] [{0 1*i:k1} {0 1*i:k2}]) (T dy[{0 1*d:O}] [{0 1*i:k1}]) (T x[{0 1*d:I}] [{0 1*i:k2}])))"},
+    {"rule": "sym", "premises": [10]},
+    {"rule": "trans", "premises": [11, 12]},
+    {"rule": "vjp-intro", "premises": [13], "at": ["o", "i"]},
+    {"rule": "discharge", "premises": [14], "stating": ["(H (G (ge {-1 1*d:I -1*i:i}) (ge {-1 1*d:O -1*i:o}) (ge {0 1*i:i}) (ge {0 1*i:o})))"]}
   ]
 }
 

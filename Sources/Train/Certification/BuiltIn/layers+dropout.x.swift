@@ -23,16 +23,15 @@ extension BuiltInCertificates {
     {"rule": "refl", "premises": [], "term": "(S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (* (T m[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]) (^ -1 k:p))))"},
     {"rule": "jvp", "premises": [0], "path": [0, 1]},
     {"rule": "change-of-variables", "premises": [2], "path": [], "index": "i", "to": "k2", "sign": 1, "offset": "{0 }"},
-    {"rule": "ring", "premises": [3], "path": [0], "target": "(* (T dy[{0 1*d:n}] [{0 1*i:k2}]) (T m[{0 1*d:n}] [{0 1*i:k2}]) (T dx[{0 1*d:n}] [{0 1*i:k2}]) (^ -1 k:p))"},
+    {"rule": "ring", "premises": [3], "path": [], "target": "(S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dy[{0 1*d:n}] [{0 1*i:k2}]) (T m[{0 1*d:n}] [{0 1*i:k2}]) (T dx[{0 1*d:n}] [{0 1*i:k2}]) (^ -1 k:p)))"},
     {"rule": "ring", "premises": [4], "path": [], "target": "(S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dx[{0 1*d:n}] [{0 1*i:k2}]) (T dy[{0 1*d:n}] [{0 1*i:k2}]) (T m[{0 1*d:n}] [{0 1*i:k2}]) (^ -1 k:p)))"},
-    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k3", "sign": 1, "offset": "{0 }"},
-    {"rule": "ring", "premises": [6], "path": [0], "target": "(* (T dx[{0 1*d:n}] [{0 1*i:k3}]) (T m[{0 1*d:n}] [{0 1*i:k3}]) (T dy[{0 1*d:n}] [{0 1*i:k3}]) (^ -1 k:p))"},
-    {"rule": "ring", "premises": [7], "path": [], "target": "(S [k3] (G (ge {-1 1*d:n -1*i:k3}) (ge {0 1*i:k3})) (* (T dx[{0 1*d:n}] [{0 1*i:k3}]) (T dy[{0 1*d:n}] [{0 1*i:k3}]) (T m[{0 1*d:n}] [{0 1*i:k3}]) (^ -1 k:p)))"},
-    {"rule": "ring", "premises": [5], "path": [], "target": "(S [k3] (G (ge {-1 1*d:n -1*i:k3}) (ge {0 1*i:k3})) (* (T dx[{0 1*d:n}] [{0 1*i:k3}]) (T dy[{0 1*d:n}] [{0 1*i:k3}]) (T m[{0 1*d:n}] [{0 1*i:k3}]) (^ -1 k:p)))"},
-    {"rule": "sym", "premises": [8]},
-    {"rule": "trans", "premises": [9, 10]},
-    {"rule": "vjp-intro", "premises": [11], "at": ["i"]},
-    {"rule": "discharge", "premises": [12], "stating": ["(H (G (ge {-1 1*d:n -1*i:i}) (ge {0 1*i:i})))"]}
+    {"rule": "ring", "premises": [1], "path": [], "target": "(S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T m[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]) (^ -1 k:p)))"},
+    {"rule": "ring", "premises": [6], "path": [], "target": "(S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]) (T m[{0 1*d:n}] [{0 1*i:k1}]) (^ -1 k:p)))"},
+    {"rule": "ring", "premises": [5], "path": [], "target": "(S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]) (T m[{0 1*d:n}] [{0 1*i:k1}]) (^ -1 k:p)))"},
+    {"rule": "sym", "premises": [7]},
+    {"rule": "trans", "premises": [8, 9]},
+    {"rule": "vjp-intro", "premises": [10], "at": ["i"]},
+    {"rule": "discharge", "premises": [11], "stating": ["(H (G (ge {-1 1*d:n -1*i:i}) (ge {0 1*i:i})))"]}
   ]
 }
 

@@ -25,17 +25,16 @@ extension BuiltInCertificates {
     {"rule": "jvp", "premises": [0], "path": [0, 1]},
     {"rule": "refl", "premises": [], "term": "(S [i] (G (ge {-1 1*d:n -1*i:i}) (ge {0 1*i:i})) (* (T dy[{0 1*d:n}] [{0 1*i:i}]) (* (f step (T x[{0 1*d:n}] [{0 1*i:i}])) (T dx[{0 1*d:n}] [{0 1*i:i}]))))"},
     {"rule": "change-of-variables", "premises": [3], "path": [], "index": "i", "to": "k2", "sign": 1, "offset": "{0 }"},
-    {"rule": "ring", "premises": [4], "path": [0], "target": "(* (T dy[{0 1*d:n}] [{0 1*i:k2}]) (f step (T x[{0 1*d:n}] [{0 1*i:k2}])) (T dx[{0 1*d:n}] [{0 1*i:k2}]))"},
+    {"rule": "ring", "premises": [4], "path": [], "target": "(S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dy[{0 1*d:n}] [{0 1*i:k2}]) (f step (T x[{0 1*d:n}] [{0 1*i:k2}])) (T dx[{0 1*d:n}] [{0 1*i:k2}])))"},
     {"rule": "ring", "premises": [5], "path": [], "target": "(S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dx[{0 1*d:n}] [{0 1*i:k2}]) (T dy[{0 1*d:n}] [{0 1*i:k2}]) (f step (T x[{0 1*d:n}] [{0 1*i:k2}]))))"},
     {"rule": "trans", "premises": [2, 6]},
-    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k3", "sign": 1, "offset": "{0 }"},
-    {"rule": "ring", "premises": [8], "path": [0], "target": "(* (T dx[{0 1*d:n}] [{0 1*i:k3}]) (f step (T x[{0 1*d:n}] [{0 1*i:k3}])) (T dy[{0 1*d:n}] [{0 1*i:k3}]))"},
-    {"rule": "ring", "premises": [9], "path": [], "target": "(S [k3] (G (ge {-1 1*d:n -1*i:k3}) (ge {0 1*i:k3})) (* (T dx[{0 1*d:n}] [{0 1*i:k3}]) (T dy[{0 1*d:n}] [{0 1*i:k3}]) (f step (T x[{0 1*d:n}] [{0 1*i:k3}]))))"},
-    {"rule": "ring", "premises": [7], "path": [], "target": "(S [k3] (G (ge {-1 1*d:n -1*i:k3}) (ge {0 1*i:k3})) (* (T dx[{0 1*d:n}] [{0 1*i:k3}]) (T dy[{0 1*d:n}] [{0 1*i:k3}]) (f step (T x[{0 1*d:n}] [{0 1*i:k3}]))))"},
-    {"rule": "sym", "premises": [10]},
-    {"rule": "trans", "premises": [11, 12]},
-    {"rule": "vjp-intro", "premises": [13], "at": ["i"]},
-    {"rule": "discharge", "premises": [14], "stating": ["(A [k] (G (ge {-1 1*d:n -1*i:k}) (ge {0 1*i:k})) (!= (T x[{0 1*d:n}] [{0 1*i:k}])))", "(H (G (ge {-1 1*d:n -1*i:i}) (ge {0 1*i:i})))"]}
+    {"rule": "ring", "premises": [1], "path": [], "target": "(S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (f step (T x[{0 1*d:n}] [{0 1*i:k1}])) (T dy[{0 1*d:n}] [{0 1*i:k1}])))"},
+    {"rule": "ring", "premises": [8], "path": [], "target": "(S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]) (f step (T x[{0 1*d:n}] [{0 1*i:k1}]))))"},
+    {"rule": "ring", "premises": [7], "path": [], "target": "(S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]) (f step (T x[{0 1*d:n}] [{0 1*i:k1}]))))"},
+    {"rule": "sym", "premises": [9]},
+    {"rule": "trans", "premises": [10, 11]},
+    {"rule": "vjp-intro", "premises": [12], "at": ["i"]},
+    {"rule": "discharge", "premises": [13], "stating": ["(A [k] (G (ge {-1 1*d:n -1*i:k}) (ge {0 1*i:k})) (!= (T x[{0 1*d:n}] [{0 1*i:k}])))", "(H (G (ge {-1 1*d:n -1*i:i}) (ge {0 1*i:i})))"]}
   ]
 }
 

@@ -24,7 +24,7 @@ extension BuiltInCertificates {
     {"rule": "jvp", "premises": [0], "path": [0, 1]},
     {"rule": "change-of-variables", "premises": [2], "path": [], "index": "t", "to": "k2", "sign": 1, "offset": "{0 }"},
     {"rule": "change-of-variables", "premises": [3], "path": [], "index": "o", "to": "k3", "sign": 1, "offset": "{0 }"},
-    {"rule": "ring", "premises": [4], "path": [0, 1], "target": "(T db[{0 1*d:O}] [{0 1*i:k3}])"},
+    {"rule": "ring", "premises": [4], "path": [], "target": "(S [k2 k3] (G (ge {-1 1*d:O -1*i:k3}) (ge {-1 1*d:T -1*i:k2}) (ge {0 1*i:k2}) (ge {0 1*i:k3})) (* (T dy[{0 1*d:T} {0 1*d:O}] [{0 1*i:k2} {0 1*i:k3}]) (T db[{0 1*d:O}] [{0 1*i:k3}])))"},
     {"rule": "sum-swap", "premises": [5], "path": [], "order": ["k3", "k2"]},
     {"rule": "ring", "premises": [6], "path": [], "target": "(S [k3 k2] (G (ge {-1 1*d:O -1*i:k3}) (ge {-1 1*d:T -1*i:k2}) (ge {0 1*i:k2}) (ge {0 1*i:k3})) (* (T db[{0 1*d:O}] [{0 1*i:k3}]) (T dy[{0 1*d:T} {0 1*d:O}] [{0 1*i:k2} {0 1*i:k3}])))"},
     {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k4", "sign": 1, "offset": "{0 }"},

@@ -25,7 +25,7 @@ extension BuiltInCertificates {
     {"rule": "change-of-variables", "premises": [2], "path": [], "index": "p", "to": "k2", "sign": 1, "offset": "{0 }"},
     {"rule": "change-of-variables", "premises": [3], "path": [], "index": "q", "to": "k3", "sign": 1, "offset": "{0 }"},
     {"rule": "change-of-variables", "premises": [4], "path": [], "index": "d", "to": "k4", "sign": 1, "offset": "{0 }"},
-    {"rule": "ring", "premises": [5], "path": [0, 1], "target": "(T db[{0 1*d:D}] [{0 1*i:k4}])"},
+    {"rule": "ring", "premises": [5], "path": [], "target": "(S [k2 k3 k4] (G (ge {-1 1*d:D -1*i:k4}) (ge {-1 1*d:GH -1*i:k2}) (ge {-1 1*d:GW -1*i:k3}) (ge {0 1*i:k2}) (ge {0 1*i:k3}) (ge {0 1*i:k4})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k2} {0 1*i:k3} {0 1*i:k4}]) (T db[{0 1*d:D}] [{0 1*i:k4}])))"},
     {"rule": "sum-swap", "premises": [6], "path": [], "order": ["k4", "k2", "k3"]},
     {"rule": "ring", "premises": [7], "path": [], "target": "(S [k4 k2 k3] (G (ge {-1 1*d:D -1*i:k4}) (ge {-1 1*d:GH -1*i:k2}) (ge {-1 1*d:GW -1*i:k3}) (ge {0 1*i:k2}) (ge {0 1*i:k3}) (ge {0 1*i:k4})) (* (T db[{0 1*d:D}] [{0 1*i:k4}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k2} {0 1*i:k3} {0 1*i:k4}])))"},
     {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k5", "sign": 1, "offset": "{0 }"},

@@ -24,15 +24,13 @@ extension BuiltInCertificates {
     {"rule": "jvp", "premises": [0], "path": [0, 1]},
     {"rule": "change-of-variables", "premises": [2], "path": [], "index": "t", "to": "k3", "sign": 1, "offset": "{0 }"},
     {"rule": "change-of-variables", "premises": [3], "path": [], "index": "d", "to": "k4", "sign": 1, "offset": "{0 }"},
-    {"rule": "ring", "premises": [4], "path": [0, 1], "target": "(T dP[{0 1*d:T} {0 1*d:D}] [{0 1*i:k3} {0 1*i:k4}])"},
+    {"rule": "ring", "premises": [4], "path": [], "target": "(S [k3 k4] (G (ge {-1 1*d:D -1*i:k4}) (ge {-1 1*d:T -1*i:k3}) (ge {0 1*i:k3}) (ge {0 1*i:k4})) (* (T dy[{0 1*d:T} {0 1*d:D}] [{0 1*i:k3} {0 1*i:k4}]) (T dP[{0 1*d:T} {0 1*d:D}] [{0 1*i:k3} {0 1*i:k4}])))"},
     {"rule": "ring", "premises": [5], "path": [], "target": "(S [k3 k4] (G (ge {-1 1*d:D -1*i:k4}) (ge {-1 1*d:T -1*i:k3}) (ge {0 1*i:k3}) (ge {0 1*i:k4})) (* (T dP[{0 1*d:T} {0 1*d:D}] [{0 1*i:k3} {0 1*i:k4}]) (T dy[{0 1*d:T} {0 1*d:D}] [{0 1*i:k3} {0 1*i:k4}])))"},
-    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k5", "sign": 1, "offset": "{0 }"},
-    {"rule": "change-of-variables", "premises": [7], "path": [], "index": "k2", "to": "k6", "sign": 1, "offset": "{0 }"},
-    {"rule": "ring", "premises": [6], "path": [], "target": "(S [k5 k6] (G (ge {-1 1*d:D -1*i:k6}) (ge {-1 1*d:T -1*i:k5}) (ge {0 1*i:k5}) (ge {0 1*i:k6})) (* (T dP[{0 1*d:T} {0 1*d:D}] [{0 1*i:k5} {0 1*i:k6}]) (T dy[{0 1*d:T} {0 1*d:D}] [{0 1*i:k5} {0 1*i:k6}])))"},
-    {"rule": "sym", "premises": [8]},
-    {"rule": "trans", "premises": [9, 10]},
-    {"rule": "vjp-intro", "premises": [11], "at": ["t", "d"]},
-    {"rule": "discharge", "premises": [12], "stating": ["(H (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:T -1*i:t}) (ge {0 1*i:d}) (ge {0 1*i:t})))"]}
+    {"rule": "ring", "premises": [6], "path": [], "target": "(S [k1 k2] (G (ge {-1 1*d:D -1*i:k2}) (ge {-1 1*d:T -1*i:k1}) (ge {0 1*i:k1}) (ge {0 1*i:k2})) (* (T dP[{0 1*d:T} {0 1*d:D}] [{0 1*i:k1} {0 1*i:k2}]) (T dy[{0 1*d:T} {0 1*d:D}] [{0 1*i:k1} {0 1*i:k2}])))"},
+    {"rule": "sym", "premises": [1]},
+    {"rule": "trans", "premises": [7, 8]},
+    {"rule": "vjp-intro", "premises": [9], "at": ["t", "d"]},
+    {"rule": "discharge", "premises": [10], "stating": ["(H (G (ge {-1 1*d:D -1*i:d}) (ge {-1 1*d:T -1*i:t}) (ge {0 1*i:d}) (ge {0 1*i:t})))"]}
   ]
 }
 
