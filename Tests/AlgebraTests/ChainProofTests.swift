@@ -64,4 +64,32 @@ struct ChainProofTests {
     let outcome = Prover.prove(try statement(text))
     #expect(!outcome.proved)
   }
+
+  /// `a3` reads `a2` at `2*p + 1` (as max pooling does), which no guard keeps inside `a2`'s shape:
+  /// the kernel's `chain` brackets the read, `[0 <= 2*p + 1 < H] * a2[...]`. A pinned `a2` (a sum
+  /// over its own range) is 0 outside its shape, so the engine proves the bracket away once per
+  /// read and the proof stays layer by layer (issue 22: a CNN's pooled convolution fell back to
+  /// normalizing the whole network). An `a2` that is not pinned is not 0 there in general: the
+  /// bracket is not proved away, and the chain proof fails.
+  @Test(arguments: [true, false])
+  func aValueReadOutsideItsShapeIsChainedWhenItIsPinned(pinned: Bool) throws {
+    let a2 = pinned ? "sum(c_in: C, h_in: H | c_in == c, h_in == h) relu(a1[c_in, h_in])" : "relu(a1[c, h])"
+    let s = try statement("""
+      dim C, H, OH
+      tensor x[C, H], w[C]
+      def a1[c: C, h: H] = w[c] * x[c, h]
+      def a2[c: C, h: H] = \(a2)
+      def a3[c: C, p: OH] = a2[c, 2*p + 1] * a2[c, 2*p + 1]
+      def loss = sum(c: C, p: OH) a3[c, p]
+      theorem t: grad(loss, w)[c] = sum(p: OH | 2*p + 1 < H) 2 * a2[c, 2*p + 1] * step(a1[c, 2*p + 1]) * x[c, 2*p + 1]
+        assume forall c: C, h: H. a1[c, h] != 0
+      """)
+    if pinned {
+      let outcome = try #require(try ChainProof.attempt(s))
+      #expect(outcome.proved, "\(String(describing: outcome.failure))")
+      #expect(chains(outcome) >= 2)
+    } else {
+      #expect(throws: (any Error).self) { try ChainProof.attempt(s) }
+    }
+  }
 }

@@ -54,6 +54,15 @@ struct ModelCertificateTests {
     #expect(model.modelCertificateGap?.hasPrefix("no model certificate built with the model: node conv2d1 is a convolution") == true)
   }
 
+  /// A side condition reading a pinned value at a strided index is written with the range bracket
+  /// the kernel's `chain` gives the read; plain reads and other names are left alone.
+  @Test func aPinnedValuesStridedReadsAreBracketedInItsConditions() {
+    let pinned = ["a2": ["N1", "N2"]]
+    #expect(ModelStatement.bracketingPinnedReads("a2[c, 2*p] - a2[c, 2*p + 1] != 0", pinned: pinned)
+      == "([0 <= c < N1, 0 <= 2*p < N2] * a2[c, 2*p]) + (-1) * ([0 <= c < N1, 0 <= 2*p+1 < N2] * a2[c, 2*p + 1]) != 0")
+    #expect(ModelStatement.bracketingPinnedReads("a2[c, p] - da2[c, 2*p] != 0", pinned: pinned) == "a2[c, p] - da2[c, 2*p] != 0")
+  }
+
   static let cnn = "input 1x6x6\nconv2d 2 3 pad 1\nrelu\nmaxpool 2\nflatten\ndense 3\nloss softmax_cross_entropy\n"
 
   @Test(.enabled(if: ProcessInfo.processInfo.environment["CERTIFY_LONG_TESTS"] == "1", "long mode: CERTIFY_LONG_TESTS=1"))
@@ -61,8 +70,11 @@ struct ModelCertificateTests {
     let model = Sequential(uncheckedSpec: try ModelSpec(parsing: Self.cnn), seed: 1)
     let certificate = try ModelCertificate.prove(model.schedule)
     #expect(certificate.parameters.map(\.name) == ["dense1.W", "dense1.b", "conv2d1.w", "conv2d1.b"])
-    // The max-pooling ties are hypotheses of the convolution's gradients.
-    #expect(certificate.statement.contains("assume forall c: N4, p: N9, q: N10. a2[c, 2*p, 2*q] - a2[c, 2*p, 2*q + 1] != 0"))
+    // The max-pooling ties are hypotheses of the convolution's gradients, the pooled value's reads
+    // bracketed by its range as the kernel's `chain` writes them (ModelStatement+PinnedReads).
+    #expect(certificate.statement.contains("assume forall c: N4, p: N9, q: N10. ([0 <= c < N4, 0 <= 2*p < N6, 0 <= 2*q < N7] * a2[c, 2*p, 2*q]) + (-1) * ([0 <= c < N4, 0 <= 2*p < N6, 0 <= 2*q+1 < N7] * a2[c, 2*p, 2*q + 1]) != 0"))
+    // Proved by the chain rule, layer by layer: the derivation uses `chain`.
+    #expect(certificate.derivation.steps.contains { if case .chain = $0 { true } else { false } })
     #expect(try certificate.verify(against: model.schedule).parameters == 4)
   }
 

@@ -45,7 +45,8 @@ extension ChainProof {
       shared.layers[key] = proved
     }
     let inner = try identity(of: try .reference(below, proved.js.map { try Affine.index($0) }), binders: proved.js, seed: proved.dv)
-    let composed = try builder.apply(.chain(proved.outer, inner))
+    // A read the substitution bracketed is the plain read: the unfolded layer reads it plain.
+    let composed = try readingPinned(below, in: try builder.apply(.chain(proved.outer, inner)))
     let step = try builder.apply(.trans(unfolded.step, composed))
     try recordHoles(of: seed, in: step)
     return step
@@ -120,19 +121,32 @@ extension Monomial {
     var out = self
     out.factors.remove(at: k)
     var map: [String: Affine] = [:], constraints: [Affine] = []
-    for (slot, e) in zip(names, idx) {
+    var strided: [Int] = []
+    for (k, (slot, e)) in zip(names, idx).enumerated() {
       if e.constant == 0, e.terms.count == 1, e.terms[0].coefficient == 1, case let .index(b) = e.terms[0].variable,
          out.binders.contains(b), map[b] == nil {
         map[b] = try .index(slot)
         out.binders.removeAll { $0 == b }
       } else {
         constraints.append(try Affine.index(slot).plus(e.scaled(by: -1)))
+        if e.terms.contains(where: { $0.coefficient.magnitude > 1 }) { strided.append(k) }
       }
     }
     out.factors = try out.factors.map { (try $0.atom.substituting(map), $0.exponent) }
     let joined = try out.guardTerm.substituting(map).and(Guard(equal: try constraints.map { try $0.substituting(map) }))
     let shape = try t.shapeGuard(names.map { try Affine.index($0) })
-    out.guardTerm = joined.isFalse ? joined : try Guard(joined.constraints.filter { !shape.constraints.contains($0) })
+    guard !joined.isFalse else { out.guardTerm = joined; return out }
+    var kept = joined.constraints.filter { !shape.constraints.contains($0) }
+    // A slot read at a multiple of an index (max pooling's `2*p + 1`): its upper bound stated at the
+    // slot's name (`h < N`) rather than at the read (`2*p + 1 < N`), the same under `h == 2*p + 1`,
+    // and as a backward definition read in its shape states it (the kernel's guards do not
+    // substitute equalities, so the two forms would not compare).
+    for k in strided {
+      let read = try idx[k].substituting(map)
+      let upper = try Guard(nonNegative: [try t.shape[k].plus(.constant(-1)).plus(read.scaled(by: -1))])
+      kept = kept.filter { !upper.constraints.contains($0) } + (try Guard.axis(names[k], size: t.shape[k])).constraints
+    }
+    out.guardTerm = try Guard(kept)
     return out
   }
 }

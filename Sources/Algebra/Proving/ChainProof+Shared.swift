@@ -20,6 +20,9 @@ extension ChainProof {
     var layers: [String: Layer] = [:]
     /// `content = d[at]` proved, by the key of `content` and the indices read.
     var recognitions: [String: (definition: Definition, step: Int)] = [:]
+    /// `[range] * d[e] = d[e]` proved for a pinned value read outside its known range, by the key
+    /// of the bracketed read (`ChainProof.readingPinned`).
+    var pinnedReads: [String: Int] = [:]
 
     struct Layer {
       let u: TensorSymbol, du: TensorSymbol, dv: TensorSymbol

@@ -115,8 +115,9 @@ struct ChainProof {
     return (theorem, done)
   }
 
-  /// `⊢ a = b` with definitions kept folded: both normalized, compared by `ring`.
-  func equal(_ a: Term, _ b: Term, in builder: ProofBuilder) throws -> Int {
+  /// `⊢ a = b` with definitions kept folded: both normalized, compared by `ring`; with
+  /// `usingHypotheses`, by the stated equations too where `ring` alone does not close it.
+  func equal(_ a: Term, _ b: Term, in builder: ProofBuilder, usingHypotheses: Bool = true) throws -> Int {
     var normalizer = Normalizer(avoiding: taken)
     normalizer.unfoldsDefinitions = false
     defer { taken.formUnion(normalizer.used) }  // bound names given out, never to be given again
@@ -124,6 +125,7 @@ struct ChainProof {
     let l = try normalizer.normalize(&left, at: [])
     let r = try normalizer.normalize(&right, at: [])
     if (try? left.apply(.ring(right.current), at: [])) == nil {
+      guard usingHypotheses else { throw ProofFailure.unsupported("\(a) and \(b) do not normalize to one form") }
       // The stated equations, as the whole-statement proof uses them: softmax cross-entropy's
       // layer gives `exp(u[o]) * sum(i) target[i] / S - target[o]`, its cotangent is stated
       // with `sum target = 1` (the equation joins the theorem's hypotheses, for `discharge`).

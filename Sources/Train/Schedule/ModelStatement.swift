@@ -169,6 +169,9 @@ struct ModelStatement {
       // read 0 there (a convolution's padding), as the blocks' tensor inputs are. Where a block may
       // read outside, the value is 0 outside its shape (below), so the statement is the trained model.
       let guarded = axesReadOutsideBinders()
+      // Values written as pinned sums (not the input, a tensor); their dimensions are named where
+      // the conditions are written (classes are numbered in the order they are first named).
+      let pinnedValues = guarded.keys.filter { $0 != value(schedule.input) }
       var tensors = ["a0[\(classes.shape(of: value(schedule.input)))]"]
       var forward: [(String, String)] = [], backward: [(String, String)] = [], theorems: [(String, String)] = []
       var named: [(name: String, route: BackwardSchedule.Route, step: Int)] = []
@@ -254,7 +257,8 @@ struct ModelStatement {
           let assumptions = (downstream(of: step.node).flatMap { k -> [String] in
             guard let t = texts[k] else { return [] }
             let m = names(t, owner: "n\(k)", node: schedule.nodes[k], dy: nil)
-            return t.assumptions.map { BlockText.renaming($0, m) }
+            let pinned = Dictionary(uniqueKeysWithValues: pinnedValues.map { ($0, classes.shapeClasses(of: $0)) })
+            return t.assumptions.map { ModelStatement.bracketingPinnedReads(BlockText.renaming($0, m), pinned: pinned) }
           } + lossText.assumptions.map { BlockText.renaming($0, lossMap) })
           let gradientPlace = "the gradient of \(route.parameter) at \(place)"
           theorems.append(("theorem \(name): grad(loss, \(ModelStatement.symbol(route.parameter)))[\(rule.indices.joined(separator: ", "))] = \(BlockText.renaming(rule.formula, map))", gradientPlace))
