@@ -107,6 +107,8 @@ struct ModelStatement {
 
     /// Unifies the sizes each node's block gives its input and output values.
     mutating func unifyDimensions() throws {
+      let alias = self.alias
+      texts = try ModelStatement.tokenShaped(texts, schedule, value: { alias[$0] ?? $0 })
       for (k, node) in schedule.nodes.enumerated() {
         guard var text = texts[k] else { continue }
         // An elementwise block over an image (relu after a convolution) reads it as its storage.
@@ -153,7 +155,10 @@ struct ModelStatement {
     /// For each value some block reads at an index that is not a bound name, those axes.
     func axesReadOutsideBinders() -> [String: Set<Int>] {
       var axes: [String: Set<Int>] = [:]
-      for (k, node) in schedule.nodes.enumerated() {
+      // An attention's only reads at other indices than bound names are its input's query, key
+      // and value parts (0, 1, 2), an axis of size 3 in every model the trainer builds: never
+      // outside the shape.
+      for (k, node) in schedule.nodes.enumerated() where node.block != "attention_heads" {
         guard let text = texts[k] else { continue }
         for (slot, input) in node.inputs.enumerated() {
           axes[value(input), default: []].formUnion(text.axesReadOutsideBinders(of: text.inputs[slot].name))
