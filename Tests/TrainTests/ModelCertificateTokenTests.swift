@@ -30,4 +30,23 @@ struct ModelCertificateTokenTests {
   @Test func printStatement() throws {
     print(try Self.statement(Self.vit).text)
   }
+
+  @Test(arguments: [0, 1, 2, 3])
+  func probe(_ k: Int) throws {
+    guard let which = ProcessInfo.processInfo.environment["PROBE"].flatMap(Int.init), which == k else { return }
+    let specs = [
+      "input 1x8x8\npatch_embed 4 4\nposition_embedding\ntoken_meanpool\ndense 3\nloss softmax_cross_entropy\n",
+      "input 1x8x8\npatch_embed 4 4\nposition_embedding\nlayernorm\ntoken_meanpool\ndense 3\nloss softmax_cross_entropy\n",
+      "input 1x8x8\npatch_embed 4 4\nposition_embedding\ndense 6\nattention_heads 2\ntoken_meanpool\ndense 3\nloss softmax_cross_entropy\n",
+      Self.vit,
+    ]
+    let model = Sequential(uncheckedSpec: try ModelSpec(parsing: specs[k]), seed: 1)
+    let start = Date()
+    do {
+      let c = try ModelCertificate.prove(model.schedule, cached: false)
+      print("PROBE \(k): proved \(c.parameters.count) parameters, \(c.steps) steps in \(Date().timeIntervalSince(start)) s")
+    } catch {
+      print("PROBE \(k): \(error) after \(Date().timeIntervalSince(start)) s")
+    }
+  }
 }

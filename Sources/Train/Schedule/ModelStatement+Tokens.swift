@@ -35,8 +35,11 @@ extension ModelStatement {
           text = try text.splitting(out, into: 3, node: node.name)
         }
         tokens[node.output] = node.block == "token_meanpool" ? 0 : t
-      } else {
-        tokens[node.output] = tokens[v] ?? 0
+      } else if let t = tokens[v] {
+        // A dense layer on a pooled value of several feature axes (an attention's heads) reads
+        // them all; other blocks pass the token axes on.
+        if node.block == "dense", t == 0, let r = rank[v], r > 1 { text = try text.splitting(text.inputs[0].shape[0], into: r, node: node.name) }
+        tokens[node.output] = t
       }
       // An elementwise block of one dimension is lifted to its input's rank later.
       let elementwise = text.dimensions.count == 1 && text.inputs[0].shape.count == 1
