@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import Algebra
 @testable import Train
 
 /// Model certificates of transformers: the token values of a patch embedding stated on its patch
@@ -47,6 +48,24 @@ struct ModelCertificateTokenTests {
       print("PROBE \(k): proved \(c.parameters.count) parameters, \(c.steps) steps in \(Date().timeIntervalSince(start)) s")
     } catch {
       print("PROBE \(k): \(error) after \(Date().timeIntervalSince(start)) s")
+    }
+  }
+
+  @Test func chainProbe() throws {
+    guard let which = ProcessInfo.processInfo.environment["CHAIN"].flatMap(Int.init) else { return }
+    let specs = [Self.vit, "input 1x8x8\npatch_embed 4 4\nposition_embedding\nlayernorm\ntoken_meanpool\ndense 3\nloss softmax_cross_entropy\n"]
+    let model = Sequential(uncheckedSpec: try ModelSpec(parsing: specs[which]), seed: 1)
+    let written = try ModelStatement(model.schedule, blocks: { try BlockText.named($0, formulas: [:]) })
+    let statements = try written.statements()
+    let shared = ChainProof.Shared()
+    for theorem in written.theorems {
+      let start = Date()
+      do {
+        let proved = try ChainProof.attempt(statements[theorem.name]!, sharing: shared)
+        print("CHAIN \(theorem.name): \(proved == nil ? "not applicable" : "proved") in \(Date().timeIntervalSince(start)) s")
+      } catch {
+        print("CHAIN \(theorem.name): failed in \(Date().timeIntervalSince(start)) s: \(error)")
+      }
     }
   }
 }

@@ -34,24 +34,37 @@ extension BlockText {
     }
     let marker = "\u{1}"
     func split(_ text: String) throws -> String {
-      // The size read as a number, first (a binder's `: T` is not such a read).
+      // The size read as a number, first (a binder's `: T` is not such a read). Divided by, it
+      // is divided by each part (`1 / T / T_1`): the normal form keeps `(T * T_1) ^ (-1)` apart
+      // from `T ^ (-1) * T_1 ^ (-1)`, which a sum over the split axes gives.
       var out = "", token = "", previous: Character = " "
+      let characters = Array(text)
+      var position = 0
       func flush() {
         if token == dimension, previous != ":" {
-          out += parts == 0 ? "1" : "(" + names.joined(separator: " * ") + ")"
+          let rest = characters[position...].drop { $0 == " " }
+          if parts == 0 {
+            out += "1"
+          } else if previous == "/", rest.first != "^" {
+            out += names.joined(separator: " / ")
+          } else {
+            out += "(" + names.joined(separator: " * ") + ")"
+          }
         } else {
           out += token
         }
         if !token.isEmpty { previous = token.last! }
         token = ""
       }
-      for c in text {
+      for (k, c) in characters.enumerated() {
+        position = k
         if c.isLetter || c.isNumber || c == "_" { token.append(c) } else {
           flush()
           out.append(c)
           if c != " " { previous = c }
         }
       }
+      position = characters.count
       flush()
       // Binders `t: T`.
       let binder = try! Regex("([A-Za-z_][A-Za-z0-9_]*): \(dimension)\\b", as: (Substring, Substring).self)

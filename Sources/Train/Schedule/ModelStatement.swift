@@ -98,7 +98,14 @@ struct ModelStatement {
     }
 
     func value(_ v: String) -> String { alias[v] ?? v }
+    /// Contributions a step writes that are the cotangent it reads, unchanged (an `add`'s, a
+    /// position embedding's), to that cotangent.
+    var passedOn: [String: String] = [:]
     func cotangent(_ c: String) -> String {
+      let named = storageCotangent(c)
+      return passedOn[named] ?? named
+    }
+    func storageCotangent(_ c: String) -> String {
       // A flatten node's output cotangent is its input's, read on the image's indices.
       guard c.hasPrefix("d") else { return c }
       let v = String(c.dropFirst())
@@ -233,9 +240,9 @@ struct ModelStatement {
           throw ModelCertificateError.miswired(place: place, reason: "it writes \(write) for \(input), but no sum into \(BackwardSchedule.cotangent(of: input)) uses it")
         }
         // The cotangent read: where several contributions add up, their sum is defined first.
-        let read = cotangent(step.reads)
-        let readValue = String(read.dropFirst())
-        if let terms = schedule.sums[readValue], terms.count > 1 || terms.first != read, summed.insert(read).inserted {
+        let stored = storageCotangent(step.reads), read = cotangent(step.reads)
+        let readValue = String(stored.dropFirst())
+        if let terms = schedule.sums[readValue], terms.count > 1 || terms.first != stored, summed.insert(read).inserted {
           let shape = classes.shapeClasses(of: readValue)
           let indices = shape.indices.map { "j\($0 + 1)" }
           let at = indices.joined(separator: ", ")
@@ -251,6 +258,13 @@ struct ModelStatement {
           guard let write else { continue }
           let input = text.inputs[slot]
           guard let rule = text.rule(input.name) else { throw ModelCertificateError.miswired(place: place, reason: "block \(node.block) has no rule for its input \(input.name)") }
+          // A contribution that is the cotangent read, unchanged, is not named again: two such
+          // definitions (an add's two inputs) would be one body under two names, and the chain
+          // proof could recognise the cotangent as the wrong one.
+          if rule.formula == "dy[\(rule.indices.joined(separator: ", "))]", input.shape == text.output.binders.map(\.dimension) {
+            passedOn[storageCotangent(write)] = read
+            continue
+          }
           backward.append(("def \(cotangent(write))[\(binders(rule.indices, input.shape, owner: owner))] = \(BlockText.renaming(rule.formula, map))", place))
         }
         for route in step.gradients {
