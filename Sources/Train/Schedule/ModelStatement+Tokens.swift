@@ -49,3 +49,32 @@ extension ModelStatement {
     return texts
   }
 }
+
+extension ModelStatement {
+  /// Whether a rule reads no tensor but the seed `dy` (at bound names) and sums nothing: the
+  /// cotangent read times a number.
+  static func readsOnlySeed(_ formula: String) -> Bool {
+    !formula.contains("sum(") && formula.matches(of: /([A-Za-z_][A-Za-z0-9_]*)\[([^\]]*)\]/).allSatisfy { m in
+      m.output.1 == "dy" && BlockText.splitTopLevel(String(m.output.2)).allSatisfy { $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } }
+    }
+  }
+
+  /// `text` with each read `c[a, b]` of an inlined contribution `c` replaced by its body at
+  /// those indices, until none is left (a contribution's body may read another).
+  static func inline(_ text: String, _ inlined: [String: (indices: [String], body: String)]) -> String {
+    guard !inlined.isEmpty else { return text }
+    var out = text
+    for _ in 0..<inlined.count + 1 {
+      var changed = false
+      out = out.replacing(/([A-Za-z_][A-Za-z0-9_]*)\[([^\]]*)\]/) { m in
+        guard let c = inlined[String(m.output.1)], !m.output.2.contains(":") else { return String(m.output.0) }
+        let at = BlockText.splitTopLevel(String(m.output.2))
+        guard at.count == c.indices.count else { return String(m.output.0) }
+        changed = true
+        return "(" + BlockText.renaming(c.body, Dictionary(uniqueKeysWithValues: zip(c.indices, at))) + ")"
+      }
+      if !changed { break }
+    }
+    return out
+  }
+}

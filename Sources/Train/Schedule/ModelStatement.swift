@@ -98,14 +98,9 @@ struct ModelStatement {
     }
 
     func value(_ v: String) -> String { alias[v] ?? v }
-    /// Contributions a step writes that are the cotangent it reads, unchanged (an `add`'s, a
-    /// position embedding's), to that cotangent.
-    var passedOn: [String: String] = [:]
+    /// Contributions written in place rather than named (`inlined`): their indices and body.
+    var inlined: [String: (indices: [String], body: String)] = [:]
     func cotangent(_ c: String) -> String {
-      let named = storageCotangent(c)
-      return passedOn[named] ?? named
-    }
-    func storageCotangent(_ c: String) -> String {
       // A flatten node's output cotangent is its input's, read on the image's indices.
       guard c.hasPrefix("d") else { return c }
       let v = String(c.dropFirst())
@@ -240,9 +235,9 @@ struct ModelStatement {
           throw ModelCertificateError.miswired(place: place, reason: "it writes \(write) for \(input), but no sum into \(BackwardSchedule.cotangent(of: input)) uses it")
         }
         // The cotangent read: where several contributions add up, their sum is defined first.
-        let stored = storageCotangent(step.reads), read = cotangent(step.reads)
-        let readValue = String(stored.dropFirst())
-        if let terms = schedule.sums[readValue], terms.count > 1 || terms.first != stored, summed.insert(read).inserted {
+        let read = cotangent(step.reads)
+        let readValue = String(read.dropFirst())
+        if let terms = schedule.sums[readValue], terms.count > 1 || terms.first != read, summed.insert(read).inserted {
           let shape = classes.shapeClasses(of: readValue)
           let indices = shape.indices.map { "j\($0 + 1)" }
           let at = indices.joined(separator: ", ")
@@ -258,11 +253,13 @@ struct ModelStatement {
           guard let write else { continue }
           let input = text.inputs[slot]
           guard let rule = text.rule(input.name) else { throw ModelCertificateError.miswired(place: place, reason: "block \(node.block) has no rule for its input \(input.name)") }
-          // A contribution that is the cotangent read, unchanged, is not named again: two such
-          // definitions (an add's two inputs) would be one body under two names, and the chain
-          // proof could recognise the cotangent as the wrong one.
-          if rule.formula == "dy[\(rule.indices.joined(separator: ", "))]", input.shape == text.output.binders.map(\.dimension) {
-            passedOn[storageCotangent(write)] = read
+          // A contribution that is the cotangent read times a number (an add's, a position
+          // embedding's, a mean's `(1 / T) * dy[d]`) is written where it is read, not named: two
+          // such definitions (an add's two inputs) are one body under two names, which the chain
+          // proof could recognise as the wrong one, and the proof's normal form moves a number
+          // out of the place where it would recognise a mean's.
+          if ModelStatement.readsOnlySeed(rule.formula) {
+            inlined[cotangent(write)] = (rule.indices, BlockText.renaming(rule.formula, map))
             continue
           }
           backward.append(("def \(cotangent(write))[\(binders(rule.indices, input.shape, owner: owner))] = \(BlockText.renaming(rule.formula, map))", place))
@@ -285,9 +282,11 @@ struct ModelStatement {
       lines.append("dim " + classes.names.joined(separator: ", "))
       if !constants.isEmpty { lines.append("const " + constants.sorted().joined(separator: ", ")) }
       lines.append("tensor " + tensors.joined(separator: ", "))
-      let all = lines.map { ($0, "the declarations") } + forward + backward + theorems
+      let all = lines.map { ($0, "the declarations") } + forward + backward.map { (inline($0.0), $0.1) } + theorems.map { (inline($0.0), $0.1) }
       return (all.map(\.0).joined(separator: "\n") + "\n", named, all.map(\.1))
     }
+
+    func inline(_ text: String) -> String { ModelStatement.inline(text, inlined) }
 
     /// Node `k` and every node its output flows into, in forward order.
     func downstream(of k: Int) -> [Int] {
