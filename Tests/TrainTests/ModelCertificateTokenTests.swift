@@ -41,7 +41,7 @@ struct ModelCertificateTokenTests {
     #expect(text.contains("def a6[t: N6, t_1: N7, o: N4] = sum(i: N9, i_1: N10) dense2_W[o, i, i_1] * a5[t, t_1, i, i_1] + dense2_b[o]"))
     // The mean over both token axes, divided by each; its cotangent written where it is read.
     #expect(text.contains("def a8[d: N4] = (1 / N6 / N7) * sum(t: N6, t_1: N7) a7[t, t_1, d]"))
-    #expect(text.contains("def da2[j1: N6, j2: N7, j3: N4] = (((1 / N6 / N7) * da8[j3])) + da2_2[j1, j2, j3]"))
+    #expect(text.contains("def da2[j1: N6, j2: N7, j3: N4] = ((1 / N6 / N7) * da8[j3]) + da2_2[j1, j2, j3]"))
     #expect(text.contains("theorem model.position_embedding1.P: grad(loss, position_embedding1_P)[t, t_1, d] = da2[t, t_1, d]"))
     // A layer norm on the pooled vector (one token) has no token axis.
     let pooled = try Self.statement("input 1x8x8\npatch_embed 4 4\ntoken_meanpool\nlayernorm\ndense 3\nloss mse\n").text

@@ -71,7 +71,9 @@ extension ModelStatement {
         let at = BlockText.splitTopLevel(String(m.output.2))
         guard at.count == c.indices.count else { return String(m.output.0) }
         changed = true
-        return "(" + BlockText.renaming(c.body, Dictionary(uniqueKeysWithValues: zip(c.indices, at))) + ")"
+        let body = BlockText.renaming(c.body, Dictionary(uniqueKeysWithValues: zip(c.indices, at)))
+        // One read needs no parentheses; a product of several factors does (`x / (...)`).
+        return body.wholeMatch(of: /[A-Za-z_][A-Za-z0-9_]*\[[^\]]*\]/) != nil ? body : "(" + body + ")"
       }
       if !changed { break }
     }
