@@ -98,6 +98,8 @@ struct ModelStatement {
     }
 
     func value(_ v: String) -> String { alias[v] ?? v }
+    /// Contributions written in place rather than named (`inlined`): their indices and body.
+    var inlined: [String: (indices: [String], body: String)] = [:]
     func cotangent(_ c: String) -> String {
       // A flatten node's output cotangent is its input's, read on the image's indices.
       guard c.hasPrefix("d") else { return c }
@@ -107,6 +109,8 @@ struct ModelStatement {
 
     /// Unifies the sizes each node's block gives its input and output values.
     mutating func unifyDimensions() throws {
+      let alias = self.alias
+      texts = try ModelStatement.tokenShaped(texts, schedule, value: { alias[$0] ?? $0 })
       for (k, node) in schedule.nodes.enumerated() {
         guard var text = texts[k] else { continue }
         // An elementwise block over an image (relu after a convolution) reads it as its storage.
@@ -153,7 +157,10 @@ struct ModelStatement {
     /// For each value some block reads at an index that is not a bound name, those axes.
     func axesReadOutsideBinders() -> [String: Set<Int>] {
       var axes: [String: Set<Int>] = [:]
-      for (k, node) in schedule.nodes.enumerated() {
+      // An attention's only reads at other indices than bound names are its input's query, key
+      // and value parts (0, 1, 2), an axis of size 3 in every model the trainer builds: never
+      // outside the shape.
+      for (k, node) in schedule.nodes.enumerated() where node.block != "attention_heads" {
         guard let text = texts[k] else { continue }
         for (slot, input) in node.inputs.enumerated() {
           axes[value(input), default: []].formUnion(text.axesReadOutsideBinders(of: text.inputs[slot].name))
@@ -249,6 +256,15 @@ struct ModelStatement {
           guard let write else { continue }
           let input = text.inputs[slot]
           guard let rule = text.rule(input.name) else { throw ModelCertificateError.miswired(place: place, reason: "block \(node.block) has no rule for its input \(input.name)") }
+          // A contribution that is the cotangent read times a number (an add's, a position
+          // embedding's, a mean's `(1 / T) * dy[d]`) is written where it is read, not named: two
+          // such definitions (an add's two inputs) are one body under two names, which the chain
+          // proof could recognise as the wrong one, and the proof's normal form moves a number
+          // out of the place where it would recognise a mean's.
+          if ModelStatement.readsOnlySeed(rule.formula) {
+            inlined[cotangent(write)] = (rule.indices, BlockText.renaming(rule.formula, map))
+            continue
+          }
           backward.append(("def \(cotangent(write))[\(binders(rule.indices, input.shape, owner: owner))] = \(BlockText.renaming(rule.formula, map))", place))
         }
         for route in step.gradients {
@@ -270,9 +286,11 @@ struct ModelStatement {
       lines.append("dim " + classes.names.joined(separator: ", "))
       if !constants.isEmpty { lines.append("const " + constants.sorted().joined(separator: ", ")) }
       lines.append("tensor " + tensors.joined(separator: ", "))
-      let all = lines.map { ($0, "the declarations") } + forward + backward + theorems
+      let all = lines.map { ($0, "the declarations") } + forward + backward.map { (inline($0.0), $0.1) } + theorems.map { (inline($0.0), $0.1) }
       return (all.map(\.0).joined(separator: "\n") + "\n", named, all.map(\.1))
     }
+
+    func inline(_ text: String) -> String { ModelStatement.inline(text, inlined) }
 
     /// Node `k` and every node its output flows into, in forward order.
     func downstream(of k: Int) -> [Int] {

@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+@testable import Train
+
+/// Model certificates of transformers: the token values of a patch embedding stated on its patch
+/// grid, the attention's query, key and value read from the one value the trainer's layer reads.
+@Suite("Model certificates of transformers")
+struct ModelCertificateTokenTests {
+  /// A tiny ViT: 4 tokens (a 2 x 2 grid of 4 x 4 patches) of 4 features, one attention of 2 heads
+  /// with a residual, mean-pooled to a 3-way head.
+  static let vit = """
+    input 1x8x8
+    patch_embed 4 4
+    x0 = position_embedding
+    layernorm
+    dense 6
+    attention_heads 2
+    dense 4
+    add x0
+    token_meanpool
+    dense 3
+    loss softmax_cross_entropy
+    """
+
+  static func statement(_ spec: String) throws -> ModelStatement {
+    let model = Sequential(uncheckedSpec: try ModelSpec(parsing: spec), seed: 1)
+    return try ModelStatement(model.schedule, blocks: { try BlockText.named($0, formulas: [:]) })
+  }
+
+  /// The tokens of a patch embedding are stated on its patch grid (`T` split into two axes),
+  /// an attention's output on its heads, the dense before an attention on `[T.., 3, H, E]`.
+  @Test func aViTsTokensAreStatedOnThePatchGrid() throws {
+    let text = try Self.statement(Self.vit).text
+    #expect(text.contains("def a2[t: N6, t_1: N7, d: N4] = a1[t, t_1, d] + position_embedding1_P[t, t_1, d]"))
+    #expect(text.contains("def a4[t: N6, t_1: N7, o: N8, o_1: N9, o_2: N10] = sum(i: N4) dense1_W[o, o_1, o_2, i] * a3[t, t_1, i] + dense1_b[o, o_1, o_2]"))
+    // Q, K and V are the parts 0, 1 and 2 of the dense's output; the input's rule is the three
+    // rules each where its part is.
+    #expect(text.contains("def attention1_S[h: N9, t: N6, t_1: N7, s: N6, s_1: N7] = (1 / sqrt(N10)) * sum(e: N10) a4[t, t_1, 0, h, e] * a4[s, s_1, 1, h, e]"))
+    #expect(text.contains("def da4[qkv_t: N6, qkv_t_1: N7, qkv_j: N8, qkv_h: N9, qkv_e: N10] = [qkv_j == 0] * ("))
+    #expect(text.contains("[qkv_j == 2] * (sum(t: N6, t_1: N7) attention1_A[qkv_h, t, t_1, qkv_t, qkv_t_1] * da5[t, t_1, qkv_h, qkv_e])"))
+    #expect(text.contains("def a6[t: N6, t_1: N7, o: N4] = sum(i: N9, i_1: N10) dense2_W[o, i, i_1] * a5[t, t_1, i, i_1] + dense2_b[o]"))
+    // The mean over both token axes, divided by each; its cotangent written where it is read.
+    #expect(text.contains("def a8[d: N4] = (1 / N6 / N7) * sum(t: N6, t_1: N7) a7[t, t_1, d]"))
+    #expect(text.contains("def da2[j1: N6, j2: N7, j3: N4] = ((1 / N6 / N7) * da8[j3]) + da2_2[j1, j2, j3]"))
+    #expect(text.contains("theorem model.position_embedding1.P: grad(loss, position_embedding1_P)[t, t_1, d] = da2[t, t_1, d]"))
+    // A layer norm on the pooled vector (one token) has no token axis.
+    let pooled = try Self.statement("input 1x8x8\npatch_embed 4 4\ntoken_meanpool\nlayernorm\ndense 3\nloss mse\n").text
+    #expect(pooled.contains("def layernorm1_mu = (1 / N4) * sum(j: N4) a2[j]"))
+    #expect(pooled.contains("def a3[i: N4] = layernorm1_g[i] * layernorm1_xhat[i] + layernorm1_b[i]"))
+  }
+
+  /// Patch embedding, position embedding, a dense layer on the tokens with a residual, a mean
+  /// and a head: every gradient proved layer by layer, and the certificate replays.
+  static let residual = """
+    input 1x8x8
+    patch_embed 4 4
+    x0 = position_embedding
+    dense 4
+    add x0
+    token_meanpool
+    dense 3
+    loss softmax_cross_entropy
+    """
+
+  @Test func aResidualOverPatchTokensIsCertified() throws {
+    let model = Sequential(uncheckedSpec: try ModelSpec(parsing: Self.residual), seed: 1)
+    let certificate = try ModelCertificate.prove(model.schedule, cached: false)
+    #expect(certificate.parameters.map(\.name) == ["dense2.W", "dense2.b", "dense1.W", "dense1.b", "position_embedding1.P", "patch_embed1.w", "patch_embed1.b"])
+    #expect(try certificate.verify(against: model.schedule).parameters == 7)
+  }
+
+  /// The residual add's two contributions swapped (each written for the other input): refused
+  /// at the add's step, before anything is proved.
+  @Test func swappedCotangentsAtAResidualAreRefusedNamingThePlace() throws {
+    var swapped = Sequential(uncheckedSpec: try ModelSpec(parsing: Self.residual), seed: 1).schedule
+    let add = try #require(swapped.steps.firstIndex { swapped.nodes[$0.node].block == "add" })
+    swapped.steps[add].writes.reverse()
+    expectMiswired(swapped, at: "schedule step \(add) (node add1)", because: "no sum into")
+  }
+
+  func expectMiswired(_ s: BackwardSchedule, at place: String, because: String = "", sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+    do {
+      _ = try ModelCertificate.prove(s, cached: false)
+      Issue.record("a mis-wired schedule was certified", sourceLocation: sourceLocation)
+    } catch let ModelCertificateError.miswired(where_, reason) {
+      #expect(where_.contains(place) && (because.isEmpty || reason.contains(because)), "\(where_): \(reason)", sourceLocation: sourceLocation)
+    } catch {
+      Issue.record("refused for another reason: \(error)", sourceLocation: sourceLocation)
+    }
+  }
+}
