@@ -18,6 +18,12 @@ struct CNNCLITests {
     let kinks = try #require(report["kinks"] as? [String: Int])
     #expect(kinks.keys.sorted() == ["maxpool1", "relu1"])
     #expect((report["kink_handling"] as? [String: String])?["maxpool1"] != nil)
+    // The convolution's model certificate is proved before training, carried, and replays.
+    #expect(train.out.contains("model certificate: 4 parameters proved in "), "\(train.out)")
+    let checked = try certify(["check", "--model", out, "--json"])
+    #expect(checked.status == 0, "\(checked.out) \(checked.err)")
+    let check = try #require(try JSONSerialization.jsonObject(with: Data(checked.out.utf8)) as? [String: Any])
+    #expect(check["accepted"] as? Bool == true && check["parameters"] as? Int == 4, "\(check)")
     let evaluated = try certify(["evaluate", out, "--json"])
     #expect(evaluated.status == 0, "\(evaluated.err)")
     let robustness = try certify(["audit", "robustness", "--model", out, "--limit", "10", "--eps", "0.01"])

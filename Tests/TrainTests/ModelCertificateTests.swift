@@ -44,8 +44,9 @@ struct ModelCertificateTests {
     #expect(try certificate.verify(against: wider.schedule).parameters == 4)
   }
 
-  /// A CNN's model certificate is not built with the model (its proof takes minutes in a debug
-  /// build), and the model says so; proving it on request is the long mode
+  /// A CNN's model certificate is not built with the model (its proof takes seconds, ten or more in
+  /// a debug build), and the model says so; `certify train` proves it (CNNCLITests); proving it
+  /// here is the long mode
   /// (`CERTIFY_LONG_TESTS=1 swift test --filter ModelCertificateTests`, and
   /// scripts/bench-model-certificates for every spec of Models/).
   @Test func aCNNSaysItHasNoModelCertificateYet() throws {
@@ -227,6 +228,23 @@ struct ModelCertificateTests {
       try stored.checkModelCertificate()
     }
   }
+  /// Format 2 wrote a residual's contribution that only scales the cotangent under a name of its
+  /// own; its statements are not the ones written now, so a checkpoint carrying one loads, sets it
+  /// aside and builds the model's own.
+  @Test func aModelCertificateOfFormatTwoIsRebuiltAndSaysSo() throws {
+    let model = try Sequential(try ModelSpec(parsing: Self.mlp), seed: 1, certificates: testStore)
+    let current = Array(ModelCertificate.format.utf8), old = Array("certify-model-certificate-2".utf8)
+    var bytes = Checkpoint(model: model).encoded()
+    let at = try #require((0...(bytes.count - current.count)).first { Array(bytes[$0..<($0 + current.count)]) == current })
+    bytes.replaceSubrange(at..<(at + current.count), with: old)
+    let stored = try Checkpoint(decoding: bytes)
+    #expect(stored.supersededModelCertificateFormat == "certify-model-certificate-2" && stored.modelCertificate == nil)
+    #expect(try stored.makeModel(certificates: testStore).modelCertificate == model.modelCertificate)
+    #expect(throws: ModelCertificateError.missing("the checkpoint's model certificate is in format certify-model-certificate-2, and this program reads \(ModelCertificate.format) (one is built when the model is loaded)")) {
+      try stored.checkModelCertificate()
+    }
+  }
+
   @Test func anotherModelsCertificateIsRefused() throws {
     let model = try Sequential(try ModelSpec(parsing: Self.mlp), seed: 1, certificates: testStore)
     let other = Sequential(uncheckedSpec: try ModelSpec(parsing: "input 6\ndense 5\ntanh\ndense 3\nloss softmax_cross_entropy\n"), seed: 1)

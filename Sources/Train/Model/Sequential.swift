@@ -105,13 +105,28 @@ public final class Sequential {
       modelCertificateGap = "no model certificate built with the model: layer \(formula.name) is a formula layer, whose chain-rule proof time depends on its formula; ModelCertificate.prove(model.schedule, formulas: model.formulaBlocks) builds it on request"
       return
     }
-    if let slow = ModelCertificate.slowNode(in: schedule) {
-      let kind = self.layers.first { $0.name == slow } is Mul ? "an elementwise product" : "a convolution, pooling or transformer layer"
-      modelCertificateGap = "no model certificate built with the model: node \(slow) is \(kind), whose chain-rule proof takes minutes in the engine today; ModelCertificate.prove(model.schedule) builds it on request"
+    if let slow = ModelCertificate.onRequestNode(in: schedule) {
+      modelCertificateGap = "no model certificate built with the model: node \(slow) is a convolution or pooling layer, whose chain-rule proof takes seconds, too long for every model build; proveModelCertificate() builds it (certify train does, before training)"
       return
     }
+    if let slow = ModelCertificate.slowNode(in: schedule) {
+      let kind = self.layers.first { $0.name == slow } is Mul ? "an elementwise product, whose chain-rule proof takes minutes" : "a transformer layer, whose chain-rule proof is not done layer by layer yet (it takes minutes or more)"
+      modelCertificateGap = "no model certificate built with the model: node \(slow) is \(kind); ModelCertificate.prove(model.schedule) tries it on request"
+      return
+    }
+    try proveModelCertificate()
+  }
+
+  /// Proves the model certificate of a model built without one because a node's proof takes
+  /// seconds (`ModelCertificate.onRequestNode`), or of any model that has none: on success it is
+  /// the model's (and a checkpoint of it carries it).
+  /// - Throws: `ModelCertificateError.miswired` when a theorem is refuted (the schedule is not the
+  ///   gradient); a theorem not proved, or a node not stated, leaves the gap, saying why.
+  public func proveModelCertificate() throws {
+    guard modelCertificate == nil else { return }
     do {
       modelCertificate = try ModelCertificate.prove(schedule, formulas: formulaBlocks)
+      modelCertificateGap = nil
     } catch let error as ModelCertificateError {
       // A node the per-example statement cannot state (batch norm), or a theorem the engine did
       // not prove without refuting it, leaves the model without one (and says why); a refuted

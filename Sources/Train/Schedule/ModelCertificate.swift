@@ -26,10 +26,11 @@ import ProofKernel
 /// ```
 public struct ModelCertificate: Sendable, Equatable {
   /// The format this module writes and reads.
-  public static let format = "certify-model-certificate-2"
+  public static let format = "certify-model-certificate-3"
   /// Earlier formats: a checkpoint carrying one loads, and its model's own certificate is built
-  /// in its place (format 1 held one derivation per parameter).
-  public static let supersededFormats: Set<String> = ["certify-model-certificate-1"]
+  /// in its place (format 1 held one derivation per parameter; format 2's statements named a
+  /// contribution that only scales the cotangent, which format 3 writes where it is read).
+  public static let supersededFormats: Set<String> = ["certify-model-certificate-1", "certify-model-certificate-2"]
 
   /// The statement, in the theorem language (what the derivation proves a theorem of per parameter).
   public var statement: String
@@ -106,16 +107,30 @@ public struct ModelCertificate: Sendable, Equatable {
     return .notProved(place: place, reason: reason)
   }
 
-  /// The first node whose block makes the proof too slow to run at every model build (the
-  /// convolution and pooling blocks: minutes in a debug build; the elementwise product `mul`, whose
-  /// gate doubles the paths the chain rule follows; the transformer blocks: a chain through
-  /// `layernorm` took 410 s under load, through `gelu` or `softmax` seconds, and token values
-  /// read by a vector block are not stated yet), or nil.
+  /// The first node whose block makes the proof too slow to run at every model build, or nil: the
+  /// convolution and pooling blocks (about a second for Models/cnn.spec in a release build, ten or
+  /// more in a debug one: `onRequestNode`), the elementwise product `mul` (its gate doubles the paths
+  /// the chain rule follows) and the transformer blocks (the chain through `layernorm` and
+  /// `attention_heads` is not proved layer by layer yet, and the whole-network fallback takes minutes).
   public static func slowNode(in schedule: BackwardSchedule) -> String? {
-    let slow = ["conv2d_s1", "conv2d_s2", "depthwise_conv2d_s1", "depthwise_conv2d_s2", "maxpool2_s2", "maxpool2_s1", "maxpool3_s1", "maxpool3_s2", "avgpool_s1", "avgpool_s2", "global_avgpool", "mul"]
-      + CompiledRules.transformerBlocks.keys.sorted()
-    return schedule.nodes.first { slow.contains($0.block) }?.name
+    schedule.nodes.first { slowBlocks.contains($0.block) }?.name
   }
+
+  static var slowBlocks: Set<String> { Set(convolutionBlocks + ["mul"] + CompiledRules.transformerBlocks.keys) }
+
+  /// The first slow node when every slow node is a convolution or pooling block, whose chain-rule
+  /// proof takes seconds: `certify train` proves such a model's certificate before training
+  /// (`Sequential.proveModelCertificate`), the library on request.
+  public static func onRequestNode(in schedule: BackwardSchedule) -> String? {
+    guard let slow = slowNode(in: schedule) else { return nil }
+    let others = schedule.nodes.contains { slowBlocks.contains($0.block) && !convolutionBlocks.contains($0.block) }
+    return others ? nil : slow
+  }
+
+  static let convolutionBlocks = [
+    "conv2d_s1", "conv2d_s2", "depthwise_conv2d_s1", "depthwise_conv2d_s2", "maxpool2_s2", "maxpool2_s1", "maxpool3_s1",
+    "maxpool3_s2", "avgpool_s1", "avgpool_s2", "global_avgpool",
+  ]
 
   /// Replays every certificate through the kernel and checks that together they prove exactly the
   /// statement of `schedule`: the same text, one theorem per parameter, each rebuilt theorem

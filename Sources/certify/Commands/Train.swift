@@ -132,6 +132,18 @@ struct TrainCommand: ParsableCommand {
       } else {
         network = try Sequential(spec, seed: seed, certificates: certificateOptions.store)
       }
+      // A convolution's or pooling's chain-rule proof takes seconds: not at every model build, but
+      // here, so that the checkpoint carries the model certificate.
+      if network.modelCertificate == nil, ModelCertificate.onRequestNode(in: network.schedule) != nil, network.formulaBlocks.isEmpty {
+        let start = Date()
+        try network.proveModelCertificate()
+        let seconds = String(format: "%.1f", Date().timeIntervalSince(start))
+        if let certificate = network.modelCertificate {
+          print("model certificate: \(certificate.parameters.count) parameters proved in \(seconds) s")
+        } else {
+          print("model certificate: none (\(network.modelCertificateGap ?? "not proved"))")
+        }
+      }
 
       var display = ProgressDisplay(epochs: epochs, batchSize: batch)
       let report = try Trainer(configuration).train(
