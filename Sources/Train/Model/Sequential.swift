@@ -110,7 +110,7 @@ public final class Sequential {
       return
     }
     if let slow = ModelCertificate.slowNode(in: schedule) {
-      let kind = self.layers.first { $0.name == slow } is Mul ? "an elementwise product, whose chain-rule proof takes minutes" : "a transformer layer, whose chain-rule proof is not done layer by layer yet (it takes minutes or more)"
+      let kind = self.layers.first { $0.name == slow } is Mul ? "an elementwise product, whose chain-rule proof takes minutes" : "a transformer layer; a transformer's chain-rule proof does not yet go layer by layer through layer norm and attention, and whole it takes minutes or more"
       modelCertificateGap = "no model certificate built with the model: node \(slow) is \(kind); ModelCertificate.prove(model.schedule) tries it on request"
       return
     }
