@@ -51,7 +51,12 @@ for c in cases {
   }
   // Convolution and pooling models are proved here on request (not at model build), as
   // `certify train` does; other slow nodes only when asked.
-  let onRequest = ModelCertificate.onRequestNode(in: model.schedule) != nil || (trySlow && ModelCertificate.slowNode(in: model.schedule) != nil)
+  let onRequest: Bool
+  switch ModelCertificate.gap(of: model.schedule, formulas: model.formulaBlocks) {
+  case .onRequest: onRequest = true
+  case .slow, .formulaLayer: onRequest = trySlow
+  case nil: onRequest = false
+  }
   guard model.modelCertificate != nil || onRequest else {
     emit(#"{"model": "\#(c.name)", "none": "\#(model.modelCertificateGap ?? "")"}"#)
     continue

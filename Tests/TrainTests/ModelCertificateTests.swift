@@ -53,6 +53,11 @@ struct ModelCertificateTests {
     let model = try Sequential(try ModelSpec(parsing: Self.cnn), seed: 1, certificates: testStore)
     #expect(model.modelCertificate == nil)
     #expect(model.modelCertificateGap?.hasPrefix("no model certificate built with the model: node conv2d1 is a convolution") == true)
+    #expect(ModelCertificate.gap(of: model.schedule) == .onRequest(node: "conv2d1"))
+    // A checkpoint of it says why from the same decision.
+    let stored = try Checkpoint(decoding: Checkpoint(model: model).encoded())
+    let why = "the checkpoint carries no model certificate, and its model has none built with it: \(ModelCertificate.Gap.onRequest(node: "conv2d1"))"
+    #expect(throws: ModelCertificateError.missing(why)) { try stored.checkModelCertificate() }
   }
 
   /// A side condition reading a pinned value at a strided index is written with the range bracket

@@ -42,11 +42,8 @@ extension Checkpoint {
       // Say whether the spec's model can have one (then the checkpoint predates them).
       do {
         _ = try ModelStatement(schedule, blocks: { try BlockText.named($0, formulas: formulas) })
-        if let slow = ModelCertificate.slowNode(in: schedule) {
-          throw ModelCertificateError.missing("the checkpoint carries no model certificate: its model has none built with it (node \(slow)'s chain-rule proof is not run at every build; `certify train` proves it for convolution and pooling models)")
-        }
-        if !formulas.isEmpty {
-          throw ModelCertificateError.missing("the checkpoint carries no model certificate: its model has a formula layer, whose model certificate is built only on request")
+        if let gap = ModelCertificate.gap(of: schedule, formulas: formulas) {
+          throw ModelCertificateError.missing("the checkpoint carries no model certificate, and its model has none built with it: \(gap)")
         }
         throw ModelCertificateError.missing("the checkpoint carries no model certificate (written before model certificates; one is built when the model is loaded)")
       } catch let error as ModelCertificateError {

@@ -99,26 +99,15 @@ public final class Sequential {
       modelCertificate = carried
       return
     }
-    if let formula = self.layers.first(where: { $0 is FormulaLayer }) {
-      // A user's formula can make the chain-rule proof arbitrarily slow (a guarded cumulative sum
-      // took minutes in the test suite); the layer's own rule is certified above either way.
-      modelCertificateGap = "no model certificate built with the model: layer \(formula.name) is a formula layer, whose chain-rule proof time depends on its formula; ModelCertificate.prove(model.schedule, formulas: model.formulaBlocks) builds it on request"
-      return
-    }
-    if let slow = ModelCertificate.onRequestNode(in: schedule) {
-      modelCertificateGap = "no model certificate built with the model: node \(slow) is a convolution or pooling layer, whose chain-rule proof takes seconds, too long for every model build; proveModelCertificate() builds it (certify train does, before training)"
-      return
-    }
-    if let slow = ModelCertificate.slowNode(in: schedule) {
-      let kind = self.layers.first { $0.name == slow } is Mul ? "an elementwise product, whose chain-rule proof takes minutes" : "a transformer layer; a transformer's chain-rule proof does not yet go layer by layer through layer norm and attention, and whole it takes minutes or more"
-      modelCertificateGap = "no model certificate built with the model: node \(slow) is \(kind); ModelCertificate.prove(model.schedule) tries it on request"
+    if let gap = ModelCertificate.gap(of: schedule, formulas: formulaBlocks) {
+      modelCertificateGap = "no model certificate built with the model: \(gap)"
       return
     }
     try proveModelCertificate()
   }
 
   /// Proves the model certificate of a model built without one because a node's proof takes
-  /// seconds (`ModelCertificate.onRequestNode`), or of any model that has none: on success it is
+  /// seconds (`ModelCertificate.Gap.onRequest`), or of any model that has none: on success it is
   /// the model's (and a checkpoint of it carries it).
   /// - Throws: `ModelCertificateError.miswired` when a theorem is refuted (the schedule is not the
   ///   gradient); a theorem not proved, or a node not stated, leaves the gap, saying why.

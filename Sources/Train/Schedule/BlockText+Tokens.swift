@@ -13,8 +13,8 @@ extension BlockText {
   /// `x[t, i]` the access `x[t, t_1, i]`, and the size itself, where a formula reads it as a
   /// number (`1 / T`), the product of the parts.
   /// - Throws: `ModelCertificateError.unsupported` where such an axis is read at an index that
-  ///   is not a bound name (`x[t + 1, i]` has no split form).
-  func splitting(_ dimension: String, into parts: Int, node: String) throws -> BlockText {
+  ///   is not a bound name (`x[t + 1, i]` has no split form); `axis` says what the axis is.
+  func splitting(_ dimension: String, into parts: Int, node: String, axis: String = "a token axis") throws -> BlockText {
     guard parts != 1, dimensions.contains(dimension) else { return self }
     let names = parts == 0 ? [] : [dimension] + (1..<parts).map { "\(dimension)_\($0)" }
     func extend(_ index: String) -> [String] { parts == 0 ? [] : [index] + (1..<parts).map { "\(index)_\($0)" } }
@@ -90,7 +90,7 @@ extension BlockText {
         return split.isEmpty ? name : "\(name)[\(split.joined(separator: ", "))]"
       }
       if let failed {
-        throw ModelCertificateError.unsupported(node: node, reason: "its block reads \(failed), a token axis at an index that is not a bound name")
+        throw ModelCertificateError.unsupported(node: node, reason: "its block reads \(failed), \(axis) at an index that is not a bound name")
       }
       guard parts == 0 else { return out }
       // Dropped binders: out of binder lists, and a sum over nothing but them is its body.

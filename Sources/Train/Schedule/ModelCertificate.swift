@@ -107,31 +107,6 @@ public struct ModelCertificate: Sendable, Equatable {
     return .notProved(place: place, reason: reason)
   }
 
-  /// The first node whose block makes the proof too slow to run at every model build, or nil: the
-  /// convolution and pooling blocks (about a second for Models/cnn.spec in a release build, ten or
-  /// more in a debug one: `onRequestNode`), the elementwise product `mul` (its gate doubles the paths
-  /// the chain rule follows) and the transformer blocks (the chain through `layernorm` and
-  /// `attention_heads` is not proved layer by layer yet, and the whole-network fallback takes minutes).
-  public static func slowNode(in schedule: BackwardSchedule) -> String? {
-    schedule.nodes.first { slowBlocks.contains($0.block) }?.name
-  }
-
-  static var slowBlocks: Set<String> { Set(convolutionBlocks + ["mul"] + CompiledRules.transformerBlocks.keys) }
-
-  /// The first slow node when every slow node is a convolution or pooling block, whose chain-rule
-  /// proof takes seconds: `certify train` proves such a model's certificate before training
-  /// (`Sequential.proveModelCertificate`), the library on request.
-  public static func onRequestNode(in schedule: BackwardSchedule) -> String? {
-    guard let slow = slowNode(in: schedule) else { return nil }
-    let others = schedule.nodes.contains { slowBlocks.contains($0.block) && !convolutionBlocks.contains($0.block) }
-    return others ? nil : slow
-  }
-
-  static let convolutionBlocks = [
-    "conv2d_s1", "conv2d_s2", "depthwise_conv2d_s1", "depthwise_conv2d_s2", "maxpool2_s2", "maxpool2_s1", "maxpool3_s1",
-    "maxpool3_s2", "avgpool_s1", "avgpool_s2", "global_avgpool",
-  ]
-
   /// Replays every certificate through the kernel and checks that together they prove exactly the
   /// statement of `schedule`: the same text, one theorem per parameter, each rebuilt theorem
   /// equal (by its serialization's SHA-256) to the statement's.

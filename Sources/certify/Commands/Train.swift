@@ -134,7 +134,7 @@ struct TrainCommand: ParsableCommand {
       }
       // A convolution's or pooling's chain-rule proof takes seconds: not at every model build, but
       // here, so that the checkpoint carries the model certificate.
-      if network.modelCertificate == nil, ModelCertificate.onRequestNode(in: network.schedule) != nil, network.formulaBlocks.isEmpty {
+      if network.modelCertificate == nil, case .onRequest = ModelCertificate.gap(of: network.schedule, formulas: network.formulaBlocks) {
         let start = Date()
         try network.proveModelCertificate()
         let seconds = String(format: "%.1f", Date().timeIntervalSince(start))
