@@ -21,9 +21,9 @@ struct ChainProof {
     get { shared.taken }
     nonmutating set { shared.taken = newValue }
   }
-  /// For each seed tensor, bottom layer first: where its entries sit in the final gradient and the
-  /// indices they are read at.
-  var holes: [(seed: TensorSymbol, places: [(path: [Int], at: [Affine])])] = []
+  /// For each seed tensor, bottom layer first: the definition it is the cotangent of, where its
+  /// entries sit in the final gradient and the indices they are read at.
+  var holes: [(seed: TensorSymbol, definition: Definition, places: [(path: [Int], at: [Affine])])] = []
 
   /// The proof, or nil when the statement is not a composition (then, and when this strategy
   /// fails, the prover normalizes the whole statement as before).
