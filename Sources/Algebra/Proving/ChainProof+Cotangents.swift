@@ -1,4 +1,3 @@
-import Foundation
 internal import ProofKernel
 
 extension ChainProof {
@@ -51,11 +50,7 @@ extension ChainProof {
           var named = try builder.start(target)
           try named.apply(.unfold, at: inside)
           guard try unfolding(&named, like: content, keeping: kept, backward: isBackward, below: level.definition) else { continue }
-          let equation: Int
-          do {
-            equation = underRange ? try equal(content, named.current, in: builder, dropping: range) : try equal(content, named.current, in: builder)
-          } catch {
-            if ProcessInfo.processInfo.environment["VIT6_DEBUG"] != nil { FileHandle.standardError.write(Data("RECOG FAIL \(c.name) at \(place.at) \(underRange):\n CONTENT \(content)\n TARGET \(named.current)\n ERR \(error)\n".utf8)) }
+          guard let equation = try? (underRange ? equal(content, named.current, in: builder, dropping: range) : equal(content, named.current, in: builder)) else {
             continue
           }
           let same = try builder.apply(.trans(equation, try builder.apply(.sym(named.step))))
