@@ -110,8 +110,9 @@ public struct ModelCertificate: Sendable, Equatable {
   /// The first node whose block makes the proof too slow to run at every model build, or nil: the
   /// convolution and pooling blocks (about a second for Models/cnn.spec in a release build, ten or
   /// more in a debug one: `onRequestNode`), the elementwise product `mul` (its gate doubles the paths
-  /// the chain rule follows) and the transformer blocks (the chain through `layernorm` and
-  /// `attention_heads` is not proved layer by layer yet, and the whole-network fallback takes minutes).
+  /// the chain rule follows) and the transformer blocks (the chain through `attention_heads` is not
+  /// proved layer by layer yet, and the whole-network fallback takes minutes; through `layernorm` it
+  /// is, in seconds in a debug build).
   public static func slowNode(in schedule: BackwardSchedule) -> String? {
     schedule.nodes.first { slowBlocks.contains($0.block) }?.name
   }
