@@ -13,6 +13,7 @@ extension ChainProof {
     let isBackward = Set(backward.map(ObjectIdentifier.init))
     var current = k
     var last: Definition? = nil
+    var kept = Set<ObjectIdentifier>()
     for level in holes.reversed() {
       var recognised: Definition? = nil
       for place in level.places {
@@ -41,9 +42,17 @@ extension ChainProof {
         for (c, target, inside) in targets {
           // Tried in the proof itself: a failed candidate's steps are left unused, and pruned from
           // the certificate (StepPruning), rather than normalizing the right one twice.
+          let range = try Self.range(of: c, at: place.at)
+          // Read with the range of the stand-in `u` inside it (below a layer norm): compared with
+          // the plain definition under the hypothesis of its range (`ChainProof+Folding.swift`).
+          let underRange = Self.carries(range, in: content)
+          if underRange && !inside.isEmpty { continue }
           var named = try builder.start(target)
           try named.apply(.unfold, at: inside)
-          guard let equation = try? equal(content, named.current, in: builder) else { continue }
+          guard try unfolding(&named, like: content, keeping: kept, backward: isBackward, below: level.definition) else { continue }
+          guard let equation = try? (underRange ? equal(content, named.current, in: builder, dropping: range) : equal(content, named.current, in: builder)) else {
+            continue
+          }
           let same = try builder.apply(.trans(equation, try builder.apply(.sym(named.step))))
           current = try builder.apply(.cong(current, path: path, by: same))
           shared.recognitions[memo] = (c, same)
@@ -51,7 +60,7 @@ extension ChainProof {
           break
         }
       }
-      if let recognised { last = recognised }
+      if let recognised { last = recognised; kept.insert(ObjectIdentifier(recognised)) }
     }
     return current
   }

@@ -11,7 +11,7 @@ extension ChainProof {
     let x = vjp.wrt
     guard let below = plan.dominators(of: d).first else {
       let step = try adjointIdentity(t, binders: binders, seed: seed, variable: x, direction: dx, seedOnce: false)
-      try recordHoles(of: seed, in: step)
+      try recordHoles(of: seed, for: d, in: step)
       return step
     }
     // The layer: t unfolded down to the definition below, which becomes the tensor u.
@@ -48,7 +48,7 @@ extension ChainProof {
     // A read the substitution bracketed is the plain read: the unfolded layer reads it plain.
     let composed = try readingPinned(below, in: try builder.apply(.chain(proved.outer, inner)))
     let step = try builder.apply(.trans(unfolded.step, composed))
-    try recordHoles(of: seed, in: step)
+    try recordHoles(of: seed, for: d, in: step)
     return step
   }
 
@@ -66,8 +66,8 @@ extension ChainProof {
     return try y.replacingChildren(y.children.map { try abstracting(d, as: u, in: $0) })
   }
 
-  /// Where the entries of `seed` sit in the gradient of step `k`'s right side.
-  mutating func recordHoles(of seed: TensorSymbol?, in k: Int) throws {
+  /// Where the entries of `seed` (the cotangent of `d`) sit in the gradient of step `k`'s right side.
+  mutating func recordHoles(of seed: TensorSymbol?, for d: Definition, in k: Int) throws {
     guard let seed, seed != vjp.seed else { return }
     var places: [(path: [Int], at: [Affine])] = []
     func walk(_ t: Term, _ p: [Int]) {
@@ -75,7 +75,7 @@ extension ChainProof {
       for (c, child) in t.children.enumerated() { walk(child, p + [c]) }
     }
     walk(try builder.theorem(k).rhs.subterm(at: [0, 1]), [])
-    holes.append((seed, places))
+    holes.append((seed, d, places))
   }
 
   /// Proves `SD(y, seed; x := dx) = sum(i)[shape x] dx[i] * g(i)`, reading `g` off the normal form

@@ -21,9 +21,9 @@ struct ChainProof {
     get { shared.taken }
     nonmutating set { shared.taken = newValue }
   }
-  /// For each seed tensor, bottom layer first: where its entries sit in the final gradient and the
-  /// indices they are read at.
-  var holes: [(seed: TensorSymbol, places: [(path: [Int], at: [Affine])])] = []
+  /// For each seed tensor, bottom layer first: the definition it is the cotangent of, where its
+  /// entries sit in the final gradient and the indices they are read at.
+  var holes: [(seed: TensorSymbol, definition: Definition, places: [(path: [Int], at: [Affine])])] = []
 
   /// The proof, or nil when the statement is not a composition (then, and when this strategy
   /// fails, the prover normalizes the whole statement as before).
@@ -107,7 +107,9 @@ struct ChainProof {
     let indices = try names.map { try Affine.index($0) }
     let g = try statement.rhs.substituting(Dictionary(uniqueKeysWithValues: zip(at, indices)))
     let target = try Term.sum(names, vjp.wrt.shapeGuard(indices), .mul([try .access(dx, indices), g]))
-    let equation = try builder.apply(.trans(matched, try equal(builder.theorem(matched).rhs, target, in: builder)))
+    let closing: Int
+    do { closing = try equal(builder.theorem(matched).rhs, target, in: builder) } catch { throw refutation(of: matched, against: target) ?? error }
+    let equation = try builder.apply(.trans(matched, closing))
     let introduced = try builder.apply(.vjpIntro(equation, at: at))
     let done = try builder.apply(.discharge(introduced, stating: try statement.hypotheses))
     let theorem = builder.theorem(done)

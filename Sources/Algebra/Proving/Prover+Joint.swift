@@ -19,10 +19,15 @@ extension Prover {
     let shared = ChainProof.Shared()
     var conclusions: [(step: Int, theorem: Theorem)] = []
     for (k, statement) in statements.enumerated() {
-      if let proved = try? ChainProof.attempt(statement, sharing: shared) {
-        conclusions.append((proved.step, proved.theorem))
-        continue
-      }
+      do {
+        if let proved = try ChainProof.attempt(statement, sharing: shared) {
+          conclusions.append((proved.step, proved.theorem))
+          continue
+        }
+      } catch let failure as ProofFailure {
+        // Refuted by the chain rule's own result (a counterexample): no fallback can prove it.
+        if case .different(_, _, .some, _) = failure { return .failure(JointFailure(index: k, failure: failure)) }
+      } catch {}
       let alone = prove(statement)
       guard let theorem = alone.theorem, alone.failure == nil else {
         return .failure(JointFailure(index: k, failure: alone.failure ?? .kernel("not proved")))

@@ -10,8 +10,9 @@ extension ModelCertificate {
     /// before training (`Sequential.proveModelCertificate`), the library on request.
     case onRequest(node: String)
     /// An elementwise product `mul` (its gate doubles the paths the chain rule follows) or a
-    /// transformer block (the chain through `layernorm` and `attention_heads` is not proved layer
-    /// by layer yet, and the whole-network fallback takes minutes): tried only on request.
+    /// transformer block (the chain through `attention_heads` is not proved layer by layer yet,
+    /// and the whole-network fallback takes minutes; through `layernorm` it is, in seconds in a
+    /// debug build): tried only on request.
     case slow(node: String, block: String)
 
     public var description: String {
@@ -24,7 +25,7 @@ extension ModelCertificate {
         "node \(node) is "
           + (block == "mul"
             ? "an elementwise product, whose chain-rule proof takes minutes"
-            : "a transformer layer; a transformer's chain-rule proof does not yet go layer by layer through layer norm and attention, and whole it takes minutes or more")
+            : "a transformer layer; a transformer's chain-rule proof does not yet go layer by layer through attention, and whole it takes minutes or more")
           + "; ModelCertificate.prove(model.schedule) tries it on request"
       }
     }
