@@ -118,7 +118,7 @@ public enum Rewrite: Hashable, Sendable {
 /// from its steps; the last theorem is what was proved.
 public struct Derivation: Sendable {
   /// The version of the rule set; certificates record it.
-  public static let ruleSetVersion = "certify-rules-7"
+  public static let ruleSetVersion = "certify-rules-8"
 
   public private(set) var steps: [Step] = []
   public private(set) var theorems: [Theorem] = []
