@@ -17,6 +17,10 @@ extension ChainProof {
     for (n, d) in chain.enumerated().dropLast() {
       let reads = plan.references(in: d.body).filter { plan.dependsOnX($0) }
       guard !plan.readsX(d.body), reads.count == 1, reads[0] === chain[n + 1] else { return nil }
+      // A value read at an index that is not a plain one (max pooling's `2*p + 1`, a padded
+      // convolution's `p + u - 1`) comes back from `chain-def` bracketed, not as the statement
+      // writes it: such a model composes bottom-up.
+      guard Self.readsPlainly(chain[n + 1], in: d.body) else { return nil }
     }
     let bottom = chain[chain.count - 1], seed = try levelSeed(bottom)
     let own = try adjointIdentity(bottom.body, binders: bottom.parameters, seed: seed, variable: vjp.wrt, direction: dx, seedOnce: false)
@@ -117,6 +121,14 @@ extension ChainProof {
       return t
     }
     return try t.replacingChildren(t.children.map { try canonicalized($0, as: written) })
+  }
+
+  /// Whether every read of `d` in `t` is at plain indices (`d[i, j]`).
+  static func readsPlainly(_ d: Definition, in t: Term) -> Bool {
+    if case let .reference(e, args) = t.node, e === d {
+      return args.allSatisfy { $0.constant == 0 && $0.terms.count == 1 && $0.terms[0].coefficient == 1 }
+    }
+    return t.children.allSatisfy { readsPlainly(d, in: $0) }
   }
 
   /// The paths of references to definitions named `name` (or matching `hit`) in `t`, with them.
