@@ -59,7 +59,7 @@ extension Certificate {
 
   /// The rule names a step may carry: `Step.ruleName` of every step the kernel can run.
   static let ruleNames: Set<String> = [
-    "refl", "sym", "trans", "alpha", "cong", "assume", "discharge", "vjp-intro", "chain", "fan-out",
+    "refl", "sym", "trans", "alpha", "cong", "assume", "discharge", "vjp-intro", "chain", "chain-def", "fan-out",
     "ring", "sum-linear", "sum-prenex", "sum-merge", "sum-split", "sum-guard", "bracket-merge", "sum-cases", "delta-elim",
     "change-of-variables", "sum-swap", "sum-count", "zero-ext", "unfold", "jvp",
     "pow-merge", "pow-pow", "pow-mul", "log-exp", "exp-log", "exp-add",
@@ -114,9 +114,9 @@ extension Certificate {
       step = .discharge(p[0], stating: stated)
     case "vjp-intro":
       step = .vjpIntro(try premises(1)[0], at: try f.strings("at"))
-    case "chain", "fan-out":
+    case "chain", "chain-def", "fan-out":
       let p = try premises(2)
-      step = rule == "chain" ? .chain(p[0], p[1]) : .fanOut(p[0], p[1])
+      step = rule == "chain" ? .chain(p[0], p[1]) : rule == "chain-def" ? .chainDef(p[0], p[1]) : .fanOut(p[0], p[1])
     default:
       let p = try premises(1)
       let path = try f.integers("path")

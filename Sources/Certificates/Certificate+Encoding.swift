@@ -71,7 +71,7 @@ extension Certificate {
       fields += [("premises", JSONText.integers([a])), ("stating", "[" + stated.map(formula).joined(separator: ", ") + "]")]
     case let .vjpIntro(a, at):
       fields += [("premises", JSONText.integers([a])), ("at", JSONText.strings(at))]
-    case let .chain(a, b), let .fanOut(a, b):
+    case let .chain(a, b), let .chainDef(a, b), let .fanOut(a, b):
       fields += [("premises", JSONText.integers([a, b]))]
     }
     return "{" + fields.map { "\(JSONText.quoted($0.0)): \($0.1)" }.joined(separator: ", ") + "}"

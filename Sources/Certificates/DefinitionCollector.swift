@@ -31,7 +31,7 @@ struct DefinitionCollector {
     case let .rewrite(_, _, .ring(t)): try collect(t)
     case let .assume(f, _): try collect(f)
     case let .discharge(_, fs): for f in fs { try collect(f) }
-    case .sym, .trans, .cong, .rewrite, .vjpIntro, .chain, .fanOut: break
+    case .sym, .trans, .cong, .rewrite, .vjpIntro, .chain, .chainDef, .fanOut: break
     }
   }
 

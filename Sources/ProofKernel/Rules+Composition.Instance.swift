@@ -9,6 +9,11 @@ struct TensorInstance {
   let parameters: [String]
   let value: Term
   let rule: String
+  /// `chain-def`: the definition `u[parameters] = value` that `u[e]` reads instead (`d[e]`), and
+  /// the definitions mentioning `u` rebuilt, once each per whether their sites are in their shape.
+  var definition: Definition? = nil
+  var copies = Copies()
+  final class Copies { var made: [String: Definition] = [:] }
 
   /// `t` instantiated; `known` are the constraints that hold where `t` is evaluated.
   /// - Throws: where `u` occurs inside a definition, a `D` or a `vjp` (no plain substitution
@@ -17,12 +22,22 @@ struct TensorInstance {
     switch t.node {
     case let .access(x, idx) where x.name == tensor.name:
       guard x == tensor else { throw refusal("\(x.name) occurs with two shapes") }
-      let entry = try value.substituting(Dictionary(uniqueKeysWithValues: zip(parameters, idx)))
+      let entry = try definition.map { try Term.reference($0, idx) } ?? value.substituting(Dictionary(uniqueKeysWithValues: zip(parameters, idx)))
       let inShape = try tensor.shapeGuard(idx)
       if !inShape.isFalse, inShape.constraints.allSatisfy(known.contains) { return entry }
       return .mul([.bracket(inShape), entry])
     case let .sum(bs, g, body):
       return try .sum(bs, g, apply(body, known: Self.entering(bs, g, known)))
+    case let .reference(d, args) where definition != nil:
+      // Rebuilt with `u` instantiated in its body; where every site reads it inside its shape, its
+      // parameters are known in its shape there (a copy is used only at such sites).
+      let shape = try TensorSymbol(d.name, shape: d.shape), sites = try shape.shapeGuard(args)
+      let inShape = !sites.isFalse && sites.constraints.allSatisfy(known.contains), key = "\(ObjectIdentifier(d)) \(inShape)"
+      if let made = copies.made[key] { return try .reference(made, args) }
+      let own = inShape ? try shape.shapeGuard(d.parameters.map { try Affine.index($0) }).constraints : []
+      let body = try apply(d.body, known: Set(own))
+      copies.made[key] = body == d.body ? d : try Definition(d.name, parameters: d.parameters, shape: d.shape, body: body)
+      return try .reference(copies.made[key]!, args)
     case .reference, .derivative, .vjp:
       guard !t.mentions(tensor.name) else { throw refusal("\(tensor.name) occurs inside \(t)") }
       return t

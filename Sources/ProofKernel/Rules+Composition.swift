@@ -15,9 +15,18 @@ extension Theorem {
   /// Checked: `dv` has the shape of `u`; `u, du, dz, x, dx, dv` are distinct; `ŷ` does not mention
   /// `x`; `du` and `dz` occur in neither `ŷ` nor `Γ1`, `du` not in `G`; `dv` and `dx` occur in
   /// neither `U` nor `Γ2`; `U` and `G` have no free indices but `j'` and `j`.
-  public static func chain(_ outer: Theorem, _ inner: Theorem) throws -> Theorem {
-    func fail(_ reason: String) -> KernelError { .ruleMismatch(rule: "chain", reason: reason) }
-    let o = try AdjointIdentity(outer, rule: "chain"), i = try AdjointIdentity(inner, rule: "chain")
+  public static func chain(_ outer: Theorem, _ inner: Theorem) throws -> Theorem { try compose(outer, inner, rule: "chain") }
+
+  /// `chain-def`: `chain` whose conclusion keeps the inner function and the outer gradient as
+  /// definitions, `def u[j'] = U` and `def dv[j] = Gσ`, named after the tensors they replace: `σ`
+  /// reads `u[e]` as `u[e]` of the definition and rebuilds every definition that mentions `u`
+  /// (`TensorInstance`), so a function of `u` stated through definitions stays one, and a model's
+  /// loss composed top-down grows by one definition per layer (Docs/Rules.md). Checked as `chain`.
+  public static func chainDef(_ outer: Theorem, _ inner: Theorem) throws -> Theorem { try compose(outer, inner, rule: "chain-def") }
+
+  private static func compose(_ outer: Theorem, _ inner: Theorem, rule: String) throws -> Theorem {
+    func fail(_ reason: String) -> KernelError { .ruleMismatch(rule: rule, reason: reason) }
+    let o = try AdjointIdentity(outer, rule: rule), i = try AdjointIdentity(inner, rule: rule)
     guard let dv = i.seed else { throw fail("the inner premise has no seed") }
     let (u, du, x, dx) = (o.variable, o.direction, i.variable, i.direction)
     guard dv.shape == u.shape else { throw fail("the inner seed \(dv.name) does not have the shape of \(u.name)") }
@@ -34,10 +43,13 @@ extension Theorem {
     guard i.output.freeIndices.isSubset(of: i.outputBinders), o.gradient.freeIndices.isSubset(of: o.binders) else {
       throw fail("the inner function or the outer gradient has free indices of its own")
     }
-    let sigma = TensorInstance(tensor: u, parameters: i.outputBinders, value: i.output, rule: "chain")
+    let defining = rule == "chain-def"
+    var sigma = TensorInstance(tensor: u, parameters: i.outputBinders, value: i.output, rule: rule)
+    if defining { sigma.definition = try Definition(u.name, parameters: i.outputBinders, shape: u.shape, body: i.output) }
     let uAt = try u.shapeGuard(o.binders.map { try Affine.index($0) })
     let g = try sigma.apply(o.gradient, known: Set(uAt.constraints))
-    let tau = TensorInstance(tensor: dv, parameters: o.binders, value: g, rule: "chain")
+    var tau = TensorInstance(tensor: dv, parameters: o.binders, value: g, rule: rule)
+    if defining { tau.definition = try Definition(dv.name, parameters: o.binders, shape: dv.shape, body: g) }
     let seedAt = try o.seed?.shapeGuard(o.outputBinders.map { try Affine.index($0) }) ?? .true
     let y = try sigma.apply(o.output, known: Set(seedAt.constraints))
     let xAt = try x.shapeGuard(i.binders.map { try Affine.index($0) })

@@ -15,6 +15,8 @@ public enum Step: Hashable, Sendable {
   case vjpIntro(Int, at: [String])
   /// `chain(outer, inner)` and `fan-out(first, second)` (Rules+Composition.swift).
   case chain(Int, Int)
+  /// `chain-def(outer, inner)`: `chain` keeping the inner function and outer gradient as definitions.
+  case chainDef(Int, Int)
   case fanOut(Int, Int)
 
   public var ruleName: String {
@@ -29,6 +31,7 @@ public enum Step: Hashable, Sendable {
     case .discharge: return "discharge"
     case .vjpIntro: return "vjp-intro"
     case .chain: return "chain"
+    case .chainDef: return "chain-def"
     case .fanOut: return "fan-out"
     }
   }
@@ -115,7 +118,7 @@ public enum Rewrite: Hashable, Sendable {
 /// from its steps; the last theorem is what was proved.
 public struct Derivation: Sendable {
   /// The version of the rule set; certificates record it.
-  public static let ruleSetVersion = "certify-rules-7"
+  public static let ruleSetVersion = "certify-rules-8"
 
   public private(set) var steps: [Step] = []
   public private(set) var theorems: [Theorem] = []
@@ -153,6 +156,7 @@ public struct Derivation: Sendable {
     case let .discharge(a, stated): return try .discharge(premise(a), stating: stated)
     case let .vjpIntro(a, at): return try .vjpIntro(premise(a), at: at)
     case let .chain(a, b): return try .chain(premise(a), premise(b))
+    case let .chainDef(a, b): return try .chainDef(premise(a), premise(b))
     case let .fanOut(a, b): return try .fanOut(premise(a), premise(b))
     }
   }

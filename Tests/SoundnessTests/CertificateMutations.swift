@@ -137,6 +137,8 @@ struct CertificateMutations {
       return random.chance(50) ? .vjpIntro(premise(a), at: at) : .vjpIntro(a, at: at.map { _ in random.pick(["i", "j", "o", "k"]) })
     case let .chain(a, b):
       return random.chance(50) ? .chain(premise(a), b) : random.chance(50) ? .chain(a, premise(b)) : .chain(b, a)
+    case let .chainDef(a, b):
+      return random.chance(50) ? .chainDef(premise(a), b) : random.chance(50) ? .chainDef(a, premise(b)) : .chain(a, b)
     case let .fanOut(a, b):
       return random.chance(50) ? .fanOut(premise(a), b) : .fanOut(a, premise(b))
     }

@@ -11,9 +11,11 @@ extension KernelFuzzer {
     let n = try! Affine.dimension("n")
     let u = try! TensorSymbol("u", shape: [n]), du = try! TensorSymbol("du", shape: [n])
     let dz = try! TensorSymbol("dz", shape: [n]), dv = try! TensorSymbol("dv", shape: [n])
-    let outer = identity(&proof, variable: u, direction: du, seed: random.chance(70) ? dz : nil)
+    // The outer function is sometimes read through a definition, for `chain-def` to rebuild.
+    let outer = identity(&proof, variable: u, direction: du, seed: random.chance(70) ? dz : nil, defined: random.chance(50))
     let inner = identity(&proof, variable: random.x, direction: random.dx, seed: random.chance(85) ? dv : dz)
     if let outer, let inner { attempt(random.chance(85) ? .chain(outer, inner) : .chain(inner, outer), &proof) }
+    if let outer, let inner { attempt(random.chance(85) ? .chainDef(outer, inner) : .chainDef(inner, outer), &proof) }
     let other = identity(&proof, variable: random.x, direction: random.dx, seed: dv)
     if let inner, let other { attempt(.fanOut(inner, random.chance(85) ? other : outer ?? other), &proof) }
   }
@@ -21,7 +23,8 @@ extension KernelFuzzer {
   /// `SD(y, seed; x := dx) = sum(i) dx[i] * g(i)` for a random elementwise `y` of `x[o]` (summed
   /// over `o` with the seed, or a sum over `o` without one): `jvp`, then `ring` to the pairing read
   /// off the derivative. Nil when the kernel refuses (a wrong pairing, by design sometimes).
-  private mutating func identity(_ proof: inout Derivation, variable x: TensorSymbol, direction dx: TensorSymbol, seed: TensorSymbol?) -> Int? {
+  private mutating func identity(_ proof: inout Derivation, variable x: TensorSymbol, direction dx: TensorSymbol, seed: TensorSymbol?,
+                                 defined: Bool = false) -> Int? {
     let o = try! Affine.index("o"), n = try! Affine.dimension("n")
     let xo = try! Term.access(x, [o])
     let f: Term = random.pick([
@@ -29,7 +32,12 @@ extension KernelFuzzer {
       .power(xo, random.pick([Rational(2), Rational(-1)])), .mul([xo, try! Term.access(random.y, [o])]),
     ])
     let range = try! Guard.axis("o", size: n)
-    let y = seed == nil ? try! Term.sum(["o"], range, f) : f
+    // `def e[p: n] = f(x[p])` read at `o`; of shape `n + 1` sometimes, so that its site is not
+    // known to lie in its shape and `chain-def` brackets the reads in its copy.
+    let shape = random.chance(70) ? n : try! n.plus(.constant(1))
+    let e = try! Definition("e", parameters: ["p"], shape: [shape], body: try! f.substituting(["o": try! Affine.index("p")]))
+    let read = defined ? try! Term.reference(e, [o]) : f
+    let y = seed == nil ? try! Term.sum(["o"], range, read) : read
     guard let derivative = try? Term.derivative(y, x, along: dx) else { return nil }
     let lhs = seed.map { s in try! Term.sum(["o"], range, .mul([try! .access(s, [o]), derivative])) } ?? derivative
     guard let start = attempt(.refl(lhs), &proof),

@@ -146,7 +146,9 @@ struct KernelFuzzer {
     case 2, 3: return matching(pool, a) ?? .refl(random.term(free))
     case 4, 5: return .discharge(a, stating: stated(pool[a]))
     case 6: return .vjpIntro(a, at: [random.pick(["i", "j", "u"])])
-    case 8: return random.chance(50) ? .chain(a, random.below(pool.count)) : .fanOut(a, random.below(pool.count))
+    case 8:
+      let b = random.below(pool.count)
+      return random.chance(50) ? (random.chance(50) ? .chain(a, b) : .chainDef(a, b)) : .fanOut(a, b)
     case 7:
       let t = pool[a].rhs
       return .alpha(a, lhs: pool[a].lhs, rhs: renamed(t))

@@ -46,10 +46,27 @@ struct ModelCertificateScaleTests {
   @Test func aReluSoftmaxMLPIsProvedByTheChainRule() throws {
     let model = Sequential(uncheckedSpec: try ModelSpec(parsing: "input 4\ndense 4\nrelu\ndense 4\nrelu\ndense 3\nloss softmax_cross_entropy\n"), seed: 1)
     let certificate = try ModelCertificate.prove(model.schedule, cached: false)
-    let chains = certificate.derivation.steps.filter { if case .chain = $0 { true } else { false } }.count
+    // Composed top-down (`chain-def`, one per value on the chain and one per parameter).
+    let chains = certificate.derivation.steps.filter { if case .chainDef = $0 { true } else { false } }.count
     #expect(chains >= 5)
     #expect(certificate.statement.contains("assume sum(i: N4) target[i] = 1"))
     #expect(try certificate.verify(against: model.schedule).parameters == 6)
+  }
+
+  /// The steps of a model certificate grow linearly with depth (issue 22): the loss's identity with
+  /// respect to each value is proved once, top-down, for every parameter below it, so four more
+  /// layers cost twice what two more did. Composed bottom-up per parameter (before `chain-def`),
+  /// the steps were quadratic (347, 1,853 and 15,077 at depths 2, 8 and 32): about 1.3 times.
+  @Test func theStepsOfAnMLPsCertificateGrowLinearlyWithDepth() throws {
+    func steps(_ depth: Int) throws -> Int {
+      let spec = "input 4\n" + String(repeating: "dense 4\nrelu\n", count: depth - 1) + "dense 3\nloss softmax_cross_entropy\n"
+      let model = Sequential(uncheckedSpec: try ModelSpec(parsing: spec), seed: 1)
+      let certificate = try ModelCertificate.prove(model.schedule, cached: false)
+      #expect(try certificate.verify(against: model.schedule).parameters == 2 * depth)
+      return certificate.steps
+    }
+    let (two, four, eight) = (try steps(2), try steps(4), try steps(8))
+    #expect(Double(eight - four) <= 1.05 * Double(2 * (four - two)), "\(two), \(four) and \(eight) steps at depths 2, 4 and 8")
   }
 
   /// A statement that does not read is the writer's failure, named by layer, not a mis-wiring.

@@ -23,6 +23,12 @@ extension ChainProof {
     /// `[range] * d[e] = d[e]` proved for a pinned value read outside its known range, by the key
     /// of the bracketed read (`ChainProof.readingPinned`).
     var pinnedReads: [String: Int] = [:]
+    /// Top-down (`ChainProof.runTopDown`), by the name of a value on the chain from the loss: the
+    /// loss's identity with respect to it as a tensor, the seed of its layer (which names its
+    /// cotangent's definition), and by that name `⊢ g[j] = da[j]` with its backward definition.
+    var generic: [String: Int] = [:]
+    var levelSeeds: [String: TensorSymbol] = [:]
+    var cotangentEquations: [String: (step: Int, definition: Definition)] = [:]
 
     struct Layer {
       let u: TensorSymbol, du: TensorSymbol, dv: TensorSymbol

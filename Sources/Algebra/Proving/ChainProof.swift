@@ -45,6 +45,8 @@ struct ChainProof {
     var plan = ChainPlan(wrt: v.wrt)
     guard !plan.dominators(of: top).isEmpty else { return nil }
     var proof = try ChainProof(statement, v, plan, shared)
+    // Top-down where the model's chain allows it (steps linear in depth), else bottom-up.
+    if let done = try? proof.runTopDown() { return done }
     return try proof.run()
   }
 
@@ -96,7 +98,12 @@ struct ChainProof {
   /// theorem and its step.
   mutating func run() throws -> (theorem: Theorem, step: Int) {
     let composed = try identity(of: vjp.output, binders: vjp.binders, seed: vjp.seed)
-    let matched = try recogniseCotangents(in: composed)
+    return try finish(try recogniseCotangents(in: composed))
+  }
+
+  /// From the composed identity with the cotangents recognised (step `matched`): the statement's
+  /// right side reached, `vjp-intro`, and `discharge` against the stated hypotheses.
+  func finish(_ matched: Int) throws -> (theorem: Theorem, step: Int) {
     let at = try vjp.at.map { a -> String in
       guard a.terms.count == 1, a.constant == 0, a.terms[0].coefficient == 1, case let .index(n) = a.terms[0].variable else {
         throw ProofFailure.unsupported("a vjp or grad must be read at plain indices")

@@ -36,7 +36,7 @@ extension Step {
     switch self {
     case .refl, .assume: return []
     case let .sym(a), let .alpha(a, _, _), let .rewrite(a, _, _), let .discharge(a, _), let .vjpIntro(a, _): return [a]
-    case let .trans(a, b), let .cong(a, _, b), let .chain(a, b), let .fanOut(a, b): return [a, b]
+    case let .trans(a, b), let .cong(a, _, b), let .chain(a, b), let .chainDef(a, b), let .fanOut(a, b): return [a, b]
     }
   }
 
@@ -52,6 +52,7 @@ extension Step {
     case let .discharge(a, stating): return .discharge(f(a), stating: stating)
     case let .vjpIntro(a, at): return .vjpIntro(f(a), at: at)
     case let .chain(a, b): return .chain(f(a), f(b))
+    case let .chainDef(a, b): return .chainDef(f(a), f(b))
     case let .fanOut(a, b): return .fanOut(f(a), f(b))
     }
   }

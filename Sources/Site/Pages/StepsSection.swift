@@ -88,7 +88,7 @@ enum StepsSection {
     case .refl:
       head += ": start from"
       lines.append(sequent(result, writer, budget: budget, limit: limit, used: &used))
-    case .chain:
+    case .chain, .chainDef:
       head += ": the chain rule — the inner identity's cotangent is the outer identity's gradient"
       lines.append(sequent(result, writer, budget: budget, limit: limit, used: &used))
     case .fanOut:
@@ -105,7 +105,7 @@ enum StepsSection {
     switch step {
     case .refl, .assume: return []
     case let .sym(a), let .alpha(a, _, _), let .rewrite(a, _, _), let .discharge(a, _), let .vjpIntro(a, _): return [a]
-    case let .trans(a, b), let .cong(a, _, b), let .chain(a, b), let .fanOut(a, b): return [a, b]
+    case let .trans(a, b), let .cong(a, _, b), let .chain(a, b), let .chainDef(a, b), let .fanOut(a, b): return [a, b]
     }
   }
 

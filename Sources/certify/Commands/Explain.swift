@@ -50,6 +50,7 @@ struct Explain: ParsableCommand {
     case let .vjpIntro(k, _): return "vjp-intro from the adjoint identity (\(k)): \(result.lhs) = \(result.rhs)"
     case let .alpha(k, _, _): return "rename bound indices of (\(k))"
     case let .chain(a, b): return "chain rule: the outer identity (\(a)) through the inner (\(b)): \(result.lhs) = \(result.rhs)"
+    case let .chainDef(a, b): return "chain rule through definitions: the outer identity (\(a)) through the inner (\(b)): \(result.lhs) = \(result.rhs)"
     case let .fanOut(a, b): return "fan-out: the paths (\(a)) and (\(b)) add their cotangents: \(result.lhs) = \(result.rhs)"
     }
   }

@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "avgpool_s1.x",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(c, p, q: C, OH, OW -> y[c, p, q], x, dy)[c, h, s] = K ^ (-1) * K ^ (-1) * (sum(p, q | K - h + p - 1 >= 0 and K + q - s - 1 >= 0 and OH - p - 1 >= 0 and OW - q - 1 >= 0 and h - p >= 0 and p >= 0 and -q + s >= 0 and q >= 0) dy[c, p, q])",
   "sideConditions": [

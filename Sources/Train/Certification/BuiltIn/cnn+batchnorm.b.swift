@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "batchnorm.b",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "eps > 0, C - c - 1 >= 0 and c >= 0 ⊢ vjp(n, c, h, s: N, C, H, L -> y[n, c, h, s], b, dy)[c] = sum(n, h, s | H - h - 1 >= 0 and L - s - 1 >= 0 and N - n - 1 >= 0 and h >= 0 and n >= 0 and s >= 0) dy[n, c, h, s]",
   "sideConditions": [

@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "batchnorm.g",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "eps > 0, C - c - 1 >= 0 and c >= 0 ⊢ vjp(n, c, h, s: N, C, H, L -> y[n, c, h, s], g, dy)[c] = sum(n, h, s | H - h - 1 >= 0 and L - s - 1 >= 0 and N - n - 1 >= 0 and h >= 0 and n >= 0 and s >= 0) dy[n, c, h, s] * (x[n, c, h, s] + (-1) * N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n10, h10, s10 | H - h10 - 1 >= 0 and L - s10 - 1 >= 0 and N - n10 - 1 >= 0 and h10 >= 0 and n10 >= 0 and s10 >= 0) x[n10, c, h10, s10])) * (N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n22, h22, s22 | H - h22 - 1 >= 0 and L - s22 - 1 >= 0 and N - n22 - 1 >= 0 and h22 >= 0 and n22 >= 0 and s22 >= 0) (x[n22, c, h22, s22] + (-1) * N ^ (-1) * H ^ (-1) * L ^ (-1) * (sum(n23, h23, s23 | H - h23 - 1 >= 0 and L - s23 - 1 >= 0 and N - n23 - 1 >= 0 and h23 >= 0 and n23 >= 0 and s23 >= 0) x[n23, c, h23, s23])) ^ 2) + eps) ^ (-1/2)",
   "sideConditions": [

@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "batchnorm_eval.b",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "forall k: C. v[k] + eps > 0, C - c - 1 >= 0 and c >= 0 ⊢ vjp(c, h, s: C, H, W -> y[c, h, s], b, dy)[c] = sum(h, s | H - h - 1 >= 0 and W - s - 1 >= 0 and h >= 0 and s >= 0) dy[c, h, s]",
   "sideConditions": [

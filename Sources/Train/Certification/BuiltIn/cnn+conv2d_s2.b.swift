@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "conv2d_s2.b",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and d >= 0 ⊢ vjp(d, p, q: D, OH, OW -> y[d, p, q], b, dy)[d] = sum(p, q | OH - p - 1 >= 0 and OW - q - 1 >= 0 and p >= 0 and q >= 0) dy[d, p, q]",
   "sideConditions": [

@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "conv2d_s2.x",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(d, p, q: D, OH, OW -> y[d, p, q], x, dy)[c, h, s] = sum(d, p, q | D - d - 1 >= 0 and K - P - h + 2*p >= 0 and K - P + 2*q - s >= 0 and OH - p - 1 >= 0 and OW - q - 1 >= 0 and P + h - 2*p - 1 >= 0 and P - 2*q + s - 1 >= 0 and d >= 0 and p >= 0 and q >= 0) w[d, c, P + h - 2*p - 1, P - 2*q + s - 1] * dy[d, p, q]",
   "sideConditions": [

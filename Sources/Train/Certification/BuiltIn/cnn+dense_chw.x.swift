@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dense_chw.x",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and L - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(o: O -> y[o], x, dy)[c, h, s] = sum(o: O) W[o, c, h, s] * dy[o]",
   "sideConditions": [

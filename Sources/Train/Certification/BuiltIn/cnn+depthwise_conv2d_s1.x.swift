@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "depthwise_conv2d_s1.x",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(c, p, q: C, OH, OW -> y[c, p, q], x, dy)[c, h, s] = sum(p, q | K - P - h + p >= 0 and K - P + q - s >= 0 and OH - p - 1 >= 0 and OW - q - 1 >= 0 and P + h - p - 1 >= 0 and P - q + s - 1 >= 0 and p >= 0 and q >= 0) w[c, P + h - p - 1, P - q + s - 1] * dy[c, p, q]",
   "sideConditions": [

@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "depthwise_conv2d_s2.b",
   "source": "Theorems/cnn.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and c >= 0 ⊢ vjp(c, p, q: C, OH, OW -> y[c, p, q], b, dy)[c] = sum(p, q | OH - p - 1 >= 0 and OW - q - 1 >= 0 and p >= 0 and q >= 0) dy[c, p, q]",
   "sideConditions": [

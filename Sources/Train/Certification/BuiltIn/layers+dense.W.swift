@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dense.W",
   "source": "Theorems/layers.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "I - i - 1 >= 0 and O - o - 1 >= 0 and i >= 0 and o >= 0 ⊢ vjp(o: O -> y[o], W, dy)[o, i] = dy[o] * x[i]",
   "sideConditions": [

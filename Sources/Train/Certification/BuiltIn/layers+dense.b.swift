@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dense.b",
   "source": "Theorems/layers.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "O - o - 1 >= 0 and o >= 0 ⊢ vjp(o: O -> y[o], b, dy)[o] = dy[o]",
   "sideConditions": [

@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dropout.x",
   "source": "Theorems/layers.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "n - i - 1 >= 0 and i >= 0 ⊢ vjp(i: n -> y[i], x, dy)[i] = m[i] * dy[i] * p ^ (-1)",
   "sideConditions": [

@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "mse.y",
   "source": "Theorems/layers.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "n - i - 1 >= 0 and i >= 0 ⊢ grad(L, y)[i] = (2 * n ^ (-1)) * (y[i] + (-1) * t[i])",
   "sideConditions": [

@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "softmax_cross_entropy.z",
   "source": "Theorems/layers.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "sum(i: n) t[i] = 1, n - i - 1 >= 0 and i >= 0 ⊢ grad(L, z)[i] = exp(z[i]) * (sum(j: n) exp(z[j])) ^ (-1) + (-1) * t[i]",
   "sideConditions": [

@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "attention_heads.Q",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "E - e - 1 >= 0 and H - h - 1 >= 0 and T - t - 1 >= 0 and e >= 0 and h >= 0 and t >= 0 ⊢ vjp(t, h, e: T, H, E -> O[t, h, e], Q, dy)[t, h, e] = (E ^ (1/2)) ^ (-1) * (sum(s: T) dS[h, t, s] * K[s, h, e])",
   "sideConditions": [

@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "attention_heads.V",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "E - e - 1 >= 0 and H - h - 1 >= 0 and T - s - 1 >= 0 and e >= 0 and h >= 0 and s >= 0 ⊢ vjp(t, h, e: T, H, E -> O[t, h, e], V, dy)[s, h, e] = sum(t: T) A[h, t, s] * dy[t, h, e]",
   "sideConditions": [

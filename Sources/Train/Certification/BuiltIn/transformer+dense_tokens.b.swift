@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dense_tokens.b",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "O - o - 1 >= 0 and o >= 0 ⊢ vjp(t, o: T, O -> y[t, o], b, dy)[o] = sum(t: T) dy[t, o]",
   "sideConditions": [

@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "dense_tokens.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "I - i - 1 >= 0 and T - t - 1 >= 0 and i >= 0 and t >= 0 ⊢ vjp(t, o: T, O -> y[t, o], x, dy)[t, i] = sum(o: O) W[o, i] * dy[t, o]",
   "sideConditions": [

@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "gelu_tanh.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "n - i - 1 >= 0 and i >= 0 ⊢ vjp(i: n -> y[i], x, dy)[i] = ((1/2) * (1 + tanh(u[i])) + (1/2) * x[i] * (1 + (-1) * tanh(u[i]) ^ 2) * (2 * pi ^ (-1)) ^ (1/2) * (1 + (26829/200000) * x[i] ^ 2)) * dy[i]",
   "sideConditions": [

@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "layernorm.g",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "eps > 0, n - i - 1 >= 0 and i >= 0 ⊢ vjp(t, i: T, n -> y[t, i], g, dy)[i] = sum(t: T) dy[t, i] * xhat[t, i]",
   "sideConditions": [

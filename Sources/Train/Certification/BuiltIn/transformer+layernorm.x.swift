@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "layernorm.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "eps > 0, T - t - 1 >= 0 and n - i - 1 >= 0 and i >= 0 and t >= 0 ⊢ vjp(t, i: T, n -> y[t, i], x, dy)[t, i] = rstd[t] * (g[i] * dy[t, i] + (-1) * n ^ (-1) * (sum(j: n) g[j] * dy[t, j]) + (-1) * xhat[t, i] * n ^ (-1) * (sum(j: n) g[j] * dy[t, j] * xhat[t, j]))",
   "sideConditions": [

@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed14.w",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and D - d - 1 >= 0 and K - u - 1 >= 0 and K - v - 1 >= 0 and c >= 0 and d >= 0 and u >= 0 and v >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], w, dy)[d, c, u, v] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d] * x[c, 14*p + u, 14*q + v]",
   "sideConditions": [

@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed7.b",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and d >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], b, dy)[d] = sum(p, q | GH - p - 1 >= 0 and GW - q - 1 >= 0 and p >= 0 and q >= 0) dy[p, q, d]",
   "sideConditions": [

@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "patch_embed7.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "C - c - 1 >= 0 and H - h - 1 >= 0 and W - s - 1 >= 0 and c >= 0 and h >= 0 and s >= 0 ⊢ vjp(p, q, d: GH, GW, D -> y[p, q, d], x, dy)[c, h, s] = sum(d, p, q | D - d - 1 >= 0 and GH - p - 1 >= 0 and GW - q - 1 >= 0 and K - h + 7*p - 1 >= 0 and K + 7*q - s - 1 >= 0 and d >= 0 and h - 7*p >= 0 and p >= 0 and -7*q + s >= 0 and q >= 0) w[d, c, h - 7*p, -7*q + s] * dy[p, q, d]",
   "sideConditions": [

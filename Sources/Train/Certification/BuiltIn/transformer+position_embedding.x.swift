@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "position_embedding.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and T - t - 1 >= 0 and d >= 0 and t >= 0 ⊢ vjp(t, d: T, D -> y[t, d], x, dy)[t, d] = dy[t, d]",
   "sideConditions": [

@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "softmax_last.z",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "T - t - 1 >= 0 and n - i - 1 >= 0 and i >= 0 and t >= 0 ⊢ vjp(t, i: T, n -> y[t, i], z, dy)[t, i] = y[t, i] * (dy[t, i] + (-1) * (sum(j: n) y[t, j] * dy[t, j]))",
   "sideConditions": [

@@ -7,7 +7,7 @@ extension BuiltInCertificates {
   "format": "certify-certificate-1",
   "name": "token_meanpool.x",
   "source": "Theorems/transformer.thm",
-  "ruleSet": "certify-rules-7",
+  "ruleSet": "certify-rules-8",
   "functionTable": "certify-functions-1",
   "statement": "D - d - 1 >= 0 and T - t - 1 >= 0 and d >= 0 and t >= 0 ⊢ vjp(d: D -> y[d], x, dy)[t, d] = T ^ (-1) * dy[d]",
   "sideConditions": [

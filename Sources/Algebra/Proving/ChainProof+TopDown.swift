@@ -1,0 +1,141 @@
+internal import ProofKernel
+
+extension ChainProof {
+  /// The gradient of a scalar loss proved top-down (Docs/Engine.md, "One derivation per model"):
+  /// for each value `a_n` on the chain from the loss down to the parameter, the loss's identity
+  /// with respect to `a_n` as a tensor is proved once for the whole model, by the kernel's
+  /// `chain-def` from the identity of the value above and one layer's, keeping every layer above as
+  /// a definition (so it grows by one layer per level, not by the network). A parameter then costs
+  /// its own layer's identity, one `chain-def` (which puts the statement's definitions back for the
+  /// tensors), the loss unfolded once, its cotangent recognised (`cotangentEquation`), and the
+  /// comparison with the statement. Nil when the model's chain is not one definition per layer
+  /// reading the next (then `run` composes bottom-up, as before).
+  mutating func runTopDown() throws -> (theorem: Theorem, step: Int)? {
+    guard vjp.seed == nil, case let .reference(top, args) = vjp.output.node, args.isEmpty else { return nil }
+    let chain = [top] + plan.dominators(of: top)
+    guard chain.count >= 2 else { return nil }
+    for (n, d) in chain.enumerated().dropLast() {
+      let reads = plan.references(in: d.body).filter { plan.dependsOnX($0) }
+      guard !plan.readsX(d.body), reads.count == 1, reads[0] === chain[n + 1] else { return nil }
+      // A value read at an index that is not a plain one (max pooling's `2*p + 1`, a padded
+      // convolution's `p + u - 1`) comes back from `chain-def` bracketed, not as the statement
+      // writes it: such a model composes bottom-up.
+      guard Self.readsPlainly(chain[n + 1], in: d.body) else { return nil }
+    }
+    let bottom = chain[chain.count - 1], seed = try levelSeed(bottom)
+    let own = try adjointIdentity(bottom.body, binders: bottom.parameters, seed: seed, variable: vjp.wrt, direction: dx, seedOnce: false)
+    let composed = try builder.apply(.chainDef(try generic(chain, chain.count - 1), own))
+    // `D loss [x := dx]` is `D (its body) [x := dx]`; the composed side holds the statement's
+    // definitions put back (equal by content, so `trans` accepts them).
+    var unfolded = try builder.start(try sd(vjp.output, [], nil, vjp.wrt, dx))
+    try unfolded.apply(.unfold, at: [0])
+    var current = try builder.apply(.trans(unfolded.step, composed))
+    for (path, read) in Self.reads(named: seed.name, in: builder.theorem(current).rhs) {
+      guard case let .reference(g, at) = read.node else { continue }
+      current = try builder.apply(.cong(current, path: path, by: try instance(try cotangentEquation(g), at: at)))
+    }
+    return try finish(current)
+  }
+
+  /// The loss's identity with respect to `chain[n]` as a tensor of its name: the top layer's
+  /// identity normalized, or `chain-def` of the level above with the layer between. Once per model.
+  mutating func generic(_ chain: [Definition], _ n: Int) throws -> Int {
+    if let known = shared.generic[chain[n].name] { return known }
+    let u = try TensorSymbol(chain[n].name, shape: chain[n].shape), du = try TensorSymbol(fresh("du"), shape: chain[n].shape)
+    let above = chain[n - 1], layer = try abstracting(chain[n], as: u, in: above.body)
+    let step = n == 1
+      ? try adjointIdentity(layer, binders: [], seed: nil, variable: u, direction: du, seedOnce: true)
+      : try builder.apply(.chainDef(try generic(chain, n - 1),
+                                    try adjointIdentity(layer, binders: above.parameters, seed: try levelSeed(above), variable: u, direction: du, seedOnce: true)))
+    shared.generic[chain[n].name] = step
+    return step
+  }
+
+  /// The seed of the value `d`'s layer, one per model: `chain-def` names the cotangent after it.
+  func levelSeed(_ d: Definition) throws -> TensorSymbol {
+    if let known = shared.levelSeeds[d.name] { return known }
+    let seed = try TensorSymbol(fresh("g"), shape: d.shape)
+    shared.levelSeeds[d.name] = seed
+    return seed
+  }
+
+  /// `⊢ g[j] = da[j]` (or `[range] * da[j]`): the cotangent definition `g` that `chain-def` made
+  /// for a value (with the statement's definitions put back) is the statement's backward one `da`,
+  /// with `j` `g`'s parameters; once per value. `g` unfolded, the cotangent above it rewritten to
+  /// its own backward definition, compared with each candidate unfolded once.
+  mutating func cotangentEquation(_ g: Definition) throws -> (step: Int, definition: Definition) {
+    if let known = shared.cotangentEquations[g.name] { return known }
+    let at = try g.parameters.map { try Affine.index($0) }
+    var content = try builder.start(try .reference(g, at))
+    try content.apply(.unfold, at: [])
+    // The forward values as the statement's objects (the kernel's `ring` tells definitions apart by object).
+    let written = Dictionary(ChainPlan.reachable(from: [statement.lhs, statement.rhs]).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    let canonical = try Self.canonicalized(content.current, as: written)
+    var current = try builder.apply(.trans(content.step, try builder.apply(.refl(canonical))))
+    var above: Definition? = nil
+    let seeds = Set(shared.levelSeeds.values.map(\.name))
+    for (path, read) in Self.reads(where: { seeds.contains($0.name) }, in: canonical) {
+      guard case let .reference(h, hat) = read.node else { continue }
+      let equation = try cotangentEquation(h)
+      above = equation.definition
+      current = try builder.apply(.cong(current, path: path, by: try instance(equation, at: hat)))
+    }
+    let forward = Set(ChainPlan.reachable(from: [vjp.output]).map(ObjectIdentifier.init))
+    let backward = ChainPlan.reachable(from: [statement.rhs]).filter { !forward.contains(ObjectIdentifier($0)) }
+    let isBackward = Set(backward.map(ObjectIdentifier.init))
+    for c in backward where c.parameters.count == at.count && c.shape == g.shape {
+      let refs = plan.references(in: c.body)
+      guard above.map({ l in refs.contains { $0 === l } }) ?? !refs.contains(where: { isBackward.contains(ObjectIdentifier($0)) }) else { continue }
+      // As in `recogniseCotangents`: where a delta left the range of the index, the definition times it.
+      let read = try Term.reference(c, at), ranged = Term.mul([.bracket(try Self.range(of: c, at: at)), read])
+      for (target, inside) in [(read, [Int]()), (ranged, [1])] {
+        var named = try builder.start(target)
+        try named.apply(.unfold, at: inside)
+        guard let equation = try? equal(builder.theorem(current).rhs, named.current, in: builder) else { continue }
+        let step = try builder.apply(.trans(try builder.apply(.trans(current, equation)), try builder.apply(.sym(named.step))))
+        shared.cotangentEquations[g.name] = (step, c)
+        return (step, c)
+      }
+    }
+    throw ProofFailure.unsupported("no backward definition is the cotangent \(g.name)")
+  }
+
+  /// `⊢ g[e] = da[e]` from `⊢ g[j] = da[j]`: both read through `sum(j)[j == e]`, which
+  /// `delta-elim` removes, so the equation proved at `g`'s parameters holds at any indices.
+  func instance(_ equation: (step: Int, definition: Definition), at e: [Affine]) throws -> Int {
+    let lhs = builder.theorem(equation.step).lhs
+    guard case let .reference(g, _) = lhs.node else { throw ProofFailure.kernel("not a cotangent equation") }
+    if e == (try g.parameters.map { try Affine.index($0) }) { return equation.step }
+    let js = g.parameters
+    let delta = try Term.sum(js, Guard(equal: try zip(js, e).map { try Affine.index($0).plus($1.scaled(by: -1)) }), lhs)
+    var left = try builder.start(delta), right = try builder.start(delta)
+    try right.rewrite(at: [0], by: equation.step)
+    for j in js { try left.apply(.deltaElim(j), at: []); try right.apply(.deltaElim(j), at: []) }
+    return try builder.apply(.trans(try builder.apply(.sym(left.step)), right.step))
+  }
+
+  /// `t` with each definition equal by content to one of the statement's written as that one.
+  static func canonicalized(_ t: Term, as written: [String: Definition]) throws -> Term {
+    if case let .reference(d, args) = t.node {
+      if let s = written[d.name], s !== d, s == d { return try .reference(s, args) }
+      return t
+    }
+    return try t.replacingChildren(t.children.map { try canonicalized($0, as: written) })
+  }
+
+  /// Whether every read of `d` in `t` is at plain indices (`d[i, j]`).
+  static func readsPlainly(_ d: Definition, in t: Term) -> Bool {
+    if case let .reference(e, args) = t.node, e === d {
+      return args.allSatisfy { $0.constant == 0 && $0.terms.count == 1 && $0.terms[0].coefficient == 1 }
+    }
+    return t.children.allSatisfy { readsPlainly(d, in: $0) }
+  }
+
+  /// The paths of references to definitions named `name` (or matching `hit`) in `t`, with them.
+  static func reads(named name: String, in t: Term) -> [([Int], Term)] { reads(where: { $0.name == name }, in: t) }
+
+  static func reads(where hit: (Definition) -> Bool, in t: Term, at path: [Int] = []) -> [([Int], Term)] {
+    if case let .reference(d, _) = t.node, hit(d) { return [(path, t)] }
+    return t.children.enumerated().flatMap { reads(where: hit, in: $1, at: path + [$0]) }
+  }
+}
