@@ -29,12 +29,21 @@ extension Normalizer {
     }
     let candidates = groups.reduce(1) { $0 * factorial($1.count) }
     if candidates == 1 || candidates > Normalizer.tieLimit { return groups.flatMap { $0 }.map { m.binders[$0] } }
-    var best: (key: [Int], text: String, order: [Int])? = nil
+    // Atoms other than accesses are not fully described by the key: a tie of keys is broken by
+    // their printing, which is computed only then (each costs a key per factor).
+    func text(_ order: [Int]) throws -> String {
+      graph.complete ? "" : try Normalizer.sortedFactors(m, order.map { m.binders[$0] }).map(\.key).joined(separator: " ")
+    }
+    var best: (key: [Int], text: String?, order: [Int])? = nil
     for order in orders(groups) {
       let key = graph.key(order)
-      // Atoms other than accesses are not fully described by the key: compare their printing too.
-      let text = graph.complete ? "" : try Normalizer.sortedFactors(m, order.map { m.binders[$0] }).map(\.key).joined(separator: " ")
-      if best == nil || (key, text) < (best!.key, best!.text) { best = (key, text, order) }
+      guard let b = best, key >= b.key else {
+        best = (key, nil, order)
+        continue
+      }
+      guard key == b.key else { continue }
+      let (mine, theirs) = (try text(order), try b.text ?? text(b.order))
+      best = mine < theirs ? (key, mine, order) : (b.key, theirs, b.order)
     }
     return best!.order.map { m.binders[$0] }
   }
