@@ -53,7 +53,7 @@ extension Normalizer {
   static func sortedFactors(_ m: Monomial, _ order: [String]) throws -> [(key: String, factor: (atom: Term, exponent: Int))] {
     try m.factors.map { f in
       let t = f.exponent == 1 ? f.atom : Term.power(f.atom, Rational(f.exponent))
-      let key = order.isEmpty ? t.key : try Term.sum(order, m.guardTerm, t).key
+      let key = order.isEmpty ? t.key : try t.key(under: order, m.guardTerm)
       return (key, f)
     }.sorted { $0.key < $1.key }
   }

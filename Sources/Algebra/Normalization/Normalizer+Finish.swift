@@ -18,7 +18,7 @@ extension Normalizer {
     var merged: [(key: String, monomial: Monomial)] = []
     var index: [String: Int] = [:]
     for m in tidied where !m.isZero {
-      let key = try m.shapeKey()
+      let key = try m.mergeKey()
       if let k = index[key] {
         merged[k].monomial.coefficient = merged[k].monomial.coefficient + m.coefficient
       } else {

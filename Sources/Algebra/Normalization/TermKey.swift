@@ -18,9 +18,21 @@ extension Term {
   /// - Complexity: linear in the size of the term, definitions counted as one node each (a
   ///   definition's digest is computed on its first use, in the size of its body).
   var key: String {
-    if let known = KeyCache.shared.key(of: self) { return known }
+    let entry = KeyCache.Shallow(term: self)
+    if let known = KeyCache.shared.key(of: entry) { return known }
     let key = (DefinitionKeys.shared.folding(self) ?? self).alphaKey
-    KeyCache.shared.remember(key, of: self)
+    KeyCache.shared.remember(key, of: entry)
+    return key
+  }
+
+  /// `Term.sum(binders, g, self).key`, remembered by its parts: sorting a monomial's factors asks
+  /// for it once per factor, and merging the monomial asks again (`Monomial.mergeKey`).
+  func key(under binders: [String], _ g: Guard) throws -> String {
+    let entry = KeyCache.Shallow(term: self, binders: binders, guard: g)
+    if let known = KeyCache.shared.key(of: entry) { return known }
+    let sum = try Term.sum(binders, g, self)
+    let key = (DefinitionKeys.shared.folding(sum) ?? sum).alphaKey
+    KeyCache.shared.remember(key, of: entry)
     return key
   }
 
@@ -90,20 +102,30 @@ final class KeyCache: Sendable {
   /// Entries kept before the table is emptied (then filled again on use).
   private static let limit = 8_192
 
-  func key(of t: Term) -> String? { table.withLock { $0[Shallow(term: t)] } }
+  func key(of entry: Shallow) -> String? { table.withLock { $0[entry] } }
 
-  func remember(_ key: String, of t: Term) {
+  func remember(_ key: String, of entry: Shallow) {
     table.withLock { table in
       if table.count >= Self.limit { table.removeAll() }
-      table[Shallow(term: t)] = key
+      table[entry] = key
     }
   }
 
-  /// A term hashed by its first nodes, breadth first: their kinds, names, indices and constants.
+  /// A term (under `binders` bound by `guardTerm`, none by default) hashed by its first nodes,
+  /// breadth first: their kinds, names, indices and constants.
   struct Shallow: Hashable {
     let term: Term
+    let binders: [String]
+    let guardTerm: Guard
+
+    init(term: Term, binders: [String] = [], guard g: Guard = .true) {
+      self.term = term
+      self.binders = binders
+      guardTerm = g
+    }
 
     func hash(into h: inout Hasher) {
+      h.combine(binders)
       var queue = [term]
       for k in 0..<Self.nodes where k < queue.count {
         let t = queue[k]
