@@ -102,6 +102,8 @@ final class KeyCache: Sendable {
   /// Entries kept before the table is emptied (then filled again on use).
   private static let limit = 8_192
 
+  func clear() { table.withLock { $0.removeAll() } }
+
   func key(of entry: Shallow) -> String? { table.withLock { $0[entry] } }
 
   func remember(_ key: String, of entry: Shallow) {
@@ -126,6 +128,7 @@ final class KeyCache: Sendable {
 
     func hash(into h: inout Hasher) {
       h.combine(binders)
+      h.combine(guardTerm)
       var queue = [term]
       for k in 0..<Self.nodes where k < queue.count {
         let t = queue[k]
