@@ -37,9 +37,7 @@ final class AtomTable {
   }
 
   func number(_ key: String) -> Int {
-    let n = numbers[key, default: numbers.count]
-    numbers[key] = n
-    return n
+    if let n = numbers[key] { return n } else { numbers[key] = numbers.count; return numbers.count - 1 }
   }
 
   /// The number of atom `t` under `bound`, printed with bound indices by position.
