@@ -105,7 +105,8 @@ extension Theorem {
     case let (.positive(a), .positive(b)): (t, s, strict) = (a, b, true)
     default: return false
     }
-    guard let p = try? Polynomial(t, bound: nb), let q = try? Polynomial(s, bound: gb), p.terms.count == q.terms.count,
+    let atoms = AtomTable()
+    guard let p = try? Polynomial(t, bound: nb, atoms), let q = try? Polynomial(s, bound: gb, atoms), p.terms.count == q.terms.count,
       let (m, a) = q.terms.first, let b = p.terms[m]
     else { return false }
     let c = b / a

@@ -12,24 +12,56 @@ internal import Exact
 extension Theorem {
   /// `ring`: `⊢ t = target` when both have the same polynomial normal form.
   public static func ring(_ t: Term, _ target: Term) throws -> Theorem {
-    guard try Polynomial(t, bound: []) == Polynomial(target, bound: []) else {
+    let atoms = AtomTable()
+    guard try Polynomial(t, bound: [], atoms) == Polynomial(target, bound: [], atoms) else {
       throw KernelError.ruleMismatch(rule: "ring", reason: "\(t) and \(target) differ as polynomials")
     }
     return Theorem([], t, target)
   }
 }
 
+/// The atoms of one comparison (both sides of `ring`, or the two formulas of `follows`), numbered by
+/// their printed keys in one table: equal keys get equal numbers and different keys different ones,
+/// so comparing numbers is comparing keys. Each (term, bound names) is printed once; looking one up
+/// hashes only its first nodes, and `==` on the whole term and names decides.
+final class AtomTable {
+  private var numbers: [String: Int] = [:], printed: [Printed: Int] = [:]
+  private struct Printed: Hashable {
+    let term: Term, bound: [String]
+    func hash(into h: inout Hasher) {  // the accesses among its first 16 nodes, breadth first
+      var queue = [term]
+      for k in 0..<16 where k < queue.count {
+        if case let .access(x, i) = queue[k].node { h.combine(x.name); h.combine(i) } else if queue.count < 16 { queue += queue[k].children }
+      }
+    }
+  }
+
+  func number(_ key: String) -> Int {
+    if let n = numbers[key] { return n } else { numbers[key] = numbers.count; return numbers.count - 1 }
+  }
+
+  /// The number of atom `t` under `bound`, printed with bound indices by position.
+  func number(of t: Term, bound: [String]) -> Int {
+    if let n = printed[Printed(term: t, bound: bound)] { return n }
+    var p = Printer(deBruijn: true, inlineDefinitions: true)
+    p.identifiesDefinitions = true
+    p.bound = bound
+    p.write(t)
+    let n = number(p.out)
+    printed[Printed(term: t, bound: bound)] = n
+    return n
+  }
+}
+
 struct Monomial: Hashable {
   var dimensions: [String: Rational] = [:]
   var guardKey: Guard = .true  // the conjunction of the brackets (never false)
-  var atoms: [String: Int] = [:]  // key -> positive exponent
+  var atoms: [Int: Int] = [:]  // atom number (AtomTable) -> positive exponent
 
   func times(_ m: Monomial) throws -> Monomial? {
     var r = self
-    for (d, e) in m.dimensions {
-      let s = (r.dimensions[d] ?? Rational(0)) + e
-      r.dimensions[d] = s.isZero ? nil : s
-    }
+    r.dimensions.merge(m.dimensions, uniquingKeysWith: +)
+    r.dimensions = r.dimensions.filter { !$0.value.isZero }
     r.guardKey = try guardKey.and(m.guardKey)
     if r.guardKey.isFalse { return nil }
     for (a, e) in m.atoms { r.atoms[a, default: 0] += e }
@@ -53,36 +85,26 @@ struct Polynomial: Equatable {
 
   init(terms: [Monomial: Rational]) { self.terms = terms }
   init(constant: Rational) { self.init(terms: constant.isZero ? [:] : [Monomial(): constant]) }
-  init(atom key: String) { self.init(terms: [Monomial(atoms: [key: 1]): Rational(1)]) }
+  init(atom number: Int) { self.init(terms: [Monomial(atoms: [number: 1]): Rational(1)]) }
 
   /// The normal form of `t`, whose indices in `bound` are bound by enclosing sums (atom keys print
-  /// them by position).
-  init(_ t: Term, bound: [String]) throws {
-    func key(_ t: Term) -> String {
-      var p = Printer(deBruijn: true, inlineDefinitions: true)
-      p.identifiesDefinitions = true
-      p.bound = bound
-      p.write(t)
-      return p.out
-    }
+  /// them by position), over the atoms of `table`.
+  init(_ t: Term, bound: [String], _ table: AtomTable) throws {
     switch t.node {
     case let .constant(q): self.init(constant: q)
     case let .dimension(d): self.init(terms: [Monomial(dimensions: [d: Rational(1)]): Rational(1)])
     case let .bracket(g): self.init(terms: [Monomial(guardKey: g): Rational(1)])
     case let .add(ts):
-      var p = Polynomial(constant: Rational(0))
-      for s in ts { try p.add(Polynomial(s, bound: bound)) }
-      self.init(terms: p.terms)
+      self.init(constant: Rational(0))
+      for s in ts { try add(Polynomial(s, bound: bound, table)) }
     case let .mul(ts):
-      var p = Polynomial(constant: Rational(1))
-      for s in ts { p = try p.times(Polynomial(s, bound: bound)) }
-      self.init(terms: p.terms)
+      self.init(constant: Rational(1))
+      for s in ts { self = try times(Polynomial(s, bound: bound, table)) }
     case let .power(base, q):
       if q.isInteger, q.signum >= 0, let n = Int(exactly: q.numerator), n <= 64 {
-        var p = Polynomial(constant: Rational(1))
-        let b = try Polynomial(base, bound: bound)
-        for _ in 0..<n { p = try p.times(b) }
-        self.init(terms: p.terms)
+        let b = try Polynomial(base, bound: bound, table)
+        self.init(constant: Rational(1))
+        for _ in 0..<n { self = try times(b) }
       } else if case let .dimension(d) = base.node {
         self.init(terms: [Monomial(dimensions: [d: q]): Rational(1)])
       } else if case let .constant(c) = base.node, q.isInteger, !c.isZero, let n = Int(exactly: q.numerator), n.magnitude <= 64 {
@@ -91,23 +113,22 @@ struct Polynomial: Equatable {
         }
         self.init(constant: try c.power(n))
       } else {
-        self.init(atom: key(t))
+        self.init(atom: table.number(of: t, bound: bound))
       }
     case let .sum(bs, g, body):
       let inner = bound + bs
-      var p = Polynomial(constant: Rational(0))
-      for (m, c) in try Polynomial(body, bound: inner).terms {
+      self.init(constant: Rational(0))
+      for (m, c) in try Polynomial(body, bound: inner, table).terms {
         let guardAll = try g.and(m.guardKey)
         if guardAll.isFalse { continue }
         var printer = Printer(deBruijn: true, inlineDefinitions: true)
         printer.bound = inner
-        let atoms = m.atoms.keys.sorted().map { "\($0)^\(m.atoms[$0]!)" }.joined(separator: " ")
-        let sumKey = "(S \(bs.count) \(printer.guardText(guardAll)) \(atoms))"
-        try p.add(Polynomial(terms: [Monomial(dimensions: m.dimensions, atoms: [sumKey: 1]): c]))
+        // Atom numbers stand for their keys within this table, so the sum's key may be written with them.
+        let sumKey = "(S \(bs.count) \(printer.guardText(guardAll)) \(m.atoms.keys.sorted().map { "\($0)^\(m.atoms[$0]!)" }.joined(separator: " ")))"
+        try add(Polynomial(terms: [Monomial(dimensions: m.dimensions, atoms: [table.number(sumKey): 1]): c]))
       }
-      self.init(terms: p.terms)
     default:
-      self.init(atom: key(t))
+      self.init(atom: table.number(of: t, bound: bound))
     }
   }
 

@@ -71,6 +71,27 @@ struct RuleTests {
     expectRefusal("ring") { try .ring(q(2, 3) * a, q(3, 5) * a) }
   }
 
+  /// The ring numbers atoms by their printed keys, one table per comparison, and finds an atom
+  /// already printed by hashing only its first nodes: atoms alike there but different deeper are
+  /// different atoms, one term under different binders is different atoms, and the numbers written
+  /// into a sum's key come from the one table of both sides.
+  @Test func ringAtomsAreWholeTermsUnderTheirBinders() throws {
+    func nest(_ t: Term, _ depth: Int) -> Term { depth == 0 ? t : relu(nest(t, depth - 1) + q(1)) }
+    let deepX = nest(at(x, i("j")), 20), deepY = nest(at(y, i("j")), 20)
+    _ = try Theorem.ring(deepX + q(2) * deepY, deepY + deepX + deepY)
+    expectRefusal("ring") { try .ring(deepX, deepY) }
+    expectRefusal("ring") { try .ring(q(2) * deepX, deepX + deepY) }
+    // Met in a different order on each side: numbered in that order, compared by key.
+    let r = relu(at(y, i("j")))
+    _ = try Theorem.ring(r + sum("i", d("n"), at(x, i("i")) * relu(at(x, i("i")))), sum("k", d("n"), relu(at(x, i("k"))) * at(x, i("k"))) + r)
+    expectRefusal("ring") { try .ring(sum("i", d("n"), at(x, i("i")) * relu(at(x, i("i")))), sum("k", d("n"), relu(at(y, i("k"))) * at(x, i("k")))) }
+    // `relu(x[i])` under an outer and under an inner binder: m * sum(i < n) relu(x[i]) is not
+    // n * sum(i < m) relu(x[i]), though the term and the guards print alike.
+    let outer = try Term.sum(["i"], axis("i", d("n")), try .sum(["k"], axis("k", d("m")), relu(at(x, i("i")))))
+    let inner = try Term.sum(["k"], axis("k", d("n")), try .sum(["i"], axis("i", d("m")), relu(at(x, i("i")))))
+    expectRefusal("ring") { try .ring(outer, inner) }
+  }
+
   // MARK: - Sums
 
   @Test func sumLinearAndPrenex() throws {

@@ -29,12 +29,21 @@ extension Normalizer {
     }
     let candidates = groups.reduce(1) { $0 * factorial($1.count) }
     if candidates == 1 || candidates > Normalizer.tieLimit { return groups.flatMap { $0 }.map { m.binders[$0] } }
-    var best: (key: [Int], text: String, order: [Int])? = nil
+    // Atoms other than accesses are not fully described by the key: a tie of keys is broken by
+    // their printing, which is computed only then (each costs a key per factor).
+    func text(_ order: [Int]) throws -> String {
+      graph.complete ? "" : try Normalizer.sortedFactors(m, order.map { m.binders[$0] }).map(\.key).joined(separator: " ")
+    }
+    var best: (key: [Int], text: String?, order: [Int])? = nil
     for order in orders(groups) {
       let key = graph.key(order)
-      // Atoms other than accesses are not fully described by the key: compare their printing too.
-      let text = graph.complete ? "" : try Normalizer.sortedFactors(m, order.map { m.binders[$0] }).map(\.key).joined(separator: " ")
-      if best == nil || (key, text) < (best!.key, best!.text) { best = (key, text, order) }
+      guard let b = best, key >= b.key else {
+        best = (key, nil, order)
+        continue
+      }
+      guard key == b.key else { continue }
+      let (mine, theirs) = (try text(order), try b.text ?? text(b.order))
+      best = mine < theirs ? (key, mine, order) : (b.key, theirs, b.order)
     }
     return best!.order.map { m.binders[$0] }
   }
@@ -44,7 +53,7 @@ extension Normalizer {
   static func sortedFactors(_ m: Monomial, _ order: [String]) throws -> [(key: String, factor: (atom: Term, exponent: Int))] {
     try m.factors.map { f in
       let t = f.exponent == 1 ? f.atom : Term.power(f.atom, Rational(f.exponent))
-      let key = order.isEmpty ? t.key : try Term.sum(order, m.guardTerm, t).key
+      let key = order.isEmpty ? t.key : try t.key(under: order, m.guardTerm)
       return (key, f)
     }.sorted { $0.key < $1.key }
   }

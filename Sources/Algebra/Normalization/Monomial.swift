@@ -81,6 +81,20 @@ struct Monomial {
   /// The path from the sum to the `k`-th factor of its body.
   func factorPath(_ k: Int) -> [Int] { factors.count == 1 ? [0] : [0, k] }
 
+  /// `shapeKey` of a monomial in its final form (`tidy`: bound indices in canonical order, factors
+  /// sorted by their keys under them), from those keys, which the sort has just computed and
+  /// `Term.key(under:)` remembers, instead of printing the whole monomial again: equal for two
+  /// such monomials exactly when they differ at most in their coefficient and bound names.
+  func mergeKey() throws -> String {
+    let dims = dimensions.keys.sorted().map { "\($0)^\(dimensions[$0]!)" }.joined(separator: " ")
+    let parts = try factors.map { f -> String in
+      let t = f.exponent == 1 ? f.atom : Term.power(f.atom, Rational(f.exponent))
+      return binders.isEmpty ? t.key : try t.key(under: binders, guardTerm)
+    }.sorted()
+    let frame = binders.isEmpty ? Term.bracket(guardTerm).key : try Term.constant(Rational(1)).key(under: binders, guardTerm)
+    return "\(binders.count) [\(dims)] \(frame) \(parts.joined(separator: " "))"
+  }
+
   /// A key equal for monomials that differ at most in their coefficient (and bound names).
   func shapeKey() throws -> String {
     var m = self

@@ -11,6 +11,15 @@ extension Normalizer {
     var argument: Term
     var foldsPowers: Bool
     var unfoldsDefinitions: Bool
+
+    /// The argument's first nodes only (`KeyCache.Shallow`): a full hash reads the whole nested
+    /// argument at every look-up; `==` decides.
+    func hash(into h: inout Hasher) {
+      h.combine(builder)
+      h.combine(KeyCache.Shallow(term: argument))
+      h.combine(foldsPowers)
+      h.combine(unfoldsDefinitions)
+    }
   }
 
   /// Normalizes a function's argument at `p`: proved once per argument (`argumentProofs`) and

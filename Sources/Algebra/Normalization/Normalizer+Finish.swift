@@ -18,7 +18,7 @@ extension Normalizer {
     var merged: [(key: String, monomial: Monomial)] = []
     var index: [String: Int] = [:]
     for m in tidied where !m.isZero {
-      let key = try m.shapeKey()
+      let key = try m.mergeKey()
       if let k = index[key] {
         merged[k].monomial.coefficient = merged[k].monomial.coefficient + m.coefficient
       } else {
@@ -105,19 +105,21 @@ extension Normalizer {
         m.binders = order
       }
     }
-    m.factors = try Normalizer.sortedFactors(m, m.binders).map(\.factor)
+    if m.factors.count > 1 { m.factors = try Normalizer.sortedFactors(m, m.binders).map(\.factor) }
     try chain.ring(at: p, to: m.term())
     return m.isZero ? [] : [m]
   }
 
   /// A bound index that occurs in no factor and in exactly a lower and an upper bound.
   private func countable(_ m: Monomial) -> String? {
-    let inFactors = m.factors.reduce(into: Set<String>()) { $0.formUnion($1.atom.freeIndices) }
-    return m.binders.first { b in
-      guard !inFactors.contains(b) else { return false }
+    // The guard first: reading the factors' indices walks every factor, and most binders fail here.
+    let bounded = m.binders.filter { b in
       let on = m.guardTerm.constraints.filter { $0.expression.coefficient(of: .index(b)) != 0 }
       return on.count == 2 && on.allSatisfy { $0.relation == .nonNegative && $0.expression.coefficient(of: .index(b)).magnitude == 1 }
     }
+    guard !bounded.isEmpty else { return nil }
+    let inFactors = m.factors.reduce(into: Set<String>()) { $0.formUnion($1.atom.freeIndices) }
+    return bounded.first { !inFactors.contains($0) }
   }
 
   /// Makes the shape of every accessed tensor explicit in the guard (`zero-ext`), so that guards

@@ -17,7 +17,24 @@ extension Term {
   /// themselves, would then refuse a step, never accept a wrong one.
   /// - Complexity: linear in the size of the term, definitions counted as one node each (a
   ///   definition's digest is computed on its first use, in the size of its body).
-  var key: String { (DefinitionKeys.shared.folding(self) ?? self).alphaKey }
+  var key: String {
+    let entry = KeyCache.Shallow(term: self)
+    if let known = KeyCache.shared.key(of: entry) { return known }
+    let key = (DefinitionKeys.shared.folding(self) ?? self).alphaKey
+    KeyCache.shared.remember(key, of: entry)
+    return key
+  }
+
+  /// `Term.sum(binders, g, self).key`, remembered by its parts: sorting a monomial's factors asks
+  /// for it once per factor, and merging the monomial asks again (`Monomial.mergeKey`).
+  func key(under binders: [String], _ g: Guard) throws -> String {
+    let entry = KeyCache.Shallow(term: self, binders: binders, guard: g)
+    if let known = KeyCache.shared.key(of: entry) { return known }
+    let sum = try Term.sum(binders, g, self)
+    let key = (DefinitionKeys.shared.folding(sum) ?? sum).alphaKey
+    KeyCache.shared.remember(key, of: entry)
+    return key
+  }
 
   /// Whether the two terms have the same `key`.
   func sameKey(as other: Term) -> Bool { self == other || key == other.key }
@@ -70,5 +87,68 @@ final class DefinitionKeys: Sendable {
   /// FNV-1a, 64 bits: deterministic across runs, unlike `Hasher`.
   static func digest(_ s: String) -> UInt64 {
     s.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+  }
+}
+
+/// The keys already printed, by term: a normal form's atoms (the nested `relu` arguments of max
+/// pooling) are keyed again by every merge and sort of every normalization, and printing them was
+/// a fifth of the engine's time (Docs/Engine.md, performance). A key is a function of the term, so
+/// the table changes no answer. A term's look-up hashes only its first nodes (`Shallow`): a full
+/// hash reads the whole term, which costs about what printing it does, while `==` on equal terms
+/// is cheaper and on different ones usually stops early.
+final class KeyCache: Sendable {
+  static let shared = KeyCache()
+  private let table = Mutex<[Shallow: String]>([:])
+  /// Entries kept before the table is emptied (then filled again on use).
+  private static let limit = 8_192
+
+  func clear() { table.withLock { $0.removeAll() } }
+
+  func key(of entry: Shallow) -> String? { table.withLock { $0[entry] } }
+
+  func remember(_ key: String, of entry: Shallow) {
+    table.withLock { table in
+      if table.count >= Self.limit { table.removeAll() }
+      table[entry] = key
+    }
+  }
+
+  /// A term (under `binders` bound by `guardTerm`, none by default) hashed by its first nodes,
+  /// breadth first: their kinds, names, indices and constants.
+  struct Shallow: Hashable {
+    let term: Term
+    let binders: [String]
+    let guardTerm: Guard
+
+    init(term: Term, binders: [String] = [], guard g: Guard = .true) {
+      self.term = term
+      self.binders = binders
+      guardTerm = g
+    }
+
+    func hash(into h: inout Hasher) {
+      h.combine(binders)
+      h.combine(guardTerm)
+      var queue = [term]
+      for k in 0..<Self.nodes where k < queue.count {
+        let t = queue[k]
+        switch t.node {
+        case let .constant(q): h.combine(0); h.combine(q)
+        case let .dimension(d), let .named(d): h.combine(1); h.combine(d)
+        case let .access(x, i): h.combine(2); h.combine(x.name); h.combine(i)
+        case let .bracket(g): h.combine(3); h.combine(g.constraints.count)
+        case let .sum(bs, g, _): h.combine(4); h.combine(bs.count); h.combine(g.constraints.count)
+        case let .add(ts): h.combine(5); h.combine(ts.count)
+        case let .mul(ts): h.combine(6); h.combine(ts.count)
+        case let .power(_, q): h.combine(7); h.combine(q)
+        case let .apply(f, _): h.combine(8); h.combine(f)
+        case let .reference(d, i): h.combine(9); h.combine(d.name); h.combine(i)
+        case .derivative, .vjp: h.combine(10)
+        }
+        if queue.count < Self.nodes { queue += t.children }
+      }
+    }
+
+    private static let nodes = 16
   }
 }

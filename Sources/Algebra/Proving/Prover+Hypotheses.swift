@@ -116,7 +116,10 @@ extension Prover {
   /// The first monomial with a group of bound indices whose sum is the base of one of its powers.
   private static func firstPowerOfComponent(_ ms: [Monomial]) throws -> (Int, Monomial, Monomial, Term)? {
     for (k, m) in ms.enumerated() {
-      let bases = m.factors.compactMap { f -> Term? in if case let .power(b, q) = f.atom.node, !(q.isInteger && q.signum >= 0) { b } else { nil } }
+      // Only a base that is a sum can be a component's sum (and finding the components costs).
+      let bases = m.factors.compactMap { f -> Term? in
+        if case let .power(b, q) = f.atom.node, !(q.isInteger && q.signum >= 0), case .sum = b.node { b } else { nil }
+      }
       guard !bases.isEmpty else { continue }
       for (_, (sum, _)) in try Diagnosis.components(m) {
         guard let base = bases.first(where: { $0.sameKey(as: sum) }), let part = try readMonomial(sum) else { continue }

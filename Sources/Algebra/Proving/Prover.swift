@@ -48,6 +48,8 @@ public enum ProofFailure: Error, Sendable, CustomStringConvertible {
 /// adjoint identity and `vjp-intro`; finally the kernel's `discharge` against the stated hypotheses.
 public enum Prover {
   public static func prove(_ statement: Statement) -> ProofOutcome {
+    // Keys are remembered for one proof: another statement's terms would only crowd the table.
+    KeyCache.shared.clear()
     // A gradient of a composed definition: layer by layer by the chain rule, when that succeeds.
     if let composed = ChainProof.prove(statement) { return composed }
     let outcome = prove(statement, foldingPowers: true)

@@ -45,29 +45,34 @@ enum Diagnosis {
   /// when some factor mentions none (`sum(k) t[k] * log(S)` has the sum `sum(k) t[k]`).
   static func components(_ m: Monomial) throws -> [String: (sum: Term, rest: Monomial)] {
     guard !m.binders.isEmpty else { return [:] }
-    let hasOuterFactor = m.factors.contains { $0.atom.freeIndices.isDisjoint(with: m.binders) }
+    // Each factor's free indices read once (reading walks the factor; the groups need them often).
+    let factorIndices = m.factors.map { $0.atom.freeIndices }
+    let links = factorIndices + m.guardTerm.constraints.map { $0.expression.indices }
+    let hasOuterFactor = factorIndices.contains { $0.isDisjoint(with: m.binders) }
     var result: [String: (Term, Monomial)] = [:]
-    for b in m.binders {
-      // The group of b: closed under sharing a factor or a constraint.
+    var grouped = Set<String>()
+    for b in m.binders where !grouped.contains(b) {
+      // The group of b: closed under sharing a factor or a constraint (the same for each member).
       var group: Set<String> = [b]
       var grew = true
       while grew {
         grew = false
-        let links = m.factors.map { $0.atom.freeIndices } + m.guardTerm.constraints.map { $0.expression.indices }
         for l in links where !l.isDisjoint(with: group) {
           let add = l.intersection(m.binders).subtracting(group)
           if !add.isEmpty { group.formUnion(add); grew = true }
         }
       }
+      grouped.formUnion(group)
       guard group.count < m.binders.count || hasOuterFactor else { continue }
       let inner = m.binders.filter(group.contains)
       let (outerConstraints, innerConstraints) = (m.guardTerm.constraints.filter { $0.expression.indices.isDisjoint(with: group) },
                                                   m.guardTerm.constraints.filter { !$0.expression.indices.isDisjoint(with: group) })
-      let innerFactors = m.factors.filter { !$0.atom.freeIndices.isDisjoint(with: group) }
+      let inGroup = factorIndices.map { !$0.isDisjoint(with: group) }
+      let innerFactors = m.factors.indices.filter { inGroup[$0] }.map { m.factors[$0] }
       var rest = m
       rest.binders = m.binders.filter { !group.contains($0) }
       rest.guardTerm = try Guard(outerConstraints)
-      rest.factors = m.factors.filter { $0.atom.freeIndices.isDisjoint(with: group) }
+      rest.factors = m.factors.indices.filter { !inGroup[$0] }.map { m.factors[$0] }
       var part = Monomial()
       part.binders = inner
       part.guardTerm = try Guard(innerConstraints)

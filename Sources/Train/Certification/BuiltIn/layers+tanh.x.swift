@@ -27,16 +27,14 @@ extension BuiltInCertificates {
     {"rule": "ring", "premises": [4], "path": [], "target": "(+ (S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dy[{0 1*d:n}] [{0 1*i:k2}]) (T dx[{0 1*d:n}] [{0 1*i:k2}]))) (* q-1 (S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dy[{0 1*d:n}] [{0 1*i:k2}]) (^ 2 (f tanh (T x[{0 1*d:n}] [{0 1*i:k2}]))) (T dx[{0 1*d:n}] [{0 1*i:k2}])))))"},
     {"rule": "ring", "premises": [5], "path": [0], "target": "(S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dx[{0 1*d:n}] [{0 1*i:k2}]) (T dy[{0 1*d:n}] [{0 1*i:k2}])))"},
     {"rule": "ring", "premises": [6], "path": [1], "target": "(* q-1 (S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dx[{0 1*d:n}] [{0 1*i:k2}]) (T dy[{0 1*d:n}] [{0 1*i:k2}]) (^ 2 (f tanh (T x[{0 1*d:n}] [{0 1*i:k2}]))))))"},
-    {"rule": "ring", "premises": [7], "path": [], "target": "(+ (* q-1 (S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dx[{0 1*d:n}] [{0 1*i:k2}]) (T dy[{0 1*d:n}] [{0 1*i:k2}]) (^ 2 (f tanh (T x[{0 1*d:n}] [{0 1*i:k2}])))))) (S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dx[{0 1*d:n}] [{0 1*i:k2}]) (T dy[{0 1*d:n}] [{0 1*i:k2}]))))"},
     {"rule": "ring", "premises": [1], "path": [], "target": "(+ (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]))) (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* q-1 (T dx[{0 1*d:n}] [{0 1*i:k1}]) (^ 2 (f tanh (T x[{0 1*d:n}] [{0 1*i:k1}]))) (T dy[{0 1*d:n}] [{0 1*i:k1}]))))"},
-    {"rule": "ring", "premises": [9], "path": [], "target": "(+ (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]))) (* q-1 (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (^ 2 (f tanh (T x[{0 1*d:n}] [{0 1*i:k1}]))) (T dy[{0 1*d:n}] [{0 1*i:k1}])))))"},
-    {"rule": "ring", "premises": [10], "path": [1], "target": "(* q-1 (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]) (^ 2 (f tanh (T x[{0 1*d:n}] [{0 1*i:k1}]))))))"},
-    {"rule": "ring", "premises": [11], "path": [], "target": "(+ (* q-1 (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]) (^ 2 (f tanh (T x[{0 1*d:n}] [{0 1*i:k1}])))))) (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]))))"},
-    {"rule": "ring", "premises": [8], "path": [], "target": "(+ (* q-1 (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]) (^ 2 (f tanh (T x[{0 1*d:n}] [{0 1*i:k1}])))))) (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]))))"},
-    {"rule": "sym", "premises": [12]},
-    {"rule": "trans", "premises": [13, 14]},
-    {"rule": "vjp-intro", "premises": [15], "at": ["i"]},
-    {"rule": "discharge", "premises": [16], "stating": ["(H (G (ge {-1 1*d:n -1*i:i}) (ge {0 1*i:i})))"]}
+    {"rule": "ring", "premises": [8], "path": [], "target": "(+ (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]))) (* q-1 (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (^ 2 (f tanh (T x[{0 1*d:n}] [{0 1*i:k1}]))) (T dy[{0 1*d:n}] [{0 1*i:k1}])))))"},
+    {"rule": "ring", "premises": [9], "path": [1], "target": "(* q-1 (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]) (^ 2 (f tanh (T x[{0 1*d:n}] [{0 1*i:k1}]))))))"},
+    {"rule": "ring", "premises": [7], "path": [], "target": "(+ (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]))) (* q-1 (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]) (^ 2 (f tanh (T x[{0 1*d:n}] [{0 1*i:k1}])))))))"},
+    {"rule": "sym", "premises": [10]},
+    {"rule": "trans", "premises": [11, 12]},
+    {"rule": "vjp-intro", "premises": [13], "at": ["i"]},
+    {"rule": "discharge", "premises": [14], "stating": ["(H (G (ge {-1 1*d:n -1*i:i}) (ge {0 1*i:i})))"]}
   ]
 }
 
