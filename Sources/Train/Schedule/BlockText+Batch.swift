@@ -100,7 +100,6 @@ extension BlockText {
     let reads = condition.contains("[\(batchIndex), ")
     guard reads else { return condition }
     let binder = "\(batchIndex): \(batchDimension)"
-    if condition.hasPrefix("forall ") { return "forall \(binder), " + condition.dropFirst(7) }
     return "forall \(binder). " + condition
   }
 }
