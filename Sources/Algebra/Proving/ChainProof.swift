@@ -107,7 +107,15 @@ struct ChainProof {
     let indices = try names.map { try Affine.index($0) }
     let g = try statement.rhs.substituting(Dictionary(uniqueKeysWithValues: zip(at, indices)))
     let target = try Term.sum(names, vjp.wrt.shapeGuard(indices), .mul([try .access(dx, indices), g]))
-    let equation = try builder.apply(.trans(matched, try equal(builder.theorem(matched).rhs, target, in: builder)))
+    let equation: Int
+    do {
+      equation = try builder.apply(.trans(matched, try equal(builder.theorem(matched).rhs, target, in: builder)))
+    } catch {
+      // A cotangent recognition did not name: compared with the cotangents written out once.
+      guard let unfolded = try unfoldingCotangents(in: target) else { throw error }
+      let written = try equal(builder.theorem(matched).rhs, builder.theorem(unfolded).rhs, in: builder)
+      equation = try builder.apply(.trans(matched, try builder.apply(.trans(written, try builder.apply(.sym(unfolded))))))
+    }
     let introduced = try builder.apply(.vjpIntro(equation, at: at))
     let done = try builder.apply(.discharge(introduced, stating: try statement.hypotheses))
     let theorem = builder.theorem(done)
