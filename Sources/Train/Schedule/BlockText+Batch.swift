@@ -30,7 +30,7 @@ extension BlockText {
       }
       return Rule(tensor: rule.tensor, indices: rule.indices, formula: Self.summedOverBatch(formula))
     }
-    out.assumptions = assumptions.map { Self.forEveryExample(Self.prefixingBatch($0, data)) }
+    out.assumptions = assumptions.flatMap { Self.forEveryExample(Self.prefixingBatch($0, data)) }
     out.definitions = try definitions.map { d in
       guard let open = d.text.firstIndex(of: "["), let eq = d.text.range(of: " = "), open < eq.lowerBound else {
         throw ModelCertificateError.unsupported(node: node, reason: "its block defines a scalar, which a batch has one of per example")
@@ -54,7 +54,7 @@ extension BlockText {
     out.inputs = inputs.map { Tensor(name: $0.name, shape: [dim] + $0.shape) }
     out.output = Output(name: output.name, binders: [], formula: "(1 / \(dim)) * " + Self.summedOverBatch(Self.prefixingBatch(output.formula, data)))
     out.rules = rules.map { Rule(tensor: $0.tensor, indices: [ex] + $0.indices, formula: "(1 / \(dim)) * (\(Self.prefixingBatch($0.formula, data)))") }
-    out.assumptions = assumptions.map { Self.forEveryExample(Self.prefixingBatch($0, data)) }
+    out.assumptions = assumptions.flatMap { Self.forEveryExample(Self.prefixingBatch($0, data)) }
     return out
   }
 
@@ -93,13 +93,32 @@ extension BlockText {
     return "sum(\(binder)) " + (isOneProduct(f) ? f : "(\(f))")
   }
 
-  /// A side condition that reads the data stated for every example: `forall k: n. B` as
-  /// `forall ex: BT, k: n. B`, any other as `forall ex: BT. C`; one on constants alone (`eps > 0`)
-  /// unchanged.
-  static func forEveryExample(_ condition: String) -> String {
-    let reads = condition.contains("[\(batchIndex), ")
-    guard reads else { return condition }
+  /// A side condition that reads the data, stated for every example: `forall ex: BT. C`; a
+  /// `forall k: n. C` also as the one `forall ex: BT, k: n. C`, the same condition. Both forms, as
+  /// the chain rule records the condition: a relu above batch norm reaches batch norm's parameters
+  /// under one sum over all its indices (the flat form), and the layers below batch norm through
+  /// its batch sums, the batch index first (the nested form); `discharge` compares forms. A
+  /// condition on constants alone (`eps > 0`) is unchanged.
+  static func forEveryExample(_ condition: String) -> [String] {
+    guard condition.contains("[\(batchIndex), ") else { return [condition] }
     let binder = "\(batchIndex): \(batchDimension)"
-    return "forall \(binder). " + condition
+    let nested = "forall \(binder). " + condition
+    return condition.hasPrefix("forall ") ? [nested, "forall \(binder), " + condition.dropFirst(7)] : [nested]
+  }
+
+  /// Batch norm's block with its statistics' sums over the batch (`sum(n10: N, h10: H, s10: L)`)
+  /// guarded by the channel's range (`| 0 <= c, c < C`), in its output and its `x` and `g` rules.
+  /// Inside the range, where the statement reads them, they are the same numbers. Why: the chain
+  /// rule's layer identity of batch norm meets each statistic under the sum over the channel, so
+  /// its terms carry the range inside the statistic, and the normal form does not drop a
+  /// constraint an outer sum implies; with the statement's statistics written the same way, the
+  /// gradients below batch norm compare term for term.
+  func guardingChannel() -> BlockText {
+    var out = self
+    func guarded(_ t: String) -> String { t.replacing(/sum\((n\d*: N, h\d*: H, s\d*: L)\)/) { m in "sum(\(m.output.1) | 0 <= c, c < C)" } }
+    out.output.formula = guarded(output.formula)
+    // `b`'s rule, `sum dy`, has no statistic.
+    out.rules = rules.map { Rule(tensor: $0.tensor, indices: $0.indices, formula: $0.tensor == "b" ? $0.formula : guarded($0.formula)) }
+    return out
   }
 }

@@ -129,7 +129,7 @@ struct ModelStatement {
         if batched {
           // A batch-native block (batch norm, `x[N, C, H, L]`) reads the batch as its first axis;
           // any other block is applied to every example.
-          if !ModelStatement.batchNativeBlocks.contains(node.block) { text = try text.batched(node: node.name) }
+          if !ModelStatement.batchNativeBlocks.contains(node.block) { text = try text.batched(node: node.name) } else { text = text.guardingChannel() }
           texts[k] = text
           try classes.unify("n\(k):\(text.inputs[0].shape[0])", batch, node: node.name)
         }
