@@ -9,15 +9,13 @@ extension Prover {
   /// Returns the new monomials (unchanged when nothing applies).
   static func useHypotheses(_ chain: inout Chain, _ ms: [Monomial], _ statement: Statement, _ normalizer: inout Normalizer) throws -> [Monomial] {
     var current = ms
-    for (h, instance, a) in try equations(statement, free: chain.current.freeIndices) {
+    for case let .equal(a, b) in statement.assumptions {
       // The assumption's left side in normal form: one sum with coefficient 1.
       var side = try chain.builder.start(a)
       let nf = try normalizer.normalize(&side, at: [])
       guard nf.count == 1, nf[0].coefficient == Rational(1), nf[0].dimensions.isEmpty, !nf[0].binders.isEmpty else { continue }
       let key = try nf[0].sumPart().key
-      // An instance at a free index is tried only where its sum occurs.
-      if !instance.isEmpty { guard try firstMatch(current, key) != nil else { continue } }
-      let hypothesis = try chain.builder.apply(.assume(h, instance: instance))
+      let hypothesis = try chain.builder.apply(.assume(.equal(a, b), instance: []))
       let rewrite = try chain.builder.apply(.trans(try chain.builder.apply(.sym(side.step)), hypothesis))  // {A = B} ⊢ NF(A) = B
       var rounds = 0
       while rounds < 8, let (k, m, part) = try firstMatch(current, key) {
