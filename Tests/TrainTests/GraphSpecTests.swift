@@ -245,7 +245,7 @@ struct GraphSpecTests {
   }
 
   /// Models/resnet.spec trains: built over its certificates (without a model certificate: its
-  /// batch norms are not stated per example), two epochs on a small subset of Fashion-MNIST lower
+  /// batch norms' statement over the batch is proved only on request), two epochs on a small subset of Fashion-MNIST lower
   /// the loss.
   @Test(.enabled(if: FileManager.default.fileExists(atPath: FashionMNIST.defaultDirectory), "Fashion-MNIST is not installed (dataset-fashion-mnist)"))
   func theResNetSpecTrainsOnASubset() throws {
@@ -253,9 +253,9 @@ struct GraphSpecTests {
     #expect(!spec.isSequence)
     let model = try Sequential(spec, seed: 1, certificates: .builtIn)
     #expect(model.modelCertificate == nil && model.modelCertificateGap != nil)
-    #expect(throws: ModelCertificateError.unsupported(node: "batchnorm1", reason: "batch normalization in training couples the examples of a batch; the model certificate is stated per example")) {
-      try ModelCertificate.prove(model.schedule)
-    }
+    // Stated over a batch, proved only on request (the softmax loss's condition over the batch is
+    // not met by the chain rule yet).
+    #expect(model.modelCertificateGap?.contains("node batchnorm1 is a batch norm layer") == true)
     #expect(model.ruleNames.contains("add.x") && model.ruleNames.contains("add.z"))
     let data = try FashionMNIST.load(.train).prefix(192)
     let configuration = TrainingConfiguration(epochs: 2, batchSize: 32, learningRate: 0.05, optimizer: .sgd(momentum: 0.9), seed: 1)

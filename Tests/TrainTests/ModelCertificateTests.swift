@@ -171,13 +171,6 @@ struct ModelCertificateTests {
     #expect(certificate.statement.contains("dropout1_m"))
   }
 
-  @Test func batchNormalizationLeavesAModelWithoutOneAndSaysWhy() throws {
-    let model = Sequential(uncheckedSpec: try ModelSpec(parsing: "input 1x4x4\nconv2d 2 3 pad 1\nbatchnorm\nrelu\nflatten\ndense 2\nloss mse\n"), seed: 1)
-    #expect(throws: ModelCertificateError.unsupported(node: "batchnorm1", reason: "batch normalization in training couples the examples of a batch; the model certificate is stated per example")) {
-      try ModelCertificate.prove(model.schedule)
-    }
-  }
-
   @Test func aCheckpointCarriesItsModelCertificate() throws {
     let model = try Sequential(try ModelSpec(parsing: Self.mlp), seed: 1, certificates: testStore)
     let stored = try Checkpoint(decoding: Checkpoint(model: model).encoded())

@@ -114,9 +114,19 @@ struct ChainProof {
     let indices = try names.map { try Affine.index($0) }
     let g = try statement.rhs.substituting(Dictionary(uniqueKeysWithValues: zip(at, indices)))
     let target = try Term.sum(names, vjp.wrt.shapeGuard(indices), .mul([try .access(dx, indices), g]))
-    let closing: Int
-    do { closing = try equal(builder.theorem(matched).rhs, target, in: builder) } catch { throw refutation(of: matched, against: target) ?? error }
-    let equation = try builder.apply(.trans(matched, closing))
+    let equation: Int
+    do {
+      equation = try builder.apply(.trans(matched, try equal(builder.theorem(matched).rhs, target, in: builder)))
+    } catch {
+      do {
+        // A cotangent recognition did not name: compared with the cotangents written out once.
+        guard let unfolded = try unfoldingCotangents(in: target) else { throw error }
+        let written = try equal(builder.theorem(matched).rhs, builder.theorem(unfolded).rhs, in: builder)
+        equation = try builder.apply(.trans(matched, try builder.apply(.trans(written, try builder.apply(.sym(unfolded))))))
+      } catch {
+        throw refutation(of: matched, against: target) ?? error
+      }
+    }
     let introduced = try builder.apply(.vjpIntro(equation, at: at))
     let done = try builder.apply(.discharge(introduced, stating: try statement.hypotheses))
     let theorem = builder.theorem(done)

@@ -16,7 +16,8 @@ final class DimensionClasses {
   /// `a` and `b` are the same size.
   func unify(_ a: String, _ b: String, node: String) throws {
     let (ra, rb) = (find(a), find(b))
-    if ra != rb { parent[ra] = rb }
+    // A class already named (the batch's `B`) keeps its name.
+    if ra != rb { if assigned[ra] != nil { parent[rb] = ra } else { parent[ra] = rb } }
   }
 
   /// Value `value` has `rank` axes: every block reading or writing it must agree.
@@ -30,11 +31,19 @@ final class DimensionClasses {
   /// The number of axes of `value`, once a block has read or written it.
   func rank(of value: String) -> Int? { ranks[value] }
 
+  /// Names `key`'s class `name` (the batch's `B`), before it is asked for.
+  func assign(_ key: String, name: String) {
+    let root = find(key)
+    guard assigned[root] == nil else { return }
+    assigned[root] = name
+    names.append(name)
+  }
+
   /// The name of `key`'s class.
   func name(of key: String) -> String {
     let root = find(key)
     if let n = assigned[root] { return n }
-    let n = "N\(names.count + 1)"
+    let n = "N\(names.count + 1 - (names.first == "B" ? 1 : 0))"
     assigned[root] = n
     names.append(n)
     return n

@@ -58,6 +58,9 @@ struct ModelStatement {
     }
   }
 
+  /// Blocks whose first axis is the batch: a model with one is stated over a batch.
+  static let batchNativeBlocks: Set<String> = ["batchnorm"]
+
   private struct Writer {
     let schedule: BackwardSchedule
     var texts: [BlockText?] = []
@@ -66,17 +69,19 @@ struct ModelStatement {
     var alias: [String: String] = [:]
     var classes = DimensionClasses()
     var constants: Set<String> = []
+    /// Whether the statement is over a batch: a node couples the examples of a batch (batch
+    /// normalization in training), so every value has a leading batch axis `B` and the loss is the
+    /// batch's mean (Docs/Semantics.md, "Batch-coupled models").
+    let batched: Bool
 
     init(_ schedule: BackwardSchedule, blocks: (String) throws -> BlockText) throws {
       self.schedule = schedule
+      batched = schedule.nodes.contains { ModelStatement.batchNativeBlocks.contains($0.block) }
       for node in schedule.nodes {
         guard node.block != "flatten" else {
           alias[node.output] = alias[node.inputs[0]] ?? node.inputs[0]
           texts.append(nil)
           continue
-        }
-        guard node.block != "batchnorm" else {
-          throw ModelCertificateError.unsupported(node: node.name, reason: "batch normalization in training couples the examples of a batch; the model certificate is stated per example")
         }
         let text = try blocks(node.block)
         // A size written as an expression (`y[i: n - 1]`, `2 * n`) has no dimension of its own
@@ -90,7 +95,7 @@ struct ModelStatement {
         }
         texts.append(text)
       }
-      lossText = try blocks(schedule.loss)
+      lossText = batched ? try blocks(schedule.loss).batchedLoss(node: "loss") : try blocks(schedule.loss)
       guard lossText.output.binders.isEmpty, let target = lossText.inputs.dropFirst().first else {
         throw ModelCertificateError.unsupported(node: "loss", reason: "block \(schedule.loss) is not a loss (a scalar of an input and a target)")
       }
@@ -111,12 +116,22 @@ struct ModelStatement {
     mutating func unifyDimensions() throws {
       let alias = self.alias
       texts = try ModelStatement.tokenShaped(texts, schedule, value: { alias[$0] ?? $0 })
+      // Over a batch, the batch's class is named `B`, and each value's first axis is it.
+      let batch = "batch"
+      if batched { classes.assign(batch, name: "B") }
       for (k, node) in schedule.nodes.enumerated() {
         guard var text = texts[k] else { continue }
         // An elementwise block over an image (relu after a convolution) reads it as its storage.
-        if let rank = classes.rank(of: value(node.inputs[0])), text.inputs[0].shape.count == 1, rank > 1 {
+        if let rank = classes.rank(of: value(node.inputs[0])).map({ batched ? $0 - 1 : $0 }), text.inputs[0].shape.count == 1, rank > 1 {
           text = try text.lifted(toRank: rank, node: node.name)
           texts[k] = text
+        }
+        if batched {
+          // A batch-native block (batch norm, `x[N, C, H, L]`) reads the batch as its first axis;
+          // any other block is applied to every example.
+          if !ModelStatement.batchNativeBlocks.contains(node.block) { text = try text.batched(node: node.name) } else { text = text.guardingChannel() }
+          texts[k] = text
+          try classes.unify("n\(k):\(text.inputs[0].shape[0])", batch, node: node.name)
         }
         for (slot, input) in node.inputs.enumerated() {
           for (axis, d) in text.inputs[slot].shape.enumerated() { try classes.unify("v:\(value(input)):\(axis)", "n\(k):\(d)", node: node.name) }
@@ -125,6 +140,7 @@ struct ModelStatement {
         for (axis, b) in text.output.binders.enumerated() { try classes.unify("v:\(node.output):\(axis)", "n\(k):\(b.dimension)", node: node.name) }
         try classes.rank(node.output, text.output.binders.count, node: node.name)
       }
+      if batched { try classes.unify("loss:\(BlockText.batchDimension)", batch, node: "loss") }
       for (axis, d) in lossText.inputs[0].shape.enumerated() { try classes.unify("v:\(value(schedule.lossInput)):\(axis)", "loss:\(d)", node: "loss") }
       try classes.rank(value(schedule.lossInput), lossText.inputs[0].shape.count, node: "loss")
     }
