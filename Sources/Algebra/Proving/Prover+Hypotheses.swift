@@ -121,7 +121,8 @@ extension Prover {
         if case let .power(b, q) = f.atom.node, !(q.isInteger && q.signum >= 0), case .sum = b.node { b } else { nil }
       }
       guard !bases.isEmpty else { continue }
-      for (_, (sum, _)) in try Diagnosis.components(m) {
+      // In key order: a dictionary's order changes from run to run, and the proof must not.
+      for (_, (sum, _)) in try Diagnosis.components(m).sorted(by: { $0.key < $1.key }) {
         guard let base = bases.first(where: { $0.sameKey(as: sum) }), let part = try readMonomial(sum) else { continue }
         return (k, m, part, base)
       }
