@@ -9,6 +9,7 @@ extension ChainProof {
   /// takes minutes for a transformer). Nil when no such point is found: then the comparison's own
   /// failure stands, and the prover falls back as before.
   func refutation(of matched: Int, against target: Term) -> ProofFailure? {
+    guard shared.refutes else { return nil }
     let proved = builder.theorem(matched)
     guard let stated = try? statement.hypotheses,
       let found = Counterexample.search(proved.rhs, target, hypotheses: proved.hypotheses + stated, trials: 20)

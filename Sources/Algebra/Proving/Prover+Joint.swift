@@ -17,6 +17,7 @@ extension Prover {
   /// - Returns: the outcome, or the first statement not proved (its index) and why.
   public static func proveJointly(_ statements: [Statement]) -> Result<JointOutcome, JointFailure> {
     let shared = ChainProof.Shared()
+    shared.refutes = true
     var conclusions: [(step: Int, theorem: Theorem)] = []
     for (k, statement) in statements.enumerated() {
       do {
