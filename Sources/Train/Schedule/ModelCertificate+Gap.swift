@@ -27,7 +27,7 @@ extension ModelCertificate {
         "node \(node) is "
           + (block == "mul"
             ? "an elementwise product, whose chain-rule proof takes minutes"
-            : block == "batchnorm"
+            : ModelStatement.batchNativeBlocks.contains(block)
               ? "a batch norm layer, stated over the batch; its chain-rule proof does not yet meet a softmax loss's condition over the batch, and whole it takes minutes or more"
               : "a transformer layer; a transformer's chain-rule proof does not yet go layer by layer through attention, and whole it takes minutes or more")
           + "; ModelCertificate.prove(model.schedule) tries it on request"
@@ -47,7 +47,7 @@ extension ModelCertificate {
     return first.map { .onRequest(node: $0.name) }
   }
 
-  static var slowBlocks: Set<String> { convolutionBlocks.union(["mul", "batchnorm"]).union(CompiledRules.transformerBlocks.keys) }
+  static var slowBlocks: Set<String> { convolutionBlocks.union(["mul"]).union(ModelStatement.batchNativeBlocks).union(CompiledRules.transformerBlocks.keys) }
 
   static let convolutionBlocks: Set<String> = [
     "conv2d_s1", "conv2d_s2", "depthwise_conv2d_s1", "depthwise_conv2d_s2", "maxpool2_s2", "maxpool2_s1", "maxpool3_s1",
