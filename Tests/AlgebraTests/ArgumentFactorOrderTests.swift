@@ -1,0 +1,48 @@
+import Exact
+import ProofKernel
+import Testing
+@testable import Algebra
+
+/// A function's argument is normalized on its own, so indices bound outside it are free there,
+/// under whatever names each side of an identity gave them. Its factors are ordered by a key that
+/// does not print those names (`Normalizer.sortedFactors`): attention's score
+/// `exp(sum(e) u[t, 0, e] * u[s, 1, e])` reaches one normal form under every naming of `t` and `s`,
+/// which the kernel's `ring` (comparing an atom's factors in order) identifies.
+@Suite("Argument factor order")
+struct ArgumentFactorOrderTests {
+  let u = tensor("u", "T", "J", "E"), y = tensor("y", "T")
+
+  /// `sum(q: T, k: T) y[q] * exp(sum(e: E) u[q, qp, e] * u[k, kp, e])`: the query's token `q`, the
+  /// key's `k`, each read at its part of `u` (as an attention reads its one input).
+  func score(query q: String, key k: String, parts: (query: Int, key: Int) = (0, 1)) -> Term {
+    let read = { (i: String, part: Int) in try! Term.access(u, [ix(i), .constant(part), ix("e")]) }
+    let inner = total("e", "E", times(read(q, parts.query), read(k, parts.key)))
+    return total(q, "T", total(k, "T", times(access(y, q), .apply(.exp, inner))))
+  }
+
+  /// Both normalized by one normalizer, as the chain proof compares two sides.
+  func normalForms(_ a: Term, _ b: Term) throws -> (Term, Term) {
+    let builder = ProofBuilder()
+    var normalizer = Normalizer(avoiding: Prover.names(in: [a, b]))
+    var left = try builder.start(a), right = try builder.start(b)
+    _ = try normalizer.normalize(&left, at: [])
+    _ = try normalizer.normalize(&right, at: [])
+    return (left.current, right.current)
+  }
+
+  /// `s` sorts before `t` but `a` before `b`: ordered by those names, the key's read came first
+  /// inside `exp` on one side and the query's on the other.
+  @Test func theNamesOfIndicesBoundOutsideAnArgumentDoNotOrderItsFactors() throws {
+    for (q, k) in [("a", "b"), ("b", "a"), ("t", "s"), ("s", "t")] {
+      let (l, r) = try normalForms(score(query: "t", key: "s"), score(query: q, key: k))
+      #expect(throws: Never.self, "query \(q), key \(k)") { try Theorem.ring(l, r) }
+    }
+  }
+
+  /// The twin: the token `y` reads is the key's, not the query's. Not the same function, and
+  /// not identified.
+  @Test func anArgumentReadingTheOtherPartsIsNotIdentified() throws {
+    let (l, r) = try normalForms(score(query: "t", key: "s"), score(query: "a", key: "b", parts: (1, 0)))
+    #expect(throws: KernelError.self) { try Theorem.ring(l, r) }
+  }
+}
