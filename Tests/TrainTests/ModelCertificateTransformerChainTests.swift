@@ -8,7 +8,8 @@ import Testing
 /// cotangent has the norm's `mu`, `var`, `rstd` and `xhat` unfolded and reads the value below
 /// with the range of the tensor that stood for it, while the statement's backward definition
 /// reads them folded: recognised up to folding, under the hypothesis of its range
-/// (`ChainProof+Folding.swift`). Below an attention, the layer's own identity is not proved yet.
+/// (`ChainProof+Folding.swift`). Below an attention, the layer's own identity proves; the read of
+/// the value below at the attention's parts does not yet.
 @Suite("Model certificates through layer norm and attention")
 struct ModelCertificateTransformerChainTests {
   /// A layer norm on patch tokens, alone.
@@ -60,11 +61,13 @@ struct ModelCertificateTransformerChainTests {
     #expect(try certificate.verify(against: model.schedule).parameters == 6)
   }
 
-  /// Below an attention the layer's adjoint identity fails its `ring` comparison: the score's
-  /// sum reads the one value below at slots 0 (Q) and 1 (K), and the normal form orders those two
-  /// factors inside `exp` by keys that print the indices bound outside the argument by name, so
-  /// the identity's two sides (each normalized with names of its own) order them differently.
-  /// What is above the attention is proved.
+  /// Below an attention, the layer's own adjoint identity proves (the score's two reads of the
+  /// value below, at the query's and the key's part inside `exp`, are ordered by a key that does
+  /// not print the names of the token indices bound outside the argument:
+  /// `ArgumentFactorOrderTests`). What fails now is the next step: `chain` puts the value below
+  /// back for the identity's tensor `u` as `[range] * a2[t, t_1, 1, h, e]` (its part axis is a
+  /// dimension symbol in the statement), and the dense layer's output is not 0 outside its
+  /// shape, so that read is not the plain one. What is above the attention is proved.
   @Test func theProjectionBelowAnAttentionIsNotProvedLayerByLayerYet() throws {
     let (written, statements) = try Self.statement(Self.attention)
     let shared = ChainProof.Shared()
@@ -76,7 +79,12 @@ struct ModelCertificateTransformerChainTests {
     }
     #expect(names[6] == "model.dense1.W")
     let projection = try #require(statements["model.dense1.W"])
-    #expect(throws: KernelError.self) { try ChainProof.attempt(projection, sharing: shared) }
+    do {
+      _ = try ChainProof.attempt(projection, sharing: shared)
+      Issue.record("the projection below an attention was proved: rewrite this test as a test that it is")
+    } catch let failure as ProofFailure {
+      #expect("\(failure)".contains("dense1_W[1, "), "\(failure)")
+    }
   }
 
   /// A layer norm's two gradients routed to each other's parameter, above an attention: refused

@@ -48,14 +48,26 @@ extension Normalizer {
     return best!.order.map { m.binders[$0] }
   }
 
-  /// The factors of `m` with their keys under the bound indices in `order`, sorted by key: a
-  /// canonical order of factors once the order of the indices is canonical.
+  /// The factors of `m` with their keys under the bound indices in `order`, sorted: a canonical
+  /// order of factors once the order of the indices is canonical.
+  ///
+  /// Sorted first by the key with every index free in the factor and not in `order` printed as
+  /// one blank, then by the key itself. A function's argument is normalized on its own, so the
+  /// indices bound outside it (attention's tokens `t`, `s` in `exp(sum(e) Q[t, e] * K[s, e])`) are
+  /// free there, under whatever names each side of an identity gave them; ordering by their names
+  /// put `Q` first on one side and `K` first on the other, and the kernel compares an atom's
+  /// factors in order. The blank key does not depend on those names; only factors equal up to
+  /// which free index sits where are still ordered by name.
   static func sortedFactors(_ m: Monomial, _ order: [String]) throws -> [(key: String, factor: (atom: Term, exponent: Int))] {
-    try m.factors.map { f in
+    let bound = Set(order)
+    return try m.factors.map { f in
       let t = f.exponent == 1 ? f.atom : Term.power(f.atom, Rational(f.exponent))
       let key = order.isEmpty ? t.key : try t.key(under: order, m.guardTerm)
-      return (key, f)
-    }.sorted { $0.key < $1.key }
+      let outer = t.freeIndices.subtracting(bound)
+      guard !outer.isEmpty else { return (key, key, f) }
+      let blanked = try t.substituting(Dictionary(uniqueKeysWithValues: try outer.map { ($0, try Affine.index("_o")) }))
+      return (order.isEmpty ? blanked.key : try blanked.key(under: order, m.guardTerm), key, f)
+    }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map { (key: $0.1, factor: $0.2) }
   }
 
 }
