@@ -29,14 +29,7 @@ public indirect enum Proposition: Hashable, Sendable {
     }
   }
 
-  func mentions(_ name: String) -> Bool {
-    switch self {
-    case let .equal(a, b): return a.mentions(name) || b.mentions(name)
-    case let .nonZero(t), let .positive(t): return t.mentions(name)
-    case .holds: return false
-    case let .forAll(_, _, f): return f.mentions(name)
-    }
-  }
+  func mentions(_ name: String) -> Bool { terms.contains { $0.mentions(name) } }
 
   /// Replaces free indices, renaming quantified ones that would capture.
   public func substituting(_ map: [String: Affine]) throws -> Proposition {

@@ -40,10 +40,12 @@ extension Theorem {
   /// with `h` free of `b` when `forall c. [H'] -> h` follows, `H'` the constraints of `H` free of
   /// `b` (a side condition met under a sum pinned to an outer index, then under the outer sum).
   public static func discharge(_ th: Theorem, stating stated: [Proposition]) throws -> Theorem {
-    let keys = Set(stated.map(\.alphaKey))
+    // Keys with definitions numbered by their text: written out in each key, the network below
+    // every hypothesis was printed again for each of a model's gradients (depth cubed).
+    let numbers = DefinitionNumbers(), keys = Set(stated.map(numbers.key))
     var known: Set<String> = []  // stated constraints on free indices, as keys
     for case let .holds(g) in stated { known.formUnion(constraintKeys([], g)) }
-    for h in th.hypotheses where !keys.contains(h.alphaKey) && !covered(h, by: stated, known) {
+    for h in th.hypotheses where !keys.contains(numbers.key(h)) && !covered(h, by: stated, known) {
       throw KernelError.undischarged(rule: "discharge", hypothesis: h.description)
     }
     return Theorem(stated, th.lhs, th.rhs)

@@ -39,6 +39,8 @@ struct Printer {
   /// Whether a definition prints as its name and `Definition.digest` (the order of hypotheses):
   /// as short as its name however deep the network below it, and the same in every process.
   var digestsDefinitions = false
+  /// Whether a definition prints as the number of its text (`DefinitionNumbers`, `discharge`'s keys).
+  var numbers: DefinitionNumbers? = nil
 
   init(deBruijn: Bool, inlineDefinitions: Bool) {
     self.deBruijn = deBruijn
@@ -135,7 +137,7 @@ struct Printer {
     case let .apply(f, a): out += "(f \(f.rawValue) "; write(a); out += ")"
     case let .reference(d, args):
       out += "(R \(d.name) "
-      if identifiesDefinitions { out += "\(ObjectIdentifier(d)) " } else if digestsDefinitions { out += "#\(d.digest) " } else if inlineDefinitions {
+      if let numbers { out += "=\(numbers.number(d)) " } else if identifiesDefinitions { out += "\(ObjectIdentifier(d)) " } else if digestsDefinitions { out += "#\(d.digest) " } else if inlineDefinitions {
         if deBruijn, let k = written[ObjectIdentifier(d)] { out += "@\(k) " } else {
           written[ObjectIdentifier(d)] = written.count
           definition(d)
@@ -170,6 +172,32 @@ struct Printer {
     write(d.body)
     out += ") "
     bound = saved
+  }
+}
+
+/// Definitions numbered by their text in keys (`alphaKey`'s, with each definition's body written
+/// once and the definitions it refers to by their numbers): two get one number exactly when their
+/// texts are equal, so keys using these numbers are equal exactly when the keys with every
+/// definition written out would be, yet each costs its formula's own size, and each definition is
+/// written once per table, not once per hypothesis that reaches it. One table per `discharge`.
+final class DefinitionNumbers {
+  var byObject: [ObjectIdentifier: Int] = [:], byText: [String: Int] = [:]
+
+  func number(_ d: Definition) -> Int {
+    if let k = byObject[ObjectIdentifier(d)] { return k }
+    var p = Printer(deBruijn: true, inlineDefinitions: true)
+    p.numbers = self
+    p.definition(d)
+    let k = byText[p.out] ?? byText.count
+    (byText[p.out], byObject[ObjectIdentifier(d)]) = (k, k)
+    return k
+  }
+
+  func key(_ f: Proposition) -> String {
+    var p = Printer(deBruijn: true, inlineDefinitions: true)
+    p.numbers = self
+    p.write(f)
+    return p.out
   }
 }
 

@@ -23,26 +23,20 @@ extension Term {
   }
 
   /// True when the value may depend on tensor `x`: it occurs, directly or in a definition's body.
-  public func dependsOn(_ x: TensorSymbol) -> Bool {
-    var seen = Set<ObjectIdentifier>()
-    return reaches(&seen) { t in
-      switch t.node {
-      case let .access(a, _): return a == x
-      case let .derivative(_, v, dx): return v == x || dx == x
-      case let .vjp(v): return v.wrt == x || v.seed == x
-      default: return false
-      }
-    }
-  }
+  public func dependsOn(_ x: TensorSymbol) -> Bool { mentions { $0 == x } }
 
-  /// True when tensor `x` occurs, directly or in a definition's body.
-  func mentions(_ name: String) -> Bool {
+  /// True when a tensor named `name` occurs, directly or in a definition's body.
+  func mentions(_ name: String) -> Bool { mentions { $0.name == name } }
+
+  /// True when a tensor `hit` accepts is read, differentiated in or along, or a `vjp`'s variable or
+  /// seed, directly or in a definition's body.
+  func mentions(_ hit: (TensorSymbol) -> Bool) -> Bool {
     var seen = Set<ObjectIdentifier>()
     return reaches(&seen) { t in
       switch t.node {
-      case let .access(a, _): return a.name == name
-      case let .derivative(_, v, dx): return v.name == name || dx.name == name
-      case let .vjp(v): return v.wrt.name == name || v.seed?.name == name
+      case let .access(a, _): return hit(a)
+      case let .derivative(_, v, dx): return hit(v) || hit(dx)
+      case let .vjp(v): return hit(v.wrt) || v.seed.map(hit) ?? false
       default: return false
       }
     }

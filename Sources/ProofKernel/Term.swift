@@ -99,8 +99,11 @@ public final class Definition: Hashable, Sendable {
     self.digest = fnv1a(p.out)
   }
 
+  /// Equal digests first: the digest is a function of the content, so definitions whose digests
+  /// differ are not equal, and a copy rebuilt with one change is told apart without walking the
+  /// network below it.
   public static func == (a: Definition, b: Definition) -> Bool {
-    a === b || (a.name == b.name && a.parameters == b.parameters && a.shape == b.shape && a.body == b.body)
+    a === b || (a.digest == b.digest && a.name == b.name && a.parameters == b.parameters && a.shape == b.shape && a.body == b.body)
   }
 
   public func hash(into hasher: inout Hasher) { hasher.combine(name); hasher.combine(parameters) }

@@ -73,15 +73,7 @@ public struct Theorem: Sendable, CustomStringConvertible {
       if case let .vjp(v) = t.node { try collect(v.output) }
       for c in t.children { try collect(c) }
     }
-    func collect(_ f: Proposition) throws {
-      switch f {
-      case let .equal(a, b): try collect(a); try collect(b)
-      case let .nonZero(t), let .positive(t): try collect(t)
-      case .holds: break
-      case let .forAll(_, _, g): try collect(g)
-      }
-    }
-    for f in hypotheses { try collect(f) }
+    for f in hypotheses { for t in f.terms { try collect(t) } }
     try collect(lhs)
     try collect(rhs)
     var out = "(theorem (definitions"

@@ -326,6 +326,43 @@ struct RuleTests {
     expectRefusal("discharge") { try .discharge(.powMerge(empty * pow(empty, -1)), stating: []) }  // may be empty at n = 1
   }
 
+  /// `discharge` keys definitions by their text (numbered once per check, `DefinitionNumbers`): a
+  /// condition on a copy of a definition (another object, parameters renamed, as `chain-def`
+  /// rebuilds them) is the stated one, and a copy whose body differs below is not.
+  @Test func dischargeComparesDefinitionsByContent() throws {
+    func network(_ scale: Int, _ p: String) throws -> Definition {
+      let z = try Definition("z", parameters: [p], shape: [d("n")], body: at(x, i(p)) * q(scale))
+      return try Definition("a", parameters: [p], shape: [d("n")], body: relu(try .reference(z, [i(p)])))
+    }
+    func condition(_ a: Definition, _ k: String) throws -> Proposition {
+      try .quantified([k], axis(k, d("n")), .nonZero(try .reference(a, [i(k)])))
+    }
+    let needed = try condition(try network(2, "p"), "k")
+    let th = try Theorem.ring(at(y, i("j")), at(y, i("j")))
+    let carried = try Theorem.discharge(th, stating: [needed])
+    #expect(carried.hypotheses == [needed])
+    let copy = try condition(try network(2, "r"), "m")
+    #expect(try Theorem.discharge(carried, stating: [copy]).hypotheses == [copy])
+    expectRefusal("discharge") { try .discharge(carried, stating: [try condition(try network(3, "p"), "k")]) }
+    expectRefusal("discharge") { try .discharge(carried, stating: [try .quantified(["k"], axis("k", d("n")), .nonZero(at(x, i("k"))))]) }
+  }
+
+  /// `discharge`'s keys write each definition once per check and name it by number after that, so
+  /// a relu condition's key does not grow with the network below it: written out in full for
+  /// every hypothesis of every gradient, keys made a deep model's replay time cubic in its depth
+  /// (issue 22). Counted, not timed: the key's length and the definitions written.
+  @Test func dischargeKeysNameEachDefinitionOnce() throws {
+    var below = try Definition("a", parameters: ["p"], shape: [d("n")], body: at(x, i("p")))
+    for _ in 1...40 { below = try Definition("a", parameters: ["p"], shape: [d("n")], body: relu(try .reference(below, [i("p")]))) }
+    let condition = try Proposition.quantified(["k"], axis("k", d("n")), .nonZero(try .reference(below, [i("k")])))
+    let numbers = DefinitionNumbers()
+    let key = numbers.key(condition)
+    #expect(numbers.byText.count == 41)
+    #expect(key.count < 100, "\(key)")
+    #expect(numbers.key(condition) == key && numbers.byText.count == 41)
+    #expect(condition.alphaKey.count > 40 * 20)  // the key with every definition written out
+  }
+
   // MARK: - Introduction of vjp and grad
 
   @Test func vjpIntroductionRefusesANonFreshDirection() throws {
