@@ -2,12 +2,13 @@ import ProofKernel
 import Testing
 @testable import Algebra
 
-/// Renaming bound indices apart before expansion (`Normalizer.renameApart`): each renaming is a
-/// kernel `change-of-variables`, a substitution into the whole sum, so a bound name that is
-/// already apart (given out by `fresh`, bound once, not free) keeps it, and only the others get
-/// fresh names. The normal form is the same either way.
-@Suite("Renaming bound indices apart")
-struct RenamingApartTests {
+/// The engine's changes of variables, each a kernel `change-of-variables` (a substitution into the
+/// whole sum). Renaming bound indices apart before expansion (`Normalizer.renameApart`): a bound
+/// name that is already apart (given out by `fresh`, bound once, not free) keeps it, and only the
+/// others get fresh names; the normal form is the same either way. Straightening `dx`'s slots
+/// (`Prover.straighten`) runs in a chain without the derivative's conditions.
+@Suite("Changes of variables")
+struct ChangeOfVariablesTests {
   let x = tensor("x", "n"), y = tensor("y", "n"), z = tensor("z", "n")
 
   /// The number of `change-of-variables` steps normalizing `t` took, and the normal form's step.
@@ -51,5 +52,27 @@ struct RenamingApartTests {
     let (count, chain) = try renamings(t, &normalizer, ProofBuilder())
     #expect(count == 1)
     #expect(chain.current.freeIndices == [k])
+  }
+
+  /// `dx[p + 1]` is straightened to `dx[h]` on the side that carries relu's condition: the change
+  /// of variables is a step of a chain without hypotheses (the kernel orders them again at every
+  /// step), joined to the side by `trans`.
+  @Test func straighteningRunsWithoutTheDerivativesConditions() throws {
+    let document = try TheoremLanguage.parse("""
+      dim n
+      tensor x[n + 1], dy[n]
+      def y[p: n] = relu(x[p + 1])
+      theorem shifted_relu: vjp(p: n -> y[p], x, dy)[h] = sum(p: n | h == p + 1) step(x[p + 1]) * dy[p]
+        assume forall p: n. x[p + 1] != 0
+      """, file: "shifted.thm")
+    let s = try #require(document.statements.first)
+    let builder = ProofBuilder()
+    let theorem = try Prover.proveOrThrow(s, builder)
+    #expect(!theorem.hypotheses.isEmpty)
+    let changes = builder.derivation.steps.indices.filter { k in
+      if case .rewrite(_, _, .changeOfVariables) = builder.derivation.steps[k] { true } else { false }
+    }
+    #expect(!changes.isEmpty)
+    for k in changes { #expect(builder.theorem(k).hypotheses.isEmpty, "step \(k)") }
   }
 }
