@@ -94,25 +94,18 @@ struct ChainProofTests {
     }
   }
 
+  /// A file of the checked-in catalogue (Theorems/).
+  func catalogue(_ name: String) throws -> Document {
+    let file = CatalogueTests.root.appendingPathComponent("Theorems/" + name)
+    return try TheoremLanguage.parse(try String(contentsOf: file, encoding: .utf8), file: "Theorems/" + name)
+  }
+
   /// The strategy is tried only where the right side names a cotangent (a backward definition):
-  /// a layer norm's rule, written with the forward values `rstd` and `xhat`, would have its chain
-  /// proved and its comparison fail, and is normalized whole at once (Docs/Engine.md, "When it is
-  /// tried").
+  /// the catalogue's layer norm rule, written with the forward values `rstd` and `xhat`, would have
+  /// its chain proved and its comparison fail, and is normalized whole at once (Docs/Engine.md,
+  /// "When it is tried").
   @Test func aGradientStatedWithForwardValuesOnlyIsNormalizedWhole() throws {
-    let document = try TheoremLanguage.parse("""
-      dim n
-      const eps
-      layer layer_norm(n)
-        input x[n]
-        param g[n], b[n]
-        def mu = (1 / n) * sum(j: n) x[j]
-        def var = (1 / n) * sum(j: n) (x[j] - mu) ^ 2
-        def rstd = (var + eps) ^ (-1/2)
-        def xhat[i: n] = (x[i] - mu) * rstd
-        output y[i: n] = g[i] * xhat[i] + b[i]
-        assume eps > 0
-        vjp x[i] = rstd * (g[i] * dy[i] - (1 / n) * sum(j: n) g[j] * dy[j] - xhat[i] * (1 / n) * sum(j: n) g[j] * dy[j] * xhat[j])
-      """, file: "norm.thm")
+    let document = try catalogue("textbook.thm")
     let s = try #require(document.statements.first { $0.name == "layer_norm.x" })
     #expect(!ChainProof.namesCotangents(s))
     #expect(ChainProof.prove(s) == nil)
@@ -125,8 +118,7 @@ struct ChainProofTests {
 
   /// mlp_mse's gradients name their cotangent `g`: `prove` still proves them by the chain rule.
   @Test func theCatalogueMLPGradientsAreProvedByTheChainRule() throws {
-    let file = CatalogueTests.root.appendingPathComponent("Theorems/mlp_mse.thm")
-    let document = try TheoremLanguage.parse(try String(contentsOf: file, encoding: .utf8), file: "Theorems/mlp_mse.thm")
+    let document = try catalogue("mlp_mse.thm")
     let gradients = document.statements.filter { $0.name.hasPrefix("grad_") }
     #expect(gradients.count == 5)
     for s in gradients {
