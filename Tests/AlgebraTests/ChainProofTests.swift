@@ -1,4 +1,5 @@
 @testable import Algebra
+import Foundation
 import ProofKernel
 import Testing
 
@@ -90,6 +91,41 @@ struct ChainProofTests {
       #expect(chains(outcome) >= 2)
     } else {
       #expect(throws: (any Error).self) { try ChainProof.attempt(s) }
+    }
+  }
+
+  /// A file of the checked-in catalogue (Theorems/).
+  func catalogue(_ name: String) throws -> Document {
+    let file = CatalogueTests.root.appendingPathComponent("Theorems/" + name)
+    return try TheoremLanguage.parse(try String(contentsOf: file, encoding: .utf8), file: "Theorems/" + name)
+  }
+
+  /// The strategy is tried only where the right side names a cotangent (a backward definition):
+  /// the catalogue's layer norm rule, written with the forward values `rstd` and `xhat`, would have
+  /// its chain proved and its comparison fail, and is normalized whole at once (Docs/Engine.md,
+  /// "When it is tried").
+  @Test func aGradientStatedWithForwardValuesOnlyIsNormalizedWhole() throws {
+    let document = try catalogue("textbook.thm")
+    let s = try #require(document.statements.first { $0.name == "layer_norm.x" })
+    #expect(!ChainProof.namesCotangents(s))
+    #expect(ChainProof.prove(s) == nil)
+    // What the skipped attempt would have done: every layer proved, then the comparison refused.
+    #expect(throws: (any Error).self) { try ChainProof.attempt(s) }
+    let outcome = Prover.prove(s)
+    #expect(outcome.proved, "\(String(describing: outcome.failure))")
+    #expect(chains(outcome) == 0)
+  }
+
+  /// mlp_mse's gradients name their cotangent `g`: `prove` still proves them by the chain rule.
+  @Test func theCatalogueMLPGradientsAreProvedByTheChainRule() throws {
+    let document = try catalogue("mlp_mse.thm")
+    let gradients = document.statements.filter { $0.name.hasPrefix("grad_") }
+    #expect(gradients.count == 5)
+    for s in gradients {
+      #expect(ChainProof.namesCotangents(s), "\(s.name)")
+      let outcome = Prover.prove(s)
+      let composed = outcome.steps.contains { if case .chainDef = $0 { true } else if case .chain = $0 { true } else { false } }
+      #expect(outcome.proved && composed, "\(s.name)")
     }
   }
 }

@@ -187,24 +187,33 @@ struct Normalizer {
     return nil
   }
 
-  /// Gives every bound index below `root` a fresh name, so no later step can capture one.
-  /// Not when the bound names are already apart: each bound once, none free, and each given out
-  /// by `fresh` (never a name of the statement, which reading a VJP off gives to free indices). A
-  /// side normalized again after a local rewrite is mostly such (renaming costs a substitution in
-  /// the whole sum per bound index).
+  /// Gives the bound indices below `root` fresh names, so no later step can capture one. A bound
+  /// name that is already apart keeps it: bound once, not free, and given out by `fresh` (never a
+  /// name of the statement, which reading a VJP off gives to free indices). A side normalized
+  /// again after a local rewrite is mostly such, and so is the sum a `vjp`'s right side is read
+  /// under, around the statement's own sums (renaming costs a substitution in the whole sum per
+  /// bound index: the kernel's `change-of-variables`).
   private mutating func renameApart(_ chain: inout Chain, _ root: [Int]) throws {
-    var paths: [[Int]] = [], seen = Set<String>(), apart = true
+    var paths: [[Int]] = [], seen = Set<String>(), clashing = Set<String>()
     func collect(_ t: Term, _ p: [Int]) {
       if case let .sum(bs, _, _) = t.node {
         paths.append(p)
-        for b in bs where !seen.insert(b).inserted || !given.contains(b) { apart = false }
+        for b in bs where !seen.insert(b).inserted || !given.contains(b) { clashing.insert(b) }
       }
       for (k, c) in t.children.enumerated() { collect(c, p + [k]) }
     }
     let t = try chain.subterm(at: root)
     collect(t, root)
-    if apart, seen.isDisjoint(with: t.freeIndices) { return }
-    for p in paths { try renameBinders(&chain, at: p) }
+    guard !seen.isEmpty else { return }
+    clashing.formUnion(seen.intersection(t.freeIndices))
+    guard !clashing.isEmpty else { return }
+    for p in paths {
+      // Read again: renaming a sum above may have renamed a binder here (the kernel avoids capture).
+      guard case let .sum(bs, _, _) = try chain.subterm(at: p).node else { continue }
+      for b in bs where clashing.contains(b) || !given.contains(b) {
+        try chain.apply(.changeOfVariables(b, to: fresh(), sign: 1, offset: .constant(0)), at: p)
+      }
+    }
   }
 
   mutating func renameBinders(_ chain: inout Chain, at p: [Int]) throws {

@@ -28,7 +28,20 @@ struct ChainProof {
   /// The proof, or nil when the statement is not a composition (then, and when this strategy
   /// fails, the prover normalizes the whole statement as before).
   static func prove(_ statement: Statement) -> ProofOutcome? {
-    try? attempt(statement)
+    guard namesCotangents(statement) else { return nil }
+    return try? attempt(statement)
+  }
+
+  /// Whether the statement states its gradient through backward definitions: its right side reads
+  /// a definition that the differentiated output does not reach. The chain proof recognises each
+  /// layer's cotangent as such a definition (`recogniseCotangents`); a right side written with
+  /// forward values only (a layer norm's `rstd` and `xhat`) is compared with the composed
+  /// gradient, whose bottom layer has unfolded those values, and that comparison fails after the
+  /// whole chain was proved. Checked before the attempt, so such a statement costs one proof, not two.
+  static func namesCotangents(_ statement: Statement) -> Bool {
+    guard case let .vjp(v) = statement.lhs.node else { return false }
+    let forward = Set(ChainPlan.reachable(from: [v.output]).map(ObjectIdentifier.init))
+    return ChainPlan.reachable(from: [statement.rhs]).contains { !forward.contains(ObjectIdentifier($0)) }
   }
 
   /// As `prove`, throwing why the strategy does not apply or failed (nil: not a composition).

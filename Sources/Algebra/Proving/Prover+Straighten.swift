@@ -11,6 +11,17 @@ extension Prover {
   /// seed) is moved last, so the result reads like a transposed convolution, `dy[d, p]` kept plain.
   static func straighten(_ chain: inout Chain, _ ms: [Monomial], along dx: TensorSymbol, keeping keep: TensorSymbol? = nil,
                          _ normalizer: inout Normalizer) throws -> [Monomial] {
+    // As in `normalize`: the steps in a chain without the derivative's conditions (the kernel
+    // orders a theorem's hypotheses again at every step; max pooling's eight tie conditions made
+    // each change of variables cost as much as its substitution), joined by one `trans`.
+    guard chain.theorem.hypotheses.isEmpty else {
+      var plain = try chain.builder.start(chain.current)
+      let started = plain.step
+      let result = try straighten(&plain, ms, along: dx, keeping: keep, &normalizer)
+      guard plain.step != started else { return result }
+      chain = Chain(builder: chain.builder, step: try chain.builder.apply(.trans(chain.step, plain.step)))
+      return result
+    }
     // Only the monomials that changed are normalized again, each in place; then like monomials
     // are merged and sorted over the whole side by one `ring` (issue 17: normalizing the whole
     // side again was a third of the time of max pooling's proof).

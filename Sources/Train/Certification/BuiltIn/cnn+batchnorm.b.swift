@@ -30,17 +30,16 @@ extension BuiltInCertificates {
     {"rule": "ring", "premises": [6], "path": [], "target": "(S [k2 k3 k4 k5] (G (ge {-1 1*d:C -1*i:k3}) (ge {-1 1*d:H -1*i:k4}) (ge {-1 1*d:L -1*i:k5}) (ge {-1 1*d:N -1*i:k2}) (ge {0 1*i:k2}) (ge {0 1*i:k3}) (ge {0 1*i:k4}) (ge {0 1*i:k5})) (* (T dy[{0 1*d:N} {0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k2} {0 1*i:k3} {0 1*i:k4} {0 1*i:k5}]) (T db[{0 1*d:C}] [{0 1*i:k3}])))"},
     {"rule": "sum-swap", "premises": [7], "path": [], "order": ["k3", "k2", "k4", "k5"]},
     {"rule": "ring", "premises": [8], "path": [], "target": "(S [k3 k2 k4 k5] (G (ge {-1 1*d:C -1*i:k3}) (ge {-1 1*d:H -1*i:k4}) (ge {-1 1*d:L -1*i:k5}) (ge {-1 1*d:N -1*i:k2}) (ge {0 1*i:k2}) (ge {0 1*i:k3}) (ge {0 1*i:k4}) (ge {0 1*i:k5})) (* (T db[{0 1*d:C}] [{0 1*i:k3}]) (T dy[{0 1*d:N} {0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k2} {0 1*i:k3} {0 1*i:k4} {0 1*i:k5}])))"},
-    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k6", "sign": 1, "offset": "{0 }"},
-    {"rule": "change-of-variables", "premises": [10], "path": [0, 1], "index": "n", "to": "k7", "sign": 1, "offset": "{0 }"},
-    {"rule": "change-of-variables", "premises": [11], "path": [0, 1], "index": "h", "to": "k8", "sign": 1, "offset": "{0 }"},
-    {"rule": "change-of-variables", "premises": [12], "path": [0, 1], "index": "s", "to": "k9", "sign": 1, "offset": "{0 }"},
-    {"rule": "sum-prenex", "premises": [13], "path": [0], "factor": 1},
-    {"rule": "sum-merge", "premises": [14], "path": []},
-    {"rule": "ring", "premises": [9], "path": [], "target": "(S [k6 k7 k8 k9] (G (ge {-1 1*d:C -1*i:k6}) (ge {-1 1*d:H -1*i:k8}) (ge {-1 1*d:L -1*i:k9}) (ge {-1 1*d:N -1*i:k7}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T db[{0 1*d:C}] [{0 1*i:k6}]) (T dy[{0 1*d:N} {0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k7} {0 1*i:k6} {0 1*i:k8} {0 1*i:k9}])))"},
-    {"rule": "sym", "premises": [15]},
-    {"rule": "trans", "premises": [16, 17]},
-    {"rule": "vjp-intro", "premises": [18], "at": ["c"]},
-    {"rule": "discharge", "premises": [19], "stating": ["(> k:eps)", "(H (G (ge {-1 1*d:C -1*i:c}) (ge {0 1*i:c})))"]}
+    {"rule": "change-of-variables", "premises": [1], "path": [0, 1], "index": "n", "to": "k6", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [10], "path": [0, 1], "index": "h", "to": "k7", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [11], "path": [0, 1], "index": "s", "to": "k8", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-prenex", "premises": [12], "path": [0], "factor": 1},
+    {"rule": "sum-merge", "premises": [13], "path": []},
+    {"rule": "ring", "premises": [9], "path": [], "target": "(S [k1 k6 k7 k8] (G (ge {-1 1*d:C -1*i:k1}) (ge {-1 1*d:H -1*i:k7}) (ge {-1 1*d:L -1*i:k8}) (ge {-1 1*d:N -1*i:k6}) (ge {0 1*i:k1}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8})) (* (T db[{0 1*d:C}] [{0 1*i:k1}]) (T dy[{0 1*d:N} {0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k6} {0 1*i:k1} {0 1*i:k7} {0 1*i:k8}])))"},
+    {"rule": "sym", "premises": [14]},
+    {"rule": "trans", "premises": [15, 16]},
+    {"rule": "vjp-intro", "premises": [17], "at": ["c"]},
+    {"rule": "discharge", "premises": [18], "stating": ["(> k:eps)", "(H (G (ge {-1 1*d:C -1*i:c}) (ge {0 1*i:c})))"]}
   ]
 }
 

@@ -31,20 +31,17 @@ extension BuiltInCertificates {
     {"rule": "ring", "premises": [8], "path": [], "target": "(S [k4] (G (ge {-1 1*d:O -1*i:k4}) (ge {0 1*i:k4})) (S [k5 k6 k7] (G (ge {-1 1*d:C -1*i:k5}) (ge {-1 1*d:H -1*i:k6}) (ge {-1 1*d:L -1*i:k7}) (ge {0 1*i:k5}) (ge {0 1*i:k6}) (ge {0 1*i:k7})) (* (T dy[{0 1*d:O}] [{0 1*i:k4}]) (T W[{0 1*d:O} {0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k4} {0 1*i:k5} {0 1*i:k6} {0 1*i:k7}]) (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k5} {0 1*i:k6} {0 1*i:k7}]))))"},
     {"rule": "sum-merge", "premises": [9], "path": []},
     {"rule": "ring", "premises": [10], "path": [], "target": "(S [k4 k5 k6 k7] (G (ge {-1 1*d:C -1*i:k5}) (ge {-1 1*d:H -1*i:k6}) (ge {-1 1*d:L -1*i:k7}) (ge {-1 1*d:O -1*i:k4}) (ge {0 1*i:k4}) (ge {0 1*i:k5}) (ge {0 1*i:k6}) (ge {0 1*i:k7})) (* (T W[{0 1*d:O} {0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k4} {0 1*i:k5} {0 1*i:k6} {0 1*i:k7}]) (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k5} {0 1*i:k6} {0 1*i:k7}]) (T dy[{0 1*d:O}] [{0 1*i:k4}])))"},
-    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k8", "sign": 1, "offset": "{0 }"},
-    {"rule": "change-of-variables", "premises": [12], "path": [], "index": "k2", "to": "k9", "sign": 1, "offset": "{0 }"},
-    {"rule": "change-of-variables", "premises": [13], "path": [], "index": "k3", "to": "k10", "sign": 1, "offset": "{0 }"},
-    {"rule": "change-of-variables", "premises": [14], "path": [0, 1], "index": "o", "to": "k11", "sign": 1, "offset": "{0 }"},
-    {"rule": "sum-prenex", "premises": [15], "path": [0], "factor": 1},
-    {"rule": "ring", "premises": [16], "path": [], "target": "(S [k8 k9 k10] (G (ge {-1 1*d:C -1*i:k8}) (ge {-1 1*d:H -1*i:k9}) (ge {-1 1*d:L -1*i:k10}) (ge {0 1*i:k10}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (S [k11] (G (ge {-1 1*d:O -1*i:k11}) (ge {0 1*i:k11})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T W[{0 1*d:O} {0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k11} {0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T dy[{0 1*d:O}] [{0 1*i:k11}]))))"},
-    {"rule": "sum-merge", "premises": [17], "path": []},
-    {"rule": "sum-swap", "premises": [18], "path": [], "order": ["k11", "k8", "k9", "k10"]},
-    {"rule": "ring", "premises": [19], "path": [], "target": "(S [k11 k8 k9 k10] (G (ge {-1 1*d:C -1*i:k8}) (ge {-1 1*d:H -1*i:k9}) (ge {-1 1*d:L -1*i:k10}) (ge {-1 1*d:O -1*i:k11}) (ge {0 1*i:k10}) (ge {0 1*i:k11}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T W[{0 1*d:O} {0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k11} {0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T dy[{0 1*d:O}] [{0 1*i:k11}])))"},
-    {"rule": "ring", "premises": [11], "path": [], "target": "(S [k11 k8 k9 k10] (G (ge {-1 1*d:C -1*i:k8}) (ge {-1 1*d:H -1*i:k9}) (ge {-1 1*d:L -1*i:k10}) (ge {-1 1*d:O -1*i:k11}) (ge {0 1*i:k10}) (ge {0 1*i:k11}) (ge {0 1*i:k8}) (ge {0 1*i:k9})) (* (T W[{0 1*d:O} {0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k11} {0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k8} {0 1*i:k9} {0 1*i:k10}]) (T dy[{0 1*d:O}] [{0 1*i:k11}])))"},
-    {"rule": "sym", "premises": [20]},
-    {"rule": "trans", "premises": [21, 22]},
-    {"rule": "vjp-intro", "premises": [23], "at": ["c", "h", "s"]},
-    {"rule": "discharge", "premises": [24], "stating": ["(H (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:H -1*i:h}) (ge {-1 1*d:L -1*i:s}) (ge {0 1*i:c}) (ge {0 1*i:h}) (ge {0 1*i:s})))"]}
+    {"rule": "change-of-variables", "premises": [1], "path": [0, 1], "index": "o", "to": "k8", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-prenex", "premises": [12], "path": [0], "factor": 1},
+    {"rule": "ring", "premises": [13], "path": [], "target": "(S [k1 k2 k3] (G (ge {-1 1*d:C -1*i:k1}) (ge {-1 1*d:H -1*i:k2}) (ge {-1 1*d:L -1*i:k3}) (ge {0 1*i:k1}) (ge {0 1*i:k2}) (ge {0 1*i:k3})) (S [k8] (G (ge {-1 1*d:O -1*i:k8}) (ge {0 1*i:k8})) (* (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k1} {0 1*i:k2} {0 1*i:k3}]) (T W[{0 1*d:O} {0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k8} {0 1*i:k1} {0 1*i:k2} {0 1*i:k3}]) (T dy[{0 1*d:O}] [{0 1*i:k8}]))))"},
+    {"rule": "sum-merge", "premises": [14], "path": []},
+    {"rule": "sum-swap", "premises": [15], "path": [], "order": ["k8", "k1", "k2", "k3"]},
+    {"rule": "ring", "premises": [16], "path": [], "target": "(S [k8 k1 k2 k3] (G (ge {-1 1*d:C -1*i:k1}) (ge {-1 1*d:H -1*i:k2}) (ge {-1 1*d:L -1*i:k3}) (ge {-1 1*d:O -1*i:k8}) (ge {0 1*i:k1}) (ge {0 1*i:k2}) (ge {0 1*i:k3}) (ge {0 1*i:k8})) (* (T W[{0 1*d:O} {0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k8} {0 1*i:k1} {0 1*i:k2} {0 1*i:k3}]) (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k1} {0 1*i:k2} {0 1*i:k3}]) (T dy[{0 1*d:O}] [{0 1*i:k8}])))"},
+    {"rule": "ring", "premises": [11], "path": [], "target": "(S [k8 k1 k2 k3] (G (ge {-1 1*d:C -1*i:k1}) (ge {-1 1*d:H -1*i:k2}) (ge {-1 1*d:L -1*i:k3}) (ge {-1 1*d:O -1*i:k8}) (ge {0 1*i:k1}) (ge {0 1*i:k2}) (ge {0 1*i:k3}) (ge {0 1*i:k8})) (* (T W[{0 1*d:O} {0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k8} {0 1*i:k1} {0 1*i:k2} {0 1*i:k3}]) (T dx[{0 1*d:C} {0 1*d:H} {0 1*d:L}] [{0 1*i:k1} {0 1*i:k2} {0 1*i:k3}]) (T dy[{0 1*d:O}] [{0 1*i:k8}])))"},
+    {"rule": "sym", "premises": [17]},
+    {"rule": "trans", "premises": [18, 19]},
+    {"rule": "vjp-intro", "premises": [20], "at": ["c", "h", "s"]},
+    {"rule": "discharge", "premises": [21], "stating": ["(H (G (ge {-1 1*d:C -1*i:c}) (ge {-1 1*d:H -1*i:h}) (ge {-1 1*d:L -1*i:s}) (ge {0 1*i:c}) (ge {0 1*i:h}) (ge {0 1*i:s})))"]}
   ]
 }
 

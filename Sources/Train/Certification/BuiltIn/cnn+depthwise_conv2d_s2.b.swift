@@ -27,16 +27,15 @@ extension BuiltInCertificates {
     {"rule": "change-of-variables", "premises": [4], "path": [], "index": "q", "to": "k4", "sign": 1, "offset": "{0 }"},
     {"rule": "ring", "premises": [5], "path": [], "target": "(S [k2 k3 k4] (G (ge {-1 1*d:C -1*i:k2}) (ge {-1 1*d:OH -1*i:k3}) (ge {-1 1*d:OW -1*i:k4}) (ge {0 1*i:k2}) (ge {0 1*i:k3}) (ge {0 1*i:k4})) (* (T dy[{0 1*d:C} {0 1*d:OH} {0 1*d:OW}] [{0 1*i:k2} {0 1*i:k3} {0 1*i:k4}]) (T db[{0 1*d:C}] [{0 1*i:k2}])))"},
     {"rule": "ring", "premises": [6], "path": [], "target": "(S [k2 k3 k4] (G (ge {-1 1*d:C -1*i:k2}) (ge {-1 1*d:OH -1*i:k3}) (ge {-1 1*d:OW -1*i:k4}) (ge {0 1*i:k2}) (ge {0 1*i:k3}) (ge {0 1*i:k4})) (* (T db[{0 1*d:C}] [{0 1*i:k2}]) (T dy[{0 1*d:C} {0 1*d:OH} {0 1*d:OW}] [{0 1*i:k2} {0 1*i:k3} {0 1*i:k4}])))"},
-    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k5", "sign": 1, "offset": "{0 }"},
-    {"rule": "change-of-variables", "premises": [8], "path": [0, 1], "index": "p", "to": "k6", "sign": 1, "offset": "{0 }"},
-    {"rule": "change-of-variables", "premises": [9], "path": [0, 1], "index": "q", "to": "k7", "sign": 1, "offset": "{0 }"},
-    {"rule": "sum-prenex", "premises": [10], "path": [0], "factor": 1},
-    {"rule": "sum-merge", "premises": [11], "path": []},
-    {"rule": "ring", "premises": [7], "path": [], "target": "(S [k5 k6 k7] (G (ge {-1 1*d:C -1*i:k5}) (ge {-1 1*d:OH -1*i:k6}) (ge {-1 1*d:OW -1*i:k7}) (ge {0 1*i:k5}) (ge {0 1*i:k6}) (ge {0 1*i:k7})) (* (T db[{0 1*d:C}] [{0 1*i:k5}]) (T dy[{0 1*d:C} {0 1*d:OH} {0 1*d:OW}] [{0 1*i:k5} {0 1*i:k6} {0 1*i:k7}])))"},
-    {"rule": "sym", "premises": [12]},
-    {"rule": "trans", "premises": [13, 14]},
-    {"rule": "vjp-intro", "premises": [15], "at": ["c"]},
-    {"rule": "discharge", "premises": [16], "stating": ["(H (G (ge {-1 1*d:C -1*i:c}) (ge {0 1*i:c})))"]}
+    {"rule": "change-of-variables", "premises": [1], "path": [0, 1], "index": "p", "to": "k5", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [8], "path": [0, 1], "index": "q", "to": "k6", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-prenex", "premises": [9], "path": [0], "factor": 1},
+    {"rule": "sum-merge", "premises": [10], "path": []},
+    {"rule": "ring", "premises": [7], "path": [], "target": "(S [k1 k5 k6] (G (ge {-1 1*d:C -1*i:k1}) (ge {-1 1*d:OH -1*i:k5}) (ge {-1 1*d:OW -1*i:k6}) (ge {0 1*i:k1}) (ge {0 1*i:k5}) (ge {0 1*i:k6})) (* (T db[{0 1*d:C}] [{0 1*i:k1}]) (T dy[{0 1*d:C} {0 1*d:OH} {0 1*d:OW}] [{0 1*i:k1} {0 1*i:k5} {0 1*i:k6}])))"},
+    {"rule": "sym", "premises": [11]},
+    {"rule": "trans", "premises": [12, 13]},
+    {"rule": "vjp-intro", "premises": [14], "at": ["c"]},
+    {"rule": "discharge", "premises": [15], "stating": ["(H (G (ge {-1 1*d:C -1*i:c}) (ge {0 1*i:c})))"]}
   ]
 }
 

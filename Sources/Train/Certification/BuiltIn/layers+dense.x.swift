@@ -29,18 +29,17 @@ extension BuiltInCertificates {
     {"rule": "ring", "premises": [6], "path": [], "target": "(S [k2] (G (ge {-1 1*d:O -1*i:k2}) (ge {0 1*i:k2})) (S [k3] (G (ge {-1 1*d:I -1*i:k3}) (ge {0 1*i:k3})) (* (T dy[{0 1*d:O}] [{0 1*i:k2}]) (T W[{0 1*d:O} {0 1*d:I}] [{0 1*i:k2} {0 1*i:k3}]) (T dx[{0 1*d:I}] [{0 1*i:k3}]))))"},
     {"rule": "sum-merge", "premises": [7], "path": []},
     {"rule": "ring", "premises": [8], "path": [], "target": "(S [k2 k3] (G (ge {-1 1*d:I -1*i:k3}) (ge {-1 1*d:O -1*i:k2}) (ge {0 1*i:k2}) (ge {0 1*i:k3})) (* (T W[{0 1*d:O} {0 1*d:I}] [{0 1*i:k2} {0 1*i:k3}]) (T dx[{0 1*d:I}] [{0 1*i:k3}]) (T dy[{0 1*d:O}] [{0 1*i:k2}])))"},
-    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k4", "sign": 1, "offset": "{0 }"},
-    {"rule": "change-of-variables", "premises": [10], "path": [0, 1], "index": "o", "to": "k5", "sign": 1, "offset": "{0 }"},
-    {"rule": "sum-prenex", "premises": [11], "path": [0], "factor": 1},
-    {"rule": "ring", "premises": [12], "path": [], "target": "(S [k4] (G (ge {-1 1*d:I -1*i:k4}) (ge {0 1*i:k4})) (S [k5] (G (ge {-1 1*d:O -1*i:k5}) (ge {0 1*i:k5})) (* (T dx[{0 1*d:I}] [{0 1*i:k4}]) (T W[{0 1*d:O} {0 1*d:I}] [{0 1*i:k5} {0 1*i:k4}]) (T dy[{0 1*d:O}] [{0 1*i:k5}]))))"},
-    {"rule": "sum-merge", "premises": [13], "path": []},
-    {"rule": "sum-swap", "premises": [14], "path": [], "order": ["k5", "k4"]},
-    {"rule": "ring", "premises": [15], "path": [], "target": "(S [k5 k4] (G (ge {-1 1*d:I -1*i:k4}) (ge {-1 1*d:O -1*i:k5}) (ge {0 1*i:k4}) (ge {0 1*i:k5})) (* (T W[{0 1*d:O} {0 1*d:I}] [{0 1*i:k5} {0 1*i:k4}]) (T dx[{0 1*d:I}] [{0 1*i:k4}]) (T dy[{0 1*d:O}] [{0 1*i:k5}])))"},
-    {"rule": "ring", "premises": [9], "path": [], "target": "(S [k5 k4] (G (ge {-1 1*d:I -1*i:k4}) (ge {-1 1*d:O -1*i:k5}) (ge {0 1*i:k4}) (ge {0 1*i:k5})) (* (T W[{0 1*d:O} {0 1*d:I}] [{0 1*i:k5} {0 1*i:k4}]) (T dx[{0 1*d:I}] [{0 1*i:k4}]) (T dy[{0 1*d:O}] [{0 1*i:k5}])))"},
-    {"rule": "sym", "premises": [16]},
-    {"rule": "trans", "premises": [17, 18]},
-    {"rule": "vjp-intro", "premises": [19], "at": ["i"]},
-    {"rule": "discharge", "premises": [20], "stating": ["(H (G (ge {-1 1*d:I -1*i:i}) (ge {0 1*i:i})))"]}
+    {"rule": "change-of-variables", "premises": [1], "path": [0, 1], "index": "o", "to": "k4", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-prenex", "premises": [10], "path": [0], "factor": 1},
+    {"rule": "ring", "premises": [11], "path": [], "target": "(S [k1] (G (ge {-1 1*d:I -1*i:k1}) (ge {0 1*i:k1})) (S [k4] (G (ge {-1 1*d:O -1*i:k4}) (ge {0 1*i:k4})) (* (T dx[{0 1*d:I}] [{0 1*i:k1}]) (T W[{0 1*d:O} {0 1*d:I}] [{0 1*i:k4} {0 1*i:k1}]) (T dy[{0 1*d:O}] [{0 1*i:k4}]))))"},
+    {"rule": "sum-merge", "premises": [12], "path": []},
+    {"rule": "sum-swap", "premises": [13], "path": [], "order": ["k4", "k1"]},
+    {"rule": "ring", "premises": [14], "path": [], "target": "(S [k4 k1] (G (ge {-1 1*d:I -1*i:k1}) (ge {-1 1*d:O -1*i:k4}) (ge {0 1*i:k1}) (ge {0 1*i:k4})) (* (T W[{0 1*d:O} {0 1*d:I}] [{0 1*i:k4} {0 1*i:k1}]) (T dx[{0 1*d:I}] [{0 1*i:k1}]) (T dy[{0 1*d:O}] [{0 1*i:k4}])))"},
+    {"rule": "ring", "premises": [9], "path": [], "target": "(S [k4 k1] (G (ge {-1 1*d:I -1*i:k1}) (ge {-1 1*d:O -1*i:k4}) (ge {0 1*i:k1}) (ge {0 1*i:k4})) (* (T W[{0 1*d:O} {0 1*d:I}] [{0 1*i:k4} {0 1*i:k1}]) (T dx[{0 1*d:I}] [{0 1*i:k1}]) (T dy[{0 1*d:O}] [{0 1*i:k4}])))"},
+    {"rule": "sym", "premises": [15]},
+    {"rule": "trans", "premises": [16, 17]},
+    {"rule": "vjp-intro", "premises": [18], "at": ["i"]},
+    {"rule": "discharge", "premises": [19], "stating": ["(H (G (ge {-1 1*d:I -1*i:i}) (ge {0 1*i:i})))"]}
   ]
 }
 

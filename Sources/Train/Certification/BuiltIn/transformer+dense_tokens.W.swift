@@ -31,17 +31,15 @@ extension BuiltInCertificates {
     {"rule": "sum-merge", "premises": [8], "path": []},
     {"rule": "sum-swap", "premises": [9], "path": [], "order": ["k4", "k5", "k3"]},
     {"rule": "ring", "premises": [10], "path": [], "target": "(S [k4 k5 k3] (G (ge {-1 1*d:I -1*i:k5}) (ge {-1 1*d:O -1*i:k4}) (ge {-1 1*d:T -1*i:k3}) (ge {0 1*i:k3}) (ge {0 1*i:k4}) (ge {0 1*i:k5})) (* (T dW[{0 1*d:O} {0 1*d:I}] [{0 1*i:k4} {0 1*i:k5}]) (T dy[{0 1*d:T} {0 1*d:O}] [{0 1*i:k3} {0 1*i:k4}]) (T x[{0 1*d:T} {0 1*d:I}] [{0 1*i:k3} {0 1*i:k5}])))"},
-    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k6", "sign": 1, "offset": "{0 }"},
-    {"rule": "change-of-variables", "premises": [12], "path": [], "index": "k2", "to": "k7", "sign": 1, "offset": "{0 }"},
-    {"rule": "change-of-variables", "premises": [13], "path": [0, 1], "index": "t", "to": "k8", "sign": 1, "offset": "{0 }"},
-    {"rule": "sum-prenex", "premises": [14], "path": [0], "factor": 1},
-    {"rule": "ring", "premises": [15], "path": [], "target": "(S [k6 k7] (G (ge {-1 1*d:I -1*i:k7}) (ge {-1 1*d:O -1*i:k6}) (ge {0 1*i:k6}) (ge {0 1*i:k7})) (S [k8] (G (ge {-1 1*d:T -1*i:k8}) (ge {0 1*i:k8})) (* (T dW[{0 1*d:O} {0 1*d:I}] [{0 1*i:k6} {0 1*i:k7}]) (T dy[{0 1*d:T} {0 1*d:O}] [{0 1*i:k8} {0 1*i:k6}]) (T x[{0 1*d:T} {0 1*d:I}] [{0 1*i:k8} {0 1*i:k7}]))))"},
-    {"rule": "sum-merge", "premises": [16], "path": []},
-    {"rule": "ring", "premises": [11], "path": [], "target": "(S [k6 k7 k8] (G (ge {-1 1*d:I -1*i:k7}) (ge {-1 1*d:O -1*i:k6}) (ge {-1 1*d:T -1*i:k8}) (ge {0 1*i:k6}) (ge {0 1*i:k7}) (ge {0 1*i:k8})) (* (T dW[{0 1*d:O} {0 1*d:I}] [{0 1*i:k6} {0 1*i:k7}]) (T dy[{0 1*d:T} {0 1*d:O}] [{0 1*i:k8} {0 1*i:k6}]) (T x[{0 1*d:T} {0 1*d:I}] [{0 1*i:k8} {0 1*i:k7}])))"},
-    {"rule": "sym", "premises": [17]},
-    {"rule": "trans", "premises": [18, 19]},
-    {"rule": "vjp-intro", "premises": [20], "at": ["o", "i"]},
-    {"rule": "discharge", "premises": [21], "stating": ["(H (G (ge {-1 1*d:I -1*i:i}) (ge {-1 1*d:O -1*i:o}) (ge {0 1*i:i}) (ge {0 1*i:o})))"]}
+    {"rule": "change-of-variables", "premises": [1], "path": [0, 1], "index": "t", "to": "k6", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-prenex", "premises": [12], "path": [0], "factor": 1},
+    {"rule": "ring", "premises": [13], "path": [], "target": "(S [k1 k2] (G (ge {-1 1*d:I -1*i:k2}) (ge {-1 1*d:O -1*i:k1}) (ge {0 1*i:k1}) (ge {0 1*i:k2})) (S [k6] (G (ge {-1 1*d:T -1*i:k6}) (ge {0 1*i:k6})) (* (T dW[{0 1*d:O} {0 1*d:I}] [{0 1*i:k1} {0 1*i:k2}]) (T dy[{0 1*d:T} {0 1*d:O}] [{0 1*i:k6} {0 1*i:k1}]) (T x[{0 1*d:T} {0 1*d:I}] [{0 1*i:k6} {0 1*i:k2}]))))"},
+    {"rule": "sum-merge", "premises": [14], "path": []},
+    {"rule": "ring", "premises": [11], "path": [], "target": "(S [k1 k2 k6] (G (ge {-1 1*d:I -1*i:k2}) (ge {-1 1*d:O -1*i:k1}) (ge {-1 1*d:T -1*i:k6}) (ge {0 1*i:k1}) (ge {0 1*i:k2}) (ge {0 1*i:k6})) (* (T dW[{0 1*d:O} {0 1*d:I}] [{0 1*i:k1} {0 1*i:k2}]) (T dy[{0 1*d:T} {0 1*d:O}] [{0 1*i:k6} {0 1*i:k1}]) (T x[{0 1*d:T} {0 1*d:I}] [{0 1*i:k6} {0 1*i:k2}])))"},
+    {"rule": "sym", "premises": [15]},
+    {"rule": "trans", "premises": [16, 17]},
+    {"rule": "vjp-intro", "premises": [18], "at": ["o", "i"]},
+    {"rule": "discharge", "premises": [19], "stating": ["(H (G (ge {-1 1*d:I -1*i:i}) (ge {-1 1*d:O -1*i:o}) (ge {0 1*i:i}) (ge {0 1*i:o})))"]}
   ]
 }
 

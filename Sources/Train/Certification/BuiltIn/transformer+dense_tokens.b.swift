@@ -27,15 +27,14 @@ extension BuiltInCertificates {
     {"rule": "ring", "premises": [4], "path": [], "target": "(S [k2 k3] (G (ge {-1 1*d:O -1*i:k3}) (ge {-1 1*d:T -1*i:k2}) (ge {0 1*i:k2}) (ge {0 1*i:k3})) (* (T dy[{0 1*d:T} {0 1*d:O}] [{0 1*i:k2} {0 1*i:k3}]) (T db[{0 1*d:O}] [{0 1*i:k3}])))"},
     {"rule": "sum-swap", "premises": [5], "path": [], "order": ["k3", "k2"]},
     {"rule": "ring", "premises": [6], "path": [], "target": "(S [k3 k2] (G (ge {-1 1*d:O -1*i:k3}) (ge {-1 1*d:T -1*i:k2}) (ge {0 1*i:k2}) (ge {0 1*i:k3})) (* (T db[{0 1*d:O}] [{0 1*i:k3}]) (T dy[{0 1*d:T} {0 1*d:O}] [{0 1*i:k2} {0 1*i:k3}])))"},
-    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k4", "sign": 1, "offset": "{0 }"},
-    {"rule": "change-of-variables", "premises": [8], "path": [0, 1], "index": "t", "to": "k5", "sign": 1, "offset": "{0 }"},
-    {"rule": "sum-prenex", "premises": [9], "path": [0], "factor": 1},
-    {"rule": "sum-merge", "premises": [10], "path": []},
-    {"rule": "ring", "premises": [7], "path": [], "target": "(S [k4 k5] (G (ge {-1 1*d:O -1*i:k4}) (ge {-1 1*d:T -1*i:k5}) (ge {0 1*i:k4}) (ge {0 1*i:k5})) (* (T db[{0 1*d:O}] [{0 1*i:k4}]) (T dy[{0 1*d:T} {0 1*d:O}] [{0 1*i:k5} {0 1*i:k4}])))"},
-    {"rule": "sym", "premises": [11]},
-    {"rule": "trans", "premises": [12, 13]},
-    {"rule": "vjp-intro", "premises": [14], "at": ["o"]},
-    {"rule": "discharge", "premises": [15], "stating": ["(H (G (ge {-1 1*d:O -1*i:o}) (ge {0 1*i:o})))"]}
+    {"rule": "change-of-variables", "premises": [1], "path": [0, 1], "index": "t", "to": "k4", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-prenex", "premises": [8], "path": [0], "factor": 1},
+    {"rule": "sum-merge", "premises": [9], "path": []},
+    {"rule": "ring", "premises": [7], "path": [], "target": "(S [k1 k4] (G (ge {-1 1*d:O -1*i:k1}) (ge {-1 1*d:T -1*i:k4}) (ge {0 1*i:k1}) (ge {0 1*i:k4})) (* (T db[{0 1*d:O}] [{0 1*i:k1}]) (T dy[{0 1*d:T} {0 1*d:O}] [{0 1*i:k4} {0 1*i:k1}])))"},
+    {"rule": "sym", "premises": [10]},
+    {"rule": "trans", "premises": [11, 12]},
+    {"rule": "vjp-intro", "premises": [13], "at": ["o"]},
+    {"rule": "discharge", "premises": [14], "stating": ["(H (G (ge {-1 1*d:O -1*i:o}) (ge {0 1*i:o})))"]}
   ]
 }
 

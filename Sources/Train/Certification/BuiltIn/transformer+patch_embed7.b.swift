@@ -28,16 +28,15 @@ extension BuiltInCertificates {
     {"rule": "ring", "premises": [5], "path": [], "target": "(S [k2 k3 k4] (G (ge {-1 1*d:D -1*i:k4}) (ge {-1 1*d:GH -1*i:k2}) (ge {-1 1*d:GW -1*i:k3}) (ge {0 1*i:k2}) (ge {0 1*i:k3}) (ge {0 1*i:k4})) (* (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k2} {0 1*i:k3} {0 1*i:k4}]) (T db[{0 1*d:D}] [{0 1*i:k4}])))"},
     {"rule": "sum-swap", "premises": [6], "path": [], "order": ["k4", "k2", "k3"]},
     {"rule": "ring", "premises": [7], "path": [], "target": "(S [k4 k2 k3] (G (ge {-1 1*d:D -1*i:k4}) (ge {-1 1*d:GH -1*i:k2}) (ge {-1 1*d:GW -1*i:k3}) (ge {0 1*i:k2}) (ge {0 1*i:k3}) (ge {0 1*i:k4})) (* (T db[{0 1*d:D}] [{0 1*i:k4}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k2} {0 1*i:k3} {0 1*i:k4}])))"},
-    {"rule": "change-of-variables", "premises": [1], "path": [], "index": "k1", "to": "k5", "sign": 1, "offset": "{0 }"},
-    {"rule": "change-of-variables", "premises": [9], "path": [0, 1], "index": "p", "to": "k6", "sign": 1, "offset": "{0 }"},
-    {"rule": "change-of-variables", "premises": [10], "path": [0, 1], "index": "q", "to": "k7", "sign": 1, "offset": "{0 }"},
-    {"rule": "sum-prenex", "premises": [11], "path": [0], "factor": 1},
-    {"rule": "sum-merge", "premises": [12], "path": []},
-    {"rule": "ring", "premises": [8], "path": [], "target": "(S [k5 k6 k7] (G (ge {-1 1*d:D -1*i:k5}) (ge {-1 1*d:GH -1*i:k6}) (ge {-1 1*d:GW -1*i:k7}) (ge {0 1*i:k5}) (ge {0 1*i:k6}) (ge {0 1*i:k7})) (* (T db[{0 1*d:D}] [{0 1*i:k5}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k6} {0 1*i:k7} {0 1*i:k5}])))"},
-    {"rule": "sym", "premises": [13]},
-    {"rule": "trans", "premises": [14, 15]},
-    {"rule": "vjp-intro", "premises": [16], "at": ["d"]},
-    {"rule": "discharge", "premises": [17], "stating": ["(H (G (ge {-1 1*d:D -1*i:d}) (ge {0 1*i:d})))"]}
+    {"rule": "change-of-variables", "premises": [1], "path": [0, 1], "index": "p", "to": "k5", "sign": 1, "offset": "{0 }"},
+    {"rule": "change-of-variables", "premises": [9], "path": [0, 1], "index": "q", "to": "k6", "sign": 1, "offset": "{0 }"},
+    {"rule": "sum-prenex", "premises": [10], "path": [0], "factor": 1},
+    {"rule": "sum-merge", "premises": [11], "path": []},
+    {"rule": "ring", "premises": [8], "path": [], "target": "(S [k1 k5 k6] (G (ge {-1 1*d:D -1*i:k1}) (ge {-1 1*d:GH -1*i:k5}) (ge {-1 1*d:GW -1*i:k6}) (ge {0 1*i:k1}) (ge {0 1*i:k5}) (ge {0 1*i:k6})) (* (T db[{0 1*d:D}] [{0 1*i:k1}]) (T dy[{0 1*d:GH} {0 1*d:GW} {0 1*d:D}] [{0 1*i:k5} {0 1*i:k6} {0 1*i:k1}])))"},
+    {"rule": "sym", "premises": [12]},
+    {"rule": "trans", "premises": [13, 14]},
+    {"rule": "vjp-intro", "premises": [15], "at": ["d"]},
+    {"rule": "discharge", "premises": [16], "stating": ["(H (G (ge {-1 1*d:D -1*i:d}) (ge {0 1*i:d})))"]}
   ]
 }
 
