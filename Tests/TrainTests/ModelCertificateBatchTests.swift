@@ -52,6 +52,17 @@ struct ModelCertificateBatchTests {
     #expect(try certificate.verify(against: s).parameters == 6)
   }
 
+  /// The tiny model with softmax cross-entropy: its target condition over the batch,
+  /// `forall ex: B. sum(i) target[ex, i] = 1`, is used at each example.
+  static let tinySoftmax = "input 2x1x1\nconv2d 2->2 1\nbatchnorm\nrelu\nflatten\ndense 2\nloss softmax_cross_entropy\n"
+
+  @Test func aTinyBatchNormSoftmaxModelIsCertified() throws {
+    let s = try Self.schedule(Self.tinySoftmax)
+    let certificate = try ModelCertificate.prove(s, cached: false)
+    #expect(certificate.parameters.map(\.name) == ["dense1.W", "dense1.b", "batchnorm1.g", "batchnorm1.b", "conv2d1.w", "conv2d1.b"])
+    #expect(try certificate.verify(against: s).parameters == 6)
+  }
+
   @Test func theScalesGradientRoutedToTheShiftIsRefused() throws {
     // Batch norm first: the refutation normalizes the statement whole, which a convolution below
     // makes slow.
