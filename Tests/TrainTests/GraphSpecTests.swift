@@ -253,8 +253,8 @@ struct GraphSpecTests {
     #expect(!spec.isSequence)
     let model = try Sequential(spec, seed: 1, certificates: .builtIn)
     #expect(model.modelCertificate == nil && model.modelCertificateGap != nil)
-    // Stated over a batch, proved only on request (the softmax loss's condition over the batch is
-    // not met by the chain rule yet).
+    // Stated over a batch, proved only on request (below a residual add, the chain rule through
+    // batch norm is not layer by layer yet).
     #expect(model.modelCertificateGap?.contains("node batchnorm1 is a batch norm layer") == true)
     #expect(model.ruleNames.contains("add.x") && model.ruleNames.contains("add.z"))
     let data = try FashionMNIST.load(.train).prefix(192)

@@ -52,6 +52,17 @@ struct ModelCertificateBatchTests {
     #expect(try certificate.verify(against: s).parameters == 6)
   }
 
+  /// The tiny model with softmax cross-entropy: its target condition over the batch,
+  /// `forall ex: B. sum(i) target[ex, i] = 1`, is used at each example.
+  static let tinySoftmax = "input 2x1x1\nconv2d 2->2 1\nbatchnorm\nrelu\nflatten\ndense 2\nloss softmax_cross_entropy\n"
+
+  @Test func aTinyBatchNormSoftmaxModelIsCertified() throws {
+    let s = try Self.schedule(Self.tinySoftmax)
+    let certificate = try ModelCertificate.prove(s, cached: false)
+    #expect(certificate.parameters.map(\.name) == ["dense1.W", "dense1.b", "batchnorm1.g", "batchnorm1.b", "conv2d1.w", "conv2d1.b"])
+    #expect(try certificate.verify(against: s).parameters == 6)
+  }
+
   @Test func theScalesGradientRoutedToTheShiftIsRefused() throws {
     // Batch norm first: the refutation normalizes the statement whole, which a convolution below
     // makes slow.
@@ -61,6 +72,23 @@ struct ModelCertificateBatchTests {
     s.steps[k].gradients[0].parameter = "batchnorm1.b"
     s.steps[k].gradients[1].parameter = "batchnorm1.g"
     expectMiswired(s, at: "the gradient of batchnorm1.b (schedule step \(k), node batchnorm1)")
+  }
+
+  @Test func theScalesGradientRoutedToTheShiftIsRefusedUnderSoftmax() throws {
+    // As above, with softmax cross-entropy: the false theorem's chain proof meets the target
+    // condition over the batch. With `exp` and `log` in the statement no point where the sides
+    // differ is found (a counterexample is printed only when it is one), so the schedule is
+    // refused as not proved, at the same place.
+    var s = try Self.schedule("input 2x1x1\nbatchnorm\nrelu\nflatten\ndense 2\nloss softmax_cross_entropy\n")
+    let k = try #require(s.steps.firstIndex { s.nodes[$0.node].name == "batchnorm1" })
+    s.steps[k].gradients[0].parameter = "batchnorm1.b"
+    s.steps[k].gradients[1].parameter = "batchnorm1.g"
+    do {
+      _ = try ModelCertificate.prove(s, cached: false)
+      Issue.record("a mis-wired schedule was certified")
+    } catch let ModelCertificateError.notProved(place, _), let ModelCertificateError.miswired(place, _) {
+      #expect(place.contains("the gradient of batchnorm1.b (schedule step \(k), node batchnorm1)"), "\(place)")
+    }
   }
 
   func expectMiswired(_ s: BackwardSchedule, formulas: [String: String] = [:], at place: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {

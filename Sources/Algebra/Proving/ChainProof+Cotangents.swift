@@ -34,19 +34,23 @@ extension ChainProof {
           return last.map { l in refs.contains { $0 === l } } ?? !refs.contains { isBackward.contains(ObjectIdentifier($0)) }
         }
         // A definition outside its shape is its body, not 0: where the cotangent carries the range
-        // of its index (left by a delta), it is the definition times that range.
-        let targets = try candidates.flatMap { c -> [(Definition, Term, [Int])] in
+        // of its index (left by a delta), it is the definition times that range. Where it carries
+        // the range of some indices only (a convolution's input rule over a batch: the batch
+        // index's delta leaves its range, the window's constraints are not the image's range), it
+        // is the definition compared with those constraints dropped under the hypothesis of its
+        // range, as below a layer norm (tried last).
+        let targets = try candidates.flatMap { c -> [(Definition, Term, [Int], Bool)] in
           let named = try Term.reference(c, place.at)
-          return [(c, named, []), (c, .mul([.bracket(try Self.range(of: c, at: place.at)), named]), [1])]
+          return [(c, named, [], false), (c, .mul([.bracket(try Self.range(of: c, at: place.at)), named]), [1], false), (c, named, [], true)]
         }
-        for (c, target, inside) in targets {
+        for (c, target, inside, drops) in targets {
           // Tried in the proof itself: a failed candidate's steps are left unused, and pruned from
           // the certificate (StepPruning), rather than normalizing the right one twice.
           let range = try Self.range(of: c, at: place.at)
           // Read with the range of the stand-in `u` inside it (below a layer norm): compared with
           // the plain definition under the hypothesis of its range (`ChainProof+Folding.swift`).
-          let underRange = Self.carries(range, in: content)
-          if underRange && !inside.isEmpty { continue }
+          let carried = Self.carries(range, in: content), underRange = drops || carried
+          if underRange && !inside.isEmpty || drops && carried { continue }  // the last target: only where not carried
           var named = try builder.start(target)
           try named.apply(.unfold, at: inside)
           guard try unfolding(&named, like: content, keeping: kept, backward: isBackward, below: level.definition) else { continue }

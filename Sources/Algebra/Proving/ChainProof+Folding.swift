@@ -64,31 +64,33 @@ extension ChainProof {
     for side in [0, 1] {
       var chain = side == 0 ? left : right
       _ = try normalizer.normalize(&chain, at: [])
-      if try dropping(range, in: &chain, builder) { _ = try normalizer.normalize(&chain, at: []) }
+      if try chain.dropping(range) { _ = try normalizer.normalize(&chain, at: []) }
       if side == 0 { left = chain } else { right = chain }
     }
     try left.apply(.ring(right.current), at: [])
     return try builder.apply(.trans(left.step, try builder.apply(.sym(right.step))))
   }
+}
 
-  /// Rewrites every sum `sum(b | G and C) s` of `chain` (`C` constraints of `range`, none on `b`)
+extension Chain {
+  /// Rewrites every sum `sum(b | G and C) s` of the current term (`C` constraints of `range`, none on `b`)
   /// to `sum(b | G) s` and every bracket `[G and C]` to `[G]`, under the hypothesis `C`:
   /// `sum-guard` (or `bracket-merge`) read backwards splits `[C]` off, and `assume` makes it 1.
   /// Returns whether anything was rewritten.
-  func dropping(_ range: Guard, in chain: inout Chain, _ builder: ProofBuilder) throws -> Bool {
+  mutating func dropping(_ range: Guard) throws -> Bool {
     let wanted = Set(range.constraints)
     func dropped(_ g: Guard, bound: [String]) -> [Constraint] {
       g.constraints.filter { wanted.contains($0) && $0.expression.indices.isDisjoint(with: bound) }
     }
     var changed = false
-    while let p = Normalizer.firstPath(in: chain.current, where: { t in
+    while let p = Normalizer.firstPath(in: current, where: { t in
       switch t.node {
       case let .sum(bs, g, _): return !dropped(g, bound: bs).isEmpty
       case let .bracket(g): return !dropped(g, bound: []).isEmpty
       default: return false
       }
     }) {
-      let sub = try chain.subterm(at: p)
+      let sub = try subterm(at: p)
       switch sub.node {
       case let .sum(bs, g, body):
         let c = dropped(g, bound: bs)
@@ -96,20 +98,20 @@ extension ChainProof {
         var side = try builder.start(try .sum(bs, rest, .mul([.bracket(cg), body])))
         try side.apply(.sumGuard, at: [])
         if side.current != sub { try side.apply(.ring(sub), at: []) }
-        try chain.rewrite(at: p, by: try builder.apply(.sym(side.step)))
-        try chain.rewrite(at: p + [0, 0], by: try builder.apply(.assume(.holds(cg), instance: [])))
-        try chain.ring(at: p + [0], to: body)
+        try rewrite(at: p, by: try builder.apply(.sym(side.step)))
+        try rewrite(at: p + [0, 0], by: try builder.apply(.assume(.holds(cg), instance: [])))
+        try ring(at: p + [0], to: body)
       case let .bracket(g):
         let c = dropped(g, bound: [])
         let cg = try Guard(c), rest = try Guard(g.constraints.filter { !c.contains($0) })
         if rest.constraints.isEmpty {
-          try chain.rewrite(at: p, by: try builder.apply(.assume(.holds(cg), instance: [])))
+          try rewrite(at: p, by: try builder.apply(.assume(.holds(cg), instance: [])))
         } else {
           var side = try builder.start(.mul([.bracket(rest), .bracket(cg)]))
           try side.apply(.bracketMerge, at: [])
           if side.current != sub { try side.apply(.ring(sub), at: []) }
-          try chain.rewrite(at: p, by: try builder.apply(.sym(side.step)))
-          try chain.rewrite(at: p + [1], by: try builder.apply(.assume(.holds(cg), instance: [])))
+          try rewrite(at: p, by: try builder.apply(.sym(side.step)))
+          try rewrite(at: p + [1], by: try builder.apply(.assume(.holds(cg), instance: [])))
         }
       default: break
       }

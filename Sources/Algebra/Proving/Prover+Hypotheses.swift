@@ -6,7 +6,8 @@ extension Prover {
   /// of `chain` contains, as a group of bound indices of its own, the normal form of an assumption's
   /// left side `A` (a single sum), the sum is split off (`sum-swap`, `sum-split`, `sum-prenex`
   /// backwards), replaced by the right side (`assume`), and the whole is normalized again.
-  /// Returns the new monomials (unchanged when nothing applies).
+  /// Then the equations stated for every index (`useQuantifiedHypotheses`). Returns the new
+  /// monomials (unchanged when nothing applies).
   static func useHypotheses(_ chain: inout Chain, _ ms: [Monomial], _ statement: Statement, _ normalizer: inout Normalizer) throws -> [Monomial] {
     var current = ms
     for case let .equal(a, b) in statement.assumptions {
@@ -26,7 +27,7 @@ extension Prover {
         current = try normalizer.normalize(&chain, current, changedAt: k)
       }
     }
-    return current
+    return try useQuantifiedHypotheses(&chain, current, statement, &normalizer)
   }
 
   private static func firstMatch(_ ms: [Monomial], _ key: String) throws -> (Int, Monomial, Monomial)? {

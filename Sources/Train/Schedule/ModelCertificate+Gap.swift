@@ -5,16 +5,17 @@ extension ModelCertificate {
     /// A formula layer (by node name): its own rule is certified, but a user's formula can make
     /// the chain-rule proof arbitrarily slow (a guarded cumulative sum took minutes).
     case formulaLayer(String)
-    /// Convolution and pooling nodes only (the first named): about a second in a release build,
-    /// ten or more in a debug one, too long for every model build; `certify train` proves it
-    /// before training (`Sequential.proveModelCertificate`), the library on request.
+    /// Convolution, pooling and batch norm nodes only (the first named): seconds in a release
+    /// build (Models/cnn_bn.spec 6 s), ten or more in a debug one, too long for every model
+    /// build; `certify train` proves it before training (`Sequential.proveModelCertificate`), the
+    /// library on request.
     case onRequest(node: String)
     /// An elementwise product `mul` (its gate doubles the paths the chain rule follows) or a
     /// transformer block (the chain through `attention_heads` is not proved layer by layer yet,
     /// and the whole-network fallback takes minutes; through `layernorm` it is, in seconds in a
-    /// debug build), or a batch norm (stated over the batch: a small model's proof takes seconds,
-    /// but the chain rule does not yet meet a softmax loss's condition over the batch, and the
-    /// whole-network fallback takes minutes): tried only on request.
+    /// debug build), or a batch norm in a residual network (the chain rule through it below a
+    /// residual `add` falls back to normalizing a whole block: minutes, Models/resnet.spec):
+    /// tried only on request.
     case slow(node: String, block: String)
 
     public var description: String {
@@ -22,13 +23,13 @@ extension ModelCertificate {
       case .formulaLayer(let node):
         "layer \(node) is a formula layer, whose chain-rule proof time depends on its formula; ModelCertificate.prove(model.schedule, formulas: model.formulaBlocks) builds it on request"
       case .onRequest(let node):
-        "node \(node) is a convolution or pooling layer, whose chain-rule proof takes seconds, too long for every model build; proveModelCertificate() builds it (certify train does, before training)"
+        "node \(node) is a convolution, pooling or batch norm layer, whose chain-rule proof takes seconds, too long for every model build; proveModelCertificate() builds it (certify train does, before training)"
       case .slow(let node, let block):
         "node \(node) is "
           + (block == "mul"
             ? "an elementwise product, whose chain-rule proof takes minutes"
             : ModelStatement.batchNativeBlocks.contains(block)
-              ? "a batch norm layer, stated over the batch; its chain-rule proof does not yet meet a softmax loss's condition over the batch, and whole it takes minutes or more"
+              ? "a batch norm layer in a residual network, stated over the batch; its chain-rule proof below a residual add is not yet layer by layer, and it takes minutes or more"
               : "a transformer layer; a transformer's chain-rule proof does not yet go layer by layer through attention, and whole it takes minutes or more")
           + "; ModelCertificate.prove(model.schedule) tries it on request"
       }
@@ -40,8 +41,11 @@ extension ModelCertificate {
   public static func gap(of schedule: BackwardSchedule, formulas: [String: String] = [:]) -> Gap? {
     if let formula = schedule.nodes.first(where: { formulas[$0.block] != nil }) { return .formulaLayer(formula.name) }
     var first: BackwardSchedule.Node?
+    // Batch norm is proved layer by layer in seconds, as a convolution, except in a residual network.
+    let residual = schedule.nodes.contains { $0.block == "add" }
     for node in schedule.nodes where slowBlocks.contains(node.block) {
-      if !convolutionBlocks.contains(node.block) { return .slow(node: node.name, block: node.block) }
+      let onRequest = convolutionBlocks.contains(node.block) || ModelStatement.batchNativeBlocks.contains(node.block) && !residual
+      if !onRequest { return .slow(node: node.name, block: node.block) }
       first = first ?? node
     }
     return first.map { .onRequest(node: $0.name) }
