@@ -233,17 +233,6 @@ struct GraphSpecTests {
     expectMiswired(dropped, at: "the gradient of dense1.W", because: "differ")
   }
 
-  func expectMiswired(_ s: BackwardSchedule, at place: String, because: String, sourceLocation: SourceLocation = #_sourceLocation) {
-    do {
-      _ = try ModelCertificate.prove(s, cached: false)
-      Issue.record("a mis-wired schedule was certified", sourceLocation: sourceLocation)
-    } catch let ModelCertificateError.miswired(where_, reason) {
-      #expect(where_.contains(place) && reason.contains(because), "\(where_): \(reason)", sourceLocation: sourceLocation)
-    } catch {
-      Issue.record("refused for another reason: \(error)", sourceLocation: sourceLocation)
-    }
-  }
-
   /// Models/resnet.spec trains: built over its certificates (without a model certificate: its
   /// batch norms' statement over the batch is proved only on request), two epochs on a small subset of Fashion-MNIST lower
   /// the loss.

@@ -90,15 +90,4 @@ struct ModelCertificateBatchTests {
       #expect(place.contains("the gradient of batchnorm1.b (schedule step \(k), node batchnorm1)"), "\(place)")
     }
   }
-
-  func expectMiswired(_ s: BackwardSchedule, formulas: [String: String] = [:], at place: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
-    do {
-      _ = try ModelCertificate.prove(s, formulas: formulas, cached: false)
-      Issue.record("a mis-wired schedule was certified", sourceLocation: sourceLocation)
-    } catch let ModelCertificateError.miswired(where_, reason) {
-      #expect(where_.contains(place), "\(where_): \(reason)", sourceLocation: sourceLocation)
-    } catch {
-      Issue.record("refused for another reason: \(error)", sourceLocation: sourceLocation)
-    }
-  }
 }

@@ -210,7 +210,6 @@ struct ModelCertificateTests {
     }
   }
 
-
   @Test func aModelCertificateOfAnOlderRuleSetIsRebuiltAndSaysSo() throws {
     let model = try Sequential(try ModelSpec(parsing: Self.mlp), seed: 1, certificates: testStore)
     var checkpoint = Checkpoint(model: model)
@@ -333,19 +332,6 @@ struct ModelCertificateTests {
     var s = Self.fanOut(sum: ["da1_t", "da1_s"])
     (s.steps[2].reads, s.steps[3].reads) = (s.steps[3].reads, s.steps[2].reads)
     expectMiswired(s, formulas: ["add": Self.add], at: "schedule step 2 (node sigmoid1)", because: "reads da2")
-  }
-
-  /// The schedule is refused as mis-wired, at a place whose text contains `place`.
-  func expectMiswired(_ s: BackwardSchedule, formulas: [String: String] = [:], at place: String, because: String = "",
-                      sourceLocation: Testing.SourceLocation = #_sourceLocation) {
-    do {
-      _ = try ModelCertificate.prove(s, formulas: formulas)
-      Issue.record("a mis-wired schedule was certified", sourceLocation: sourceLocation)
-    } catch let ModelCertificateError.miswired(where_, reason) {
-      #expect(where_.contains(place) && (because.isEmpty || reason.contains(because)), "\(where_): \(reason)", sourceLocation: sourceLocation)
-    } catch {
-      Issue.record("refused for another reason: \(error)", sourceLocation: sourceLocation)
-    }
   }
 }
 

@@ -77,15 +77,4 @@ struct ModelCertificateTokenTests {
     swapped.steps[add].writes.reverse()
     expectMiswired(swapped, at: "schedule step \(add) (node add1)", because: "no sum into")
   }
-
-  func expectMiswired(_ s: BackwardSchedule, at place: String, because: String = "", sourceLocation: Testing.SourceLocation = #_sourceLocation) {
-    do {
-      _ = try ModelCertificate.prove(s, cached: false)
-      Issue.record("a mis-wired schedule was certified", sourceLocation: sourceLocation)
-    } catch let ModelCertificateError.miswired(where_, reason) {
-      #expect(where_.contains(place) && (because.isEmpty || reason.contains(because)), "\(where_): \(reason)", sourceLocation: sourceLocation)
-    } catch {
-      Issue.record("refused for another reason: \(error)", sourceLocation: sourceLocation)
-    }
-  }
 }
