@@ -62,6 +62,9 @@ extension Theorem {
       if sign(body, under: bs, stated) { return true }  // a sign condition true at every point
       let mine = constraintKeys(bs, g).union(known)
       if case let .holds(inner) = body, !inner.isFalse, constraintKeys(bs, inner).isSubset(of: mine) { return true }
+      // `forall b. [G] -> forall c. [H] -> [K]` (binders apart): each constraint of `K` is in `G`, `H` or stated.
+      if case let .forAll(cs, h, .holds(k)) = body, !k.isFalse, Set(bs).isDisjoint(with: cs), constraintKeys(bs + cs, k)
+        .isSubset(of: constraintKeys(bs + cs, g).union(constraintKeys(bs + cs, h)).union(known)) { return true }
       // `forall b. [G] -> forall c. [H] -> h` with `h` free of `b`: follows from `forall c. [H'] -> h`
       // where `H'` keeps the constraints of `H` free of `b` (every point of `G and H` meets `H'`).
       if case let .forAll(cs, inner, h) = body, !h.freeIndices.contains(where: bs.contains) {

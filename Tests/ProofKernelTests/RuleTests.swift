@@ -363,6 +363,24 @@ struct RuleTests {
     #expect(condition.alphaKey.count > 40 * 20)  // the key with every definition written out
   }
 
+  /// `forall t. [0 <= t < n] -> forall s. [0 <= s < n] -> [0 <= t < n and 0 <= s < n]` (a range
+  /// assumed to drop a stand-in's range, quantified by `cong` over the two sums that bind its
+  /// indices) is true and discharged with nothing stated. A constraint neither guard has, and an
+  /// inner binder shadowing the outer one, are refused.
+  @Test func aNestedForallOfARangeIsDischargedOnlyByItsOwnGuards() throws {
+    func nested(_ outer: String, _ inner: String, below size: String = "n", _ k: Guard) throws -> Theorem {
+      let h = try Proposition.quantified([outer], axis(outer, d("n")), try .quantified([inner], axis(inner, d(size)), .holds(k)))
+      return Theorem([h], at(y, i("j")), at(y, i("j")))
+    }
+    let both = try axis("t", d("n")).and(axis("s", d("n")))
+    #expect(try Theorem.discharge(try nested("t", "s", both), stating: []).hypotheses.isEmpty)
+    let wider = try both.and(axis("t", d("m")))  // t < m: in neither guard
+    expectRefusal("discharge") { try .discharge(try nested("t", "s", wider), stating: []) }
+    // forall t. [t < n] -> forall t. [t < m] -> [t < n]: false where m > n (the inner t is the one
+    // bound), though the outer guard states `t < n` under the same name.
+    expectRefusal("discharge") { try .discharge(try nested("t", "t", below: "m", axis("t", d("n"))), stating: []) }
+  }
+
   // MARK: - Introduction of vjp and grad
 
   @Test func vjpIntroductionRefusesANonFreshDirection() throws {
