@@ -54,6 +54,18 @@ struct ChainPlan {
     return t.children.contains(where: readsX)
   }
 
+  /// The definitions a `vjp`'s output reaches: the forward values.
+  static func forward(of output: Term) -> Set<ObjectIdentifier> {
+    Set(reachable(from: [output]).map(ObjectIdentifier.init))
+  }
+
+  /// The statement's backward definitions (its cotangents and their helpers): those its right side
+  /// reaches that the differentiated output does not, in `reachable`'s order.
+  static func backward(_ rhs: Term, output: Term) -> [Definition] {
+    let forward = forward(of: output)
+    return reachable(from: [rhs]).filter { !forward.contains(ObjectIdentifier($0)) }
+  }
+
   /// Every definition reachable from `terms`, each once.
   static func reachable(from terms: [Term]) -> [Definition] {
     var seen = Set<ObjectIdentifier>(), out: [Definition] = []

@@ -8,8 +8,7 @@ extension ChainProof {
   /// kept folded). A cotangent no definition names (between a dense layer and its activation)
   /// stays as it is, inside the next. Returns the step of the rewritten identity.
   mutating func recogniseCotangents(in k: Int) throws -> Int {
-    let forward = Set(ChainPlan.reachable(from: [vjp.output]).map(ObjectIdentifier.init))
-    let backward = ChainPlan.reachable(from: [statement.rhs]).filter { !forward.contains(ObjectIdentifier($0)) }
+    let backward = ChainPlan.backward(statement.rhs, output: vjp.output)
     let isBackward = Set(backward.map(ObjectIdentifier.init))
     var current = k
     var last: Definition? = nil

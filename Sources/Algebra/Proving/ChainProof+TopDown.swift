@@ -80,8 +80,7 @@ extension ChainProof {
       above = equation.definition
       current = try builder.apply(.cong(current, path: path, by: try instance(equation, at: hat)))
     }
-    let forward = Set(ChainPlan.reachable(from: [vjp.output]).map(ObjectIdentifier.init))
-    let backward = ChainPlan.reachable(from: [statement.rhs]).filter { !forward.contains(ObjectIdentifier($0)) }
+    let backward = ChainPlan.backward(statement.rhs, output: vjp.output)
     let isBackward = Set(backward.map(ObjectIdentifier.init))
     for c in backward where c.parameters.count == at.count && c.shape == g.shape {
       let refs = plan.references(in: c.body)

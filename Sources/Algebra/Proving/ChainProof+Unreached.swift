@@ -11,7 +11,7 @@ extension ChainProof {
   /// sums of the gradient below it (a convolution's), every index is in range, so the gradient
   /// equals the statement's right side with that definition written out, compared as usual.
   func unfoldingCotangents(in target: Term) throws -> Int? {
-    let forward = Set(ChainPlan.reachable(from: [vjp.output]).map(ObjectIdentifier.init))
+    let forward = ChainPlan.forward(of: vjp.output)
     var paths: [[Int]] = []
     func walk(_ t: Term, _ p: [Int]) {
       if case let .reference(d, _) = t.node, !forward.contains(ObjectIdentifier(d)) { paths.append(p); return }

@@ -40,8 +40,7 @@ struct ChainProof {
   /// whole chain was proved. Checked before the attempt, so such a statement costs one proof, not two.
   static func namesCotangents(_ statement: Statement) -> Bool {
     guard case let .vjp(v) = statement.lhs.node else { return false }
-    let forward = Set(ChainPlan.reachable(from: [v.output]).map(ObjectIdentifier.init))
-    return ChainPlan.reachable(from: [statement.rhs]).contains { !forward.contains(ObjectIdentifier($0)) }
+    return !ChainPlan.backward(statement.rhs, output: v.output).isEmpty
   }
 
   /// As `prove`, throwing why the strategy does not apply or failed (nil: not a composition).
