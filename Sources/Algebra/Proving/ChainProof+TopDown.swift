@@ -10,8 +10,9 @@ extension ChainProof {
   /// tensors), the loss unfolded once, its cotangent recognised (`cotangentEquation`), and the
   /// comparison with the statement. A residual add on the chain, whose two paths meet at the next
   /// value, is one level whose identity joins its paths' by `fan-out` (`residualIdentity`). Nil
-  /// when the model's chain is not one definition per layer reading the next, or such an add
-  /// (then `run` composes bottom-up, as before).
+  /// when the output is not a definition above the parameter; throws why when the model's chain is
+  /// not one definition per layer reading the next, or such an add, at plain indices (then `run`
+  /// composes bottom-up, as before).
   mutating func runTopDown() throws -> (theorem: Theorem, step: Int)? {
     guard vjp.seed == nil, case let .reference(top, args) = vjp.output.node, args.isEmpty else { return nil }
     let chain = [top] + plan.dominators(of: top)
