@@ -4,20 +4,28 @@ extension ChainProof {
   /// The paths of a residual add `d = P + Q` on the top-down chain down to the next value `below`
   /// on it (where its two paths meet): per addend, the values it passes through, its top first
   /// (none for the addend that is `below` itself); each reads the next, and only it, at plain
-  /// indices. Nil when `d` is not such a sum (then the model composes bottom-up).
-  mutating func residualPaths(of d: Definition, below: Definition) -> [[Definition]]? {
-    guard case let .add(terms) = d.body.node, terms.count == 2, !plan.readsX(d.body) else { return nil }
-    // (A path read at an index that is not plain, a convolution's `p + u`, would come back from
-    // `chain-def` bracketed inside the rebuilt definitions, not as the statement writes them.)
+  /// indices. Throws why `d` is not such a sum (then the model composes bottom-up).
+  mutating func residualPaths(of d: Definition, below: Definition) throws -> [[Definition]] {
+    guard case let .add(terms) = d.body.node, terms.count == 2, !plan.readsX(d.body) else {
+      throw ProofFailure.unsupported("\(d.name) reads two values that depend on \(vjp.wrt.name) and is not the sum of two reads")
+    }
     var paths: [[Definition]] = []
     for term in terms {
-      guard case let .reference(top, _) = term.node, Self.readsPlainly(top, in: term) else { return nil }
-      var path: [Definition] = [], current = top
-      while current !== below {
+      guard case let .reference(top, _) = term.node else { throw ProofFailure.unsupported("an addend of \(d.name) is not a read") }
+      var path: [Definition] = [], current = top, reader = d
+      while true {
+        // A read at an index that is not plain (a convolution's `p + u`) would come back from
+        // `chain-def` bracketed inside the rebuilt definitions, not as the statement writes them.
+        guard Self.readsPlainly(current, in: reader.body) else {
+          throw ProofFailure.unsupported("\(reader.name), on a path of the residual add \(d.name), reads \(current.name) at an index that is not a plain one")
+        }
+        if current === below { break }
         let reads = plan.references(in: current.body).filter { plan.dependsOnX($0) }
-        guard !plan.readsX(current.body), reads.count == 1, Self.readsPlainly(reads[0], in: current.body) else { return nil }
+        guard !plan.readsX(current.body), reads.count == 1 else {
+          throw ProofFailure.unsupported("\(current.name), on a path of the residual add \(d.name), is not one layer reading one value")
+        }
         path.append(current)
-        current = reads[0]
+        (reader, current) = (current, reads[0])
       }
       paths.append(path)
     }

@@ -20,9 +20,7 @@ extension ChainProof {
     for (n, d) in chain.enumerated().dropLast() {
       let reads = plan.references(in: d.body).filter { plan.dependsOnX($0) }
       if reads.count > 1 {
-        guard residualPaths(of: d, below: chain[n + 1]) != nil else {
-          throw ProofFailure.unsupported("\(d.name) reads \(reads.map(\.name)), which depend on \(vjp.wrt.name), and is not a residual add whose paths each read one value at a time, at plain indices, down to \(chain[n + 1].name)")
-        }
+        _ = try residualPaths(of: d, below: chain[n + 1])
         continue
       }
       guard !plan.readsX(d.body), reads.count == 1, reads[0] === chain[n + 1] else {
@@ -63,8 +61,7 @@ extension ChainProof {
       let outer = try generic(chain, n - 1)
       let inner: Int
       if plan.references(in: above.body).filter({ plan.dependsOnX($0) }).count > 1 {
-        guard let paths = residualPaths(of: above, below: chain[n]) else { throw ProofFailure.unsupported("\(above.name) is not a residual add") }
-        inner = try residualIdentity(above, paths: paths, below: chain[n], u: u, du: du)
+        inner = try residualIdentity(above, paths: try residualPaths(of: above, below: chain[n]), below: chain[n], u: u, du: du)
       } else {
         inner = try adjointIdentity(layer, binders: above.parameters, seed: try levelSeed(above), variable: u, direction: du, seedOnce: true)
       }
