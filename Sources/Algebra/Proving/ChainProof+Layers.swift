@@ -81,16 +81,17 @@ extension ChainProof {
   /// Proves `SD(y, seed; x := dx) = sum(i)[shape x] dx[i] * g(i)`, reading `g` off the normal form
   /// of the left side. With `seedOnce`, `g` is written `sum(h)[shape seed] seed[h] * K(h, i)`, so
   /// that the seed occurs once: the layer above is put in its place by `chain`, and a seed that
-  /// occurred twice would double the term at every layer.
+  /// occurred twice would double the term at every layer. `binding` names the right side's bound
+  /// indices (fresh ones when nil): `fan-out` joins two identities only when they are the same.
   func adjointIdentity(_ y: Term, binders: [String], seed: TensorSymbol?, variable x: TensorSymbol, direction dx: TensorSymbol,
-                                seedOnce: Bool) throws -> Int {
+                                seedOnce: Bool, binding: [String]? = nil) throws -> Int {
     var normalizer = Normalizer(avoiding: taken)
     normalizer.unfoldsDefinitions = false  // `jvp` unfolds what depends on the variable; the rest stays named
     defer { taken.formUnion(normalizer.used) }
     var left = try builder.start(try sd(y, binders, seed, x, dx))
     var ms = try normalizer.normalize(&left, at: [])
     ms = try Prover.straighten(&left, ms, along: dx, keeping: seed, &normalizer)
-    let is_ = x.shape.map { _ in normalizer.fresh() }
+    let is_ = binding ?? x.shape.map { _ in normalizer.fresh() }
     var shares = try ms.map { try $0.extracting(dx, at: is_) }
     var g = try shares.term()
     if seedOnce, let seed {

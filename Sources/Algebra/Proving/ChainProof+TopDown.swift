@@ -8,19 +8,30 @@ extension ChainProof {
   /// a definition (so it grows by one layer per level, not by the network). A parameter then costs
   /// its own layer's identity, one `chain-def` (which puts the statement's definitions back for the
   /// tensors), the loss unfolded once, its cotangent recognised (`cotangentEquation`), and the
-  /// comparison with the statement. Nil when the model's chain is not one definition per layer
-  /// reading the next (then `run` composes bottom-up, as before).
+  /// comparison with the statement. A residual add on the chain, whose two paths meet at the next
+  /// value, is one level whose identity joins its paths' by `fan-out` (`residualIdentity`). Nil
+  /// when the output is not a definition above the parameter; throws why when the model's chain is
+  /// not one definition per layer reading the next, or such an add, at plain indices (then `run`
+  /// composes bottom-up, as before).
   mutating func runTopDown() throws -> (theorem: Theorem, step: Int)? {
     guard vjp.seed == nil, case let .reference(top, args) = vjp.output.node, args.isEmpty else { return nil }
     let chain = [top] + plan.dominators(of: top)
     guard chain.count >= 2 else { return nil }
     for (n, d) in chain.enumerated().dropLast() {
       let reads = plan.references(in: d.body).filter { plan.dependsOnX($0) }
-      guard !plan.readsX(d.body), reads.count == 1, reads[0] === chain[n + 1] else { return nil }
+      if reads.count > 1 {
+        _ = try residualPaths(of: d, below: chain[n + 1])
+        continue
+      }
+      guard !plan.readsX(d.body), reads.count == 1, reads[0] === chain[n + 1] else {
+        throw ProofFailure.unsupported("\(d.name) is not one layer reading \(chain[n + 1].name)")
+      }
       // A value read at an index that is not a plain one (max pooling's `2*p + 1`, a padded
       // convolution's `p + u - 1`) comes back from `chain-def` bracketed, not as the statement
       // writes it: such a model composes bottom-up.
-      guard Self.readsPlainly(chain[n + 1], in: d.body) else { return nil }
+      guard Self.readsPlainly(chain[n + 1], in: d.body) else {
+        throw ProofFailure.unsupported("\(d.name) reads \(chain[n + 1].name) at an index that is not a plain one")
+      }
     }
     let bottom = chain[chain.count - 1], seed = try levelSeed(bottom)
     let own = try adjointIdentity(bottom.body, binders: bottom.parameters, seed: seed, variable: vjp.wrt, direction: dx, seedOnce: false)
@@ -43,19 +54,31 @@ extension ChainProof {
     if let known = shared.generic[chain[n].name] { return known }
     let u = try TensorSymbol(chain[n].name, shape: chain[n].shape), du = try TensorSymbol(fresh("du"), shape: chain[n].shape)
     let above = chain[n - 1], layer = try abstracting(chain[n], as: u, in: above.body)
-    let step = n == 1
-      ? try adjointIdentity(layer, binders: [], seed: nil, variable: u, direction: du, seedOnce: true)
-      : try builder.apply(.chainDef(try generic(chain, n - 1),
-                                    try adjointIdentity(layer, binders: above.parameters, seed: try levelSeed(above), variable: u, direction: du, seedOnce: true)))
+    let step: Int
+    if n == 1 {
+      step = try adjointIdentity(layer, binders: [], seed: nil, variable: u, direction: du, seedOnce: true)
+    } else {
+      let outer = try generic(chain, n - 1)
+      let inner: Int
+      if plan.references(in: above.body).filter({ plan.dependsOnX($0) }).count > 1 {
+        inner = try residualIdentity(above, paths: try residualPaths(of: above, below: chain[n]), below: chain[n], u: u, du: du)
+      } else {
+        inner = try adjointIdentity(layer, binders: above.parameters, seed: try levelSeed(above), variable: u, direction: du, seedOnce: true)
+      }
+      step = try builder.apply(.chainDef(outer, inner))
+    }
     shared.generic[chain[n].name] = step
     return step
   }
 
   /// The seed of the value `d`'s layer, one per model: `chain-def` names the cotangent after it.
-  func levelSeed(_ d: Definition) throws -> TensorSymbol {
-    if let known = shared.levelSeeds[d.name] { return known }
+  /// On a path of the residual add `add` (`residualIdentity`) it is a seed of its own: there the
+  /// cotangent is the path's share only, a definition other than the one of `d` on a chain.
+  func levelSeed(_ d: Definition, below add: Definition? = nil) throws -> TensorSymbol {
+    let key = add.map { "\(d.name) below \($0.name)" } ?? d.name
+    if let known = shared.levelSeeds[key] { return known }
     let seed = try TensorSymbol(fresh("g"), shape: d.shape)
-    shared.levelSeeds[d.name] = seed
+    shared.levelSeeds[key] = seed
     return seed
   }
 
@@ -72,24 +95,48 @@ extension ChainProof {
     let written = Dictionary(ChainPlan.reachable(from: [statement.lhs, statement.rhs]).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
     let canonical = try Self.canonicalized(content.current, as: written)
     var current = try builder.apply(.trans(content.step, try builder.apply(.refl(canonical))))
-    var above: Definition? = nil
+    // The backward definitions of the cotangents above (two below a residual add).
+    var above: [Definition] = []
     let seeds = Set(shared.levelSeeds.values.map(\.name))
     for (path, read) in Self.reads(where: { seeds.contains($0.name) }, in: canonical) {
       guard case let .reference(h, hat) = read.node else { continue }
       let equation = try cotangentEquation(h)
-      above = equation.definition
+      if !above.contains(where: { $0 === equation.definition }) { above.append(equation.definition) }
       current = try builder.apply(.cong(current, path: path, by: try instance(equation, at: hat)))
     }
     let backward = ChainPlan.backward(statement.rhs, output: vjp.output)
     let isBackward = Set(backward.map(ObjectIdentifier.init))
+    let isAbove = { (d: Definition) in above.contains { $0 === d } }
+    let forward = ChainPlan.forward(of: vjp.output)
+    // Each candidate with the backward definitions to unfold inside it, and whether to unfold it.
+    var candidates: [(definition: Definition, helpers: [Definition], unfolds: Bool)] = []
+    // A cotangent passed on unchanged (an add's contribution, written where it is read, not named):
+    // the one above itself, read folded.
+    let passed = builder.theorem(current).rhs
+    if !Self.readsTensor(passed), Self.reads(where: { forward.contains(ObjectIdentifier($0)) }, in: passed).isEmpty {
+      candidates += above.filter { $0.parameters.count == at.count && $0.shape == g.shape }.map { ($0, [], false) }
+    }
     for c in backward where c.parameters.count == at.count && c.shape == g.shape {
       let refs = plan.references(in: c.body)
-      guard above.map({ l in refs.contains { $0 === l } }) ?? !refs.contains(where: { isBackward.contains(ObjectIdentifier($0)) }) else { continue }
+      if above.isEmpty {
+        if !refs.contains(where: { isBackward.contains(ObjectIdentifier($0)) }) { candidates.append((c, [], true)) }
+        continue
+      }
+      // A fan-out's sum of contributions (`da[j] = da_t[j] + da_s[j]`): the contributions that read
+      // a cotangent above are unfolded too, as the cotangent holds their terms.
+      var helpers: [Definition] = []
+      if case let .add(terms) = c.body.node, terms.allSatisfy({ if case .reference = $0.node { true } else { false } }) {
+        helpers = refs.filter { h in !isAbove(h) && isBackward.contains(ObjectIdentifier(h)) && plan.references(in: h.body).contains(where: isAbove) }
+      }
+      if refs.contains(where: isAbove) || !helpers.isEmpty { candidates.append((c, helpers, true)) }
+    }
+    for (c, helpers, unfolds) in candidates {
       // As in `recogniseCotangents`: where a delta left the range of the index, the definition times it.
       let read = try Term.reference(c, at), ranged = Term.mul([.bracket(try Self.range(of: c, at: at)), read])
       for (target, inside) in [(read, [Int]()), (ranged, [1])] {
         var named = try builder.start(target)
-        try named.apply(.unfold, at: inside)
+        if unfolds { try named.apply(.unfold, at: inside) }
+        for (path, _) in Self.reads(where: { h in helpers.contains { $0 === h } }, in: named.current) { try named.apply(.unfold, at: path) }
         guard let equation = try? equal(builder.theorem(current).rhs, named.current, in: builder) else { continue }
         let step = try builder.apply(.trans(try builder.apply(.trans(current, equation)), try builder.apply(.sym(named.step))))
         shared.cotangentEquations[g.name] = (step, c)
@@ -120,6 +167,12 @@ extension ChainProof {
       return t
     }
     return try t.replacingChildren(t.children.map { try canonicalized($0, as: written) })
+  }
+
+  /// Whether `t` reads a tensor (outside definitions).
+  static func readsTensor(_ t: Term) -> Bool {
+    if case .access = t.node { return true }
+    return t.children.contains(where: readsTensor)
   }
 
   /// Whether every read of `d` in `t` is at plain indices (`d[i, j]`).

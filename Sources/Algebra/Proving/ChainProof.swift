@@ -62,6 +62,16 @@ struct ChainProof {
     return try proof.run()
   }
 
+  /// The top-down proof alone (`runTopDown`): nil when the statement is not a composition of a
+  /// scalar loss; throws why the top-down chain does not apply, or failed.
+  static func attemptTopDown(_ statement: Statement, sharing shared: Shared) throws -> (theorem: Theorem, step: Int)? {
+    guard case let .vjp(v) = statement.lhs.node, case let .reference(top, _) = v.output.node else { return nil }
+    var plan = ChainPlan(wrt: v.wrt)
+    guard !plan.dominators(of: top).isEmpty else { return nil }
+    var proof = try ChainProof(statement, v, plan, shared)
+    return try proof.runTopDown()
+  }
+
   private init(_ statement: Statement, _ v: VectorJacobianProduct, _ plan: ChainPlan, _ shared: Shared) throws {
     self.statement = statement
     self.vjp = v
