@@ -33,27 +33,25 @@ extension Theorem {
     let names = [u, du, x, dx, dv].map(\.name) + (o.seed.map { [$0.name] } ?? [])
     guard Set(names).count == names.count else { throw fail("the tensors \(names) are not distinct") }
     guard !o.output.mentions(x.name) else { throw fail("the outer function depends on \(x.name) itself") }
+    // One walk each over the output and the hypotheses, which share the network's definitions.
     let outerFresh = [du.name] + (o.seed.map { [$0.name] } ?? [])
-    guard !o.gradient.mentions(du.name), outerFresh.allSatisfy({ n in !o.output.mentions(n) && !outer.hypotheses.contains { $0.mentions(n) } }) else {
+    guard !o.gradient.mentions(du.name), !Term.add([o.output] + outer.hypotheses.flatMap(\.terms)).mentions({ outerFresh.contains($0.name) }) else {
       throw fail("\(outerFresh) must occur in neither the outer function nor its hypotheses (\(du.name) not in its gradient)")
     }
-    guard [dv.name, dx.name].allSatisfy({ n in !i.output.mentions(n) && !inner.hypotheses.contains { $0.mentions(n) } }) else {
+    guard !Term.add([i.output] + inner.hypotheses.flatMap(\.terms)).mentions({ [dv.name, dx.name].contains($0.name) }) else {
       throw fail("\(dv.name) and \(dx.name) must occur in neither the inner function nor its hypotheses")
     }
     guard i.output.freeIndices.isSubset(of: i.outputBinders), o.gradient.freeIndices.isSubset(of: o.binders) else {
       throw fail("the inner function or the outer gradient has free indices of its own")
     }
-    let defining = rule == "chain-def"
     var sigma = TensorInstance(tensor: u, parameters: i.outputBinders, value: i.output, rule: rule)
-    if defining { sigma.definition = try Definition(u.name, parameters: i.outputBinders, shape: u.shape, body: i.output) }
-    let uAt = try u.shapeGuard(o.binders.map { try Affine.index($0) })
-    let g = try sigma.apply(o.gradient, known: Set(uAt.constraints))
+    if rule == "chain-def" { sigma.definition = try Definition(u.name, parameters: i.outputBinders, shape: u.shape, body: i.output) }
+    let g = try sigma.apply(o.gradient, known: Set(try u.shapeGuard(o.binders.map { try Affine.index($0) }).constraints))
     var tau = TensorInstance(tensor: dv, parameters: o.binders, value: g, rule: rule)
-    if defining { tau.definition = try Definition(dv.name, parameters: o.binders, shape: dv.shape, body: g) }
+    if rule == "chain-def" { tau.definition = try Definition(dv.name, parameters: o.binders, shape: dv.shape, body: g) }
     let seedAt = try o.seed?.shapeGuard(o.outputBinders.map { try Affine.index($0) }) ?? .true
     let y = try sigma.apply(o.output, known: Set(seedAt.constraints))
-    let xAt = try x.shapeGuard(i.binders.map { try Affine.index($0) })
-    let h = try tau.apply(i.gradient, known: Set(xAt.constraints))
+    let h = try tau.apply(i.gradient, known: Set(try x.shapeGuard(i.binders.map { try Affine.index($0) }).constraints))
     let hypotheses = try outer.hypotheses.map { try sigma.apply($0) } + inner.hypotheses.map { try tau.apply($0) }
     return Theorem(hypotheses, try o.lhs(y, x, dx), try i.rhs(h, x, dx))
   }

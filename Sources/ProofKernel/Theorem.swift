@@ -52,14 +52,16 @@ public struct Theorem: Sendable, CustomStringConvertible {
   /// The serialization a theorem with these parts would have: how a claim is compared with a
   /// replayed certificate without proving it (the trainer's check of its compiled-in rules).
   /// Printing only: no theorem is created.
-  public static func serialization(hypotheses: [Proposition], lhs: Term, rhs: Term) throws -> String {
-    try Theorem(hypotheses, lhs, rhs).serialized()
+  public static func serialization(hypotheses: [Proposition], lhs: Term, rhs: Term, texts: DefinitionTexts = DefinitionTexts()) throws -> String {
+    try Theorem(hypotheses, lhs, rhs).serialized(texts)
   }
 
   /// The injective serialization: the definitions used (each once, sorted by name), the hypotheses,
-  /// and the equation. This is what certificates hash.
+  /// and the equation. This is what certificates hash. `texts` may be shared by the theorems of one
+  /// model, which hold the same network's definitions: each is then printed once, not once per
+  /// theorem (the text is the same either way).
   /// - Throws: when two different definitions share a name (the text would be ambiguous).
-  public func serialized() throws -> String {
+  public func serialized(_ texts: DefinitionTexts = DefinitionTexts()) throws -> String {
     var definitions: [String: Definition] = [:]
     func collect(_ t: Term) throws {
       if case let .reference(d, _) = t.node {
@@ -73,20 +75,28 @@ public struct Theorem: Sendable, CustomStringConvertible {
       if case let .vjp(v) = t.node { try collect(v.output) }
       for c in t.children { try collect(c) }
     }
-    for f in hypotheses { for t in f.terms { try collect(t) } }
-    try collect(lhs)
-    try collect(rhs)
+    for t in hypotheses.flatMap(\.terms) + [lhs, rhs] { try collect(t) }
     var out = "(theorem (definitions"
-    for name in definitions.keys.sorted() {
-      var p = Printer(deBruijn: false, inlineDefinitions: false)
-      let d = definitions[name]!
-      p.out = " (\(name) "
-      p.definition(d)
-      out += p.out + ")"
-    }
+    for name in definitions.keys.sorted() { out += " (\(name) " + texts.text(of: definitions[name]!) + ")" }
     out += ") (hypotheses"
     for f in hypotheses { out += " " + f.serialized(inlineDefinitions: false) }
     out += ") (= \(lhs.serialized(inlineDefinitions: false)) \(rhs.serialized(inlineDefinitions: false))))"
     return out
+  }
+}
+
+/// Definitions as `Theorem.serialized` prints them, each printed once per table. A definition is
+/// never changed once made, so its text is a function of the object, which the table holds (its
+/// identifier stays its own while the entry lives).
+public final class DefinitionTexts {
+  var printed: [ObjectIdentifier: (definition: Definition, text: String)] = [:]
+  public init() {}
+
+  func text(of d: Definition) -> String {
+    if let known = printed[ObjectIdentifier(d)] { return known.text }
+    var p = Printer(deBruijn: false, inlineDefinitions: false)
+    p.definition(d)
+    printed[ObjectIdentifier(d)] = (d, p.out)
+    return p.out
   }
 }

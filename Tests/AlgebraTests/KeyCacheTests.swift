@@ -24,4 +24,21 @@ struct KeyCacheTests {
     // Equal up to renaming bound indices: one key, as `alphaKey` gives.
     #expect(total("i", "n", a).key == total("k", "n", nest(access(x, "k"), 20)).key)
   }
+
+  /// Two copies of one definition (the kernel's `chain-def` rebuilds them) are different entries:
+  /// comparing their contents walks the network below them, once per path through it, which made
+  /// a deep model's look-ups cubic in its depth. Their keys still agree, as their contents do.
+  @Test func copiesOfADefinitionAreDifferentEntriesWithOneKey() throws {
+    let body = nest(access(x, "i"), 3)
+    let d = try Definition("d", parameters: ["i"], shape: x.shape, body: body)
+    let copy = try Definition("d", parameters: ["i"], shape: x.shape, body: body)
+    let a = Term.apply(.relu, try .reference(d, [try .index("i")])), b = Term.apply(.relu, try .reference(copy, [try .index("i")]))
+    #expect(a == b)  // the kernel's comparison, by content
+    #expect(KeyCache.Shallow(term: a) == KeyCache.Shallow(term: a))
+    #expect(KeyCache.Shallow(term: a) != KeyCache.Shallow(term: b))
+    #expect(KeyCache.Shallow(term: plus(a, c(1))) != KeyCache.Shallow(term: plus(b, c(1))))
+    #expect(KeyCache.Shallow(term: plus(a, c(1))) != KeyCache.Shallow(term: plus(a, c(2))))
+    #expect(a.key == b.key)
+    #expect(b.key == a.key)  // read from the table
+  }
 }

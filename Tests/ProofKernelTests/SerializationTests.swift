@@ -82,6 +82,20 @@ struct SerializationTests {
     #expect(s1.alphaKey == s2.alphaKey)  // the same sum with its two indices swapped in name
   }
 
+  /// A table of printed definitions shared by several theorems (a model's, which hold one
+  /// network's definitions) changes no text: each theorem prints as it does alone, and each
+  /// definition is printed once.
+  @Test func aSharedTableOfDefinitionTextsChangesNoSerialization() throws {
+    var gen = TermGenerator(state: 7)
+    let g = try Definition("g", parameters: ["p"], shape: [d("n")], body: .add([try .reference(gen.f, [i("p")]), at(gen.x, i("p"))]))
+    let texts = DefinitionTexts()
+    for _ in 0..<200 {
+      let theorem = Theorem.refl(.mul([gen.term(depth: 3, scope: []), try .reference(g, [try Affine(constant: 0, [])])]))
+      #expect(try theorem.serialized(texts) == theorem.serialized())
+    }
+    #expect(texts.printed.count == 2)
+  }
+
   @Test func theoremSerializationListsDefinitionsOnce() throws {
     let th = try HandProofTests().gradientOfSquaredNormProof(sum("i", d("n"), pow(at(vector("x"), i("i")), 2))).last
     let text = try th.serialized()

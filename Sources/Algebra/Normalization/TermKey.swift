@@ -126,6 +126,25 @@ final class KeyCache: Sendable {
       guardTerm = g
     }
 
+    /// The same term, with definitions compared as objects: two copies of one definition
+    /// (`chain-def` rebuilds them) count as different, which costs a key printed again, while
+    /// comparing their contents walks the network below them, once per path through it (time
+    /// cubic in a model's depth).
+    static func == (a: Shallow, b: Shallow) -> Bool {
+      a.binders == b.binders && a.guardTerm == b.guardTerm && identical(a.term, b.term)
+    }
+
+    static func identical(_ a: Term, _ b: Term) -> Bool {
+      switch (a.node, b.node) {
+      case let (.reference(d, i), .reference(e, j)): return d === e && i == j
+      case let (.sum(bs, g, s), .sum(cs, h, t)): return bs == cs && g == h && identical(s, t)
+      case let (.add(s), .add(t)), let (.mul(s), .mul(t)): return s.count == t.count && zip(s, t).allSatisfy { identical($0, $1) }
+      case let (.power(s, p), .power(t, q)): return p == q && identical(s, t)
+      case let (.apply(f, s), .apply(g, t)): return f == g && identical(s, t)
+      default: return a == b  // a leaf, or forms that differ, or `D` and `vjp` (rare in keys)
+      }
+    }
+
     func hash(into h: inout Hasher) {
       h.combine(binders)
       h.combine(guardTerm)

@@ -89,8 +89,10 @@ public struct ModelCertificate: Sendable, Equatable {
     case let .success(o): outcome = o
     }
     let derivation = try Certificate(name: "model", source: "<model>", theorem: outcome.conclusions[outcome.conclusions.count - 1].theorem, steps: outcome.steps)
+    // The theorems share the network's definitions: each is printed once for all of them.
+    let texts = DefinitionTexts()
     let parameters = try zip(written.theorems, outcome.conclusions).map { theorem, conclusion in
-      Parameter(name: theorem.route.parameter, step: conclusion.step, sha256: CertificateHash.sha256(of: try conclusion.theorem.serialized()))
+      Parameter(name: theorem.route.parameter, step: conclusion.step, sha256: CertificateHash.sha256(of: try conclusion.theorem.serialized(texts)))
     }
     let result = ModelCertificate(statement: written.text, derivation: derivation, parameters: parameters)
     // Bind what was proved to what was stated before anything keeps it.
@@ -125,7 +127,7 @@ public struct ModelCertificate: Sendable, Equatable {
     guard parameters.map(\.name) == theorems.map(\.parameter) else {
       throw ModelCertificateError.rejected(place: "the parameter list", reason: "it has \(parameters.map(\.name)), the model \(theorems.map(\.parameter))")
     }
-    let derivation = try replayed()
+    let derivation = try replayed(), texts = DefinitionTexts()
     for (parameter, theorem) in zip(parameters, theorems) {
       let place = "parameter \(parameter.name)"
       guard let s = statements[theorem.name] else { throw ModelCertificateError.rejected(place: place, reason: "the statement has no theorem \(theorem.name)") }
@@ -134,8 +136,8 @@ public struct ModelCertificate: Sendable, Equatable {
       }
       let proved = derivation.theorems[parameter.step]
       do {
-        let text = try proved.serialized()
-        guard text == (try Theorem.serialization(hypotheses: s.hypotheses, lhs: s.lhs, rhs: s.rhs)) else {
+        let text = try proved.serialized(texts)
+        guard text == (try Theorem.serialization(hypotheses: s.hypotheses, lhs: s.lhs, rhs: s.rhs, texts: texts)) else {
           throw ModelCertificateError.rejected(place: place, reason: "step \(parameter.step) proves another theorem: \(proved)")
         }
         guard CertificateHash.sha256(of: text) == parameter.sha256 else {
