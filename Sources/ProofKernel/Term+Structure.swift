@@ -50,9 +50,7 @@ extension Term {
     switch node {
     case let .reference(d, _): return seen.insert(ObjectIdentifier(d)).inserted && d.body.reaches(&seen, hit)
     case let .vjp(v): return v.output.reaches(&seen, hit)
-    default:
-      for c in children where c.reaches(&seen, hit) { return true }
-      return false
+    default: return children.contains { $0.reaches(&seen, hit) }
     }
   }
 
@@ -70,7 +68,8 @@ extension Term {
     switch node {
     case .add: return .add(new)
     case .mul: return .mul(new)
-    case let .sum(bs, g, _): return try .sum(bs, g, new[0])
+    // Same binders and guard: the checks `Term.sum` made when the node was built still hold.
+    case let .sum(bs, g, _): return Term(.sum(bs, g, new[0]))
     case let .power(_, q): return .power(new[0], q)
     case let .apply(f, _): return .apply(f, new[0])
     case let .derivative(_, x, dx): return try .derivative(new[0], x, along: dx)
@@ -114,14 +113,17 @@ extension Term {
   }
 
   /// Binders after renaming those that clash with an index a replacement brings in, and the map to
-  /// apply under them (mappings of the binders dropped, renamings added).
+  /// apply under them (mappings of the binders dropped, renamings added). `used` (the indices free
+  /// in the body, which a fresh name avoids) is asked for only when a binder clashes: it walks the
+  /// body, and substitution asks at every nested sum.
   static func renamingBinders(
-    _ binders: [String], under map: [String: Affine], avoiding used: Set<String>
+    _ binders: [String], under map: [String: Affine], avoiding used: @autoclosure () -> Set<String>
   ) throws -> ([String], [String: Affine]) {
     var inner = map
     for b in binders { inner[b] = nil }
     let incoming = inner.values.reduce(into: Set<String>()) { $0.formUnion($1.indices) }
-    var avoid = incoming.union(used).union(binders).union(inner.keys)
+    guard binders.contains(where: incoming.contains) else { return (binders, inner) }
+    var avoid = incoming.union(used()).union(binders).union(inner.keys)
     var result = binders
     for (k, b) in binders.enumerated() where incoming.contains(b) {
       var fresh = b + "'"
