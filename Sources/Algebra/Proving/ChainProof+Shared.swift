@@ -34,6 +34,8 @@ extension ChainProof {
     var generic: [String: Int] = [:]
     var levelSeeds: [String: TensorSymbol] = [:]
     var cotangentEquations: [String: (step: Int, definition: Definition)] = [:]
+    /// The names of those proved under the hypothesis of their range, proved again where read.
+    var rangedCotangents: Set<String> = []
 
     struct Layer {
       let u: TensorSymbol, du: TensorSymbol, dv: TensorSymbol

@@ -43,7 +43,7 @@ extension ChainProof {
     var current = try builder.apply(.trans(unfolded.step, composed))
     for (path, read) in Self.reads(named: seed.name, in: builder.theorem(current).rhs) {
       guard case let .reference(g, at) = read.node else { continue }
-      current = try builder.apply(.cong(current, path: path, by: try instance(try cotangentEquation(g), at: at)))
+      current = try builder.apply(.cong(current, path: path, by: try cotangentRead(g, at: at)))
     }
     return try finish(current)
   }
@@ -84,11 +84,13 @@ extension ChainProof {
 
   /// `⊢ g[j] = da[j]` (or `[range] * da[j]`): the cotangent definition `g` that `chain-def` made
   /// for a value (with the statement's definitions put back) is the statement's backward one `da`,
-  /// with `j` `g`'s parameters; once per value. `g` unfolded, the cotangent above it rewritten to
-  /// its own backward definition, compared with each candidate unfolded once.
-  mutating func cotangentEquation(_ g: Definition) throws -> (step: Int, definition: Definition) {
-    if let known = shared.cotangentEquations[g.name] { return known }
-    let at = try g.parameters.map { try Affine.index($0) }
+  /// with `j` `g`'s parameters (or `read`, `cotangentRead`); once per value. `g` unfolded, the
+  /// cotangent above it rewritten to its own backward definition, compared with each candidate
+  /// unfolded once.
+  mutating func cotangentEquation(_ g: Definition, at read: [Affine]? = nil) throws -> (step: Int, definition: Definition) {
+    let own = try g.parameters.map { try Affine.index($0) }, at = read ?? own
+    let key = at == own ? g.name : g.name + "@" + at.map(\.description).joined(separator: ",")
+    if let known = shared.cotangentEquations[key] { return known }
     var content = try builder.start(try .reference(g, at))
     try content.apply(.unfold, at: [])
     // The forward values as the statement's objects (the kernel's `ring` tells definitions apart by object).
@@ -100,9 +102,9 @@ extension ChainProof {
     let seeds = Set(shared.levelSeeds.values.map(\.name))
     for (path, read) in Self.reads(where: { seeds.contains($0.name) }, in: canonical) {
       guard case let .reference(h, hat) = read.node else { continue }
-      let equation = try cotangentEquation(h)
-      if !above.contains(where: { $0 === equation.definition }) { above.append(equation.definition) }
-      current = try builder.apply(.cong(current, path: path, by: try instance(equation, at: hat)))
+      let definition = try cotangentEquation(h).definition
+      if !above.contains(where: { $0 === definition }) { above.append(definition) }
+      current = try builder.apply(.cong(current, path: path, by: try cotangentRead(h, at: hat)))
     }
     let backward = ChainPlan.backward(statement.rhs, output: vjp.output)
     let isBackward = Set(backward.map(ObjectIdentifier.init))
@@ -130,20 +132,38 @@ extension ChainProof {
       }
       if refs.contains(where: isAbove) || !helpers.isEmpty { candidates.append((c, helpers, true)) }
     }
-    for (c, helpers, unfolds) in candidates {
-      // As in `recogniseCotangents`: where a delta left the range of the index, the definition times it.
-      let read = try Term.reference(c, at), ranged = Term.mul([.bracket(try Self.range(of: c, at: at)), read])
-      for (target, inside) in [(read, [Int]()), (ranged, [1])] {
-        var named = try builder.start(target)
-        if unfolds { try named.apply(.unfold, at: inside) }
-        for (path, _) in Self.reads(where: { h in helpers.contains { $0 === h } }, in: named.current) { try named.apply(.unfold, at: path) }
-        guard let equation = try? equal(builder.theorem(current).rhs, named.current, in: builder) else { continue }
-        let step = try builder.apply(.trans(try builder.apply(.trans(current, equation)), try builder.apply(.sym(named.step))))
-        shared.cotangentEquations[g.name] = (step, c)
-        return (step, c)
+    // As in `recogniseCotangents`: where a delta left the range of the index, the definition times
+    // it; where the terms carry the ranges of some indices only (batch norm's input rule: its
+    // batch sums' guards hold the channel's range, the image's terms do not), the definition
+    // compared with those constraints dropped under the hypothesis of its range, tried last.
+    for drops in [false, true] {
+      for (c, helpers, unfolds) in candidates {
+        let range = try Self.range(of: c, at: at)
+        let read = try Term.reference(c, at), ranged = Term.mul([.bracket(range), read])
+        for (target, inside) in drops ? [(read, [])] : [(read, [Int]()), (ranged, [1])] {
+          var named = try builder.start(target)
+          if unfolds { try named.apply(.unfold, at: inside) }
+          for (path, _) in Self.reads(where: { h in helpers.contains { $0 === h } }, in: named.current) { try named.apply(.unfold, at: path) }
+          let content = builder.theorem(current).rhs
+          guard let equation = try? (drops ? equal(content, named.current, in: builder, dropping: range) : equal(content, named.current, in: builder)) else { continue }
+          let step = try builder.apply(.trans(try builder.apply(.trans(current, equation)), try builder.apply(.sym(named.step))))
+          shared.cotangentEquations[key] = (step, c)
+          if drops { shared.rangedCotangents.insert(g.name) }
+          return (step, c)
+        }
       }
     }
     throw ProofFailure.unsupported("no backward definition is the cotangent \(g.name)")
+  }
+
+  /// `⊢ g[e] = da[e]` (or `holds(range(e)) ⊢`): `g`'s equation at its parameters instantiated,
+  /// or, when that one holds under the hypothesis of their range, proved again at `e`: the kernel
+  /// would state the hypothesis under `instance`'s `sum(j)[j == e]`, where `discharge` does not see
+  /// that `j` is `e`; at `e` it is stated by the sums that bind `e`.
+  mutating func cotangentRead(_ g: Definition, at e: [Affine]) throws -> Int {
+    let equation = try cotangentEquation(g)
+    if !shared.rangedCotangents.contains(g.name) { return try instance(equation, at: e) }
+    return try cotangentEquation(g, at: e).step
   }
 
   /// `⊢ g[e] = da[e]` from `⊢ g[j] = da[j]`: both read through `sum(j)[j == e]`, which
