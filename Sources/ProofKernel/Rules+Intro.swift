@@ -15,7 +15,8 @@ extension Theorem {
     func fail(_ reason: String) -> KernelError { .ruleMismatch(rule: "vjp-intro", reason: reason) }
     let a = try AdjointIdentity(th, rule: "vjp-intro")
     let (y, x, dx, g, is_) = (a.output, a.variable, a.direction, a.gradient, a.binders)
-    guard !y.mentions(dx.name), !g.mentions(dx.name), !th.hypotheses.contains(where: { $0.mentions(dx.name) }) else {
+    // One walk over the output, gradient and hypotheses, which share the network's definitions.
+    guard !Term.add([y, g] + th.hypotheses.flatMap(\.terms)).mentions(dx.name) else {
       throw fail("\(dx.name) is not fresh: it occurs in the output, the gradient or a hypothesis")
     }
     if let seed = a.seed { guard seed.name != dx.name, !y.mentions(seed.name) else { throw fail("the seed \(seed.name) is not fresh") } }
