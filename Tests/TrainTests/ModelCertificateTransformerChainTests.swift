@@ -81,12 +81,12 @@ struct ModelCertificateTransformerChainTests {
     }
   }
 
-  /// The attention's input rule with the query's and the key's parts swapped (the rule of `Q`
-  /// where the key is read): the projection's gradient is refused with a counterexample, not proved.
+  /// The attention's input rule with the query's and the value's parts swapped (the rule of `V`
+  /// where the query is read): the projection's gradient is refused with a counterexample, not proved.
   @Test func aProjectionBelowAnAttentionWithItsPartsSwappedIsRefused() throws {
     let (written, _) = try Self.statement(Self.attention)
     let swapped = written.text.replacingOccurrences(of: "[qkv_j == 0] * (", with: "[qkv_j == 9] * (")
-      .replacingOccurrences(of: "[qkv_j == 1] * (", with: "[qkv_j == 0] * (").replacingOccurrences(of: "[qkv_j == 9] * (", with: "[qkv_j == 1] * (")
+      .replacingOccurrences(of: "[qkv_j == 2] * (", with: "[qkv_j == 0] * (").replacingOccurrences(of: "[qkv_j == 9] * (", with: "[qkv_j == 2] * (")
     #expect(swapped != written.text)
     let projection = try #require(try ModelCertificate.parse(swapped)["model.dense1.W"])
     let shared = ChainProof.Shared()
