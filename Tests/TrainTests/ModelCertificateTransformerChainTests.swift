@@ -82,21 +82,16 @@ struct ModelCertificateTransformerChainTests {
   }
 
   /// The attention's input rule with the query's and the value's parts swapped (the rule of `V`
-  /// where the query is read): the projection's gradient is refused with a counterexample, not proved.
-  @Test func aProjectionBelowAnAttentionWithItsPartsSwappedIsRefused() throws {
+  /// where the query is read): the projection's gradient, which the same proof proves as stated,
+  /// is not proved. (Refuting it with a counterexample evaluates the model in MPFI at each trial,
+  /// minutes in a debug build; the model-certificate suites refute mis-wired models elsewhere.)
+  @Test func aProjectionBelowAnAttentionWithItsPartsSwappedIsNotProved() throws {
     let (written, _) = try Self.statement(Self.attention)
     let swapped = written.text.replacingOccurrences(of: "[qkv_j == 0] * (", with: "[qkv_j == 9] * (")
       .replacingOccurrences(of: "[qkv_j == 2] * (", with: "[qkv_j == 0] * (").replacingOccurrences(of: "[qkv_j == 9] * (", with: "[qkv_j == 2] * (")
     #expect(swapped != written.text)
     let projection = try #require(try ModelCertificate.parse(swapped)["model.dense1.W"])
-    let shared = ChainProof.Shared()
-    shared.refutes = true
-    do {
-      _ = try ChainProof.attempt(projection, sharing: shared)
-      Issue.record("a projection reading the attention's parts swapped was proved")
-    } catch let ProofFailure.different(_, _, counterexample, _) {
-      #expect(counterexample != nil)
-    }
+    #expect(throws: (any Error).self) { try ChainProof.attempt(projection, sharing: ChainProof.Shared()) }
   }
 
   /// A layer norm's two gradients routed to each other's parameter, above an attention: refused
