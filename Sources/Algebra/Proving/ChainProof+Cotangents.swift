@@ -56,7 +56,7 @@ extension ChainProof {
           guard let equation = try? (underRange ? equal(content, named.current, in: builder, dropping: range) : equal(content, named.current, in: builder)) else {
             continue
           }
-          let same = try builder.apply(.trans(equation, try builder.apply(.sym(named.step))))
+          let same = try builder.apply(.trans(dischargingSigns(equation), try builder.apply(.sym(named.step))))
           current = try builder.apply(.cong(current, path: path, by: same))
           shared.recognitions[memo] = (c, same)
           recognised = c
@@ -64,6 +64,27 @@ extension ChainProof {
         }
       }
       if let recognised { last = recognised; kept.insert(ObjectIdentifier(recognised)) }
+    }
+    return current
+  }
+
+  /// Step `k` with each sign condition the kernel's positivity check proves alone discharged at
+  /// once (below an attention, the softmax's `sum exp(S) != 0`, which normalizing the cotangent
+  /// records at its head and token): while its indices are free, that is `discharge`'s positivity;
+  /// after `cong` has put it under the sums binding the token (the dense layer's) and then the
+  /// head (the gradient's), it is a `forall` nested in two whose body reads both binders, which
+  /// `discharge` does not cover.
+  func dischargingSigns(_ k: Int) -> Int {
+    var current = k
+    for h in builder.theorem(k).hypotheses {
+      var body = h
+      while case let .forAll(_, _, inner) = body { body = inner }
+      switch body {
+      case .nonZero, .positive: break
+      default: continue
+      }
+      let rest = builder.theorem(current).hypotheses.filter { $0 != h }
+      if let done = try? builder.apply(.discharge(current, stating: rest)) { current = done }
     }
     return current
   }

@@ -55,7 +55,10 @@ extension ChainProof {
   /// then dropped from every sum and bracket under the hypothesis that it holds (`assume` gives
   /// `[range] = 1`), both normalized again and compared by `ring`. The hypothesis is on the
   /// cotangent's indices; `cong` puts the equation under the sums that bind them, whose guards
-  /// state `range`, so `discharge` finds it there.
+  /// state `range`, so `discharge` finds it there. Below an attention the stand-in's range is
+  /// also on indices bound inside the cotangent (the key's token, bound by the softmax's sum,
+  /// read inside the `exp` of the score): those constraints are dropped in the same way, each
+  /// under the hypothesis that `cong` quantifies over the sum that binds and states them.
   func equal(_ a: Term, _ b: Term, in builder: ProofBuilder, dropping range: Guard) throws -> Int {
     var normalizer = Normalizer(avoiding: taken)
     normalizer.unfoldsDefinitions = false
@@ -64,7 +67,8 @@ extension ChainProof {
     for side in [0, 1] {
       var chain = side == 0 ? left : right
       _ = try normalizer.normalize(&chain, at: [])
-      if try chain.dropping(range) { _ = try normalizer.normalize(&chain, at: []) }
+      let own = try chain.dropping(range), implied = try chain.droppingImpliedBySums()
+      if own || implied { _ = try normalizer.normalize(&chain, at: []) }
       if side == 0 { left = chain } else { right = chain }
     }
     try left.apply(.ring(right.current), at: [])
@@ -73,6 +77,43 @@ extension ChainProof {
 }
 
 extension Chain {
+  /// Rewrites every sum `sum(b | G and C) s` and bracket `[G and C]` of the current term where
+  /// `C` are constraints on the indices of one enclosing sum that its guard states (none on `b`)
+  /// to `sum(b | G) s` and `[G]`, under the hypothesis `C` (as `dropping`). `cong` quantifies that
+  /// hypothesis over the enclosing sum, `forall i. [.. and C] -> [C]`, which `discharge` covers by
+  /// its own guard. Returns whether anything was rewritten.
+  mutating func droppingImpliedBySums() throws -> Bool {
+    func implied(_ t: Term, _ path: [Int], _ outer: [(binders: Set<String>, guard: Set<Constraint>)]) -> (path: [Int], drop: [Constraint])? {
+      let own: (bound: [String], guard: Guard)?
+      switch t.node {
+      case let .sum(bs, g, _): own = (bs, g)
+      case let .bracket(g): own = ([], g)
+      default: own = nil
+      }
+      if let own {
+        let free = own.guard.constraints.filter { $0.expression.indices.isDisjoint(with: own.bound) && !$0.expression.indices.isEmpty }
+        // The innermost enclosing sum first; one sum's constraints at a time, so that each
+        // hypothesis mentions the indices of that sum only.
+        for s in outer.reversed() {
+          let drop = free.filter { s.guard.contains($0) && $0.expression.indices.isSubset(of: s.binders) }
+          if !drop.isEmpty { return (path, drop) }
+        }
+      }
+      var inner = outer
+      if case let .sum(bs, g, _) = t.node { inner.append((Set(bs), Set(g.constraints))) }
+      for (k, child) in t.children.enumerated() {
+        if let found = implied(child, path + [k], inner) { return found }
+      }
+      return nil
+    }
+    var changed = false
+    while let found = implied(current, [], []) {
+      try drop(found.drop, at: found.path)
+      changed = true
+    }
+    return changed
+  }
+
   /// Rewrites every sum `sum(b | G and C) s` of the current term (`C` constraints of `range`, none on `b`)
   /// to `sum(b | G) s` and every bracket `[G and C]` to `[G]`, under the hypothesis `C`:
   /// `sum-guard` (or `bracket-merge`) read backwards splits `[C]` off, and `assume` makes it 1.
@@ -92,31 +133,41 @@ extension Chain {
     }) {
       let sub = try subterm(at: p)
       switch sub.node {
-      case let .sum(bs, g, body):
-        let c = dropped(g, bound: bs)
-        let cg = try Guard(c), rest = try Guard(g.constraints.filter { !c.contains($0) })
-        var side = try builder.start(try .sum(bs, rest, .mul([.bracket(cg), body])))
-        try side.apply(.sumGuard, at: [])
-        if side.current != sub { try side.apply(.ring(sub), at: []) }
-        try rewrite(at: p, by: try builder.apply(.sym(side.step)))
-        try rewrite(at: p + [0, 0], by: try builder.apply(.assume(.holds(cg), instance: [])))
-        try ring(at: p + [0], to: body)
-      case let .bracket(g):
-        let c = dropped(g, bound: [])
-        let cg = try Guard(c), rest = try Guard(g.constraints.filter { !c.contains($0) })
-        if rest.constraints.isEmpty {
-          try rewrite(at: p, by: try builder.apply(.assume(.holds(cg), instance: [])))
-        } else {
-          var side = try builder.start(.mul([.bracket(rest), .bracket(cg)]))
-          try side.apply(.bracketMerge, at: [])
-          if side.current != sub { try side.apply(.ring(sub), at: []) }
-          try rewrite(at: p, by: try builder.apply(.sym(side.step)))
-          try rewrite(at: p + [1], by: try builder.apply(.assume(.holds(cg), instance: [])))
-        }
+      case let .sum(bs, g, _): try drop(dropped(g, bound: bs), at: p)
+      case let .bracket(g): try drop(dropped(g, bound: []), at: p)
       default: break
       }
       changed = true
     }
     return changed
+  }
+
+  /// Rewrites the sum or bracket at `p` without the constraints `c` of its guard, under the
+  /// hypothesis that they hold: `sum-guard` (or `bracket-merge`) read backwards splits `[c]` off,
+  /// and `assume` makes it 1.
+  private mutating func drop(_ c: [Constraint], at p: [Int]) throws {
+    let sub = try subterm(at: p)
+    switch sub.node {
+    case let .sum(bs, g, body):
+      let cg = try Guard(c), rest = try Guard(g.constraints.filter { !c.contains($0) })
+      var side = try builder.start(try .sum(bs, rest, .mul([.bracket(cg), body])))
+      try side.apply(.sumGuard, at: [])
+      if side.current != sub { try side.apply(.ring(sub), at: []) }
+      try rewrite(at: p, by: try builder.apply(.sym(side.step)))
+      try rewrite(at: p + [0, 0], by: try builder.apply(.assume(.holds(cg), instance: [])))
+      try ring(at: p + [0], to: body)
+    case let .bracket(g):
+      let cg = try Guard(c), rest = try Guard(g.constraints.filter { !c.contains($0) })
+      if rest.constraints.isEmpty {
+        try rewrite(at: p, by: try builder.apply(.assume(.holds(cg), instance: [])))
+      } else {
+        var side = try builder.start(.mul([.bracket(rest), .bracket(cg)]))
+        try side.apply(.bracketMerge, at: [])
+        if side.current != sub { try side.apply(.ring(sub), at: []) }
+        try rewrite(at: p, by: try builder.apply(.sym(side.step)))
+        try rewrite(at: p + [1], by: try builder.apply(.assume(.holds(cg), instance: [])))
+      }
+    default: break
+    }
   }
 }

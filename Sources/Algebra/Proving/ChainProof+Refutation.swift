@@ -12,7 +12,7 @@ extension ChainProof {
     guard shared.refutes else { return nil }
     let proved = builder.theorem(matched)
     guard let stated = try? statement.hypotheses,
-      let found = Counterexample.search(proved.rhs, target, hypotheses: proved.hypotheses + stated, trials: 20)
+      let found = Counterexample.search(proved.rhs, target, hypotheses: proved.hypotheses + stated, trials: 20, satisfying: true)
     else { return nil }
     return .different(lhs: proved.rhs.description, rhs: target.description, counterexample: found, missing: nil)
   }

@@ -29,11 +29,16 @@ public struct Counterexample: Sendable, CustomStringConvertible {
 
   /// Searches small sizes and random rational points where `lhs` and `rhs` certainly differ while
   /// every formula of `hypotheses` holds, with the true functions.
-  public static func search(_ lhs: Term, _ rhs: Term, hypotheses: [Proposition], trials: Int = 200) -> Counterexample? {
+  /// With `satisfying`, each sample is first moved to meet the equations it can
+  /// (`NumericCheck.satisfyingHypotheses`: `sum target = 1` by rescaling `target`), so that few
+  /// trials suffice where a random point almost never meets them.
+  public static func search(_ lhs: Term, _ rhs: Term, hypotheses: [Proposition], trials: Int = 200, satisfying: Bool = false) -> Counterexample? {
     let sampler = EnvironmentSampler(dimensions: 1...3, indices: 0...2, uninterpretedFunctions: false)
     let check = NumericCheck()
     for seed in 0..<UInt64(trials) {
-      guard let env = try? sampler.environment(for: [lhs, rhs], formulas: hypotheses, seed: seed),
+      guard let drawn = try? sampler.environment(for: [lhs, rhs], formulas: hypotheses, seed: seed) else { continue }
+      let env = satisfying ? check.satisfyingHypotheses(hypotheses, in: drawn) : drawn
+      guard
         case let .disagreed(found)? = try? check.trial(lhs: lhs, rhs: rhs, hypotheses: hypotheses, in: env)
       else { continue }
       let e = found.environment

@@ -121,6 +121,8 @@ extension BlockText {
 
   /// The name of the one input the trainer's attention reads, `[T, 3, H, E]`.
   static let attentionInput = "qkv"
+  /// The dimension of that input's part axis (query, key, value), stated as 3 in a model.
+  static let attentionParts = "J"
 
   /// The `attention_heads` block with its three inputs `Q`, `K`, `V` (`[T, H, E]`) read from the
   /// one value the trainer's layer reads, `[T, J, H, E]` with `J = 3` (a token's query, key and
@@ -130,7 +132,7 @@ extension BlockText {
   func joiningAttentionInputs(node: String) throws -> BlockText {
     let parts = ["Q", "K", "V"]
     guard inputs.map(\.name) == parts, Set(inputs.map(\.shape)).count == 1, let shape = inputs.first?.shape, shape.count == 3,
-      !dimensions.contains("J")
+      !dimensions.contains(Self.attentionParts)
     else {
       throw ModelCertificateError.unsupported(node: node, reason: "its attention block does not read Q, K and V of one shape")
     }
@@ -143,8 +145,8 @@ extension BlockText {
       }
     }
     var result = self
-    result.dimensions.append("J")
-    result.inputs = [Tensor(name: x, shape: [shape[0], "J", shape[1], shape[2]])]
+    result.dimensions.append(Self.attentionParts)
+    result.inputs = [Tensor(name: x, shape: [shape[0], Self.attentionParts, shape[1], shape[2]])]
     result.output.formula = join(output.formula)
     result.definitions = definitions.map { (join($0.text), $0.afterOutput) }
     result.assumptions = assumptions.map(join)

@@ -1,5 +1,6 @@
 /// The sizes of a model statement: block dimensions and value axes that must be equal, joined
-/// (union-find), each class named `N1`, `N2`... in the order it is first asked for.
+/// (union-find), each class named `N1`, `N2`... in the order it is first asked for, or a number
+/// where the trainer fixes the size.
 final class DimensionClasses {
   private var parent: [String: String] = [:]
   private var ranks: [String: Int] = [:]
@@ -37,6 +38,14 @@ final class DimensionClasses {
     guard assigned[root] == nil else { return }
     assigned[root] = name
     names.append(name)
+  }
+
+  /// States `key`'s class as the number `size` rather than a dimension symbol (an attention's
+  /// part axis, 3 in every model the trainer builds), before it is asked for: it is not declared.
+  func fix(_ key: String, size: Int) {
+    let root = find(key)
+    guard assigned[root] == nil else { return }
+    assigned[root] = "\(size)"
   }
 
   /// The name of `key`'s class.

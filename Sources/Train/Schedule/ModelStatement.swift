@@ -140,6 +140,10 @@ struct ModelStatement {
         for (axis, b) in text.output.binders.enumerated() { try classes.unify("v:\(node.output):\(axis)", "n\(k):\(b.dimension)", node: node.name) }
         try classes.rank(node.output, text.output.binders.count, node: node.name)
       }
+      // An attention's input is each token's query, key and value: its part axis is 3 in every
+      // model the trainer builds, and stated so. As a dimension symbol it would be any size, and
+      // `chain` would put the value back at the parts 1 and 2 bracketed by their range.
+      for (k, node) in schedule.nodes.enumerated() where node.block == "attention_heads" { classes.fix("n\(k):\(BlockText.attentionParts)", size: 3) }
       if batched { try classes.unify("loss:\(BlockText.batchDimension)", batch, node: "loss") }
       for (axis, d) in lossText.inputs[0].shape.enumerated() { try classes.unify("v:\(value(schedule.lossInput)):\(axis)", "loss:\(d)", node: "loss") }
       try classes.rank(value(schedule.lossInput), lossText.inputs[0].shape.count, node: "loss")
