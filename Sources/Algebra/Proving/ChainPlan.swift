@@ -25,7 +25,7 @@ struct ChainPlan {
   mutating func dominators(of d: Definition) -> [Definition] {
     if let known = dominatorsMemo[ObjectIdentifier(d)] { return known }
     var result: [Definition] = []
-    let dependents = references(in: d.body).filter { dependsOnX($0) }
+    let dependents = dependents(in: d.body)
     if !readsX(d.body), let first = dependents.first {
       result = [first] + dominators(of: first)
       for other in dependents.dropFirst() {
@@ -36,6 +36,9 @@ struct ChainPlan {
     dominatorsMemo[ObjectIdentifier(d)] = result
     return result
   }
+
+  /// The definitions `t` refers to directly whose values depend on `x`: the values a layer reads.
+  mutating func dependents(in t: Term) -> [Definition] { references(in: t).filter { dependsOnX($0) } }
 
   /// The definitions `t` refers to directly (not inside their bodies), each once, in order.
   func references(in t: Term) -> [Definition] {

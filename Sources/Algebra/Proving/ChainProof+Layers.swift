@@ -32,11 +32,11 @@ extension ChainProof {
     if let known = shared.layers[key] {
       proved = known
       let layer = try abstracting(below, as: proved.u, in: unfoldedBody)
-      guard !plan.readsX(layer), !plan.references(in: layer).contains(where: { plan.dependsOnX($0) }) else { throw ProofFailure.unsupported("the layer reads \(x.name) beside \(below.name)") }
+      guard !plan.readsX(layer), plan.dependents(in: layer).isEmpty else { throw ProofFailure.unsupported("the layer reads \(x.name) beside \(below.name)") }
     } else {
       let u = try TensorSymbol(fresh("u"), shape: below.shape), du = try TensorSymbol(fresh("du"), shape: below.shape)
       let layer = try abstracting(below, as: u, in: unfoldedBody)
-      guard !plan.readsX(layer), !plan.references(in: layer).contains(where: { plan.dependsOnX($0) }) else { throw ProofFailure.unsupported("the layer reads \(x.name) beside \(below.name)") }
+      guard !plan.readsX(layer), plan.dependents(in: layer).isEmpty else { throw ProofFailure.unsupported("the layer reads \(x.name) beside \(below.name)") }
       let outer = try adjointIdentity(layer, binders: binders, seed: seed, variable: u, direction: du, seedOnce: true)
       // The layer below gets a seed of its own.
       let dv = try TensorSymbol(fresh("dv"), shape: below.shape)

@@ -20,7 +20,7 @@ extension ChainProof {
           throw ProofFailure.unsupported("\(reader.name), on a path of the residual add \(d.name), reads \(current.name) at an index that is not a plain one")
         }
         if current === below { break }
-        let reads = plan.references(in: current.body).filter { plan.dependsOnX($0) }
+        let reads = plan.dependents(in: current.body)
         guard !plan.readsX(current.body), reads.count == 1 else {
           throw ProofFailure.unsupported("\(current.name), on a path of the residual add \(d.name), is not one layer reading one value")
         }

@@ -18,7 +18,7 @@ extension ChainProof {
     let chain = [top] + plan.dominators(of: top)
     guard chain.count >= 2 else { return nil }
     for (n, d) in chain.enumerated().dropLast() {
-      let reads = plan.references(in: d.body).filter { plan.dependsOnX($0) }
+      let reads = plan.dependents(in: d.body)
       if reads.count > 1 {
         _ = try residualPaths(of: d, below: chain[n + 1])
         continue
@@ -60,7 +60,7 @@ extension ChainProof {
     } else {
       let outer = try generic(chain, n - 1)
       let inner: Int
-      if plan.references(in: above.body).filter({ plan.dependsOnX($0) }).count > 1 {
+      if plan.dependents(in: above.body).count > 1 {
         inner = try residualIdentity(above, paths: try residualPaths(of: above, below: chain[n]), below: chain[n], u: u, du: du)
       } else {
         inner = try adjointIdentity(layer, binders: above.parameters, seed: try levelSeed(above), variable: u, direction: du, seedOnce: true)

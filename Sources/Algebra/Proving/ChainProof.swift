@@ -53,10 +53,7 @@ struct ChainProof {
   /// The theorem and its step in `shared`'s derivation, or nil when the statement is not a
   /// composition; throws why the strategy failed.
   static func attempt(_ statement: Statement, sharing shared: Shared) throws -> (theorem: Theorem, step: Int)? {
-    guard case let .vjp(v) = statement.lhs.node, case let .reference(top, _) = v.output.node else { return nil }
-    var plan = ChainPlan(wrt: v.wrt)
-    guard !plan.dominators(of: top).isEmpty else { return nil }
-    var proof = try ChainProof(statement, v, plan, shared)
+    guard var proof = try composition(statement, sharing: shared) else { return nil }
     // Top-down where the model's chain allows it (steps linear in depth), else bottom-up.
     if let done = try? proof.runTopDown() { return done }
     return try proof.run()
@@ -65,11 +62,17 @@ struct ChainProof {
   /// The top-down proof alone (`runTopDown`): nil when the statement is not a composition of a
   /// scalar loss; throws why the top-down chain does not apply, or failed.
   static func attemptTopDown(_ statement: Statement, sharing shared: Shared) throws -> (theorem: Theorem, step: Int)? {
+    guard var proof = try composition(statement, sharing: shared) else { return nil }
+    return try proof.runTopDown()
+  }
+
+  /// The proof of `statement` as a composition, or nil when it is not one: its output is a
+  /// definition with a dominator of the variable below it.
+  private static func composition(_ statement: Statement, sharing shared: Shared) throws -> ChainProof? {
     guard case let .vjp(v) = statement.lhs.node, case let .reference(top, _) = v.output.node else { return nil }
     var plan = ChainPlan(wrt: v.wrt)
     guard !plan.dominators(of: top).isEmpty else { return nil }
-    var proof = try ChainProof(statement, v, plan, shared)
-    return try proof.runTopDown()
+    return try ChainProof(statement, v, plan, shared)
   }
 
   private init(_ statement: Statement, _ v: VectorJacobianProduct, _ plan: ChainPlan, _ shared: Shared) throws {
