@@ -14,14 +14,8 @@ struct TensorInstance {
   var definition: Definition? = nil
   var copies = Copies()
   /// The copies made in one rule call, by definition (its address, while the call holds it) and
-  /// site kind: a number pair, not text, as this is looked up at every reference. `guards`: the
-  /// guard `0 <= idx < shape` by `shape + idx` (equal lengths), a function of the two, built once.
-  final class Copies { var made: [[Int]: Definition] = [:]; var guards: [[Affine]: Guard] = [:] }
-
-  func shapeGuard(_ shape: [Affine], _ idx: [Affine]) throws -> Guard {
-    if copies.guards[shape + idx] == nil { copies.guards[shape + idx] = try TensorSymbol(tensor.name, shape: shape).shapeGuard(idx) }
-    return copies.guards[shape + idx]!
-  }
+  /// site kind: a number pair, not text, as this is looked up at every reference.
+  final class Copies { var made: [[Int]: Definition] = [:] }
 
   /// `t` instantiated; `known` are the constraints that hold where `t` is evaluated.
   /// - Throws: where `u` occurs inside a definition, a `D` or a `vjp` (no plain substitution
@@ -31,7 +25,7 @@ struct TensorInstance {
     case let .access(x, idx) where x.name == tensor.name:
       guard x == tensor else { throw refusal("\(x.name) occurs with two shapes") }
       let entry = try definition.map { try Term.reference($0, idx) } ?? value.substituting(Dictionary(uniqueKeysWithValues: zip(parameters, idx)))
-      let inShape = try shapeGuard(tensor.shape, idx)
+      let inShape = try tensor.shapeGuard(idx)
       if !inShape.isFalse, inShape.constraints.allSatisfy(known.contains) { return entry }
       return .mul([.bracket(inShape), entry])
     case let .sum(bs, g, body):
@@ -39,10 +33,10 @@ struct TensorInstance {
     case let .reference(d, args) where definition != nil:
       // Rebuilt with `u` instantiated in its body; where every site reads it inside its shape, its
       // parameters are known in its shape there (a copy is used only at such sites).
-      let sites = try shapeGuard(d.shape, args)
+      let shape = try TensorSymbol(d.name, shape: d.shape), sites = try shape.shapeGuard(args)
       let inShape = !sites.isFalse && sites.constraints.allSatisfy(known.contains), key = [Int(bitPattern: ObjectIdentifier(d)), inShape ? 1 : 0]
       if let made = copies.made[key] { return try .reference(made, args) }
-      let own = inShape ? try shapeGuard(d.shape, d.parameters.map { try Affine.index($0) }).constraints : []
+      let own = inShape ? try shape.shapeGuard(d.parameters.map { try Affine.index($0) }).constraints : []
       let body = try apply(d.body, known: Set(own))
       copies.made[key] = body == d.body ? d : try Definition(d.name, parameters: d.parameters, shape: d.shape, body: body)
       return try .reference(copies.made[key]!, args)

@@ -72,8 +72,8 @@ struct ChainDefTests {
 
   @Test func chainDefDecidesEachSiteByItsOwnShapeWithinOneCall() throws {
     // Two definitions read at the same indices in one rule call, one of shape `n` (the site is in
-    // it) and one of shape `n + 1` (it is not known to be): the guards the call remembers are
-    // keyed by shape and indices, so each copy is built as when it is composed alone.
+    // it) and one of shape `n + 1` (it is not known to be): each site is decided by its own
+    // definition's shape, so each copy is built as when it is composed alone.
     let uDef = definition("u", "o", d("n"), relu(at(x, o)))
     let e = definition("e", "p", d("n"), pow(at(u, p), 2))
     let w = definition("w", "p", plus(d("n"), 1), pow(at(u, p), 2))
