@@ -129,16 +129,13 @@ public struct Derivation: Sendable {
   /// - Returns: the number of the step (for later premises).
   @discardableResult
   public mutating func apply(_ step: Step) throws -> Int {
-    let th = try run(step)
+    theorems.append(try run(step))
     steps.append(step)
-    theorems.append(th)
     return theorems.count - 1
   }
 
   private func premise(_ k: Int) throws -> Theorem {
-    guard theorems.indices.contains(k) else {
-      throw KernelError.ruleMismatch(rule: "premise", reason: "step \(k) is not an earlier step")
-    }
+    guard theorems.indices.contains(k) else { throw KernelError.ruleMismatch(rule: "premise", reason: "step \(k) is not an earlier step") }
     return theorems[k]
   }
 

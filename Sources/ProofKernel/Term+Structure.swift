@@ -2,15 +2,18 @@
 
 extension Term {
   /// Indices occurring free (not bound by a `sum` or a `vjp`).
-  public var freeIndices: Set<String> {
+  public var freeIndices: Set<String> { var s: Set<String> = []; addFreeIndices(to: &s); return s }
+
+  /// Adds the free indices to `s`: a set is built per `sum` and `vjp` (whose binders are taken
+  /// out), not per node, as this is asked of every definition `chain-def` makes (session 17).
+  func addFreeIndices(to s: inout Set<String>) {
     switch node {
-    case .constant, .dimension, .named: return []
-    case let .access(_, idx), let .reference(_, idx): return idx.reduce(into: []) { $0.formUnion($1.indices) }
-    case let .bracket(g): return g.indices
-    case let .sum(bs, g, body): return g.indices.union(body.freeIndices).subtracting(bs)
-    case let .add(ts), let .mul(ts): return ts.reduce(into: []) { $0.formUnion($1.freeIndices) }
-    case let .power(t, _), let .apply(_, t), let .derivative(t, _, _): return t.freeIndices
-    case let .vjp(v): return v.at.reduce(into: v.output.freeIndices.subtracting(v.binders)) { $0.formUnion($1.indices) }
+    case .constant, .dimension, .named: return
+    case let .access(_, idx), let .reference(_, idx): for a in idx { for t in a.terms { if case let .index(n) = t.variable { s.insert(n) } } }
+    case let .bracket(g): s.formUnion(g.indices)
+    case let .sum(bs, g, body): s.formUnion(g.indices.union(body.freeIndices).subtracting(bs))
+    case let .vjp(v): s.formUnion(v.output.freeIndices.subtracting(v.binders)); for a in v.at { s.formUnion(a.indices) }
+    default: for c in children { c.addFreeIndices(to: &s) }
     }
   }
 

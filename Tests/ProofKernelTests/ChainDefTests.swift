@@ -70,6 +70,20 @@ struct ChainDefTests {
     #expect(throws: KernelError.self) { try Theorem.chain(outer, try reluIdentity(x, dx, dy)) }
   }
 
+  @Test func chainDefDecidesEachSiteByItsOwnShapeWithinOneCall() throws {
+    // Two definitions read at the same indices in one rule call, one of shape `n` (the site is in
+    // it) and one of shape `n + 1` (it is not known to be): each site is decided by its own
+    // definition's shape, so each copy is built as when it is composed alone.
+    let uDef = definition("u", "o", d("n"), relu(at(x, o)))
+    let e = definition("e", "p", d("n"), pow(at(u, p), 2))
+    let w = definition("w", "p", plus(d("n"), 1), pow(at(u, p), 2))
+    let outer = try identity(sum("o", d("n"), ref(e, o) + ref(w, o)), seed: nil, u, du, q(2) * at(u, o))
+    let th = try Theorem.chainDef(outer, try reluIdentity(x, dx, dy))
+    let eCopy = definition("e", "p", d("n"), pow(ref(uDef, p), 2))
+    let wCopy = definition("w", "p", plus(d("n"), 1), pow(.bracket(try u.shapeGuard([p])) * ref(uDef, p), 2))
+    #expect(th.lhs == (try .derivative(sum("o", d("n"), ref(eCopy, o) + ref(wCopy, o)), x, along: dx)))
+  }
+
   @Test func chainDefRefusesAnInnerFunctionThatIsNotADefinitionBody() throws {
     // The inner output holds a `D`: `chain` could substitute it, a definition may not hold it.
     let dx2 = vector("dx2")

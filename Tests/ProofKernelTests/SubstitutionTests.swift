@@ -32,6 +32,20 @@ import Testing
     #expect(s == sum("k", d("n"), sum("i'", d("n"), at(x, i("i'")) * at(y, i("k")) * at(z, i("i")))))
   }
 
+  /// Free indices are added to one set as the walk goes (session 17): a sum takes out only its
+  /// own binders, so an index bound inside is free beside it, in a guard, and in an access's
+  /// index expression; a definition's reference contributes its arguments, not its parameters.
+  @Test func freeIndicesAreThoseNoSumBindsWhereTheyOccur() throws {
+    let jk = try i("j").plus(i("k"))
+    let inner = sum("k", d("n"), at(x, i("k")) * at(y, jk))
+    let t = inner * at(z, i("k")) * .bracket(axis("m", d("n"))) * pow(at(x, i("p")), 2)
+    #expect(t.freeIndices == ["j", "k", "m", "p"])
+    #expect(inner.freeIndices == ["j"])
+    let e = try Definition("e", parameters: ["a"], shape: [d("n")], body: at(x, i("a")))
+    #expect(try Term.reference(e, [i("q")]).freeIndices == ["q"])
+    #expect(throws: KernelError.self) { try Definition("f", parameters: ["a"], shape: [d("n")], body: at(x, i("b"))) }
+  }
+
   /// A sum rebuilt with a new body keeps its binders and guard, as `Term.sum` would build it.
   @Test func aSumRebuiltWithANewBodyIsTheSumOfThatBody() throws {
     let t = sum("k", d("n"), at(x, i("k")))

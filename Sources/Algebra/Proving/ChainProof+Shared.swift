@@ -19,6 +19,9 @@ extension ChainProof {
     /// in all for searches that found nothing).
     var refutes = false
     var taken: Set<String> = []
+    /// The definitions whose names (and their bodies') are in `taken`, held so that their
+    /// identifiers stay theirs.
+    var named: [ObjectIdentifier: Definition] = [:]
     var counter = 0
     /// A layer's identity by the key of the layer as unfolded (before its input is abstracted),
     /// the definition below, the output indices and the seed.

@@ -92,7 +92,10 @@ struct ChainProof {
       t.children.forEach(collect)
     }
     [statement.lhs, statement.rhs].forEach(collect)
-    for d in ChainPlan.reachable(from: [statement.lhs, statement.rhs]) { names.insert(d.name); names.formUnion(d.parameters); collect(d.body) }
+    // The network's definitions are shared by the model's gradients: each is read once per model.
+    for d in ChainPlan.reachable(from: [statement.lhs, statement.rhs]) where shared.named.updateValue(d, forKey: ObjectIdentifier(d)) == nil {
+      names.insert(d.name); names.formUnion(d.parameters); collect(d.body)
+    }
     func collect(_ h: Proposition) {
       switch h {
       case let .equal(a, b): collect(a); collect(b)
