@@ -12,6 +12,9 @@ extension ModelStatement {
   /// left. The bound indices of each body are renamed apart first (`j` of `layernorm1_mu` to
   /// `j_mu`), so that a body inlined under another's sum is not captured by it.
   static func inliningDefinitions(_ definitions: [String], in formula: String) -> String {
+    // A new bound name already used in the block would make the renaming capture: then the
+    // output is written through the definitions, as before.
+    let used = Set(([formula] + definitions).flatMap { $0.matches(of: /[A-Za-z_][A-Za-z0-9_]*/).map { String($0.output) } })
     var indexed: [String: (indices: [String], body: String)] = [:], scalars: [String: String] = [:]
     for d in definitions {
       guard let eq = d.range(of: " = ") else { continue }
@@ -24,6 +27,7 @@ extension ModelStatement {
         for binder in BlockText.splitTopLevel(String(m.output.1)) {
           let index = binder.split(separator: ":").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? binder
           apart[index] = index + "_" + suffix
+          if used.contains(index + "_" + suffix) { return formula }
         }
       }
       body = BlockText.renaming(body, apart)
