@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import Algebra
 @testable import Train
 
 /// Model certificates of transformers: the token values of a patch embedding stated on its patch
@@ -47,7 +48,42 @@ struct ModelCertificateTokenTests {
     // A layer norm on the pooled vector (one token) has no token axis.
     let pooled = try Self.statement("input 1x8x8\npatch_embed 4 4\ntoken_meanpool\nlayernorm\ndense 3\nloss mse\n").text
     #expect(pooled.contains("def layernorm1_mu = (1 / N4) * sum(j: N4) a2[j]"))
-    #expect(pooled.contains("def a3[i: N4] = layernorm1_g[i] * layernorm1_xhat[i] + layernorm1_b[i]"))
+    // Its output written with its definitions inlined, so that it reads `a2` alone (the top-down
+    // chain takes it as one level); the definitions stay, for its rules.
+    #expect(pooled.contains("def a3[i: N4] = layernorm1_g[i] * ((a2[i] - ((1 / N4) * sum(j_mu: N4) a2[j_mu])) * "), "\(pooled)")
+    #expect(pooled.contains("def layernorm1_xhat[i: N4] = "))
+    #expect(text.contains("def a5[t: N6, t_1: N7, h: N8, e: N9] = sum(s: N6, s_1: N7) (exp(((1 / sqrt(N9)) * sum(e_S: N9) a4[t, t_1, 0, h, e_S] * a4[s, s_1, 1, h, e_S])) / sum(r_A: N6, r_1_A: N7) "), "\(text)")
+  }
+
+  /// The top-down chain (Docs/Engine.md, "Top-down") through a residual add whose branch holds a
+  /// layer norm and an attention, and through a layer norm above it: their outputs are written
+  /// with the definitions inside the block inlined, so each reads its input alone and is one level
+  /// (written through `xhat` or `A`, they read it beside `mu`, `rstd`, `A`, and every parameter
+  /// below composed bottom-up, where the add's whole branch was one layer normalized whole:
+  /// minutes for Models/vit.spec).
+  @Test func aResidualOverAnAttentionAndALayerNormIsProvedTopDown() throws {
+    let spec = Self.vit.replacingOccurrences(of: "token_meanpool", with: "layernorm\ntoken_meanpool")
+    let statements = try Self.statement(spec).statements()
+    let shared = ChainProof.Shared()
+    // Below the residual add (both its addends depend on `P`), and the norm's gain above it.
+    for name in ["model.layernorm2.g", "model.position_embedding1.P"] {
+      let statement = try #require(statements[name])
+      let proved = try #require(try ChainProof.attemptTopDown(statement, sharing: shared), "\(name)")
+      #expect(proved.theorem.lhs == statement.lhs && proved.theorem.rhs == statement.rhs)
+    }
+    #expect(shared.builder.derivation.steps.contains { if case .fanOut = $0 { true } else { false } })
+  }
+
+  /// The same add with its shortcut's contribution left out of the sum at the fan-out (the
+  /// position embedding's cotangent is the branch's term only): the theorem is false, and not
+  /// proved.
+  @Test func aResidualOverAnAttentionWithoutItsShortcutIsNotProved() throws {
+    let text = try Self.statement(Self.vit).text
+    let sum = "def da2[j1: N6, j2: N7, j3: N4] = ((1 / N6 / N7) * da8[j3]) + da2_2[j1, j2, j3]"
+    #expect(text.contains(sum))
+    let dropped = text.replacingOccurrences(of: sum, with: "def da2[j1: N6, j2: N7, j3: N4] = da2_2[j1, j2, j3]")
+    let statement = try #require(try ModelCertificate.parse(dropped)["model.position_embedding1.P"])
+    #expect(throws: (any Error).self) { try ChainProof.attemptTopDown(statement, sharing: ChainProof.Shared()) }
   }
 
   /// Patch embedding, position embedding, a dense layer on the tokens with a residual, a mean

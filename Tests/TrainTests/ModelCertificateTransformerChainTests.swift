@@ -57,7 +57,9 @@ struct ModelCertificateTransformerChainTests {
     let model = Sequential(uncheckedSpec: try ModelSpec(parsing: Self.layerNorm), seed: 1)
     let certificate = try ModelCertificate.prove(model.schedule, cached: false)
     #expect(certificate.parameters.map(\.name) == ["dense1.W", "dense1.b", "layernorm1.g", "layernorm1.b", "patch_embed1.w", "patch_embed1.b"])
-    #expect(certificate.derivation.steps.contains { if case .chain = $0 { true } else { false } })
+    // Top-down (`chain-def`): the norm's output, written with its definitions inlined, reads its
+    // input alone and is one level of the chain (session 17; bottom-up `chain` before).
+    #expect(certificate.derivation.steps.contains { if case .chainDef = $0 { true } else { false } })
     #expect(try certificate.verify(against: model.schedule).parameters == 6)
   }
 

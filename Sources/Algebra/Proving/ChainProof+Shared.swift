@@ -36,9 +36,17 @@ extension ChainProof {
     /// cotangent's definition), and by that name `⊢ g[j] = da[j]` with its backward definition.
     var generic: [String: Int] = [:]
     var levelSeeds: [String: TensorSymbol] = [:]
+    /// By a level seed's name, the value it is the cotangent of.
+    var levelValues: [String: Definition] = [:]
     var cotangentEquations: [String: (step: Int, definition: Definition)] = [:]
     /// The names of those proved under the hypothesis of their range, proved again where read.
     var rangedCotangents: Set<String> = []
+    /// Whether a cotangent no backward definition names is written out where it is read (a model's
+    /// statement writes an add's or a mean's contribution where it is read, `namingCotangents`);
+    /// not for one statement of the catalogue, whose fallback is its own normalization.
+    var writesOutUnnamed = true
+    /// The cotangents found to have no backward definition (not tried again).
+    var unnamedCotangents: Set<String> = []
 
     struct Layer {
       let u: TensorSymbol, du: TensorSymbol, dv: TensorSymbol

@@ -40,12 +40,8 @@ extension ChainProof {
     // definitions put back (equal by content, so `trans` accepts them).
     var unfolded = try builder.start(try sd(vjp.output, [], nil, vjp.wrt, dx))
     try unfolded.apply(.unfold, at: [0])
-    var current = try builder.apply(.trans(unfolded.step, composed))
-    for (path, read) in Self.reads(named: seed.name, in: builder.theorem(current).rhs) {
-      guard case let .reference(g, at) = read.node else { continue }
-      current = try builder.apply(.cong(current, path: path, by: try cotangentRead(g, at: at)))
-    }
-    return try finish(current)
+    let written = try namingCotangents(in: try builder.apply(.trans(unfolded.step, composed)))
+    return try finish(written.step)
   }
 
   /// The loss's identity with respect to `chain[n]` as a tensor of its name: the top layer's
@@ -79,6 +75,7 @@ extension ChainProof {
     if let known = shared.levelSeeds[key] { return known }
     let seed = try TensorSymbol(fresh("g"), shape: d.shape)
     shared.levelSeeds[key] = seed
+    shared.levelValues[seed.name] = d
     return seed
   }
 
@@ -91,21 +88,13 @@ extension ChainProof {
     let own = try g.parameters.map { try Affine.index($0) }, at = read ?? own
     let key = at == own ? g.name : g.name + "@" + at.map(\.description).joined(separator: ",")
     if let known = shared.cotangentEquations[key] { return known }
+    guard !shared.unnamedCotangents.contains(key) else { throw ProofFailure.unsupported("no backward definition is the cotangent \(g.name)") }
     var content = try builder.start(try .reference(g, at))
     try content.apply(.unfold, at: [])
     // The forward values as the statement's objects (the kernel's `ring` tells definitions apart by object).
-    let written = Dictionary(ChainPlan.reachable(from: [statement.lhs, statement.rhs]).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-    let canonical = try Self.canonicalized(content.current, as: written)
-    var current = try builder.apply(.trans(content.step, try builder.apply(.refl(canonical))))
+    let canonical = try Self.canonicalized(content.current, as: statementDefinitions)
     // The backward definitions of the cotangents above (two below a residual add).
-    var above: [Definition] = []
-    let seeds = Set(shared.levelSeeds.values.map(\.name))
-    for (path, read) in Self.reads(where: { seeds.contains($0.name) }, in: canonical) {
-      guard case let .reference(h, hat) = read.node else { continue }
-      let definition = try cotangentEquation(h).definition
-      if !above.contains(where: { $0 === definition }) { above.append(definition) }
-      current = try builder.apply(.cong(current, path: path, by: try cotangentRead(h, at: hat)))
-    }
+    let (current, above) = try namingCotangents(in: try builder.apply(.trans(content.step, try builder.apply(.refl(canonical)))))
     let backward = ChainPlan.backward(statement.rhs, output: vjp.output)
     let isBackward = Set(backward.map(ObjectIdentifier.init))
     let isAbove = { (d: Definition) in above.contains { $0 === d } }
@@ -153,7 +142,63 @@ extension ChainProof {
         }
       }
     }
+    // Below a layer norm or an attention (written with the definitions inside it inlined), the
+    // cotangent has them written out: each candidate is unfolded like it, as the bottom-up
+    // recognition does (`unfolding`), and compared plainly, then with the range dropped; a sign
+    // condition the comparison records (the softmax's `sum exp(S) != 0`) is discharged at once.
+    if shared.writesOutUnnamed, let value = shared.levelValues[g.name] {
+      let kept = Set(above.map(ObjectIdentifier.init))
+      for drops in [false, true] {
+        for (c, helpers, unfolds) in candidates where unfolds {
+          let range = try Self.range(of: c, at: at)
+          var named = try builder.start(try Term.reference(c, at))
+          try named.apply(.unfold, at: [])
+          for (path, _) in Self.reads(where: { h in helpers.contains { $0 === h } }, in: named.current) { try named.apply(.unfold, at: path) }
+          let content = builder.theorem(current).rhs
+          guard try unfolding(&named, like: content, keeping: kept, backward: isBackward, below: value) else { continue }
+          guard let equation = try? (drops ? equal(content, named.current, in: builder, dropping: range) : equal(content, named.current, in: builder)) else { continue }
+          let step = try builder.apply(.trans(try builder.apply(.trans(current, dischargingSigns(equation))), try builder.apply(.sym(named.step))))
+          shared.cotangentEquations[key] = (step, c)
+          if drops { shared.rangedCotangents.insert(g.name) }
+          return (step, c)
+        }
+      }
+    }
+    shared.unnamedCotangents.insert(key)
     throw ProofFailure.unsupported("no backward definition is the cotangent \(g.name)")
+  }
+
+  /// The statement's definitions by name (the forward values and the backward ones).
+  var statementDefinitions: [String: Definition] {
+    Dictionary(ChainPlan.reachable(from: [statement.lhs, statement.rhs]).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+  }
+
+  /// Step `k` (`⊢ L = R`) with each read in `R` of a level seed's cotangent definition rewritten to
+  /// the statement's backward definition (`cotangentRead`); where none names it (in a model, a
+  /// value whose cotangent the statement writes where it is read: an add's, a mean's
+  /// contribution), unfolded in place, its own reads then rewritten so. Returns the step and the
+  /// backward definitions read, in order.
+  mutating func namingCotangents(in k: Int) throws -> (step: Int, read: [Definition]) {
+    let written = statementDefinitions
+    let seeds = Set(shared.levelSeeds.values.map(\.name))
+    var current = k, above: [Definition] = []
+    while let (path, read) = Self.reads(where: { seeds.contains($0.name) }, in: builder.theorem(current).rhs).first {
+      guard case let .reference(h, hat) = read.node else { break }
+      let definition: Definition
+      do {
+        definition = try cotangentEquation(h).definition
+      } catch {
+        guard shared.writesOutUnnamed else { throw error }
+        var out = try builder.start(builder.theorem(current).rhs)
+        try out.apply(.unfold, at: path)
+        let same = try Self.canonicalized(out.current, as: written)
+        current = try builder.apply(.trans(current, try builder.apply(.trans(out.step, try builder.apply(.refl(same))))))
+        continue
+      }
+      if !above.contains(where: { $0 === definition }) { above.append(definition) }
+      current = try builder.apply(.cong(current, path: path, by: try cotangentRead(h, at: hat)))
+    }
+    return (current, above)
   }
 
   /// `⊢ g[e] = da[e]` (or `holds(range(e)) ⊢`): `g`'s equation at its parameters instantiated,
@@ -195,10 +240,12 @@ extension ChainProof {
     return t.children.contains(where: readsTensor)
   }
 
-  /// Whether every read of `d` in `t` is at plain indices (`d[i, j]`).
+  /// Whether every read of `d` in `t` is at plain indices (`d[i, j]`) or constant ones (an
+  /// attention's query, key and value, `d[t, 0, h, e]`: the parts of an axis of size 3, which
+  /// `chain-def` writes without a bracket).
   static func readsPlainly(_ d: Definition, in t: Term) -> Bool {
     if case let .reference(e, args) = t.node, e === d {
-      return args.allSatisfy { $0.constant == 0 && $0.terms.count == 1 && $0.terms[0].coefficient == 1 }
+      return args.allSatisfy { $0.terms.isEmpty || $0.constant == 0 && $0.terms.count == 1 && $0.terms[0].coefficient == 1 }
     }
     return t.children.allSatisfy { readsPlainly(d, in: $0) }
   }

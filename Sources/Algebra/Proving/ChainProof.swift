@@ -46,6 +46,7 @@ struct ChainProof {
   /// As `prove`, throwing why the strategy does not apply or failed (nil: not a composition).
   static func attempt(_ statement: Statement) throws -> ProofOutcome? {
     let shared = Shared()
+    shared.writesOutUnnamed = false
     guard let proved = try attempt(statement, sharing: shared) else { return nil }
     return ProofOutcome(statement: statement.name, theorem: proved.theorem, steps: StepPruning.pruned(shared.builder.derivation.steps), failure: nil)
   }
@@ -131,7 +132,7 @@ struct ChainProof {
 
   /// From the composed identity with the cotangents recognised (step `matched`): the statement's
   /// right side reached, `vjp-intro`, and `discharge` against the stated hypotheses.
-  func finish(_ matched: Int) throws -> (theorem: Theorem, step: Int) {
+  mutating func finish(_ matched: Int) throws -> (theorem: Theorem, step: Int) {
     let at = try vjp.at.map { a -> String in
       guard a.terms.count == 1, a.constant == 0, a.terms[0].coefficient == 1, case let .index(n) = a.terms[0].variable else {
         throw ProofFailure.unsupported("a vjp or grad must be read at plain indices")
@@ -152,7 +153,8 @@ struct ChainProof {
         let written = try equal(builder.theorem(matched).rhs, builder.theorem(unfolded).rhs, in: builder)
         equation = try builder.apply(.trans(matched, try builder.apply(.trans(written, try builder.apply(.sym(unfolded))))))
       } catch {
-        throw refutation(of: matched, against: target) ?? error
+        guard let written = try? writingOutInlined(matched, target) else { throw refutation(of: matched, against: target) ?? error }
+        equation = written
       }
     }
     let introduced = try builder.apply(.vjpIntro(equation, at: at))
@@ -160,6 +162,22 @@ struct ChainProof {
     let theorem = builder.theorem(done)
     guard theorem.lhs == statement.lhs, theorem.rhs == statement.rhs else { throw ProofFailure.kernel("not the statement") }
     return (theorem, done)
+  }
+
+  /// `⊢ L = target` from step `matched` (`⊢ L = R`) where the statement's right side reads a
+  /// block's definitions that a model's forward values have inlined (a layer norm's gain rule reads
+  /// `xhat`, its output reads `xhat`'s body, `ModelStatement.inliningDefinitions`), so `R` has them
+  /// written out: the target with each definition `R` does not read unfolded (`unfolding`), compared.
+  mutating func writingOutInlined(_ matched: Int, _ target: Term) throws -> Int {
+    guard shared.writesOutUnnamed, case let .reference(top, _) = vjp.output.node else { throw ProofFailure.unsupported("no definitions inlined") }
+    let content = builder.theorem(matched).rhs
+    var named = try builder.start(target)
+    let backward = Set(ChainPlan.backward(statement.rhs, output: vjp.output).map(ObjectIdentifier.init))
+    guard try unfolding(&named, like: content, keeping: [], backward: backward, below: top) else {
+      throw ProofFailure.unsupported("the statement reads a value the composed gradient does not")
+    }
+    let same = try equal(content, named.current, in: builder)
+    return try builder.apply(.trans(matched, try builder.apply(.trans(same, try builder.apply(.sym(named.step))))))
   }
 
   /// `⊢ a = b` with definitions kept folded: both normalized, compared by `ring`; with

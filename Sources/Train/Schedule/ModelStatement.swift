@@ -214,9 +214,11 @@ struct ModelStatement {
         for extra in text.inputs.dropFirst(node.inputs.count) {
           tensors.append("\(node.name)_\(extra.name)[\(extra.shape.map { classes.name(of: "\(owner):\($0)") }.joined(separator: ", "))]")
         }
-        for d in text.definitions where !d.afterOutput { forward.append(("def " + BlockText.renaming(d.text, map), "node \(node.name)")) }
+        let inside = text.definitions.filter { !$0.afterOutput }.map { BlockText.renaming($0.text, map) }
+        for d in inside { forward.append(("def " + d, "node \(node.name)")) }
         let b = text.output.binders
-        let formula = BlockText.renaming(text.output.formula, map)
+        var formula = BlockText.renaming(text.output.formula, map)
+        if ModelStatement.blocksWithInlinedDefinitions.contains(node.block) { formula = ModelStatement.inliningDefinitions(inside, in: formula) }
         // Written as a sum over the value's own range, pinned to the index read, rather than as a
         // bracket: the relu conditions of its body are then required only inside the range (the
         // engine records them under the sum's guard), as the layers state them. Every axis is
