@@ -30,10 +30,11 @@ extension ChainProof {
     var pinnedReads: [String: Int] = [:]
     /// Top-down (`ChainProof.runTopDown`), by the name of a value on the chain from the loss: the
     /// loss's identity with respect to it as a tensor, the seed of its layer (which names its
-    /// cotangent's definition), and by that name `⊢ g[j] = da[j]` with its backward definition.
+    /// cotangent's definition), and by that name `⊢ g[j] = da[j]` with the backward definitions
+    /// its right side is written with (`da` alone, or those above a cotangent not named).
     var generic: [String: Int] = [:]
     var levelSeeds: [String: TensorSymbol] = [:]
-    var cotangentEquations: [String: (step: Int, definition: Definition)] = [:]
+    var cotangentEquations: [String: (step: Int, definitions: [Definition])] = [:]
     /// The names of those proved under the hypothesis of their range, proved again where read.
     var rangedCotangents: Set<String> = []
 

@@ -86,8 +86,10 @@ extension ChainProof {
   /// for a value (with the statement's definitions put back) is the statement's backward one `da`,
   /// with `j` `g`'s parameters (or `read`, `cotangentRead`); once per value. `g` unfolded, the
   /// cotangent above it rewritten to its own backward definition, compared with each candidate
-  /// unfolded once.
-  mutating func cotangentEquation(_ g: Definition, at read: [Affine]? = nil) throws -> (step: Int, definition: Definition) {
+  /// unfolded once. A cotangent the statement does not name (a mean's `(1 / T) * dy[d]`, written
+  /// where it is read) is `g` written with the definitions of the cotangents above it. Returns
+  /// the step and the backward definitions its right side is written with.
+  mutating func cotangentEquation(_ g: Definition, at read: [Affine]? = nil) throws -> (step: Int, definitions: [Definition]) {
     let own = try g.parameters.map { try Affine.index($0) }, at = read ?? own
     let key = at == own ? g.name : g.name + "@" + at.map(\.description).joined(separator: ",")
     if let known = shared.cotangentEquations[key] { return known }
@@ -102,8 +104,7 @@ extension ChainProof {
     let seeds = Set(shared.levelSeeds.values.map(\.name))
     for (path, read) in Self.reads(where: { seeds.contains($0.name) }, in: canonical) {
       guard case let .reference(h, hat) = read.node else { continue }
-      let definition = try cotangentEquation(h).definition
-      if !above.contains(where: { $0 === definition }) { above.append(definition) }
+      for definition in try cotangentEquation(h).definitions where !above.contains(where: { $0 === definition }) { above.append(definition) }
       current = try builder.apply(.cong(current, path: path, by: try cotangentRead(h, at: hat)))
     }
     let backward = ChainPlan.backward(statement.rhs, output: vjp.output)
@@ -115,7 +116,8 @@ extension ChainProof {
     // A cotangent passed on unchanged (an add's contribution, written where it is read, not named):
     // the one above itself, read folded.
     let passed = builder.theorem(current).rhs
-    if !Self.readsTensor(passed), Self.reads(where: { forward.contains(ObjectIdentifier($0)) }, in: passed).isEmpty {
+    let passedOn = !Self.readsTensor(passed) && Self.reads(where: { forward.contains(ObjectIdentifier($0)) }, in: passed).isEmpty
+    if passedOn {
       candidates += above.filter { $0.parameters.count == at.count && $0.shape == g.shape }.map { ($0, [], false) }
     }
     for c in backward where c.parameters.count == at.count && c.shape == g.shape {
@@ -147,28 +149,33 @@ extension ChainProof {
           let content = builder.theorem(current).rhs
           guard let equation = try? (drops ? equal(content, named.current, in: builder, dropping: range) : equal(content, named.current, in: builder)) else { continue }
           let step = try builder.apply(.trans(try builder.apply(.trans(current, equation)), try builder.apply(.sym(named.step))))
-          shared.cotangentEquations[key] = (step, c)
+          shared.cotangentEquations[key] = (step, [c])
           if drops { shared.rangedCotangents.insert(g.name) }
-          return (step, c)
+          return (step, [c])
         }
       }
     }
-    throw ProofFailure.unsupported("no backward definition is the cotangent \(g.name)")
+    // Not named (global average pooling's `(1 / H) * (1 / W) * dy[c]`): the level below reads it
+    // inside its own cotangent, which unfolds to the same terms of the definitions above.
+    guard passedOn, !above.isEmpty else { throw ProofFailure.unsupported("no backward definition is the cotangent \(g.name)") }
+    shared.cotangentEquations[key] = (current, above)
+    return (current, above)
   }
 
   /// `⊢ g[e] = da[e]` (or `holds(range(e)) ⊢`): `g`'s equation at its parameters instantiated,
-  /// or, when that one holds under the hypothesis of their range, proved again at `e`: the kernel
-  /// would state the hypothesis under `instance`'s `sum(j)[j == e]`, where `discharge` does not see
-  /// that `j` is `e`; at `e` it is stated by the sums that bind `e`.
+  /// or, when that one holds under hypotheses (its range; a stated equation used at a batch
+  /// index, which adds that index's range), proved again at `e`: the kernel would state the
+  /// hypothesis under `instance`'s `sum(j)[j == e]`, where `discharge` does not see that `j` is
+  /// `e`; at `e` it is stated by the sums that bind `e`.
   mutating func cotangentRead(_ g: Definition, at e: [Affine]) throws -> Int {
     let equation = try cotangentEquation(g)
-    if !shared.rangedCotangents.contains(g.name) { return try instance(equation, at: e) }
+    if !shared.rangedCotangents.contains(g.name), builder.theorem(equation.step).hypotheses.isEmpty { return try instance(equation, at: e) }
     return try cotangentEquation(g, at: e).step
   }
 
   /// `⊢ g[e] = da[e]` from `⊢ g[j] = da[j]`: both read through `sum(j)[j == e]`, which
   /// `delta-elim` removes, so the equation proved at `g`'s parameters holds at any indices.
-  func instance(_ equation: (step: Int, definition: Definition), at e: [Affine]) throws -> Int {
+  func instance(_ equation: (step: Int, definitions: [Definition]), at e: [Affine]) throws -> Int {
     let lhs = builder.theorem(equation.step).lhs
     guard case let .reference(g, _) = lhs.node else { throw ProofFailure.kernel("not a cotangent equation") }
     if e == (try g.parameters.map { try Affine.index($0) }) { return equation.step }
