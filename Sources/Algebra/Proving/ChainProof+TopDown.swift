@@ -163,13 +163,14 @@ extension ChainProof {
   }
 
   /// `⊢ g[e] = da[e]` (or `holds(range(e)) ⊢`): `g`'s equation at its parameters instantiated,
-  /// or, when that one holds under hypotheses (its range; a stated equation used at a batch
-  /// index, which adds that index's range), proved again at `e`: the kernel would state the
-  /// hypothesis under `instance`'s `sum(j)[j == e]`, where `discharge` does not see that `j` is
-  /// `e`; at `e` it is stated by the sums that bind `e`.
+  /// or, when that one holds under the hypothesis of a range (its own; a batch index's, where a
+  /// stated equation was used at it), proved again at `e`: the kernel would state the hypothesis
+  /// under `instance`'s `sum(j)[j == e]`, where `discharge` does not see that `j` is `e`; at `e`
+  /// it is stated by the sums that bind `e`.
   mutating func cotangentRead(_ g: Definition, at e: [Affine]) throws -> Int {
     let equation = try cotangentEquation(g)
-    if !shared.rangedCotangents.contains(g.name), builder.theorem(equation.step).hypotheses.isEmpty { return try instance(equation, at: e) }
+    let ranged = builder.theorem(equation.step).hypotheses.contains { if case .holds = $0 { true } else { false } }
+    if !shared.rangedCotangents.contains(g.name), !ranged { return try instance(equation, at: e) }
     return try cotangentEquation(g, at: e).step
   }
 
