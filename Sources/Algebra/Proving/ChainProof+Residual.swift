@@ -14,10 +14,10 @@ extension ChainProof {
       guard case let .reference(top, _) = term.node else { throw ProofFailure.unsupported("an addend of \(d.name) is not a read") }
       var path: [Definition] = [], current = top, reader = d
       while true {
-        // A read at an index that is not plain (a convolution's `p + u`) would come back from
+        // A read the guards around it do not keep inside its shape would come back from
         // `chain-def` bracketed inside the rebuilt definitions, not as the statement writes them.
-        guard Self.readsPlainly(current, in: reader.body) else {
-          throw ProofFailure.unsupported("\(reader.name), on a path of the residual add \(d.name), reads \(current.name) at an index that is not a plain one")
+        guard Self.readsInShape(current, in: reader.body) else {
+          throw ProofFailure.unsupported("\(reader.name), on a path of the residual add \(d.name), reads \(current.name) at an index that is not kept inside its shape")
         }
         if current === below { break }
         let reads = plan.dependents(in: current.body)

@@ -26,11 +26,11 @@ extension ChainProof {
       guard !plan.readsX(d.body), reads.count == 1, reads[0] === chain[n + 1] else {
         throw ProofFailure.unsupported("\(d.name) is not one layer reading \(chain[n + 1].name)")
       }
-      // A value read at an index that is not a plain one (max pooling's `2*p + 1`, a padded
-      // convolution's `p + u - 1`) comes back from `chain-def` bracketed, not as the statement
-      // writes it: such a model composes bottom-up.
-      guard Self.readsPlainly(chain[n + 1], in: d.body) else {
-        throw ProofFailure.unsupported("\(d.name) reads \(chain[n + 1].name) at an index that is not a plain one")
+      // A value read at an index the guards around it do not keep inside its shape (max
+      // pooling's `2*p + 1`) comes back from `chain-def` bracketed, not as the statement writes
+      // it: such a model composes bottom-up.
+      guard Self.readsInShape(chain[n + 1], in: d.body) else {
+        throw ProofFailure.unsupported("\(d.name) reads \(chain[n + 1].name) at an index that is not kept inside its shape")
       }
     }
     let bottom = chain[chain.count - 1], seed = try levelSeed(bottom)
@@ -202,12 +202,14 @@ extension ChainProof {
   }
 
   /// `⊢ g[e] = da[e]` (or `holds(range(e)) ⊢`): `g`'s equation at its parameters instantiated,
-  /// or, when that one holds under the hypothesis of their range, proved again at `e`: the kernel
-  /// would state the hypothesis under `instance`'s `sum(j)[j == e]`, where `discharge` does not see
-  /// that `j` is `e`; at `e` it is stated by the sums that bind `e`.
+  /// or, when that one holds under the hypothesis of a range (its own; a batch index's, where a
+  /// stated equation was used at it), proved again at `e`: the kernel would state the hypothesis
+  /// under `instance`'s `sum(j)[j == e]`, where `discharge` does not see that `j` is `e`; at `e`
+  /// it is stated by the sums that bind `e`.
   mutating func cotangentRead(_ g: Definition, at e: [Affine]) throws -> Int {
     let equation = try cotangentEquation(g)
-    if !shared.rangedCotangents.contains(g.name) { return try instance(equation, at: e) }
+    let ranged = builder.theorem(equation.step).hypotheses.contains { if case .holds = $0 { true } else { false } }
+    if !shared.rangedCotangents.contains(g.name), !ranged { return try instance(equation, at: e) }
     return try cotangentEquation(g, at: e).step
   }
 
@@ -240,14 +242,25 @@ extension ChainProof {
     return t.children.contains(where: readsTensor)
   }
 
-  /// Whether every read of `d` in `t` is at plain indices (`d[i, j]`) or constant ones (an
-  /// attention's query, key and value, `d[t, 0, h, e]`: the parts of an axis of size 3, which
-  /// `chain-def` writes without a bracket).
-  static func readsPlainly(_ d: Definition, in t: Term) -> Bool {
-    if case let .reference(e, args) = t.node, e === d {
-      return args.allSatisfy { $0.terms.isEmpty || $0.constant == 0 && $0.terms.count == 1 && $0.terms[0].coefficient == 1 }
+  /// Whether every read of `d` in `t` is one the kernel's substitution sees inside `d`'s shape, so
+  /// that `chain-def` rebuilds it unbracketed: each index plain (`d[i, j]`), a constant inside the
+  /// shape (an attention's query, key and value, `d[t, 0, h, e]` on an axis of size 3), or its
+  /// range stated by the guards of the sums around the read (a convolution's `p + u - P + 1` under
+  /// `sum(... | 0 <= p + u - P + 1, p + u - P + 1 < H)`, `BlockText.guardingShiftedReads`).
+  static func readsInShape(_ d: Definition, in t: Term, known: Set<Constraint> = []) -> Bool {
+    switch t.node {
+    case let .reference(e, args) where e === d:
+      return zip(args, d.shape).allSatisfy { index, size in
+        if index.constant == 0, index.terms.count == 1, index.terms[0].coefficient == 1 { return true }
+        guard let range = try? Guard(nonNegative: [index, try size.plus(.constant(-1)).plus(index.scaled(by: -1))]) else { return false }
+        return !range.isFalse && range.constraints.allSatisfy(known.contains)
+      }
+    case let .sum(binders, g, body):
+      let inside = known.filter { $0.expression.indices.isDisjoint(with: binders) }.union(g.isFalse ? [] : g.constraints)
+      return readsInShape(d, in: body, known: inside)
+    default:
+      return t.children.allSatisfy { readsInShape(d, in: $0, known: known) }
     }
-    return t.children.allSatisfy { readsPlainly(d, in: $0) }
   }
 
   /// The paths of references to definitions named `name` (or matching `hit`) in `t`, with them.

@@ -83,7 +83,14 @@ struct ModelStatement {
           texts.append(nil)
           continue
         }
-        let text = try blocks(node.block)
+        // A value (not the model's input, a tensor no rule rebuilds) read at a shifted index, with
+        // its range stated in the guard of the sum that reads it (`guardingShiftedReads`):
+        // `chain-def` then rebuilds the layer as it is written. Such a value is pinned (below), so
+        // the guard leaves out only zeros; an attention's reads are not pinned, and not shifted.
+        let block = try blocks(node.block)
+        let alias = self.alias, input = schedule.input
+        let values = node.block == "attention_heads" ? [] : zip(block.inputs, node.inputs).filter { (alias[$1] ?? $1) != input }.map(\.0.name)
+        let text = block.guardingShiftedReads(of: Set(values))
         // A size written as an expression (`y[i: n - 1]`, `2 * n`) has no dimension of its own
         // to stand for it in the statement.
         let sizes = text.inputs.flatMap(\.shape) + text.output.binders.map(\.dimension)
