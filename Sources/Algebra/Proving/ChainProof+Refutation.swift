@@ -11,8 +11,12 @@ extension ChainProof {
   func refutation(of matched: Int, against target: Term) -> ProofFailure? {
     guard shared.refutes else { return nil }
     let proved = builder.theorem(matched)
-    guard let stated = try? statement.hypotheses,
-      let found = Counterexample.search(proved.rhs, target, hypotheses: proved.hypotheses + stated, trials: 20, satisfying: true)
+    guard let stated = try? statement.hypotheses else { return nil }
+    // Sizes up to 2 first: a model's statement at size 3 on every axis (an attention over 9 tokens,
+    // its softmax written out in the block's output) takes seconds per trial in a debug build.
+    let hypotheses = proved.hypotheses + stated
+    guard let found = Counterexample.search(proved.rhs, target, hypotheses: hypotheses, trials: 20, satisfying: true, dimensions: 1...2)
+      ?? Counterexample.search(proved.rhs, target, hypotheses: hypotheses, trials: 20, satisfying: true)
     else { return nil }
     return .different(lhs: proved.rhs.description, rhs: target.description, counterexample: found, missing: nil)
   }

@@ -55,8 +55,13 @@ struct ChainProof {
   /// composition; throws why the strategy failed.
   static func attempt(_ statement: Statement, sharing shared: Shared) throws -> (theorem: Theorem, step: Int)? {
     guard var proof = try composition(statement, sharing: shared) else { return nil }
-    // Top-down where the model's chain allows it (steps linear in depth), else bottom-up.
-    if let done = try? proof.runTopDown() { return done }
+    // Top-down where the model's chain allows it (steps linear in depth), else bottom-up; not
+    // after a refutation (a counterexample to the statement: bottom-up would search again).
+    do {
+      if let done = try proof.runTopDown() { return done }
+    } catch let refuted as ProofFailure {
+      if case .different(_, _, .some, _) = refuted { throw refuted }
+    } catch {}
     return try proof.run()
   }
 

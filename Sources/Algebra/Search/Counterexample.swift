@@ -32,8 +32,11 @@ public struct Counterexample: Sendable, CustomStringConvertible {
   /// With `satisfying`, each sample is first moved to meet the equations it can
   /// (`NumericCheck.satisfyingHypotheses`: `sum target = 1` by rescaling `target`), so that few
   /// trials suffice where a random point almost never meets them.
-  public static func search(_ lhs: Term, _ rhs: Term, hypotheses: [Proposition], trials: Int = 200, satisfying: Bool = false) -> Counterexample? {
-    let sampler = EnvironmentSampler(dimensions: 1...3, indices: 0...2, uninterpretedFunctions: false)
+  /// `dimensions` bounds the sizes drawn (a smaller bound first where a trial at size 3 on every
+  /// axis is costly: a model's attention over 9 tokens).
+  public static func search(_ lhs: Term, _ rhs: Term, hypotheses: [Proposition], trials: Int = 200, satisfying: Bool = false,
+                            dimensions: ClosedRange<Int> = 1...3) -> Counterexample? {
+    let sampler = EnvironmentSampler(dimensions: dimensions, indices: 0...2, uninterpretedFunctions: false)
     let check = NumericCheck()
     for seed in 0..<UInt64(trials) {
       guard let drawn = try? sampler.environment(for: [lhs, rhs], formulas: hypotheses, seed: seed) else { continue }
