@@ -101,10 +101,10 @@ extension ChainProof {
     let forward = ChainPlan.forward(of: vjp.output)
     // Each candidate with the backward definitions to unfold inside it, and whether to unfold it.
     var candidates: [(definition: Definition, helpers: [Definition], unfolds: Bool)] = []
-    // A cotangent passed on unchanged (an add's contribution, written where it is read, not named):
-    // the one above itself, read folded.
-    let passed = builder.theorem(current).rhs
-    if !Self.readsTensor(passed), Self.reads(where: { forward.contains(ObjectIdentifier($0)) }, in: passed).isEmpty {
+    // The cotangent as composed. One passed on unchanged (an add's contribution, written where it
+    // is read, not named) is the one above itself, read folded.
+    let composed = builder.theorem(current).rhs
+    if !Self.readsTensor(composed), Self.reads(where: { forward.contains(ObjectIdentifier($0)) }, in: composed).isEmpty {
       candidates += above.filter { $0.parameters.count == at.count && $0.shape == g.shape }.map { ($0, [], false) }
     }
     for c in backward where c.parameters.count == at.count && c.shape == g.shape {
@@ -125,42 +125,28 @@ extension ChainProof {
     // it; where the terms carry the ranges of some indices only (batch norm's input rule: its
     // batch sums' guards hold the channel's range, the image's terms do not), the definition
     // compared with those constraints dropped under the hypothesis of its range, tried last.
-    for drops in [false, true] {
-      for (c, helpers, unfolds) in candidates {
-        let range = try Self.range(of: c, at: at)
-        let read = try Term.reference(c, at), ranged = Term.mul([.bracket(range), read])
-        for (target, inside) in drops ? [(read, [])] : [(read, [Int]()), (ranged, [1])] {
-          var named = try builder.start(target)
-          if unfolds { try named.apply(.unfold, at: inside) }
-          for (path, _) in Self.reads(where: { h in helpers.contains { $0 === h } }, in: named.current) { try named.apply(.unfold, at: path) }
-          let content = builder.theorem(current).rhs
-          guard let equation = try? (drops ? equal(content, named.current, in: builder, dropping: range) : equal(content, named.current, in: builder)) else { continue }
-          let step = try builder.apply(.trans(try builder.apply(.trans(current, equation)), try builder.apply(.sym(named.step))))
-          shared.cotangentEquations[key] = (step, c)
-          if drops { shared.rangedCotangents.insert(g.name) }
-          return (step, c)
-        }
-      }
-    }
-    // Below a layer norm or an attention (written with the definitions inside it inlined), the
-    // cotangent has them written out: each candidate is unfolded like it, as the bottom-up
-    // recognition does (`unfolding`), and compared plainly, then with the range dropped; a sign
-    // condition the comparison records (the softmax's `sum exp(S) != 0`) is discharged at once.
-    if shared.writesOutUnnamed, let value = shared.levelValues[g.name] {
-      let kept = Set(above.map(ObjectIdentifier.init))
+    // Then, in a model, below a layer norm or an attention (written with the definitions inside
+    // it inlined), where the cotangent has them written out: each candidate unfolded like it, as
+    // the bottom-up recognition does (`unfolding`), a sign condition the comparison records (the
+    // softmax's `sum exp(S) != 0`) discharged at once.
+    let kept = Set(above.map(ObjectIdentifier.init))
+    let inlined = shared.writesOutUnnamed ? shared.levelValues[g.name] : nil
+    for like in [nil] + (inlined.map { [$0] } ?? []) {
       for drops in [false, true] {
-        for (c, helpers, unfolds) in candidates where unfolds {
+        for (c, helpers, unfolds) in candidates where like == nil || unfolds {
           let range = try Self.range(of: c, at: at)
-          var named = try builder.start(try Term.reference(c, at))
-          try named.apply(.unfold, at: [])
-          for (path, _) in Self.reads(where: { h in helpers.contains { $0 === h } }, in: named.current) { try named.apply(.unfold, at: path) }
-          let content = builder.theorem(current).rhs
-          guard try unfolding(&named, like: content, keeping: kept, backward: isBackward, below: value) else { continue }
-          guard let equation = try? (drops ? equal(content, named.current, in: builder, dropping: range) : equal(content, named.current, in: builder)) else { continue }
-          let step = try builder.apply(.trans(try builder.apply(.trans(current, dischargingSigns(equation))), try builder.apply(.sym(named.step))))
-          shared.cotangentEquations[key] = (step, c)
-          if drops { shared.rangedCotangents.insert(g.name) }
-          return (step, c)
+          let read = try Term.reference(c, at), ranged = Term.mul([.bracket(range), read])
+          for (target, inside) in drops || like != nil ? [(read, [])] : [(read, [Int]()), (ranged, [1])] {
+            var named = try builder.start(target)
+            if unfolds { try named.apply(.unfold, at: inside) }
+            for (path, _) in Self.reads(where: { h in helpers.contains { $0 === h } }, in: named.current) { try named.apply(.unfold, at: path) }
+            if let value = like { guard try unfolding(&named, like: composed, keeping: kept, backward: isBackward, below: value) else { continue } }
+            guard let equation = try? (drops ? equal(composed, named.current, in: builder, dropping: range) : equal(composed, named.current, in: builder)) else { continue }
+            let step = try builder.apply(.trans(try builder.apply(.trans(current, like == nil ? equation : dischargingSigns(equation))), try builder.apply(.sym(named.step))))
+            shared.cotangentEquations[key] = (step, c)
+            if drops { shared.rangedCotangents.insert(g.name) }
+            return (step, c)
+          }
         }
       }
     }
