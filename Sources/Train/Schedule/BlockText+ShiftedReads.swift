@@ -47,7 +47,7 @@ extension BlockText {
       $0.split(separator: ":").first.map { $0.trimmingCharacters(in: .whitespaces) }
     })
     var constraints: [String] = []
-    for factor in factors(String(text[k..<bodyEnd])) {
+    for factor in splitTopLevel(String(text[k..<bodyEnd]), at: "*") {
       guard let open = factor.firstIndex(of: "["), factor.hasSuffix("]"),
         let input = inputs.first(where: { $0.name == factor[..<open] }) else { continue }
       let arguments = splitTopLevel(String(factor[factor.index(after: open)...].dropLast()))
@@ -61,16 +61,5 @@ extension BlockText {
     guard !constraints.isEmpty else { return formula }
     let guarded = header + (header.contains("|") ? ", " : " | ") + constraints.joined(separator: ", ")
     return String(text[..<headerStart]) + guarded + String(text[headerEnd...])
-  }
-
-  /// The factors of a product (split at `*` outside brackets and parentheses), trimmed.
-  private static func factors(_ product: String) -> [String] {
-    var parts: [String] = [], current = "", depth = 0
-    for c in product {
-      if c == "[" || c == "(" { depth += 1 } else if c == "]" || c == ")" { depth -= 1 }
-      if c == "*", depth == 0 { parts.append(current); current = "" } else { current.append(c) }
-    }
-    parts.append(current)
-    return parts.map { $0.trimmingCharacters(in: .whitespaces) }
   }
 }

@@ -120,12 +120,12 @@ struct BlockText: Equatable {
     return Output(name: String(head[..<open]), binders: binders, formula: formula)
   }
 
-  /// Splits at the commas outside brackets and parentheses, trimmed.
-  static func splitTopLevel(_ text: String) -> [String] {
+  /// Splits at the commas (or `separator`s) outside brackets and parentheses, trimmed.
+  static func splitTopLevel(_ text: String, at separator: Character = ",") -> [String] {
     var parts: [String] = [], current = "", depth = 0
     for c in text {
       if c == "[" || c == "(" { depth += 1 } else if c == "]" || c == ")" { depth -= 1 }
-      if c == ",", depth == 0 { parts.append(current); current = "" } else { current.append(c) }
+      if c == separator, depth == 0 { parts.append(current); current = "" } else { current.append(c) }
     }
     parts.append(current)
     return parts.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
