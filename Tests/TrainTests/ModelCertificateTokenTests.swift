@@ -72,6 +72,12 @@ struct ModelCertificateTokenTests {
       #expect(proved.theorem.lhs == statement.lhs && proved.theorem.rhs == statement.rhs)
     }
     #expect(shared.builder.derivation.steps.contains { if case .fanOut = $0 { true } else { false } })
+    // A cotangent proved under its range is proved again where it is read, at other indices
+    // (`cotangentRead`): there the route that recognised it first is tried first, and holds at
+    // once, where the first proof compared other candidates and routes before it.
+    let again = shared.cotangentEquations.keys.filter { $0.contains("@") }
+    #expect(again.contains { shared.failedComparisons[String($0.prefix { $0 != "@" }), default: 0] > 0 }, "\(again)")
+    for key in again { #expect(shared.failedComparisons[key] == nil, "\(key)") }
   }
 
   /// The same add with its shortcut's contribution left out of the sum at the fan-out (the
