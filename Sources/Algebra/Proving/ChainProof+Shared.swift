@@ -41,6 +41,12 @@ extension ChainProof {
     var cotangentEquations: [String: (step: Int, definition: Definition)] = [:]
     /// The names of those proved under the hypothesis of their range, proved again where read.
     var rangedCotangents: Set<String> = []
+    /// By a level seed's name, the route that recognised its cotangent (tried first where it is
+    /// proved again, at other indices).
+    var cotangentRoutes: [String: ChainProof.CotangentRoute] = [:]
+    /// By the engine's key of a cotangent equation, the comparisons with a candidate that failed
+    /// before it was proved (each one normalization of the cotangent and the candidate).
+    var failedComparisons: [String: Int] = [:]
     /// Whether a cotangent no backward definition names is written out where it is read (a model's
     /// statement writes an add's or a mean's contribution where it is read, `namingCotangents`);
     /// not for one statement of the catalogue, whose fallback is its own normalization.

@@ -128,27 +128,27 @@ extension ChainProof {
     // Then, in a model, below a layer norm or an attention (written with the definitions inside
     // it inlined), where the cotangent has them written out: each candidate unfolded like it, as
     // the bottom-up recognition does (`unfolding`), a sign condition the comparison records (the
-    // softmax's `sum exp(S) != 0`) discharged at once.
+    // softmax's `sum exp(S) != 0`) discharged at once. Where the cotangent is proved again at
+    // other indices (`cotangentRead`), the route that recognised it first is tried first.
     let kept = Set(above.map(ObjectIdentifier.init))
     let inlined = shared.writesOutUnnamed ? shared.levelValues[g.name] : nil
-    for like in [nil] + (inlined.map { [$0] } ?? []) {
-      for drops in [false, true] {
-        for (c, helpers, unfolds) in candidates where like == nil || unfolds {
-          let range = try Self.range(of: c, at: at)
-          let read = try Term.reference(c, at), ranged = Term.mul([.bracket(range), read])
-          for (target, inside) in drops || like != nil ? [(read, [])] : [(read, [Int]()), (ranged, [1])] {
-            var named = try builder.start(target)
-            if unfolds { try named.apply(.unfold, at: inside) }
-            for (path, _) in Self.reads(where: { h in helpers.contains { $0 === h } }, in: named.current) { try named.apply(.unfold, at: path) }
-            if let value = like { guard try unfolding(&named, like: composed, keeping: kept, backward: isBackward, below: value) else { continue } }
-            guard let equation = try? (drops ? equal(composed, named.current, in: builder, dropping: range) : equal(composed, named.current, in: builder)) else { continue }
-            let step = try builder.apply(.trans(try builder.apply(.trans(current, like == nil ? equation : dischargingSigns(equation))), try builder.apply(.sym(named.step))))
-            shared.cotangentEquations[key] = (step, c)
-            if drops { shared.rangedCotangents.insert(g.name) }
-            return (step, c)
-          }
-        }
+    for route in Self.routes(of: candidates, likes: [nil] + (inlined.map { [$0] } ?? []), known: shared.cotangentRoutes[g.name]) {
+      let (c, like, drops) = (route.candidate, route.like, route.drops)
+      let range = try Self.range(of: c, at: at)
+      let read = try Term.reference(c, at)
+      var named = try builder.start(route.ranged ? .mul([.bracket(range), read]) : read)
+      if route.unfolds { try named.apply(.unfold, at: route.ranged ? [1] : []) }
+      for (path, _) in Self.reads(where: { h in route.helpers.contains { $0 === h } }, in: named.current) { try named.apply(.unfold, at: path) }
+      if let value = like { guard try unfolding(&named, like: composed, keeping: kept, backward: isBackward, below: value) else { continue } }
+      guard let equation = try? (drops ? equal(composed, named.current, in: builder, dropping: range) : equal(composed, named.current, in: builder)) else {
+        shared.failedComparisons[key, default: 0] += 1
+        continue
       }
+      let step = try builder.apply(.trans(try builder.apply(.trans(current, like == nil ? equation : dischargingSigns(equation))), try builder.apply(.sym(named.step))))
+      shared.cotangentEquations[key] = (step, c)
+      shared.cotangentRoutes[g.name] = route
+      if drops { shared.rangedCotangents.insert(g.name) }
+      return (step, c)
     }
     shared.unnamedCotangents.insert(key)
     throw ProofFailure.unsupported("no backward definition is the cotangent \(g.name)")

@@ -5,16 +5,14 @@ extension ModelCertificate {
     /// A formula layer (by node name): its own rule is certified, but a user's formula can make
     /// the chain-rule proof arbitrarily slow (a guarded cumulative sum took minutes).
     case formulaLayer(String)
-    /// Convolution, pooling and batch norm nodes only (the first named): seconds in a release
-    /// build (Models/cnn_bn.spec 6 s), ten or more in a debug one, too long for every model
-    /// build; `certify train` proves it before training (`Sequential.proveModelCertificate`), the
-    /// library on request.
+    /// Convolution, pooling, batch norm and transformer nodes only (the first named): seconds in
+    /// a release build (Models/cnn_bn.spec 2 s, Models/vit.spec 6 s), a minute or more in a debug
+    /// one, too long for every model build; `certify train` proves it before training
+    /// (`Sequential.proveModelCertificate`), the library on request.
     case onRequest(node: String)
-    /// An elementwise product `mul` (its gate doubles the paths the chain rule follows) or a
-    /// transformer block (every parameter of Models/vit.spec is proved layer by layer top-down,
-    /// session 17, but in over a minute, release: too long for every model build), or a batch norm
-    /// in a residual network (proved layer by layer, but Models/resnet.spec takes about 30 s in a
-    /// release build): tried only on request.
+    /// An elementwise product `mul` (its gate doubles the paths the chain rule follows), or a
+    /// batch norm in a residual network (proved layer by layer, but Models/resnet.spec takes
+    /// about 13 s in a release build): tried only on request.
     case slow(node: String, block: String)
 
     public var description: String {
@@ -22,14 +20,12 @@ extension ModelCertificate {
       case .formulaLayer(let node):
         "layer \(node) is a formula layer, whose chain-rule proof time depends on its formula; ModelCertificate.prove(model.schedule, formulas: model.formulaBlocks) builds it on request"
       case .onRequest(let node):
-        "node \(node) is a convolution, pooling or batch norm layer, whose chain-rule proof takes seconds, too long for every model build; proveModelCertificate() builds it (certify train does, before training)"
+        "node \(node) is a convolution, pooling, batch norm or transformer layer, whose chain-rule proof takes seconds, too long for every model build; proveModelCertificate() builds it (certify train does, before training)"
       case .slow(let node, let block):
         "node \(node) is "
           + (block == "mul"
             ? "an elementwise product, whose chain-rule proof takes minutes"
-            : ModelStatement.batchNativeBlocks.contains(block)
-              ? "a batch norm layer in a residual network, stated over the batch; its chain-rule proof goes layer by layer but takes tens of seconds"
-              : "a transformer layer; a transformer's chain-rule proof goes layer by layer through attention and layer norm, but takes over a minute for Models/vit.spec")
+            : "a batch norm layer in a residual network, stated over the batch; its chain-rule proof goes layer by layer but takes tens of seconds")
           + "; ModelCertificate.prove(model.schedule) tries it on request"
       }
     }
@@ -40,10 +36,12 @@ extension ModelCertificate {
   public static func gap(of schedule: BackwardSchedule, formulas: [String: String] = [:]) -> Gap? {
     if let formula = schedule.nodes.first(where: { formulas[$0.block] != nil }) { return .formulaLayer(formula.name) }
     var first: BackwardSchedule.Node?
-    // Batch norm is proved layer by layer in seconds, as a convolution, except in a residual network.
+    // Batch norm is proved layer by layer in seconds, as a convolution, except in a residual
+    // network; a transformer's blocks too (Models/vit.spec, session 18).
     let residual = schedule.nodes.contains { $0.block == "add" }
     for node in schedule.nodes where slowBlocks.contains(node.block) {
-      let onRequest = convolutionBlocks.contains(node.block) || ModelStatement.batchNativeBlocks.contains(node.block) && !residual
+      let onRequest = convolutionBlocks.contains(node.block) || CompiledRules.transformerBlocks[node.block] != nil
+        || ModelStatement.batchNativeBlocks.contains(node.block) && !residual
       if !onRequest { return .slow(node: node.name, block: node.block) }
       first = first ?? node
     }

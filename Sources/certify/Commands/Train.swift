@@ -132,8 +132,8 @@ struct TrainCommand: ParsableCommand {
       } else {
         network = try Sequential(spec, seed: seed, certificates: certificateOptions.store)
       }
-      // A convolution's or pooling's chain-rule proof takes seconds: not at every model build, but
-      // here, so that the checkpoint carries the model certificate.
+      // A convolution's, pooling's or transformer's chain-rule proof takes seconds: not at every
+      // model build, but here, so that the checkpoint carries the model certificate.
       if network.modelCertificate == nil, case .onRequest = ModelCertificate.gap(of: network.schedule, formulas: network.formulaBlocks) {
         let start = Date()
         try network.proveModelCertificate()
