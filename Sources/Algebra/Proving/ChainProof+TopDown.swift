@@ -189,13 +189,20 @@ extension ChainProof {
 
   /// `⊢ g[e] = da[e]` (or `holds(range(e)) ⊢`): `g`'s equation at its parameters instantiated,
   /// or, when that one holds under the hypothesis of a range (its own; a batch index's, where a
-  /// stated equation was used at it), proved again at `e`: the kernel would state the hypothesis
-  /// under `instance`'s `sum(j)[j == e]`, where `discharge` does not see that `j` is `e`; at `e`
-  /// it is stated by the sums that bind `e`.
+  /// stated equation was used at it), instantiated under that range (`rangedInstance`; proved
+  /// again at `e` where that does not apply): the kernel would state the hypothesis under
+  /// `instance`'s `sum(j)[j == e]`, where `discharge` does not see that `j` is `e`; at `e` it is
+  /// stated by the sums that bind `e`. Once per cotangent and indices read.
   mutating func cotangentRead(_ g: Definition, at e: [Affine]) throws -> Int {
     let equation = try cotangentEquation(g)
     let ranged = builder.theorem(equation.step).hypotheses.contains { if case .holds = $0 { true } else { false } }
     if !shared.rangedCotangents.contains(g.name), !ranged { return try instance(equation, at: e) }
+    let key = g.name + "@" + e.map(\.description).joined(separator: ",")
+    if let known = shared.cotangentEquations[key] { return known.step }
+    if let step = try? rangedInstance(equation, at: e) {
+      shared.cotangentEquations[key] = (step, equation.definition)
+      return step
+    }
     return try cotangentEquation(g, at: e).step
   }
 
