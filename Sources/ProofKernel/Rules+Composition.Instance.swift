@@ -13,8 +13,8 @@ struct TensorInstance {
   /// the definitions mentioning `u` rebuilt, once each per whether their sites are in their shape.
   var definition: Definition? = nil
   var copies = Copies()
-  /// The copies made in one rule call, by definition (its address, while the call holds it) and
-  /// site kind: a number pair, not text, as this is looked up at every reference.
+  /// The copies made in one rule call, by definition number (equal definitions have equal copies)
+  /// and site kind: a number pair, not text, as this is looked up at every reference.
   final class Copies { var made: [[Int]: Definition] = [:] }
 
   /// `t` instantiated; `known` are the constraints that hold where `t` is evaluated.
@@ -34,7 +34,7 @@ struct TensorInstance {
       // Rebuilt with `u` instantiated in its body; where every site reads it inside its shape, its
       // parameters are known in its shape there (a copy is used only at such sites).
       let shape = try TensorSymbol(d.name, shape: d.shape), sites = try shape.shapeGuard(args)
-      let inShape = !sites.isFalse && sites.constraints.allSatisfy(known.contains), key = [Int(bitPattern: ObjectIdentifier(d)), inShape ? 1 : 0]
+      let inShape = !sites.isFalse && sites.constraints.allSatisfy(known.contains), key = [d.number, inShape ? 1 : 0]
       if let made = copies.made[key] { return try .reference(made, args) }
       let own = inShape ? try shape.shapeGuard(d.parameters.map { try Affine.index($0) }).constraints : []
       let body = try apply(d.body, known: Set(own))

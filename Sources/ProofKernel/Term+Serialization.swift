@@ -31,10 +31,10 @@ struct Printer {
   /// In keys (`deBruijn`), definitions already written out in full, numbered in order: a second
   /// reference prints `@k`. The key stays faithful (the k-th body printed is the one meant), and a
   /// definition shared by many paths of a network is printed once, not once per path.
-  var written: [ObjectIdentifier: Int] = [:]
-  /// Whether a definition prints as the object it is (the `ring` rule's atoms, compared within one
-  /// call while every definition is alive): equal only for the same definition, and as short as
-  /// its name however deep the network below it.
+  var written: [Int: Int] = [:]
+  /// Whether a definition prints as its number (the `ring` rule's atoms, compared within one
+  /// process): equal only for equal definitions (`Definition.number`), and as short as its name
+  /// however deep the network below it.
   var identifiesDefinitions = false
   /// Whether a definition prints as its name and `Definition.digest` (the order of hypotheses):
   /// as short as its name however deep the network below it, and the same in every process.
@@ -137,9 +137,9 @@ struct Printer {
     case let .apply(f, a): out += "(f \(f.rawValue) "; write(a); out += ")"
     case let .reference(d, args):
       out += "(R \(d.name) "
-      if let numbers { out += "=\(numbers.number(d)) " } else if identifiesDefinitions { out += "\(ObjectIdentifier(d)) " } else if digestsDefinitions { out += "#\(d.digest) " } else if inlineDefinitions {
-        if deBruijn, let k = written[ObjectIdentifier(d)] { out += "@\(k) " } else {
-          written[ObjectIdentifier(d)] = written.count
+      if let numbers { out += "=\(numbers.number(d)) " } else if identifiesDefinitions { out += "\(d.number) " } else if digestsDefinitions { out += "#\(d.digest) " } else if inlineDefinitions {
+        if deBruijn, let k = written[d.number] { out += "@\(k) " } else {
+          written[d.number] = written.count
           definition(d)
         }
       }
@@ -181,15 +181,15 @@ struct Printer {
 /// definition written out would be, yet each costs its formula's own size, and each definition is
 /// written once per table, not once per hypothesis that reaches it. One table per `discharge`.
 final class DefinitionNumbers {
-  var byObject: [ObjectIdentifier: Int] = [:], byText: [String: Int] = [:]
+  var byObject: [Int: Int] = [:], byText: [String: Int] = [:]
 
   func number(_ d: Definition) -> Int {
-    if let k = byObject[ObjectIdentifier(d)] { return k }
+    if let k = byObject[d.number] { return k }
     var p = Printer(deBruijn: true, inlineDefinitions: true)
     p.numbers = self
     p.definition(d)
     let k = byText[p.out] ?? byText.count
-    (byText[p.out], byObject[ObjectIdentifier(d)]) = (k, k)
+    (byText[p.out], byObject[d.number]) = (k, k)
     return k
   }
 

@@ -34,7 +34,7 @@ extension Term {
   /// True when a tensor `hit` accepts is read, differentiated in or along, or a `vjp`'s variable or
   /// seed, directly or in a definition's body.
   func mentions(_ hit: (TensorSymbol) -> Bool) -> Bool {
-    var seen = Set<ObjectIdentifier>()
+    var seen = Set<Int>()
     return reaches(&seen) { t in
       switch t.node {
       case let .access(a, _): return hit(a)
@@ -48,10 +48,10 @@ extension Term {
   /// Whether `hit` holds at a subterm, looking into definitions' bodies and `vjp` outputs. Each
   /// definition is looked into once (`seen`): a second visit would find nothing new, and a network
   /// that shares values (a residual stack) would otherwise be walked once per path.
-  private func reaches(_ seen: inout Set<ObjectIdentifier>, _ hit: (Term) -> Bool) -> Bool {
+  private func reaches(_ seen: inout Set<Int>, _ hit: (Term) -> Bool) -> Bool {
     if hit(self) { return true }
     switch node {
-    case let .reference(d, _): return seen.insert(ObjectIdentifier(d)).inserted && d.body.reaches(&seen, hit)
+    case let .reference(d, _): return seen.insert(d.number).inserted && d.body.reaches(&seen, hit)
     case let .vjp(v): return v.output.reaches(&seen, hit)
     default: return children.contains { $0.reaches(&seen, hit) }
     }

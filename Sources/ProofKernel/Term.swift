@@ -1,4 +1,5 @@
 public import Exact
+import Synchronization
 
 /// A term of index notation over symbolic dimensions: the language theorems are stated in.
 ///
@@ -73,6 +74,13 @@ public final class Definition: Hashable, Sendable {
   /// definitions the body refers to named by their own digests: it is computed once, here, in time
   /// linear in the body. Used only to order hypotheses (`Theorem.init`); nothing is identified by it.
   let digest: UInt64
+  /// The number of the live definition with this digest when this one is equal to it, else a new
+  /// one: `chain-def` rebuilds copies of a network's definitions at every call, and equal copies
+  /// sharing a number compare in one step, not body by body down the network (Docs/Rules.md, "A
+  /// note on interning"). Equal definitions may still have different numbers.
+  let number: Int
+  private struct Entry { weak var definition: Definition? }
+  private static let interned = Mutex<(count: Int, entries: [UInt64: Entry])>((0, [:]))
 
   /// - Throws: when the body mentions an index that is not a parameter, or contains `D` or `vjp`.
   public init(_ name: String, parameters: [String], shape: [Affine], body: Term) throws {
@@ -96,14 +104,17 @@ public final class Definition: Hashable, Sendable {
     p.bound = parameters
     p.out = "(\(name) \(parameters.count) \(p.affines(shape)) "
     p.write(body)
-    self.digest = fnv1a(p.out)
+    let digest = fnv1a(p.out), same = Self.interned.withLock { $0.entries[digest]?.definition }
+    let equal = same.map { $0.name == name && $0.parameters == parameters && $0.shape == shape && $0.body == body } ?? false
+    (self.digest, self.number) = (digest, equal ? same!.number : Self.interned.withLock { $0.count += 1; return $0.count })
+    if same == nil { Self.interned.withLock { $0.entries[digest] = Entry(definition: self) } }
   }
 
-  /// Equal digests first: the digest is a function of the content, so definitions whose digests
-  /// differ are not equal, and a copy rebuilt with one change is told apart without walking the
-  /// network below it.
+  /// Equal numbers first: both were found equal to one definition. Then equal digests: the digest
+  /// is a function of the content, so definitions whose digests differ are not equal, and a copy
+  /// rebuilt with one change is told apart without walking the network below it.
   public static func == (a: Definition, b: Definition) -> Bool {
-    a === b || (a.digest == b.digest && a.name == b.name && a.parameters == b.parameters && a.shape == b.shape && a.body == b.body)
+    a.number == b.number || (a.digest == b.digest && a.name == b.name && a.parameters == b.parameters && a.shape == b.shape && a.body == b.body)
   }
 
   public func hash(into hasher: inout Hasher) { hasher.combine(name); hasher.combine(parameters) }

@@ -86,17 +86,17 @@ public struct Theorem: Sendable, CustomStringConvertible {
 }
 
 /// Definitions as `Theorem.serialized` prints them, each printed once per table. A definition is
-/// never changed once made, so its text is a function of the object, which the table holds (its
-/// identifier stays its own while the entry lives).
+/// never changed once made and equal definitions print alike, so its text is a function of its
+/// number, which no other definition takes (`Definition.number`).
 public final class DefinitionTexts {
-  var printed: [ObjectIdentifier: (definition: Definition, text: String)] = [:]
+  var printed: [Int: String] = [:]
   public init() {}
 
   func text(of d: Definition) -> String {
-    if let known = printed[ObjectIdentifier(d)] { return known.text }
+    if let known = printed[d.number] { return known }
     var p = Printer(deBruijn: false, inlineDefinitions: false)
     p.definition(d)
-    printed[ObjectIdentifier(d)] = (d, p.out)
+    printed[d.number] = p.out
     return p.out
   }
 }
