@@ -129,10 +129,13 @@ extension ChainProof {
     // it inlined), where the cotangent has them written out: each candidate unfolded like it, as
     // the bottom-up recognition does (`unfolding`), a sign condition the comparison records (the
     // softmax's `sum exp(S) != 0`) discharged at once.
+    // Where the cotangent carries that range inside its sums (`carries`, batch norm's), the
+    // comparison with it dropped goes first: the other two fail there, each a normalization.
     let kept = Set(above.map(ObjectIdentifier.init))
     let inlined = shared.writesOutUnnamed ? shared.levelValues[g.name] : nil
+    let carried = try candidates.first.map { Self.carries(try Self.range(of: $0.definition, at: at), in: composed) } ?? false
     for like in [nil] + (inlined.map { [$0] } ?? []) {
-      for drops in [false, true] {
+      for drops in carried && like == nil ? [true, false] : [false, true] {
         for (c, helpers, unfolds) in candidates where like == nil || unfolds {
           let range = try Self.range(of: c, at: at)
           let read = try Term.reference(c, at), ranged = Term.mul([.bracket(range), read])
