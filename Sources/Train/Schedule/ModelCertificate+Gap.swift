@@ -13,7 +13,7 @@ extension ModelCertificate {
     /// An elementwise product `mul` (its gate doubles the paths the chain rule follows) or a
     /// transformer block (every parameter of Models/vit.spec is proved layer by layer top-down,
     /// session 17, but in over a minute, release: too long for every model build), or a batch norm
-    /// in a residual network (proved layer by layer, but Models/resnet.spec takes about 10 s in a
+    /// in a residual network (proved layer by layer, but Models/resnet.spec takes about 8 s in a
     /// release build, session 18): tried only on request.
     case slow(node: String, block: String)
 
@@ -28,7 +28,7 @@ extension ModelCertificate {
           + (block == "mul"
             ? "an elementwise product, whose chain-rule proof takes minutes"
             : ModelStatement.batchNativeBlocks.contains(block)
-              ? "a batch norm layer in a residual network, stated over the batch; its chain-rule proof goes layer by layer but takes about 10 s (Models/resnet.spec, release build)"
+              ? "a batch norm layer in a residual network, stated over the batch; its chain-rule proof goes layer by layer but takes about 8 s (Models/resnet.spec, release build)"
               : "a transformer layer; a transformer's chain-rule proof goes layer by layer through attention and layer norm, but takes over a minute for Models/vit.spec")
           + "; ModelCertificate.prove(model.schedule) tries it on request"
       }
