@@ -242,7 +242,7 @@ struct GraphSpecTests {
     #expect(!spec.isSequence)
     let model = try Sequential(spec, seed: 1, certificates: .builtIn)
     #expect(model.modelCertificate == nil && model.modelCertificateGap != nil)
-    // Stated over a batch, proved only on request (layer by layer, but tens of seconds).
+    // Stated over a batch, proved only on request (layer by layer, but about 8 s in release).
     #expect(model.modelCertificateGap?.contains("node batchnorm1 is a batch norm layer") == true)
     #expect(model.ruleNames.contains("add.x") && model.ruleNames.contains("add.z"))
     let data = try FashionMNIST.load(.train).prefix(192)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Algebra
+import ProofKernel
 @testable import Train
 
 /// Residual networks proved top-down through their adds (Docs/Engine.md, "Top-down, steps linear
@@ -141,6 +142,33 @@ struct ModelCertificateResidualBatchTests {
     let proved = try ChainProof.attemptTopDown(statement, sharing: ChainProof.Shared())
     #expect(proved?.theorem.lhs == statement.lhs)
     #expect(proved?.theorem.hypotheses.count == (try statement.hypotheses).count)
+  }
+
+  /// Batch norm's input cotangent, proved under the hypothesis of its range, is read by the
+  /// convolution below it (its weight's and its bias's rules) at indices of their own: there it is
+  /// the equation instantiated under the range at those indices (`rangedInstance`: the quantified
+  /// range discharged by its own guard), not proved again; the theorem is the same form,
+  /// `holds(range(e)) ⊢ g[e] = da[e]`.
+  @Test func aRangedCotangentIsInstantiatedWhereItIsRead() throws {
+    let s = try Self.schedule(Self.convolutional)
+    let statements = try Self.statements(s)
+    let shared = ChainProof.Shared()
+    for name in ["model.conv2d4.w", "model.conv2d4.b"] {
+      let statement = try #require(statements[name])
+      #expect(try ChainProof.attemptTopDown(statement, sharing: shared)?.theorem.lhs == statement.lhs)
+    }
+    let reads = shared.cotangentEquations.filter { $0.key.contains("@") }
+    #expect(!reads.isEmpty)
+    for (key, equation) in reads {
+      let theorem = shared.builder.theorem(equation.step)
+      guard case let .reference(g, e) = theorem.lhs.node else { Issue.record("\(key): not a cotangent equation"); continue }
+      #expect(shared.rangedCotangents.contains(g.name), "\(key)")
+      #expect(theorem.rhs == (try Term.reference(equation.definition, e)), "\(key)")
+      #expect(theorem.hypotheses.contains(.holds(try ChainProof.range(of: equation.definition, at: e))), "\(key)")
+      // `trans(sym(...), trans(discharge(...), ...))`: the instance, not a comparison again.
+      guard case let .trans(_, rest) = shared.builder.derivation.steps[equation.step], case let .trans(bracketed, _) = shared.builder.derivation.steps[rest],
+            case .discharge = shared.builder.derivation.steps[bracketed] else { Issue.record("\(key) was proved again"); continue }
+    }
   }
 
   /// A shifted read's range goes into the guard of the sum only where the read is a factor of the

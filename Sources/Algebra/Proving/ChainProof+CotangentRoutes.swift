@@ -16,16 +16,17 @@ extension ChainProof {
   }
 
   /// The routes of `candidates` in the order `cotangentEquation` tries them (plain, then with the
-  /// range dropped; then unfolded like each of `likes`), with `known` (the route that recognised
+  /// range dropped, or the other way round where the plain cotangent carries its range,
+  /// `dropsFirst`; then unfolded like each of `likes`), with `known` (the route that recognised
   /// the same cotangent before, at other indices) first. A cotangent proved under its range is
   /// proved again at each read (`cotangentRead`), and below an attention or a layer norm its route
   /// is among the last: ViT paid 3.6 s of its 5 s of failed comparisons trying again, at each
   /// read, the routes that had failed at the first.
   static func routes(of candidates: [(definition: Definition, helpers: [Definition], unfolds: Bool)], likes: [Definition?],
-                     known: CotangentRoute?) -> [CotangentRoute] {
+                     dropsFirst: Bool = false, known: CotangentRoute?) -> [CotangentRoute] {
     var routes: [CotangentRoute] = []
     for like in likes {
-      for drops in [false, true] {
+      for drops in dropsFirst && like == nil ? [true, false] : [false, true] {
         for (c, helpers, unfolds) in candidates where like == nil || unfolds {
           for ranged in drops || like != nil ? [false] : [false, true] {
             routes.append(CotangentRoute(candidate: c, helpers: helpers, unfolds: unfolds, like: like, drops: drops, ranged: ranged))

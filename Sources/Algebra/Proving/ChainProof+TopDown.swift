@@ -128,11 +128,15 @@ extension ChainProof {
     // Then, in a model, below a layer norm or an attention (written with the definitions inside
     // it inlined), where the cotangent has them written out: each candidate unfolded like it, as
     // the bottom-up recognition does (`unfolding`), a sign condition the comparison records (the
-    // softmax's `sum exp(S) != 0`) discharged at once. Where the cotangent is proved again at
-    // other indices (`cotangentRead`), the route that recognised it first is tried first.
+    // softmax's `sum exp(S) != 0`) discharged at once. Where the cotangent carries that range
+    // inside its sums (`carries`, batch norm's), the comparison with it dropped goes first: the
+    // other two fail there, each a normalization. Where the cotangent is proved again at other
+    // indices (`cotangentRead`), the route that recognised it first is tried first.
     let kept = Set(above.map(ObjectIdentifier.init))
     let inlined = shared.writesOutUnnamed ? shared.levelValues[g.name] : nil
-    for route in Self.routes(of: candidates, likes: [nil] + (inlined.map { [$0] } ?? []), known: shared.cotangentRoutes[g.name]) {
+    let carried = try candidates.first.map { Self.carries(try Self.range(of: $0.definition, at: at), in: composed) } ?? false
+    let routes = Self.routes(of: candidates, likes: [nil] + (inlined.map { [$0] } ?? []), dropsFirst: carried, known: shared.cotangentRoutes[g.name])
+    for route in routes {
       let (c, like, drops) = (route.candidate, route.like, route.drops)
       let range = try Self.range(of: c, at: at)
       let read = try Term.reference(c, at)
@@ -189,13 +193,20 @@ extension ChainProof {
 
   /// `⊢ g[e] = da[e]` (or `holds(range(e)) ⊢`): `g`'s equation at its parameters instantiated,
   /// or, when that one holds under the hypothesis of a range (its own; a batch index's, where a
-  /// stated equation was used at it), proved again at `e`: the kernel would state the hypothesis
-  /// under `instance`'s `sum(j)[j == e]`, where `discharge` does not see that `j` is `e`; at `e`
-  /// it is stated by the sums that bind `e`.
+  /// stated equation was used at it), instantiated under that range (`rangedInstance`; proved
+  /// again at `e` where that does not apply): the kernel would state the hypothesis under
+  /// `instance`'s `sum(j)[j == e]`, where `discharge` does not see that `j` is `e`; at `e` it is
+  /// stated by the sums that bind `e`. Once per cotangent and indices read.
   mutating func cotangentRead(_ g: Definition, at e: [Affine]) throws -> Int {
     let equation = try cotangentEquation(g)
     let ranged = builder.theorem(equation.step).hypotheses.contains { if case .holds = $0 { true } else { false } }
     if !shared.rangedCotangents.contains(g.name), !ranged { return try instance(equation, at: e) }
+    let key = g.name + "@" + e.map(\.description).joined(separator: ",")
+    if let known = shared.cotangentEquations[key] { return known.step }
+    if let step = try? rangedInstance(equation, at: e) {
+      shared.cotangentEquations[key] = (step, equation.definition)
+      return step
+    }
     return try cotangentEquation(g, at: e).step
   }
 

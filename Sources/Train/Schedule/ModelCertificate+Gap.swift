@@ -12,7 +12,7 @@ extension ModelCertificate {
     case onRequest(node: String)
     /// An elementwise product `mul` (its gate doubles the paths the chain rule follows), or a
     /// batch norm in a residual network (proved layer by layer, but Models/resnet.spec takes
-    /// about 13 s in a release build): tried only on request.
+    /// about 8 s in a release build, session 18): tried only on request.
     case slow(node: String, block: String)
 
     public var description: String {
@@ -25,7 +25,7 @@ extension ModelCertificate {
         "node \(node) is "
           + (block == "mul"
             ? "an elementwise product, whose chain-rule proof takes minutes"
-            : "a batch norm layer in a residual network, stated over the batch; its chain-rule proof goes layer by layer but takes tens of seconds")
+            : "a batch norm layer in a residual network, stated over the batch; its chain-rule proof goes layer by layer but takes about 8 s (Models/resnet.spec, release build)")
           + "; ModelCertificate.prove(model.schedule) tries it on request"
       }
     }
