@@ -60,6 +60,16 @@ struct ModelCertificateResidualBatchTests {
     try ModelStatement(s, blocks: { try BlockText.named($0, formulas: [:]) }).statements()
   }
 
+  /// A residual network with batch norm is proved before training, as a CNN (Models/resnet.spec
+  /// in about 8 s, release; session 18), not only when asked: its gap is `.onRequest`, and only an
+  /// elementwise product is still `.slow`.
+  @Test func aResidualBatchNormIsProvedBeforeTraining() throws {
+    let s = try Self.schedule(Self.convolutional)
+    #expect(ModelCertificate.gap(of: s) == .onRequest(node: s.nodes.first { $0.block.hasPrefix("conv2d") }!.name))
+    let gated = try Self.schedule("input 4\ndense 4\nx = tanh\ndense 4\nmul x\ndense 3\nloss mse\n")
+    #expect(ModelCertificate.gap(of: gated).map { if case .slow = $0 { true } else { false } } == true)
+  }
+
   @Test func aResidualNetworkIsProvedTopDownThroughItsAdds() throws {
     let s = try Self.schedule(Self.dense)
     let statements = try Self.statements(s)
