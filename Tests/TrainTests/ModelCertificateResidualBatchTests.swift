@@ -181,6 +181,29 @@ struct ModelCertificateResidualBatchTests {
     }
   }
 
+  /// The levels of one kind of block (each batch norm, each relu below one) are recognised the
+  /// same way: from the second on, the routes of the shape that recognised the last one are tried
+  /// first (`Shared.routeShapes`), and where that shape holds again no comparison fails first.
+  /// Some of them are read times their range or compared with it dropped, tried after the plain
+  /// comparison before.
+  @Test func aLevelTriesTheRouteOfItsKindFirst() throws {
+    let statement = try #require(try Self.statements(try Self.schedule(Self.convolutional))["model.conv2d1.w"])
+    let shared = ChainProof.Shared()
+    #expect(try ChainProof.attemptTopDown(statement, sharing: shared)?.theorem.lhs == statement.lhs)
+    let first = shared.cotangentEquations.filter { !$0.key.contains("@") }.sorted { $0.value.step < $1.value.step }
+    var last: [String: ChainProof.RouteShape] = [:], repeated: [ChainProof.RouteShape] = []
+    for (name, _) in first {
+      let value = try #require(shared.levelValues[name]), route = try #require(shared.cotangentRoutes[name])
+      let kind = ChainProof.kind(of: value.body), shape = ChainProof.RouteShape(route)
+      if last[kind] == shape {
+        repeated.append(shape)
+        #expect(shared.failedComparisons[name] == nil, "\(name) (\(value.name))")
+      }
+      last[kind] = shape
+    }
+    #expect(repeated.contains { $0.drops || $0.ranged }, "\(repeated)")
+  }
+
   /// A shifted read's range goes into the guard of the sum only where the read is a factor of the
   /// sum's body (there the terms left out are 0); a read under a function, or a read at a bound
   /// name, is left as written.

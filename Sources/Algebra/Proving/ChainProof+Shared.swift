@@ -44,6 +44,9 @@ extension ChainProof {
     /// By a level seed's name, the route that recognised its cotangent (tried first where it is
     /// proved again, at other indices).
     var cotangentRoutes: [String: ChainProof.CotangentRoute] = [:]
+    /// By the kind of a level's value (`ChainProof.kind(of:)`), the shape of the route that
+    /// recognised its cotangent last (tried first at the next level of that kind).
+    var routeShapes: [String: ChainProof.RouteShape] = [:]
     /// By the engine's key of a cotangent equation, the comparisons with a candidate that failed
     /// before it was proved (each one normalization of the cotangent and the candidate).
     var failedComparisons: [String: Int] = [:]

@@ -130,13 +130,25 @@ extension ChainProof {
     // the bottom-up recognition does (`unfolding`), a sign condition the comparison records (the
     // softmax's `sum exp(S) != 0`) discharged at once. Where the cotangent carries that range
     // inside its sums (`carries`, batch norm's), the comparison with it dropped goes first: the
-    // other two fail there, each a normalization. Where the cotangent is proved again at other
-    // indices (`cotangentRead`), the route that recognised it first is tried first.
+    // other two fail there, each a normalization. A level of a kind of block recognised before
+    // (`kind(of:)`) tries first the routes of that shape (`Shared.routeShapes`); where the
+    // cotangent is proved again at other indices (`cotangentRead`), the route that recognised it
+    // first is tried first.
     let kept = Set(above.map(ObjectIdentifier.init))
     let inlined = shared.writesOutUnnamed ? shared.levelValues[g.name] : nil
     let carried = try candidates.first.map { Self.carries(try Self.range(of: $0.definition, at: at), in: composed) } ?? false
-    let routes = Self.routes(of: candidates, likes: [nil] + (inlined.map { [$0] } ?? []), dropsFirst: carried, known: shared.cotangentRoutes[g.name])
-    for route in routes {
+    let kind = shared.levelValues[g.name].map { Self.kind(of: $0.body) }
+    let routes = Self.routes(of: candidates, likes: [nil] + (inlined.map { [$0] } ?? []), dropsFirst: carried,
+                             preferred: kind.flatMap { shared.routeShapes[$0] }, known: shared.cotangentRoutes[g.name])
+    // A route whose candidate, prepared (unfolded, helpers, `unfolding`), reads other definitions
+    // than the cotangent does (by name) is put off to the end, not dropped: folded, a definition
+    // is an atom of the normal form, and such comparisons failed wherever they were measured.
+    let composedReads = Set(plan.references(in: composed).map(\.name))
+    var queue = routes.map { (route: $0, screened: false) }
+    var i = 0
+    while i < queue.count {
+      let (route, screened) = queue[i]
+      i += 1
       let (c, like, drops) = (route.candidate, route.like, route.drops)
       let range = try Self.range(of: c, at: at)
       let read = try Term.reference(c, at)
@@ -144,6 +156,10 @@ extension ChainProof {
       if route.unfolds { try named.apply(.unfold, at: route.ranged ? [1] : []) }
       for (path, _) in Self.reads(where: { h in route.helpers.contains { $0 === h } }, in: named.current) { try named.apply(.unfold, at: path) }
       if let value = like { guard try unfolding(&named, like: composed, keeping: kept, backward: isBackward, below: value) else { continue } }
+      if !screened, Set(plan.references(in: named.current).map(\.name)) != composedReads {
+        queue.append((route, true))
+        continue
+      }
       guard let equation = try? (drops ? equal(composed, named.current, in: builder, dropping: range) : equal(composed, named.current, in: builder)) else {
         shared.failedComparisons[key, default: 0] += 1
         continue
@@ -151,6 +167,7 @@ extension ChainProof {
       let step = try builder.apply(.trans(try builder.apply(.trans(current, like == nil ? equation : dischargingSigns(equation))), try builder.apply(.sym(named.step))))
       shared.cotangentEquations[key] = (step, c)
       shared.cotangentRoutes[g.name] = route
+      if let kind { shared.routeShapes[kind] = RouteShape(route) }
       if drops { shared.rangedCotangents.insert(g.name) }
       return (step, c)
     }
