@@ -88,7 +88,7 @@ struct ModelCertificateTokenTests {
   }
 
   /// A transformer's model certificate is not built with the model but proved on request, as a
-  /// CNN's (Models/vit.spec in about 6 s, release; `certify train` proves it before training).
+  /// CNN's (Models/vit.spec in about 5 s, release; `certify train` proves it before training).
   /// Tokens given as the input, so that no convolution (`patch_embed`) decides it.
   @Test func aTransformersCertificateIsProvedOnRequest() throws {
     let tokens = "input 4x4\nx0 = position_embedding\nlayernorm\ndense 6\nattention_heads 2\ndense 4\nadd x0\ntoken_meanpool\ndense 3\nloss softmax_cross_entropy\n"
