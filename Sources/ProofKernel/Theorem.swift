@@ -87,7 +87,7 @@ public struct Theorem: Sendable, CustomStringConvertible {
 
 /// Definitions as `Theorem.serialized` prints them, each printed once per table. A definition is
 /// never changed once made and equal definitions print alike, so its text is a function of its
-/// number, which no other definition takes (`Definition.number`).
+/// number, which only definitions equal to it share (`Definition.number`).
 public final class DefinitionTexts {
   var printed: [Int: String] = [:]
   public init() {}
