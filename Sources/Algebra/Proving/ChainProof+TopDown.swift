@@ -266,7 +266,8 @@ extension ChainProof {
     case let .reference(e, args) where e === d:
       return zip(args, d.shape).allSatisfy { index, size in
         if index.constant == 0, index.terms.count == 1, index.terms[0].coefficient == 1 { return true }
-        guard let range = try? Guard(nonNegative: [index, try size.plus(.constant(-1)).plus(index.scaled(by: -1))]) else { return false }
+        // The kernel's own test (`TensorInstance.apply`): the axis's shape guard, each constraint known.
+        guard let range = try? TensorSymbol(d.name, shape: [size]).shapeGuard([index]) else { return false }
         return !range.isFalse && range.constraints.allSatisfy(known.contains)
       }
     case let .sum(binders, g, body):
