@@ -9,6 +9,7 @@ let package = Package(
     .library(name: "Exact", targets: ["Exact"]),
     .library(name: "Intervals", targets: ["Intervals"]),
     .library(name: "ProofKernel", targets: ["ProofKernel"]),
+    .library(name: "TermPrinting", targets: ["TermPrinting"]),
     .library(name: "Evaluation", targets: ["Evaluation"]),
     .library(name: "Algebra", targets: ["Algebra"]),
     .library(name: "Certificates", targets: ["Certificates"]),
@@ -55,15 +56,19 @@ let package = Package(
     .target(name: "Intervals", dependencies: ["Exact", "CGMP", "CMPFR", "CMPFI"], linkerSettings: [.linkedLibrary("m")]),
     // The trusted kernel: the standard library and Exact only (Docs/Architecture.md).
     .target(name: "ProofKernel", dependencies: ["Exact"]),
+    // The readable printing of the kernel's terms, formulas and theorems: not trusted, so not in the
+    // kernel. The kernel's messages print terms by interpolation and find it at run time, so every
+    // module that reports kernel errors depends on it.
+    .target(name: "TermPrinting", dependencies: ["ProofKernel"]),
     // The engine: theorem language, normalization, proof search. Untrusted: it only proposes steps.
-    .target(name: "Algebra", dependencies: ["Exact", "ProofKernel", "Evaluation"]),
+    .target(name: "Algebra", dependencies: ["Exact", "ProofKernel", "TermPrinting", "Evaluation"]),
     // Untrusted evaluation of terms at concrete sizes: exact, and dual numbers over exact and interval scalars.
-    .target(name: "Evaluation", dependencies: ["Exact", "Intervals", "ProofKernel"]),
+    .target(name: "Evaluation", dependencies: ["Exact", "Intervals", "ProofKernel", "TermPrinting"]),
     // Certificate files, SHA-256 and replay through the kernel. Not the engine: replay must not
     // depend on it (Exact only for the rationals the kernel's terms hold).
     .target(
       name: "Certificates",
-      dependencies: ["ProofKernel", "Exact", .product(name: "Crypto", package: "swift-crypto")]),
+      dependencies: ["ProofKernel", "TermPrinting", "Exact", .product(name: "Crypto", package: "swift-crypto")]),
 
     // The numeric trainer: Float32 tensors over OpenBLAS, layers, losses, optimizers, IDX data,
     // checkpoints (Docs/Training.md).
@@ -123,7 +128,7 @@ let package = Package(
       dependencies: ["Site", "Algebra", "Certificates", "ProofKernel", "Exact", "CZlib"]),
     .testTarget(
       name: "ProofKernelTests",
-      dependencies: ["ProofKernel", "Exact"]),
+      dependencies: ["ProofKernel", "TermPrinting", "Exact"]),
     .testTarget(
       name: "AlgebraTests",
       dependencies: [

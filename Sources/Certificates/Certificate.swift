@@ -1,4 +1,5 @@
 public import ProofKernel
+import TermPrinting
 
 /// The certificate of one theorem or layer rule: the recorded kernel steps of its proof, the
 /// theorem they prove in the kernel's printing, and its SHA-256 (`Docs/CertificateFormat.md`).

@@ -1,4 +1,5 @@
 public import ProofKernel
+import TermPrinting
 
 /// A theorem the kernel rebuilt from a certificate, with its printing and hash.
 public struct ReplayedTheorem: Sendable {

@@ -81,23 +81,9 @@ extension Printer {
   }
 }
 
-extension Proposition: CustomStringConvertible {
-  public var description: String { text(shaped: Term.sharedNames(in: terms)) }
-
-  /// The readable form; tensors named in `shaped` print with their shapes (`Term.text`).
-  func text(shaped: Set<String>) -> String {
-    func show(_ t: Term) -> String { t.text(precedence: 0, shaped: shaped) }
-    switch self {
-    case let .equal(a, b): return "\(show(a)) = \(show(b))"
-    case let .nonZero(t): return "\(show(t)) != 0"
-    case let .positive(t): return "\(show(t)) > 0"
-    case let .holds(g): return g.description
-    case let .forAll(bs, g, body): return "forall \(Term.binderText(bs, g)). \(body.text(shaped: shaped))"
-    }
-  }
-
+extension Proposition {
   /// The terms the formula mentions.
-  var terms: [Term] {
+  public var terms: [Term] {
     switch self {
     case let .equal(a, b): return [a, b]
     case let .nonZero(t), let .positive(t): return [t]

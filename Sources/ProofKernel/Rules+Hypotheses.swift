@@ -46,7 +46,7 @@ extension Theorem {
     var known: Set<String> = []  // stated constraints on free indices, as keys
     for case let .holds(g) in stated { known.formUnion(constraintKeys([], g)) }
     for h in th.hypotheses where !keys.contains(numbers.key(h)) && !covered(h, by: stated, known) {
-      throw KernelError.undischarged(rule: "discharge", hypothesis: h.description)
+      throw KernelError.undischarged(rule: "discharge", hypothesis: "\(h)")
     }
     return Theorem(stated, th.lhs, th.rhs)
   }

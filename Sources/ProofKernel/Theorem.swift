@@ -3,7 +3,7 @@
 ///
 /// Only the kernel's rules create theorems: the initializer is internal and there is no `Decodable`
 /// conformance. Outside the kernel, a theorem is the result of replaying `Step`s.
-public struct Theorem: Sendable, CustomStringConvertible {
+public struct Theorem: Sendable {
   /// In the canonical order of `Theorem.canonical`, without repetitions up to renaming bound
   /// indices (so equal sequents are equal values).
   public let hypotheses: [Proposition]
@@ -39,14 +39,6 @@ public struct Theorem: Sendable, CustomStringConvertible {
       start = end
     }
     return result
-  }
-
-  /// The readable form. Where two tensors of the theorem share a name, both print with their
-  /// shapes, so that the text cannot read as a different (false) statement.
-  public var description: String {
-    let shaped = Term.sharedNames(in: hypotheses.flatMap(\.terms) + [lhs, rhs])
-    let h = hypotheses.map { $0.text(shaped: shaped) }.joined(separator: ", ")
-    return (h.isEmpty ? "" : h + " ") + "⊢ \(lhs.text(precedence: 0, shaped: shaped)) = \(rhs.text(precedence: 0, shaped: shaped))"
   }
 
   /// The serialization a theorem with these parts would have: how a claim is compared with a

@@ -1,6 +1,7 @@
 import Exact
 import Testing
 @testable import ProofKernel
+import TermPrinting
 
 /// Proofs built by hand from kernel rules, for every size `n`.
 @Suite("Hand-built proofs")

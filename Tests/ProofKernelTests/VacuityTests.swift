@@ -1,6 +1,7 @@
 import Exact
 import Testing
 @testable import ProofKernel
+import TermPrinting
 
 /// The class of mistake behind issue 13: a false guard has no constraints, so "every constraint is
 /// known" holds of it vacuously. Each side condition of `discharge`, `assume` and the positivity

@@ -1,4 +1,5 @@
 internal import ProofKernel
+import TermPrinting
 
 extension ChainProof {
   /// Why the composed gradient (step `matched`, `Γ ⊢ SD(y; x := dx) = M`, proved by the kernel)

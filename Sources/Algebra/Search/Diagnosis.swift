@@ -1,5 +1,6 @@
 internal import Exact
 internal import ProofKernel
+import TermPrinting
 
 /// Explains a failed comparison: both normal forms, a counterexample, and, where the difference
 /// is `(S - c) * P` for a sum `S` that is a factor of its own, the assumption `S = c` it lacks.

@@ -1,4 +1,9 @@
 // The readable printing of terms, in the notation of the theorem language (Docs/TheoremLanguage.md).
+// Outside the kernel: nothing the kernel accepts depends on it. The kernel's refusal messages print
+// terms by interpolation, which finds these conformances at run time in any program that links this
+// module (every module that prints does: Package.swift).
+
+import ProofKernel
 
 extension Term: CustomStringConvertible {
   public var description: String { text(precedence: 0, shaped: Term.sharedNames(in: [self])) }
