@@ -1,5 +1,7 @@
 // Instantiating a tensor variable with a term: how `chain` puts the inner function into the outer.
 
+import Synchronization
+
 /// `u := (params -> value)`: every access `u[e]` becomes `value[params := e]`, times the bracket
 /// `[0 <= e < shape(u)]` unless the guards around the access already state it. A tensor variable
 /// is zero outside its shape and `value` need not be, so the bracket is what makes the result the
@@ -12,10 +14,12 @@ struct TensorInstance {
   /// `chain-def`: the definition `u[parameters] = value` that `u[e]` reads instead (`d[e]`), and
   /// the definitions mentioning `u` rebuilt, once each per whether their sites are in their shape.
   var definition: Definition? = nil
-  var copies = Copies()
-  /// The copies made in one rule call, by definition number (equal definitions have equal copies)
-  /// and site kind: a number pair, not text, as this is looked up at every reference.
-  final class Copies { var made: [[Int]: Definition] = [:] }
+  /// The copies made, across rule calls, by the numbers of the definition copied and of `u`'s
+  /// definition (which names `u` and its shape), and the site kind: a copy is a function of those
+  /// contents, and one number means one content (Docs/Rules.md, "A note on chain-def's copies").
+  /// Weak: a copy no theorem holds is made again.
+  private struct Made { weak var copy: Definition? }
+  private static let made = Mutex<[[Int]: Made]>([:])
 
   /// `t` instantiated; `known` are the constraints that hold where `t` is evaluated.
   /// - Throws: where `u` occurs inside a definition, a `D` or a `vjp` (no plain substitution
@@ -34,12 +38,13 @@ struct TensorInstance {
       // Rebuilt with `u` instantiated in its body; where every site reads it inside its shape, its
       // parameters are known in its shape there (a copy is used only at such sites).
       let shape = try TensorSymbol(d.name, shape: d.shape), sites = try shape.shapeGuard(args)
-      let inShape = !sites.isFalse && sites.constraints.allSatisfy(known.contains), key = [d.number, inShape ? 1 : 0]
-      if let made = copies.made[key] { return try .reference(made, args) }
+      let inShape = !sites.isFalse && sites.constraints.allSatisfy(known.contains), key = [d.number, inShape ? 1 : 0, definition!.number]
+      if let made = Self.made.withLock({ $0[key]?.copy }) { return try .reference(made, args) }
       let own = inShape ? try shape.shapeGuard(d.parameters.map { try Affine.index($0) }).constraints : []
       let body = try apply(d.body, known: Set(own))
-      copies.made[key] = body == d.body ? d : try Definition(d.name, parameters: d.parameters, shape: d.shape, body: body)
-      return try .reference(copies.made[key]!, args)
+      let copy = body == d.body ? d : try Definition(d.name, parameters: d.parameters, shape: d.shape, body: body)
+      Self.made.withLock { $0[key] = Made(copy: copy) }
+      return try .reference(copy, args)
     case .reference, .derivative, .vjp:
       guard !t.mentions(tensor.name) else { throw refusal("\(tensor.name) occurs inside \(t)") }
       return t

@@ -70,6 +70,30 @@ struct ChainDefTests {
     #expect(throws: KernelError.self) { try Theorem.chain(outer, try reluIdentity(x, dx, dy)) }
   }
 
+  /// The definition the left side's sum reads: `D(sum(o) d[o])[x := dx]`.
+  func summed(_ th: Theorem) -> Definition? {
+    guard case let .derivative(t, _, _) = th.lhs.node, case let .sum(_, _, body) = t.node, case let .reference(d, _) = body.node else { return nil }
+    return d
+  }
+
+  @Test func chainDefSharesACopyAcrossCallsOnlyForEqualInstances() throws {
+    // A level and its layer's parameters are composed with one outer premise and equal definitions
+    // of `u`: the second call finds the copies the first made (the same object) instead of
+    // rebuilding the network above.
+    let e = definition("e", "p", d("n"), pow(at(u, p), 2))
+    let outer = try identity(sum("o", d("n"), ref(e, o)), seed: nil, u, du, q(2) * at(u, o))
+    let first = try Theorem.chainDef(outer, try reluIdentity(x, dx, dy))
+    let second = try Theorem.chainDef(outer, try reluIdentity(x, dx, dy))
+    let copy = try #require(summed(first))
+    #expect(copy.body == pow(ref(definition("u", "o", d("n"), relu(at(x, o))), p), 2))
+    #expect(summed(second) === copy)
+    // `u` defined otherwise (relu of another tensor): another copy, reading that definition.
+    let x2 = vector("x2"), dx2 = vector("dx2")
+    let other = try #require(summed(try Theorem.chainDef(outer, try reluIdentity(x2, dx2, dy))))
+    #expect(other !== copy)
+    #expect(other.body == pow(ref(definition("u", "o", d("n"), relu(at(x2, o))), p), 2))
+  }
+
   @Test func chainDefDecidesEachSiteByItsOwnShapeWithinOneCall() throws {
     // Two definitions read at the same indices in one rule call, one of shape `n` (the site is in
     // it) and one of shape `n + 1` (it is not known to be): each site is decided by its own
