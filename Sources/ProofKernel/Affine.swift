@@ -62,7 +62,7 @@ public struct Affine: Hashable, Sendable {
   }
 
   /// True when only dimensions (or nothing) occur.
-  public var isDimensionOnly: Bool { indices.isEmpty }
+  public var isDimensionOnly: Bool { !terms.contains { if case .index = $0.variable { true } else { false } } }
 
   public func plus(_ other: Affine) throws -> Affine {
     // Both sides are canonical: merge the sorted lists.
