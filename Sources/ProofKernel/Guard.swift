@@ -138,8 +138,9 @@ public struct Guard: Hashable, Sendable {
 
   /// Replaces indices by affine expressions, and re-canonicalizes.
   public func substituting(_ map: [String: Affine]) throws -> Guard {
-    if isFalse { return self }
-    return try Guard.conjunction(constraints.map { ($0.relation, try $0.expression.substituting(map)) })
+    let moved = try constraints.map { ($0.relation, try $0.expression.substituting(map)) }
+    // None moved (or false: no constraints): the guard is canonical already, its own conjunction.
+    return zip(moved, constraints).allSatisfy({ $0.1 == $1.expression }) ? self : try Guard.conjunction(moved)
   }
 
   /// Index names the constraints mention.

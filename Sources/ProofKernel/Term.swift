@@ -75,7 +75,8 @@ public final class Definition: Hashable, Sendable {
   public let body: Term
   /// A deterministic 64-bit digest of the name and the alpha-normalised content, with the
   /// definitions the body refers to named by their own digests: it is computed once, here, in time
-  /// linear in the body. Used only to order hypotheses (`Theorem.init`); nothing is identified by it.
+  /// linear in the body. Used to order hypotheses (`Theorem.init`) and, in order keys, to tell
+  /// formulas apart before their alpha-keys are compared; nothing is identified by it.
   let digest: UInt64
   /// The number of the live definition with this digest when this one is equal to it, else a new
   /// one: `chain-def` rebuilds copies of a network's definitions at every call, and equal copies
