@@ -62,7 +62,7 @@ public struct Affine: Hashable, Sendable {
   }
 
   /// True when only dimensions (or nothing) occur.
-  public var isDimensionOnly: Bool { indices.isEmpty }
+  public var isDimensionOnly: Bool { !terms.contains { if case .index = $0.variable { true } else { false } } }
 
   public func plus(_ other: Affine) throws -> Affine {
     // Both sides are canonical: merge the sorted lists.
@@ -90,6 +90,8 @@ public struct Affine: Hashable, Sendable {
 
   /// Replaces indices by affine expressions, all at once.
   public func substituting(_ map: [String: Affine]) throws -> Affine {
+    // No index of the map: rebuilt term by term, it would be this expression again.
+    if !terms.contains(where: { if case let .index(n) = $0.variable { map[n] != nil } else { false } }) { return self }
     var result = Affine.constant(constant)
     for (v, c) in terms {
       if case let .index(n) = v, let e = map[n] {

@@ -129,16 +129,18 @@ public struct Guard: Hashable, Sendable {
   /// The conjunction of both guards.
   public func and(_ other: Guard) throws -> Guard {
     if isFalse || other.isFalse { return .false }
-    if constraints.isEmpty { return other }  // both are canonical already
-    if other.constraints.isEmpty { return self }
-    if self == other { return self }  // G and G is G, already canonical
+    // Where one's constraints are among the other's (`true`, or `G and G`), the other is their
+    // canonical conjunction already: a canonical guard is its own.
+    if constraints.allSatisfy(other.constraints.contains) { return other }
+    if other.constraints.allSatisfy(constraints.contains) { return self }
     return try Guard.conjunction((constraints + other.constraints).map { ($0.relation, $0.expression) })
   }
 
   /// Replaces indices by affine expressions, and re-canonicalizes.
   public func substituting(_ map: [String: Affine]) throws -> Guard {
-    if isFalse { return self }
-    return try Guard.conjunction(constraints.map { ($0.relation, try $0.expression.substituting(map)) })
+    let moved = try constraints.map { ($0.relation, try $0.expression.substituting(map)) }
+    // None moved (or false: no constraints): the guard is canonical already, its own conjunction.
+    return zip(moved, constraints).allSatisfy({ $0.1 == $1.expression }) ? self : try Guard.conjunction(moved)
   }
 
   /// Index names the constraints mention.

@@ -4,12 +4,15 @@
 enum Positivity {
   /// Terms stated positive, by alpha-key, with their free indices. Where a binder (a sum's, a
   /// definition's parameters) captures one of those indices, the fact no longer speaks of the same
-  /// variable and is dropped.
+  /// variable and is dropped. Also each fact's `Proposition.positive(t).orderKey`, with no indices
+  /// (never dropped): a key of another kind (it starts `(>`, a term's key never does), only a filter.
   typealias Known = [String: Set<String>]
 
   /// Known > 0 for every value of the variables, where the terms in `known` are positive.
   static func positive(_ t: Term, known: Known = [:]) -> Bool {
-    if !known.isEmpty, known[t.alphaKey] != nil { return true }
+    // A term alpha-equivalent to a fact has the fact's order key, which is short: the alpha-key,
+    // which writes out every definition below, is printed only for a term that passes it.
+    if !known.isEmpty, known[Proposition.positive(t).orderKey] != nil, known[t.alphaKey] != nil { return true }
     func positive(_ t: Term, under names: [String] = []) -> Bool { Positivity.positive(t, known: known.filter { $0.value.isDisjoint(with: names) }) }
     func nonNegative(_ t: Term) -> Bool { Positivity.nonNegative(t, known: known) }
     switch t.node {

@@ -49,7 +49,8 @@ public indirect enum Proposition: Hashable, Sendable {
 
   /// `alphaKey` with definitions named by their digests: equal for alpha-equivalent formulas, and
   /// linear in the formula's own size. Two different formulas may share it (a digest collision), so
-  /// it only orders; `Theorem.canonical` settles ties by `alphaKey`.
+  /// it only orders, or tells formulas apart (different order keys, different alpha-keys);
+  /// `Theorem.canonical` settles ties by `alphaKey`.
   var orderKey: String {
     var p = Printer(deBruijn: true, inlineDefinitions: false)
     p.digestsDefinitions = true

@@ -73,6 +73,6 @@ extension Theorem {
       throw fail("\(n) occurs in an output or a hypothesis")
     }
     return Theorem(first.hypotheses + second.hypotheses, try a.lhs(.add([a.output, b.output]), a.variable, a.direction),
-                   try a.rhs(.add([a.gradient, b.gradient]), a.variable, a.direction))
+                   try a.rhs(.add([a.gradient, b.gradient]), a.variable, a.direction), canonical: first.hypotheses.isEmpty || second.hypotheses.isEmpty)
   }
 }

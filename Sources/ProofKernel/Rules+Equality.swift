@@ -6,14 +6,14 @@ extension Theorem {
   public static func refl(_ t: Term) -> Theorem { Theorem([], t, t) }
 
   /// `sym`: from `Γ ⊢ a = b`, `Γ ⊢ b = a`.
-  public static func sym(_ th: Theorem) -> Theorem { Theorem(th.hypotheses, th.rhs, th.lhs) }
+  public static func sym(_ th: Theorem) -> Theorem { Theorem(th.hypotheses, th.rhs, th.lhs, canonical: true) }
 
   /// `trans`: from `Γ ⊢ a = b` and `Δ ⊢ b' = c` with `b'` equal to `b` up to bound names, `Γ ∪ Δ ⊢ a = c`.
   public static func trans(_ first: Theorem, _ second: Theorem) throws -> Theorem {
     guard first.rhs.isAlphaEquivalent(to: second.lhs) else {
       throw KernelError.ruleMismatch(rule: "trans", reason: "\(first.rhs) is not \(second.lhs)")
     }
-    return Theorem(first.hypotheses + second.hypotheses, first.lhs, second.rhs)
+    return Theorem(first.hypotheses + second.hypotheses, first.lhs, second.rhs, canonical: first.hypotheses.isEmpty || second.hypotheses.isEmpty)
   }
 
   /// `alpha`: from `Γ ⊢ a = b`, `Γ ⊢ a' = b'` for `a'`, `b'` equal to `a`, `b` up to bound names.
@@ -21,7 +21,7 @@ extension Theorem {
     guard th.lhs.isAlphaEquivalent(to: lhs), th.rhs.isAlphaEquivalent(to: rhs) else {
       throw KernelError.ruleMismatch(rule: "alpha", reason: "the new sides are not renamings of the old")
     }
-    return Theorem(th.hypotheses, lhs, rhs)
+    return Theorem(th.hypotheses, lhs, rhs, canonical: true)
   }
 
   /// `cong`: from `Γ ⊢ a = t` and `Δ ⊢ s = s'` where `s` is the subterm of `t` at `path`,
@@ -34,7 +34,7 @@ extension Theorem {
   /// nothing about derivatives, equality for every value of `x` does.
   public static func cong(_ th: Theorem, at path: [Int], by eq: Theorem) throws -> Theorem {
     let (rhs, hypotheses) = try replace(in: th.rhs, at: path[...], by: eq)
-    return Theorem(th.hypotheses + hypotheses, th.lhs, rhs)
+    return Theorem(th.hypotheses + hypotheses, th.lhs, rhs, canonical: hypotheses.isEmpty)
   }
 
   private static func replace(in t: Term, at path: ArraySlice<Int>, by eq: Theorem) throws -> (Term, [Proposition]) {

@@ -43,8 +43,8 @@ extension Theorem {
     // Keys with definitions numbered by their text: written out in each key, the network below
     // every hypothesis was printed again for each of a model's gradients (depth cubed).
     let numbers = DefinitionNumbers(), keys = Set(stated.map(numbers.key))
-    var known: Set<String> = []  // stated constraints on free indices, as keys
-    for case let .holds(g) in stated { known.formUnion(constraintKeys([], g)) }
+    // The stated constraints on free indices, as keys.
+    let known = stated.reduce(into: Set<String>()) { if case let .holds(g) = $1 { $0.formUnion(constraintKeys([], g)) } }
     for h in th.hypotheses where !keys.contains(numbers.key(h)) && !covered(h, by: stated, known) {
       throw KernelError.undischarged(rule: "discharge", hypothesis: "\(h)")
     }
@@ -91,7 +91,8 @@ extension Theorem {
       }
     }
     var positive: Positivity.Known = [:]
-    for case let .positive(t) in facts { positive[t.alphaKey] = t.freeIndices }
+    // Each fact by its alpha-key, and by its order key with no indices (`Positivity.positive`).
+    for case let .positive(t) in facts { (positive[t.alphaKey], positive[Proposition.positive(t).orderKey]) = (t.freeIndices, []) }
     switch f {
     case let .positive(t), let .nonZero(t):
       return Positivity.positive(t, known: positive) || facts.contains { follows(f, binders, from: $0, []) }
@@ -103,7 +104,10 @@ extension Theorem {
   /// formula, or `t != 0` from `s != 0` or `s > 0`, or `t > 0` from `s > 0`, where `t = c * s` as
   /// polynomials for a rational `c` nonzero (positive for `> 0`).
   private static func follows(_ needed: Proposition, _ nb: [String], from given: Proposition, _ gb: [String]) -> Bool {
-    if Proposition.forAll(nb, .true, needed).alphaKey == Proposition.forAll(gb, .true, given).alphaKey { return true }
+    // The same formula: equal order keys first (short, and equal for alpha-equivalent formulas), so
+    // that a formula of another shape is told apart without printing the network below it.
+    let (a, b) = (Proposition.forAll(nb, .true, needed), Proposition.forAll(gb, .true, given))
+    if a.orderKey == b.orderKey, a.alphaKey == b.alphaKey { return true }
     let (t, s, strict): (Term, Term, Bool)
     switch (needed, given) {
     case let (.nonZero(a), .nonZero(b)), let (.nonZero(a), .positive(b)): (t, s, strict) = (a, b, false)

@@ -10,8 +10,11 @@ public struct Theorem: Sendable {
   public let lhs: Term
   public let rhs: Term
 
-  init(_ hypotheses: [Proposition], _ lhs: Term, _ rhs: Term) {
-    self.hypotheses = Theorem.canonical(hypotheses, orderedBy: \.orderKey)
+  /// `canonical`: the hypotheses are a theorem's, in canonical order already (a rule passing its
+  /// premise's on with nothing added); a canonical list is its own canonical form, as is one of
+  /// fewer than two formulas, and its keys need not be printed again.
+  init(_ hypotheses: [Proposition], _ lhs: Term, _ rhs: Term, canonical: Bool = false) {
+    self.hypotheses = canonical || hypotheses.count < 2 ? hypotheses : Theorem.canonical(hypotheses, orderedBy: \.orderKey)
     self.lhs = lhs
     self.rhs = rhs
   }

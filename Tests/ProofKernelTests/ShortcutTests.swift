@@ -1,0 +1,85 @@
+import Exact
+import Testing
+@testable import ProofKernel
+
+/// The kernel's shortcuts in replay (Docs/Rules.md, "A note on shortcuts"): each must give what
+/// the long way gives, which is computed here the long way.
+@Suite("Shortcuts give the long way's answers")
+struct ShortcutTests {
+  /// `a and b` the long way: the canonical conjunction of both guards' constraints.
+  static func joined(_ a: Guard, _ b: Guard) throws -> Guard {
+    a.isFalse || b.isFalse ? .false : try Guard(a.constraints + b.constraints)
+  }
+
+  /// The guard of each axis, joined one by one: what `shapeGuard` built before.
+  static func axesJoined(_ x: TensorSymbol, _ indices: [Affine]) throws -> Guard {
+    try zip(indices, x.shape).reduce(Guard.true) { g, axis in
+      try joined(g, Guard(nonNegative: [axis.0, try axis.1.plus(.constant(-1)).plus(axis.0.scaled(by: -1))]))
+    }
+  }
+
+  @Test func shapeGuardIsTheAxesJoinedOneByOne() throws {
+    let x = try TensorSymbol("x", shape: [d("c"), d("h"), d("w"), .constant(3)])
+    let cases: [[Affine]] = [
+      [i("c"), plus(i("h"), 1), try i("w").plus(i("p")), try i("q").scaled(by: 2)],  // each axis its own indices
+      [i("c"), i("c"), i("w"), i("q")],  // an index on two axes
+      [i("c"), plus(i("h"), -1), minus(i("w"), i("h")), i("q")],  // two axes share h
+      [.constant(0), i("h"), .constant(2), i("q")],  // axes without indices
+      [i("c"), i("h"), i("w"), .constant(5)],  // an axis read outside its size: false
+    ]
+    for idx in cases {
+      #expect(try x.shapeGuard(idx) == Self.axesJoined(x, idx), "\(idx)")
+    }
+    #expect(try x.shapeGuard(cases[4]).isFalse)
+    // [1, n] read at [i + 1, i]: the first axis gives i = -1, which the fold keeps beside i >= 0
+    // (an equality and an inequality are never compared); one conjunction of all four constraints
+    // would find -i - 1 >= 0 against i >= 0 and answer false. The indices are shared, so the fold.
+    let y = try TensorSymbol("y", shape: [.constant(1), d("n")])
+    let pinned = [plus(i("i"), 1), i("i")]
+    #expect(try y.shapeGuard(pinned) == Self.axesJoined(y, pinned))
+    #expect(try !y.shapeGuard(pinned).isFalse)
+    let all = [plus(i("i"), 1), try plus(i("i"), 1).scaled(by: -1), i("i"), minus(plus(d("n"), -1), i("i"))]
+    #expect(try Guard(nonNegative: all).isFalse)
+  }
+
+  @Test func andOfGuardsOneWithinTheOtherIsTheLongWay() throws {
+    let range = try Guard.range("i", from: i("j"), through: plus(i("j"), 2)).and(axis("j", d("n")))
+    let pinned = try Guard(equal: [minus(i("i"), i("k"))])
+    let guards = [Guard.true, .false, axis("j", d("n")), range, pinned, try range.and(pinned), try Guard(nonNegative: [minus(d("n"), plus(i("j"), 3))])]
+    for a in guards {
+      for b in guards {
+        #expect(try a.and(b) == Self.joined(a, b), "\(a) and \(b)")
+      }
+    }
+    // Within: `range` holds the axis of j, so joining them gives `range` itself.
+    #expect(try range.and(axis("j", d("n"))) == range)
+  }
+
+  /// A list of hypotheses already canonical is its own canonical form, so a rule that passes one
+  /// premise's hypotheses on unchanged (`sym`, `alpha`, `trans` or `cong` with nothing added) need
+  /// not sort it again.
+  @Test func canonicalHypothesesAreTheirOwnCanonicalForm() throws {
+    for seed in UInt64(1)...20 {
+      let hs = Theorem.canonical(HypothesisOrderTests.population(seed: seed, count: 30), orderedBy: \.orderKey)
+      #expect(Theorem.canonical(hs, orderedBy: \.orderKey) == hs)
+      #expect(Theorem(hs, q(1), q(1), canonical: true).hypotheses == Theorem(hs.reversed(), q(1), q(1)).hypotheses)
+    }
+  }
+
+  /// A stated positive term is found again under other bound names, through a definition, with
+  /// its order key as the first filter; a term with another definition of the same name is not.
+  @Test func aStatedPositiveTermIsFoundUpToBoundNames() throws {
+    let x = vector("x")
+    let w = try Definition("w", parameters: ["k"], shape: [d("n")], body: at(x, i("k")))
+    let other = try Definition("w", parameters: ["k"], shape: [d("n")], body: q(2) * at(x, i("k")))
+    func total(_ def: Definition, _ b: String) throws -> Term { try .sum([b], axis(b, d("n")), .reference(def, [i(b)])) }
+    let stated = Proposition.positive(try total(w, "a"))
+    let renamed = try total(w, "b")
+    #expect(try Theorem.discharge(.powMerge(pow(renamed, 1, 2) * pow(renamed, 1, 2)), stating: [stated]).hypotheses == [stated])
+    let another = try total(other, "b")
+    #expect(throws: KernelError.self) { try Theorem.discharge(.powMerge(pow(another, 1, 2) * pow(another, 1, 2)), stating: [stated]) }
+    // Inside a larger term too: exp(..) times the stated sum is positive.
+    let larger = Term.apply(.exp, at(x, .constant(0))) * renamed
+    #expect(try Theorem.discharge(.powMerge(pow(larger, 1, 2) * pow(larger, 1, 2)), stating: [stated]).hypotheses == [stated])
+  }
+}
