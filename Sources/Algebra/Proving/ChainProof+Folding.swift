@@ -60,9 +60,8 @@ extension ChainProof {
   /// read inside the `exp` of the score): those constraints are dropped in the same way, each
   /// under the hypothesis that `cong` quantifies over the sum that binds and states them.
   func equal(_ a: Term, _ b: Term, in builder: ProofBuilder, dropping range: Guard) throws -> Int {
-    var normalizer = Normalizer(avoiding: taken)
-    normalizer.unfoldsDefinitions = false
-    defer { taken.formUnion(normalizer.used) }
+    var normalizer = self.normalizer()
+    defer { keep(&normalizer) }
     var left = try builder.start(a), right = try builder.start(b)
     for side in [0, 1] {
       var chain = side == 0 ? left : right
