@@ -31,4 +31,22 @@ struct ModelCertificateSharedNormalizationTests {
     #expect(shared.steps < separate.steps, "\(shared) \(separate)")
     #expect(shared.renamings < separate.renamings, "\(shared) \(separate)")
   }
+
+  /// A cotangent compared with a second candidate or route (`cotangentEquation`) is not normalized
+  /// again: its normal form is the step proved at the first (`Shared.normalForms`). The same
+  /// theorem, with fewer steps than with each comparison normalizing both sides.
+  @Test func aCotangentIsNormalizedOncePerModel() throws {
+    let s = try ModelCertificateResidualBatchTests.schedule(ModelCertificateResidualBatchTests.convolutional)
+    let statement = try #require(try ModelCertificateResidualBatchTests.statements(s)["model.conv2d1.w"])
+    func proof(reusing: Bool) throws -> (steps: Int, reused: Int) {
+      let shared = ChainProof.Shared()
+      shared.reusesNormalForms = reusing
+      let proved = try #require(try ChainProof.attemptTopDown(statement, sharing: shared))
+      #expect(proved.theorem.lhs == statement.lhs && proved.theorem.rhs == statement.rhs)
+      return (shared.builder.derivation.steps.count, shared.normalFormsReused)
+    }
+    let reusing = try proof(reusing: true), again = try proof(reusing: false)
+    #expect(reusing.reused > 0 && again.reused == 0, "\(reusing) \(again)")
+    #expect(reusing.steps < again.steps, "\(reusing) \(again)")
+  }
 }

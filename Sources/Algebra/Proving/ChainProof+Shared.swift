@@ -63,6 +63,12 @@ extension ChainProof {
     var normalized = Normalizer.Memo()
     /// Whether the normalizers share `normalized` (off only to measure what it saves).
     var sharesNormalization = true
+    /// Normal forms by the term as written (`ChainProof.normalizing`): the step, its monomials and
+    /// the written bases it recorded; how often one was used again; and whether they are kept
+    /// (off only to measure what they save).
+    var normalForms: [KeyCache.Shallow: (step: Int, monomials: [Monomial], writtenBases: [String: Term])] = [:]
+    var normalFormsReused = 0
+    var reusesNormalForms = true
 
     struct Layer {
       let u: TensorSymbol, du: TensorSymbol, dv: TensorSymbol

@@ -207,9 +207,8 @@ struct ChainProof {
   func equal(_ a: Term, _ b: Term, in builder: ProofBuilder, usingHypotheses: Bool = true) throws -> Int {
     var normalizer = self.normalizer()
     defer { keep(&normalizer) }
-    var left = try builder.start(a), right = try builder.start(b)
-    let l = try normalizer.normalize(&left, at: [])
-    let r = try normalizer.normalize(&right, at: [])
+    let (start, l) = try normalizing(a, &normalizer), (end, r) = try normalizing(b, &normalizer)
+    var left = start, right = end
     if (try? left.apply(.ring(right.current), at: [])) == nil {
       guard usingHypotheses else { throw ProofFailure.unsupported("\(a) and \(b) do not normalize to one form") }
       // The stated equations, as the whole-statement proof uses them: softmax cross-entropy's
