@@ -21,9 +21,8 @@ struct ModelCertificateSharedNormalizationTests {
   }
 
   /// The normalizers hand on the names they gave out and their argument and base proofs: fewer
-  /// steps, and fewer bound indices renamed apart (a batch norm's `(var + eps)^(-1/2)` is in
-  /// the identity and the cotangent of each level of its block; each normalizer proved its
-  /// base's normal form again, and renamed apart the names the ones before had given out).
+  /// steps, and fewer bound indices renamed apart (each normalizer renamed apart the names the
+  /// ones before had given out).
   @Test func aModelsNormalizersShareWhatTheyProved() throws {
     func renamings(_ steps: [Step]) -> Int {
       steps.filter { step in

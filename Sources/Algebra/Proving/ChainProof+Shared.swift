@@ -56,10 +56,9 @@ extension ChainProof {
     var writesOutUnnamed = true
     /// The cotangents found to have no backward definition (not tried again).
     var unnamedCotangents: Set<String> = []
-    /// What each normalizer of the derivation leaves to the next (`ChainProof.normalizer()`): a
-    /// batch norm's `(var + eps)^(-1/2)` is in every level's identity and cotangent of its block,
-    /// and its base was normalized again by each; bound names given out before were renamed
-    /// apart again by each (a `change-of-variables` each).
+    /// What each normalizer of the derivation leaves to the next (`ChainProof.normalizer()`): the
+    /// bound names given out before, which each renamed apart again (a `change-of-variables`
+    /// each), and the proofs of function arguments and power bases written as before.
     var normalized = Normalizer.Memo()
     /// Whether the normalizers share `normalized` (off only to measure what it saves).
     var sharesNormalization = true
