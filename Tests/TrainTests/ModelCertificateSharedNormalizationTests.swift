@@ -42,11 +42,4 @@ struct ModelCertificateSharedNormalizationTests {
     #expect(reusing.shared.normalFormsReused > 0 && again.shared.normalFormsReused == 0)
     #expect(reusing.steps.count < again.steps.count, "\(reusing.steps.count) \(again.steps.count)")
   }
-
-  /// A side compared with a range dropped is normalized again only where a drop rewrote it
-  /// (`ChainProof.renormalizing`), not whole: the same theorem, in fewer steps.
-  @Test func aDroppedRangeIsNormalizedAgainOnlyWhereItWas() throws {
-    let changedOnly = try Self.stem { _ in }.steps, whole = try Self.stem { $0.renormalizesChangedOnly = false }.steps
-    #expect(changedOnly.count < whole.count, "\(changedOnly.count) \(whole.count)")
-  }
 }

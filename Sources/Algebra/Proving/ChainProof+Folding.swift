@@ -64,13 +64,12 @@ extension ChainProof {
     defer { keep(&normalizer) }
     var sides: [Chain] = []
     for side in [a, b] {
-      var (chain, ms) = try normalizing(side, &normalizer)
-      let before = chain.current
+      var chain = try normalizing(side, &normalizer).chain
       let own = try chain.dropping(range), implied = try chain.droppingImpliedBySums()
       if own || implied {
-        // Normalized again without the hypotheses the drops made (as `normalize` does): only the
-        // monomials a drop rewrote, when it left the others as they were (`refinish`).
-        let again = try renormalizing(chain.current, ms, changed: Self.changed(before, chain.current, ms.count), &normalizer)
+        // Normalized again without the hypotheses the drops made (as `normalize` does), so that
+        // the normal form is the one of the term as written whatever made it.
+        let again = try normalizing(chain.current, &normalizer).chain
         chain = Chain(builder: builder, step: try builder.apply(.trans(chain.step, again.step)))
       }
       sides.append(chain)

@@ -22,31 +22,4 @@ extension ChainProof {
     }
     return (chain, monomials)
   }
-
-  /// `⊢ t = N` for `t`, a normal form whose monomials `changed` (of `ms`) were rewritten: those
-  /// expanded and tidied again, then all merged and sorted (`Normalizer.refinish`); the whole
-  /// term normalized where `changed` is nil. Once per model, as `normalizing`.
-  func renormalizing(_ t: Term, _ ms: [Monomial], changed: Set<Int>?, _ normalizer: inout Normalizer) throws -> Chain {
-    guard let changed, shared.renormalizesChangedOnly else { return try normalizing(t, &normalizer).chain }
-    let key = KeyCache.Shallow(term: t)
-    if shared.reusesNormalForms, let known = shared.normalForms[key] {
-      shared.normalFormsReused += 1
-      normalizer.writtenBases.merge(known.writtenBases) { mine, _ in mine }
-      return Chain(builder: builder, step: known.step)
-    }
-    var chain = try builder.start(t)
-    let before = normalizer.writtenBases
-    let monomials = try normalizer.refinish(&chain, at: [], ms, changed)
-    if shared.reusesNormalForms {
-      shared.normalForms[key] = (chain.step, monomials, normalizer.writtenBases.filter { before[$0.key] == nil })
-    }
-    return chain
-  }
-
-  /// The monomials of a sum of `count` that differ between `before` and `after`; nil when
-  /// `after` is not such a sum.
-  static func changed(_ before: Term, _ after: Term, _ count: Int) -> Set<Int>? {
-    guard count > 1, case let .add(xs) = before.node, case let .add(ys) = after.node, xs.count == count, ys.count == count else { return nil }
-    return Set(xs.indices.filter { xs[$0] != ys[$0] })
-  }
 }

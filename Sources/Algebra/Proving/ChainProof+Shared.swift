@@ -68,9 +68,6 @@ extension ChainProof {
     var normalForms: [KeyCache.Shallow: (step: Int, monomials: [Monomial], writtenBases: [String: Term])] = [:]
     var normalFormsReused = 0
     var reusesNormalForms = true
-    /// Whether a side normalized again after a range was dropped renormalizes only the monomials
-    /// a drop rewrote (off only to measure what it saves).
-    var renormalizesChangedOnly = true
 
     struct Layer {
       let u: TensorSymbol, du: TensorSymbol, dv: TensorSymbol
