@@ -65,6 +65,26 @@ struct Normalizer {
   /// Likewise the bases of negative and fractional powers, by their key (`normalizeBase`).
   var baseProofs: [BaseKey: (builder: ProofBuilder, step: Int, monomials: [Monomial])] = [:]
 
+  /// What one normalizer leaves to the next in the same derivation (`ChainProof.normalizer()`):
+  /// the names `fresh` gave out, and the argument and base proofs. Each is valid in any
+  /// normalizer that avoids the names given out before it (the proofs are the builder's steps,
+  /// and their bound names are such names).
+  struct Memo {
+    var given = Set<String>()
+    var argumentProofs: [ArgumentKey: (builder: ProofBuilder, step: Int)] = [:]
+    var baseProofs: [BaseKey: (builder: ProofBuilder, step: Int, monomials: [Monomial])] = [:]
+  }
+
+  /// Moves `memo` into this normalizer (left empty; `handOver` moves it back).
+  mutating func takeOver(_ memo: inout Memo) {
+    swap(&given, &memo.given)
+    swap(&argumentProofs, &memo.argumentProofs)
+    swap(&baseProofs, &memo.baseProofs)
+  }
+
+  /// Moves what this normalizer holds (its own and what it took over) into `memo`.
+  mutating func handOver(_ memo: inout Memo) { takeOver(&memo) }
+
   /// Normalizes the subterm at `root` of the chain's current term, and returns its monomials.
   ///
   /// The derivative rules record their conditions (`a != 0` for every `relu(a)`) as hypotheses, and

@@ -60,19 +60,22 @@ extension ChainProof {
   /// read inside the `exp` of the score): those constraints are dropped in the same way, each
   /// under the hypothesis that `cong` quantifies over the sum that binds and states them.
   func equal(_ a: Term, _ b: Term, in builder: ProofBuilder, dropping range: Guard) throws -> Int {
-    var normalizer = Normalizer(avoiding: taken)
-    normalizer.unfoldsDefinitions = false
-    defer { taken.formUnion(normalizer.used) }
-    var left = try builder.start(a), right = try builder.start(b)
-    for side in [0, 1] {
-      var chain = side == 0 ? left : right
-      _ = try normalizer.normalize(&chain, at: [])
+    var normalizer = self.normalizer()
+    defer { keep(&normalizer) }
+    var sides: [Chain] = []
+    for side in [a, b] {
+      var chain = try normalizing(side, &normalizer).chain
       let own = try chain.dropping(range), implied = try chain.droppingImpliedBySums()
-      if own || implied { _ = try normalizer.normalize(&chain, at: []) }
-      if side == 0 { left = chain } else { right = chain }
+      if own || implied {
+        // Normalized again without the hypotheses the drops made (as `normalize` does), so that
+        // the normal form is the one of the term as written whatever made it.
+        let again = try normalizing(chain.current, &normalizer).chain
+        chain = Chain(builder: builder, step: try builder.apply(.trans(chain.step, again.step)))
+      }
+      sides.append(chain)
     }
-    try left.apply(.ring(right.current), at: [])
-    return try builder.apply(.trans(left.step, try builder.apply(.sym(right.step))))
+    try sides[0].apply(.ring(sides[1].current), at: [])
+    return try builder.apply(.trans(sides[0].step, try builder.apply(.sym(sides[1].step))))
   }
 }
 

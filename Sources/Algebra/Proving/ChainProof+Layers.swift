@@ -85,9 +85,8 @@ extension ChainProof {
   /// indices (fresh ones when nil): `fan-out` joins two identities only when they are the same.
   func adjointIdentity(_ y: Term, binders: [String], seed: TensorSymbol?, variable x: TensorSymbol, direction dx: TensorSymbol,
                                 seedOnce: Bool, binding: [String]? = nil) throws -> Int {
-    var normalizer = Normalizer(avoiding: taken)
-    normalizer.unfoldsDefinitions = false  // `jvp` unfolds what depends on the variable; the rest stays named
-    defer { taken.formUnion(normalizer.used) }
+    var normalizer = self.normalizer()  // definitions kept folded: `jvp` unfolds what depends on the variable
+    defer { keep(&normalizer) }
     var left = try builder.start(try sd(y, binders, seed, x, dx))
     var ms = try normalizer.normalize(&left, at: [])
     ms = try Prover.straighten(&left, ms, along: dx, keeping: seed, &normalizer)

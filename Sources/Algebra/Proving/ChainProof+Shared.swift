@@ -56,6 +56,18 @@ extension ChainProof {
     var writesOutUnnamed = true
     /// The cotangents found to have no backward definition (not tried again).
     var unnamedCotangents: Set<String> = []
+    /// What each normalizer of the derivation leaves to the next (`ChainProof.normalizer()`): the
+    /// bound names given out before, which each renamed apart again (a `change-of-variables`
+    /// each), and the proofs of function arguments and power bases written as before.
+    var normalized = Normalizer.Memo()
+    /// Whether the normalizers share `normalized` (off only to measure what it saves).
+    var sharesNormalization = true
+    /// Normal forms by the term as written (`ChainProof.normalizing`): the step, its monomials and
+    /// the written bases it recorded; how often one was used again; and whether they are kept
+    /// (off only to measure what they save).
+    var normalForms: [KeyCache.Shallow: (step: Int, monomials: [Monomial], writtenBases: [String: Term])] = [:]
+    var normalFormsReused = 0
+    var reusesNormalForms = true
 
     struct Layer {
       let u: TensorSymbol, du: TensorSymbol, dv: TensorSymbol

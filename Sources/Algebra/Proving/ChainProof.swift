@@ -185,15 +185,30 @@ struct ChainProof {
     return try builder.apply(.trans(matched, try builder.apply(.trans(same, try builder.apply(.sym(named.step))))))
   }
 
+  /// A normalizer with definitions kept folded, avoiding every name given out, and holding what
+  /// the model's earlier normalizers proved and gave out (`Shared.normalized`): the proofs are
+  /// steps of the one derivation, so each is proved once per model rather than once per
+  /// comparison. Returned by `keep` when done.
+  func normalizer() -> Normalizer {
+    var normalizer = Normalizer(avoiding: taken)
+    normalizer.unfoldsDefinitions = false
+    if shared.sharesNormalization { normalizer.takeOver(&shared.normalized) }
+    return normalizer
+  }
+
+  /// Keeps the names `normalizer` gave out (never to be given again) and what it proved.
+  func keep(_ normalizer: inout Normalizer) {
+    taken.formUnion(normalizer.used)
+    if shared.sharesNormalization { normalizer.handOver(&shared.normalized) }
+  }
+
   /// `⊢ a = b` with definitions kept folded: both normalized, compared by `ring`; with
   /// `usingHypotheses`, by the stated equations too where `ring` alone does not close it.
   func equal(_ a: Term, _ b: Term, in builder: ProofBuilder, usingHypotheses: Bool = true) throws -> Int {
-    var normalizer = Normalizer(avoiding: taken)
-    normalizer.unfoldsDefinitions = false
-    defer { taken.formUnion(normalizer.used) }  // bound names given out, never to be given again
-    var left = try builder.start(a), right = try builder.start(b)
-    let l = try normalizer.normalize(&left, at: [])
-    let r = try normalizer.normalize(&right, at: [])
+    var normalizer = self.normalizer()
+    defer { keep(&normalizer) }
+    let (start, l) = try normalizing(a, &normalizer), (end, r) = try normalizing(b, &normalizer)
+    var left = start, right = end
     if (try? left.apply(.ring(right.current), at: [])) == nil {
       guard usingHypotheses else { throw ProofFailure.unsupported("\(a) and \(b) do not normalize to one form") }
       // The stated equations, as the whole-statement proof uses them: softmax cross-entropy's
