@@ -19,8 +19,13 @@ extension Term {
     return printer.out
   }
 
-  /// Equal up to renaming bound indices.
-  public func isAlphaEquivalent(to other: Term) -> Bool { self == other || alphaKey == other.alphaKey }
+  /// `alphaKey` with each definition printed as its number, not its body: equal keys mean
+  /// alpha-equivalent terms (one number, one definition); unequal ones decide nothing, as equal
+  /// definitions may have two numbers.
+  var numberedKey: String { var p = Printer(deBruijn: true, inlineDefinitions: true); p.identifiesDefinitions = true; p.write(self); return p.out }
+
+  /// Equal up to renaming bound indices: the short key first, then the full one, which decides.
+  public func isAlphaEquivalent(to other: Term) -> Bool { self == other || numberedKey == other.numberedKey || alphaKey == other.alphaKey }
 }
 
 struct Printer {

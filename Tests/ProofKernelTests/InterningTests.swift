@@ -57,6 +57,29 @@ import Testing
     #expect(Set([later, copy]).count == 1)
   }
 
+  /// Alpha-equivalence reads definitions by number first, which only ever answers yes, then by
+  /// their bodies: equal definitions with two numbers still match, different ones never do.
+  @Test func alphaEquivalenceTriesNumbersFirstAndDecidesByContent() throws {
+    func survivor() throws -> Definition {
+      let first = try network(5), copy = try network(5)
+      #expect(first.number == copy.number)
+      return copy
+    }
+    let copy = try survivor(), later = try network(5)
+    #expect(copy.number != later.number)
+    func summed(_ h: Definition, _ k: String) throws -> Term { try .sum([k], axis(k, d("n")), .reference(h, [i(k)])) }
+    let a = try summed(copy, "k")
+    // Other bound names: not `==`, and the numbered keys decide at once.
+    #expect(a != (try summed(copy, "j")))
+    #expect(a.numberedKey == (try summed(copy, "j")).numberedKey)
+    #expect(a.isAlphaEquivalent(to: try summed(copy, "j")))
+    // An equal definition under another number: the numbered keys differ, the full ones agree.
+    #expect(a.numberedKey != (try summed(later, "j")).numberedKey)
+    #expect(a.isAlphaEquivalent(to: try summed(later, "j")))
+    // Another body: neither key agrees.
+    #expect(!a.isAlphaEquivalent(to: try summed(try network(5, top: .relu), "j")))
+  }
+
   /// `ring` reads a definition by its number, so equal copies are one atom, and different
   /// bodies under one name are two.
   @Test func ringIdentifiesEqualCopiesOnly() throws {
