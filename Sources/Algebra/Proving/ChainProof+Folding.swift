@@ -64,12 +64,12 @@ extension ChainProof {
     defer { keep(&normalizer) }
     var sides: [Chain] = []
     for side in [a, b] {
-      var chain = try normalizing(side, &normalizer).chain
+      var chain = try normalizing(side, &normalizer, in: builder).chain
       let own = try chain.dropping(range), implied = try chain.droppingImpliedBySums()
       if own || implied {
         // Normalized again without the hypotheses the drops made (as `normalize` does), so that
         // the normal form is the one of the term as written whatever made it.
-        let again = try normalizing(chain.current, &normalizer).chain
+        let again = try normalizing(chain.current, &normalizer, in: builder).chain
         chain = Chain(builder: builder, step: try builder.apply(.trans(chain.step, again.step)))
       }
       sides.append(chain)

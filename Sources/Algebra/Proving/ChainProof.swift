@@ -207,7 +207,7 @@ struct ChainProof {
   func equal(_ a: Term, _ b: Term, in builder: ProofBuilder, usingHypotheses: Bool = true) throws -> Int {
     var normalizer = self.normalizer()
     defer { keep(&normalizer) }
-    let (start, l) = try normalizing(a, &normalizer), (end, r) = try normalizing(b, &normalizer)
+    let (start, l) = try normalizing(a, &normalizer, in: builder), (end, r) = try normalizing(b, &normalizer, in: builder)
     var left = start, right = end
     if (try? left.apply(.ring(right.current), at: [])) == nil {
       guard usingHypotheses else { throw ProofFailure.unsupported("\(a) and \(b) do not normalize to one form") }
