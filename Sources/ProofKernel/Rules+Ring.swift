@@ -43,11 +43,7 @@ final class AtomTable {
   /// The number of atom `t` under `bound`, printed with bound indices by position.
   func number(of t: Term, bound: [String]) -> Int {
     if let n = printed[Printed(term: t, bound: bound)] { return n }
-    var p = Printer(deBruijn: true, inlineDefinitions: true)
-    p.identifiesDefinitions = true
-    p.bound = bound
-    p.write(t)
-    let n = number(p.out)
+    let n = number(t.numberedKey(bound: bound))
     printed[Printed(term: t, bound: bound)] = n
     return n
   }

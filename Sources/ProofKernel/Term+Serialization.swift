@@ -19,13 +19,20 @@ extension Term {
     return printer.out
   }
 
-  /// `alphaKey` with each definition printed as its number, not its body: equal keys mean
-  /// alpha-equivalent terms (one number, one definition); unequal ones decide nothing, as equal
-  /// definitions may have two numbers.
-  var numberedKey: String { var p = Printer(deBruijn: true, inlineDefinitions: true); p.identifiesDefinitions = true; p.write(self); return p.out }
+  /// `alphaKey` with each definition printed as its number, not its body, and the indices in
+  /// `bound` (bound outside the term) by position: equal keys mean alpha-equivalent terms (one
+  /// number, one definition); unequal ones decide nothing, as equal definitions may have two
+  /// numbers. The `ring` rule's atoms, and `isAlphaEquivalent`'s first look.
+  func numberedKey(bound: [String] = []) -> String {
+    var p = Printer(deBruijn: true, inlineDefinitions: true)
+    p.identifiesDefinitions = true
+    p.bound = bound
+    p.write(self)
+    return p.out
+  }
 
   /// Equal up to renaming bound indices: the short key first, then the full one, which decides.
-  public func isAlphaEquivalent(to other: Term) -> Bool { self == other || numberedKey == other.numberedKey || alphaKey == other.alphaKey }
+  public func isAlphaEquivalent(to other: Term) -> Bool { self == other || numberedKey() == other.numberedKey() || alphaKey == other.alphaKey }
 }
 
 struct Printer {

@@ -71,10 +71,10 @@ import Testing
     let a = try summed(copy, "k")
     // Other bound names: not `==`, and the numbered keys decide at once.
     #expect(a != (try summed(copy, "j")))
-    #expect(a.numberedKey == (try summed(copy, "j")).numberedKey)
+    #expect(a.numberedKey() == (try summed(copy, "j")).numberedKey())
     #expect(a.isAlphaEquivalent(to: try summed(copy, "j")))
     // An equal definition under another number: the numbered keys differ, the full ones agree.
-    #expect(a.numberedKey != (try summed(later, "j")).numberedKey)
+    #expect(a.numberedKey() != (try summed(later, "j")).numberedKey())
     #expect(a.isAlphaEquivalent(to: try summed(later, "j")))
     // Another body: neither key agrees.
     #expect(!a.isAlphaEquivalent(to: try summed(try network(5, top: .relu), "j")))
