@@ -25,7 +25,7 @@ extension Theorem {
 /// so comparing numbers is comparing keys. Each (term, bound names) is printed once; looking one up
 /// hashes only its first nodes, and `==` on the whole term and names decides.
 final class AtomTable {
-  private var numbers: [String: Int] = [:], printed: [Printed: Int] = [:]
+  private var numbers: [String: Int] = [:], printed: [Printed: Int] = [:], sums: [SumKey: Int] = [:]
   private struct Printed: Hashable {
     let term: Term, bound: [String]
     func hash(into h: inout Hasher) {  // the accesses among its first 16 nodes, breadth first
@@ -37,7 +37,11 @@ final class AtomTable {
   }
 
   func number(_ key: String) -> Int {
-    if let n = numbers[key] { return n } else { numbers[key] = numbers.count; return numbers.count - 1 }
+    if let n = numbers[key] { return n } else { numbers[key] = numbers.count + sums.count; return numbers[key]! }
+  }
+
+  func number(_ key: SumKey) -> Int {
+    if let n = sums[key] { return n } else { sums[key] = numbers.count + sums.count; return sums[key]! }
   }
 
   /// The number of atom `t` under `bound`, printed with bound indices by position.
@@ -46,6 +50,33 @@ final class AtomTable {
     let n = number(t.numberedKey(bound: bound))
     printed[Printed(term: t, bound: bound)] = n
     return n
+  }
+}
+
+/// A sum of one monomial, as the key `Printer` would write: its number of bound indices, its guard
+/// with the indices bound by enclosing sums named by position (an equality by both its signs, which
+/// renaming may swap) and its body's atoms by number (keys within one `AtomTable`). Compared as a
+/// value, not printed: equal keys are the keys of sums equal up to renaming bound indices.
+struct SumKey: Hashable {
+  enum Name: Hashable { case bound(Int), index(String), dimension(String) }
+  struct Side: Hashable { let constant: Int, terms: [Name: Int] }
+  struct Row: Hashable { let equal: Bool, sides: Set<Side> }
+  let binders: Int, rows: Set<Row>, atoms: [Int: Int]
+
+  init(binders: Int, _ g: Guard, bound: [String], atoms: [Int: Int]) throws {
+    func name(_ v: Variable) -> Name {
+      switch v {
+      case let .dimension(n): return .dimension(n)
+      case let .index(n): return bound.lastIndex(of: n).map { .bound(bound.count - 1 - $0) } ?? .index(n)
+      }
+    }
+    func side(_ e: Affine, _ sign: Int) throws -> Side {
+      Side(constant: try Checked.mul(e.constant, sign), terms: Dictionary(uniqueKeysWithValues: try e.terms.map { (name($0.variable), try Checked.mul($0.coefficient, sign)) }))
+    }
+    rows = Set(try g.constraints.map { c in
+      c.relation == .equal ? Row(equal: true, sides: [try side(c.expression, 1), try side(c.expression, -1)]) : Row(equal: false, sides: [try side(c.expression, 1)])
+    })
+    (self.binders, self.atoms) = (binders, atoms)
   }
 }
 
@@ -117,11 +148,8 @@ struct Polynomial: Equatable {
       for (m, c) in try Polynomial(body, bound: inner, table).terms {
         let guardAll = try g.and(m.guardKey)
         if guardAll.isFalse { continue }
-        var printer = Printer(deBruijn: true, inlineDefinitions: true)
-        printer.bound = inner
-        // Atom numbers stand for their keys within this table, so the sum's key may be written with them.
-        let sumKey = "(S \(bs.count) \(printer.guardText(guardAll)) \(m.atoms.keys.sorted().map { "\($0)^\(m.atoms[$0]!)" }.joined(separator: " ")))"
-        try add(Polynomial(terms: [Monomial(dimensions: m.dimensions, atoms: [table.number(sumKey): 1]): c]))
+        let key = try SumKey(binders: bs.count, guardAll, bound: inner, atoms: m.atoms)
+        try add(Polynomial(terms: [Monomial(dimensions: m.dimensions, atoms: [table.number(key): 1]): c]))
       }
     default:
       self.init(atom: table.number(of: t, bound: bound))
