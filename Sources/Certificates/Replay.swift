@@ -11,7 +11,7 @@ public struct ReplayedTheorem: Sendable {
   public let sha256: String
 }
 
-/// Checking a certificate: its steps run through a fresh kernel `Derivation`, and the theorem the
+/// Checking a certificate: each step's theorem concluded afresh by the kernel, and the theorem the
 /// kernel built must print exactly as the certificate says.
 ///
 /// Acceptance rests on the kernel alone. The reader only turns text into `Step`s; whatever it
@@ -29,7 +29,8 @@ public enum Replay {
   /// Replays `certificate` through the kernel.
   ///
   /// In order: the recorded rule-set and function-table versions must be the kernel's; each step is
-  /// applied to a fresh `Derivation` (a refusal names the step and the kernel's reason); the last
+  /// concluded by the kernel afresh, long derivations on several threads (`ParallelReplay`; a
+  /// refusal names the first step refused and the kernel's reason); the last
   /// step's theorem, printed by `Theorem.serialized()`, must equal the certificate's `theorem`
   /// text, its SHA-256 (recomputed) the recorded `sha256`, its readable form `statement` and its
   /// hypotheses `sideConditions`; and, when `serialization` is given, the theorem must be that one.
@@ -45,18 +46,13 @@ public enum Replay {
       throw reject("functionTable: the certificate was written for function table \"\(certificate.functionTableVersion)\", the kernel has \"\(FunctionTable.version)\"")
     }
     guard !certificate.steps.isEmpty else { throw reject("steps: no steps, so nothing is proved") }
-    var derivation = Derivation()
-    for (k, step) in certificate.steps.enumerated() {
-      do {
-        try derivation.apply(step)
-      } catch let error as KernelError {
-        throw reject(error.description, step: k)
-      } catch {
-        throw reject("\(step.ruleName): \(error)", step: k)
-      }
+    let theorems: [Theorem]
+    do { theorems = try ParallelReplay.theorems(of: certificate.steps) } catch {
+      if let kernel = error.error as? KernelError { throw reject(kernel.description, step: error.step) }
+      throw reject("\(certificate.steps[error.step].ruleName): \(error.error)", step: error.step)
     }
     let last = certificate.steps.count - 1
-    let theorem = derivation.theorems[last]
+    let theorem = theorems[last]
     let text: String
     do { text = try theorem.serialized() } catch {
       throw reject("the kernel cannot print the theorem of the last step: \(error)", step: last)

@@ -19,6 +19,15 @@ public enum Step: Hashable, Sendable {
   case chainDef(Int, Int)
   case fanOut(Int, Int)
 
+  /// The earlier steps this one names, in the order the kernel asks for them.
+  public var premises: [Int] {
+    switch self {
+    case .refl, .assume: return []
+    case let .sym(a), let .alpha(a, _, _), let .rewrite(a, _, _), let .discharge(a, _), let .vjpIntro(a, _): return [a]
+    case let .trans(a, b), let .cong(a, _, b), let .chain(a, b), let .chainDef(a, b), let .fanOut(a, b): return [a, b]
+    }
+  }
+
   public var ruleName: String {
     switch self {
     case .refl: return "refl"
@@ -129,17 +138,19 @@ public struct Derivation: Sendable {
   /// - Returns: the number of the step (for later premises).
   @discardableResult
   public mutating func apply(_ step: Step) throws -> Int {
-    theorems.append(try run(step))
+    let theorem = try Self.conclusion(of: step) { k in
+      guard theorems.indices.contains(k) else { throw KernelError.ruleMismatch(rule: "premise", reason: "step \(k) is not an earlier step") }
+      return theorems[k]
+    }
+    theorems.append(theorem)
     steps.append(step)
     return theorems.count - 1
   }
 
-  private func premise(_ k: Int) throws -> Theorem {
-    guard theorems.indices.contains(k) else { throw KernelError.ruleMismatch(rule: "premise", reason: "step \(k) is not an earlier step") }
-    return theorems[k]
-  }
-
-  private func run(_ step: Step) throws -> Theorem {
+  /// The theorem `step` concludes from the theorems `premise` gives for the steps it names: what
+  /// `apply` records, for a replay that runs independent steps at once. Whatever `premise` returns
+  /// is a theorem, so the conclusion is one (Docs/Rules.md, "A note on replaying in parallel").
+  public static func conclusion(of step: Step, premise: (Int) throws -> Theorem) throws -> Theorem {
     switch step {
     case let .refl(t): return .refl(t)
     case let .sym(a): return .sym(try premise(a))

@@ -31,15 +31,6 @@ enum StepPruning {
 }
 
 extension Step {
-  /// The earlier steps this one names.
-  var premises: [Int] {
-    switch self {
-    case .refl, .assume: return []
-    case let .sym(a), let .alpha(a, _, _), let .rewrite(a, _, _), let .discharge(a, _), let .vjpIntro(a, _): return [a]
-    case let .trans(a, b), let .cong(a, _, b), let .chain(a, b), let .chainDef(a, b), let .fanOut(a, b): return [a, b]
-    }
-  }
-
   /// The same step with its premises' numbers mapped.
   func renumbered(_ f: (Int) -> Int) -> Step {
     switch self {

@@ -42,7 +42,7 @@ enum StepsSection {
     let result = d.theorems[k]
     let rule = "<a href=\"\(root)rules.html#\(RulesDocument.anchor(for: step.ruleName))\"><code>\(step.ruleName)</code></a>"
     var head = "<span class=\"number\">\(k).</span>\(rule)"
-    let premises = StepsSection.premises(step)
+    let premises = step.premises
     if !premises.isEmpty { head += " from " + premises.map { "<a href=\"#step-\($0)\">step \($0)</a>" }.joined(separator: " and ") }
     var lines: [String] = []
     var used = 0
@@ -99,14 +99,6 @@ enum StepsSection {
     }
     let html = "<li id=\"step-\(k)\"><div class=\"step-head\">\(head)</div>\n<dl class=\"equations\">\(lines.joined())</dl></li>\n"
     return (html, used)
-  }
-
-  private static func premises(_ step: Step) -> [Int] {
-    switch step {
-    case .refl, .assume: return []
-    case let .sym(a), let .alpha(a, _, _), let .rewrite(a, _, _), let .discharge(a, _), let .vjpIntro(a, _): return [a]
-    case let .trans(a, b), let .cong(a, _, b), let .chain(a, b), let .chainDef(a, b), let .fanOut(a, b): return [a, b]
-    }
   }
 
   private static func sequent(_ th: Theorem, _ w: MathWriter, budget: Int, limit: Int, used: inout Int) -> String {
