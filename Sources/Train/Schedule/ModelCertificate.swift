@@ -95,8 +95,12 @@ public struct ModelCertificate: Sendable, Equatable {
       Parameter(name: theorem.route.parameter, step: conclusion.step, sha256: CertificateHash.sha256(of: try conclusion.theorem.serialized(texts)))
     }
     let result = ModelCertificate(statement: written.text, derivation: derivation, parameters: parameters)
-    // Bind what was proved to what was stated before anything keeps it.
-    _ = try result.verify(statement: written.text, theorems: written.theorems.map { ($0.name, $0.route.parameter) }, statements: statements)
+    // Bind what was proved to what was stated before anything keeps it: the theorems the kernel
+    // concluded as the engine applied each step. Replaying the pruned derivation again would check
+    // the pruning, not the proof; `verify` does that wherever a certificate is read.
+    var concluded = [Theorem?](repeating: nil, count: derivation.steps.count)
+    for (parameter, conclusion) in zip(parameters, outcome.conclusions) { concluded[parameter.step] = conclusion.theorem }
+    try result.bind(concluded, to: written.theorems.map { ($0.name, $0.route.parameter) }, statements: statements)
     cache.withLock { $0[written.text] = result }
     return result
   }
@@ -127,14 +131,22 @@ public struct ModelCertificate: Sendable, Equatable {
     guard parameters.map(\.name) == theorems.map(\.parameter) else {
       throw ModelCertificateError.rejected(place: "the parameter list", reason: "it has \(parameters.map(\.name)), the model \(theorems.map(\.parameter))")
     }
-    let derivation = try replayed(), texts = DefinitionTexts()
+    let replayed = try replayed()
+    try bind(replayed, to: theorems, statements: statements)
+    return Check(parameters: parameters.count, steps: replayed.count, seconds: Date().timeIntervalSince(start))
+  }
+
+  /// Checks that the theorem at each parameter's step (of `derivation`'s theorems, nil where not
+  /// known) is the statement's theorem for it, and has the recorded hash.
+  /// - Throws: `ModelCertificateError.rejected` naming the parameter.
+  private func bind(_ derivation: [Theorem?], to theorems: [(name: String, parameter: String)], statements: [String: Statement]) throws {
+    let texts = DefinitionTexts()
     for (parameter, theorem) in zip(parameters, theorems) {
       let place = "parameter \(parameter.name)"
       guard let s = statements[theorem.name] else { throw ModelCertificateError.rejected(place: place, reason: "the statement has no theorem \(theorem.name)") }
-      guard derivation.theorems.indices.contains(parameter.step) else {
+      guard derivation.indices.contains(parameter.step), let proved = derivation[parameter.step] else {
         throw ModelCertificateError.rejected(place: place, reason: "the derivation has no step \(parameter.step)")
       }
-      let proved = derivation.theorems[parameter.step]
       do {
         let text = try proved.serialized(texts)
         guard text == (try Theorem.serialization(hypotheses: s.hypotheses, lhs: s.lhs, rhs: s.rhs, texts: texts)) else {
@@ -149,24 +161,20 @@ public struct ModelCertificate: Sendable, Equatable {
         throw ModelCertificateError.rejected(place: place, reason: "\(error)")
       }
     }
-    return Check(parameters: parameters.count, steps: derivation.theorems.count, seconds: Date().timeIntervalSince(start))
   }
 
-  /// The derivation run through a fresh kernel `Derivation`, under the kernel's own versions.
+  /// The theorems of the derivation's steps, concluded by the kernel afresh (on several threads,
+  /// `ParallelReplay`), under the kernel's own versions.
   /// - Throws: `ModelCertificateError.rejected` naming the step at fault.
-  private func replayed() throws -> Derivation {
+  private func replayed() throws -> [Theorem] {
     let place = "the model's derivation"
     guard derivation.ruleSetVersion == Derivation.ruleSetVersion, derivation.functionTableVersion == FunctionTable.version else {
       throw ModelCertificateError.rejected(place: place, reason: "it was written for rule set \(derivation.ruleSetVersion) and function table \(derivation.functionTableVersion); the kernel has \(Derivation.ruleSetVersion) and \(FunctionTable.version)")
     }
     guard !derivation.steps.isEmpty else { throw ModelCertificateError.rejected(place: place, reason: "no steps, so nothing is proved") }
-    var kernel = Derivation()
-    for (k, step) in derivation.steps.enumerated() {
-      do { _ = try kernel.apply(step) } catch {
-        throw ModelCertificateError.rejected(place: "\(place), step \(k) (\(step.ruleName))", reason: "\(error)")
-      }
+    do { return try ParallelReplay.theorems(of: derivation.steps) } catch {
+      throw ModelCertificateError.rejected(place: "\(place), step \(error.step) (\(derivation.steps[error.step].ruleName))", reason: "\(error.error)")
     }
-    return kernel
   }
 
   /// The statements of a statement text, by name.
