@@ -1,7 +1,9 @@
 // Model certificates at scale (scripts/bench-model-certificates): for MLPs of the given depths
 // and every spec given, the time to prove the model certificate (no cache), the time to replay it
 // through the kernel against the spec's schedule, its size and its kernel steps. One JSON line
-// per model.
+// per model. `*_cpu_ms` is the processor time of all threads (the replay runs on several): on a
+// shared machine it moves less than the wall clock, and on a quiet one the ratio of the two is
+// how many threads were busy.
 //
 //   ModelCertificateBenchmarks [--depths 2 8 32] [--try-slow] [SPEC...]
 //
@@ -16,6 +18,13 @@ import Train
 func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+/// Processor time of the whole process, all threads, in seconds.
+func cpu() -> Double {
+  var t = timespec()
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+  return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
 
 /// `depth` dense layers of width 16 with relu between them, softmax cross-entropy.
 func mlp(depth: Int) -> String {
@@ -61,13 +70,14 @@ for c in cases {
     emit(#"{"model": "\#(c.name)", "none": "\#(model.modelCertificateGap ?? "")"}"#)
     continue
   }
-  let start = now()
+  let (start, startCPU) = (now(), cpu())
   do {
     let certificate = try ModelCertificate.prove(model.schedule, formulas: model.formulaBlocks, cached: false)
-    let proved = now()
+    let (proved, provedCPU) = (now(), cpu())
     let check = try certificate.verify(against: model.schedule, formulas: model.formulaBlocks)
-    let replayed = now()
-    emit(#"{"model": "\#(c.name)", "parameters": \#(check.parameters), "steps": \#(check.steps), "prove_ms": \#(1000 * (proved - start)), "replay_ms": \#(1000 * (replayed - proved)), "bytes": \#(certificate.encoded().utf8.count)}"#)
+    let (replayed, replayedCPU) = (now(), cpu())
+    let times = #""prove_ms": \#(1000 * (proved - start)), "replay_ms": \#(1000 * (replayed - proved)), "prove_cpu_ms": \#(1000 * (provedCPU - startCPU)), "replay_cpu_ms": \#(1000 * (replayedCPU - provedCPU))"#
+    emit(#"{"model": "\#(c.name)", "parameters": \#(check.parameters), "steps": \#(check.steps), \#(times), "bytes": \#(certificate.encoded().utf8.count)}"#)
   } catch {
     // One model's failure is reported beside the others' figures, not a crash of the run.
     let text = "\(error)".replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: " ")

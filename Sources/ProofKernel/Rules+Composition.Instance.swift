@@ -29,6 +29,7 @@ struct TensorInstance {
     case let .access(x, idx) where x.name == tensor.name:
       guard x == tensor else { throw refusal("\(x.name) occurs with two shapes") }
       let entry = try definition.map { try Term.reference($0, idx) } ?? value.substituting(Dictionary(uniqueKeysWithValues: zip(parameters, idx)))
+      if try tensor.isKnownInShape(idx, where: known) { return entry }
       let inShape = try tensor.shapeGuard(idx)
       if !inShape.isFalse, inShape.constraints.allSatisfy(known.contains) { return entry }
       return .mul([.bracket(inShape), entry])
@@ -37,8 +38,9 @@ struct TensorInstance {
     case let .reference(d, args) where definition != nil:
       // Rebuilt with `u` instantiated in its body; where every site reads it inside its shape, its
       // parameters are known in its shape there (a copy is used only at such sites).
-      let shape = try TensorSymbol(d.name, shape: d.shape), sites = try shape.shapeGuard(args)
-      let inShape = !sites.isFalse && sites.constraints.allSatisfy(known.contains), key = [d.number, inShape ? 1 : 0, definition!.number]
+      let shape = try TensorSymbol(d.name, shape: d.shape)
+      let inShape = try shape.isKnownInShape(args, where: known) || { let g = try shape.shapeGuard(args); return !g.isFalse && g.constraints.allSatisfy(known.contains) }()
+      let key = [d.number, inShape ? 1 : 0, definition!.number]
       if let made = Self.made.withLock({ $0[key]?.copy }) { return try .reference(made, args) }
       let own = inShape ? try shape.shapeGuard(d.parameters.map { try Affine.index($0) }).constraints : []
       let body = try apply(d.body, known: Set(own))
@@ -70,4 +72,25 @@ struct TensorInstance {
   }
 
   private func refusal(_ reason: String) -> KernelError { .ruleMismatch(rule: rule, reason: reason) }
+}
+
+extension TensorSymbol {
+  /// True when `known` holds every constraint of `shapeGuard(indices)`, decided without building the
+  /// guard where no two of the axes' constraints have the same variable part, or opposite ones: the
+  /// canonical guard is then those constraints, less the ones over dimensions alone that hold
+  /// (Docs/Rules.md, "A note on shortcuts in replay"). False where that does not apply, or where a
+  /// constraint is not known; the guard built decides then.
+  func isKnownInShape(_ indices: [Affine], where known: Set<Constraint>) throws -> Bool {
+    var parts = Set<Affine>()
+    for (e, size) in zip(indices, shape) {
+      for side in [e, try size.plus(.constant(-1)).plus(e.scaled(by: -1))] {
+        guard let canonical = try Constraint.canonical(.nonNegative, side) else { return false }
+        guard let c = canonical else { continue }
+        let part = Affine(constant: 0, canonical: c.expression.terms)
+        guard parts.insert(part).inserted, !parts.contains(try part.scaled(by: -1)) else { return false }
+        if !c.expression.isKnownNonNegative, !known.contains(c) { return false }
+      }
+    }
+    return true
+  }
 }

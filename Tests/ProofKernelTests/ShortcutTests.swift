@@ -42,6 +42,47 @@ struct ShortcutTests {
     #expect(try Guard(nonNegative: all).isFalse)
   }
 
+  /// `isKnownInShape` (chain's instantiation, session 20) answers true only where the guard built
+  /// the long way is not false and its constraints are all known, and it does answer where the
+  /// axes' constraints are apart.
+  @Test func knownInShapeOnlyWhereTheBuiltGuardIsKnown() throws {
+    let x = try TensorSymbol("x", shape: [d("c"), d("h"), .constant(3), d("n")])
+    let reads: [[Affine]] = [
+      [i("c"), i("h"), i("w"), i("q")],
+      [i("c"), plus(i("h"), -1), try i("w").plus(i("p")), .constant(0)],
+      [i("c"), i("c"), i("w"), i("q")],  // one index on two axes: the same variable parts
+      [.constant(0), minus(i("h"), i("w")), i("w"), i("q")],  // an axis over a dimension alone
+      [i("c"), i("h"), .constant(5), i("q")],  // outside the shape: false
+      [i("c"), i("h"), try i("w").scaled(by: 2), plus(i("q"), 1)],
+    ]
+    var decided = 0
+    for idx in reads {
+      let full = try x.shapeGuard(idx)
+      // Known: the whole guard, each half of it, and the guard with one constraint more.
+      let knowns: [Set<Constraint>] = [
+        Set(full.constraints), Set(full.constraints.prefix(full.constraints.count / 2)), Set(full.constraints.dropFirst()),
+        Set(try full.and(Guard(nonNegative: [minus(d("n"), i("c"))])).constraints), [],
+      ]
+      for known in knowns {
+        let fast = try x.isKnownInShape(idx, where: known)
+        let long = !full.isFalse && full.constraints.allSatisfy(known.contains)
+        #expect(!fast || long, "\(idx) under \(known)")
+        if fast { decided += 1 }
+      }
+    }
+    #expect(decided >= 4)
+    // Every axis over its own index, all known: decided without the guard.
+    let own = [i("c"), i("h"), i("w"), i("q")]
+    #expect(try x.isKnownInShape(own, where: Set(x.shapeGuard(own).constraints)))
+    // An axis of size 1: its two constraints are opposite (the guard joins them into q == 0), so the
+    // shortcut leaves it to the guard, which the known inequalities do not hold.
+    let y = try TensorSymbol("y", shape: [d("c"), .constant(1)])
+    let halves = Set(try [i("c"), minus(plus(d("c"), -1), i("c")), i("q"), try i("q").scaled(by: -1)].map { try #require(try Constraint.canonical(.nonNegative, $0) ?? nil) })
+    #expect(halves.count == 4)
+    #expect(try !y.isKnownInShape([i("c"), i("q")], where: halves))
+    #expect(try !y.shapeGuard([i("c"), i("q")]).constraints.allSatisfy(halves.contains))
+  }
+
   @Test func andOfGuardsOneWithinTheOtherIsTheLongWay() throws {
     let range = try Guard.range("i", from: i("j"), through: plus(i("j"), 2)).and(axis("j", d("n")))
     let pinned = try Guard(equal: [minus(i("i"), i("k"))])
