@@ -31,9 +31,10 @@ extension Certificate {
     let sha256 = try f.string("sha256")
     let theorem = try f.string("theorem")
     let definitions = try Certificate.decodeDefinitions(try f.array("definitions"))
-    let table = Dictionary(uniqueKeysWithValues: definitions.map { ($0.name, $0) })
+    // One memo for all the steps: their terms share most of their groups.
+    let memo = TermMemo(definitions: Dictionary(uniqueKeysWithValues: definitions.map { ($0.name, $0) }))
     var steps: [Step] = []
-    for (k, v) in try f.array("steps").enumerated() { steps.append(try Certificate.decodeStep(v, number: k, definitions: table)) }
+    for (k, v) in try f.array("steps").enumerated() { steps.append(try Certificate.decodeStep(v, number: k, definitions: memo.definitions, memo: memo)) }
     try f.finish()
     self.init(
       name: name, source: source, ruleSetVersion: ruleSet, functionTableVersion: functionTable, statement: statement,
@@ -67,7 +68,8 @@ extension Certificate {
   ]
 
   /// One step: its rule name decides which fields it has (`Docs/CertificateFormat.md`, "Steps").
-  static func decodeStep(_ value: JSONValue, number k: Int, definitions: [String: Definition]) throws(CertificateError) -> Step {
+  /// With a `memo` (over the same `definitions`), its terms share the groups read before.
+  static func decodeStep(_ value: JSONValue, number k: Int, definitions: [String: Definition], memo: TermMemo?) throws(CertificateError) -> Step {
     var f = try JSONFields(value, path: "steps[\(k)]", step: k)
     let rule = try f.string("rule")
     guard Certificate.ruleNames.contains(rule) else { throw f.error("rule", "unknown rule \"\(rule)\"") }
@@ -78,7 +80,9 @@ extension Certificate {
     }
     func term(_ key: String) throws(CertificateError) -> Term {
       let text = try f.string(key)
-      return try SExpression.term(text, definitions: definitions, origin: Origin(field: f.name(key), step: k))
+      let origin = Origin(field: f.name(key), step: k)
+      if let memo { return try SExpression.term(text, memo: memo, origin: origin) }
+      return try SExpression.term(text, definitions: definitions, origin: origin)
     }
     func formula(_ text: String, _ field: String) throws(CertificateError) -> Proposition {
       try SExpression.formula(text, definitions: definitions, origin: Origin(field: field, step: k))
