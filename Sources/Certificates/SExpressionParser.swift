@@ -204,6 +204,20 @@ struct SExpressionParser {
 
   /// `(G false)`, or `(G c1 c2 ...)` with each constraint `(ge a)` or `(eq a)`; `(G )` is true.
   mutating func guardCondition() throws(CertificateError) -> Guard {
+    // A guard reads the same wherever it stands: no names to resolve, no nesting counted.
+    guard let memo, position < groupEnds.count, groupEnds[position] > 0 else { return try guardRead() }
+    let span = TermMemo.Span(bytes: bytes, start: position, end: Int(groupEnds[position]))
+    if let seen = memo.guards[span] {
+      position = span.end
+      return seen
+    }
+    let g = try guardRead()
+    if position == span.end { memo.guards[span] = g }
+    return g
+  }
+
+  /// A guard, read.
+  mutating func guardRead() throws(CertificateError) -> Guard {
     let start = position
     try expect("(G ")
     if match("false)") { return .false }

@@ -37,6 +37,8 @@ final class TermMemo {
   /// The definitions references by name resolve in: those of the certificate.
   let definitions: [String: Definition]
   var groups: [Span: Entry] = [:]
+  /// Guards read before (`(G ...)`, in sums and brackets).
+  var guards: [Span: Guard] = [:]
   /// Whole field texts accepted before (read and found to be the kernel's printing).
   var accepted: [String: Term] = [:]
 
