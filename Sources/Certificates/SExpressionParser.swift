@@ -45,8 +45,8 @@ struct SExpressionParser {
 
   /// A reader whose references by name resolve in `memo.definitions`, and which takes the terms
   /// of groups `memo` holds from it.
-  init(_ text: String, origin: Origin, memo: TermMemo) {
-    bytes = Array(text.utf8)
+  init(_ bytes: [UInt8], origin: Origin, memo: TermMemo) {
+    self.bytes = bytes
     self.origin = origin
     known = memo.definitions
     self.memo = memo
