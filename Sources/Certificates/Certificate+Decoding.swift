@@ -1,5 +1,7 @@
+import Dispatch
 internal import Exact
 internal import ProofKernel
+import Synchronization
 
 // Reading a certificate file back into a `Certificate`: strict JSON (every field present, of its
 // type, no other field), definitions in dependency order, steps decoded rule by rule with their
@@ -32,8 +34,7 @@ extension Certificate {
     let theorem = try f.string("theorem")
     let definitions = try Certificate.decodeDefinitions(try f.array("definitions"))
     let table = Dictionary(uniqueKeysWithValues: definitions.map { ($0.name, $0) })
-    var steps: [Step] = []
-    for (k, v) in try f.array("steps").enumerated() { steps.append(try Certificate.decodeStep(v, number: k, definitions: table)) }
+    let steps = try Certificate.decodeSteps(try f.array("steps"), definitions: table)
     try f.finish()
     self.init(
       name: name, source: source, ruleSetVersion: ruleSet, functionTableVersion: functionTable, statement: statement,
@@ -57,6 +58,33 @@ extension Certificate {
     return out
   }
 
+  /// A list this long is read in two halves at once.
+  static let stepsReadInHalves = 2_000
+
+  /// The steps, each half of a long list read on its own thread with its own memo (the steps of
+  /// one half share most of their groups). The error thrown is the first in step order, as when
+  /// reading one by one: the second half's counts only when the first half has none.
+  static func decodeSteps(_ values: [JSONValue], definitions: [String: Definition]) throws(CertificateError) -> [Step] {
+    @Sendable func read(_ range: Range<Int>) -> Result<[Step], CertificateError> {
+      let memo = TermMemo(definitions: definitions)
+      var out: [Step] = []
+      out.reserveCapacity(range.count)
+      for k in range {
+        do { out.append(try Certificate.decodeStep(values[k], number: k, definitions: definitions, memo: memo)) } catch { return .failure(error) }
+      }
+      return .success(out)
+    }
+    guard values.count >= stepsReadInHalves else { return try read(0..<values.count).get() }
+    let halves = [0..<values.count / 2, values.count / 2..<values.count]
+    let results = Mutex<[Result<[Step], CertificateError>?]>([nil, nil])
+    DispatchQueue.concurrentPerform(iterations: 2) { h in
+      let result = read(halves[h])
+      results.withLock { $0[h] = result }
+    }
+    let (first, second) = results.withLock { ($0[0]!, $0[1]!) }
+    return try first.get() + second.get()
+  }
+
   /// The rule names a step may carry: `Step.ruleName` of every step the kernel can run.
   static let ruleNames: Set<String> = [
     "refl", "sym", "trans", "alpha", "cong", "assume", "discharge", "vjp-intro", "chain", "chain-def", "fan-out",
@@ -67,7 +95,8 @@ extension Certificate {
   ]
 
   /// One step: its rule name decides which fields it has (`Docs/CertificateFormat.md`, "Steps").
-  static func decodeStep(_ value: JSONValue, number k: Int, definitions: [String: Definition]) throws(CertificateError) -> Step {
+  /// With a `memo` (over the same `definitions`), its terms share the groups read before.
+  static func decodeStep(_ value: JSONValue, number k: Int, definitions: [String: Definition], memo: TermMemo?) throws(CertificateError) -> Step {
     var f = try JSONFields(value, path: "steps[\(k)]", step: k)
     let rule = try f.string("rule")
     guard Certificate.ruleNames.contains(rule) else { throw f.error("rule", "unknown rule \"\(rule)\"") }
@@ -78,7 +107,9 @@ extension Certificate {
     }
     func term(_ key: String) throws(CertificateError) -> Term {
       let text = try f.string(key)
-      return try SExpression.term(text, definitions: definitions, origin: Origin(field: f.name(key), step: k))
+      let origin = Origin(field: f.name(key), step: k)
+      if let memo { return try SExpression.term(text, memo: memo, origin: origin) }
+      return try SExpression.term(text, definitions: definitions, origin: origin)
     }
     func formula(_ text: String, _ field: String) throws(CertificateError) -> Proposition {
       try SExpression.formula(text, definitions: definitions, origin: Origin(field: field, step: k))

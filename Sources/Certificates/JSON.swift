@@ -148,6 +148,14 @@ struct JSONParser {
 
   mutating func string() throws(CertificateError) -> String {
     let start = position
+    // Most strings (every term) have no escape: taken whole, as the loop below would build them.
+    var end = position + 1
+    while end < bytes.count, bytes[end] != 0x22, bytes[end] != 0x5c, bytes[end] >= 0x20 { end += 1 }
+    if end < bytes.count, bytes[end] == 0x22 {
+      guard let s = String(validating: bytes[(start + 1)..<end], as: UTF8.self) else { throw fail("a string is not valid UTF-8", at: start) }
+      position = end + 1
+      return s
+    }
     position += 1
     var out: [UInt8] = []
     while true {

@@ -114,6 +114,20 @@ public enum SExpression {
     return t
   }
 
+  /// The term of a certificate's field, its groups shared through `memo` with the certificate's
+  /// other fields, and a text accepted before taken as it was.
+  static func term(_ text: String, memo: TermMemo, origin: Origin) throws(CertificateError) -> Term {
+    let bytes = Array(text.utf8)
+    let whole = TermMemo.Span(bytes: bytes, start: 0, end: bytes.count)
+    if let t = memo.accepted[whole] { return t }
+    var p = SExpressionParser(bytes, origin: origin, memo: memo)
+    let t = try p.term()
+    try p.end()
+    try requireCanonical(text, t.serialized(inlineDefinitions: p.sawInlineDefinition), p)
+    memo.accepted[whole] = t
+    return t
+  }
+
   static func formula(_ text: String, definitions: [String: Definition], origin: Origin) throws(CertificateError) -> Proposition {
     var p = SExpressionParser(text, origin: origin, definitions: definitions)
     let f = try p.formula()

@@ -29,11 +29,28 @@ struct SExpressionParser {
   var inProgress: Set<String> = []
   /// Set when a reference carried its definition inline (`(R y (def ...) [..])`).
   var sawInlineDefinition = false
+  /// The deepest nesting reached so far (`depth` at its highest).
+  var peak = 0
+  /// Groups read before in the same certificate, and where each `(` of the text closes.
+  let memo: TermMemo?
+  let groupEnds: [Int32]
 
   init(_ text: String, origin: Origin, definitions: [String: Definition]) {
     bytes = Array(text.utf8)
     self.origin = origin
     known = definitions
+    memo = nil
+    groupEnds = []
+  }
+
+  /// A reader whose references by name resolve in `memo.definitions`, and which takes the terms
+  /// of groups `memo` holds from it.
+  init(_ bytes: [UInt8], origin: Origin, memo: TermMemo) {
+    self.bytes = bytes
+    self.origin = origin
+    known = memo.definitions
+    self.memo = memo
+    groupEnds = TermMemo.groupEnds(bytes)
   }
 
   // MARK: - Errors and characters
@@ -76,6 +93,7 @@ struct SExpressionParser {
 
   mutating func enter() throws(CertificateError) {
     depth += 1
+    peak = max(peak, depth)
     guard depth <= SExpressionParser.maximumDepth else { throw fail("nested more than \(SExpressionParser.maximumDepth) levels deep") }
   }
 
@@ -186,6 +204,20 @@ struct SExpressionParser {
 
   /// `(G false)`, or `(G c1 c2 ...)` with each constraint `(ge a)` or `(eq a)`; `(G )` is true.
   mutating func guardCondition() throws(CertificateError) -> Guard {
+    // A guard reads the same wherever it stands: no names to resolve, no nesting counted.
+    guard let memo, position < groupEnds.count, groupEnds[position] > 0 else { return try guardRead() }
+    let span = TermMemo.Span(bytes: bytes, start: position, end: Int(groupEnds[position]))
+    if let seen = memo.guards[span] {
+      position = span.end
+      return seen
+    }
+    let g = try guardRead()
+    if position == span.end { memo.guards[span] = g }
+    return g
+  }
+
+  /// A guard, read.
+  mutating func guardRead() throws(CertificateError) -> Guard {
     let start = position
     try expect("(G ")
     if match("false)") { return .false }
@@ -212,7 +244,34 @@ struct SExpressionParser {
 
   // MARK: - Terms
 
+  /// A term; a parenthesized one read before in the certificate is taken from the memo.
+  ///
+  /// The memo is used only while names resolve in the certificate's table alone: no reference in
+  /// this text has yet carried its definition inline (which adds to `known`), and no theorem's
+  /// definitions are pending. Then reading a group is a function of its bytes, and the memo gives
+  /// what reading them again would: the same term, or, where this position is too deep for the
+  /// group's nesting, the same refusal (the group is read again to give it).
   mutating func term() throws(CertificateError) -> Term {
+    guard let memo, position < groupEnds.count, groupEnds[position] > 0, !sawInlineDefinition, pending.isEmpty else { return try termRead() }
+    let span = TermMemo.Span(bytes: bytes, start: position, end: Int(groupEnds[position]))
+    if let seen = memo.groups[span], depth + seen.height <= SExpressionParser.maximumDepth {
+      position = span.end
+      peak = max(peak, depth + seen.height)
+      return seen.term
+    }
+    let base = depth, outerPeak = peak
+    peak = depth
+    let t = try termRead()
+    let height = peak - base
+    peak = max(outerPeak, peak)
+    // Kept only when read as the table alone gives it, and when it spans the group (it always
+    // does: every term that opens a parenthesis ends at the one closing it).
+    if !sawInlineDefinition, position == span.end { memo.groups[span] = TermMemo.Entry(term: t, height: height) }
+    return t
+  }
+
+  /// A term, read.
+  mutating func termRead() throws(CertificateError) -> Term {
     try enter()
     defer { depth -= 1 }
     let start = position
