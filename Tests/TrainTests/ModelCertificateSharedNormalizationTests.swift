@@ -35,18 +35,6 @@ struct ModelCertificateSharedNormalizationTests {
     #expect(renamings(sharing) < renamings(separate), "\(renamings(sharing)) \(renamings(separate))")
   }
 
-  /// In a model's proof, sums in different terms of a `+` keep the bound name they share (the
-  /// monomials of a normal form share theirs, and normalizing one again renamed each of them):
-  /// the same theorem, with fewer renamings and fewer steps.
-  @Test func siblingSumsKeepTheirNames() throws {
-    func renamings(_ steps: [Step]) -> Int {
-      steps.filter { if case .rewrite(_, _, .changeOfVariables) = $0 { true } else { false } }.count
-    }
-    let keeping = try Self.stem { _ in }.steps, renaming = try Self.stem { $0.keepsSiblingNames = false }.steps
-    #expect(renamings(keeping) < renamings(renaming), "\(renamings(keeping)) \(renamings(renaming))")
-    #expect(keeping.count < renaming.count, "\(keeping.count) \(renaming.count)")
-  }
-
   /// A cotangent compared with a second candidate or route (`cotangentEquation`) is not
   /// normalized again: its normal form is the step proved at the first (`Shared.normalForms`).
   @Test func aCotangentIsNormalizedOncePerModel() throws {

@@ -45,10 +45,6 @@ struct Normalizer {
 
   /// The names `fresh` gave out: bound indices with these names need no renaming apart.
   var given = Set<String>()
-  /// Whether sums in different terms of a `+` keep a name they share (`renameApart`): after an
-  /// expansion the monomials of a normal form share their bound names, and normalizing one again
-  /// (after a range is dropped, or on the other side of a comparison) renamed every one of them.
-  var siblingsApart = false
 
   mutating func fresh() -> String {
     while true {
@@ -212,37 +208,22 @@ struct Normalizer {
   }
 
   /// Gives the bound indices below `root` fresh names, so no later step can capture one. A bound
-  /// name that is already apart keeps it: bound once (with `siblingsApart`, once in each term of
-  /// a `+` it is bound in), not free, and given out by `fresh` (never a name of the statement,
-  /// which reading a VJP off gives to free indices). A side normalized
+  /// name that is already apart keeps it: bound once, not free, and given out by `fresh` (never a
+  /// name of the statement, which reading a VJP off gives to free indices). A side normalized
   /// again after a local rewrite is mostly such, and so is the sum a `vjp`'s right side is read
   /// under, around the statement's own sums (renaming costs a substitution in the whole sum per
   /// bound index: the kernel's `change-of-variables`).
   private mutating func renameApart(_ chain: inout Chain, _ root: [Int]) throws {
     var paths: [[Int]] = [], seen = Set<String>(), clashing = Set<String>()
-    // The names bound below `t` (each once), collecting into `clashing` those bound twice where
-    // the two sums can meet in one monomial; with `siblingsApart`, two sums in different terms of
-    // a `+` never do (the expansion distributes over it), so they may share a name.
-    func collect(_ t: Term, _ p: [Int]) -> Set<String> {
-      if case .sum = t.node { paths.append(p) }  // outermost first: renaming one renames inside it
-      var below = Set<String>()
-      let sumsApart: Bool
-      if case .add = t.node { sumsApart = siblingsApart } else { sumsApart = false }
-      for (k, c) in t.children.enumerated() {
-        let inner = collect(c, p + [k])
-        if !sumsApart { clashing.formUnion(below.intersection(inner)) }
-        below.formUnion(inner)
-      }
+    func collect(_ t: Term, _ p: [Int]) {
       if case let .sum(bs, _, _) = t.node {
-        for b in bs {
-          seen.insert(b)
-          if !below.insert(b).inserted || !given.contains(b) { clashing.insert(b) }
-        }
+        paths.append(p)
+        for b in bs where !seen.insert(b).inserted || !given.contains(b) { clashing.insert(b) }
       }
-      return below
+      for (k, c) in t.children.enumerated() { collect(c, p + [k]) }
     }
     let t = try chain.subterm(at: root)
-    _ = collect(t, root)
+    collect(t, root)
     guard !seen.isEmpty else { return }
     clashing.formUnion(seen.intersection(t.freeIndices))
     guard !clashing.isEmpty else { return }

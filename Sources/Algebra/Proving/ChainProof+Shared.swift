@@ -68,9 +68,6 @@ extension ChainProof {
     var normalForms: [KeyCache.Shallow: (step: Int, monomials: [Monomial], writtenBases: [String: Term])] = [:]
     var normalFormsReused = 0
     var reusesNormalForms = true
-    /// Whether a model's normalizers let sums in different terms of a `+` share a bound name
-    /// (`Normalizer.siblingsApart`; off only to measure what it saves).
-    var keepsSiblingNames = true
     /// How many cotangent equations were proved again at other indices (`cotangentRead`), where
     /// instantiating the one proved at the cotangent's own indices did not apply.
     var cotangentsProvedAgain = 0

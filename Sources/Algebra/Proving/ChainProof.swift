@@ -192,7 +192,6 @@ struct ChainProof {
   func normalizer() -> Normalizer {
     var normalizer = Normalizer(avoiding: taken)
     normalizer.unfoldsDefinitions = false
-    normalizer.siblingsApart = shared.writesOutUnnamed && shared.keepsSiblingNames
     if shared.sharesNormalization { normalizer.takeOver(&shared.normalized) }
     return normalizer
   }
