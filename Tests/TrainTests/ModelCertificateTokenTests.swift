@@ -78,6 +78,10 @@ struct ModelCertificateTokenTests {
     let again = shared.cotangentEquations.keys.filter { $0.contains("@") }
     #expect(!again.isEmpty)
     for key in again { #expect(shared.failedComparisons[key] == nil, "\(key)") }
+    // None is normalized again: the layer norm's cotangent equation holds under the sign
+    // condition of its variance at its own indices, `var(j) + eps > 0`, carried to the read as
+    // `cong` quantifies it (`rangedInstance`), and discharged where the proof ends.
+    #expect(shared.cotangentsProvedAgain == 0)
     // Below them (the candidate unfolded like the inlined block), the first proof goes to that
     // route at once too: the routes whose candidate reads other definitions than the cotangent
     // are put off, and a cotangent that carries its range inside its sums is compared with it

@@ -68,6 +68,9 @@ extension ChainProof {
     var normalForms: [KeyCache.Shallow: (step: Int, monomials: [Monomial], writtenBases: [String: Term])] = [:]
     var normalFormsReused = 0
     var reusesNormalForms = true
+    /// How many cotangent equations were proved again at other indices (`cotangentRead`), where
+    /// instantiating the one proved at the cotangent's own indices did not apply.
+    var cotangentsProvedAgain = 0
 
     struct Layer {
       let u: TensorSymbol, du: TensorSymbol, dv: TensorSymbol

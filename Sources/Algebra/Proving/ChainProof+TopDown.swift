@@ -224,6 +224,7 @@ extension ChainProof {
       shared.cotangentEquations[key] = (step, equation.definition)
       return step
     }
+    shared.cotangentsProvedAgain += 1
     return try cotangentEquation(g, at: e).step
   }
 
