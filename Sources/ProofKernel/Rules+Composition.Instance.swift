@@ -76,18 +76,21 @@ struct TensorInstance {
 
 extension TensorSymbol {
   /// True when `known` holds every constraint of `shapeGuard(indices)`, decided without building the
-  /// guard where no two of the axes' constraints have the same variable part, or opposite ones: the
-  /// canonical guard is then those constraints, less the ones over dimensions alone that hold
-  /// (Docs/Rules.md, "A note on shortcuts in replay"). False where that does not apply, or where a
-  /// constraint is not known; the guard built decides then.
+  /// guard where no two of the axes' constraints have the same variable part, and opposite ones
+  /// leave room between them (`i >= 0` and `2 - i >= 0`): the canonical guard is then those
+  /// constraints, less the ones over dimensions alone that hold (Docs/Rules.md, "A note on
+  /// shortcuts in replay"). False where that does not apply, or where a constraint is not known;
+  /// the guard built decides then.
   func isKnownInShape(_ indices: [Affine], where known: Set<Constraint>) throws -> Bool {
-    var parts = Set<Affine>()
+    var parts: [Affine: Int] = [:]  // variable part -> constant
     for (e, size) in zip(indices, shape) {
       for side in [e, try size.plus(.constant(-1)).plus(e.scaled(by: -1))] {
         guard let canonical = try Constraint.canonical(.nonNegative, side) else { return false }
         guard let c = canonical else { continue }
         let part = Affine(constant: 0, canonical: c.expression.terms)
-        guard parts.insert(part).inserted, !parts.contains(try part.scaled(by: -1)) else { return false }
+        guard parts[part] == nil else { return false }
+        if let other = parts[try part.scaled(by: -1)], try Checked.add(other, c.expression.constant) <= 0 { return false }
+        parts[part] = c.expression.constant
         if !c.expression.isKnownNonNegative, !known.contains(c) { return false }
       }
     }

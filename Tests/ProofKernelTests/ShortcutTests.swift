@@ -44,7 +44,7 @@ struct ShortcutTests {
 
   /// `isKnownInShape` (chain's instantiation, session 20) answers true only where the guard built
   /// the long way is not false and its constraints are all known, and it does answer where the
-  /// axes' constraints are apart.
+  /// axes' constraints are apart (an axis of constant size 3 included: `w >= 0` and `2 - w >= 0`).
   @Test func knownInShapeOnlyWhereTheBuiltGuardIsKnown() throws {
     let x = try TensorSymbol("x", shape: [d("c"), d("h"), .constant(3), d("n")])
     let reads: [[Affine]] = [
@@ -54,6 +54,7 @@ struct ShortcutTests {
       [.constant(0), minus(i("h"), i("w")), i("w"), i("q")],  // an axis over a dimension alone
       [i("c"), i("h"), .constant(5), i("q")],  // outside the shape: false
       [i("c"), i("h"), try i("w").scaled(by: 2), plus(i("q"), 1)],
+      [i("c"), try i("w").scaled(by: -1), minus(i("w"), .constant(5)), i("q")],  // w <= 0 and w >= 5: false
     ]
     var decided = 0
     for idx in reads {
