@@ -70,3 +70,18 @@ struct RingSumKeyTests {
     _ = try Theorem.ring(try below("p", "q"), try below("a", "b"))
   }
 }
+
+extension RingSumKeyTests {
+  /// A sum key writes an equality by both its signs; a coefficient whose negation does not fit an
+  /// `Int` is refused as an overflow (the printed key wrote it as text), never keyed wrongly.
+  @Test func aSumKeyThatCannotBeNegatedIsRefused() throws {
+    let x = vector("x")
+    // In a bracket of the body, so that the sum's guard is a plain range (the equality joins it
+    // only in the key).
+    let e = try Affine([(.index("p"), 3), (.index("z"), Int.min)])
+    let pinned = try Guard(equal: [e])
+    #expect(pinned.constraints.contains { $0.relation == .equal && $0.expression.coefficient(of: .index("z")) == Int.min })
+    let s = try Term.sum(["p"], axis("p", d("n")), .bracket(pinned) * at(x, i("p")))
+    #expect(throws: KernelError.overflow(what: "index arithmetic")) { try Theorem.ring(s, s) }
+  }
+}
