@@ -160,9 +160,10 @@ public struct Guard: Hashable, Sendable {
   func bounds(_ binders: [String]) -> Bool {
     if isFalse { return true }
     let inner = Set(binders)
-    // An equality is two inequalities, e >= 0 and -e >= 0.
+    // An equality is two inequalities, e >= 0 and -e >= 0. Only the coefficients' signs matter,
+    // and a sign negates where a coefficient of Int.min would not.
     let rows: [[(Variable, Int)]] = constraints.flatMap { c -> [[(Variable, Int)]] in
-      let row = c.expression.terms.map { ($0.variable, $0.coefficient) }
+      let row = c.expression.terms.map { ($0.variable, $0.coefficient.signum()) }
       return c.relation == .equal ? [row, row.map { ($0.0, -$0.1) }] : [row]
     }
     var lower = Set<String>(), upper = Set<String>()
