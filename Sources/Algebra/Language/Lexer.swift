@@ -38,16 +38,23 @@ struct Token: Sendable {
 final class Source: Sendable {
   let file: String
   let scalars: [Unicode.Scalar]
+  /// The text's bytes when it is all ASCII (one byte a scalar, the usual case): a token's text is
+  /// then made from its bytes at once, not scalar by scalar (a model statement has ~10^5 tokens).
+  private let ascii: [UInt8]?
 
   init(_ text: String, file: String) {
     self.file = file
     self.scalars = Array(text.unicodeScalars)
+    let bytes = Array(text.utf8)
+    ascii = bytes.count == scalars.count ? bytes : nil
   }
 
   /// The source text between two offsets.
   func text(_ start: Int, _ end: Int) -> String {
+    let range = max(0, start)..<min(scalars.count, max(start, end))
+    if let ascii { return String(decoding: ascii[range], as: UTF8.self) }
     var s = String.UnicodeScalarView()
-    s.append(contentsOf: scalars[max(0, start)..<min(scalars.count, max(start, end))])
+    s.append(contentsOf: scalars[range])
     return String(s)
   }
 
@@ -83,7 +90,8 @@ enum Lexer {
     // it would on an indented line of its own: `layer f(n); input x[n]; output y[i: n] = x[i]`.
     var afterSemicolon = false
 
-    func isLetter(_ c: Unicode.Scalar) -> Bool { c.isASCII && (c.properties.isAlphabetic || c == "_") }
+    // ASCII letters (the ASCII scalars that are alphabetic) and `_`.
+    func isLetter(_ c: Unicode.Scalar) -> Bool { ("a"..."z").contains(c) || ("A"..."Z").contains(c) || c == "_" }
     func isDigit(_ c: Unicode.Scalar) -> Bool { ("0"..."9").contains(c) }
     func make(_ kind: Token.Kind, _ start: Int, _ end: Int, text: String? = nil) -> Token {
       Token(kind: kind, text: text ?? source.text(start, end), line: line, column: start - lineStart + 1,

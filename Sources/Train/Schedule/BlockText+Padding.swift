@@ -8,10 +8,10 @@ extension BlockText {
   func axesReadOutsideBinders(of tensor: String) -> Set<Int> {
     var axes: Set<Int> = []
     for text in [output.formula] + definitions.filter { !$0.afterOutput }.map(\.text) {
-      for match in text.matches(of: /([A-Za-z_][A-Za-z0-9_]*)\[/) where match.output.1 == tensor {
+      for opening in Self.openings(in: text) where opening.name == tensor {
         // The bracket's contents, up to its matching `]`.
         var depth = 1, contents = ""
-        for c in text[match.range.upperBound...] {
+        for c in text[opening.after...] {
           if c == "[" || c == "(" { depth += 1 } else if c == "]" || c == ")" { depth -= 1 }
           if depth == 0 { break }
           contents.append(c)

@@ -67,23 +67,22 @@ extension BlockText {
       position = characters.count
       flush()
       // Binders `t: T`.
-      let binder = try! Regex("([A-Za-z_][A-Za-z0-9_]*): \(dimension)\\b", as: (Substring, Substring).self)
-      out = out.replacing(binder) { m in
-        parts == 0 ? marker : zip(extend(String(m.output.1)), names).map { "\($0): \($1)" }.joined(separator: ", ")
+      out = Self.replacingBinders(in: out, over: dimension) { index in
+        parts == 0 ? marker : zip(extend(String(index)), names).map { "\($0): \($1)" }.joined(separator: ", ")
       }
       // Accesses at an axis of that size.
       var failed: String?
-      out = out.replacing(/([A-Za-z_][A-Za-z0-9_]*)\[([^\]]*)\]/) { m in
-        let (name, contents) = (String(m.output.1), String(m.output.2))
-        guard let shape = shapes[name], shape.contains(dimension), !contents.contains(":"), !contents.contains(marker) else { return String(m.output.0) }
+      out = Self.replacingReads(in: out) { r in
+        let (name, contents) = (String(r.name), String(r.contents))
+        guard let shape = shapes[name], shape.contains(dimension), !contents.contains(":"), !contents.contains(marker) else { return String(r.whole) }
         let indices = Self.splitTopLevel(contents)
-        guard indices.count == shape.count else { return String(m.output.0) }
+        guard indices.count == shape.count else { return String(r.whole) }
         var split: [String] = []
         for (index, size) in zip(indices, shape) {
           guard size == dimension else { split.append(index); continue }
           guard index.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
             failed = "\(name)[\(contents)]"
-            return String(m.output.0)
+            return String(r.whole)
           }
           split += extend(index)
         }

@@ -131,9 +131,8 @@ public struct ModelCertificate: Sendable, Equatable {
     guard parameters.map(\.name) == theorems.map(\.parameter) else {
       throw ModelCertificateError.rejected(place: "the parameter list", reason: "it has \(parameters.map(\.name)), the model \(theorems.map(\.parameter))")
     }
-    let replayed = try replayed()
-    try bind(replayed, to: theorems, statements: statements)
-    return Check(parameters: parameters.count, steps: replayed.count, seconds: Date().timeIntervalSince(start))
+    try bind(try replayed(), to: theorems, statements: statements)
+    return Check(parameters: parameters.count, steps: derivation.steps.count, seconds: Date().timeIntervalSince(start))
   }
 
   /// Checks that the theorem at each parameter's step (of `derivation`'s theorems, nil where not
@@ -163,16 +162,16 @@ public struct ModelCertificate: Sendable, Equatable {
     }
   }
 
-  /// The theorems of the derivation's steps, concluded by the kernel afresh (on several threads,
-  /// `ParallelReplay`), under the kernel's own versions.
+  /// The theorems of the parameters' steps (nil at every other step), every step concluded by the
+  /// kernel afresh (on several threads, `ParallelReplay`), under the kernel's own versions.
   /// - Throws: `ModelCertificateError.rejected` naming the step at fault.
-  private func replayed() throws -> [Theorem] {
+  private func replayed() throws -> [Theorem?] {
     let place = "the model's derivation"
     guard derivation.ruleSetVersion == Derivation.ruleSetVersion, derivation.functionTableVersion == FunctionTable.version else {
       throw ModelCertificateError.rejected(place: place, reason: "it was written for rule set \(derivation.ruleSetVersion) and function table \(derivation.functionTableVersion); the kernel has \(Derivation.ruleSetVersion) and \(FunctionTable.version)")
     }
     guard !derivation.steps.isEmpty else { throw ModelCertificateError.rejected(place: place, reason: "no steps, so nothing is proved") }
-    do { return try ParallelReplay.theorems(of: derivation.steps) } catch {
+    do { return try ParallelReplay.theorems(of: derivation.steps, keeping: Set(parameters.map(\.step))) } catch {
       throw ModelCertificateError.rejected(place: "\(place), step \(error.step) (\(derivation.steps[error.step].ruleName))", reason: "\(error.error)")
     }
   }

@@ -54,8 +54,8 @@ extension ModelStatement {
   /// Whether a rule reads no tensor but the seed `dy` (at bound names) and sums nothing: the
   /// cotangent read times a number.
   static func readsOnlySeed(_ formula: String) -> Bool {
-    !formula.contains("sum(") && formula.matches(of: /([A-Za-z_][A-Za-z0-9_]*)\[([^\]]*)\]/).allSatisfy { m in
-      m.output.1 == "dy" && BlockText.splitTopLevel(String(m.output.2)).allSatisfy { $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } }
+    !formula.contains("sum(") && BlockText.reads(in: formula).allSatisfy { r in
+      r.name == "dy" && BlockText.splitTopLevel(String(r.contents)).allSatisfy { $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } }
     }
   }
 
@@ -66,14 +66,15 @@ extension ModelStatement {
     var out = text
     for _ in 0..<inlined.count + 1 {
       var changed = false
-      out = out.replacing(/([A-Za-z_][A-Za-z0-9_]*)\[([^\]]*)\]/) { m in
-        guard let c = inlined[String(m.output.1)], !m.output.2.contains(":") else { return String(m.output.0) }
-        let at = BlockText.splitTopLevel(String(m.output.2))
-        guard at.count == c.indices.count else { return String(m.output.0) }
+      out = BlockText.replacingReads(in: out) { r in
+        guard let c = inlined[String(r.name)], !r.contents.contains(":") else { return String(r.whole) }
+        let at = BlockText.splitTopLevel(String(r.contents))
+        guard at.count == c.indices.count else { return String(r.whole) }
         changed = true
         let body = BlockText.renaming(c.body, Dictionary(uniqueKeysWithValues: zip(c.indices, at)))
         // One read needs no parentheses; a product of several factors does (`x / (...)`).
-        return body.wholeMatch(of: /[A-Za-z_][A-Za-z0-9_]*\[[^\]]*\]/) != nil ? body : "(" + body + ")"
+        let whole = BlockText.reads(in: body)
+        return whole.count == 1 && whole[0].whole.startIndex == body.startIndex && whole[0].whole.endIndex == body.endIndex ? body : "(" + body + ")"
       }
       if !changed { break }
     }
