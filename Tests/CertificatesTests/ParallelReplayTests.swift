@@ -28,7 +28,7 @@ struct ParallelReplayTests {
   }
 
   static func parallel(_ steps: [Step], threads: Int) -> Result<[String], ParallelReplay.Refusal> {
-    do { return .success(try ParallelReplay.theorems(of: steps, threads: threads, from: 0).map { (try? $0.serialized()) ?? "unprintable" }) } catch { return .failure(error) }
+    do { return .success(try ParallelReplay.theorems(of: steps, threads: threads, from: 0, keeping: nil).map { (try? $0!.serialized()) ?? "unprintable" }) } catch { return .failure(error) }
   }
 
   static func same(_ a: Result<[String], ParallelReplay.Refusal>, _ b: Result<[String], ParallelReplay.Refusal>) -> Bool {
@@ -48,6 +48,35 @@ struct ParallelReplayTests {
       for threads in [2, 4] {
         #expect(Self.same(Self.parallel(certificate.steps, threads: threads), expected), "\(file), \(threads) threads")
       }
+    }
+  }
+
+  /// Keeping some steps: those steps' theorems are the sequential ones, every other is released
+  /// (nil), one thread or several; a refusal is the same first one.
+  @Test func keptStepsAreTheSequentialOnesAndTheRestReleased() throws {
+    let certificate = try Self.certificate(Self.files[1])
+    let steps = certificate.steps
+    guard case let .success(expected) = Self.sequential(steps) else { Issue.record("does not replay"); return }
+    let kept: Set<Int> = [0, 17, steps.count / 2, steps.count - 1]
+    for (threads, from) in [(1, 0), (2, 0), (4, 0), (2, steps.count + 1)] {
+      let theorems = try ParallelReplay.theorems(of: steps, threads: threads, from: from, keeping: kept)
+      #expect(theorems.count == steps.count)
+      for (k, theorem) in theorems.enumerated() {
+        if kept.contains(k) {
+          #expect((try theorem?.serialized()) == expected[k], "step \(k), \(threads) threads")
+        } else {
+          #expect(theorem == nil, "step \(k) kept, \(threads) threads")
+        }
+      }
+    }
+    var broken = steps
+    broken[steps.count / 3] = .sym(steps.count - 1)
+    guard case let .failure(refusal) = Self.sequential(broken) else { Issue.record("the broken derivation replays"); return }
+    do {
+      _ = try ParallelReplay.theorems(of: broken, threads: 2, from: 0, keeping: kept)
+      Issue.record("the broken derivation replays in parallel")
+    } catch {
+      #expect(error.step == refusal.step && "\(error.error)" == "\(refusal.error)")
     }
   }
 
