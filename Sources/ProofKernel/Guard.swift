@@ -159,29 +159,34 @@ public struct Guard: Hashable, Sendable {
   /// until nothing changes.
   func bounds(_ binders: [String]) -> Bool {
     if isFalse { return true }
-    let inner = Set(binders)
-    // An equality is two inequalities, e >= 0 and -e >= 0. Only the coefficients' signs matter,
-    // and a sign negates where a coefficient of Int.min would not.
-    let rows: [[(Variable, Int)]] = constraints.flatMap { c -> [[(Variable, Int)]] in
-      let row = c.expression.terms.map { ($0.variable, $0.coefficient.signum()) }
-      return c.relation == .equal ? [row, row.map { ($0.0, -$0.1) }] : [row]
-    }
-    var lower = Set<String>(), upper = Set<String>()
+    // A sum binds a few indices: arrays are cheaper than sets here, and this runs at every sum
+    // the kernel builds.
+    let inner = binders.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+    var lower: [String] = [], upper: [String] = []
     var progress = true
     while progress {
       progress = false
-      for row in rows {
-        for (v, k) in row {
-          guard case let .index(b) = v, inner.contains(b) else { continue }
-          let ready = row.allSatisfy { w, m in
-            guard case let .index(o) = w, o != b, inner.contains(o) else { return true }
-            return m > 0 ? upper.contains(o) : lower.contains(o)
+      for c in constraints {
+        let terms = c.expression.terms
+        // An equality is two inequalities, e >= 0 and -e >= 0. Only the coefficients' signs
+        // matter, and a sign negates where a coefficient of Int.min would not.
+        for sign in c.relation == .equal ? [1, -1] : [1] {
+          for (v, k) in terms {
+            guard case let .index(b) = v, inner.contains(b) else { continue }
+            let ready = terms.allSatisfy { w, m in
+              guard case let .index(o) = w, o != b, inner.contains(o) else { return true }
+              return m.signum() * sign > 0 ? upper.contains(o) : lower.contains(o)
+            }
+            guard ready else { continue }
+            if k.signum() * sign > 0, !lower.contains(b) { lower.append(b); progress = true }
+            if k.signum() * sign < 0, !upper.contains(b) { upper.append(b); progress = true }
           }
-          if ready, k > 0 ? lower.insert(b).inserted : upper.insert(b).inserted { progress = true }
         }
       }
+      // Both lists hold indices of `inner` only, so full lists are the answer: no pass to confirm.
+      if lower.count == inner.count, upper.count == inner.count { return true }
     }
-    return inner.isSubset(of: lower) && inner.isSubset(of: upper)
+    return false
   }
 }
 
