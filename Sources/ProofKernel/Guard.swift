@@ -91,31 +91,36 @@ public struct Guard: Hashable, Sendable {
   }
 
   static func conjunction(_ items: [(Constraint.Relation, Affine)]) throws -> Guard {
-    var strongest: [Affine: Int] = [:]  // variable part of an inequality -> its smallest constant
-    var equalities = Set<Affine>()
+    // Guards hold a few constraints: arrays searched in line are cheaper than hashing (this runs
+    // wherever a rule builds or renames a guard), and the order is fixed by the sort at the end.
+    var strongest: [(part: Affine, constant: Int)] = []  // an inequality's variable part, its smallest constant
+    var equalities: [Affine] = []
     for (relation, e) in items {
       guard let maybe = try Constraint.canonical(relation, e) else { return .false }
       guard let c = maybe else { continue }  // always true
-      let part = Affine(constant: 0, canonical: c.expression.terms)
-      if c.relation == .equal { equalities.insert(c.expression) } else {
-        strongest[part] = min(strongest[part] ?? .max, c.expression.constant)
+      if c.relation == .equal {
+        if !equalities.contains(c.expression) { equalities.append(c.expression) }
+        continue
       }
+      let part = Affine(constant: 0, canonical: c.expression.terms)
+      if let k = strongest.firstIndex(where: { $0.part == part }) { strongest[k].constant = min(strongest[k].constant, c.expression.constant) } else { strongest.append((part, c.expression.constant)) }
     }
     // Opposite inequalities p + c >= 0 and -p + c' >= 0: false when c + c' < 0, an equality when 0.
-    for (part, c) in strongest {
+    var paired: Set<Int> = []
+    for (k, (part, c)) in strongest.enumerated() where part.terms[0].coefficient > 0 {
       let opposite = try part.scaled(by: -1)
-      guard let c2 = strongest[opposite] else { continue }
-      let total = try Checked.add(c, c2)
+      guard let o = strongest.firstIndex(where: { $0.part == opposite }) else { continue }
+      let total = try Checked.add(c, strongest[o].constant)
       if total < 0 { return .false }
-      if total == 0, part.terms[0].coefficient > 0 {
-        strongest[part] = nil
-        strongest[opposite] = nil
-        equalities.insert(try part.plus(.constant(c)))
+      if total == 0 {
+        paired.formUnion([k, o])
+        let e = try part.plus(.constant(c))
+        if !equalities.contains(e) { equalities.append(e) }
       }
     }
     // Dimensions are >= 1: an inequality over dimensions alone that holds at its weakest point holds.
     var result = equalities.map { Constraint(relation: .equal, canonical: $0) }
-    for (part, constant) in strongest {
+    for (k, (part, constant)) in strongest.enumerated() where !paired.contains(k) {
       let e = try part.plus(.constant(constant))
       if !e.isKnownNonNegative { result.append(Constraint(relation: .nonNegative, canonical: e)) }
     }
