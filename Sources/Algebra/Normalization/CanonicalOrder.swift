@@ -59,9 +59,9 @@ extension Normalizer {
   /// factors in order. The blank key does not depend on those names; only factors equal up to
   /// which free index sits where are still ordered by name.
   ///
-  /// The keys are `factorKey`s (the order is the same, the guard is not printed) unless
-  /// `printingGuard`: comparing the texts of two orders of the indices (`canonicalOrder`'s ties)
-  /// compares the guard as each order prints it.
+  /// The keys are under `Term.pinning(order)`, not the guard (the same order, the guard not
+  /// printed), unless `printingGuard`: comparing the texts of two orders of the indices
+  /// (`canonicalOrder`'s ties) compares the guard as each order prints it.
   static func sortedFactors(_ m: Monomial, _ order: [String], printingGuard: Bool = false) throws
     -> [(key: String, factor: (atom: Term, exponent: Int))] {
     let bound = Set(order)

@@ -109,7 +109,7 @@ extension Normalizer {
     if m.factors.count > 1 { m.factors = try Normalizer.sortedFactors(m, m.binders).map(\.factor) }
     // The factors are put in this order by the `ring` that follows every `tidy` (`merge`'s, or the
     // count's above), which compares a sum's body as a product in any order: a `ring` here too
-    // had the kernel read each monomial twice more (an eighth of the `ring` work of a model).
+    // had the kernel read each monomial twice more (a tenth of the text a model's `ring` steps read).
     return m.isZero ? [] : [m]
   }
 
