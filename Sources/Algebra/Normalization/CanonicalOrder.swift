@@ -32,7 +32,7 @@ extension Normalizer {
     // Atoms other than accesses are not fully described by the key: a tie of keys is broken by
     // their printing, which is computed only then (each costs a key per factor).
     func text(_ order: [Int]) throws -> String {
-      graph.complete ? "" : try Normalizer.sortedFactors(m, order.map { m.binders[$0] }).map(\.key).joined(separator: " ")
+      graph.complete ? "" : try Normalizer.sortedFactors(m, order.map { m.binders[$0] }, printingGuard: true).map(\.key).joined(separator: " ")
     }
     var best: (key: [Int], text: String?, order: [Int])? = nil
     for order in orders(groups) {
@@ -58,15 +58,21 @@ extension Normalizer {
   /// put `Q` first on one side and `K` first on the other, and the kernel compares an atom's
   /// factors in order. The blank key does not depend on those names; only factors equal up to
   /// which free index sits where are still ordered by name.
-  static func sortedFactors(_ m: Monomial, _ order: [String]) throws -> [(key: String, factor: (atom: Term, exponent: Int))] {
+  ///
+  /// The keys are under `Term.pinning(order)`, not the guard (the same order, the guard not
+  /// printed), unless `printingGuard`: comparing the texts of two orders of the indices
+  /// (`canonicalOrder`'s ties) compares the guard as each order prints it.
+  static func sortedFactors(_ m: Monomial, _ order: [String], printingGuard: Bool = false) throws
+    -> [(key: String, factor: (atom: Term, exponent: Int))] {
     let bound = Set(order)
+    let frame = printingGuard || order.isEmpty ? m.guardTerm : try Term.pinning(order)
+    func key(_ t: Term) throws -> String { order.isEmpty ? t.key : try t.key(under: order, frame) }
     return try m.factors.map { f in
       let t = f.exponent == 1 ? f.atom : Term.power(f.atom, Rational(f.exponent))
-      let key = order.isEmpty ? t.key : try t.key(under: order, m.guardTerm)
+      let own = try key(t)
       let outer = t.freeIndices.subtracting(bound)
-      guard !outer.isEmpty else { return (key, key, f) }
-      let blanked = try t.substituting(Dictionary(uniqueKeysWithValues: try outer.map { ($0, try Affine.index("_o")) }))
-      return (order.isEmpty ? blanked.key : try blanked.key(under: order, m.guardTerm), key, f)
+      guard !outer.isEmpty else { return (own, own, f) }
+      return (try key(try t.substituting(Dictionary(uniqueKeysWithValues: try outer.map { ($0, try Affine.index("_o")) }))), own, f)
     }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map { (key: $0.1, factor: $0.2) }
   }
 

@@ -87,9 +87,11 @@ struct Monomial {
   /// such monomials exactly when they differ at most in their coefficient and bound names.
   func mergeKey() throws -> String {
     let dims = dimensions.keys.sorted().map { "\($0)^\(dimensions[$0]!)" }.joined(separator: " ")
+    // The factors keyed without the guard (`Term.pinning`): the frame, printed before them, has it.
+    let pin = binders.isEmpty ? .true : try Term.pinning(binders)
     let parts = try factors.map { f -> String in
       let t = f.exponent == 1 ? f.atom : Term.power(f.atom, Rational(f.exponent))
-      return binders.isEmpty ? t.key : try t.key(under: binders, guardTerm)
+      return binders.isEmpty ? t.key : try t.key(under: binders, pin)
     }.sorted()
     let frame = binders.isEmpty ? Term.bracket(guardTerm).key : try Term.constant(Rational(1)).key(under: binders, guardTerm)
     return "\(binders.count) [\(dims)] \(frame) \(parts.joined(separator: " "))"

@@ -74,7 +74,8 @@ extension Normalizer {
     return try finish(&chain, at: p, [read])
   }
 
-  /// One monomial at `p` in its final form; a count may split it into several.
+  /// One monomial at `p` in its final form, but for the order of its factors (and a zero not yet
+  /// dropped), which the caller's `ring` puts right; a count may split it into several.
   private mutating func tidy(_ chain: inout Chain, at p: [Int], _ start: Monomial) throws -> [Monomial] {
     var m = start
     try chain.ring(at: p, to: m.term())
@@ -106,7 +107,9 @@ extension Normalizer {
       }
     }
     if m.factors.count > 1 { m.factors = try Normalizer.sortedFactors(m, m.binders).map(\.factor) }
-    try chain.ring(at: p, to: m.term())
+    // The factors are put in this order by the `ring` that follows every `tidy` (`merge`'s, or the
+    // count's above), which compares a sum's body as a product in any order: a `ring` here too
+    // had the kernel read each monomial twice more (a tenth of the text a model's `ring` steps read).
     return m.isZero ? [] : [m]
   }
 

@@ -36,6 +36,20 @@ extension Term {
     return key
   }
 
+  /// The guard `b == 0` for each of `binders`, to key the factors of a monomial with these
+  /// binders without its guard: `key(under: binders, pinning(binders))`.
+  ///
+  /// `key(under: binders, g)` prints `(S n G body)`, with `G` the guard's text; for one guard,
+  /// every factor's key starts with the same `(S n G `, so comparing two of them compares what
+  /// follows. This guard bounds the binders, and under them (printed by position) its text
+  /// depends only on their number; so what follows is the same, and two factors of one monomial,
+  /// or two monomials of one guard and number of binders, compare as under their own guard
+  /// (`FactorKeyTests`). A convolution's guard holds a dozen constraints; it was printed and
+  /// hashed once per factor.
+  static func pinning(_ binders: [String]) throws -> Guard {
+    try Guard(equal: try binders.map { try Affine.index($0) })
+  }
+
   /// Whether the two terms have the same `key`.
   func sameKey(as other: Term) -> Bool { self == other || key == other.key }
 }

@@ -28,17 +28,15 @@ extension BuiltInCertificates {
     {"rule": "sum-prenex", "premises": [5], "path": [0], "factor": 2},
     {"rule": "sum-prenex", "premises": [6], "path": [1], "factor": 2},
     {"rule": "ring", "premises": [7], "path": [], "target": "(+ (* q2 (^ -1 d:n) (S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T y[{0 1*d:n}] [{0 1*i:k2}]) (T dy[{0 1*d:n}] [{0 1*i:k2}])))) (* q-2 (^ -1 d:n) (S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T t[{0 1*d:n}] [{0 1*i:k2}]) (T dy[{0 1*d:n}] [{0 1*i:k2}])))))"},
-    {"rule": "ring", "premises": [8], "path": [0], "target": "(* q2 (^ -1 d:n) (S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dy[{0 1*d:n}] [{0 1*i:k2}]) (T y[{0 1*d:n}] [{0 1*i:k2}]))))"},
-    {"rule": "ring", "premises": [9], "path": [1], "target": "(* q-2 (^ -1 d:n) (S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dy[{0 1*d:n}] [{0 1*i:k2}]) (T t[{0 1*d:n}] [{0 1*i:k2}]))))"},
-    {"rule": "ring", "premises": [10], "path": [], "target": "(+ (* q-2 (^ -1 d:n) (S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dy[{0 1*d:n}] [{0 1*i:k2}]) (T t[{0 1*d:n}] [{0 1*i:k2}])))) (* q2 (^ -1 d:n) (S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dy[{0 1*d:n}] [{0 1*i:k2}]) (T y[{0 1*d:n}] [{0 1*i:k2}])))))"},
+    {"rule": "ring", "premises": [8], "path": [], "target": "(+ (* q-2 (^ -1 d:n) (S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dy[{0 1*d:n}] [{0 1*i:k2}]) (T t[{0 1*d:n}] [{0 1*i:k2}])))) (* q2 (^ -1 d:n) (S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dy[{0 1*d:n}] [{0 1*i:k2}]) (T y[{0 1*d:n}] [{0 1*i:k2}])))))"},
     {"rule": "ring", "premises": [1], "path": [], "target": "(+ (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* q2 (^ -1 d:n) (T dy[{0 1*d:n}] [{0 1*i:k1}]) (T y[{0 1*d:n}] [{0 1*i:k1}]))) (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* q-2 (^ -1 d:n) (T dy[{0 1*d:n}] [{0 1*i:k1}]) (T t[{0 1*d:n}] [{0 1*i:k1}]))))"},
-    {"rule": "ring", "premises": [12], "path": [], "target": "(+ (* q2 (^ -1 d:n) (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dy[{0 1*d:n}] [{0 1*i:k1}]) (T y[{0 1*d:n}] [{0 1*i:k1}])))) (* q-2 (^ -1 d:n) (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dy[{0 1*d:n}] [{0 1*i:k1}]) (T t[{0 1*d:n}] [{0 1*i:k1}])))))"},
-    {"rule": "ring", "premises": [13], "path": [], "target": "(+ (* q-2 (^ -1 d:n) (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dy[{0 1*d:n}] [{0 1*i:k1}]) (T t[{0 1*d:n}] [{0 1*i:k1}])))) (* q2 (^ -1 d:n) (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dy[{0 1*d:n}] [{0 1*i:k1}]) (T y[{0 1*d:n}] [{0 1*i:k1}])))))"},
+    {"rule": "ring", "premises": [10], "path": [], "target": "(+ (* q2 (^ -1 d:n) (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dy[{0 1*d:n}] [{0 1*i:k1}]) (T y[{0 1*d:n}] [{0 1*i:k1}])))) (* q-2 (^ -1 d:n) (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dy[{0 1*d:n}] [{0 1*i:k1}]) (T t[{0 1*d:n}] [{0 1*i:k1}])))))"},
     {"rule": "ring", "premises": [11], "path": [], "target": "(+ (* q-2 (^ -1 d:n) (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dy[{0 1*d:n}] [{0 1*i:k1}]) (T t[{0 1*d:n}] [{0 1*i:k1}])))) (* q2 (^ -1 d:n) (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dy[{0 1*d:n}] [{0 1*i:k1}]) (T y[{0 1*d:n}] [{0 1*i:k1}])))))"},
-    {"rule": "sym", "premises": [14]},
-    {"rule": "trans", "premises": [15, 16]},
-    {"rule": "vjp-intro", "premises": [17], "at": ["i"]},
-    {"rule": "discharge", "premises": [18], "stating": ["(H (G (ge {-1 1*d:n -1*i:i}) (ge {0 1*i:i})))"]}
+    {"rule": "ring", "premises": [9], "path": [], "target": "(+ (* q-2 (^ -1 d:n) (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dy[{0 1*d:n}] [{0 1*i:k1}]) (T t[{0 1*d:n}] [{0 1*i:k1}])))) (* q2 (^ -1 d:n) (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dy[{0 1*d:n}] [{0 1*i:k1}]) (T y[{0 1*d:n}] [{0 1*i:k1}])))))"},
+    {"rule": "sym", "premises": [12]},
+    {"rule": "trans", "premises": [13, 14]},
+    {"rule": "vjp-intro", "premises": [15], "at": ["i"]},
+    {"rule": "discharge", "premises": [16], "stating": ["(H (G (ge {-1 1*d:n -1*i:i}) (ge {0 1*i:i})))"]}
   ]
 }
 

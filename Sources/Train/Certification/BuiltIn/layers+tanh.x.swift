@@ -25,16 +25,15 @@ extension BuiltInCertificates {
     {"rule": "change-of-variables", "premises": [2], "path": [], "index": "i", "to": "k2", "sign": 1, "offset": "{0 }"},
     {"rule": "ring", "premises": [3], "path": [], "target": "(+ (S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dy[{0 1*d:n}] [{0 1*i:k2}]) (T dx[{0 1*d:n}] [{0 1*i:k2}]))) (S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* q-1 (T dy[{0 1*d:n}] [{0 1*i:k2}]) (^ 2 (f tanh (T x[{0 1*d:n}] [{0 1*i:k2}]))) (T dx[{0 1*d:n}] [{0 1*i:k2}]))))"},
     {"rule": "ring", "premises": [4], "path": [], "target": "(+ (S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dy[{0 1*d:n}] [{0 1*i:k2}]) (T dx[{0 1*d:n}] [{0 1*i:k2}]))) (* q-1 (S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dy[{0 1*d:n}] [{0 1*i:k2}]) (^ 2 (f tanh (T x[{0 1*d:n}] [{0 1*i:k2}]))) (T dx[{0 1*d:n}] [{0 1*i:k2}])))))"},
-    {"rule": "ring", "premises": [5], "path": [0], "target": "(S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dx[{0 1*d:n}] [{0 1*i:k2}]) (T dy[{0 1*d:n}] [{0 1*i:k2}])))"},
-    {"rule": "ring", "premises": [6], "path": [1], "target": "(* q-1 (S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dx[{0 1*d:n}] [{0 1*i:k2}]) (T dy[{0 1*d:n}] [{0 1*i:k2}]) (^ 2 (f tanh (T x[{0 1*d:n}] [{0 1*i:k2}]))))))"},
+    {"rule": "ring", "premises": [5], "path": [], "target": "(+ (S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dx[{0 1*d:n}] [{0 1*i:k2}]) (T dy[{0 1*d:n}] [{0 1*i:k2}]))) (* q-1 (S [k2] (G (ge {-1 1*d:n -1*i:k2}) (ge {0 1*i:k2})) (* (T dx[{0 1*d:n}] [{0 1*i:k2}]) (T dy[{0 1*d:n}] [{0 1*i:k2}]) (^ 2 (f tanh (T x[{0 1*d:n}] [{0 1*i:k2}])))))))"},
     {"rule": "ring", "premises": [1], "path": [], "target": "(+ (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]))) (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* q-1 (T dx[{0 1*d:n}] [{0 1*i:k1}]) (^ 2 (f tanh (T x[{0 1*d:n}] [{0 1*i:k1}]))) (T dy[{0 1*d:n}] [{0 1*i:k1}]))))"},
-    {"rule": "ring", "premises": [8], "path": [], "target": "(+ (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]))) (* q-1 (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (^ 2 (f tanh (T x[{0 1*d:n}] [{0 1*i:k1}]))) (T dy[{0 1*d:n}] [{0 1*i:k1}])))))"},
-    {"rule": "ring", "premises": [9], "path": [1], "target": "(* q-1 (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]) (^ 2 (f tanh (T x[{0 1*d:n}] [{0 1*i:k1}]))))))"},
-    {"rule": "ring", "premises": [7], "path": [], "target": "(+ (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]))) (* q-1 (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]) (^ 2 (f tanh (T x[{0 1*d:n}] [{0 1*i:k1}])))))))"},
-    {"rule": "sym", "premises": [10]},
-    {"rule": "trans", "premises": [11, 12]},
-    {"rule": "vjp-intro", "premises": [13], "at": ["i"]},
-    {"rule": "discharge", "premises": [14], "stating": ["(H (G (ge {-1 1*d:n -1*i:i}) (ge {0 1*i:i})))"]}
+    {"rule": "ring", "premises": [7], "path": [], "target": "(+ (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]))) (* q-1 (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (^ 2 (f tanh (T x[{0 1*d:n}] [{0 1*i:k1}]))) (T dy[{0 1*d:n}] [{0 1*i:k1}])))))"},
+    {"rule": "ring", "premises": [8], "path": [], "target": "(+ (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]))) (* q-1 (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]) (^ 2 (f tanh (T x[{0 1*d:n}] [{0 1*i:k1}])))))))"},
+    {"rule": "ring", "premises": [6], "path": [], "target": "(+ (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]))) (* q-1 (S [k1] (G (ge {-1 1*d:n -1*i:k1}) (ge {0 1*i:k1})) (* (T dx[{0 1*d:n}] [{0 1*i:k1}]) (T dy[{0 1*d:n}] [{0 1*i:k1}]) (^ 2 (f tanh (T x[{0 1*d:n}] [{0 1*i:k1}])))))))"},
+    {"rule": "sym", "premises": [9]},
+    {"rule": "trans", "premises": [10, 11]},
+    {"rule": "vjp-intro", "premises": [12], "at": ["i"]},
+    {"rule": "discharge", "premises": [13], "stating": ["(H (G (ge {-1 1*d:n -1*i:i}) (ge {0 1*i:i})))"]}
   ]
 }
 
