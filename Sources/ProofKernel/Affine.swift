@@ -61,6 +61,9 @@ public struct Affine: Hashable, Sendable {
     Set(terms.compactMap { if case let .index(n) = $0.variable { return n } else { return nil } })
   }
 
+  /// True when an index of `names` occurs (without building `indices`).
+  func mentionsIndex(in names: [String]) -> Bool { terms.contains { if case let .index(n) = $0.variable { names.contains(n) } else { false } } }
+
   /// True when only dimensions (or nothing) occur.
   public var isDimensionOnly: Bool { !terms.contains { if case .index = $0.variable { true } else { false } } }
 

@@ -68,7 +68,9 @@ struct TensorInstance {
   /// The constraints known under binders `bs` with guard `g`: the outer ones that do not speak of
   /// an index `bs` rebinds, and `g`'s.
   static func entering(_ bs: [String], _ g: Guard, _ known: Set<Constraint>) -> Set<Constraint> {
-    known.filter { $0.expression.indices.isDisjoint(with: bs) }.union(g.isFalse ? [] : g.constraints)
+    // Bound names are usually fresh: then nothing is shadowed and the set is not filtered.
+    let kept = known.contains { $0.expression.mentionsIndex(in: bs) } ? known.filter { !$0.expression.mentionsIndex(in: bs) } : known
+    return g.isFalse ? kept : kept.union(g.constraints)
   }
 
   private func refusal(_ reason: String) -> KernelError { .ruleMismatch(rule: rule, reason: reason) }
@@ -82,15 +84,15 @@ extension TensorSymbol {
   /// shortcuts in replay"). False where that does not apply, or where a constraint is not known;
   /// the guard built decides then.
   func isKnownInShape(_ indices: [Affine], where known: Set<Constraint>) throws -> Bool {
-    var parts: [Affine: Int] = [:]  // variable part -> constant
+    var parts: [(part: Affine, constant: Int)] = []  // a few axes: searched in line, not hashed
     for (e, size) in zip(indices, shape) {
       for side in [e, try size.plus(.constant(-1)).plus(e.scaled(by: -1))] {
         guard let canonical = try Constraint.canonical(.nonNegative, side) else { return false }
         guard let c = canonical else { continue }
-        let part = Affine(constant: 0, canonical: c.expression.terms)
-        guard parts[part] == nil else { return false }
-        if let other = parts[try part.scaled(by: -1)], try Checked.add(other, c.expression.constant) <= 0 { return false }
-        parts[part] = c.expression.constant
+        let part = Affine(constant: 0, canonical: c.expression.terms), opposite = try part.scaled(by: -1)
+        guard !parts.contains(where: { $0.part == part }) else { return false }
+        if let other = parts.first(where: { $0.part == opposite }), try Checked.add(other.constant, c.expression.constant) <= 0 { return false }
+        parts.append((part, c.expression.constant))
         if !c.expression.isKnownNonNegative, !known.contains(c) { return false }
       }
     }
