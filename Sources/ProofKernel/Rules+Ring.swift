@@ -196,6 +196,10 @@ struct Polynomial: Equatable {
   }
 
   func times(_ p: Polynomial) throws -> Polynomial {
+    // A constant factor gives back each monomial of the other (`Monomial.times` by the unit): the
+    // loop below would rebuild and rehash them all only to scale their coefficients.
+    if terms.count == 1, let (m, c) = terms.first, m == Monomial() { return Polynomial(terms: try p.terms.mapValues { try Polynomial.checked(c * $0) }) }
+    if p.terms.count == 1, let (m, c) = p.terms.first, m == Monomial() { return Polynomial(terms: try terms.mapValues { try Polynomial.checked($0 * c) }) }
     var r = Polynomial(constant: Rational(0))
     for (m1, c1) in terms {
       var partial = Polynomial(constant: Rational(0))
