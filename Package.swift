@@ -128,7 +128,7 @@ let package = Package(
       dependencies: ["Site", "Algebra", "Certificates", "ProofKernel", "Exact", "CZlib"]),
     .testTarget(
       name: "ProofKernelTests",
-      dependencies: ["ProofKernel", "TermPrinting", "Exact"]),
+      dependencies: ["ProofKernel", "TermPrinting", "Exact", "Certificates"]),
     .testTarget(
       name: "AlgebraTests",
       dependencies: [

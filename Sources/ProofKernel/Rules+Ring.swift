@@ -21,35 +21,47 @@ extension Theorem {
 }
 
 /// The atoms of one comparison (both sides of `ring`, or the two formulas of `follows`), numbered by
-/// their printed keys in one table: equal keys get equal numbers and different keys different ones,
-/// so comparing numbers is comparing keys. Each (term, bound names) is printed once; looking one up
-/// hashes only its first nodes, and `==` on the whole term and names decides.
+/// structure: a term's number is that of its node key, which holds what `numberedKey` would print of
+/// the node itself and its children's numbers, so equal numbers exactly for equal printed keys
+/// (Docs/Rules.md, "A note on the `ring` rule's atom keys"). Nothing is printed. Node keys and sum
+/// keys are numbered from one counter, so a sum never gets an atom's number.
 final class AtomTable {
-  private var numbers: [String: Int] = [:], printed: [Printed: Int] = [:], sums: [SumKey: Int] = [:]
-  private struct Printed: Hashable {
-    let term: Term, bound: [String]
-    func hash(into h: inout Hasher) {  // the accesses among its first 16 nodes, breadth first
-      var queue = [term]
-      for k in 0..<16 where k < queue.count {
-        if case let .access(x, i) = queue[k].node { h.combine(x.name); h.combine(i) } else if queue.count < 16 { queue += queue[k].children }
-      }
-    }
-  }
+  private var nodes: [Node: Int] = [:], sums: [SumKey: Int] = [:]
 
-  func number(_ key: String) -> Int {
-    if let n = numbers[key] { return n } else { numbers[key] = numbers.count + sums.count; return numbers[key]! }
+  /// A node as `Printer` writes it in a key: affines and guards keyed as `SumKey` keys them (bound
+  /// indices by position), a definition by its number (which only equal ones share, so its name with
+  /// it), children by number; only the operands of `+` and `*` keep their order, as printed.
+  private enum Node: Hashable {
+    case leaf(Term.Node)  // a constant, a dimension or a named constant: no index in it
+    case access(TensorSymbol, [SumKey.Side]), bracket(Bool, [SumKey.Row]), sum(Int, Bool, [SumKey.Row], Int)
+    case add([Int]), mul([Int]), power(Rational, Int), apply(ScalarFunction, Int), reference(Int, [SumKey.Side])
+    case derivative(TensorSymbol, TensorSymbol, Int), vjp(Int, [SumKey.Side], TensorSymbol, TensorSymbol?, Int, [SumKey.Side])
   }
 
   func number(_ key: SumKey) -> Int {
-    if let n = sums[key] { return n } else { sums[key] = numbers.count + sums.count; return sums[key]! }
+    if let n = sums[key] { return n } else { sums[key] = nodes.count + sums.count; return sums[key]! }
   }
 
-  /// The number of atom `t` under `bound`, printed with bound indices by position.
-  func number(of t: Term, bound: [String]) -> Int {
-    if let n = printed[Printed(term: t, bound: bound)] { return n }
-    let n = number(t.numberedKey(bound: bound))
-    printed[Printed(term: t, bound: bound)] = n
-    return n
+  /// The number of `t` under `bound` (the indices bound outside it, innermost last).
+  func number(of t: Term, bound: [String]) throws -> Int {
+    func sides(_ xs: [Affine], _ b: [String]) throws -> [SumKey.Side] { try xs.map { try SumKey.side($0, 1, bound: b) } }
+    let node: Node
+    switch t.node {
+    case .constant, .dimension, .named: node = .leaf(t.node)
+    case let .access(x, idx): node = .access(x, try sides(idx, bound))
+    case let .bracket(g): node = .bracket(g.isFalse, try SumKey.rows(g, bound: bound))
+    case let .sum(bs, g, body): node = .sum(bs.count, g.isFalse, try SumKey.rows(g, bound: bound + bs), try number(of: body, bound: bound + bs))
+    case let .add(ts): node = .add(try ts.map { try number(of: $0, bound: bound) })
+    case let .mul(ts): node = .mul(try ts.map { try number(of: $0, bound: bound) })
+    case let .power(b, q): node = .power(q, try number(of: b, bound: bound))
+    case let .apply(f, a): node = .apply(f, try number(of: a, bound: bound))
+    case let .reference(d, args): node = .reference(d.number, try sides(args, bound))
+    case let .derivative(body, x, dx): node = .derivative(x, dx, try number(of: body, bound: bound))
+    case let .vjp(v):
+      let inner = bound + v.binders  // the output and the shape are written under the binders, `at` outside
+      node = .vjp(v.binders.count, try sides(v.shape, inner), v.wrt, v.seed, try number(of: v.output, bound: inner), try sides(v.at, bound))
+    }
+    if let n = nodes[node] { return n } else { nodes[node] = nodes.count + sums.count; return nodes[node]! }
   }
 }
 
@@ -58,25 +70,44 @@ final class AtomTable {
 /// renaming may swap) and its body's atoms by number (keys within one `AtomTable`). Compared as a
 /// value, not printed: equal keys are the keys of sums equal up to renaming bound indices.
 struct SumKey: Hashable {
-  enum Name: Hashable { case bound(Int), index(String), dimension(String) }
-  struct Side: Hashable { let constant: Int, terms: [Name: Int] }
-  struct Row: Hashable { let equal: Bool, sides: Set<Side> }
-  let binders: Int, rows: Set<Row>, atoms: [Int: Int]
+  enum Name: Hashable, Comparable { case bound(Int), index(String), dimension(String) }
+  struct Part: Hashable, Comparable {
+    let name: Name, coefficient: Int
+    static func < (a: Part, b: Part) -> Bool { (a.name, a.coefficient) < (b.name, b.coefficient) }
+  }
+  /// An affine: its parts sorted, as `Printer` sorts their texts.
+  struct Side: Hashable, Comparable {
+    let constant: Int, terms: [Part]
+    static func < (a: Side, b: Side) -> Bool { a.constant != b.constant ? a.constant < b.constant : a.terms.lexicographicallyPrecedes(b.terms) }
+  }
+  /// A constraint; an equality by the lesser of its two signs, as `Printer.guardText` writes it.
+  struct Row: Hashable, Comparable {
+    let equal: Bool, side: Side
+    static func < (a: Row, b: Row) -> Bool { a.equal != b.equal ? a.equal : a.side < b.side }
+  }
+  let binders: Int, rows: [Row], atoms: [Int: Int]
 
   init(binders: Int, _ g: Guard, bound: [String], atoms: [Int: Int]) throws {
+    (self.binders, self.rows, self.atoms) = (binders, try Self.rows(g, bound: bound), atoms)
+  }
+
+  /// `sign * e` with each variable named as `Printer.variable` names it under `bound`.
+  static func side(_ e: Affine, _ sign: Int, bound: [String]) throws -> Side {
     func name(_ v: Variable) -> Name {
       switch v {
       case let .dimension(n): return .dimension(n)
       case let .index(n): return bound.lastIndex(of: n).map { .bound(bound.count - 1 - $0) } ?? .index(n)
       }
     }
-    func side(_ e: Affine, _ sign: Int) throws -> Side {
-      Side(constant: try Checked.mul(e.constant, sign), terms: Dictionary(uniqueKeysWithValues: try e.terms.map { (name($0.variable), try Checked.mul($0.coefficient, sign)) }))
-    }
-    rows = Set(try g.constraints.map { c in
-      c.relation == .equal ? Row(equal: true, sides: [try side(c.expression, 1), try side(c.expression, -1)]) : Row(equal: false, sides: [try side(c.expression, 1)])
-    })
-    (self.binders, self.atoms) = (binders, atoms)
+    let parts = try e.terms.map { Part(name: name($0.variable), coefficient: try Checked.mul($0.coefficient, sign)) }
+    return Side(constant: try Checked.mul(e.constant, sign), terms: parts.count > 1 ? parts.sorted() : parts)
+  }
+
+  /// The constraints of `g` as `Printer.guardText` writes them, sorted.
+  static func rows(_ g: Guard, bound: [String]) throws -> [Row] {
+    try g.constraints.map { c in
+      Row(equal: c.relation == .equal, side: c.relation == .equal ? min(try side(c.expression, 1, bound: bound), try side(c.expression, -1, bound: bound)) : try side(c.expression, 1, bound: bound))
+    }.sorted()
   }
 }
 
@@ -140,7 +171,7 @@ struct Polynomial: Equatable {
         }
         self.init(constant: try c.power(n))
       } else {
-        self.init(atom: table.number(of: t, bound: bound))
+        self.init(atom: try table.number(of: t, bound: bound))
       }
     case let .sum(bs, g, body):
       let inner = bound + bs
@@ -152,7 +183,7 @@ struct Polynomial: Equatable {
         try add(Polynomial(terms: [Monomial(dimensions: m.dimensions, atoms: [table.number(key): 1]): c]))
       }
     default:
-      self.init(atom: table.number(of: t, bound: bound))
+      self.init(atom: try table.number(of: t, bound: bound))
     }
   }
 
@@ -165,6 +196,10 @@ struct Polynomial: Equatable {
   }
 
   func times(_ p: Polynomial) throws -> Polynomial {
+    // A constant factor gives back each monomial of the other (`Monomial.times` by the unit): the
+    // loop below would rebuild and rehash them all only to scale their coefficients.
+    if terms.count == 1, let (m, c) = terms.first, m == Monomial() { return Polynomial(terms: try p.terms.mapValues { try Polynomial.checked(c * $0) }) }
+    if p.terms.count == 1, let (m, c) = p.terms.first, m == Monomial() { return Polynomial(terms: try terms.mapValues { try Polynomial.checked($0 * c) }) }
     var r = Polynomial(constant: Rational(0))
     for (m1, c1) in terms {
       var partial = Polynomial(constant: Rational(0))

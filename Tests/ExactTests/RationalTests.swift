@@ -85,6 +85,16 @@ struct RationalTests {
     }
   }
 
+  /// Hashed in place, the hash is the one combining its numerator and denominator gave.
+  @Test func hashIsItsNumeratorsAndDenominators() async {
+    await propertyCheck(count: 200, input: Generators.any) { a in
+      var h = Hasher()
+      h.combine(a.numerator)
+      h.combine(a.denominator)
+      #expect(a.hashValue == h.finalize())
+    }
+  }
+
   @Test func powers() throws {
     #expect(try Rational(2, 3).power(3) == Rational(8, 27))
     #expect(try Rational(2, 3).power(-2) == Rational(9, 4))

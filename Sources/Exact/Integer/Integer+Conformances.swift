@@ -11,9 +11,13 @@ extension Integer: Equatable, Comparable {
 }
 
 extension Integer: Hashable {
-  public func hash(into hasher: inout Hasher) {
-    // GMP keeps integers normalized (no leading zero limbs), so equal values have equal limbs.
-    let z = storage.pointer.pointee
+  public func hash(into hasher: inout Hasher) { Self.hashLimbs(storage.pointer, into: &hasher) }
+
+  /// The limbs of a GMP integer, read in place (a rational's numerator and denominator are hashed
+  /// without copying them out). GMP keeps integers normalized (no leading zero limbs), so equal
+  /// values have equal limbs.
+  static func hashLimbs(_ p: UnsafeMutablePointer<__mpz_struct>, into hasher: inout Hasher) {
+    let z = p.pointee
     hasher.combine(z._mp_size)
     if let limbs = z._mp_d {
       for k in 0..<Int(z._mp_size.magnitude) { hasher.combine(limbs[k]) }
