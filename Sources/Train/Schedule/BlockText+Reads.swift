@@ -17,22 +17,13 @@ extension BlockText {
   /// letter after a name), and the statement fails to parse either way.
   static func reads(in text: String) -> [Read] {
     let bytes = text.utf8
-    var found: [Read] = []
-    var i = bytes.startIndex
-    while i != bytes.endIndex {
-      guard isIdentifierStart(bytes[i]) else {
-        i = bytes.index(after: i)
-        continue
-      }
-      // The longest name from here: a shorter one is followed by a name character, not `[`, and a
-      // match starting inside the name ends where this one does.
-      let start = i
-      while i != bytes.endIndex, isIdentifierByte(bytes[i]) { i = bytes.index(after: i) }
-      guard i != bytes.endIndex, bytes[i] == UInt8(ascii: "["),
-        let close = bytes[bytes.index(after: i)...].firstIndex(of: UInt8(ascii: "]"))
+    var found: [Read] = [], resume = text.startIndex
+    for name in names(in: text) where name.lowerBound >= resume {
+      guard name.upperBound != bytes.endIndex, bytes[name.upperBound] == UInt8(ascii: "["),
+        let close = bytes[bytes.index(after: name.upperBound)...].firstIndex(of: UInt8(ascii: "]"))
       else { continue }
-      found.append(Read(name: text[start..<i], contents: text[bytes.index(after: i)..<close], whole: text[start...close]))
-      i = bytes.index(after: close)
+      found.append(Read(name: text[name], contents: text[bytes.index(after: name.upperBound)..<close], whole: text[name.lowerBound...close]))
+      resume = bytes.index(after: close)
     }
     return found
   }
@@ -41,20 +32,9 @@ extension BlockText {
   /// matches (inside a read's brackets too, unlike `reads`).
   static func openings(in text: String) -> [(name: Substring, after: String.Index)] {
     let bytes = text.utf8
-    var found: [(name: Substring, after: String.Index)] = []
-    var i = bytes.startIndex
-    while i != bytes.endIndex {
-      guard isIdentifierStart(bytes[i]) else {
-        i = bytes.index(after: i)
-        continue
-      }
-      let start = i
-      while i != bytes.endIndex, isIdentifierByte(bytes[i]) { i = bytes.index(after: i) }
-      guard i != bytes.endIndex, bytes[i] == UInt8(ascii: "[") else { continue }
-      i = bytes.index(after: i)
-      found.append((text[start..<bytes.index(before: i)], i))
+    return names(in: text).compactMap { name in
+      name.upperBound != bytes.endIndex && bytes[name.upperBound] == UInt8(ascii: "[") ? (text[name], bytes.index(after: name.upperBound)) : nil
     }
-    return found
   }
 
   /// `text` with each read replaced by `transform`'s text for it (not read again).
@@ -73,6 +53,29 @@ extension BlockText {
   static func replacingBinders(in text: String, over dimension: String, _ transform: (Substring) -> String) -> String {
     let bytes = text.utf8, tail = Array((": " + dimension).utf8)
     var out = "", last = text.startIndex
+    for name in names(in: text) where name.lowerBound >= last {
+      var end = name.upperBound
+      guard tail.allSatisfy({ b in
+        guard end != bytes.endIndex, bytes[end] == b else { return false }
+        end = bytes.index(after: end)
+        return true
+      }), end == bytes.endIndex || !isIdentifierByte(bytes[end]) else { continue }
+      out += text[last..<name.lowerBound]
+      out += transform(text[name])
+      last = end
+    }
+    return last == text.startIndex ? text : out + text[last...]
+  }
+
+  /// The longest names of `text`, left to right: a name starts at the first letter or `_` after
+  /// the last name found (digits before it are skipped: `2x` holds the name `x`, as the patterns
+  /// read it) and takes every name character after it. A pattern's match that starts with a name
+  /// starts at one of these: a match starting inside a name ends where the name does, and a
+  /// shorter name is followed by a name character. A scan resumed after a match resumes past a
+  /// character that is no name character, so it finds the names found here from that point.
+  private static func names(in text: String) -> [Range<String.Index>] {
+    let bytes = text.utf8
+    var found: [Range<String.Index>] = []
     var i = bytes.startIndex
     while i != bytes.endIndex {
       guard isIdentifierStart(bytes[i]) else {
@@ -81,17 +84,9 @@ extension BlockText {
       }
       let start = i
       while i != bytes.endIndex, isIdentifierByte(bytes[i]) { i = bytes.index(after: i) }
-      var end = i
-      guard tail.allSatisfy({ b in
-        guard end != bytes.endIndex, bytes[end] == b else { return false }
-        end = bytes.index(after: end)
-        return true
-      }), end == bytes.endIndex || !isIdentifierByte(bytes[end]) else { continue }
-      out += text[last..<start]
-      out += transform(text[start..<i])
-      (last, i) = (end, end)
+      found.append(start..<i)
     }
-    return last == text.startIndex ? text : out + text[last...]
+    return found
   }
 
   private static func isIdentifierStart(_ b: UInt8) -> Bool {
