@@ -29,17 +29,15 @@ struct TensorInstance {
     case let .access(x, idx) where x.name == tensor.name:
       guard x == tensor else { throw refusal("\(x.name) occurs with two shapes") }
       let entry = try definition.map { try Term.reference($0, idx) } ?? value.substituting(Dictionary(uniqueKeysWithValues: zip(parameters, idx)))
-      if try tensor.isKnownInShape(idx, where: known) { return entry }
-      let inShape = try tensor.shapeGuard(idx)
-      if !inShape.isFalse, inShape.constraints.allSatisfy(known.contains) { return entry }
-      return .mul([.bracket(inShape), entry])
+      let (inside, built) = try tensor.knownInShape(idx, where: known)
+      return inside ? entry : .mul([.bracket(built!), entry])
     case let .sum(bs, g, body):
       return try .sum(bs, g, apply(body, known: Self.entering(bs, g, known)))
     case let .reference(d, args) where definition != nil:
       // Rebuilt with `u` instantiated in its body; where every site reads it inside its shape, its
       // parameters are known in its shape there (a copy is used only at such sites).
       let shape = try TensorSymbol(d.name, shape: d.shape)
-      let inShape = try shape.isKnownInShape(args, where: known) || { let g = try shape.shapeGuard(args); return !g.isFalse && g.constraints.allSatisfy(known.contains) }()
+      let inShape = try shape.knownInShape(args, where: known).inside
       let key = [d.number, inShape ? 1 : 0, definition!.number]
       if let made = Self.made.withLock({ $0[key]?.copy }) { return try .reference(made, args) }
       let own = inShape ? try shape.shapeGuard(d.parameters.map { try Affine.index($0) }).constraints : []
@@ -77,6 +75,14 @@ struct TensorInstance {
 }
 
 extension TensorSymbol {
+  /// Whether `known` holds every constraint of `shapeGuard(indices)`: by `isKnownInShape` where it
+  /// decides, else by the guard, which is returned then (the bracket an access outside needs).
+  func knownInShape(_ indices: [Affine], where known: Set<Constraint>) throws -> (inside: Bool, built: Guard?) {
+    if try isKnownInShape(indices, where: known) { return (true, nil) }
+    let g = try shapeGuard(indices)
+    return (!g.isFalse && g.constraints.allSatisfy(known.contains), g)
+  }
+
   /// True when `known` holds every constraint of `shapeGuard(indices)`, decided without building the
   /// guard where no two of the axes' constraints have the same variable part, and opposite ones
   /// leave room between them (`i >= 0` and `2 - i >= 0`): the canonical guard is then those

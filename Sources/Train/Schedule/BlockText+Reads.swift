@@ -37,6 +37,12 @@ extension BlockText {
     }
   }
 
+  /// Whether `text` is one read and nothing else (`x[i, j]`): where the read pattern matches it whole.
+  static func isOneRead(_ text: String) -> Bool {
+    let found = reads(in: text)
+    return found.count == 1 && found[0].whole.startIndex == text.startIndex && found[0].whole.endIndex == text.endIndex
+  }
+
   /// `text` with each read replaced by `transform`'s text for it (not read again).
   static func replacingReads(in text: String, _ transform: (Read) throws -> String) rethrows -> String {
     var out = "", last = text.startIndex

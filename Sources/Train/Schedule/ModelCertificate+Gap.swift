@@ -6,8 +6,8 @@ extension ModelCertificate {
     /// the chain-rule proof arbitrarily slow (a guarded cumulative sum took minutes).
     case formulaLayer(String)
     /// Convolution, pooling, batch norm (in a residual network too) and transformer nodes only
-    /// (the first named): seconds in a release build (Models/cnn_bn.spec 1 s, Models/vit.spec 1.5 s,
-    /// Models/resnet.spec 3 s), a minute or more in a debug one, too long for every model build;
+    /// (the first named): seconds in a release build (Models/cnn_bn.spec 0.8 s, Models/vit.spec 1.2 s,
+    /// Models/resnet.spec 2.5 s), a minute or more in a debug one, too long for every model build;
     /// `certify train` proves it before training (`Sequential.proveModelCertificate`), the library
     /// on request.
     case onRequest(node: String)

@@ -73,8 +73,7 @@ extension ModelStatement {
         changed = true
         let body = BlockText.renaming(c.body, Dictionary(uniqueKeysWithValues: zip(c.indices, at)))
         // One read needs no parentheses; a product of several factors does (`x / (...)`).
-        let whole = BlockText.reads(in: body)
-        return whole.count == 1 && whole[0].whole.startIndex == body.startIndex && whole[0].whole.endIndex == body.endIndex ? body : "(" + body + ")"
+        return BlockText.isOneRead(body) ? body : "(" + body + ")"
       }
       if !changed { break }
     }
