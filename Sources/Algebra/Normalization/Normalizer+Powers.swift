@@ -5,6 +5,16 @@ internal import ProofKernel
 // negative and fractional ones atoms over a normalized base.
 
 extension Normalizer {
+  /// Whether the sums of `base ^ q`'s base may join the term's when `expandPower` reads it: they do
+  /// not when it is an atom, a negative, fractional or large power with its base normalized apart.
+  /// A power of a power or of a product is split or folded first, into powers that may be natural.
+  static func multipliesOut(_ base: Term, _ q: Rational) -> Bool {
+    switch base.node {
+    case .power, .mul: return true
+    default: return q.isInteger && q.signum >= 0 && q <= Rational(16)
+    }
+  }
+
   mutating func expandPower(_ chain: inout Chain, at p: [Int], base: Term, _ q: Rational) throws -> [Monomial] {
     if foldsPowers, case .power = base.node {
       try restoreWrittenBases(&chain, at: p)

@@ -212,13 +212,21 @@ struct Normalizer {
   /// name of the statement, which reading a VJP off gives to free indices). A side normalized
   /// again after a local rewrite is mostly such, and so is the sum a `vjp`'s right side is read
   /// under, around the statement's own sums (renaming costs a substitution in the whole sum per
-  /// bound index: the kernel's `change-of-variables`).
+  /// bound index: the kernel's `change-of-variables`). The sums inside an atom (a function's
+  /// argument, the base of a power that is not multiplied out) are left: an atom is normalized in
+  /// a chain of its own, renamed apart there, and what it binds never leaves it. Its normal form is
+  /// put in place wherever it occurs, so a term holds many copies of the same bound names: batch
+  /// norm's `(var + eps)^(-1/2)` had each of its copies renamed at every normalization that held it.
   private mutating func renameApart(_ chain: inout Chain, _ root: [Int]) throws {
     var paths: [[Int]] = [], seen = Set<String>(), clashing = Set<String>()
     func collect(_ t: Term, _ p: [Int]) {
-      if case let .sum(bs, _, _) = t.node {
+      switch t.node {
+      case .apply: return
+      case let .power(base, q) where !Normalizer.multipliesOut(base, q): return
+      case let .sum(bs, _, _):
         paths.append(p)
         for b in bs where !seen.insert(b).inserted || !given.contains(b) { clashing.insert(b) }
+      default: break
       }
       for (k, c) in t.children.enumerated() { collect(c, p + [k]) }
     }
