@@ -28,15 +28,9 @@ struct ModelCheckFromFileTests {
     #expect(check.steps == (try loaded.get()).steps)
   }
 
-  /// The recorded hash is that of the tampered certificate: only the replay refuses it, naming
-  /// the same place as the check of the loaded checkpoint.
+  /// Refused by the replay, naming the same place as the check of the loaded checkpoint.
   @Test func aTamperedCertificateIsRefusedAsWhenLoaded() throws {
-    let model = try Sequential(try ModelSpec(parsing: Self.mlp), seed: 1, certificates: testStore)
-    var checkpoint = Checkpoint(model: model)
-    var certificate = try #require(checkpoint.modelCertificate)
-    certificate.derivation.steps.removeLast()
-    checkpoint.modelCertificate = certificate
-    let (fromFile, loaded) = try bothWays(checkpoint)
+    let (fromFile, loaded) = try bothWays(ModelCertificateTests.checkpointWithATruncatedCertificate())
     guard case let .failure(error) = fromFile, case let .failure(expected) = loaded else {
       Issue.record("a tampered model certificate was accepted")
       return
