@@ -111,4 +111,10 @@ struct ModelCheckFromFileTests {
       try ModelCertificate.read(unknown)
     }
   }
+
+  /// The statement's thread hands back its value, or its error where the caller waits.
+  @Test func backgroundWorkGivesItsValueOrItsError() throws {
+    #expect(try Background { 6 * 7 }.value() == 42)
+    #expect(throws: TrainingError.invalidConfiguration("x")) { try Background<Int> { throw TrainingError.invalidConfiguration("x") }.value() }
+  }
 }

@@ -1,4 +1,3 @@
-import Dispatch
 import ProofKernel
 
 extension Checkpoint {
@@ -64,7 +63,7 @@ extension Checkpoint {
   /// Reads the checkpoint at `path`, then replays its model certificate as
   /// `checkModelCertificate()` does (the work of `certify check --model`). The spec's schedule
   /// and statement are written on another thread while the model certificate is decoded: neither
-  /// needs the other, and most of decoding runs on one thread.
+  /// needs the other, and reading the certificate's JSON and definitions keeps only one busy.
   /// - Returns: the check, or the error `checkModelCertificate()` throws.
   /// - Throws: what `Checkpoint(contentsOf:)` throws, for a file that is not a good checkpoint.
   public static func checkModelCertificate(contentsOf path: String) throws -> Result<ModelCertificate.Check, any Error> {
@@ -78,25 +77,5 @@ extension Checkpoint {
       let (schedule, formulas, stated) = try stating.value()
       return try checkpoint.checkModelCertificate(schedule, formulas: formulas, stated: { try stated.get() })
     }
-  }
-}
-
-/// A value computed on another thread; `value()` waits for it.
-final class Background<Value>: @unchecked Sendable {
-  private let done = DispatchGroup()
-  /// Written once, on the other thread, before `done` is left; read only after waiting on it.
-  private var result: Result<Value, any Error>?
-
-  init(_ work: @escaping @Sendable () throws -> Value) {
-    done.enter()
-    DispatchQueue.global().async {
-      self.result = Result { try work() }
-      self.done.leave()
-    }
-  }
-
-  func value() throws -> Value {
-    done.wait()
-    return try result!.get()
   }
 }
