@@ -179,14 +179,19 @@ struct ModelCertificateTests {
     _ = try stored.makeModel(certificates: testStore)
   }
 
-  @Test func aCheckpointWhoseModelCertificateDoesNotReplayIsRefused() throws {
-    let model = try Sequential(try ModelSpec(parsing: Self.mlp), seed: 1, certificates: testStore)
+  /// A checkpoint of `mlp` whose model certificate lost its last step. The recorded hash is that
+  /// of the tampered certificate: only the replay can refuse it.
+  static func checkpointWithATruncatedCertificate() throws -> Checkpoint {
+    let model = try Sequential(try ModelSpec(parsing: mlp), seed: 1, certificates: testStore)
     var checkpoint = Checkpoint(model: model)
     var certificate = try #require(checkpoint.modelCertificate)
     certificate.derivation.steps.removeLast()
     checkpoint.modelCertificate = certificate
-    // The recorded hash is that of the tampered certificate: only the replay can refuse it.
-    let stored = try Checkpoint(decoding: checkpoint.encoded())
+    return checkpoint
+  }
+
+  @Test func aCheckpointWhoseModelCertificateDoesNotReplayIsRefused() throws {
+    let stored = try Checkpoint(decoding: Self.checkpointWithATruncatedCertificate().encoded())
     #expect(throws: ModelCertificateError.self) { try stored.checkModelCertificate() }
     do {
       _ = try stored.makeModel(certificates: testStore)

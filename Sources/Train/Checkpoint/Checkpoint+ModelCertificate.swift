@@ -32,6 +32,12 @@ extension Checkpoint {
   ///   statement at fault.
   public func checkModelCertificate() throws -> ModelCertificate.Check {
     let (schedule, formulas) = try schedule()
+    return try checkModelCertificate(schedule, formulas: formulas, stated: { try ModelCertificate.Stated(schedule, formulas: formulas) })
+  }
+
+  /// `checkModelCertificate()` of the schedule and formula blocks of the spec, with the statement
+  /// `stated` gives (called only where it is compared with a certificate).
+  func checkModelCertificate(_ schedule: BackwardSchedule, formulas: [String: String], stated: () throws -> ModelCertificate.Stated) throws -> ModelCertificate.Check {
     if let old = supersededModelCertificateFormat {
       throw ModelCertificateError.missing("the checkpoint's model certificate is in format \(old), and this program reads \(ModelCertificate.format) (one is built when the model is loaded)")
     }
@@ -51,6 +57,25 @@ extension Checkpoint {
         throw ModelCertificateError.missing("the checkpoint carries no model certificate: \(error)")
       }
     }
-    return try modelCertificate.verify(against: schedule, formulas: formulas)
+    return try modelCertificate.verify(try stated())
+  }
+
+  /// Reads the checkpoint at `path`, then replays its model certificate as
+  /// `checkModelCertificate()` does (the work of `certify check --model`). The spec's schedule
+  /// and statement are written on another thread while the model certificate is decoded: neither
+  /// needs the other, and reading the certificate's JSON and definitions keeps only one busy.
+  /// - Returns: the check, or the error `checkModelCertificate()` throws.
+  /// - Throws: what `Checkpoint(contentsOf:)` throws, for a file that is not a good checkpoint.
+  public static func checkModelCertificate(contentsOf path: String) throws -> Result<ModelCertificate.Check, any Error> {
+    let pending = try CheckpointFormat.decodeAllButModelCertificate(try bytes(of: path), path: path)
+    let stating = Background { [checkpoint = pending.checkpoint] in
+      let (schedule, formulas) = try checkpoint.schedule()
+      return (schedule, formulas, Result { try ModelCertificate.Stated(schedule, formulas: formulas) })
+    }
+    let checkpoint = try pending.finish()
+    return Result {
+      let (schedule, formulas, stated) = try stating.value()
+      return try checkpoint.checkModelCertificate(schedule, formulas: formulas, stated: { try stated.get() })
+    }
   }
 }

@@ -141,11 +141,17 @@ public struct Checkpoint: Sendable {
   ///
   /// - Throws: `TrainingError.fileNotFound`, `.unreadable`, or `.badCheckpoint` with the reason.
   public init(contentsOf path: String) throws {
+    self = try CheckpointFormat.decode(try Checkpoint.bytes(of: path), path: path)
+  }
+
+  /// The bytes of the file at `path`.
+  /// - Throws: `TrainingError.fileNotFound` or `.unreadable`.
+  static func bytes(of path: String) throws -> [UInt8] {
     guard FileManager.default.fileExists(atPath: path) else { throw TrainingError.fileNotFound(path: path) }
     guard let data = FileManager.default.contents(atPath: path) else {
       throw TrainingError.unreadable(path: path, reason: "cannot read the file")
     }
-    self = try CheckpointFormat.decode([UInt8](data), path: path)
+    return [UInt8](data)
   }
 
   /// The checkpoint's bytes, as `write(to:)` stores them.

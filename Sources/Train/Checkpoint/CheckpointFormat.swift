@@ -145,6 +145,40 @@ enum CheckpointFormat {
   // MARK: - Reading
 
   static func decode(_ bytes: [UInt8], path: String) throws -> Checkpoint {
+    try decodeAllButModelCertificate(bytes, path: path).finish()
+  }
+
+  /// A checkpoint read and checked but for its model certificate's document, which `finish` reads
+  /// (the longest part of reading a checkpoint; `certify check --model` writes the spec's
+  /// statement meanwhile).
+  struct Pending: Sendable {
+    var checkpoint: Checkpoint
+    let modelCertificate: String?
+    let modelCertificateSHA256: String?
+    let path: String
+
+    /// The checkpoint with its model certificate read.
+    /// - Throws: `TrainingError.badCheckpoint` when the certificate is malformed or does not hash
+    ///   to the recorded SHA-256.
+    func finish() throws -> Checkpoint {
+      var checkpoint = checkpoint
+      guard let text = modelCertificate else { return checkpoint }
+      let reading: ModelCertificate.Reading
+      do { reading = try ModelCertificate.read(text) } catch { throw TrainingError.badCheckpoint(path: path, reason: "\(error)") }
+      switch reading {
+      case let .superseded(old): checkpoint.supersededModelCertificateFormat = old
+      case let .current(certificate):
+        guard certificate.sha256 == modelCertificateSHA256 else {
+          throw TrainingError.badCheckpoint(path: path, reason: "its model certificate does not hash to the recorded model_certificate_sha256")
+        }
+        checkpoint.modelCertificate = certificate
+      }
+      return checkpoint
+    }
+  }
+
+  /// Reads and checks everything of a checkpoint's bytes but its model certificate's document.
+  static func decodeAllButModelCertificate(_ bytes: [UInt8], path: String) throws -> Pending {
     func bad(_ reason: String) -> TrainingError { .badCheckpoint(path: path, reason: reason) }
     guard bytes.count >= prefixLength else {
       throw bad("the file has \(bytes.count) bytes, shorter than the \(prefixLength)-byte prefix")
@@ -266,16 +300,8 @@ enum CheckpointFormat {
         optimizer: OptimizerState(kind: record.optimizer, steps: record.optimizerSteps, tensors: tensors),
         kinks: record.kinks, epochs: record.epochs)
     }
-    var checkpoint = Checkpoint(spec: spec, arrays: arrays, certificates: header.certificates, training: header.training, state: state)
-    if let text = header.modelCertificate, let old = ModelCertificate.supersededFormat(of: text) {
-      checkpoint.supersededModelCertificateFormat = old
-    } else if let text = header.modelCertificate {
-      do { checkpoint.modelCertificate = try ModelCertificate(decoding: text) } catch { throw bad("\(error)") }
-      guard checkpoint.modelCertificate?.sha256 == header.modelCertificateSHA256 else {
-        throw bad("its model certificate does not hash to the recorded model_certificate_sha256")
-      }
-    }
-    return checkpoint
+    let checkpoint = Checkpoint(spec: spec, arrays: arrays, certificates: header.certificates, training: header.training, state: state)
+    return Pending(checkpoint: checkpoint, modelCertificate: header.modelCertificate, modelCertificateSHA256: header.modelCertificateSHA256, path: path)
   }
 
   /// The arrays must be the model's parameters: same names, same shapes, same order.

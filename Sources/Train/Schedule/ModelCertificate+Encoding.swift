@@ -38,20 +38,38 @@ extension ModelCertificate {
   /// Reads an encoded model certificate; nothing is replayed here (`verify` does that).
   /// - Throws: `ModelCertificateError.malformed` saying what is wrong.
   public init(decoding text: String) throws {
-    let document: Document
-    if let old = Self.supersededFormat(of: text) {
+    switch try Self.read(text) {
+    case let .current(certificate): self = certificate
+    case let .superseded(old):
       throw ModelCertificateError.malformed("format \"\(old)\" (one derivation per parameter) is superseded; this program reads \"\(Self.format)\"")
     }
+  }
+
+  /// What an encoded model certificate holds: one in this format, or the name of a superseded one.
+  enum Reading {
+    case current(ModelCertificate)
+    case superseded(String)
+  }
+
+  /// Reads an encoded model certificate with one pass of the JSON decoder where it is in this
+  /// format (the text of a ResNet's is megabytes): the format is read apart only when the
+  /// document is not one of this format's.
+  /// - Throws: `ModelCertificateError.malformed` saying what is wrong.
+  static func read(_ text: String) throws -> Reading {
+    let document: Document
     do { document = try JSONDecoder().decode(Document.self, from: Data(text.utf8)) } catch {
+      if let old = supersededFormat(of: text) { return .superseded(old) }
       throw ModelCertificateError.malformed("not a model certificate document (\(error))")
     }
+    if supersededFormats.contains(document.format) { return .superseded(document.format) }
     guard document.format == Self.format else {
       throw ModelCertificateError.malformed("format \"\(document.format)\", this program reads \"\(Self.format)\"")
     }
-    statement = document.statement
+    let derivation: Certificate
     do { derivation = try Certificate(decoding: document.derivation) } catch {
       throw ModelCertificateError.malformed("the derivation: \(error)")
     }
-    parameters = document.parameters.map { Parameter(name: $0.name, step: $0.step, sha256: $0.sha256) }
+    return .current(ModelCertificate(statement: document.statement, derivation: derivation,
+                                     parameters: document.parameters.map { Parameter(name: $0.name, step: $0.step, sha256: $0.sha256) }))
   }
 }

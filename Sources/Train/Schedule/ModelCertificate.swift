@@ -118,11 +118,13 @@ public struct ModelCertificate: Sendable, Equatable {
   /// equal (by its serialization's SHA-256) to the statement's.
   /// - Throws: `ModelCertificateError.rejected` naming the parameter and the step at fault.
   public func verify(against schedule: BackwardSchedule, formulas: [String: String] = [:]) throws -> Check {
-    let written = try ModelStatement(schedule, blocks: { try BlockText.named($0, formulas: formulas) })
-    return try verify(statement: written.text, theorems: written.theorems.map { ($0.name, $0.route.parameter) }, statements: try written.statements())
+    try verify(Stated(schedule, formulas: formulas))
   }
 
-  private func verify(statement expected: String, theorems: [(name: String, parameter: String)], statements: [String: Statement]) throws -> Check {
+  /// `verify(against:formulas:)` with the statement written and parsed already (`certify check
+  /// --model` writes it while the certificate is decoded).
+  func verify(_ stated: Stated) throws -> Check {
+    let (expected, theorems, statements) = (stated.text, stated.theorems, stated.statements)
     let start = Date()
     guard statement == expected else {
       let line = zip(statement.split(separator: "\n"), expected.split(separator: "\n")).enumerated().first { $0.element.0 != $0.element.1 }?.offset

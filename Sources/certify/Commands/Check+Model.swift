@@ -10,6 +10,7 @@ struct ModelCheckReport: Codable, Equatable {
   var parameters: Int
   /// Kernel steps replayed.
   var steps: Int
+  /// Accepted: the replay's and the comparison's; refused: from reading the file to the refusal.
   var seconds: Double
   /// Why it was refused, when it was.
   var reason: String?
@@ -19,12 +20,11 @@ extension Check {
   /// Replays the model certificate of the checkpoint at `path` (the work of `check --model`;
   /// tests call it). A file that is not a checkpoint is an error, not a report.
   static func checkModel(_ path: String) throws -> ModelCheckReport {
-    let checkpoint = try Checkpoint(contentsOf: path)
     let start = Date()
-    do {
-      let check = try checkpoint.checkModelCertificate()
+    switch try Checkpoint.checkModelCertificate(contentsOf: path) {
+    case let .success(check):
       return ModelCheckReport(checkpoint: path, accepted: true, parameters: check.parameters, steps: check.steps, seconds: check.seconds)
-    } catch {
+    case let .failure(error):
       return ModelCheckReport(checkpoint: path, accepted: false, parameters: 0, steps: 0, seconds: Date().timeIntervalSince(start),
                               reason: "\(error)")
     }
