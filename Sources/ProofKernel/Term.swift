@@ -104,7 +104,7 @@ public final class Definition: Hashable, Sendable {
     self.shape = shape
     self.body = body
     var p = Printer(deBruijn: true, inlineDefinitions: false)
-    p.digestsDefinitions = true
+    p.definitionName = { "#\($0.digest)" }
     p.bound = parameters
     p.out = "(\(name) \(parameters.count) \(p.affines(shape)) "
     p.write(body)
