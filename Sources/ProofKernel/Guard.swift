@@ -124,11 +124,15 @@ public struct Guard: Hashable, Sendable {
       let e = try part.plus(.constant(constant))
       if !e.isKnownNonNegative { result.append(Constraint(relation: .nonNegative, canonical: e)) }
     }
-    // The deterministic order: equalities first, then by expression (keys computed once).
-    let keyed = result.map { ($0, $0.expression.sortKey) }.sorted {
+    return Guard(constraints: inOrder(result), isFalse: false)
+  }
+
+  /// The deterministic order of a guard's constraints: equalities first, then by expression (keys
+  /// computed once).
+  static func inOrder(_ constraints: [Constraint]) -> [Constraint] {
+    constraints.map { ($0, $0.expression.sortKey) }.sorted {
       $0.0.relation != $1.0.relation ? $0.0.relation < $1.0.relation : $0.1.lexicographicallyPrecedes($1.1)
-    }
-    return Guard(constraints: keyed.map(\.0), isFalse: false)
+    }.map(\.0)
   }
 
   /// The conjunction of both guards.
