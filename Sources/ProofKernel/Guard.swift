@@ -124,15 +124,11 @@ public struct Guard: Hashable, Sendable {
       let e = try part.plus(.constant(constant))
       if !e.isKnownNonNegative { result.append(Constraint(relation: .nonNegative, canonical: e)) }
     }
-    return Guard(constraints: inOrder(result), isFalse: false)
-  }
-
-  /// The deterministic order of a guard's constraints: equalities first, then by expression (keys
-  /// computed once).
-  static func inOrder(_ constraints: [Constraint]) -> [Constraint] {
-    constraints.map { ($0, $0.expression.sortKey) }.sorted {
+    // The deterministic order: equalities first, then by expression (keys computed once).
+    let keyed = result.map { ($0, $0.expression.sortKey) }.sorted {
       $0.0.relation != $1.0.relation ? $0.0.relation < $1.0.relation : $0.1.lexicographicallyPrecedes($1.1)
-    }.map(\.0)
+    }
+    return Guard(constraints: keyed.map(\.0), isFalse: false)
   }
 
   /// The conjunction of both guards.

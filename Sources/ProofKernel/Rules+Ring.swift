@@ -22,10 +22,10 @@ extension Theorem {
 
 /// The atoms of one comparison (both sides of `ring`, or the two formulas of `follows`), numbered by
 /// structure: a term's number is that of its node key, which holds what `Printer` would write of
-/// the node itself (a definition as its number) and its children's numbers, so equal numbers
-/// exactly for equal printed keys (Docs/Rules.md, "A note on the `ring` rule's atom keys"). Nothing
-/// is printed. Node keys and sum keys are numbered from one counter, so a sum never gets an atom's
-/// number.
+/// the node itself (a definition as its number; the tests' `numberedKey`) and its children's
+/// numbers, so equal numbers exactly for equal printed keys (Docs/Rules.md, "A note on the `ring`
+/// rule's atom keys"). Nothing is printed. Node keys and sum keys are numbered from one counter, so
+/// a sum never gets an atom's number.
 final class AtomTable {
   private var nodes: [Node: Int] = [:], sums: [SumKey: Int] = [:]
 
@@ -34,9 +34,9 @@ final class AtomTable {
   /// it), children by number; only the operands of `+` and `*` keep their order, as printed.
   private enum Node: Hashable {
     case leaf(Term.Node)  // a constant, a dimension or a named constant: no index in it
-    case access(TensorSymbol, [Affine]), bracket(Bool, [Constraint]), sum(Int, Bool, [Constraint], Int)
-    case add([Int]), mul([Int]), power(Rational, Int), apply(ScalarFunction, Int), reference(Int, [Affine])
-    case derivative(TensorSymbol, TensorSymbol, Int), vjp(Int, [Affine], TensorSymbol, TensorSymbol?, Int, [Affine])
+    case access(TensorSymbol, [SumKey.Side]), bracket(Bool, [SumKey.Row]), sum(Int, Bool, [SumKey.Row], Int)
+    case add([Int]), mul([Int]), power(Rational, Int), apply(ScalarFunction, Int), reference(Int, [SumKey.Side])
+    case derivative(TensorSymbol, TensorSymbol, Int), vjp(Int, [SumKey.Side], TensorSymbol, TensorSymbol?, Int, [SumKey.Side])
   }
 
   func number(_ key: SumKey) -> Int {
@@ -45,59 +45,70 @@ final class AtomTable {
 
   /// The number of `t` under `bound` (the indices bound outside it, innermost last).
   func number(of t: Term, bound: [String]) throws -> Int {
-    func sides(_ xs: [Affine], _ b: [String]) -> [Affine] { xs.map { SumKey.side($0, bound: b) } }
+    func sides(_ xs: [Affine], _ b: [String]) throws -> [SumKey.Side] { try xs.map { try SumKey.side($0, 1, bound: b) } }
     let node: Node
     switch t.node {
     case .constant, .dimension, .named: node = .leaf(t.node)
-    case let .access(x, idx): node = .access(x, sides(idx, bound))
+    case let .access(x, idx): node = .access(x, try sides(idx, bound))
     case let .bracket(g): node = .bracket(g.isFalse, try SumKey.rows(g, bound: bound))
     case let .sum(bs, g, body): node = .sum(bs.count, g.isFalse, try SumKey.rows(g, bound: bound + bs), try number(of: body, bound: bound + bs))
     case let .add(ts): node = .add(try ts.map { try number(of: $0, bound: bound) })
     case let .mul(ts): node = .mul(try ts.map { try number(of: $0, bound: bound) })
     case let .power(b, q): node = .power(q, try number(of: b, bound: bound))
     case let .apply(f, a): node = .apply(f, try number(of: a, bound: bound))
-    case let .reference(d, args): node = .reference(d.number, sides(args, bound))
+    case let .reference(d, args): node = .reference(d.number, try sides(args, bound))
     case let .derivative(body, x, dx): node = .derivative(x, dx, try number(of: body, bound: bound))
     case let .vjp(v):
       let inner = bound + v.binders  // the output and the shape are written under the binders, `at` outside
-      node = .vjp(v.binders.count, sides(v.shape, inner), v.wrt, v.seed, try number(of: v.output, bound: inner), sides(v.at, bound))
+      node = .vjp(v.binders.count, try sides(v.shape, inner), v.wrt, v.seed, try number(of: v.output, bound: inner), try sides(v.at, bound))
     }
     if let n = nodes[node] { return n } else { nodes[node] = nodes.count + sums.count; return nodes[node]! }
   }
 }
 
 /// A sum of one monomial, as the key `Printer` would write: its number of bound indices, its guard
-/// with the indices bound by enclosing sums named by position and its body's atoms by number (keys
-/// within one `AtomTable`). Compared as a value, not printed: equal keys are the keys of sums equal
-/// up to renaming bound indices.
+/// with the indices bound by enclosing sums named by position (an equality by both its signs, which
+/// renaming may swap) and its body's atoms by number (keys within one `AtomTable`). Compared as a
+/// value, not printed: equal keys are the keys of sums equal up to renaming bound indices.
 struct SumKey: Hashable {
-  let binders: Int, rows: [Constraint], atoms: [Int: Int]
+  enum Name: Hashable, Comparable { case bound(Int), index(String), dimension(String) }
+  struct Part: Hashable, Comparable {
+    let name: Name, coefficient: Int
+    static func < (a: Part, b: Part) -> Bool { (a.name, a.coefficient) < (b.name, b.coefficient) }
+  }
+  /// An affine: its parts sorted, as `Printer` sorts their texts.
+  struct Side: Hashable, Comparable {
+    let constant: Int, terms: [Part]
+    static func < (a: Side, b: Side) -> Bool { a.constant != b.constant ? a.constant < b.constant : a.terms.lexicographicallyPrecedes(b.terms) }
+  }
+  /// A constraint; an equality by the lesser of its two signs, as `Printer.guardText` writes it.
+  struct Row: Hashable, Comparable {
+    let equal: Bool, side: Side
+    static func < (a: Row, b: Row) -> Bool { a.equal != b.equal ? a.equal : a.side < b.side }
+  }
+  let binders: Int, rows: [Row], atoms: [Int: Int]
 
   init(binders: Int, _ g: Guard, bound: [String], atoms: [Int: Int]) throws {
     (self.binders, self.rows, self.atoms) = (binders, try Self.rows(g, bound: bound), atoms)
   }
 
-  /// `e` with each index of `bound` named by its position from the innermost binder, `#k` (as
-  /// `Printer.variable` names it; no identifier starts with `#`), and its parts sorted again.
-  static func side(_ e: Affine, bound: [String]) -> Affine {
-    let parts = e.terms.map { t -> (variable: Variable, coefficient: Int) in
-      guard case let .index(n) = t.variable, let k = bound.lastIndex(of: n) else { return t }
-      return (.index("#\(bound.count - 1 - k)"), t.coefficient)
+  /// `sign * e` with each variable named as `Printer.variable` names it under `bound`.
+  static func side(_ e: Affine, _ sign: Int, bound: [String]) throws -> Side {
+    func name(_ v: Variable) -> Name {
+      switch v {
+      case let .dimension(n): return .dimension(n)
+      case let .index(n): return bound.lastIndex(of: n).map { .bound(bound.count - 1 - $0) } ?? .index(n)
+      }
     }
-    return Affine(constant: e.constant, canonical: parts.count > 1 ? parts.sorted { $0.variable < $1.variable } : parts)
+    let parts = try e.terms.map { Part(name: name($0.variable), coefficient: try Checked.mul($0.coefficient, sign)) }
+    return Side(constant: try Checked.mul(e.constant, sign), terms: parts.count > 1 ? parts.sorted() : parts)
   }
 
-  /// The constraints of `g` renamed by `side`, in a guard's order (`Guard.inOrder`). Renaming is
-  /// one to one, so they stay canonical and distinct but for an equality's sign, which its first
-  /// variable fixes: it is made positive again. Its negation is computed either way, as the
-  /// printed key wrote both signs: a coefficient that cannot be negated is refused.
-  static func rows(_ g: Guard, bound: [String]) throws -> [Constraint] {
-    Guard.inOrder(try g.constraints.map { c in
-      let e = side(c.expression, bound: bound)
-      guard c.relation == .equal else { return Constraint(relation: .nonNegative, canonical: e) }
-      let negated = try e.scaled(by: -1)
-      return Constraint(relation: .equal, canonical: e.terms[0].coefficient > 0 ? e : negated)
-    })
+  /// The constraints of `g` as `Printer.guardText` writes them, sorted.
+  static func rows(_ g: Guard, bound: [String]) throws -> [Row] {
+    try g.constraints.map { c in
+      Row(equal: c.relation == .equal, side: c.relation == .equal ? min(try side(c.expression, 1, bound: bound), try side(c.expression, -1, bound: bound)) : try side(c.expression, 1, bound: bound))
+    }.sorted()
   }
 }
 
