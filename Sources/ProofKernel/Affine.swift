@@ -113,17 +113,3 @@ public struct Affine: Hashable, Sendable {
     return (try? terms.reduce(constant) { try Checked.add($0, $1.coefficient) }).map { $0 >= 0 } ?? false
   }
 }
-
-extension Affine: CustomStringConvertible {
-  /// Readable infix form: `2*i + p - 1`, `n - 1`.
-  public var description: String {
-    var out = ""
-    for (v, c) in terms {
-      let mag = c.magnitude == 1 ? v.name : "\(c.magnitude)*\(v.name)"
-      out += out.isEmpty ? (c < 0 ? "-" + mag : mag) : (c < 0 ? " - " : " + ") + mag
-    }
-    if out.isEmpty { return String(constant) }
-    if constant != 0 { out += constant < 0 ? " - \(constant.magnitude)" : " + \(constant)" }
-    return out
-  }
-}

@@ -210,13 +210,3 @@ extension Affine {
     return key
   }
 }
-
-extension Constraint: CustomStringConvertible {
-  public var description: String { "\(expression) \(relation == .equal ? "==" : ">=") 0" }
-}
-
-extension Guard: CustomStringConvertible {
-  public var description: String {
-    isFalse ? "false" : constraints.isEmpty ? "true" : constraints.map(\.description).joined(separator: " and ")
-  }
-}

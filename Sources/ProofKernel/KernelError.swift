@@ -11,19 +11,6 @@ public enum KernelError: Error, Equatable, Sendable {
   /// Index arithmetic left the range of machine integers.
   case overflow(what: String)
 }
-
-extension KernelError: CustomStringConvertible {
-  public var description: String {
-    switch self {
-    case let .malformed(what, reason): return "\(what): \(reason)"
-    case let .ruleMismatch(rule, reason): return "\(rule): \(reason)"
-    case let .sideCondition(rule, condition): return "\(rule): side condition not discharged: \(condition)"
-    case let .undischarged(rule, hypothesis): return "\(rule): hypothesis not stated and not provable: \(hypothesis)"
-    case let .overflow(what): return "integer overflow in \(what)"
-    }
-  }
-}
-
 /// Checked machine-integer arithmetic: index coefficients are `Int`, and overflow is an error, not a trap.
 enum Checked {
   static func add(_ a: Int, _ b: Int) throws -> Int {

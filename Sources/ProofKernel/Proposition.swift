@@ -53,7 +53,7 @@ public indirect enum Proposition: Hashable, Sendable {
   /// `Theorem.canonical` settles ties by `alphaKey`.
   var orderKey: String {
     var p = Printer(deBruijn: true, inlineDefinitions: false)
-    p.digestsDefinitions = true
+    p.definitionName = { "#\($0.digest)" }
     p.write(self)
     return p.out
   }

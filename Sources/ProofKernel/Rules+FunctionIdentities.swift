@@ -4,7 +4,8 @@ internal import Exact
 // value, including the unspecified ones (`step(0)`, `log` of a non-positive number).
 
 extension Theorem {
-  private static func mismatch(_ rule: String, _ t: Term, _ expected: String) -> KernelError {
+  /// The refusal of a rule whose term `t` does not have the form it rewrites (`expected`).
+  static func mismatch(_ rule: String, _ t: Term, _ expected: String) -> KernelError {
     KernelError.ruleMismatch(rule: rule, reason: "\(t) is not \(expected)")
   }
 

@@ -21,10 +21,11 @@ extension Theorem {
 }
 
 /// The atoms of one comparison (both sides of `ring`, or the two formulas of `follows`), numbered by
-/// structure: a term's number is that of its node key, which holds what `numberedKey` would print of
-/// the node itself and its children's numbers, so equal numbers exactly for equal printed keys
-/// (Docs/Rules.md, "A note on the `ring` rule's atom keys"). Nothing is printed. Node keys and sum
-/// keys are numbered from one counter, so a sum never gets an atom's number.
+/// structure: a term's number is that of its node key, which holds what `Printer` would write of
+/// the node itself (a definition as its number; the tests' `numberedKey`) and its children's
+/// numbers, so equal numbers exactly for equal printed keys (Docs/Rules.md, "A note on the `ring`
+/// rule's atom keys"). Nothing is printed. Node keys and sum keys are numbered from one counter, so
+/// a sum never gets an atom's number.
 final class AtomTable {
   private var nodes: [Node: Int] = [:], sums: [SumKey: Int] = [:]
 

@@ -19,20 +19,15 @@ extension Term {
     return printer.out
   }
 
-  /// `alphaKey` with each definition printed as its number, not its body, and the indices in
-  /// `bound` (bound outside the term) by position: equal keys mean alpha-equivalent terms (one
-  /// number, one definition); unequal ones decide nothing, as equal definitions may have two
-  /// numbers. The `ring` rule's atoms, and `isAlphaEquivalent`'s first look.
-  func numberedKey(bound: [String] = []) -> String {
-    var p = Printer(deBruijn: true, inlineDefinitions: true)
-    p.identifiesDefinitions = true
-    p.bound = bound
-    p.write(self)
-    return p.out
+  /// Equal up to renaming bound indices: equal `alphaKey`s, which decide. Equal terms, and terms
+  /// with one number in an `AtomTable` (its keys name a definition by its number, which only equal
+  /// definitions share), have equal `alphaKey`s, so those are asked first; they print nothing.
+  public func isAlphaEquivalent(to other: Term) -> Bool {
+    if self == other { return true }
+    let atoms = AtomTable()
+    if let a = try? atoms.number(of: self, bound: []), let b = try? atoms.number(of: other, bound: []), a == b { return true }
+    return alphaKey == other.alphaKey
   }
-
-  /// Equal up to renaming bound indices: the short key first, then the full one, which decides.
-  public func isAlphaEquivalent(to other: Term) -> Bool { self == other || numberedKey() == other.numberedKey() || alphaKey == other.alphaKey }
 }
 
 struct Printer {
@@ -44,15 +39,10 @@ struct Printer {
   /// reference prints `@k`. The key stays faithful (the k-th body printed is the one meant), and a
   /// definition shared by many paths of a network is printed once, not once per path.
   var written: [Int: Int] = [:]
-  /// Whether a definition prints as its number (the `ring` rule's atoms, compared within one
-  /// process): equal only for equal definitions (`Definition.number`), and as short as its name
-  /// however deep the network below it.
-  var identifiesDefinitions = false
-  /// Whether a definition prints as its name and `Definition.digest` (the order of hypotheses):
-  /// as short as its name however deep the network below it, and the same in every process.
-  var digestsDefinitions = false
-  /// Whether a definition prints as the number of its text (`DefinitionNumbers`, `discharge`'s keys).
-  var numbers: DefinitionNumbers? = nil
+  /// What a reference prints in place of its definition's body, when set: its `Definition.digest`
+  /// (the order of hypotheses: as short as its name however deep the network below it, and the
+  /// same in every process), or the number of its text (`DefinitionNumbers`, `discharge`'s keys).
+  var definitionName: ((Definition) -> String)? = nil
 
   init(deBruijn: Bool, inlineDefinitions: Bool) {
     self.deBruijn = deBruijn
@@ -149,7 +139,7 @@ struct Printer {
     case let .apply(f, a): out += "(f \(f.rawValue) "; write(a); out += ")"
     case let .reference(d, args):
       out += "(R \(d.name) "
-      if let numbers { out += "=\(numbers.number(d)) " } else if identifiesDefinitions { out += "\(d.number) " } else if digestsDefinitions { out += "#\(d.digest) " } else if inlineDefinitions {
+      if let definitionName { out += definitionName(d) + " " } else if inlineDefinitions {
         if deBruijn, let k = written[d.number] { out += "@\(k) " } else {
           written[d.number] = written.count
           definition(d)
@@ -198,7 +188,7 @@ final class DefinitionNumbers {
   func number(_ d: Definition) -> Int {
     if let k = byObject[d.number] { return k }
     var p = Printer(deBruijn: true, inlineDefinitions: true)
-    p.numbers = self
+    p.definitionName = { "=\(self.number($0))" }
     p.definition(d)
     let k = byText[p.out] ?? byText.count
     (byText[p.out], byObject[d.number]) = (k, k)
@@ -207,7 +197,7 @@ final class DefinitionNumbers {
 
   func key(_ f: Proposition) -> String {
     var p = Printer(deBruijn: true, inlineDefinitions: true)
-    p.numbers = self
+    p.definitionName = { "=\(self.number($0))" }
     p.write(f)
     return p.out
   }

@@ -40,7 +40,7 @@ public struct Term: Hashable, Sendable {
 
 /// A tensor variable: a name and a shape of dimension expressions. Two tensors are the same only when
 /// name and shape agree.
-public struct TensorSymbol: Hashable, Sendable, Comparable {
+public struct TensorSymbol: Hashable, Sendable {
   public let name: String
   public let shape: [Affine]
 
@@ -52,8 +52,6 @@ public struct TensorSymbol: Hashable, Sendable, Comparable {
     self.name = name
     self.shape = shape
   }
-
-  public static func < (a: TensorSymbol, b: TensorSymbol) -> Bool { (a.name, a.shape.description) < (b.name, b.shape.description) }
 
   /// `0 <= idx[k] < shape[k]` for every axis: the axes' guards joined one by one with `and`.
   public func shapeGuard(_ indices: [Affine]) throws -> Guard {
@@ -104,7 +102,7 @@ public final class Definition: Hashable, Sendable {
     self.shape = shape
     self.body = body
     var p = Printer(deBruijn: true, inlineDefinitions: false)
-    p.digestsDefinitions = true
+    p.definitionName = { "#\($0.digest)" }
     p.bound = parameters
     p.out = "(\(name) \(parameters.count) \(p.affines(shape)) "
     p.write(body)

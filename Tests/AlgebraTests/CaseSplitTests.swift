@@ -29,7 +29,7 @@ struct CaseSplitTests {
       #expect(outcome.proved, "\(s.name): \(outcome.failure.map(String.init(describing:)) ?? "")")
     }
     let split = Prover.prove(try statements(Self.source)[0])
-    #expect(split.steps.contains { $0.ruleName == "sum-cases" })
+    #expect(split.steps.contains { if case .rewrite(_, _, .sumCases) = $0 { true } else { false } })
   }
 
   @Test func wrongSplitsAreRefusedWithACounterexample() throws {

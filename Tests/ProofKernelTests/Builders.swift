@@ -37,3 +37,17 @@ func reluVJPDerivation(x: TensorSymbol = vector("x"), dx: TensorSymbol = vector(
   try proof.apply(.vjpIntro(paired, at: ["i"]))
   return proof
 }
+
+extension Term {
+  /// `alphaKey` with each definition printed as its number, not its body, and the indices in
+  /// `bound` (bound outside the term) by position: the text the `ring` rule's atom keys and
+  /// `isAlphaEquivalent`'s first look printed until session 22, now the tests' reference for the
+  /// structural `AtomTable` numbers (equal numbers exactly for equal texts).
+  func numberedKey(bound: [String] = []) -> String {
+    var p = Printer(deBruijn: true, inlineDefinitions: true)
+    p.definitionName = { "\($0.number)" }
+    p.bound = bound
+    p.write(self)
+    return p.out
+  }
+}

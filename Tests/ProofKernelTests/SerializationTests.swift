@@ -7,7 +7,7 @@ struct TermGenerator {
   var state: UInt64
   let x = vector("x"), y = vector("y", "m")
   let A = try! TensorSymbol("A", shape: [d("n"), d("m")])
-  let f = try! Definition("f", parameters: ["p"], shape: [d("n")], body: .apply(.tanh, at(vector("x"), i("p"))))
+  var f = try! Definition("f", parameters: ["p"], shape: [d("n")], body: .apply(.tanh, at(vector("x"), i("p"))))
 
   mutating func next(_ bound: Int) -> Int {  // SplitMix64
     state &+= 0x9E37_79B9_7F4A_7C15
