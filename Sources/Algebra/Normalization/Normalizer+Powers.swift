@@ -11,8 +11,15 @@ extension Normalizer {
   static func multipliesOut(_ base: Term, _ q: Rational) -> Bool {
     switch base.node {
     case .power, .mul: return true
-    default: return q.isInteger && q.signum >= 0 && q <= Rational(16)
+    default: return multipliedOutExponent(q) != nil
     }
+  }
+
+  /// The exponent of a power `expandPower` multiplies out, a natural number up to 16; nil for one
+  /// it keeps as an atom over its base normalized apart.
+  static func multipliedOutExponent(_ q: Rational) -> Int? {
+    guard q.isInteger, q.signum >= 0, let n = Int(exactly: q.numerator), n <= 16 else { return nil }
+    return n
   }
 
   mutating func expandPower(_ chain: inout Chain, at p: [Int], base: Term, _ q: Rational) throws -> [Monomial] {
@@ -38,7 +45,7 @@ extension Normalizer {
       try chain.ring(at: p, to: .constant(value))
       return value.isZero ? [] : [Monomial(coefficient: value)]
     }
-    guard q.isInteger, q.signum >= 0, let n = Int(exactly: q.numerator), n <= 16 else {
+    guard let n = Normalizer.multipliedOutExponent(q) else {
       // A negative or fractional power of a normalized base is an atom.
       let written = try chain.subterm(at: p + [0])
       let inner = try normalizeBase(&chain, at: p + [0])
